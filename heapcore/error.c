@@ -1,0 +1,53 @@
+/* heapcore/error.c — the HC_ERROR domain and allocation wrappers with a failure-injection hook.
+ * The hook counters are process-global on purpose: they exist only for tests, which run
+ * single-threaded under the GIL. */
+#include "heapcore/error.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+G_DEFINE_QUARK(hc-error-quark, hc_error)
+
+static unsigned long alloc_calls;   /* hc_try_* calls since the hook was last armed */
+static unsigned long alloc_fail_at; /* fail when alloc_calls reaches this; 0 = never */
+
+static gboolean should_fail(void)
+{
+    alloc_calls++;
+    return alloc_fail_at != 0 && alloc_calls == alloc_fail_at;
+}
+
+unsigned long hc_alloc_fail_at(unsigned long nth)
+{
+    unsigned long calls = alloc_calls;
+    alloc_calls = 0;
+    alloc_fail_at = nth;
+    return calls;
+}
+
+void *hc_try_malloc(size_t n)
+{
+    return should_fail() ? NULL : malloc(n ? n : 1);
+}
+
+void *hc_try_calloc(size_t n, size_t size)
+{
+    return should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1);
+}
+
+void *hc_try_realloc(void *p, size_t n)
+{
+    return should_fail() ? NULL : realloc(p, n ? n : 1);
+}
+
+void *hc_try_reallocarray(void *p, size_t nmemb, size_t size)
+{
+    if (size != 0 && nmemb > SIZE_MAX / size)
+        return NULL;
+    return hc_try_realloc(p, nmemb * size);
+}
+
+void hc_free(void *p)
+{
+    free(p);
+}

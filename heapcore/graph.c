@@ -1,0 +1,220 @@
+/* heapcore/graph.c — accessors, lifetime and validation of the snapshot graph.  The walk
+ * (walk.c) fills the columns; everything else only reads them. */
+#include "graph_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "heapcore/error.h"
+
+hc_graph *hc_graph_alloc(void)
+{
+    hc_graph *g = hc_try_calloc(1, sizeof *g);
+    if (g)
+        g->refcount = 1;
+    return g;
+}
+
+hc_graph *hc_graph_ref(hc_graph *g)
+{
+    g_return_val_if_fail(g != NULL, NULL);
+    g_atomic_int_inc(&g->refcount);
+    return g;
+}
+
+void hc_graph_unref(hc_graph *g)
+{
+    if (!g || !g_atomic_int_dec_and_test(&g->refcount))
+        return;
+    hc_free(g->addr);
+    hc_free(g->type);
+    hc_free(g->size);
+    hc_free(g->flags);
+    hc_free(g->offsets);
+    hc_free(g->edges);
+    if (g->bigsize)
+        g_hash_table_destroy(g->bigsize);
+    for (uint32_t t = 0; t < g->ntypes; t++)
+        g_free(g->types[t].name);
+    hc_free(g->types);
+    hc_free(g->roots);
+    if (g->labels)
+        g_string_free(g->labels, TRUE);
+    hc_free(g->owners);
+    hc_addrmap_clear(&g->map);
+    hc_free(g);
+}
+
+uint32_t hc_graph_n(const hc_graph *g) { return g->n; }
+uintptr_t hc_graph_addr(const hc_graph *g, uint32_t id) { return g->addr[id]; }
+uint32_t hc_graph_type(const hc_graph *g, uint32_t id) { return g->type[id]; }
+uint32_t hc_graph_flags(const hc_graph *g, uint32_t id) { return g->flags[id]; }
+uint64_t hc_graph_nedges(const hc_graph *g) { return g->offsets ? g->offsets[g->n] : 0; }
+
+uint64_t hc_graph_size(const hc_graph *g, uint32_t id)
+{
+    uint32_t s = g->size[id];
+    if (s != HC_SIZE_BIG)
+        return s;
+    const uint64_t *big = g->bigsize ? g_hash_table_lookup(g->bigsize, GUINT_TO_POINTER(id)) : NULL;
+    return big ? *big : s;
+}
+
+gboolean hc_graph_set_size(hc_graph *g, uint32_t id, uint64_t size, GError **error)
+{
+    g_return_val_if_fail(id < g->n, FALSE);
+    if (size < HC_SIZE_BIG) {
+        g->size[id] = (uint32_t)size;
+        if (g->bigsize)
+            g_hash_table_remove(g->bigsize, GUINT_TO_POINTER(id));
+        return TRUE;
+    }
+    uint64_t *cell = hc_try_malloc(sizeof *cell);
+    if (!cell) {
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory recording a large size");
+        return FALSE;
+    }
+    *cell = size;
+    if (!g->bigsize)
+        g->bigsize = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, hc_free);
+    g_hash_table_replace(g->bigsize, GUINT_TO_POINTER(id), cell);
+    g->size[id] = HC_SIZE_BIG;
+    return TRUE;
+}
+
+const uint32_t *hc_graph_edges(const hc_graph *g, uint32_t id, uint32_t *count)
+{
+    *count = (uint32_t)(g->offsets[id + 1] - g->offsets[id]);
+    return g->edges + g->offsets[id];
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+uint32_t hc_graph_owner(const hc_graph *g, uint32_t id)
+{
+    uint32_t lo = 0, hi = g->nowners;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        uint32_t d = (uint32_t)(g->owners[mid] >> 32);
+        if (d < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < g->nowners && (uint32_t)(g->owners[lo] >> 32) == id)
+        return (uint32_t)g->owners[lo];
+    return HC_NONE;
+}
+
+/* Sort the ownership pairs and keep the first owner of each dict (walk.c calls this). */
+void hc_graph_sort_owners(hc_graph *g);
+void hc_graph_sort_owners(hc_graph *g)
+{
+    if (g->nowners == 0)
+        return;
+    qsort(g->owners, g->nowners, sizeof *g->owners, cmp_u64);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < g->nowners; i++)
+        if (k == 0 || (g->owners[k - 1] >> 32) != (g->owners[i] >> 32))
+            g->owners[k++] = g->owners[i];
+    g->nowners = k;
+}
+
+uint32_t hc_graph_ntypes(const hc_graph *g) { return g->ntypes; }
+uintptr_t hc_graph_type_key(const hc_graph *g, uint32_t t) { return g->types[t].key; }
+uint32_t hc_graph_type_node(const hc_graph *g, uint32_t t) { return g->types[t].node; }
+uint32_t hc_graph_type_flags(const hc_graph *g, uint32_t t) { return g->types[t].flags; }
+uintptr_t hc_graph_type_data(const hc_graph *g, uint32_t t) { return g->types[t].data; }
+
+const char *hc_graph_type_name(const hc_graph *g, uint32_t t)
+{
+    return g->types[t].name ? g->types[t].name : "";
+}
+
+void hc_graph_set_type_name(hc_graph *g, uint32_t t, const char *name)
+{
+    g_return_if_fail(t < g->ntypes);
+    g_free(g->types[t].name);
+    g->types[t].name = g_strdup(name);
+}
+
+uint32_t hc_graph_nroots(const hc_graph *g) { return g->nroots; }
+uint32_t hc_graph_root_id(const hc_graph *g, uint32_t r) { return g->roots[r].id; }
+const char *hc_graph_root_label(const hc_graph *g, uint32_t r)
+{
+    return g->labels->str + g->roots[r].label;
+}
+
+size_t hc_graph_memory(const hc_graph *g)
+{
+    size_t n = g->n;
+    size_t m = n * (sizeof *g->addr + sizeof *g->type + sizeof *g->size + sizeof *g->flags) +
+               (n + 1) * sizeof *g->offsets + hc_graph_nedges(g) * sizeof *g->edges +
+               g->ntypes * sizeof *g->types + g->nroots * sizeof *g->roots +
+               g->nowners * sizeof *g->owners + (g->labels ? g->labels->allocated_len : 0);
+    if (g->map.slots)
+        m += ((size_t)g->map.mask + 1) * sizeof *g->map.slots;
+    return m;
+}
+
+const hc_addrmap *hc_graph_addrmap(hc_graph *g, GError **error)
+{
+    if (!g->map.slots && !hc_addrmap_build(&g->map, g->addr, g->n, error))
+        return NULL;
+    return &g->map;
+}
+
+uint32_t hc_graph_lookup(hc_graph *g, uintptr_t addr, GError **error)
+{
+    const hc_addrmap *m = hc_graph_addrmap(g, error);
+    return m ? hc_addrmap_get(m, g->addr, addr) : HC_NONE;
+}
+
+gboolean hc_graph_validate(const hc_graph *g, GError **error)
+{
+#define FAIL(...)                                                        \
+    do {                                                                 \
+        g_set_error(error, HC_ERROR, HC_ERROR_INVALID, __VA_ARGS__);     \
+        return FALSE;                                                    \
+    } while (0)
+    if (g->n && (!g->addr || !g->type || !g->size || !g->flags || !g->offsets))
+        FAIL("missing column");
+    if (g->offsets && g->offsets[0] != 0)
+        FAIL("offsets[0] = %" G_GUINT64_FORMAT, g->offsets[0]);
+    for (uint32_t i = 0; i < g->n; i++) {
+        if (g->offsets[i + 1] < g->offsets[i])
+            FAIL("offsets decrease at node %u", i);
+        if (g->type[i] >= g->ntypes)
+            FAIL("node %u has type %u of %u", i, g->type[i], g->ntypes);
+        if ((g->flags[i] & HC_NODE_HIDDEN) && g->offsets[i + 1] != g->offsets[i])
+            FAIL("hidden node %u has edges", i);
+        if (((g->flags[i] & HC_NODE_VIRTUAL) != 0) !=
+            ((g->types[g->type[i]].flags & HC_TYPE_VIRTUAL) != 0))
+            FAIL("node %u: virtual flag disagrees with its type", i);
+    }
+    uint64_t ne = hc_graph_nedges(g);
+    for (uint64_t e = 0; e < ne; e++)
+        if (g->edges[e] >= g->n)
+            FAIL("edge %" G_GUINT64_FORMAT " targets %u of %u nodes", e, g->edges[e], g->n);
+    for (uint32_t r = 0; r < g->nroots; r++) {
+        if (g->roots[r].id >= g->n)
+            FAIL("root %u names node %u of %u", r, g->roots[r].id, g->n);
+        if (!(g->flags[g->roots[r].id] & HC_NODE_ROOT))
+            FAIL("root %u names node %u without the root flag", r, g->roots[r].id);
+    }
+    for (uint32_t k = 0; k < g->nowners; k++) {
+        if ((g->owners[k] >> 32) >= g->n || (uint32_t)g->owners[k] >= g->n)
+            FAIL("ownership pair %u out of range", k);
+        if (k && g->owners[k - 1] >> 32 >= g->owners[k] >> 32)
+            FAIL("ownership pairs not sorted at %u", k);
+    }
+    for (uint32_t t = 0; t < g->ntypes; t++)
+        if (g->types[t].node != HC_NONE && g->types[t].node >= g->n)
+            FAIL("type %u names node %u of %u", t, g->types[t].node, g->n);
+    return TRUE;
+#undef FAIL
+}

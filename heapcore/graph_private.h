@@ -1,0 +1,49 @@
+/* heapcore/graph_private.h — the body of hc_graph, for the engine's own modules (walk, sets,
+ * partitions) whose hot loops read the columns directly.  Not installed. */
+#ifndef HEAPCORE_GRAPH_PRIVATE_H
+#define HEAPCORE_GRAPH_PRIVATE_H
+
+#include "heapcore/graph.h"
+
+typedef struct hc_type {
+    uintptr_t key;  /* type address (or a small tag for virtual kinds)          */
+    uintptr_t data; /* the model's per-type word (e.g. its size strategy)       */
+    uint32_t node;  /* node id of the type object, HC_NONE if none              */
+    uint32_t flags; /* HC_TYPE_*                                                */
+    char *name;     /* g_malloc'd, NULL until named                             */
+} hc_type;
+
+typedef struct hc_root {
+    uint32_t id;
+    uint32_t label; /* offset into labels */
+} hc_root;
+
+struct hc_graph {
+    gint refcount;
+    uint32_t n;           /* nodes                                                   */
+    uintptr_t *addr;      /* [n] address (tagged for virtual nodes)                  */
+    uint32_t *type;       /* [n] index into types                                    */
+    uint32_t *size;       /* [n] bytes, HC_SIZE_BIG: see bigsize                     */
+    uint8_t *flags;       /* [n] HC_NODE_*                                           */
+    uint64_t *offsets;    /* [n+1] CSR offsets into edges                            */
+    uint32_t *edges;      /* [offsets[n]] referent ids                               */
+    GHashTable *bigsize;  /* id -> uint64_t* for sizes >= HC_SIZE_BIG; NULL if none  */
+    hc_type *types;       /* [ntypes]                                                */
+    uint32_t ntypes;
+    hc_root *roots;       /* [nroots]                                                */
+    uint32_t nroots;
+    GString *labels;      /* NUL-separated root labels                               */
+    uint64_t *owners;     /* [nowners] (dict id << 32 | owner id), sorted            */
+    uint32_t nowners;
+    hc_addrmap map;       /* built on demand by hc_graph_addrmap; slots NULL until then */
+};
+
+hc_graph *hc_graph_alloc(void); /* zeroed, refcount 1; NULL if out of memory */
+
+static inline uint64_t hc_graph_size_fast(const hc_graph *g, uint32_t id)
+{
+    uint32_t s = g->size[id];
+    return s != HC_SIZE_BIG ? s : hc_graph_size(g, id);
+}
+
+#endif

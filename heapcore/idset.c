@@ -1,0 +1,200 @@
+/* heapcore/idset.c — sorted id arrays and their algebra (linear merges). */
+#include "heapcore/idset.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph_private.h"
+#include "heapcore/error.h"
+
+struct hc_idset {
+    gint refcount;
+    hc_graph *g;
+    uint32_t *ids;
+    uint32_t n;
+};
+
+static void nomem(GError **error, const char *what)
+{
+    g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory for %s", what);
+}
+
+hc_idset *hc_idset_new_steal(hc_graph *g, uint32_t *ids, uint32_t n, GError **error)
+{
+    hc_idset *s = hc_try_malloc(sizeof *s);
+    if (!s) {
+        hc_free(ids);
+        nomem(error, "a heap set");
+        return NULL;
+    }
+    s->refcount = 1;
+    s->g = hc_graph_ref(g);
+    s->ids = ids;
+    s->n = n;
+    return s;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+hc_idset *hc_idset_new_copy(hc_graph *g, const uint32_t *ids, size_t n, GError **error)
+{
+    uint32_t *c = hc_try_malloc((n ? n : 1) * sizeof *c);
+    if (!c) {
+        nomem(error, "a heap set");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] >= g->n) {
+            hc_free(c);
+            g_set_error(error, HC_ERROR, HC_ERROR_INVALID, "id %u out of range (%u nodes)", ids[i], g->n);
+            return NULL;
+        }
+        c[i] = ids[i];
+    }
+    qsort(c, n, sizeof *c, cmp_u32);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || c[k - 1] != c[i])
+            c[k++] = c[i];
+    return hc_idset_new_steal(g, c, (uint32_t)k, error);
+}
+
+hc_idset *hc_idset_new_flags(hc_graph *g, uint32_t require, uint32_t forbid, GError **error)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < g->n; i++)
+        k += (g->flags[i] & require) == require && !(g->flags[i] & forbid);
+    uint32_t *ids = hc_try_malloc((k ? k : 1) * sizeof *ids);
+    if (!ids) {
+        nomem(error, "a heap set");
+        return NULL;
+    }
+    k = 0;
+    for (uint32_t i = 0; i < g->n; i++)
+        if ((g->flags[i] & require) == require && !(g->flags[i] & forbid))
+            ids[k++] = i;
+    return hc_idset_new_steal(g, ids, k, error);
+}
+
+hc_idset *hc_idset_ref(hc_idset *s)
+{
+    g_atomic_int_inc(&s->refcount);
+    return s;
+}
+
+void hc_idset_unref(hc_idset *s)
+{
+    if (!s || !g_atomic_int_dec_and_test(&s->refcount))
+        return;
+    hc_graph_unref(s->g);
+    hc_free(s->ids);
+    hc_free(s);
+}
+
+hc_graph *hc_idset_graph(const hc_idset *s) { return s->g; }
+uint32_t hc_idset_count(const hc_idset *s) { return s->n; }
+const uint32_t *hc_idset_ids(const hc_idset *s) { return s->ids; }
+
+uint64_t hc_idset_size(const hc_idset *s)
+{
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < s->n; i++)
+        total += hc_graph_size_fast(s->g, s->ids[i]);
+    return total;
+}
+
+gboolean hc_idset_contains(const hc_idset *s, uint32_t id)
+{
+    return bsearch(&id, s->ids, s->n, sizeof id, cmp_u32) != NULL;
+}
+
+hc_idset *hc_idset_op(const hc_idset *a, const hc_idset *b, hc_setop op, GError **error)
+{
+    if (a->g != b->g) {
+        g_set_error(error, HC_ERROR, HC_ERROR_INVALID, "the sets belong to different snapshots");
+        return NULL;
+    }
+    size_t cap = op == HC_SET_AND ? MIN(a->n, b->n) : op == HC_SET_SUB ? a->n : (size_t)a->n + b->n;
+    uint32_t *out = hc_try_malloc((cap ? cap : 1) * sizeof *out);
+    if (!out) {
+        nomem(error, "a heap set");
+        return NULL;
+    }
+    uint32_t i = 0, j = 0, k = 0;
+    while (i < a->n && j < b->n) {
+        uint32_t x = a->ids[i], y = b->ids[j];
+        if (x < y) {
+            if (op != HC_SET_AND)
+                out[k++] = x;
+            i++;
+        } else if (y < x) {
+            if (op == HC_SET_OR || op == HC_SET_XOR)
+                out[k++] = y;
+            j++;
+        } else {
+            if (op == HC_SET_OR || op == HC_SET_AND)
+                out[k++] = x;
+            i++;
+            j++;
+        }
+    }
+    if (op != HC_SET_AND)
+        while (i < a->n)
+            out[k++] = a->ids[i++];
+    if (op == HC_SET_OR || op == HC_SET_XOR)
+        while (j < b->n)
+            out[k++] = b->ids[j++];
+    return hc_idset_new_steal(a->g, out, k, error);
+}
+
+gboolean hc_idset_subset(const hc_idset *a, const hc_idset *b)
+{
+    if (a->g != b->g)
+        return a->n == 0;
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < a->n; i++) {
+        while (j < b->n && b->ids[j] < a->ids[i])
+            j++;
+        if (j == b->n || b->ids[j] != a->ids[i])
+            return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean hc_idset_equal(const hc_idset *a, const hc_idset *b)
+{
+    if (a->n != b->n)
+        return FALSE;
+    if (a->n == 0)
+        return TRUE;
+    return a->g == b->g && memcmp(a->ids, b->ids, (size_t)a->n * sizeof *a->ids) == 0;
+}
+
+hc_idset *hc_idset_sub_foreign(const hc_idset *a, const hc_idset *b, GError **error)
+{
+    const hc_graph *ga = a->g;
+    hc_graph *gb = b->g;
+    const hc_addrmap *mb = hc_graph_addrmap(gb, error);
+    if (!mb)
+        return NULL;
+    uint32_t *out = hc_try_malloc((a->n ? a->n : 1) * sizeof *out);
+    if (!out) {
+        nomem(error, "a heap set");
+        return NULL;
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < a->n; i++) {
+        uint32_t id = a->ids[i];
+        uint32_t other = hc_addrmap_get(mb, gb->addr, ga->addr[id]);
+        gboolean same = other != HC_NONE &&
+                        gb->types[gb->type[other]].key == ga->types[ga->type[id]].key &&
+                        hc_idset_contains(b, other);
+        if (!same)
+            out[k++] = id;
+    }
+    return hc_idset_new_steal(a->g, out, k, error);
+}

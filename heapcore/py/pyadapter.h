@@ -1,0 +1,124 @@
+/* heapcore/py/pyadapter.h — private interface between the pieces of the CPython adapter.
+ *
+ * Only files in heapcore/py/ and pyglue/ include this (it pulls in Python.h and, through
+ * Py_BUILD_CORE_MODULE, CPython's internal headers).  The adapter is the engine's "object model"
+ * for a live CPython 3.10–3.13 interpreter: roots (pyroots.c), referents that tp_traverse does not
+ * report (pyroots.c), true sizes (pysize.c), and the glue to the generic walk (pymodel.c).
+ * Every PY_VERSION_HEX test of the project lives in heapcore/py/.
+ *
+ * Nothing here may create, free, INCREF/DECREF or materialise a Python object, call Python code, or
+ * call anything that can (no PyObject_GetAttr, no __dict__ getters, no PyUnicode_AsUTF8 on
+ * non-ASCII strings: it caches UTF-8 inside the string).  The GIL is held throughout.
+ */
+#ifndef HEAPCORE_PY_PYADAPTER_H
+#define HEAPCORE_PY_PYADAPTER_H
+
+#ifndef Py_BUILD_CORE_MODULE
+#define Py_BUILD_CORE_MODULE 1
+#endif
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+/* ---- Virtual nodes ----------------------------------------------------------------------
+ * Some C structures hold references but are not Python objects: a thread state, an
+ * interpreter frame (3.11+ _PyInterpreterFrame, which lives in the thread's data stack or
+ * inside a generator).  The walk gives each one a node whose address is the struct's address
+ * with a tag in the low 3 bits (the structs are 8-byte aligned, objects are 16-byte aligned,
+ * so a tagged address never equals an object address).  Virtual nodes have size 0 and are
+ * never Python objects: they are never resolved to objects and never appear in heap() sets. */
+enum {
+    HC_PY_VTAG_THREAD = 1,  /* PyThreadState *                                           */
+    HC_PY_VTAG_FRAME = 2,   /* _PyInterpreterFrame * (3.11+) owned by a thread            */
+    HC_PY_VTAG_MASK = 7
+};
+#define HC_PY_VTAG(addr) ((unsigned)((uintptr_t)(addr) & HC_PY_VTAG_MASK))
+#define HC_PY_VUNTAG(addr) ((void *)((uintptr_t)(addr) & ~(uintptr_t)HC_PY_VTAG_MASK))
+
+/* Flags on a reported referent. */
+enum {
+    /* The referent is the __dict__ of the object being expanded (instance dict, module dict,
+     * type dict, function dict).  Used to name it "dict of <owner's class>".  It is reported
+     * in addition to the plain edge (tp_traverse usually reports the same pointer too); the
+     * walk records only the ownership for it, no second edge. */
+    HC_PY_REF_DICT_OF = 1u << 0,
+};
+
+/* Receives one referent (a PyObject * or a tagged virtual node address, never NULL). */
+typedef void (*hc_py_ref_cb)(void *data, uintptr_t addr, unsigned rflags);
+/* Receives one root: addr is a PyObject * or a tagged virtual node; label is a short
+ * human-readable description ("sys.modules", "atexit callback 2", "thread 0x7f.. (main)"),
+ * copied by the receiver before the call returns. */
+typedef void (*hc_py_root_cb)(void *data, uintptr_t addr, const char *label);
+
+/* ---- pyroots.c ----------------------------------------------------------------------- */
+
+/* Report every root of `interp` and of the runtime: every PyObject * field that the
+ * interpreter state and the runtime hold strongly (modules, sysdict, builtins, importlib,
+ * codec registry, atexit callbacks, audit hooks, signal handlers, warnings filters, gc
+ * callbacks and garbage, static builtin types' dicts and subclass lists (3.12+), small ints,
+ * singletons, m_copy of single-phase modules, …) and one tagged virtual node per thread
+ * state of the interpreter.  Holds HEAD_LOCK while walking the thread list. */
+void hc_py_roots(PyInterpreterState *interp, hc_py_root_cb cb, void *data);
+
+/* Referents of a virtual node (tagged address).  THREAD: every PyObject * field of the thread
+ * state (dict, async_exc, exception state and its exc_info chain, context, async-gen hooks,
+ * profile/trace objects, 3.13 extras) and its top frame (3.10: the PyFrameObject *; 3.11+: a
+ * tagged FRAME node, skipping C-stack shim frames).  FRAME: f_code/f_executable, f_func(obj),
+ * f_globals, f_builtins, f_locals, frame_obj, the locals/cells/frees that are bound, the value
+ * stack when it is visible, and the previous thread-owned frame (tagged).  Never creates a
+ * frame object. */
+void hc_py_virtual_refs(uintptr_t vaddr, hc_py_ref_cb cb, void *data);
+
+/* Static name of a virtual node's kind ("thread state", "interpreter frame"). */
+const char *hc_py_virtual_kind(unsigned vtag);
+
+/* Short label for a virtual node (e.g. "thread 0x7f12.. frame f() at file.py:12"), written
+ * into buf (always NUL-terminated).  Reads names without creating objects. */
+void hc_py_virtual_label(uintptr_t vaddr, char *buf, size_t len);
+
+/* Call cb for every object in every gc generation of interp, including the permanent one. */
+void hc_py_gc_objects(PyInterpreterState *interp, void (*cb)(void *data, PyObject *o),
+                      void *data);
+
+/* Referents of `o` that tp_traverse does not report (or that exist on non-gc types): all
+ * PyObject * fields of code objects; a type's ht_name, ht_qualname, ht_slots, ht_module,
+ * tp_subclasses, the key strings of ht_cached_keys, and (3.12+ static builtin types) the
+ * per-interpreter tp_dict and subclasses; the keys of dicts with all-str keys; a 3.13
+ * materialised managed dict; the coroutine origin; a running generator's locals; the
+ * object's __dict__ with HC_PY_REF_DICT_OF; plus Py_TYPE(o) when tp_traverse will not report
+ * it (o is not gc, or its type is not a heap type).  Must be safe on any live object. */
+void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data);
+
+/* ---- pysize.c ------------------------------------------------------------------------ */
+
+/* How a type's instances are sized; computed once per type by hc_py_size_info_init. */
+typedef struct hc_py_size_info {
+    uint32_t strategy; /* private to pysize.c */
+    uint32_t header;   /* bytes before the object: GC head, 3.11+ pre-header */
+    /* 1 when the type's __sizeof__ is neither object.__sizeof__ nor one pysize.c computes in
+     * C: the caller then asks the object's own __sizeof__ after the walk (when Python code may
+     * run) and adds `header` to it. */
+    uint32_t needs_call;
+    uint32_t reserved;
+} hc_py_size_info;
+
+/* Fill *info for type tp.  No Python code, no object creation (may use _PyType_Lookup). */
+void hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info);
+
+/* True size of o in bytes: what its allocations occupy as CPython requested them (the view of
+ * tracemalloc): `header` + what type(o).__sizeof__(o) returns, computed in C, + for 3.11–3.13
+ * managed-dict instances the values array (3.11/3.12 separate allocation, 3.13 inline).
+ * A heap type's shared-keys table is counted once, on the type.  When info->needs_call is
+ * set this returns header + the basic size (tp_basicsize + tp_itemsize*|ob_size|), the
+ * fallback used if the later __sizeof__ call fails. */
+uint64_t hc_py_size(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info);
+
+/* Call once at module import, with the GIL, before any hc_py_size_info_init: interns the
+ * "__sizeof__" key (kept for the life of the process; "__sizeof__" is already interned by
+ * CPython, so this normally creates nothing) and records the C functions behind the
+ * __sizeof__ of the built-in types pysize.c emulates.  Idempotent.  If it was not called, or
+ * failed, every type gets needs_call=1. */
+void hc_py_size_global_init(void);
+
+#endif

@@ -1,0 +1,332 @@
+/* heapcore/py/pymodel.c — the hc_model of a live CPython interpreter: type keys are type
+ * addresses (or a virtual tag), expansion is tp_traverse plus the referents it misses
+ * (pyroots.c), sizes come from pysize.c.  Also what runs right after a walk: type names and
+ * the objects whose size only their own __sizeof__ knows. */
+#include "pymodel.h"
+
+#include <string.h>
+
+typedef struct py_ctx {
+    PyInterpreterState *interp;
+    const hc_py_root *roots;
+    size_t nroots;
+    PyObject *const *extra;
+    size_t nextra;
+    hc_py_size_info *infos; /* one per type seen, indexed by (type data - 1) */
+    size_t ninfos, infocap;
+    gboolean nomem;
+} py_ctx;
+
+static PyTypeObject **hidden_types;
+static size_t nhidden;
+static PyObject *str_module; /* interned "__module__" */
+
+int hc_py_model_init(void)
+{
+    if (!str_module && !(str_module = PyUnicode_InternFromString("__module__")))
+        return -1;
+    hc_py_size_global_init();
+    return 0;
+}
+
+int hc_py_hide_type(PyTypeObject *tp)
+{
+    for (size_t i = 0; i < nhidden; i++)
+        if (hidden_types[i] == tp)
+            return 0;
+    PyTypeObject **h = realloc(hidden_types, (nhidden + 1) * sizeof *h);
+    if (!h) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_INCREF(tp);
+    hidden_types = h;
+    hidden_types[nhidden++] = tp;
+    return 0;
+}
+
+/* ---- the model callbacks ------------------------------------------------------------------ */
+
+static uintptr_t py_type_of(void *ctx, uintptr_t addr)
+{
+    (void)ctx;
+    if (HC_PY_VTAG(addr))
+        return HC_PY_VTAG(addr);
+    return (uintptr_t)Py_TYPE((PyObject *)addr);
+}
+
+static uint32_t py_type_init(void *vctx, uintptr_t key, uintptr_t *data)
+{
+    py_ctx *ctx = vctx;
+    if (key <= HC_PY_VTAG_MASK)
+        return HC_TYPE_VIRTUAL | HC_TYPE_NOOBJ;
+    PyTypeObject *tp = (PyTypeObject *)key;
+    uint32_t flags = 0;
+    for (size_t i = 0; i < nhidden; i++)
+        if (hidden_types[i] == tp)
+            flags |= HC_TYPE_HIDDEN;
+    if (tp == &PyDict_Type)
+        flags |= HC_TYPE_DICT;
+    if (PyType_FastSubclass(tp, Py_TPFLAGS_DICT_SUBCLASS))
+        flags |= HC_TYPE_DICTLIKE;
+    if (ctx->ninfos == ctx->infocap) {
+        size_t c = ctx->infocap ? ctx->infocap * 2 : 256;
+        hc_py_size_info *p = realloc(ctx->infos, c * sizeof *p);
+        if (!p) {
+            ctx->nomem = TRUE; /* sizes of this type fall back to tp_basicsize */
+            return flags;
+        }
+        ctx->infos = p;
+        ctx->infocap = c;
+    }
+    hc_py_size_info *info = &ctx->infos[ctx->ninfos++];
+    hc_py_size_info_init(tp, info);
+    if (info->needs_call)
+        flags |= HC_TYPE_SIZECALL;
+    *data = ctx->ninfos; /* 1-based index: the array may move while it grows */
+    return flags;
+}
+
+static int visit_ref(PyObject *o, void *w)
+{
+    if (o)
+        hc_walk_visit(w, (uintptr_t)o);
+    return 0;
+}
+
+static void ref_cb(void *w, uintptr_t addr, unsigned rflags)
+{
+    if (!addr)
+        return;
+    if (rflags & HC_PY_REF_DICT_OF)
+        hc_walk_visit_dict(w, addr);
+    else
+        hc_walk_visit(w, addr);
+}
+
+static void py_expand(void *vctx, hc_walk *w, uintptr_t addr, uintptr_t key, uintptr_t data,
+                      uint64_t *size, uint32_t *flags)
+{
+    py_ctx *ctx = vctx;
+    (void)flags;
+    if (HC_PY_VTAG(addr)) {
+        *size = 0;
+        hc_py_virtual_refs(addr, ref_cb, w);
+        return;
+    }
+    PyObject *o = (PyObject *)addr;
+    PyTypeObject *tp = (PyTypeObject *)key;
+    if (data) {
+        *size = hc_py_size(o, tp, &ctx->infos[data - 1]);
+    } else {
+        hc_py_size_info info;
+        hc_py_size_info_init(tp, &info);
+        *size = hc_py_size(o, tp, &info);
+    }
+    if (PyType_IS_GC(tp) && (!tp->tp_is_gc || tp->tp_is_gc(o)) && tp->tp_traverse)
+        tp->tp_traverse(o, visit_ref, w);
+    hc_py_extra_refs(o, tp, ref_cb, w);
+}
+
+static void root_cb(void *w, uintptr_t addr, const char *label)
+{
+    if (addr)
+        hc_walk_add_root(w, addr, label);
+}
+
+static void py_roots(void *vctx, hc_walk *w)
+{
+    py_ctx *ctx = vctx;
+    hc_py_roots(ctx->interp, root_cb, w);
+    for (size_t i = 0; i < ctx->nroots; i++)
+        if (ctx->roots[i].obj)
+            hc_walk_add_root(w, (uintptr_t)ctx->roots[i].obj, ctx->roots[i].label);
+}
+
+static void py_extra_roots(void *vctx, hc_walk *w)
+{
+    py_ctx *ctx = vctx;
+    for (size_t i = 0; i < ctx->nextra; i++)
+        if (ctx->extra[i])
+            hc_walk_add_root(w, (uintptr_t)ctx->extra[i], "argument");
+}
+
+static void gc_cb(void *w, PyObject *o)
+{
+    if (Py_REFCNT(o) > 0)
+        hc_walk_add_candidate(w, (uintptr_t)o);
+}
+
+static void py_complement(void *vctx, hc_walk *w)
+{
+    py_ctx *ctx = vctx;
+    hc_py_gc_objects(ctx->interp, gc_cb, w);
+}
+
+/* ---- after the walk ---------------------------------------------------------------------- */
+
+/* Copy an ASCII str into buf; '?' for anything else.  Creates nothing. */
+static void ascii_of(PyObject *s, char *buf, size_t len)
+{
+    if (s && PyUnicode_Check(s) && PyUnicode_IS_ASCII(s)) {
+        g_strlcpy(buf, (const char *)PyUnicode_DATA(s), len);
+        return;
+    }
+    g_strlcpy(buf, "?", len);
+}
+
+/* Heapy's names: builtins bare, everything else module.name (not the qualname). */
+static void name_type(hc_graph *g, uint32_t t)
+{
+    uintptr_t key = hc_graph_type_key(g, t);
+    if (key <= HC_PY_VTAG_MASK) {
+        hc_graph_set_type_name(g, t, hc_py_virtual_kind((unsigned)key));
+        return;
+    }
+    PyTypeObject *tp = (PyTypeObject *)key;
+    char module[256], name[256];
+    if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+        ascii_of(((PyHeapTypeObject *)tp)->ht_name, name, sizeof name);
+        PyObject *m = tp->tp_dict ? PyDict_GetItemWithError(tp->tp_dict, str_module) : NULL;
+        if (!m)
+            PyErr_Clear();
+        ascii_of(m, module, sizeof module);
+    } else {
+        const char *dot = strrchr(tp->tp_name, '.');
+        if (dot) {
+            g_strlcpy(module, tp->tp_name, MIN(sizeof module, (size_t)(dot - tp->tp_name) + 1));
+            g_strlcpy(name, dot + 1, sizeof name);
+        } else {
+            g_strlcpy(module, "builtins", sizeof module);
+            g_strlcpy(name, tp->tp_name, sizeof name);
+        }
+    }
+    if (strcmp(module, "builtins") == 0) {
+        hc_graph_set_type_name(g, t, name);
+    } else {
+        char *full = g_strconcat(module, ".", name, NULL);
+        hc_graph_set_type_name(g, t, full);
+        g_free(full);
+    }
+}
+
+hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *extra, size_t nextra,
+                     GError **error)
+{
+    py_ctx ctx = {0};
+    ctx.interp = PyInterpreterState_Get();
+    ctx.roots = roots;
+    ctx.nroots = nroots;
+    ctx.extra = extra;
+    ctx.nextra = nextra;
+    hc_model model = {
+        .ctx = &ctx,
+        .type_of = py_type_of,
+        .type_init = py_type_init,
+        .expand = py_expand,
+        .roots = py_roots,
+        .extra_roots = nextra ? py_extra_roots : NULL,
+        .complement = py_complement,
+    };
+    hc_graph *g = hc_walk_run(&model, 1u << 16, error);
+    free(ctx.infos);
+    if (!g)
+        return NULL;
+    for (uint32_t t = 0; t < hc_graph_ntypes(g); t++)
+        name_type(g, t);
+    return g;
+}
+
+size_t hc_py_sizecall_count(const hc_graph *g)
+{
+    size_t k = 0;
+    for (uint32_t i = 0; i < hc_graph_n(g); i++)
+        k += (hc_graph_flags(g, i) & (HC_NODE_SIZECALL | HC_NODE_HIDDEN)) == HC_NODE_SIZECALL;
+    return k;
+}
+
+int hc_py_apply_sizeof(hc_graph *g, size_t *failed)
+{
+    *failed = 0;
+    size_t k = hc_py_sizecall_count(g);
+    if (!k)
+        return 0;
+    uint32_t *ids = malloc(k * sizeof *ids);
+    if (!ids) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    /* Take references first: once Python code runs, any object may be freed. */
+    k = 0;
+    for (uint32_t i = 0; i < hc_graph_n(g); i++)
+        if ((hc_graph_flags(g, i) & (HC_NODE_SIZECALL | HC_NODE_HIDDEN)) == HC_NODE_SIZECALL) {
+            ids[k++] = i;
+            Py_INCREF((PyObject *)hc_graph_addr(g, i));
+        }
+    int rc = 0;
+    for (size_t j = 0; j < k; j++) {
+        PyObject *o = (PyObject *)hc_graph_addr(g, ids[j]);
+        hc_py_size_info info;
+        hc_py_size_info_init(Py_TYPE(o), &info);
+        PyObject *r = rc ? NULL : PyObject_CallMethod(o, "__sizeof__", NULL);
+        long long v = -1;
+        if (r && PyLong_Check(r))
+            v = PyLong_AsLongLong(r);
+        Py_XDECREF(r);
+        if (PyErr_Occurred()) {
+            if (PyErr_ExceptionMatches(PyExc_MemoryError))
+                rc = -1; /* keep the error, stop calling, still release the references */
+            else
+                PyErr_Clear();
+        }
+        if (v < 0 || (unsigned long long)v > (1ull << 48)) {
+            (*failed)++;
+            continue;
+        }
+        GError *err = NULL;
+        if (!hc_graph_set_size(g, ids[j], (uint64_t)v + info.header, &err)) {
+            g_clear_error(&err);
+            (*failed)++;
+        }
+    }
+    for (size_t j = 0; j < k; j++)
+        Py_DECREF((PyObject *)hc_graph_addr(g, ids[j]));
+    free(ids);
+    return rc;
+}
+
+int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, PyObject ***out,
+                  size_t *nout)
+{
+    GError *err = NULL;
+    *out = NULL;
+    *nout = 0;
+    if (!hc_graph_addrmap(g2, &err)) {
+        g_clear_error(&err);
+        PyErr_NoMemory();
+        return -1;
+    }
+    PyObject **objs = malloc((n ? n : 1) * sizeof *objs);
+    if (!objs) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    size_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t id = ids[i];
+        if (hc_graph_flags(g, id) & HC_NODE_VIRTUAL)
+            continue;
+        uintptr_t addr = hc_graph_addr(g, id);
+        uint32_t id2 = hc_graph_lookup(g2, addr, NULL);
+        if (id2 == HC_NONE || (hc_graph_flags(g2, id2) & (HC_NODE_VIRTUAL | HC_NODE_HIDDEN)))
+            continue;
+        if (hc_graph_type_key(g2, hc_graph_type(g2, id2)) != hc_graph_type_key(g, hc_graph_type(g, id)))
+            continue;
+        objs[k++] = (PyObject *)addr;
+    }
+    for (size_t j = 0; j < k; j++)
+        Py_INCREF(objs[j]);
+    *out = objs;
+    *nout = k;
+    return 0;
+}

@@ -1,0 +1,43 @@
+/* heapcore/py/pymodel.h — the CPython object model for the walk, and what must happen right
+ * after a walk (naming types, asking objects with their own __sizeof__). */
+#ifndef HEAPCORE_PY_PYMODEL_H
+#define HEAPCORE_PY_PYMODEL_H
+
+#include "pyadapter.h"
+#include "heapcore/heapcore.h"
+
+/* A root handed in from outside the adapter (e.g. signal handlers read before the walk). */
+typedef struct hc_py_root {
+    PyObject *obj;     /* borrowed; the caller keeps it alive across the walk */
+    const char *label;
+} hc_py_root;
+
+/* One-time setup at module import (interns the strings the adapter needs). 0 or -1 + exception. */
+int hc_py_model_init(void);
+
+/* Instances of tp (exactly) are the observer's own: hidden with what only they reach.
+ * Keeps a strong reference to tp.  0 or -1 + exception. */
+int hc_py_hide_type(PyTypeObject *tp);
+
+/* Walk the current interpreter: its roots, then `roots` (phase 1, labelled), then `extra`
+ * (objects the user handed over, phase 3), then the gc complement.  Runs no Python code and
+ * creates no object.  Then names every type.  Returns a new graph or NULL + GError. */
+hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *extra, size_t nextra,
+                     GError **error);
+
+/* Number of nodes that need their own __sizeof__ (HC_NODE_SIZECALL). */
+size_t hc_py_sizecall_count(const hc_graph *g);
+
+/* Ask every HC_NODE_SIZECALL object of a graph walked just now (no Python code may have run
+ * since the walk) for its own __sizeof__, adding the type's header.  Runs Python code.  An
+ * object whose __sizeof__ raises or returns nonsense keeps its basic size and is counted in
+ * *failed.  Returns 0, or -1 with a Python exception set (MemoryError). */
+int hc_py_apply_sizeof(hc_graph *g, size_t *failed);
+
+/* Strong references to the live objects of `ids` (sorted) of graph g, in a graph walked just
+ * now (g2): objects match by address and type key; the rest are skipped.  *out receives a
+ * malloc'd array of new references (caller DECREFs and frees).  0 or -1 + exception. */
+int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, PyObject ***out,
+                  size_t *nout);
+
+#endif

@@ -1,0 +1,1244 @@
+/* heapcore/py/pyroots.c — roots, virtual nodes (thread states, interpreter frames), gc lists and
+ * the referents that tp_traverse does not report, for CPython 3.10–3.13 (GIL builds).
+ *
+ * Everything here only READS interpreter memory: no object is created, freed, INCREF'd or
+ * DECREF'd, no Python code runs, nothing can trigger a collection.  The GIL is held by the
+ * caller.  Per-version struct layouts come from CPython's own internal headers (pulled in via
+ * Py_BUILD_CORE_MODULE, see pyadapter.h) except for the 3.10 dict-keys table, whose layout is
+ * private to Objects/dictobject.c and is restated below.  See thesis-notes/roots.md. */
+
+#include "pyadapter.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef Py_GIL_DISABLED
+#error "pyroots.c supports GIL builds of CPython only (free-threaded builds have no gc lists)"
+#endif
+
+#if PY_VERSION_HEX < 0x030A0000 || PY_VERSION_HEX >= 0x030E0000
+#error "pyroots.c supports CPython 3.10 to 3.13"
+#endif
+
+#define HC_PY311 (PY_VERSION_HEX >= 0x030B0000)
+#define HC_PY312 (PY_VERSION_HEX >= 0x030C0000)
+#define HC_PY313 (PY_VERSION_HEX >= 0x030D0000)
+
+/* Some internal headers have unused parameters in static inline functions (3.13
+ * pycore_object.h): silence that for CPython's headers only. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "internal/pycore_interp.h"
+#include "internal/pycore_runtime.h"
+#include "internal/pycore_gc.h"
+#if HC_PY311
+#include "internal/pycore_frame.h"
+#include "internal/pycore_dict.h"
+#include "internal/pycore_object.h"
+#include "internal/pycore_code.h"
+#include "internal/pycore_typeobject.h"
+#include "internal/pycore_moduleobject.h"
+#else
+#include <frameobject.h>
+#endif
+#if HC_PY313
+#include "internal/pycore_tstate.h"
+#include "internal/pycore_lock.h"
+#include "internal/pycore_optimizer.h"
+#endif
+#pragma GCC diagnostic pop
+
+/* ---------------------------------------------------------------------------------------- */
+/* small helpers                                                                            */
+
+#define HC_CHAIN_MAX 100000 /* bound for every walk over a data-dependent linked list */
+
+typedef struct {
+    hc_py_root_cb cb;
+    void *data;
+} root_ctx;
+
+static void root(root_ctx *rc, const void *p, const char *label)
+{
+    if (p != NULL) rc->cb(rc->data, (uintptr_t)p, label);
+}
+
+static void rootf(root_ctx *rc, const void *p, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void rootf(root_ctx *rc, const void *p, const char *fmt, ...)
+{
+    char buf[160];
+    va_list ap;
+    if (p == NULL) return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    rc->cb(rc->data, (uintptr_t)p, buf);
+}
+
+static inline void ref(hc_py_ref_cb cb, void *data, const void *p, unsigned flags)
+{
+    if (p != NULL) cb(data, (uintptr_t)p, flags);
+}
+
+#if HC_PY311
+/* Copy a str into dst as ASCII ('?' for every non-ASCII code point) without creating or caching
+ * anything.  Returns dst. */
+static char *str_ascii(PyObject *s, char *dst, size_t n)
+{
+    if (n == 0) return dst;
+    dst[0] = '\0';
+    if (s == NULL || !PyUnicode_Check(s)) {
+        snprintf(dst, n, "?");
+        return dst;
+    }
+#if !HC_PY312
+    if (!PyUnicode_IS_READY(s)) { /* legacy wstr-only string: do not touch */
+        snprintf(dst, n, "?");
+        return dst;
+    }
+#endif
+    {
+        Py_ssize_t len = PyUnicode_GET_LENGTH(s), i;
+        int kind = PyUnicode_KIND(s);
+        const void *d = PyUnicode_DATA(s);
+        size_t j = 0;
+        for (i = 0; i < len && j + 1 < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, d, i);
+            dst[j++] = (c >= 32 && c < 127) ? (char)c : '?';
+        }
+        dst[j] = '\0';
+    }
+    return dst;
+}
+
+static const char *basename_of(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+#endif
+
+#if HC_PY312
+static const char *signal_name(int i)
+{
+    switch (i) {
+#ifdef SIGHUP
+    case SIGHUP: return "SIGHUP";
+#endif
+#ifdef SIGINT
+    case SIGINT: return "SIGINT";
+#endif
+#ifdef SIGQUIT
+    case SIGQUIT: return "SIGQUIT";
+#endif
+#ifdef SIGILL
+    case SIGILL: return "SIGILL";
+#endif
+#ifdef SIGTRAP
+    case SIGTRAP: return "SIGTRAP";
+#endif
+#ifdef SIGABRT
+    case SIGABRT: return "SIGABRT";
+#endif
+#ifdef SIGBUS
+    case SIGBUS: return "SIGBUS";
+#endif
+#ifdef SIGFPE
+    case SIGFPE: return "SIGFPE";
+#endif
+#ifdef SIGKILL
+    case SIGKILL: return "SIGKILL";
+#endif
+#ifdef SIGUSR1
+    case SIGUSR1: return "SIGUSR1";
+#endif
+#ifdef SIGSEGV
+    case SIGSEGV: return "SIGSEGV";
+#endif
+#ifdef SIGUSR2
+    case SIGUSR2: return "SIGUSR2";
+#endif
+#ifdef SIGPIPE
+    case SIGPIPE: return "SIGPIPE";
+#endif
+#ifdef SIGALRM
+    case SIGALRM: return "SIGALRM";
+#endif
+#ifdef SIGTERM
+    case SIGTERM: return "SIGTERM";
+#endif
+#ifdef SIGCHLD
+    case SIGCHLD: return "SIGCHLD";
+#endif
+#ifdef SIGCONT
+    case SIGCONT: return "SIGCONT";
+#endif
+#ifdef SIGTSTP
+    case SIGTSTP: return "SIGTSTP";
+#endif
+#ifdef SIGWINCH
+    case SIGWINCH: return "SIGWINCH";
+#endif
+#ifdef SIGXCPU
+    case SIGXCPU: return "SIGXCPU";
+#endif
+#ifdef SIGXFSZ
+    case SIGXFSZ: return "SIGXFSZ";
+#endif
+#ifdef SIGVTALRM
+    case SIGVTALRM: return "SIGVTALRM";
+#endif
+#ifdef SIGPROF
+    case SIGPROF: return "SIGPROF";
+#endif
+#ifdef SIGIO
+    case SIGIO: return "SIGIO";
+#endif
+#ifdef SIGSYS
+    case SIGSYS: return "SIGSYS";
+#endif
+    default: return NULL;
+    }
+}
+#endif
+
+/* ---------------------------------------------------------------------------------------- */
+/* HEAD_LOCK: the runtime's interpreters mutex guards every interpreter's thread list.      */
+
+static void head_lock(void)
+{
+#if HC_PY313
+    /* HEAD_LOCK is PyMutex_LockFlags(.., _Py_LOCK_DONT_DETACH), whose slow path
+     * (_PyMutex_LockTimed) is not exported.  PyMutex_Lock would detach the thread state (release
+     * the GIL) while waiting, so spin on the fast path instead: HEAD_LOCK is only held for short
+     * list operations that never wait for the GIL, so this terminates. */
+    uint8_t *bits = &_PyRuntime.interpreters.mutex._bits;
+    for (;;) {
+        uint8_t v = _Py_atomic_load_uint8(bits);
+        if (!(v & _Py_LOCKED) && _Py_atomic_compare_exchange_uint8(bits, &v, v | _Py_LOCKED))
+            break; /* keeps a _Py_HAS_PARKED bit: PyMutex_Unlock then wakes the waiter */
+        sched_yield();
+    }
+#else
+    PyThread_acquire_lock(_PyRuntime.interpreters.mutex, WAIT_LOCK);
+#endif
+}
+
+static void head_unlock(void)
+{
+#if HC_PY313
+    PyMutex_Unlock(&_PyRuntime.interpreters.mutex);
+#else
+    PyThread_release_lock(_PyRuntime.interpreters.mutex);
+#endif
+}
+
+static PyThreadState *interp_thread_head(PyInterpreterState *interp)
+{
+#if HC_PY311
+    return interp->threads.head;
+#else
+    return interp->tstate_head;
+#endif
+}
+
+/* Is ts still linked into some interpreter's thread list?  (Taken under HEAD_LOCK.) */
+static int tstate_is_live(PyThreadState *ts)
+{
+    int found = 0;
+    long guard = 0;
+    PyInterpreterState *in;
+    head_lock();
+    for (in = _PyRuntime.interpreters.head; in != NULL && !found && guard < HC_CHAIN_MAX;
+         in = in->next) {
+        PyThreadState *t;
+        for (t = interp_thread_head(in); t != NULL && guard < HC_CHAIN_MAX; t = t->next, guard++) {
+            if (t == ts) {
+                found = 1;
+                break;
+            }
+        }
+    }
+    head_unlock();
+    return found;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* 3.12+: per-interpreter state of static builtin types (tp_dict/tp_subclasses live there)  */
+
+#if HC_PY313
+typedef managed_static_type_state hc_static_state;
+#elif HC_PY312
+typedef static_builtin_state hc_static_state;
+#endif
+
+#if HC_PY312
+/* The state of static type tp in interp, or NULL.  tp_subclasses holds index+1 (a small
+ * integer, never a pointer) for these types; the entry is only trusted when its .type is tp. */
+static hc_static_state *static_type_state(PyInterpreterState *interp, PyTypeObject *tp)
+{
+    size_t i, idx;
+    if (interp == NULL || tp == NULL || (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) return NULL;
+    idx = (size_t)(uintptr_t)tp->tp_subclasses;
+#if HC_PY313
+    if (idx >= 1 && idx <= _Py_MAX_MANAGED_STATIC_BUILTIN_TYPES &&
+        interp->types.builtins.initialized[idx - 1].type == tp)
+        return &interp->types.builtins.initialized[idx - 1];
+    if (idx >= 1 && idx <= _Py_MAX_MANAGED_STATIC_EXT_TYPES &&
+        interp->types.for_extensions.initialized[idx - 1].type == tp)
+        return &interp->types.for_extensions.initialized[idx - 1];
+    if (idx > 4096) return NULL; /* a real pointer (dict): not a managed static type */
+    for (i = 0; i < _Py_MAX_MANAGED_STATIC_BUILTIN_TYPES; i++)
+        if (interp->types.builtins.initialized[i].type == tp)
+            return &interp->types.builtins.initialized[i];
+    for (i = 0; i < _Py_MAX_MANAGED_STATIC_EXT_TYPES; i++)
+        if (interp->types.for_extensions.initialized[i].type == tp)
+            return &interp->types.for_extensions.initialized[i];
+#else
+    if (idx >= 1 && idx <= _Py_MAX_STATIC_BUILTIN_TYPES &&
+        interp->types.builtins[idx - 1].type == tp)
+        return &interp->types.builtins[idx - 1];
+    if (idx > 4096) return NULL;
+    for (i = 0; i < _Py_MAX_STATIC_BUILTIN_TYPES; i++)
+        if (interp->types.builtins[i].type == tp) return &interp->types.builtins[i];
+#endif
+    return NULL;
+}
+#endif
+
+/* ---------------------------------------------------------------------------------------- */
+/* 3.11+: the runtime-static str objects (_Py_ID / _Py_STR), stepped through in memory.     */
+
+#if HC_PY311
+/* Each element of .literals / .identifiers is struct { PyASCIIObject; uint8_t data[len+1]; },
+ * so the next one starts at the aligned end of the current one.  Stops at the first element
+ * that does not look like a compact ASCII str (defensive: the layout is generated code). */
+static void static_str_block(root_ctx *rc, char *p, char *end, const char *label)
+{
+    const size_t align = _Alignof(PyASCIIObject);
+    while (p + sizeof(PyASCIIObject) <= end) {
+        PyObject *s = (PyObject *)p;
+        Py_ssize_t len;
+        size_t sz;
+        if (Py_TYPE(s) != &PyUnicode_Type || !PyUnicode_IS_COMPACT_ASCII(s)) break;
+        len = ((PyASCIIObject *)s)->length;
+        if (len < 0 || len > 4096) break;
+        root(rc, s, label);
+        sz = sizeof(PyASCIIObject) + (size_t)len + 1;
+        sz = (sz + align - 1) & ~(align - 1);
+        p += sz;
+    }
+}
+#endif
+
+/* ---------------------------------------------------------------------------------------- */
+/* hc_py_roots                                                                              */
+
+
+/* Static types are not gc objects and are often referenced by nothing but their own
+ * descriptors; 3.10/3.11 keep no list of them (3.12+ list only the core builtin ones).  Every
+ * ready type is registered in its bases' subclass dicts ({id: weakref}), so walk down from
+ * `object` (iteratively, through static types only) and report each static type found. */
+static PyObject *subclasses_dict(PyInterpreterState *interp, PyTypeObject *t)
+{
+    void *sc = t->tp_subclasses;
+#if HC_PY312
+    if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        hc_static_state *st = static_type_state(interp, t);
+        if (st != NULL) sc = st->tp_subclasses;
+        else if ((uintptr_t)sc <= 4096) sc = NULL;
+    }
+#else
+    (void)interp;
+#endif
+    return (sc != NULL && PyDict_Check((PyObject *)sc)) ? (PyObject *)sc : NULL;
+}
+
+static void static_types_by_subclasses(root_ctx *rc, PyInterpreterState *interp)
+{
+    PyTypeObject **seen = NULL;
+    size_t nseen = 0, cap = 0, next = 0;
+    char nm[128];
+
+    cap = 1024;
+    seen = (PyTypeObject **)malloc(cap * sizeof *seen);
+    if (seen == NULL) return;
+    seen[nseen++] = &PyBaseObject_Type;
+    /* seen[] doubles as the work queue: seen[next..nseen) still have to be expanded */
+    while (next < nseen) {
+        PyTypeObject *t = seen[next++];
+        PyObject *sc = subclasses_dict(interp, t), *key, *wr;
+        Py_ssize_t pos = 0;
+#if HC_PY312
+        if (static_type_state(interp, t) == NULL) /* else reported from interp->types */
+#endif
+        {
+            snprintf(nm, sizeof nm, "%s", t->tp_name ? t->tp_name : "?");
+            rootf(rc, t, "static type %s", nm);
+        }
+        if (sc == NULL) continue;
+        while (PyDict_Next(sc, &pos, &key, &wr)) {
+            PyObject *sub;
+            size_t k;
+            if (wr == NULL || !PyWeakref_Check(wr)) continue;
+            sub = ((PyWeakReference *)wr)->wr_object;
+            if (sub == NULL || sub == Py_None || !PyType_Check(sub) ||
+                (((PyTypeObject *)sub)->tp_flags & Py_TPFLAGS_HEAPTYPE))
+                continue;
+            for (k = 0; k < nseen && seen[k] != (PyTypeObject *)sub; k++) {
+            }
+            if (k < nseen) continue;
+            if (nseen == cap) {
+                PyTypeObject **ns;
+                if (cap >= 1u << 20) break;
+                ns = (PyTypeObject **)realloc(seen, 2 * cap * sizeof *seen);
+                if (ns == NULL) break;
+                seen = ns;
+                cap *= 2;
+            }
+            seen[nseen++] = (PyTypeObject *)sub;
+        }
+    }
+    free(seen);
+}
+
+static void roots_interp(root_ctx *rc, PyInterpreterState *interp)
+{
+    int i;
+
+    /* import system */
+#if HC_PY312
+    root(rc, interp->imports.modules, "sys.modules");
+    root(rc, interp->imports.modules_by_index, "interp.modules_by_index");
+    root(rc, interp->imports.importlib, "interp.importlib");
+    root(rc, interp->imports.import_func, "interp.import_func");
+    PyObject *by_index = interp->imports.modules_by_index;
+#else
+    root(rc, interp->modules, "sys.modules");
+    root(rc, interp->modules_by_index, "interp.modules_by_index");
+    root(rc, interp->importlib, "interp.importlib");
+    root(rc, interp->import_func, "interp.import_func");
+    PyObject *by_index = interp->modules_by_index;
+#endif
+    root(rc, interp->sysdict, "interp.sysdict");
+    root(rc, interp->builtins, "interp.builtins");
+    root(rc, interp->builtins_copy, "interp.builtins_copy");
+#if HC_PY312
+    root(rc, interp->sysdict_copy, "interp.sysdict_copy");
+#endif
+    root(rc, interp->dict, "interp.dict");
+
+    /* single-phase extension modules: PyModuleDef.m_base.m_copy (a dict copy of the module's
+     * namespace kept for re-import); reachable through the modules_by_index list. */
+    if (by_index != NULL && PyList_Check(by_index)) {
+        Py_ssize_t n = PyList_GET_SIZE(by_index), k;
+        for (k = 0; k < n; k++) {
+            PyObject *m = PyList_GET_ITEM(by_index, k);
+            PyModuleDef *def;
+            if (m == NULL || !PyModule_Check(m)) continue;
+            def = PyModule_GetDef(m); /* plain field read, creates nothing */
+            if (def != NULL && def->m_base.m_copy != NULL)
+                rootf(rc, def->m_base.m_copy, "m_copy of module %s",
+                      def->m_name ? def->m_name : "?");
+        }
+    }
+
+    /* codecs */
+#if HC_PY313
+    root(rc, interp->codecs.search_path, "codecs.search_path");
+    root(rc, interp->codecs.search_cache, "codecs.search_cache");
+    root(rc, interp->codecs.error_registry, "codecs.error_registry");
+#else
+    root(rc, interp->codec_search_path, "codecs.search_path");
+    root(rc, interp->codec_search_cache, "codecs.search_cache");
+    root(rc, interp->codec_error_registry, "codecs.error_registry");
+#endif
+
+#ifdef HAVE_FORK
+    root(rc, interp->before_forkers, "os.register_at_fork before");
+    root(rc, interp->after_forkers_parent, "os.register_at_fork after_in_parent");
+    root(rc, interp->after_forkers_child, "os.register_at_fork after_in_child");
+#endif
+
+    /* warnings */
+    root(rc, interp->warnings.filters, "warnings.filters");
+    root(rc, interp->warnings.once_registry, "warnings.once_registry");
+    root(rc, interp->warnings.default_action, "warnings.default_action");
+
+    /* atexit (Python-level callbacks; 3.12+ ll_callbacks are C functions + void *) */
+    if (interp->atexit.callbacks != NULL) {
+        for (i = 0; i < interp->atexit.ncallbacks; i++) {
+#if HC_PY312
+            atexit_py_callback *cb = interp->atexit.callbacks[i];
+#else
+            atexit_callback *cb = interp->atexit.callbacks[i];
+#endif
+            if (cb == NULL) continue;
+            rootf(rc, cb->func, "atexit callback %d func", i);
+            rootf(rc, cb->args, "atexit callback %d args", i);
+            rootf(rc, cb->kwargs, "atexit callback %d kwargs", i);
+        }
+    }
+
+    /* sys.addaudithook hooks (runtime-level C hooks carry an opaque void *: not reported) */
+    root(rc, interp->audit_hooks, "audit hooks");
+
+    /* gc module */
+    root(rc, interp->gc.garbage, "gc.garbage");
+    root(rc, interp->gc.callbacks, "gc.callbacks");
+
+    /* exceptions */
+    root(rc, interp->exc_state.errnomap, "OSError errnomap");
+#if HC_PY311
+    root(rc, interp->exc_state.PyExc_ExceptionGroup, "ExceptionGroup type");
+#endif
+
+    /* method cache: entry names are strong (value is borrowed) */
+    {
+#if HC_PY312
+        struct type_cache *tc = &interp->types.type_cache;
+#else
+        struct type_cache *tc = &interp->type_cache;
+#endif
+        size_t k;
+        for (k = 0; k < (size_t)(1 << MCACHE_SIZE_EXP); k++)
+            root(rc, tc->hashtable[k].name, "type_cache name");
+    }
+
+    /* _Py_Identifier strings (_PyUnicode_FromId) */
+    if (interp->unicode.ids.array != NULL) {
+        Py_ssize_t k;
+        for (k = 0; k < interp->unicode.ids.size; k++)
+            root(rc, interp->unicode.ids.array[k], "_Py_Identifier str");
+    }
+
+    /* _ast module state: every field from AST_type to withitem_type is a PyObject * */
+    {
+        PyObject **p = &interp->ast.AST_type, **e = &interp->ast.withitem_type;
+        for (; p <= e; p++) root(rc, *p, "ast state");
+    }
+
+#if HC_PY311
+    root(rc, interp->callable_cache.isinstance, "callable_cache isinstance");
+    root(rc, interp->callable_cache.len, "callable_cache len");
+    root(rc, interp->callable_cache.list_append, "callable_cache list.append");
+#endif
+#if HC_PY312
+    root(rc, interp->callable_cache.object__getattribute__,
+         "callable_cache object.__getattribute__");
+    root(rc, interp->cached_objects.interned_strings, "interned strings");
+    root(rc, interp->cached_objects.str_replace_inf, "ast str_replace_inf");
+    root(rc, interp->cached_objects.objreduce, "object.__reduce__");
+    root(rc, interp->cached_objects.type_slots_pname, "type_slots_pname");
+    root(rc, interp->cached_objects.generic_type, "typing Generic type");
+    root(rc, interp->cached_objects.typevar_type, "typing TypeVar type");
+    root(rc, interp->cached_objects.typevartuple_type, "typing TypeVarTuple type");
+    root(rc, interp->cached_objects.paramspec_type, "typing ParamSpec type");
+    root(rc, interp->cached_objects.paramspecargs_type, "typing ParamSpecArgs type");
+    root(rc, interp->cached_objects.paramspeckwargs_type, "typing ParamSpecKwargs type");
+    root(rc, &interp->static_objects.singletons.hamt_empty, "empty hamt");
+    root(rc, &interp->static_objects.singletons.last_resort_memory_error,
+         "last-resort MemoryError");
+    {
+        int t, e;
+        for (t = 0; t < PY_MONITORING_TOOL_IDS; t++) {
+            rootf(rc, interp->monitoring_tool_names[t], "sys.monitoring tool %d name", t);
+            for (e = 0; e < _PY_MONITORING_EVENTS; e++)
+                rootf(rc, interp->monitoring_callables[t][e],
+                      "sys.monitoring tool %d event %d callback", t, e);
+        }
+    }
+#endif
+#if HC_PY312 && !HC_PY313
+    root(rc, interp->interpreter_trampoline, "interpreter trampoline code");
+#endif
+#if HC_PY313
+    root(rc, interp->optimizer, "optimizer");
+    root(rc, interp->xi.PyExc_NotShareableError, "NotShareableError type");
+#endif
+
+    /* cross-interpreter data registry: cls is strong unless a weakref to it is held */
+#if HC_PY313
+    struct _xidregitem *xi = interp->xi.registry.head;
+#elif HC_PY312
+    struct _xidregitem *xi = interp->xidregistry.head;
+#endif
+#if HC_PY312
+    {
+        long guard = 0;
+        for (; xi != NULL && guard < HC_CHAIN_MAX; xi = xi->next, guard++) {
+            if (xi->weakref != NULL)
+                root(rc, xi->weakref, "cross-interpreter registry weakref");
+            else
+                root(rc, xi->cls, "cross-interpreter registry class");
+        }
+    }
+#endif
+
+    /* static builtin types and their per-interpreter dict / subclasses (3.12+) */
+#if HC_PY312
+    {
+        size_t k, n;
+        char nm[128];
+#if HC_PY313
+        hc_static_state *arr = interp->types.builtins.initialized;
+        n = _Py_MAX_MANAGED_STATIC_BUILTIN_TYPES;
+#else
+        hc_static_state *arr = interp->types.builtins;
+        n = _Py_MAX_STATIC_BUILTIN_TYPES;
+#endif
+        for (k = 0; k < n; k++) {
+            hc_static_state *st = &arr[k];
+            if (st->type == NULL) continue;
+            snprintf(nm, sizeof nm, "%s", st->type->tp_name ? st->type->tp_name : "?");
+            rootf(rc, st->type, "static type %s", nm);
+            rootf(rc, st->tp_dict, "static type dict %s", nm);
+            rootf(rc, st->tp_subclasses, "static type subclasses %s", nm);
+        }
+#if HC_PY313
+        for (k = 0; k < _Py_MAX_MANAGED_STATIC_EXT_TYPES; k++) {
+            hc_static_state *st = &interp->types.for_extensions.initialized[k];
+            if (st->type == NULL) continue;
+            snprintf(nm, sizeof nm, "%s", st->type->tp_name ? st->type->tp_name : "?");
+            rootf(rc, st->type, "static type %s", nm);
+            rootf(rc, st->tp_dict, "static type dict %s", nm);
+            rootf(rc, st->tp_subclasses, "static type subclasses %s", nm);
+        }
+#endif
+    }
+#endif
+    static_types_by_subclasses(rc, interp);
+
+    /* 3.10: per-interpreter singletons and caches of immutable objects */
+#if !HC_PY311
+    for (i = 0; i < _PY_NSMALLNEGINTS + _PY_NSMALLPOSINTS; i++)
+        root(rc, interp->small_ints[i], "small int");
+    root(rc, interp->bytes.empty_string, "empty bytes");
+    for (i = 0; i < 256; i++) root(rc, interp->bytes.characters[i], "1-byte bytes");
+    root(rc, interp->unicode.empty_string, "empty str");
+    for (i = 0; i < 256; i++) root(rc, interp->unicode.latin1[i], "latin-1 char str");
+#if PyTuple_MAXSAVESIZE > 0
+    root(rc, interp->tuple.free_list[0], "empty tuple");
+#endif
+#endif
+}
+
+static void roots_runtime(root_ctx *rc)
+{
+#if HC_PY311
+    int i;
+#endif
+    root(rc, Py_None, "None");
+    root(rc, Py_True, "True");
+    root(rc, Py_False, "False");
+    root(rc, Py_Ellipsis, "Ellipsis");
+    root(rc, Py_NotImplemented, "NotImplemented");
+
+#if HC_PY311
+    /* runtime-static immutable objects */
+#if HC_PY312
+#define HC_SINGLETONS _PyRuntime.static_objects.singletons
+#else
+#define HC_SINGLETONS _PyRuntime.global_objects.singletons
+#endif
+    for (i = 0; i < _PY_NSMALLNEGINTS + _PY_NSMALLPOSINTS; i++)
+        root(rc, &HC_SINGLETONS.small_ints[i], "small int");
+    root(rc, &HC_SINGLETONS.bytes_empty, "empty bytes");
+    for (i = 0; i < 256; i++) root(rc, &HC_SINGLETONS.bytes_characters[i].ob, "1-byte bytes");
+    root(rc, &HC_SINGLETONS.tuple_empty, "empty tuple");
+    for (i = 0; i < 128; i++) root(rc, &HC_SINGLETONS.strings.ascii[i]._ascii, "static str");
+    for (i = 0; i < 128; i++) root(rc, &HC_SINGLETONS.strings.latin1[i]._latin1, "static str");
+    static_str_block(rc, (char *)&HC_SINGLETONS.strings.literals,
+                     (char *)&HC_SINGLETONS.strings.literals +
+                         sizeof HC_SINGLETONS.strings.literals,
+                     "static str");
+    static_str_block(rc, (char *)&HC_SINGLETONS.strings.identifiers,
+                     (char *)&HC_SINGLETONS.strings.identifiers +
+                         sizeof HC_SINGLETONS.strings.identifiers,
+                     "static str");
+#if HC_PY312
+    root(rc, &HC_SINGLETONS.hamt_bitmap_node_empty, "empty hamt node");
+    root(rc, &HC_SINGLETONS.context_token_missing, "Token.MISSING");
+#endif
+#undef HC_SINGLETONS
+#endif
+
+#if HC_PY312
+    /* signal handlers (process-wide, owned by the main interpreter) */
+    for (i = 1; i < Py_NSIG; i++) {
+#if HC_PY313
+        PyObject *h = _PyRuntime.signals.handlers[i].func;
+#else
+        PyObject *h = (PyObject *)_PyRuntime.signals.handlers[i].func._value;
+#endif
+        const char *nm = signal_name(i);
+        if (nm != NULL)
+            rootf(rc, h, "signal handler %s", nm);
+        else
+            rootf(rc, h, "signal handler %d", i);
+    }
+    root(rc, _PyRuntime.signals.default_handler, "signal.SIG_DFL");
+    root(rc, _PyRuntime.signals.ignore_handler, "signal.SIG_IGN");
+    root(rc, _PyRuntime.faulthandler.fatal_error.file, "faulthandler file");
+    root(rc, _PyRuntime.faulthandler.thread.file, "faulthandler dump_traceback_later file");
+#else
+    /* 3.10/3.11: signal handlers live in the file-static Handlers[] array of
+     * Modules/signalmodule.c and faulthandler's file in a file-static struct of
+     * Modules/faulthandler.c: not reachable from here (the Python side reports them). */
+#endif
+}
+
+void hc_py_roots(PyInterpreterState *interp, hc_py_root_cb cb, void *data)
+{
+    root_ctx rc = {cb, data};
+    PyThreadState **ts = NULL;
+    size_t n = 0, cap = 0, k;
+    long guard = 0;
+
+    if (interp == NULL || cb == NULL) return;
+    roots_interp(&rc, interp);
+    roots_runtime(&rc);
+
+    /* Thread states: copy the list under HEAD_LOCK, report after releasing it. */
+    head_lock();
+    {
+        PyThreadState *t;
+        for (t = interp_thread_head(interp); t != NULL && guard < HC_CHAIN_MAX; t = t->next)
+            guard++;
+        cap = (size_t)guard;
+        if (cap > 0) ts = (PyThreadState **)malloc(cap * sizeof *ts);
+        if (ts != NULL)
+            for (t = interp_thread_head(interp); t != NULL && n < cap; t = t->next) ts[n++] = t;
+    }
+    head_unlock();
+
+    for (k = 0; k < n; k++) {
+        char label[96];
+        hc_py_virtual_label((uintptr_t)ts[k] | HC_PY_VTAG_THREAD, label, sizeof label);
+        cb(data, (uintptr_t)ts[k] | HC_PY_VTAG_THREAD, label);
+    }
+    free(ts);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Virtual nodes                                                                            */
+
+#if HC_PY311
+static PyCodeObject *frame_code(_PyInterpreterFrame *f)
+{
+#if HC_PY313
+    PyObject *c = f->f_executable;
+    return (c != NULL && PyCode_Check(c)) ? (PyCodeObject *)c : NULL;
+#else
+    return f->f_code;
+#endif
+}
+
+static int frame_is_shim(_PyInterpreterFrame *f)
+{
+#if HC_PY312
+    return f->owner == FRAME_OWNED_BY_CSTACK;
+#else
+    (void)f; /* 3.11 has no shim frames: is_entry only marks the first frame of an eval loop */
+    return 0;
+#endif
+}
+
+/* Report the first frame at or below f: thread-owned frames become a tagged FRAME node (and
+ * end the walk; that node reports its own `previous`), generator-owned frames are reported as
+ * their generator and frame-object-owned frames as their frame object; the walk continues
+ * below those, since their traverse does not follow `previous`.  Shims are skipped. */
+static void report_frame_chain(_PyInterpreterFrame *f, hc_py_ref_cb cb, void *data)
+{
+    long guard = 0;
+    for (; f != NULL && guard < HC_CHAIN_MAX; f = f->previous, guard++) {
+        if (frame_is_shim(f)) continue;
+        switch (f->owner) {
+        case FRAME_OWNED_BY_THREAD:
+            cb(data, (uintptr_t)f | HC_PY_VTAG_FRAME, 0);
+            return;
+        case FRAME_OWNED_BY_GENERATOR:
+            ref(cb, data, (char *)f - offsetof(PyGenObject, gi_iframe), 0);
+            break;
+        case FRAME_OWNED_BY_FRAME_OBJECT:
+            ref(cb, data, f->frame_obj, 0);
+            break;
+        default:
+            return;
+        }
+    }
+}
+
+/* Locals/cells/frees that are bound, and the value stack when stacktop says it is visible
+ * (stacktop is -1 while the frame executes or calls into C). */
+static void frame_localsplus(_PyInterpreterFrame *f, PyCodeObject *co, int from, hc_py_ref_cb cb,
+                             void *data)
+{
+    int i, nl, top;
+    if (co == NULL) return;
+    nl = co->co_nlocalsplus;
+    top = f->stacktop;
+    if (from < 0) from = 0;
+    for (i = from; i < nl; i++) ref(cb, data, f->localsplus[i], 0);
+    if (top > nl && top <= nl + co->co_stacksize)
+        for (i = (from > nl ? from : nl); i < top; i++) ref(cb, data, f->localsplus[i], 0);
+}
+
+static void frame_refs(_PyInterpreterFrame *f, hc_py_ref_cb cb, void *data)
+{
+    PyCodeObject *co;
+    if (f == NULL || frame_is_shim(f)) return;
+#if HC_PY313
+    ref(cb, data, f->f_executable, 0);
+#else
+    ref(cb, data, f->f_code, 0);
+#endif
+#if HC_PY312
+    ref(cb, data, f->f_funcobj, 0);
+#else
+    ref(cb, data, f->f_func, 0);
+#endif
+    ref(cb, data, f->f_globals, 0);
+    ref(cb, data, f->f_builtins, 0);
+    ref(cb, data, f->f_locals, 0);
+    ref(cb, data, f->frame_obj, 0);
+    co = frame_code(f);
+    frame_localsplus(f, co, 0, cb, data);
+    report_frame_chain(f->previous, cb, data);
+}
+#endif /* HC_PY311 */
+
+static void exc_item_refs(_PyErr_StackItem *it, hc_py_ref_cb cb, void *data)
+{
+#if HC_PY311
+    ref(cb, data, it->exc_value, 0);
+#else
+    ref(cb, data, it->exc_type, 0);
+    ref(cb, data, it->exc_value, 0);
+    ref(cb, data, it->exc_traceback, 0);
+#endif
+}
+
+static void thread_refs(PyThreadState *ts, hc_py_ref_cb cb, void *data)
+{
+    long guard = 0;
+    _PyErr_StackItem *it;
+
+    ref(cb, data, ts->dict, 0);
+    ref(cb, data, ts->async_exc, 0);
+    ref(cb, data, ts->c_profileobj, 0);
+    ref(cb, data, ts->c_traceobj, 0);
+#if HC_PY312
+    ref(cb, data, ts->current_exception, 0);
+#else
+    ref(cb, data, ts->curexc_type, 0);
+    ref(cb, data, ts->curexc_value, 0);
+    ref(cb, data, ts->curexc_traceback, 0);
+#endif
+    /* handled exceptions: the thread's own item, then the exc_info chain (the other items
+     * live in running generators) */
+    exc_item_refs(&ts->exc_state, cb, data);
+    for (it = ts->exc_info; it != NULL && guard < HC_CHAIN_MAX; it = it->previous_item, guard++)
+        if (it != &ts->exc_state) exc_item_refs(it, cb, data);
+    ref(cb, data, ts->async_gen_firstiter, 0);
+    ref(cb, data, ts->async_gen_finalizer, 0);
+    ref(cb, data, ts->context, 0);
+#if !HC_PY313
+    /* _thread's release_sentinel: on_delete_data is a strong weakref to the thread's lock */
+    if (ts->on_delete != NULL && ts->on_delete_data != NULL &&
+        PyWeakref_CheckRefExact((PyObject *)ts->on_delete_data))
+        ref(cb, data, ts->on_delete_data, 0);
+#endif
+#if HC_PY313
+    ref(cb, data, ts->threading_local_key, 0);
+    ref(cb, data, ts->threading_local_sentinel, 0);
+    ref(cb, data, ((_PyThreadStateImpl *)ts)->asyncio_running_loop, 0);
+#endif
+
+    /* top frame */
+#if HC_PY313
+    report_frame_chain(ts->current_frame, cb, data);
+#elif HC_PY311
+    if (ts->cframe != NULL) report_frame_chain(ts->cframe->current_frame, cb, data);
+#else
+    ref(cb, data, ts->frame, 0);
+#endif
+}
+
+void hc_py_virtual_refs(uintptr_t vaddr, hc_py_ref_cb cb, void *data)
+{
+    void *p = HC_PY_VUNTAG(vaddr);
+    if (p == NULL || cb == NULL) return;
+    switch (HC_PY_VTAG(vaddr)) {
+    case HC_PY_VTAG_THREAD:
+        if (tstate_is_live((PyThreadState *)p)) thread_refs((PyThreadState *)p, cb, data);
+        break;
+    case HC_PY_VTAG_FRAME:
+#if HC_PY311
+        frame_refs((_PyInterpreterFrame *)p, cb, data);
+#endif
+        break;
+    default:
+        break;
+    }
+}
+
+const char *hc_py_virtual_kind(unsigned vtag)
+{
+    switch (vtag) {
+    case HC_PY_VTAG_THREAD: return "thread state";
+    case HC_PY_VTAG_FRAME: return "interpreter frame";
+    default: return "virtual node";
+    }
+}
+
+void hc_py_virtual_label(uintptr_t vaddr, char *buf, size_t len)
+{
+    void *p = HC_PY_VUNTAG(vaddr);
+    if (buf == NULL || len == 0) return;
+    buf[0] = '\0';
+    if (p == NULL) return;
+    switch (HC_PY_VTAG(vaddr)) {
+    case HC_PY_VTAG_THREAD: {
+        PyThreadState *ts = (PyThreadState *)p;
+        snprintf(buf, len, "thread 0x%lx%s", (unsigned long)ts->thread_id,
+                 ts->thread_id == _PyRuntime.main_thread ? " (main)" : "");
+        break;
+    }
+    case HC_PY_VTAG_FRAME: {
+#if HC_PY311
+        _PyInterpreterFrame *f = (_PyInterpreterFrame *)p;
+        PyCodeObject *co = frame_code(f);
+        char name[96], file[160];
+        int line = -1;
+        if (co == NULL || frame_is_shim(f)) {
+            snprintf(buf, len, "frame (no code)");
+            break;
+        }
+#if HC_PY313
+        line = PyUnstable_InterpreterFrame_GetLine(f);
+#elif HC_PY312
+        line = PyUnstable_InterpreterFrame_GetLine(f);
+#else
+        {
+            int addr = (int)((f->prev_instr - _PyCode_CODE(co)) * (int)sizeof(_Py_CODEUNIT));
+            line = addr < 0 ? co->co_firstlineno : PyCode_Addr2Line(co, addr);
+        }
+#endif
+        str_ascii(co->co_qualname, name, sizeof name);
+        str_ascii(co->co_filename, file, sizeof file);
+        snprintf(buf, len, "frame of %s at %s:%d", name, basename_of(file), line);
+#else
+        snprintf(buf, len, "frame");
+#endif
+        break;
+    }
+    default:
+        snprintf(buf, len, "virtual 0x%lx", (unsigned long)vaddr);
+        break;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* hc_py_gc_objects                                                                          */
+
+static void gc_list(PyGC_Head *h, void (*cb)(void *, PyObject *), void *data)
+{
+    PyGC_Head *g;
+    long guard = 0;
+    if (h == NULL) return;
+    for (g = (PyGC_Head *)h->_gc_next; g != NULL && g != h && guard < 100000000L;
+         g = (PyGC_Head *)g->_gc_next, guard++)
+        cb(data, (PyObject *)(g + 1));
+}
+
+void hc_py_gc_objects(PyInterpreterState *interp, void (*cb)(void *data, PyObject *o), void *data)
+{
+    int i;
+    if (interp == NULL || cb == NULL) return;
+    for (i = 0; i < NUM_GENERATIONS; i++) gc_list(&interp->gc.generations[i].head, cb, data);
+    gc_list(&interp->gc.permanent_generation.head, cb, data);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Dict key tables                                                                          */
+
+#if !HC_PY311
+/* 3.10: PyDictKeysObject is private to Objects/dictobject.c (dict-common.h).  Its layout in
+ * 3.10: refcnt, size, lookup function, usable, nentries, then the index array (1/2/4/8-byte
+ * entries depending on size) followed by the PyDictKeyEntry array. */
+typedef struct {
+    Py_hash_t me_hash;
+    PyObject *me_key;
+    PyObject *me_value;
+} hc310_entry;
+
+typedef struct {
+    Py_ssize_t dk_refcnt;
+    Py_ssize_t dk_size;
+    void *dk_lookup;
+    Py_ssize_t dk_usable;
+    Py_ssize_t dk_nentries;
+    char dk_indices[];
+} hc310_keys;
+
+static hc310_entry *hc310_entries(hc310_keys *k)
+{
+    Py_ssize_t s = k->dk_size;
+    size_t ix = s <= 0xff ? 1 : s <= 0xffff ? 2 : (int64_t)s <= 0xffffffffLL ? 4 : 8;
+    return (hc310_entry *)(k->dk_indices + (size_t)s * ix);
+}
+
+/* The general lookup function (lookdict) is file-static; it is the one of any table holding a
+ * non-str key, e.g. the interpreter's errno map (int keys), set up at startup. */
+static void *hc310_lookdict(void)
+{
+    static void *cached;
+    if (cached == NULL) {
+        PyInterpreterState *in = PyInterpreterState_Get();
+        PyObject *m = in ? in->exc_state.errnomap : NULL;
+        if (m != NULL && PyDict_Check(m) && PyDict_GET_SIZE(m) > 0) {
+            PyDictObject *d = (PyDictObject *)m;
+            hc310_keys *k = (hc310_keys *)d->ma_keys;
+            hc310_entry *e = hc310_entries(k);
+            Py_ssize_t i;
+            for (i = 0; i < k->dk_nentries; i++)
+                if (e[i].me_key != NULL && e[i].me_value != NULL &&
+                    !PyUnicode_CheckExact(e[i].me_key)) {
+                    cached = k->dk_lookup;
+                    break;
+                }
+        }
+    }
+    return cached;
+}
+#endif
+
+/* Keys of dict d that its tp_traverse does not report (all-str tables). */
+static void dict_keys_refs(PyDictObject *d, hc_py_ref_cb cb, void *data)
+{
+#if HC_PY311
+    PyDictKeysObject *k = d->ma_keys;
+    PyDictUnicodeEntry *e;
+    Py_ssize_t i, n;
+    if (k == NULL || k->dk_kind == DICT_KEYS_GENERAL) return; /* traverse visits the keys */
+    e = DK_UNICODE_ENTRIES(k);
+    n = k->dk_nentries;
+    for (i = 0; i < n; i++) {
+        PyObject *key = e[i].me_key;
+        PyObject *val = d->ma_values != NULL ? d->ma_values->values[i] : e[i].me_value;
+        if (key != NULL && val != NULL) cb(data, (uintptr_t)key, 0);
+    }
+#else
+    hc310_keys *k = (hc310_keys *)d->ma_keys;
+    hc310_entry *e;
+    void *general = hc310_lookdict();
+    Py_ssize_t i, n;
+    if (k == NULL) return;
+    if (d->ma_values == NULL && (general == NULL || k->dk_lookup == general))
+        return; /* general table (or unknown): traverse visits the keys */
+    e = hc310_entries(k);
+    n = k->dk_nentries;
+    for (i = 0; i < n; i++) {
+        PyObject *key = e[i].me_key;
+        PyObject *val = d->ma_values != NULL ? d->ma_values[i] : e[i].me_value;
+        if (key != NULL && val != NULL) cb(data, (uintptr_t)key, 0);
+    }
+#endif
+}
+
+/* Key strings of a heap type's shared-keys table (not an object; nothing traverses it). */
+static void shared_keys_refs(PyDictKeysObject *keys, hc_py_ref_cb cb, void *data)
+{
+    Py_ssize_t i, n;
+    if (keys == NULL) return;
+#if HC_PY311
+    if (keys->dk_kind == DICT_KEYS_GENERAL) {
+        PyDictKeyEntry *e = DK_ENTRIES(keys);
+        for (i = 0, n = keys->dk_nentries; i < n; i++) ref(cb, data, e[i].me_key, 0);
+    } else {
+        PyDictUnicodeEntry *e = DK_UNICODE_ENTRIES(keys);
+        for (i = 0, n = keys->dk_nentries; i < n; i++) ref(cb, data, e[i].me_key, 0);
+    }
+#else
+    {
+        hc310_keys *k = (hc310_keys *)keys;
+        hc310_entry *e = hc310_entries(k);
+        for (i = 0, n = k->dk_nentries; i < n; i++) ref(cb, data, e[i].me_key, 0);
+    }
+#endif
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* hc_py_extra_refs                                                                          */
+
+static void code_refs(PyCodeObject *co, hc_py_ref_cb cb, void *data)
+{
+    ref(cb, data, co->co_consts, 0);
+    ref(cb, data, co->co_names, 0);
+    ref(cb, data, co->co_filename, 0);
+    ref(cb, data, co->co_name, 0);
+    ref(cb, data, co->co_linetable, 0);
+#if HC_PY311
+    ref(cb, data, co->co_exceptiontable, 0);
+    ref(cb, data, co->co_localsplusnames, 0);
+    ref(cb, data, co->co_localspluskinds, 0);
+    ref(cb, data, co->co_qualname, 0);
+#else
+    ref(cb, data, co->co_code, 0);
+    ref(cb, data, co->co_varnames, 0);
+    ref(cb, data, co->co_freevars, 0);
+    ref(cb, data, co->co_cellvars, 0);
+    /* co_zombieframe: a dead frame kept for reuse (refcount 0): not an object reference */
+#endif
+#if HC_PY311 && !HC_PY312
+    ref(cb, data, co->_co_code, 0);
+#endif
+#if HC_PY312
+    if (co->_co_cached != NULL) {
+        ref(cb, data, co->_co_cached->_co_code, 0);
+        ref(cb, data, co->_co_cached->_co_varnames, 0);
+        ref(cb, data, co->_co_cached->_co_cellvars, 0);
+        ref(cb, data, co->_co_cached->_co_freevars, 0);
+    }
+#endif
+#if HC_PY313
+    if (co->co_executors != NULL) {
+        int i;
+        for (i = 0; i < co->co_executors->size; i++)
+            ref(cb, data, co->co_executors->executors[i], 0);
+    }
+#endif
+    /* co_weakreflist is the weakref list head (not a strong reference); co_extra is opaque. */
+}
+
+static void type_refs(PyTypeObject *t, int is_gc, hc_py_ref_cb cb, void *data)
+{
+    PyObject *dict = t->tp_dict;
+    void *subclasses = t->tp_subclasses;
+
+#if HC_PY312
+    if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        hc_static_state *st = static_type_state(PyInterpreterState_Get(), t);
+        if (st != NULL) {
+            dict = st->tp_dict;
+            subclasses = st->tp_subclasses;
+        } else if ((uintptr_t)subclasses <= 4096) {
+            subclasses = NULL; /* an index whose state we could not find */
+        }
+    }
+#endif
+    if (!is_gc) {
+        /* static type: type_traverse is never called (it would abort), so report what it
+         * would: dict, cache, mro, bases, base */
+        ref(cb, data, dict, 0);
+        ref(cb, data, t->tp_cache, 0);
+        ref(cb, data, t->tp_mro, 0);
+        ref(cb, data, t->tp_bases, 0);
+        ref(cb, data, (PyObject *)t->tp_base, 0);
+    }
+    if (dict != NULL && PyDict_Check(dict)) ref(cb, data, dict, HC_PY_REF_DICT_OF);
+    if (subclasses != NULL && (uintptr_t)subclasses > 4096 && PyDict_Check((PyObject *)subclasses))
+        ref(cb, data, subclasses, 0);
+
+    if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+        PyHeapTypeObject *ht = (PyHeapTypeObject *)t;
+        ref(cb, data, ht->ht_name, 0);
+        ref(cb, data, ht->ht_qualname, 0);
+        ref(cb, data, ht->ht_slots, 0);
+        /* ht_module is visited by type_traverse */
+        shared_keys_refs(ht->ht_cached_keys, cb, data);
+    }
+}
+
+/* The instance __dict__ (not for type objects). */
+static void instance_dict_refs(PyObject *o, PyTypeObject *tp, int is_gc, hc_py_ref_cb cb,
+                               void *data)
+{
+    PyObject *d = NULL;
+    int traversed = is_gc; /* does tp_traverse report the dict pointer itself? */
+
+#if HC_PY311
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+#if HC_PY313
+        d = (PyObject *)_PyObject_ManagedDictPointer(o)->dict;
+        if (d != NULL && (tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) &&
+            _PyObject_InlineValues(o)->valid)
+            traversed = 0; /* PyObject_VisitManagedDict visits the values, not the dict */
+#elif HC_PY312
+        PyDictOrValues dv = *_PyObject_DictOrValuesPointer(o);
+        d = _PyDictOrValues_IsValues(dv) ? NULL : dv.dict;
+#else
+        d = *_PyObject_ManagedDictPointer(o);
+#endif
+    } else
+#endif
+    if (tp->tp_dictoffset != 0) {
+        Py_ssize_t off = tp->tp_dictoffset;
+        if (off < 0) {
+            Py_ssize_t n = Py_SIZE(o);
+            if (n < 0) n = -n;
+            off += (Py_ssize_t)_PyObject_VAR_SIZE(tp, n);
+        }
+        if (off > 0) d = *(PyObject **)((char *)o + off);
+    }
+    if (d == NULL || !PyDict_Check(d)) return;
+    if (!traversed) cb(data, (uintptr_t)d, 0);
+    cb(data, (uintptr_t)d, HC_PY_REF_DICT_OF);
+}
+
+#if HC_PY311
+/* A running generator/coroutine's frame has stacktop == -1, so gen_traverse reports none of
+ * its locals; report the bound ones. */
+static void gen_running_locals(PyObject *o, hc_py_ref_cb cb, void *data)
+{
+    PyGenObject *g = (PyGenObject *)o;
+    _PyInterpreterFrame *f;
+    PyCodeObject *co;
+    if (g->gi_frame_state >= FRAME_CLEARED) return;
+    f = (_PyInterpreterFrame *)g->gi_iframe;
+    co = frame_code(f);
+    if (co == NULL) return;
+    if (f->stacktop >= co->co_nlocalsplus) return; /* traverse saw them all */
+    frame_localsplus(f, co, f->stacktop < 0 ? 0 : f->stacktop, cb, data);
+}
+#endif
+
+void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data)
+{
+    int is_gc;
+    if (o == NULL || cb == NULL) return;
+    if (tp == NULL) tp = Py_TYPE(o);
+    if (tp == NULL) return;
+    is_gc = PyType_IS_GC(tp) && (tp->tp_is_gc == NULL || tp->tp_is_gc(o));
+
+    if (tp == &PyCode_Type) {
+        code_refs((PyCodeObject *)o, cb, data);
+    } else if (PyType_FastSubclass(tp, Py_TPFLAGS_TYPE_SUBCLASS)) {
+        type_refs((PyTypeObject *)o, is_gc, cb, data);
+    }
+
+    if (PyType_FastSubclass(tp, Py_TPFLAGS_DICT_SUBCLASS)) dict_keys_refs((PyDictObject *)o, cb, data);
+
+    if (tp == &PyCoro_Type) {
+#if HC_PY311
+        ref(cb, data, ((PyCoroObject *)o)->cr_origin_or_finalizer, 0);
+#else
+        ref(cb, data, ((PyCoroObject *)o)->cr_origin, 0);
+#endif
+    }
+#if HC_PY311
+    if (tp == &PyGen_Type || tp == &PyCoro_Type || tp == &PyAsyncGen_Type)
+        gen_running_locals(o, cb, data);
+#endif
+
+    if (!PyType_FastSubclass(tp, Py_TPFLAGS_TYPE_SUBCLASS)) instance_dict_refs(o, tp, is_gc, cb, data);
+
+    /* the type: heap types' traverse visits it (3.9+ rule), nothing else does */
+    if (!is_gc || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) cb(data, (uintptr_t)tp, 0);
+}

@@ -1,0 +1,38 @@
+/* heapcore/error.h — the HC_ERROR GError domain and the engine's allocation wrappers.
+ *
+ * Every fallible engine function takes a trailing `GError **error` (may be NULL) and returns
+ * NULL/FALSE/-1 on failure.  Big engine buffers come from hc_try_* so that running out of
+ * memory becomes HC_ERROR_NOMEM (a MemoryError in Python), never an abort.  A test hook makes
+ * the Nth hc_try_* call fail, so every failure path can be exercised. */
+#ifndef HEAPCORE_ERROR_H
+#define HEAPCORE_ERROR_H
+
+#include <glib.h>
+#include <stddef.h>
+
+G_BEGIN_DECLS
+
+#define HC_ERROR (hc_error_quark())
+GQuark hc_error_quark(void);
+
+typedef enum {
+    HC_ERROR_NOMEM,     /* an engine allocation failed                        */
+    HC_ERROR_INVALID,   /* bad argument (wrong snapshot, id out of range, …)  */
+    HC_ERROR_STATE,     /* the interpreter is in a state that cannot be walked */
+    HC_ERROR_LIMIT,     /* more than 2^32-2 objects, or another hard limit     */
+} HcError;
+
+/* malloc/realloc/calloc that return NULL on failure (and under the failure hook). */
+void *hc_try_malloc(size_t n);
+void *hc_try_calloc(size_t n, size_t size);
+void *hc_try_realloc(void *p, size_t n);
+/* realloc to nmemb*size bytes, NULL on overflow or failure (p stays valid then). */
+void *hc_try_reallocarray(void *p, size_t nmemb, size_t size);
+void hc_free(void *p);
+
+/* Test hook: make the nth hc_try_* allocation from now on fail (1 = the next one); 0 disables.
+ * Returns the number of hc_try_* calls made since the last call to this function. */
+unsigned long hc_alloc_fail_at(unsigned long nth);
+
+G_END_DECLS
+#endif

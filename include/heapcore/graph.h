@@ -1,0 +1,90 @@
+/* heapcore/graph.h — the snapshot graph: every object a walk found, as dense uint32 ids.
+ *
+ * Columns indexed by id: address, type index, true size, flags; edges in CSR form (the
+ * referents of id i are edges[offsets[i] .. offsets[i+1])); a type table; root records with
+ * labels; and the "dict of" ownership pairs used to name instance dicts.  A graph holds no
+ * reference to any object: addresses are only numbers once the walk has ended.  Graphs are
+ * immutable after the walk except for hc_graph_set_size (post-walk __sizeof__ calls) and the
+ * type names, which the adapter fills right after the walk.  Reference counted. */
+#ifndef HEAPCORE_GRAPH_H
+#define HEAPCORE_GRAPH_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "heapcore/addrmap.h"
+
+G_BEGIN_DECLS
+
+typedef struct hc_graph hc_graph;
+
+/* Node flags. */
+enum {
+    HC_NODE_ROOT = 1u << 0,       /* named by a root record                                 */
+    HC_NODE_COMPLEMENT = 1u << 1, /* a gc object no root reaches, taken as a root of its own */
+    HC_NODE_UNREACH = 1u << 2,    /* reached only from complement roots (includes them)      */
+    HC_NODE_HIDDEN = 1u << 3,     /* the observer's own objects and what only they reach     */
+    HC_NODE_VIRTUAL = 1u << 4,    /* a C structure holding references, not an object         */
+    HC_NODE_SIZECALL = 1u << 5,   /* size must come from the object's own __sizeof__         */
+};
+
+/* Type flags (from the object model). */
+enum {
+    HC_TYPE_VIRTUAL = 1u << 0, /* its nodes are virtual (thread states, interpreter frames) */
+    HC_TYPE_HIDDEN = 1u << 1,  /* its instances are the observer's own: hide them and what
+                                  only they reach                                            */
+    HC_TYPE_DICT = 1u << 2,    /* exactly dict: named "dict (no owner)" when ownerless       */
+    HC_TYPE_SIZECALL = 1u << 3, /* instances need a __sizeof__ call after the walk           */
+    HC_TYPE_DICTLIKE = 1u << 4, /* dict or a subclass: may be some object's __dict__         */
+    HC_TYPE_NOOBJ = 1u << 5,    /* the type key is not an object's address (no type node)    */
+};
+
+#define HC_SIZE_BIG UINT32_MAX /* size column sentinel: the size is in the overflow table */
+
+hc_graph *hc_graph_ref(hc_graph *g);
+void hc_graph_unref(hc_graph *g); /* accepts NULL */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(hc_graph, hc_graph_unref)
+
+uint32_t hc_graph_n(const hc_graph *g);
+uintptr_t hc_graph_addr(const hc_graph *g, uint32_t id);
+uint32_t hc_graph_type(const hc_graph *g, uint32_t id);
+uint64_t hc_graph_size(const hc_graph *g, uint32_t id);
+uint32_t hc_graph_flags(const hc_graph *g, uint32_t id);
+/* Referents of id (borrowed, valid while the graph lives). */
+const uint32_t *hc_graph_edges(const hc_graph *g, uint32_t id, uint32_t *count);
+uint64_t hc_graph_nedges(const hc_graph *g);
+/* Owner of a dict node (the object whose __dict__ it is), or HC_NONE.  O(log owned dicts). */
+uint32_t hc_graph_owner(const hc_graph *g, uint32_t id);
+/* Post-walk size correction (an object's own __sizeof__).  FALSE + NOMEM on failure. */
+gboolean hc_graph_set_size(hc_graph *g, uint32_t id, uint64_t size, GError **error);
+
+/* The type table. */
+uint32_t hc_graph_ntypes(const hc_graph *g);
+uintptr_t hc_graph_type_key(const hc_graph *g, uint32_t t);  /* the type's address / key   */
+uint32_t hc_graph_type_node(const hc_graph *g, uint32_t t);  /* its node id, or HC_NONE    */
+uint32_t hc_graph_type_flags(const hc_graph *g, uint32_t t);
+uintptr_t hc_graph_type_data(const hc_graph *g, uint32_t t); /* the model's per-type word  */
+const char *hc_graph_type_name(const hc_graph *g, uint32_t t); /* "" until named */
+/* Name type t (copied).  Called by the adapter right after the walk. */
+void hc_graph_set_type_name(hc_graph *g, uint32_t t, const char *name);
+
+/* Root records: each names one node (several records may name the same node). */
+uint32_t hc_graph_nroots(const hc_graph *g);
+uint32_t hc_graph_root_id(const hc_graph *g, uint32_t r);
+const char *hc_graph_root_label(const hc_graph *g, uint32_t r);
+
+/* Bytes of engine memory the graph holds. */
+size_t hc_graph_memory(const hc_graph *g);
+
+/* A map from address to id over the whole graph, built on first call (cost O(n), 4–6 bytes
+ * per node, kept until the graph is freed).  NULL + NOMEM on failure. */
+const hc_addrmap *hc_graph_addrmap(hc_graph *g, GError **error);
+/* Id of the node at addr, or HC_NONE (builds the map on first use). */
+uint32_t hc_graph_lookup(hc_graph *g, uintptr_t addr, GError **error);
+
+/* Check every invariant (edge targets in range, offsets monotone, flags consistent, …).
+ * Used by tests and debug builds.  FALSE + HC_ERROR_INVALID naming the first violation. */
+gboolean hc_graph_validate(const hc_graph *g, GError **error);
+
+G_END_DECLS
+#endif

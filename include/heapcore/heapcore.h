@@ -1,0 +1,10 @@
+/* heapcore/heapcore.h — umbrella header of the heapcore engine. */
+#ifndef HEAPCORE_HEAPCORE_H
+#define HEAPCORE_HEAPCORE_H
+#include "heapcore/error.h"
+#include "heapcore/addrmap.h"
+#include "heapcore/graph.h"
+#include "heapcore/walk.h"
+#include "heapcore/idset.h"
+#include "heapcore/partition.h"
+#endif

@@ -1,0 +1,596 @@
+/* pyglue/engine.c — heapcore._engine: thin CPython wrappers over engine handles.
+ *
+ * Snapshot wraps an hc_graph, IdSet an hc_idset.  Neither holds a reference to any object of
+ * the observed heap; both are hidden from walks (their type is registered as the observer's
+ * own).  This file only translates: arguments in, HcError out as Python exceptions. */
+#include "pymodel.h"
+
+#include <unistd.h>
+
+/* ---- errors ------------------------------------------------------------------------------- */
+
+static PyObject *set_error(GError *err)
+{
+    PyObject *exc = PyExc_RuntimeError;
+    if (err && err->domain == HC_ERROR) {
+        switch ((HcError)err->code) {
+        case HC_ERROR_NOMEM: exc = PyExc_MemoryError; break;
+        case HC_ERROR_INVALID: exc = PyExc_ValueError; break;
+        case HC_ERROR_LIMIT: exc = PyExc_OverflowError; break;
+        case HC_ERROR_STATE: exc = PyExc_RuntimeError; break;
+        }
+    }
+    PyErr_SetString(exc, err ? err->message : "heapcore engine error");
+    g_clear_error(&err);
+    return NULL;
+}
+
+/* ---- Snapshot ------------------------------------------------------------------------------ */
+
+typedef struct {
+    PyObject_HEAD
+    hc_graph *g;
+    Py_ssize_t sizeof_failures;
+} SnapshotObject;
+
+typedef struct {
+    PyObject_HEAD
+    hc_idset *s;
+} IdSetObject;
+
+static PyTypeObject Snapshot_Type;
+static PyTypeObject IdSet_Type;
+
+static PyObject *wrap_set(hc_idset *s, GError *err)
+{
+    if (!s)
+        return set_error(err);
+    IdSetObject *o = PyObject_New(IdSetObject, &IdSet_Type);
+    if (!o) {
+        hc_idset_unref(s);
+        return NULL;
+    }
+    o->s = s;
+    return (PyObject *)o;
+}
+
+static void Snapshot_dealloc(SnapshotObject *self)
+{
+    hc_graph_unref(self->g);
+    PyObject_Free(self);
+}
+
+static PyObject *Snapshot_select(SnapshotObject *self, PyObject *args)
+{
+    unsigned int require, forbid;
+    if (!PyArg_ParseTuple(args, "II", &require, &forbid))
+        return NULL;
+    GError *err = NULL;
+    return wrap_set(hc_idset_new_flags(self->g, require, forbid, &err), err);
+}
+
+static PyObject *Snapshot_ids(SnapshotObject *self, PyObject *args)
+{
+    PyObject *seq;
+    if (!PyArg_ParseTuple(args, "O", &seq))
+        return NULL;
+    PyObject *fast = PySequence_Fast(seq, "ids must be a sequence of ints");
+    if (!fast)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    uint32_t *ids = g_try_new(uint32_t, n ? n : 1);
+    if (!ids) {
+        Py_DECREF(fast);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned long v = PyLong_AsUnsignedLong(PySequence_Fast_GET_ITEM(fast, i));
+        if (v == (unsigned long)-1 && PyErr_Occurred()) {
+            g_free(ids);
+            Py_DECREF(fast);
+            return NULL;
+        }
+        ids[i] = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+    }
+    Py_DECREF(fast);
+    GError *err = NULL;
+    hc_idset *s = hc_idset_new_copy(self->g, ids, (size_t)n, &err);
+    g_free(ids);
+    return wrap_set(s, err);
+}
+
+static PyObject *Snapshot_lookup(SnapshotObject *self, PyObject *obj)
+{
+    GError *err = NULL;
+    uint32_t id = hc_graph_lookup(self->g, (uintptr_t)obj, &err);
+    if (err)
+        return set_error(err);
+    if (id == HC_NONE || hc_graph_type_key(self->g, hc_graph_type(self->g, id)) != (uintptr_t)Py_TYPE(obj))
+        Py_RETURN_NONE;
+    return PyLong_FromUnsignedLong(id);
+}
+
+static PyObject *Snapshot_roots(SnapshotObject *self, PyObject *unused)
+{
+    (void)unused;
+    uint32_t n = hc_graph_nroots(self->g);
+    PyObject *list = PyList_New(n);
+    for (uint32_t r = 0; list && r < n; r++) {
+        PyObject *t = Py_BuildValue("(Is)", hc_graph_root_id(self->g, r), hc_graph_root_label(self->g, r));
+        if (!t) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, r, t);
+    }
+    return list;
+}
+
+static PyObject *Snapshot_node(SnapshotObject *self, PyObject *arg)
+{
+    unsigned long id = PyLong_AsUnsignedLong(arg);
+    if (id == (unsigned long)-1 && PyErr_Occurred())
+        return NULL;
+    if (id >= hc_graph_n(self->g)) {
+        PyErr_SetString(PyExc_IndexError, "node id out of range");
+        return NULL;
+    }
+    uint32_t i = (uint32_t)id, ne;
+    const uint32_t *e = hc_graph_edges(self->g, i, &ne);
+    PyObject *edges = PyList_New(ne);
+    for (uint32_t k = 0; edges && k < ne; k++)
+        PyList_SET_ITEM(edges, k, PyLong_FromUnsignedLong(e[k]));
+    if (!edges)
+        return NULL;
+    return Py_BuildValue("{s:K,s:s,s:K,s:I,s:N}", "address", (unsigned long long)hc_graph_addr(self->g, i),
+                         "type", hc_graph_type_name(self->g, hc_graph_type(self->g, i)), "size",
+                         (unsigned long long)hc_graph_size(self->g, i), "flags", hc_graph_flags(self->g, i),
+                         "edges", edges);
+}
+
+static PyObject *Snapshot_validate(SnapshotObject *self, PyObject *unused)
+{
+    (void)unused;
+    GError *err = NULL;
+    if (!hc_graph_validate(self->g, &err))
+        return set_error(err);
+    Py_RETURN_NONE;
+}
+
+static PyObject *Snapshot_get_n(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLong(hc_graph_n(self->g)); }
+static PyObject *Snapshot_get_nedges(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLongLong(hc_graph_nedges(self->g)); }
+static PyObject *Snapshot_get_memory(SnapshotObject *self, void *c) { (void)c; return PyLong_FromSize_t(hc_graph_memory(self->g)); }
+static PyObject *Snapshot_get_failures(SnapshotObject *self, void *c) { (void)c; return PyLong_FromSsize_t(self->sizeof_failures); }
+
+static PyMethodDef Snapshot_methods[] = {
+    {"select", (PyCFunction)Snapshot_select, METH_VARARGS, "select(require, forbid) -> IdSet of nodes by flags"},
+    {"ids", (PyCFunction)Snapshot_ids, METH_VARARGS, "ids(seq) -> IdSet of the given node ids"},
+    {"lookup", (PyCFunction)Snapshot_lookup, METH_O, "lookup(obj) -> node id of obj (address and type), or None"},
+    {"roots", (PyCFunction)Snapshot_roots, METH_NOARGS, "roots() -> [(node id, label)]"},
+    {"node", (PyCFunction)Snapshot_node, METH_O, "node(id) -> dict describing one node"},
+    {"validate", (PyCFunction)Snapshot_validate, METH_NOARGS, "check the graph's invariants"},
+    {NULL, NULL, 0, NULL},
+};
+static PyGetSetDef Snapshot_getset[] = {
+    {"n", (getter)Snapshot_get_n, NULL, "number of nodes", NULL},
+    {"nedges", (getter)Snapshot_get_nedges, NULL, "number of edges", NULL},
+    {"memory", (getter)Snapshot_get_memory, NULL, "engine bytes held", NULL},
+    {"sizeof_failures", (getter)Snapshot_get_failures, NULL, "objects whose own __sizeof__ failed", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+static PyTypeObject Snapshot_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "heapcore._engine.Snapshot",
+    .tp_basicsize = sizeof(SnapshotObject),
+    .tp_dealloc = (destructor)Snapshot_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A snapshot graph of the heap (holds no references to heap objects).",
+    .tp_methods = Snapshot_methods,
+    .tp_getset = Snapshot_getset,
+};
+
+/* ---- IdSet -------------------------------------------------------------------------------- */
+
+static void IdSet_dealloc(IdSetObject *self)
+{
+    hc_idset_unref(self->s);
+    PyObject_Free(self);
+}
+
+static hc_idset *as_set(PyObject *o)
+{
+    if (!PyObject_TypeCheck(o, &IdSet_Type)) {
+        PyErr_SetString(PyExc_TypeError, "expected an IdSet");
+        return NULL;
+    }
+    return ((IdSetObject *)o)->s;
+}
+
+static PyObject *IdSet_op(IdSetObject *self, PyObject *args)
+{
+    PyObject *other;
+    int op;
+    if (!PyArg_ParseTuple(args, "Oi", &other, &op))
+        return NULL;
+    hc_idset *b = as_set(other);
+    if (!b)
+        return NULL;
+    if (op < HC_SET_OR || op > HC_SET_XOR) {
+        PyErr_SetString(PyExc_ValueError, "bad set operation");
+        return NULL;
+    }
+    GError *err = NULL;
+    return wrap_set(hc_idset_op(self->s, b, (hc_setop)op, &err), err);
+}
+
+static PyObject *IdSet_sub_foreign(IdSetObject *self, PyObject *other)
+{
+    hc_idset *b = as_set(other);
+    if (!b)
+        return NULL;
+    GError *err = NULL;
+    return wrap_set(hc_idset_sub_foreign(self->s, b, &err), err);
+}
+
+static PyObject *IdSet_subset(IdSetObject *self, PyObject *other)
+{
+    hc_idset *b = as_set(other);
+    return b ? PyBool_FromLong(hc_idset_subset(self->s, b)) : NULL;
+}
+
+static PyObject *IdSet_equal(IdSetObject *self, PyObject *other)
+{
+    hc_idset *b = as_set(other);
+    return b ? PyBool_FromLong(hc_idset_equal(self->s, b)) : NULL;
+}
+
+static int parse_classifier(int c, hc_classifier *out)
+{
+    if (c != HC_BY_TYPE && c != HC_BY_CLODO) {
+        PyErr_SetString(PyExc_ValueError, "unknown classifier");
+        return -1;
+    }
+    *out = (hc_classifier)c;
+    return 0;
+}
+
+static PyObject *IdSet_partition(IdSetObject *self, PyObject *args)
+{
+    int ci;
+    hc_classifier c;
+    if (!PyArg_ParseTuple(args, "i", &ci) || parse_classifier(ci, &c) < 0)
+        return NULL;
+    GError *err = NULL;
+    hc_partition *p = hc_partition_new(self->s, c, &err);
+    if (!p)
+        return set_error(err);
+    uint32_t n = hc_partition_nrows(p);
+    const hc_row *rows = hc_partition_rows(p);
+    PyObject *list = PyList_New(n);
+    GString *name = g_string_new(NULL);
+    for (uint32_t r = 0; list && r < n; r++) {
+        g_string_truncate(name, 0);
+        hc_kind_name(hc_idset_graph(self->s), c, rows[r].kind, name);
+        PyObject *t = Py_BuildValue("(IsIK)", rows[r].kind, name->str, rows[r].count,
+                                    (unsigned long long)rows[r].size);
+        if (!t) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, r, t);
+    }
+    g_string_free(name, TRUE);
+    hc_partition_free(p);
+    return list;
+}
+
+static PyObject *IdSet_select(IdSetObject *self, PyObject *args)
+{
+    int ci;
+    unsigned int kind;
+    hc_classifier c;
+    if (!PyArg_ParseTuple(args, "iI", &ci, &kind) || parse_classifier(ci, &c) < 0)
+        return NULL;
+    GError *err = NULL;
+    return wrap_set(hc_idset_select_kind(self->s, c, kind, &err), err);
+}
+
+static PyObject *IdSet_ids(IdSetObject *self, PyObject *unused)
+{
+    (void)unused;
+    uint32_t n = hc_idset_count(self->s);
+    const uint32_t *ids = hc_idset_ids(self->s);
+    PyObject *list = PyList_New(n);
+    for (uint32_t i = 0; list && i < n; i++) {
+        PyObject *v = PyLong_FromUnsignedLong(ids[i]);
+        if (!v) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, i, v);
+    }
+    return list;
+}
+
+static PyObject *IdSet_kinds(IdSetObject *self, PyObject *args)
+{
+    int ci;
+    hc_classifier c;
+    if (!PyArg_ParseTuple(args, "i", &ci) || parse_classifier(ci, &c) < 0)
+        return NULL;
+    hc_graph *g = hc_idset_graph(self->s);
+    uint32_t n = hc_idset_count(self->s);
+    const uint32_t *ids = hc_idset_ids(self->s);
+    PyObject *list = PyList_New(n);
+    for (uint32_t i = 0; list && i < n; i++) {
+        PyObject *v = PyLong_FromUnsignedLong(hc_classify(g, c, ids[i]));
+        if (!v) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, i, v);
+    }
+    return list;
+}
+
+static PyObject *snapshot_take(PyObject *extra_obj, Py_ssize_t *failures);
+
+/* The live objects of this set: a fresh walk, matched by address and type. */
+static PyObject *IdSet_resolve(IdSetObject *self, PyObject *unused)
+{
+    (void)unused;
+    GError *err = NULL;
+    hc_graph *g2 = hc_py_walk(NULL, 0, NULL, 0, &err);
+    if (!g2)
+        return set_error(err);
+    PyObject **objs;
+    size_t n;
+    int rc = hc_py_resolve(hc_idset_graph(self->s), hc_idset_ids(self->s), hc_idset_count(self->s), g2,
+                           &objs, &n);
+    hc_graph_unref(g2);
+    if (rc < 0)
+        return NULL;
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; i < n; i++) {
+        if (list)
+            PyList_SET_ITEM(list, (Py_ssize_t)i, objs[i]); /* steals */
+        else
+            Py_DECREF(objs[i]);
+    }
+    free(objs);
+    return list;
+}
+
+static PyObject *IdSet_get_count(IdSetObject *self, void *c) { (void)c; return PyLong_FromUnsignedLong(hc_idset_count(self->s)); }
+static PyObject *IdSet_get_size(IdSetObject *self, void *c) { (void)c; return PyLong_FromUnsignedLongLong(hc_idset_size(self->s)); }
+
+static PyObject *IdSet_get_snapshot(IdSetObject *self, void *c)
+{
+    (void)c;
+    SnapshotObject *o = PyObject_New(SnapshotObject, &Snapshot_Type);
+    if (!o)
+        return NULL;
+    o->g = hc_graph_ref(hc_idset_graph(self->s));
+    o->sizeof_failures = 0;
+    return (PyObject *)o;
+}
+
+static PyObject *IdSet_same_graph(IdSetObject *self, PyObject *other)
+{
+    hc_idset *b = as_set(other);
+    return b ? PyBool_FromLong(hc_idset_graph(self->s) == hc_idset_graph(b)) : NULL;
+}
+
+static PyMethodDef IdSet_methods[] = {
+    {"op", (PyCFunction)IdSet_op, METH_VARARGS, "op(other, code): 0 |, 1 &, 2 -, 3 ^ (same snapshot)"},
+    {"sub_foreign", (PyCFunction)IdSet_sub_foreign, METH_O, "members whose (address, type) is not in other"},
+    {"subset", (PyCFunction)IdSet_subset, METH_O, "self <= other"},
+    {"equal", (PyCFunction)IdSet_equal, METH_O, "self == other"},
+    {"same_graph", (PyCFunction)IdSet_same_graph, METH_O, "both sets belong to one snapshot"},
+    {"partition", (PyCFunction)IdSet_partition, METH_VARARGS, "partition(classifier) -> [(kind, name, count, size)]"},
+    {"select", (PyCFunction)IdSet_select, METH_VARARGS, "select(classifier, kind) -> IdSet"},
+    {"ids", (PyCFunction)IdSet_ids, METH_NOARGS, "node ids (sorted)"},
+    {"kinds", (PyCFunction)IdSet_kinds, METH_VARARGS, "kinds(classifier) -> kind of each member"},
+    {"resolve", (PyCFunction)IdSet_resolve, METH_NOARGS, "the live objects (fresh walk, matched by address and type)"},
+    {NULL, NULL, 0, NULL},
+};
+static PyGetSetDef IdSet_getset[] = {
+    {"count", (getter)IdSet_get_count, NULL, "number of objects", NULL},
+    {"size", (getter)IdSet_get_size, NULL, "total true size in bytes", NULL},
+    {"snapshot", (getter)IdSet_get_snapshot, NULL, "the snapshot of this set", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+static PyTypeObject IdSet_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "heapcore._engine.IdSet",
+    .tp_basicsize = sizeof(IdSetObject),
+    .tp_dealloc = (destructor)IdSet_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A set of node ids of one snapshot.",
+    .tp_methods = IdSet_methods,
+    .tp_getset = IdSet_getset,
+};
+
+/* ---- module functions --------------------------------------------------------------------- */
+
+/* Signal handlers live in a file-static array on 3.10/3.11: read them through the signal
+ * module before the walk (Python code may run only before and after the walk). */
+typedef struct {
+    hc_py_root *roots;
+    PyObject **held;
+    char **labels;
+    size_t n;
+} pre_roots;
+
+static void pre_roots_free(pre_roots *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        Py_XDECREF(p->held[i]);
+        g_free(p->labels[i]);
+    }
+    g_free(p->roots);
+    g_free(p->held);
+    g_free(p->labels);
+}
+
+static int pre_roots_collect(pre_roots *p)
+{
+    memset(p, 0, sizeof *p);
+#if PY_VERSION_HEX < 0x030C0000
+    PyObject *signal = PyImport_ImportModule("signal");
+    if (!signal) {
+        PyErr_Clear();
+        return 0;
+    }
+    size_t cap = 64;
+    p->roots = g_new0(hc_py_root, cap);
+    p->held = g_new0(PyObject *, cap);
+    p->labels = g_new0(char *, cap);
+    PyObject *getsignal = PyObject_GetAttrString(signal, "getsignal");
+    for (int s = 1; getsignal && s < 65 && p->n < cap; s++) {
+        PyObject *h = PyObject_CallFunction(getsignal, "i", s);
+        if (!h) {
+            PyErr_Clear();
+            continue;
+        }
+        if (h == Py_None || PyLong_Check(h)) {
+            Py_DECREF(h);
+            continue;
+        }
+        p->held[p->n] = h;
+        p->labels[p->n] = g_strdup_printf("signal handler %d", s);
+        p->roots[p->n] = (hc_py_root){h, p->labels[p->n]};
+        p->n++;
+    }
+    Py_XDECREF(getsignal);
+    Py_DECREF(signal);
+    PyErr_Clear();
+#endif
+    return 0;
+}
+
+static PyObject *snapshot_take(PyObject *extra_obj, Py_ssize_t *failures)
+{
+    PyObject *fast = NULL;
+    PyObject *const *extra = NULL;
+    Py_ssize_t nextra = 0;
+    if (extra_obj && extra_obj != Py_None) {
+        fast = PySequence_Fast(extra_obj, "extra roots must be a sequence");
+        if (!fast)
+            return NULL;
+        extra = PySequence_Fast_ITEMS(fast);
+        nextra = PySequence_Fast_GET_SIZE(fast);
+    }
+    pre_roots pre;
+    pre_roots_collect(&pre);
+    GError *err = NULL;
+    hc_graph *g = hc_py_walk(pre.roots, pre.n, extra, (size_t)nextra, &err);
+    pre_roots_free(&pre);
+    Py_XDECREF(fast);
+    if (!g)
+        return set_error(err);
+    size_t failed = 0;
+    if (hc_py_apply_sizeof(g, &failed) < 0) {
+        hc_graph_unref(g);
+        return NULL;
+    }
+    *failures = (Py_ssize_t)failed;
+    SnapshotObject *o = PyObject_New(SnapshotObject, &Snapshot_Type);
+    if (!o) {
+        hc_graph_unref(g);
+        return NULL;
+    }
+    o->g = g;
+    o->sizeof_failures = (Py_ssize_t)failed;
+    return (PyObject *)o;
+}
+
+static PyObject *mod_snapshot(PyObject *mod, PyObject *args)
+{
+    (void)mod;
+    PyObject *extra = NULL;
+    if (!PyArg_ParseTuple(args, "|O", &extra))
+        return NULL;
+    Py_ssize_t failures = 0;
+    return snapshot_take(extra, &failures);
+}
+
+static PyObject *mod_hide_type(PyObject *mod, PyObject *tp)
+{
+    (void)mod;
+    if (!PyType_Check(tp)) {
+        PyErr_SetString(PyExc_TypeError, "hide_type() takes a type");
+        return NULL;
+    }
+    if (hc_py_hide_type((PyTypeObject *)tp) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *mod_alloc_fail_at(PyObject *mod, PyObject *arg)
+{
+    (void)mod;
+    unsigned long n = PyLong_AsUnsignedLong(arg);
+    if (n == (unsigned long)-1 && PyErr_Occurred())
+        return NULL;
+    return PyLong_FromUnsignedLong(hc_alloc_fail_at(n));
+}
+
+static PyObject *mod_rss(PyObject *mod, PyObject *unused)
+{
+    (void)mod;
+    (void)unused;
+    long long rss = -1;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        long long pages_total, pages_rss;
+        if (fscanf(f, "%lld %lld", &pages_total, &pages_rss) == 2)
+            rss = pages_rss * sysconf(_SC_PAGESIZE);
+        fclose(f);
+    }
+    return PyLong_FromLongLong(rss);
+}
+
+static PyMethodDef module_methods[] = {
+    {"snapshot", mod_snapshot, METH_VARARGS, "snapshot(extra_roots=None) -> Snapshot of the whole heap"},
+    {"hide_type", mod_hide_type, METH_O, "hide_type(cls): instances of cls are the observer's own"},
+    {"alloc_fail_at", mod_alloc_fail_at, METH_O, "test hook: fail the nth engine allocation (0: never)"},
+    {"rss", mod_rss, METH_NOARGS, "resident set size of this process in bytes"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "heapcore._engine", "The heapcore engine (C).", -1, module_methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__engine(void)
+{
+    if (PyType_Ready(&Snapshot_Type) < 0 || PyType_Ready(&IdSet_Type) < 0)
+        return NULL;
+    if (hc_py_model_init() < 0)
+        return NULL;
+    if (hc_py_hide_type(&Snapshot_Type) < 0 || hc_py_hide_type(&IdSet_Type) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module_def);
+    if (!m)
+        return NULL;
+    Py_INCREF(&Snapshot_Type);
+    Py_INCREF(&IdSet_Type);
+    if (PyModule_AddObject(m, "Snapshot", (PyObject *)&Snapshot_Type) < 0 ||
+        PyModule_AddObject(m, "IdSet", (PyObject *)&IdSet_Type) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    PyModule_AddIntConstant(m, "NODE_ROOT", HC_NODE_ROOT);
+    PyModule_AddIntConstant(m, "NODE_COMPLEMENT", HC_NODE_COMPLEMENT);
+    PyModule_AddIntConstant(m, "NODE_UNREACH", HC_NODE_UNREACH);
+    PyModule_AddIntConstant(m, "NODE_HIDDEN", HC_NODE_HIDDEN);
+    PyModule_AddIntConstant(m, "NODE_VIRTUAL", HC_NODE_VIRTUAL);
+    PyModule_AddIntConstant(m, "NODE_SIZECALL", HC_NODE_SIZECALL);
+    PyModule_AddIntConstant(m, "BY_TYPE", HC_BY_TYPE);
+    PyModule_AddIntConstant(m, "BY_CLODO", HC_BY_CLODO);
+    PyModule_AddIntConstant(m, "OP_OR", HC_SET_OR);
+    PyModule_AddIntConstant(m, "OP_AND", HC_SET_AND);
+    PyModule_AddIntConstant(m, "OP_SUB", HC_SET_SUB);
+    PyModule_AddIntConstant(m, "OP_XOR", HC_SET_XOR);
+    return m;
+}

@@ -1,0 +1,89 @@
+"""heapcore: an exhaustive, Heapy-style heap analyser for CPython.
+
+    >>> from heapcore import hpy
+    >>> h = hpy()
+    >>> x = h.heap()          # every object alive, as a partition table
+    >>> x.bytype              # the same set by type
+    >>> h.setrelheap()        # later heap() calls show only what is new
+
+The walk runs in C, holds no references to what it finds, and never shows its own objects.
+"""
+from . import _engine, _format
+from ._sets import IdentitySet, Stat, Diff
+
+__all__ = ["hpy", "IdentitySet", "Stat", "Diff"]
+__version__ = "0.1.0"
+
+_SHOWN = ~(_engine.NODE_HIDDEN | _engine.NODE_VIRTUAL)
+
+
+class hpy:
+    """Top level interface, as in Heapy: ``h = hpy(); h.heap()``."""
+
+    __slots__ = ("_ref", "__weakref__")
+
+    def __init__(self):
+        self._ref = None  # the reference set of setrelheap()
+
+    def __repr__(self):
+        return "Top level interface to heapcore.\nUse eg: h.heap() for the heap."
+
+    def _snapshot(self, extra=None):
+        return _engine.snapshot(extra)
+
+    def heap(self):
+        """Every object alive (reachable from the roots, or gc-tracked and unreachable), minus
+        those present at the last setrelheap().  The walk creates and frees nothing."""
+        snap = self._snapshot()
+        everything = snap.select(0, _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL)
+        header = None
+        if self._ref is None:
+            total = everything.size
+            rss = _engine.rss()
+            if rss > 0:
+                header = "Process RSS %s; held outside the objects walked: %s." % (
+                    _format.mb(rss), _format.mb(max(rss - total, 0)))
+            return IdentitySet(everything, "clodo", header=header)
+        return IdentitySet(everything.sub_foreign(self._ref), "clodo")
+
+    def heapu(self):
+        """Objects alive but unreachable from the roots (gc-tracked objects no root reaches,
+        and what only they reach), by type."""
+        snap = self._snapshot()
+        s = snap.select(_engine.NODE_UNREACH, _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL)
+        if self._ref is not None:
+            s = s.sub_foreign(self._ref)
+        return IdentitySet(s, "type")
+
+    def setrelheap(self, reference=None):
+        """Make later heap() calls show only objects created since now (or not in
+        `reference`, a heap set).  setrelheap(h.Nothing) resets."""
+        if reference is None:
+            snap = self._snapshot()
+            self._ref = snap.select(0, _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL)
+        elif isinstance(reference, IdentitySet):
+            self._ref = reference._s if reference.count else None
+        else:
+            raise TypeError("setrelheap() takes a heap set or nothing")
+
+    setref = setrelheap
+
+    def iso(self, *objs):
+        """The set of exactly these objects (held strongly by the set)."""
+        snap = self._snapshot(objs)
+        ids = []
+        for o in objs:
+            i = snap.lookup(o)
+            if i is None:
+                raise ValueError("object at 0x%x was not found by the walk" % id(o))
+            ids.append(i)
+        return IdentitySet(snap.ids(ids), "clodo", held=tuple({id(o): o for o in objs}.values()))
+
+    @property
+    def Nothing(self):
+        snap = self._snapshot()
+        s = snap.ids([])
+        return IdentitySet(s, "clodo", held=())
+
+
+_engine.hide_type(hpy)

@@ -1,0 +1,91 @@
+"""Heapy's text formats (the partition table, paging, diffs), computed from engine rows."""
+
+ROWS_PER_PAGE = 10
+KIND_HEADERS = {
+    "clodo": "Kind (class / dict of class)",
+    "type": "Type",
+}
+
+
+def pct(part, whole):
+    """Heapy's percentage: '%.0f' rounding (halves to even), 0 for an empty whole."""
+    return int("%.0f" % (100.0 * part / whole)) if whole else 0
+
+
+def label(count, size):
+    return "Partition of a set of %d object%s. Total size = %d bytes." % (
+        count, "" if count == 1 else "s", size)
+
+
+def column_header(kind_header):
+    return " Index  Count   %%     Size   %% Cumulative  %% %s" % kind_header
+
+
+def row_lines(rows, total_count, total_size, start, stop):
+    """Lines for rows[start:stop]; rows are (kind, name, count, size), sorted."""
+    cumul = sum(r[3] for r in rows[:start])
+    out = []
+    for i in range(start, min(stop, len(rows))):
+        _, name, count, size = rows[i]
+        cumul += size
+        line = "%6d %6d %3d %8d %3d %9d %3d %s" % (
+            i, count, pct(count, total_count), size, pct(size, total_size),
+            cumul, pct(cumul, total_size), name)
+        out.append(line.rstrip())
+    return out
+
+
+def more_line(remaining):
+    return "<%d more rows. Type e.g. '_.more' to view.>" % remaining
+
+
+def table(rows, count, size, kind_header, start=0, extra_header=None, with_label=True):
+    lines = []
+    if with_label:
+        lines.append(label(count, size))
+        if extra_header:
+            lines.append(extra_header)
+    lines.append(column_header(kind_header))
+    lines.extend(row_lines(rows, count, size, start, start + ROWS_PER_PAGE))
+    remaining = len(rows) - (start + ROWS_PER_PAGE)
+    if remaining > 0:
+        lines.append(more_line(remaining))
+    return "\n".join(lines)
+
+
+def mb(nbytes):
+    return "%.1f MB" % (nbytes / 1e6)
+
+
+def diff_table(a_rows, b_rows, kind_header):
+    """Heapy's 'A-B' summary and per-kind differences; rows matched by kind text."""
+    a_count = sum(r[2] for r in a_rows)
+    a_size = sum(r[3] for r in a_rows)
+    b_count = sum(r[2] for r in b_rows)
+    b_size = sum(r[3] for r in b_rows)
+    per = {}
+    for _, name, count, size in a_rows:
+        c, s = per.get(name, (0, 0))
+        per[name] = (c + count, s + size)
+    for _, name, count, size in b_rows:
+        c, s = per.get(name, (0, 0))
+        per[name] = (c - count, s - size)
+    diffs = [(name, c, s) for name, (c, s) in per.items() if c or s]
+    diffs.sort(key=lambda d: (-abs(d[2]), -abs(d[1]), d[0]))
+    lines = [
+        "Summary of difference operation (A-B).",
+        "        Count     Size",
+        "  A %9d %8d" % (a_count, a_size),
+        "  B %9d %8d" % (b_count, b_size),
+        "  A-B %7d %8d  = %9.4f %% of B" % (a_count - b_count, a_size - b_size,
+                                          100.0 * (a_size - b_size) / b_size if b_size else 0.0),
+        "",
+        "Differences by kind, largest absolute size diffs first.",
+        " Index  Count     Size  Cumulative  %% of B %s" % kind_header,
+    ]
+    cumul = 0
+    for i, (name, c, s) in enumerate(diffs):
+        cumul += s
+        lines.append(("%6d %6d %8d %9d %9.4f %s" % (
+            i, c, s, cumul, 100.0 * cumul / b_size if b_size else 0.0, name)).rstrip())
+    return "\n".join(lines), diffs

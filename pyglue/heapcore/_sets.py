@@ -1,0 +1,297 @@
+"""Heap sets: a snapshot's node ids with Heapy's algebra, partitions and paging.
+
+Every class here is registered with the engine as the observer's own, so its instances and
+whatever only they reference never appear in results.
+"""
+from . import _engine, _format
+
+CLASSIFIERS = {"clodo": _engine.BY_CLODO, "type": _engine.BY_TYPE}
+_OPS = {"|": _engine.OP_OR, "&": _engine.OP_AND, "-": _engine.OP_SUB, "^": _engine.OP_XOR}
+
+
+class IdentitySet:
+    """A set of heap objects of one snapshot, shown as Heapy's partition table.
+
+    ``count``/``size`` are objects and bytes; ``len(x)`` is the number of rows (as in Heapy);
+    ``x[i]`` is row i as a set; ``x.bytype``/``x.byclodo`` re-partition; ``x.nodes`` gives the
+    live objects.  ``| & - ^ <= ==`` work between sets (``-``, ``<=`` and ``==`` also across
+    snapshots, matching objects by address and type).
+    """
+
+    __slots__ = ("_s", "_by", "_held", "_rows", "_header", "__weakref__")
+
+    def __init__(self, idset, by="clodo", held=None, header=None):
+        self._s = idset
+        self._by = by
+        self._held = held          # strong references for sets made by iso()
+        self._rows = None
+        self._header = header      # extra header line (process RSS) for whole-heap sets
+
+    # -- sizes ----------------------------------------------------------------------------
+    @property
+    def count(self):
+        return self._s.count
+
+    @property
+    def size(self):
+        return self._s.size
+
+    indisize = size
+
+    def _partition(self):
+        if self._rows is None:
+            self._rows = self._s.partition(CLASSIFIERS[self._by])
+        return self._rows
+
+    def __len__(self):
+        return len(self._partition())
+
+    def __bool__(self):
+        return self._s.count != 0
+
+    # -- text -----------------------------------------------------------------------------
+    def _table(self, start=0):
+        if self._s.count == 0 and start == 0:
+            return "<Nothing>"
+        return _format.table(self._partition(), self.count, self.size,
+                             _format.KIND_HEADERS[self._by], start, self._header)
+
+    def __str__(self):
+        return self._table()
+
+    __repr__ = __str__
+
+    @property
+    def more(self):
+        return _More(self, _format.ROWS_PER_PAGE)
+
+    @property
+    def all(self):
+        rows = self._partition()
+        return _Text("\n".join(
+            [_format.label(self.count, self.size),
+             _format.column_header(_format.KIND_HEADERS[self._by])]
+            + _format.row_lines(rows, self.count, self.size, 0, len(rows))))
+
+    # -- rows and re-partitioning -------------------------------------------------------------
+    def __getitem__(self, i):
+        rows = self._partition()
+        if isinstance(i, slice):
+            if i.step is not None and i.step <= 0:
+                raise ValueError("Step must be positive.")
+            out = None
+            for r in range(*i.indices(len(rows))):
+                part = self._s.select(CLASSIFIERS[self._by], rows[r][0])
+                out = part if out is None else out.op(part, _engine.OP_OR)
+            return self._new(out if out is not None else self._s.op(self._s, _engine.OP_SUB))
+        if not isinstance(i, int):
+            raise TypeError("Partition index must be an int or a slice")
+        if i < 0:
+            i += len(rows)
+        if not 0 <= i < len(rows):
+            raise IndexError("Partition index out of range.")
+        return self._new(self._s.select(CLASSIFIERS[self._by], rows[i][0]))
+
+    @property
+    def parts(self):
+        return [self[i] for i in range(len(self))]
+
+    def _new(self, idset, by=None):
+        return IdentitySet(idset, by or self._by)
+
+    def by(self, classifier):
+        name = {"Type": "type", "Clodo": "clodo"}.get(classifier, classifier)
+        if name not in CLASSIFIERS:
+            raise ValueError("unknown classifier %r (known: %s)" % (classifier, ", ".join(CLASSIFIERS)))
+        return IdentitySet(self._s, name, self._held)
+
+    @property
+    def bytype(self):
+        return self.by("type")
+
+    @property
+    def byclodo(self):
+        return self.by("clodo")
+
+    @property
+    def kind(self):
+        names = [r[1] for r in self._partition()]
+        return _Text("(%s)" % " | ".join(sorted(names)) if len(names) != 1 else names[0])
+
+    # -- objects --------------------------------------------------------------------------
+    @property
+    def nodes(self):
+        """The live objects of the set (a list).  Found by a fresh walk matched by address
+        and type, so a freed object is never handed back."""
+        if self._held is not None:
+            return list(self._held)
+        return self._s.resolve()
+
+    @property
+    def theone(self):
+        if self.count != 1:
+            raise ValueError("theone requires a singleton set")
+        nodes = self.nodes
+        if not nodes:
+            raise ValueError("the object of this set is no longer alive")
+        return nodes[0]
+
+    def __contains__(self, obj):
+        sid = self._s.snapshot.lookup(obj)
+        return sid is not None and self._s.op(self._s.snapshot.ids([sid]), _engine.OP_AND).count == 1
+
+    def __iter__(self):
+        raise TypeError("iteration over a heap set: use x.nodes for the objects or x.parts for the rows")
+
+    # -- algebra --------------------------------------------------------------------------
+    def _other(self, other):
+        if not isinstance(other, IdentitySet):
+            raise TypeError("Argument is not a heap set: %r" % type(other).__name__)
+        return other._s
+
+    def _op(self, other, op):
+        o = self._other(other)
+        if self._s.same_graph(o):
+            return self._new(self._s.op(o, _OPS[op]))
+        if op == "-":
+            return self._new(self._s.sub_foreign(o))
+        if op == "&":
+            return self._new(self._s.sub_foreign(self._s.sub_foreign(o)))
+        raise ValueError("'%s' needs two sets of one snapshot (use '-' or '&' across snapshots)" % op)
+
+    def __or__(self, other):
+        return self._op(other, "|")
+
+    def __and__(self, other):
+        return self._op(other, "&")
+
+    def __sub__(self, other):
+        return self._op(other, "-")
+
+    def __xor__(self, other):
+        return self._op(other, "^")
+
+    def __le__(self, other):
+        o = self._other(other)
+        if self._s.same_graph(o):
+            return self._s.subset(o)
+        return self._s.sub_foreign(o).count == 0
+
+    def __ge__(self, other):
+        return other.__le__(self)
+
+    def __lt__(self, other):
+        return self <= other and not self == other
+
+    def __gt__(self, other):
+        return other < self
+
+    def __eq__(self, other):
+        if not isinstance(other, IdentitySet):
+            return NotImplemented
+        o = other._s
+        if self._s.same_graph(o):
+            return self._s.equal(o)
+        return self._s.count == o.count and self <= other
+
+    def __ne__(self, other):
+        r = self.__eq__(other)
+        return r if r is NotImplemented else not r
+
+    __hash__ = None
+
+    def disjoint(self, other):
+        return (self & other).count == 0
+
+    # -- diffs ----------------------------------------------------------------------------
+    @property
+    def stat(self):
+        return Stat(self._partition(), self._by)
+
+    def diff(self, other):
+        """Per-kind count and size changes, self (A) against other (B), in Heapy's format."""
+        if not isinstance(other, IdentitySet):
+            raise TypeError("diff() takes a heap set")
+        if other._by != self._by:
+            raise ValueError("Mismatching table kind header")
+        return self.stat - other.stat
+
+
+class Stat:
+    """A partition table without objects (what a diff compares)."""
+
+    __slots__ = ("rows", "by")
+
+    def __init__(self, rows, by):
+        self.rows = list(rows)
+        self.by = by
+
+    @property
+    def count(self):
+        return sum(r[2] for r in self.rows)
+
+    @property
+    def size(self):
+        return sum(r[3] for r in self.rows)
+
+    def __sub__(self, other):
+        if not isinstance(other, Stat):
+            return NotImplemented
+        if other.by != self.by:
+            raise ValueError("Mismatching table kind header")
+        return Diff(self, other)
+
+    def __str__(self):
+        return _format.table(self.rows, self.count, self.size, _format.KIND_HEADERS[self.by])
+
+    __repr__ = __str__
+
+
+class Diff:
+    """Heapy's diff: summary of A-B and the per-kind differences, largest first."""
+
+    __slots__ = ("text", "rows", "count", "size")
+
+    def __init__(self, a, b):
+        self.text, self.rows = _format.diff_table(a.rows, b.rows, _format.KIND_HEADERS[a.by])
+        self.count = a.count - b.count
+        self.size = a.size - b.size
+
+    def __str__(self):
+        return self.text
+
+    __repr__ = __str__
+
+
+class _Text(str):
+    """A str whose repr is itself, so tables print as tables at the prompt."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return str(self)
+
+
+class _More:
+    __slots__ = ("_set", "_start")
+
+    def __init__(self, s, start):
+        self._set = s
+        self._start = start
+
+    @property
+    def more(self):
+        return _More(self._set, self._start + _format.ROWS_PER_PAGE)
+
+    def __str__(self):
+        rows = self._set._partition()
+        if self._start >= len(rows):
+            return ""
+        return _format.table(rows, self._set.count, self._set.size,
+                             _format.KIND_HEADERS[self._set._by], self._start, with_label=False)
+
+    __repr__ = __str__
+
+
+for _cls in (IdentitySet, Stat, Diff, _More):
+    _engine.hide_type(_cls)

@@ -1,0 +1,19 @@
+"""Run tests/py with unittest and write {"passed", "failed", "skipped"} to a JSON file."""
+import json
+import sys
+import unittest
+
+
+def main(start, out):
+    suite = unittest.defaultTestLoader.discover(start, pattern="test_*.py", top_level_dir=start)
+    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
+    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    skipped = len(result.skipped)
+    passed = result.testsRun - failed - skipped
+    with open(out, "w") as f:
+        json.dump({"passed": passed, "failed": failed, "skipped": skipped}, f)
+    return 0 if failed == 0 and result.testsRun > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))

@@ -1,0 +1,87 @@
+// tests/unit/synth.h — a synthetic heap for engine tests: objects are numbered 0..n-1 at
+// addresses (k+1)*16, each with a type, a size and a list of referents; no interpreter.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "heapcore/heapcore.h"
+}
+
+struct SynthHeap {
+    struct Obj {
+        uint32_t type = 0;        // index into type keys
+        uint64_t size = 8;
+        std::vector<uint32_t> refs;
+        int dict_of = -1;         // this object's __dict__ (another object), or -1
+    };
+    std::vector<Obj> objs;
+    std::vector<uint32_t> roots;
+    std::vector<uint32_t> gc;     // objects the complement scan reports
+    std::vector<uint32_t> extra;  // objects handed over (phase 3)
+    std::map<uint32_t, uint32_t> type_flags;  // type -> HC_TYPE_* flags
+    int expands = 0;
+    bool types_are_objects = false;  // type keys are object addresses (a test sets it)
+
+    static uintptr_t addr(uint32_t k) { return (uintptr_t)(k + 1) * 16; }
+    static uint32_t index(uintptr_t a) { return (uint32_t)(a / 16 - 1); }
+    uint32_t add(uint32_t type = 0, uint64_t size = 8) {
+        objs.push_back(Obj{});
+        objs.back().type = type;
+        objs.back().size = size;
+        return (uint32_t)objs.size() - 1;
+    }
+    void link(uint32_t a, uint32_t b) { objs[a].refs.push_back(b); }
+
+    hc_model model() {
+        hc_model m = {};
+        m.ctx = this;
+        m.type_of = [](void *c, uintptr_t a) -> uintptr_t {
+            return 1000 + ((SynthHeap *)c)->objs[index(a)].type;  // type keys: not node addresses
+        };
+        m.type_init = [](void *c, uintptr_t key, uintptr_t *data) -> uint32_t {
+            *data = key;
+            auto *h = (SynthHeap *)c;
+            auto it = h->type_flags.find((uint32_t)(key - 1000));
+            return (it == h->type_flags.end() ? 0 : it->second) | (h->types_are_objects ? 0 : HC_TYPE_NOOBJ);
+        };
+        m.expand = [](void *c, hc_walk *w, uintptr_t a, uintptr_t, uintptr_t, uint64_t *size, uint32_t *) {
+            auto *h = (SynthHeap *)c;
+            h->expands++;
+            const Obj &o = h->objs[index(a)];
+            *size = o.size;
+            for (uint32_t r : o.refs)
+                hc_walk_visit(w, addr(r));
+            if (o.dict_of >= 0)
+                hc_walk_visit_dict(w, addr((uint32_t)o.dict_of));
+        };
+        m.roots = [](void *c, hc_walk *w) {
+            auto *h = (SynthHeap *)c;
+            for (uint32_t r : h->roots)
+                hc_walk_add_root(w, addr(r), ("root " + std::to_string(r)).c_str());
+        };
+        m.extra_roots = [](void *c, hc_walk *w) {
+            for (uint32_t r : ((SynthHeap *)c)->extra)
+                hc_walk_add_root(w, addr(r), "argument");
+        };
+        m.complement = [](void *c, hc_walk *w) {
+            for (uint32_t r : ((SynthHeap *)c)->gc)
+                hc_walk_add_candidate(w, addr(r));
+        };
+        return m;
+    }
+
+    // Walk; type keys of the synthetic model are not node addresses, so the walk's type-object
+    // pass finds nothing to add unless a test makes a type key an object's address.
+    hc_graph *walk(GError **error = nullptr) {
+        hc_model m = model();
+        return hc_walk_run(&m, 0, error);
+    }
+};
+
+// Node id of synthetic object k in graph g (HC_NONE if not found).
+inline uint32_t id_of(hc_graph *g, uint32_t k) {
+    return hc_graph_lookup(g, SynthHeap::addr(k), nullptr);
+}

@@ -1,0 +1,60 @@
+// Partitions: counts and sizes per kind, sort order, rows as sets, "dict of" ownership.
+#include <gtest/gtest.h>
+
+#include "synth.h"
+
+TEST(Partition, CountsSizesOrderAndRows) {
+    SynthHeap h;
+    uint32_t r = h.add(0, 1);
+    for (int i = 0; i < 5; i++) h.link(r, h.add(1, 10));   // 5 x type 1 = 50 bytes
+    for (int i = 0; i < 2; i++) h.link(r, h.add(2, 100));  // 2 x type 2 = 200 bytes
+    for (int i = 0; i < 2; i++) h.link(r, h.add(3, 25));   // 2 x type 3 = 50 bytes (tie with 1)
+    h.roots = {r};
+    g_autoptr(hc_graph) g = h.walk();
+    const char *names[] = {"root", "b.one", "c.two", "a.three"};
+    for (uint32_t t = 0; t < hc_graph_ntypes(g); t++)
+        hc_graph_set_type_name(g, t, names[hc_graph_type_key(g, t) - 1000]);
+    g_autoptr(hc_idset) all = hc_idset_new_flags(g, 0, 0, nullptr);
+    g_autoptr(hc_partition) p = hc_partition_new(all, HC_BY_TYPE, nullptr);
+    ASSERT_EQ(hc_partition_nrows(p), 4u);
+    const hc_row *rows = hc_partition_rows(p);
+    GString *s = g_string_new(NULL);
+    std::vector<std::string> order;
+    for (uint32_t i = 0; i < 4; i++) {
+        g_string_truncate(s, 0);
+        hc_kind_name(g, HC_BY_TYPE, rows[i].kind, s);
+        order.push_back(s->str);
+    }
+    g_string_free(s, TRUE);
+    EXPECT_EQ(order, (std::vector<std::string>{"c.two", "a.three", "b.one", "root"}));
+    EXPECT_EQ(rows[0].count, 2u);
+    EXPECT_EQ(rows[0].size, 200u);
+    EXPECT_EQ(rows[2].count, 5u);
+    g_autoptr(hc_idset) row = hc_partition_row_set(p, 2, nullptr);
+    EXPECT_EQ(hc_idset_count(row), 5u);
+    EXPECT_EQ(hc_idset_size(row), 50u);
+    EXPECT_EQ(hc_partition_row_set(p, 4, nullptr), nullptr);
+}
+
+TEST(Partition, DictOfOwnerNaming) {
+    SynthHeap h;
+    uint32_t r = h.add(0), inst = h.add(1), d1 = h.add(2), d2 = h.add(2);
+    h.link(r, inst); h.link(inst, d1); h.link(r, d2);
+    h.objs[inst].dict_of = (int)d1;
+    h.type_flags[2] = HC_TYPE_DICT | HC_TYPE_DICTLIKE;
+    h.roots = {r};
+    g_autoptr(hc_graph) g = h.walk();
+    const char *names[] = {"module", "__main__.Node", "dict"};
+    for (uint32_t t = 0; t < hc_graph_ntypes(g); t++)
+        hc_graph_set_type_name(g, t, names[hc_graph_type_key(g, t) - 1000]);
+    GString *s = g_string_new(NULL);
+    hc_kind_name(g, HC_BY_CLODO, hc_classify(g, HC_BY_CLODO, id_of(g, d1)), s);
+    EXPECT_STREQ(s->str, "dict of __main__.Node");
+    g_string_truncate(s, 0);
+    hc_kind_name(g, HC_BY_CLODO, hc_classify(g, HC_BY_CLODO, id_of(g, d2)), s);
+    EXPECT_STREQ(s->str, "dict (no owner)");
+    g_string_truncate(s, 0);
+    hc_kind_name(g, HC_BY_TYPE, hc_classify(g, HC_BY_TYPE, id_of(g, d1)), s);
+    EXPECT_STREQ(s->str, "dict");
+    g_string_free(s, TRUE);
+}

@@ -1,0 +1,210 @@
+// The walk on synthetic heaps: BFS ids, CSR edges, roots, complement, hidden objects,
+// ownership, depth, and allocation failure at every step.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <queue>
+#include <random>
+#include <set>
+
+#include "synth.h"
+
+static std::vector<uint32_t> edges_of(hc_graph *g, uint32_t id) {
+    uint32_t n;
+    const uint32_t *e = hc_graph_edges(g, id, &n);
+    return std::vector<uint32_t>(e, e + n);
+}
+
+TEST(Walk, BfsIdsAndCsrEdges) {
+    SynthHeap h;
+    for (int i = 0; i < 6; i++) h.add(0, 10 + i);
+    h.link(0, 1); h.link(0, 2); h.link(1, 3); h.link(2, 3); h.link(3, 0); h.link(4, 5);
+    h.roots = {0};
+    g_autoptr(hc_graph) g = h.walk();
+    ASSERT_NE(g, nullptr);
+    ASSERT_TRUE(hc_graph_validate(g, nullptr));
+    ASSERT_EQ(hc_graph_n(g), 4u);  // 4 and 5 are unreachable and not gc objects
+    for (uint32_t k = 0; k < 4; k++) {
+        uint32_t id = id_of(g, k);
+        ASSERT_NE(id, HC_NONE);
+        EXPECT_EQ(hc_graph_size(g, id), 10u + k);
+        std::vector<uint32_t> want;
+        for (uint32_t r : h.objs[k].refs) want.push_back(id_of(g, r));
+        EXPECT_EQ(edges_of(g, id), want) << "object " << k;
+    }
+    EXPECT_EQ(id_of(g, 0), 0u);                  // roots first
+    EXPECT_LT(id_of(g, 1), id_of(g, 3));         // discovery order
+    EXPECT_EQ(hc_graph_nroots(g), 1u);
+    EXPECT_STREQ(hc_graph_root_label(g, 0), "root 0");
+    EXPECT_TRUE(hc_graph_flags(g, 0) & HC_NODE_ROOT);
+    EXPECT_EQ(h.expands, 4);                      // each node expanded once
+}
+
+TEST(Walk, ComplementRootsAreMinimalInDiscoveryOrder) {
+    SynthHeap h;
+    for (int i = 0; i < 6; i++) h.add();
+    h.link(0, 1);
+    h.link(2, 3); h.link(3, 2);  // a garbage cycle
+    h.link(4, 5);
+    h.roots = {0};
+    h.gc = {2, 3, 1, 4, 5};
+    g_autoptr(hc_graph) g = h.walk();
+    ASSERT_TRUE(hc_graph_validate(g, nullptr));
+    ASSERT_EQ(hc_graph_n(g), 6u);
+    auto fl = [&](uint32_t k) { return hc_graph_flags(g, id_of(g, k)); };
+    EXPECT_FALSE(fl(1) & HC_NODE_UNREACH);           // reachable, not a candidate
+    EXPECT_TRUE(fl(2) & HC_NODE_COMPLEMENT);
+    EXPECT_FALSE(fl(3) & HC_NODE_COMPLEMENT);        // reached from 2 first
+    EXPECT_TRUE(fl(3) & HC_NODE_UNREACH);
+    EXPECT_TRUE(fl(4) & HC_NODE_COMPLEMENT);
+    EXPECT_FALSE(fl(5) & HC_NODE_COMPLEMENT);
+    EXPECT_TRUE(fl(5) & HC_NODE_UNREACH);
+}
+
+TEST(Walk, HiddenObjectsAndWhatOnlyTheyReach) {
+    SynthHeap h;
+    uint32_t root = h.add(0), tool = h.add(1), mine = h.add(0), shared = h.add(0), deep = h.add(0);
+    uint32_t tool_garbage = h.add(1), its_part = h.add(0);
+    h.type_flags[1] = HC_TYPE_HIDDEN;
+    h.link(root, tool); h.link(tool, mine); h.link(mine, deep); h.link(tool, shared);
+    h.link(root, shared);  // shared is also the user's
+    h.link(tool_garbage, its_part);
+    h.roots = {root};
+    h.gc = {its_part, tool_garbage};  // the tool's part comes first in gc order
+    g_autoptr(hc_graph) g = h.walk();
+    ASSERT_TRUE(hc_graph_validate(g, nullptr));
+    auto fl = [&](uint32_t k) { return hc_graph_flags(g, id_of(g, k)); };
+    EXPECT_TRUE(fl(tool) & HC_NODE_HIDDEN);
+    EXPECT_TRUE(fl(mine) & HC_NODE_HIDDEN);
+    EXPECT_TRUE(fl(deep) & HC_NODE_HIDDEN);
+    EXPECT_FALSE(fl(shared) & HC_NODE_HIDDEN);
+    EXPECT_TRUE(fl(tool_garbage) & HC_NODE_HIDDEN);
+    EXPECT_TRUE(fl(its_part) & HC_NODE_HIDDEN) << "a hidden object's part must not look like a leak";
+    EXPECT_FALSE(fl(its_part) & HC_NODE_COMPLEMENT);
+    EXPECT_TRUE(edges_of(g, id_of(g, tool)).empty());
+    // The root's edges still include the hidden object (it is really referenced).
+    auto e = edges_of(g, id_of(g, root));
+    EXPECT_NE(std::find(e.begin(), e.end(), id_of(g, tool)), e.end());
+}
+
+TEST(Walk, ExtraRootsAndOwnership) {
+    SynthHeap h;
+    uint32_t a = h.add(), inst = h.add(2), d = h.add(3), loose = h.add();
+    h.link(a, inst); h.link(inst, d);
+    h.objs[inst].dict_of = (int)d;
+    h.roots = {a};
+    h.extra = {loose};
+    g_autoptr(hc_graph) g = h.walk();
+    ASSERT_TRUE(hc_graph_validate(g, nullptr));
+    EXPECT_EQ(hc_graph_owner(g, id_of(g, d)), id_of(g, inst));
+    EXPECT_EQ(hc_graph_owner(g, id_of(g, a)), HC_NONE);
+    ASSERT_NE(id_of(g, loose), HC_NONE);
+    EXPECT_TRUE(hc_graph_flags(g, id_of(g, loose)) & HC_NODE_ROOT);
+    EXPECT_EQ(hc_graph_nroots(g), 2u);
+    EXPECT_STREQ(hc_graph_root_label(g, 1), "argument");
+}
+
+TEST(Walk, TypeObjectsReachedOnlyThroughObType) {
+    SynthHeap h;
+    uint32_t a = h.add(0), t = h.add(0);
+    (void)a;
+    h.roots = {a};
+    // Make object t's address the type key of type 0: then t is a type object that only
+    // ob_type leads to.
+    h.types_are_objects = true;
+    hc_model m = h.model();
+    static uintptr_t taddr;
+    taddr = SynthHeap::addr(t);
+    m.type_of = [](void *, uintptr_t) -> uintptr_t { return taddr; };
+    g_autoptr(hc_graph) g = hc_walk_run(&m, 0, nullptr);
+    ASSERT_TRUE(hc_graph_validate(g, nullptr));
+    ASSERT_EQ(hc_graph_n(g), 2u);
+    EXPECT_EQ(hc_graph_type_node(g, 0), id_of(g, t));
+}
+
+TEST(Walk, TenMillionLongChainNeedsNoRecursion) {
+    SynthHeap h;
+    const uint32_t n = 10000000;
+    h.objs.resize(n);
+    for (uint32_t i = 0; i + 1 < n; i++) h.objs[i].refs.push_back(i + 1);
+    h.roots = {0};
+    g_autoptr(hc_graph) g = h.walk();
+    ASSERT_NE(g, nullptr);
+    EXPECT_EQ(hc_graph_n(g), n);
+    EXPECT_EQ(hc_graph_nedges(g), (uint64_t)n - 1);
+    EXPECT_EQ(id_of(g, n - 1), n - 1);
+}
+
+// Reachability from the roots (brute force) equals the walk's non-UNREACH nodes, and every
+// node's edges are its referents, on random graphs with cycles, self-loops and garbage.
+TEST(Walk, RandomGraphsMatchBruteForce) {
+    std::mt19937 rng(7);
+    for (int trial = 0; trial < 300; trial++) {
+        SynthHeap h;
+        uint32_t n = 1 + rng() % 60;
+        for (uint32_t i = 0; i < n; i++) h.add(rng() % 4, rng() % 100);
+        uint32_t ne = rng() % (3 * n);
+        for (uint32_t e = 0; e < ne; e++) h.link(rng() % n, rng() % n);
+        for (uint32_t i = 0; i < n; i++) {
+            if (rng() % 5 == 0) h.roots.push_back(i);
+            if (rng() % 3 == 0) h.gc.push_back(i);
+        }
+        std::set<uint32_t> reach;
+        std::queue<uint32_t> q;
+        for (uint32_t r : h.roots) if (reach.insert(r).second) q.push(r);
+        while (!q.empty()) {
+            uint32_t x = q.front(); q.pop();
+            for (uint32_t y : h.objs[x].refs) if (reach.insert(y).second) q.push(y);
+        }
+        std::set<uint32_t> all = reach;
+        std::vector<uint32_t> stack;
+        for (uint32_t c : h.gc) if (all.insert(c).second) stack.push_back(c);
+        while (!stack.empty()) {
+            uint32_t x = stack.back(); stack.pop_back();
+            for (uint32_t y : h.objs[x].refs) if (all.insert(y).second) stack.push_back(y);
+        }
+        g_autoptr(hc_graph) g = h.walk();
+        ASSERT_TRUE(hc_graph_validate(g, nullptr));
+        ASSERT_EQ(hc_graph_n(g), all.size()) << "trial " << trial;
+        for (uint32_t k : all) {
+            uint32_t id = id_of(g, k);
+            ASSERT_NE(id, HC_NONE);
+            EXPECT_EQ(reach.count(k) == 0, (hc_graph_flags(g, id) & HC_NODE_UNREACH) != 0);
+            std::vector<uint32_t> want;
+            for (uint32_t r : h.objs[k].refs) want.push_back(id_of(g, r));
+            EXPECT_EQ(edges_of(g, id), want);
+            EXPECT_EQ(hc_graph_size(g, id), h.objs[k].size);
+        }
+    }
+}
+
+TEST(Walk, FailingEveryAllocationInTurnGivesNomemOrAGraph) {
+    SynthHeap h;
+    for (int i = 0; i < 3000; i++) h.add(i % 3);
+    for (int i = 0; i + 1 < 3000; i++) h.link(i, i + 1), h.link(i, (i * 7) % 3000);
+    h.roots = {0};
+    h.gc = {5, 2999};
+    hc_alloc_fail_at(0);
+    { g_autoptr(hc_graph) g = h.walk(); ASSERT_NE(g, nullptr); }
+    unsigned long calls = hc_alloc_fail_at(0);
+    { g_autoptr(hc_graph) g = h.walk(); }
+    calls = hc_alloc_fail_at(0);
+    ASSERT_GT(calls, 5u);
+    int failures = 0;
+    for (unsigned long nth = 1; nth <= calls; nth++) {
+        hc_alloc_fail_at(nth);
+        GError *err = nullptr;
+        hc_graph *g = h.walk(&err);
+        hc_alloc_fail_at(0);
+        if (g) {
+            EXPECT_TRUE(hc_graph_validate(g, nullptr));  // a failed shrink is harmless
+            hc_graph_unref(g);
+        } else {
+            ASSERT_NE(err, nullptr) << "allocation " << nth;
+            EXPECT_EQ(err->code, HC_ERROR_NOMEM);
+            failures++;
+            g_clear_error(&err);
+        }
+    }
+    EXPECT_GT(failures, 0);
+}
