@@ -124,6 +124,9 @@ void hc_graph_sort_owners(hc_graph *g)
     g->nowners = k;
 }
 
+uint32_t hc_graph_sizeof_failures(const hc_graph *g) { return g->sizeof_failures; }
+void hc_graph_set_sizeof_failures(hc_graph *g, uint32_t n) { g->sizeof_failures = n; }
+
 uint32_t hc_graph_ntypes(const hc_graph *g) { return g->ntypes; }
 uintptr_t hc_graph_type_key(const hc_graph *g, uint32_t t) { return g->types[t].key; }
 uint32_t hc_graph_type_node(const hc_graph *g, uint32_t t) { return g->types[t].node; }

@@ -35,6 +35,7 @@ struct hc_graph {
     GString *labels;      /* NUL-separated root labels                               */
     uint64_t *owners;     /* [nowners] (dict id << 32 | owner id), sorted            */
     uint32_t nowners;
+    uint32_t sizeof_failures; /* see hc_graph_sizeof_failures                              */
     hc_addrmap map;       /* built on demand by hc_graph_addrmap; slots NULL until then */
 };
 

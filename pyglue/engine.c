@@ -110,6 +110,23 @@ static PyObject *Snapshot_lookup(SnapshotObject *self, PyObject *obj)
     return PyLong_FromUnsignedLong(id);
 }
 
+/* (id, flags, type name) of the node at an address, or None: lets tests ask about an object
+ * they hold no reference to. */
+static PyObject *Snapshot_find(SnapshotObject *self, PyObject *arg)
+{
+    unsigned long long addr = PyLong_AsUnsignedLongLong(arg);
+    if (addr == (unsigned long long)-1 && PyErr_Occurred())
+        return NULL;
+    GError *err = NULL;
+    uint32_t id = hc_graph_lookup(self->g, (uintptr_t)addr, &err);
+    if (err)
+        return set_error(err);
+    if (id == HC_NONE)
+        Py_RETURN_NONE;
+    return Py_BuildValue("(IIs)", id, hc_graph_flags(self->g, id),
+                         hc_graph_type_name(self->g, hc_graph_type(self->g, id)));
+}
+
 static PyObject *Snapshot_roots(SnapshotObject *self, PyObject *unused)
 {
     (void)unused;
@@ -160,12 +177,13 @@ static PyObject *Snapshot_validate(SnapshotObject *self, PyObject *unused)
 static PyObject *Snapshot_get_n(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLong(hc_graph_n(self->g)); }
 static PyObject *Snapshot_get_nedges(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLongLong(hc_graph_nedges(self->g)); }
 static PyObject *Snapshot_get_memory(SnapshotObject *self, void *c) { (void)c; return PyLong_FromSize_t(hc_graph_memory(self->g)); }
-static PyObject *Snapshot_get_failures(SnapshotObject *self, void *c) { (void)c; return PyLong_FromSsize_t(self->sizeof_failures); }
+static PyObject *Snapshot_get_failures(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLong(hc_graph_sizeof_failures(self->g)); }
 
 static PyMethodDef Snapshot_methods[] = {
     {"select", (PyCFunction)Snapshot_select, METH_VARARGS, "select(require, forbid) -> IdSet of nodes by flags"},
     {"ids", (PyCFunction)Snapshot_ids, METH_VARARGS, "ids(seq) -> IdSet of the given node ids"},
     {"lookup", (PyCFunction)Snapshot_lookup, METH_O, "lookup(obj) -> node id of obj (address and type), or None"},
+    {"find", (PyCFunction)Snapshot_find, METH_O, "find(address) -> (id, flags, type name) or None"},
     {"roots", (PyCFunction)Snapshot_roots, METH_NOARGS, "roots() -> [(node id, label)]"},
     {"node", (PyCFunction)Snapshot_node, METH_O, "node(id) -> dict describing one node"},
     {"validate", (PyCFunction)Snapshot_validate, METH_NOARGS, "check the graph's invariants"},
@@ -444,7 +462,13 @@ static int pre_roots_collect(pre_roots *p)
     p->roots = g_new0(hc_py_root, cap);
     p->held = g_new0(PyObject *, cap);
     p->labels = g_new0(char *, cap);
-    PyObject *getsignal = PyObject_GetAttrString(signal, "getsignal");
+    static PyObject *name; /* interned once: see pymodel.c on CPython's method cache */
+    if (!name && !(name = PyUnicode_InternFromString("getsignal"))) {
+        PyErr_Clear();
+        Py_DECREF(signal);
+        return 0;
+    }
+    PyObject *getsignal = PyObject_GetAttr(signal, name);
     for (int s = 1; getsignal && s < 65 && p->n < cap; s++) {
         PyObject *h = PyObject_CallFunction(getsignal, "i", s);
         if (!h) {
@@ -493,6 +517,7 @@ static PyObject *snapshot_take(PyObject *extra_obj, Py_ssize_t *failures)
         return NULL;
     }
     *failures = (Py_ssize_t)failed;
+    hc_graph_set_sizeof_failures(g, (uint32_t)MIN(failed, UINT32_MAX));
     SnapshotObject *o = PyObject_New(SnapshotObject, &Snapshot_Type);
     if (!o) {
         hc_graph_unref(g);

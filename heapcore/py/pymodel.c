@@ -19,11 +19,16 @@ typedef struct py_ctx {
 
 static PyTypeObject **hidden_types;
 static size_t nhidden;
-static PyObject *str_module; /* interned "__module__" */
+/* Interned names, made once: a fresh str per call would fill CPython's method cache (keyed by
+ * the name's address) with new strings on every snapshot. */
+static PyObject *str_module;  /* "__module__" */
+static PyObject *str_sizeof;  /* "__sizeof__" */
 
 int hc_py_model_init(void)
 {
     if (!str_module && !(str_module = PyUnicode_InternFromString("__module__")))
+        return -1;
+    if (!str_sizeof && !(str_sizeof = PyUnicode_InternFromString("__sizeof__")))
         return -1;
     hc_py_size_global_init();
     return 0;
@@ -268,7 +273,7 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed)
         PyObject *o = (PyObject *)hc_graph_addr(g, ids[j]);
         hc_py_size_info info;
         hc_py_size_info_init(Py_TYPE(o), &info);
-        PyObject *r = rc ? NULL : PyObject_CallMethod(o, "__sizeof__", NULL);
+        PyObject *r = rc ? NULL : PyObject_CallMethodObjArgs(o, str_sizeof, NULL);
         long long v = -1;
         if (r && PyLong_Check(r))
             v = PyLong_AsLongLong(r);

@@ -56,6 +56,11 @@ enum {
     /* Managed-dict values that __sizeof__ does not count: 3.11/3.12 the separately malloc'd
      * values array while the instance dict is not materialised; 3.13 the inline values. */
     HC_SZF_VALUES = 1u << 8,
+    /* A class statement's subclass of a var-sized type (tuple incl. namedtuple, int, bytes):
+     * its instances come from tuple/long/bytes_subtype_new -> PyType_GenericAlloc, which always
+     * adds one item: _PyObject_VAR_SIZE(tp, n + 1).  Not for other heap types with items
+     * (structseq types allocate with _PyObject_GC_NewVar, no extra item). */
+    HC_SZF_GENALLOC = 1u << 9,
 };
 
 /* The C functions behind the __sizeof__ descriptors we emulate, found once at import by looking
@@ -74,6 +79,7 @@ typedef struct {
  * context argument and must not create the key string itself. */
 static struct {
     PyObject *key;   /* interned "__sizeof__", strong reference kept for the process */
+    destructor subtype_dealloc; /* tp_dealloc of every class made by type_new, or NULL */
     int nimpls;
     hc_sizeof_impl impls[HC_MAX_IMPLS];
 } hc_size_state;
@@ -138,6 +144,17 @@ hc_py_size_global_init(void)
     register_impl(&PyCoro_Type, HC_SZ_GEN);
     register_impl(&PyAsyncGen_Type, HC_SZ_GEN);
 #endif
+    /* subtype_dealloc is static in typeobject.c: read it off a throwaway class.  Without it
+     * HC_SZF_GENALLOC is never used and those instances get plain __sizeof__ semantics. */
+    PyObject *probe = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_hc_size_probe",
+                                            (PyObject *)&PyBaseObject_Type);
+    if (probe != NULL) {
+        hc_size_state.subtype_dealloc = ((PyTypeObject *)probe)->tp_dealloc;
+        Py_DECREF(probe);
+    }
+    else {
+        PyErr_Clear();
+    }
 }
 
 /* ---- header ------------------------------------------------------------------------------ */
@@ -190,6 +207,12 @@ hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info)
      * such instances are not counted anywhere: see thesis-notes/sizes.md, "gaps". */
     if (info->needs_call) {
         return;
+    }
+    if ((tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && tp->tp_itemsize > 0 &&
+        tp->tp_alloc == PyType_GenericAlloc && hc_size_state.subtype_dealloc != NULL &&
+        tp->tp_dealloc == hc_size_state.subtype_dealloc &&
+        (info->strategy == HC_SZ_BASIC || info->strategy == HC_SZ_INT)) {
+        info->strategy |= HC_SZF_GENALLOC;
     }
 #if PY_VERSION_HEX >= 0x030D0000
     if ((tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) && (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
@@ -342,6 +365,36 @@ int_body(PyObject *o)
 #else
     return offsetof(PyLongObject, ob_digit) + abs_size(o) * sizeof(digit);
 #endif
+}
+
+static uint64_t
+round_up8(uint64_t n)
+{
+    return (n + 7) & ~(uint64_t)7;
+}
+
+/* Deliberate deviation from __sizeof__ for HC_SZF_GENALLOC types: PyType_GenericAlloc(tp, n)
+ * requests round_up(tp_basicsize + (n + 1) * tp_itemsize, 8).  n is |ob_size| for
+ * tuple/bytes-like subtypes; long_subtype_new passes the digit count (3.11+: at least 1).
+ * int.__sizeof__ also ignores the subtype's larger basicsize (3.10/3.11 weakref/dict slots). */
+static uint64_t
+genalloc_body(PyObject *o, PyTypeObject *tp, uint32_t kind)
+{
+    uint64_t n;
+    if (kind == HC_SZ_INT) {
+#if PY_VERSION_HEX >= 0x030C0000
+        n = (uint64_t)_PyLong_DigitCount((PyLongObject *)o);
+#else
+        n = abs_size(o);
+#endif
+#if PY_VERSION_HEX >= 0x030B0000
+        n = n ? n : 1;
+#endif
+    }
+    else {
+        n = abs_size(o);
+    }
+    return round_up8((uint64_t)tp->tp_basicsize + (n + 1) * (uint64_t)tp->tp_itemsize);
 }
 
 /* object.__sizeof__.  int's ob_size is not an item count (3.12+: lv_tag); only the needs_call
@@ -552,6 +605,13 @@ hc_py_size(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info)
     uint64_t header = info->header;
     uint64_t body;
 
+    if (info->strategy & HC_SZF_GENALLOC) {
+        body = genalloc_body(o, tp, info->strategy & HC_SZ_KIND_MASK);
+        if (info->strategy & HC_SZF_VALUES) {
+            body += managed_values_size(o, tp);
+        }
+        return header + body;
+    }
     switch (info->strategy & HC_SZ_KIND_MASK) {
     case HC_SZ_INT:
         body = int_body(o);

@@ -58,6 +58,10 @@ uint32_t hc_graph_owner(const hc_graph *g, uint32_t id);
 /* Post-walk size correction (an object's own __sizeof__).  FALSE + NOMEM on failure. */
 gboolean hc_graph_set_size(hc_graph *g, uint32_t id, uint64_t size, GError **error);
 
+/* Objects whose own size query failed (their basic size was kept), as the adapter counted. */
+uint32_t hc_graph_sizeof_failures(const hc_graph *g);
+void hc_graph_set_sizeof_failures(hc_graph *g, uint32_t n);
+
 /* The type table. */
 uint32_t hc_graph_ntypes(const hc_graph *g);
 uintptr_t hc_graph_type_key(const hc_graph *g, uint32_t t);  /* the type's address / key   */

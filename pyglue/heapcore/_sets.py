@@ -103,7 +103,7 @@ class IdentitySet:
         name = {"Type": "type", "Clodo": "clodo"}.get(classifier, classifier)
         if name not in CLASSIFIERS:
             raise ValueError("unknown classifier %r (known: %s)" % (classifier, ", ".join(CLASSIFIERS)))
-        return IdentitySet(self._s, name, self._held)
+        return IdentitySet(self._s, name, self._held, self._header)
 
     @property
     def bytype(self):

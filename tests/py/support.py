@@ -1,0 +1,25 @@
+"""Helpers shared by the unittest modules."""
+import gc
+import sys
+
+from heapcore import hpy, _engine
+
+VERSION = sys.version_info[:2]
+
+
+def found(x, address):
+    """(flags, type name) of the object at `address` in heap set x's snapshot, or None."""
+    r = x._s.snapshot.find(address)
+    return None if r is None else (r[1], r[2])
+
+
+def reachable(x, address, type_name):
+    """True if the object at address, of that type, is in x and reached from the roots."""
+    r = found(x, address)
+    return (r is not None and r[1] == type_name
+            and not r[0] & (_engine.NODE_UNREACH | _engine.NODE_HIDDEN))
+
+
+def rows(x):
+    """{kind name: (count, size)} of a heap set's partition."""
+    return {name: (count, size) for _, name, count, size in x._partition()}

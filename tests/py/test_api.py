@@ -1,0 +1,200 @@
+"""The Python API: tables, rows, classifiers, iso, algebra laws, checkpoints, diffs, errors."""
+import gc
+import random
+import re
+import sys
+import unittest
+
+from support import hpy, rows, VERSION
+
+ROW = re.compile(r"^ {0,5}\d+ +\d+ +\d+ +\d+ +\d+ +\d+ +\d+ \S")
+
+
+class Node:
+    def __init__(self, i):
+        self.i = i
+        self.name = "n%d" % i
+        self.kids = []
+
+
+class Table(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.h = hpy()
+        cls.keep = [Node(i) for i in range(100)]
+        cls.x = cls.h.heap()
+
+    def test_label_and_header(self):
+        lines = str(self.x).splitlines()
+        self.assertRegex(lines[0], r"^Partition of a set of \d+ objects\. Total size = \d+ bytes\.$")
+        self.assertRegex(lines[1], r"^Process RSS [\d.]+ MB; held outside the objects walked: [\d.]+ MB\.$")
+        self.assertEqual(lines[2], " Index  Count   %     Size   % Cumulative  % Kind (class / dict of class)")
+        body = lines[3:13]
+        self.assertEqual(len(body), 10)
+        for line in body:
+            self.assertRegex(line, ROW)
+        self.assertRegex(lines[13], r"^<\d+ more rows\. Type e\.g\. '_\.more' to view\.>$")
+
+    def test_counts_sizes_and_rows_agree(self):
+        parts = self.x._partition()
+        self.assertEqual(sum(r[2] for r in parts), self.x.count)
+        self.assertEqual(sum(r[3] for r in parts), self.x.size)
+        self.assertEqual(len(self.x), len(parts))
+        sizes = [r[3] for r in parts]
+        self.assertEqual(sizes, sorted(sizes, reverse=True))
+        for i in (0, 1, len(parts) - 1, -1):
+            row = self.x[i]
+            self.assertEqual(row.count, parts[i][2])
+            self.assertEqual(row.size, parts[i][3])
+        with self.assertRaises(IndexError):
+            self.x[len(parts)]
+
+    def test_instances_and_their_row(self):
+        r = rows(self.x)
+        self.assertGreaterEqual(r["%s.Node" % __name__][0], 100)
+        node_row = [i for i, p in enumerate(self.x._partition()) if p[1] == "%s.Node" % __name__][0]
+        objs = self.x[node_row].nodes
+        self.assertTrue(all(type(o) is Node for o in objs))
+        self.assertTrue(all(any(o is k for o in objs) for k in self.keep))
+
+    def test_more_pages(self):
+        more = str(self.x.more).splitlines()
+        self.assertTrue(more[0].startswith(" Index  Count"))
+        self.assertTrue(more[1].startswith("    10 "))
+        if len(self.x) > 20:
+            self.assertTrue(str(self.x.more.more).splitlines()[1].startswith("    20 "))
+
+    def test_bytype_merges_dicts(self):
+        by_type = rows(self.x.bytype)
+        clodo = rows(self.x)
+        dicts = sum(c for k, (c, s) in clodo.items() if k.startswith("dict of ") or k == "dict (no owner)")
+        self.assertEqual(by_type["dict"][0], dicts)
+        self.assertEqual(str(self.x.bytype).splitlines()[2].split()[-1], "Type")
+        self.assertEqual(self.x.bytype.count, self.x.count)
+
+    def test_dict_owner_names(self):
+        r = rows(self.x)
+        self.assertIn("dict of module", r)
+        self.assertIn("dict of type", r)
+        self.assertIn("dict (no owner)", r)
+
+    def test_kind(self):
+        self.assertEqual(str(self.h.iso([]).kind), "list")
+        self.assertEqual(str(self.h.iso([], ()).kind), "(list | tuple)")
+
+
+class Iso(unittest.TestCase):
+    def test_iso_holds_its_objects_and_counts_them(self):
+        h = hpy()
+        a, b = [1, 2, 3], {"k": "v"}
+        s = h.iso(a, b, a)
+        self.assertEqual(s.count, 2)
+        self.assertIn(a, s)
+        self.assertNotIn([], s)
+        nodes = s.nodes
+        self.assertTrue(any(n is a for n in nodes) and any(n is b for n in nodes))
+        self.assertEqual(h.iso(a).theone, a)
+        with self.assertRaises(ValueError):
+            s.theone
+
+    def test_iteration_is_refused_with_advice(self):
+        with self.assertRaisesRegex(TypeError, "nodes"):
+            iter(hpy().iso([]))
+
+    def test_bad_operands(self):
+        h = hpy()
+        with self.assertRaises(TypeError):
+            h.iso(1) | 5
+        with self.assertRaises(ValueError):
+            h.heap().by("nonsense")
+        with self.assertRaises(ValueError):
+            h.heap()[0:3:0]
+
+
+class AlgebraLaws(unittest.TestCase):
+    def test_laws_on_random_subsets_of_one_snapshot(self):
+        h = hpy()
+        x = h.heap()
+        snap = x._s.snapshot
+        ids = x._s.ids()
+        rng = random.Random(5)
+        Set = type(x)
+        def rand():
+            return Set(snap.ids(rng.sample(ids, 300)))
+        for _ in range(20):
+            a, b, c = rand(), rand(), rand()
+            self.assertEqual((a | b), (b | a))
+            self.assertEqual((a & b), (b & a))
+            self.assertEqual((a | b) | c, a | (b | c))
+            self.assertEqual(a & (b | c), (a & b) | (a & c))
+            self.assertEqual(a - b, a - (a & b))
+            self.assertEqual(a ^ b, (a - b) | (b - a))
+            self.assertTrue(a & b <= a <= a | b)
+            self.assertEqual((a | b).count, a.count + b.count - (a & b).count)
+            self.assertEqual((a | b).size, a.size + b.size - (a & b).size)
+            self.assertTrue((a - b).disjoint(b))
+
+    def test_row_union_is_the_whole(self):
+        x = hpy().heap()
+        whole = x[0:len(x)]
+        self.assertEqual(whole, x)
+        self.assertEqual(whole.count, x.count)
+
+
+class Checkpoints(unittest.TestCase):
+    def test_setrelheap_shows_only_new_objects(self):
+        h = hpy()
+        h.setrelheap()
+        fresh = [Node(i) for i in range(50)]
+        x = h.heap()
+        self.assertEqual(rows(x)["%s.Node" % __name__][0], 50)
+        self.assertLess(x.count, 2000)
+        h.setrelheap(h.Nothing)
+        self.assertGreater(h.heap().count, x.count)
+        del fresh
+
+    def test_difference_and_diff_between_snapshots(self):
+        h = hpy()
+        a = h.heap()
+        made = [Node(i) for i in range(40)]
+        b = h.heap()
+        new = b - a
+        self.assertEqual(rows(new)["%s.Node" % __name__][0], 40)
+        d = b.diff(a)
+        text = str(d)
+        self.assertTrue(text.startswith("Summary of difference operation (A-B)."))
+        per_kind = {r[0]: (r[1], r[2]) for r in d.rows}
+        self.assertEqual(per_kind["%s.Node" % __name__][0], 40)
+        self.assertEqual(d.count, b.count - a.count)
+        self.assertEqual(d.size, b.size - a.size)
+        with self.assertRaises(ValueError):
+            b.diff(a.bytype)
+        self.assertTrue(new <= b)
+        self.assertEqual(new & a, new - new)
+        del made
+
+    def test_heapu_finds_unreachable_cycles(self):
+        h = hpy()
+        gc.disable()
+        try:
+            class Cyc:
+                pass
+            c = Cyc()
+            c.me = c
+            c.payload = bytes(1000)
+            addr = id(c)
+            del c, Cyc
+            u = h.heapu()
+            self.assertIn("%s.Cyc" % __name__, rows(u))
+            x = h.heap()
+            r = x._s.snapshot.find(addr)
+            self.assertIsNotNone(r)
+            from heapcore import _engine
+            self.assertTrue(r[1] & _engine.NODE_UNREACH)
+        finally:
+            gc.enable()
+            gc.collect()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,92 @@
+"""The observer must not disturb the observed: no references held by snapshots, no freed
+objects handed back, no lasting allocations, no materialised instance dicts."""
+import gc
+import sys
+import unittest
+import weakref
+
+from support import hpy, VERSION
+
+
+class Obj:
+    def __init__(self):
+        self.a = 1
+        self.b = "x"
+
+
+class Observer(unittest.TestCase):
+    def test_snapshot_keeps_nothing_alive(self):
+        h = hpy()
+        o = Obj()
+        w = weakref.ref(o)
+        x = h.heap()
+        self.assertIn(o, x)
+        del o
+        self.assertIsNone(w(), "an old snapshot kept a dropped object alive")
+        del x
+
+    def test_nodes_never_returns_freed_objects(self):
+        h = hpy()
+        objs = [Obj() for _ in range(200)]
+        x = h.heap()
+        row = [i for i, p in enumerate(x._partition()) if p[1] == "%s.Obj" % __name__][0]
+        part = x[row]
+        del objs
+        # Reuse the freed addresses with objects of another type.
+        filler = [[i] for i in range(2000)]
+        self.assertEqual(part.nodes, [])
+        del filler
+
+    def test_taking_and_dropping_a_snapshot_leaves_the_heap_as_it_was(self):
+        h = hpy()
+        str(h.heap())  # warm-up: first-time imports and caches
+        gc.collect()
+        blocks0 = sys.getallocatedblocks()
+        objs0 = len(gc.get_objects())
+        for _ in range(3):
+            x = h.heap()
+            str(x)
+            x.bytype
+            del x
+        gc.collect()
+        self.assertLessEqual(abs(sys.getallocatedblocks() - blocks0), 20)
+        self.assertLessEqual(abs(len(gc.get_objects()) - objs0), 5)
+
+    @unittest.skipIf(VERSION < (3, 11), "managed dicts exist from 3.11 on")
+    def test_instance_dicts_are_not_materialised(self):
+        h = hpy()
+        o = Obj()
+        before = gc.get_referents(o)
+        h.heap()
+        after = gc.get_referents(o)
+        self.assertEqual(len(before), len(after))
+        self.assertFalse(any(type(r) is dict for r in after), "heap() created a __dict__")
+
+    def test_own_objects_never_appear(self):
+        h = hpy()
+        x = h.heap()
+        y = h.heap()
+        names = {p[1] for p in y._partition()}
+        self.assertFalse(any(n.startswith("heapcore.") and n != "heapcore.demo" for n in names), names)
+        from heapcore import _engine
+        for own in (x, h, x._s):
+            r = y._s.snapshot.find(id(own))
+            self.assertTrue(r is None or r[1] & _engine.NODE_HIDDEN, (own, r))
+            self.assertNotIn(own, y)
+
+    def test_hostile_sizeof_gives_basic_size(self):
+        class Hostile:
+            def __sizeof__(self):
+                raise RuntimeError("no")
+        class Nonsense:
+            def __sizeof__(self):
+                return -5
+        objs = [Hostile(), Nonsense()]
+        x = hpy().heap()
+        self.assertGreater(x.count, 0)
+        self.assertGreaterEqual(x._s.snapshot.sizeof_failures, 2)
+        del objs
+
+
+if __name__ == "__main__":
+    unittest.main()
