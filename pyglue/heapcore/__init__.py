@@ -9,7 +9,7 @@
 The walk runs in C, holds no references to what it finds, and never shows its own objects.
 """
 from . import _engine, _format
-from ._sets import IdentitySet, Stat, Diff
+from ._sets import IdentitySet, Stat, Diff, iso_set
 
 __all__ = ["hpy", "IdentitySet", "Stat", "Diff"]
 __version__ = "0.1.0"
@@ -70,14 +70,7 @@ class hpy:
 
     def iso(self, *objs):
         """The set of exactly these objects (held strongly by the set)."""
-        snap = self._snapshot(objs)
-        ids = []
-        for o in objs:
-            i = snap.lookup(o)
-            if i is None:
-                raise ValueError("object at 0x%x was not found by the walk" % id(o))
-            ids.append(i)
-        return IdentitySet(snap.ids(ids), "clodo", held=tuple({id(o): o for o in objs}.values()))
+        return iso_set(objs)
 
     @property
     def Nothing(self):

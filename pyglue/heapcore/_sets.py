@@ -157,6 +157,12 @@ class IdentitySet:
             return self._new(self._s.sub_foreign(o))
         if op == "&":
             return self._new(self._s.sub_foreign(self._s.sub_foreign(o)))
+        if self._held is not None and other._held is not None:
+            # Both sets hold their objects: rebuild from them, by identity.
+            a = {id(x): x for x in self._held}
+            b = {id(x): x for x in other._held}
+            keep = {**a, **b} if op == "|" else {k: v for k, v in {**a, **b}.items() if (k in a) != (k in b)}
+            return iso_set(tuple(keep.values()))
         raise ValueError("'%s' needs two sets of one snapshot (use '-' or '&' across snapshots)" % op)
 
     def __or__(self, other):
@@ -215,6 +221,19 @@ class IdentitySet:
         if other._by != self._by:
             raise ValueError("Mismatching table kind header")
         return self.stat - other.stat
+
+
+def iso_set(objs):
+    """The set of exactly these objects, held strongly by the set.  One walk, with the objects
+    as extra roots so that even objects only a running frame's stack holds are found."""
+    snap = _engine.snapshot(objs)
+    ids = []
+    for o in objs:
+        i = snap.lookup(o)
+        if i is None:
+            raise ValueError("object at 0x%x was not found by the walk" % id(o))
+        ids.append(i)
+    return IdentitySet(snap.ids(ids), "clodo", held=tuple({id(o): o for o in objs}.values()))
 
 
 class Stat:

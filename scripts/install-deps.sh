@@ -1,0 +1,11 @@
+#!/bin/sh
+# Install the system packages heapcore builds and tests with (Debian; run as root).
+set -e
+pkgs="build-essential autoconf automake libtool pkg-config libglib2.0-dev libgtest-dev googletest"
+missing=""
+for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
