@@ -131,15 +131,15 @@ typedef managed_static_type_state hc_static_state;
 typedef static_builtin_state hc_static_state;
 #endif
 
-/* The dict of type tp.  3.12+ keep the dict of a static builtin type (3.13: of any managed
- * static type) in the interpreter's type state, with tp_dict NULL; tp_subclasses holds the
- * state's index + 1.  Same search as pyroots.c's static_type_state: an entry is only trusted
- * when its .type is tp. */
+/* The dict of type tp, as typeobject.c's lookup_tp_dict: 3.12+ keep the dict of a static
+ * builtin type (_Py_TPFLAGS_STATIC_BUILTIN) in the interpreter's type state, with tp_dict NULL;
+ * tp_subclasses holds the state's index + 1.  Same search as pyroots.c's static_type_state:
+ * an entry is only trusted when its .type is tp. */
 static PyObject *
 type_dict(PyTypeObject *tp)
 {
 #if PY_VERSION_HEX >= 0x030C0000
-    if (tp->tp_dict == NULL && !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+    if ((tp->tp_flags & _Py_TPFLAGS_STATIC_BUILTIN) && !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         PyInterpreterState *interp = PyInterpreterState_Get();
         size_t idx = (size_t)(uintptr_t)tp->tp_subclasses;
         hc_static_state *st = NULL;
