@@ -103,7 +103,8 @@ typedef struct hc_py_size_info {
     uint32_t reserved;
 } hc_py_size_info;
 
-/* Fill *info for type tp.  No Python code, no object creation (may use _PyType_Lookup). */
+/* Fill *info for type tp.  No Python code, no object creation, no method-cache update (reads
+ * the MRO dicts directly; see pysize.c). */
 void hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info);
 
 /* True size of o in bytes: what its allocations occupy as CPython requested them (the view of
