@@ -20,6 +20,7 @@ struct hc_walk {
     size_t ecap;         /* edge capacity                             */
     size_t tcap;         /* type table capacity                       */
     size_t ocap;         /* ownership pair capacity                   */
+    size_t rcap;         /* root record capacity                      */
     hc_addrmap map;      /* address -> id                             */
     uint32_t next;       /* next node to expand                       */
     uint32_t types_checked; /* types whose object is known to be a node */
@@ -164,16 +165,12 @@ void hc_walk_add_root(hc_walk *w, uintptr_t addr, const char *label)
     hc_graph *g = w->g;
     if (w->error || !reserve_nodes(w, 1))
         return;
+    if (!grow(w, (void **)&g->roots, &w->rcap, (size_t)g->nroots + 1, sizeof *g->roots, "the root table"))
+        return;
     uint32_t id = intern(w, addr, w->root_flags);
     g->flags[id] |= HC_NODE_ROOT;
-    hc_root *r = hc_try_reallocarray(g->roots, (size_t)g->nroots + 1, sizeof *g->roots);
-    if (!r) {
-        fail_nomem(w, "the root table");
-        return;
-    }
-    g->roots = r;
-    r[g->nroots].id = id;
-    r[g->nroots].label = (uint32_t)g->labels->len;
+    g->roots[g->nroots].id = id;
+    g->roots[g->nroots].label = (uint32_t)g->labels->len;
     g_string_append_len(g->labels, label ? label : "", (gssize)strlen(label ? label : "") + 1);
     g->nroots++;
 }
@@ -313,10 +310,9 @@ static void complement(hc_walk *w)
         if (!reserve_nodes(w, 1))
             return;
         uint32_t before = g->n;
-        uint32_t id = intern(w, w->cand[k], HC_NODE_COMPLEMENT | HC_NODE_UNREACH);
+        intern(w, w->cand[k], HC_NODE_COMPLEMENT | HC_NODE_UNREACH);
         if (g->n == before)
             continue;
-        (void)id;
         drain(w);
         drain_deferred(w);
     }

@@ -30,7 +30,6 @@ static PyObject *set_error(GError *err)
 typedef struct {
     PyObject_HEAD
     hc_graph *g;
-    Py_ssize_t sizeof_failures;
 } SnapshotObject;
 
 typedef struct {
@@ -350,8 +349,6 @@ static PyObject *IdSet_kinds(IdSetObject *self, PyObject *args)
     return list;
 }
 
-static PyObject *snapshot_take(PyObject *extra_obj, Py_ssize_t *failures);
-
 /* The live objects of this set: a fresh walk, matched by address and type. */
 static PyObject *IdSet_resolve(IdSetObject *self, PyObject *unused)
 {
@@ -388,7 +385,6 @@ static PyObject *IdSet_get_snapshot(IdSetObject *self, void *c)
     if (!o)
         return NULL;
     o->g = hc_graph_ref(hc_idset_graph(self->s));
-    o->sizeof_failures = 0;
     return (PyObject *)o;
 }
 
@@ -491,7 +487,7 @@ static int pre_roots_collect(pre_roots *p)
     return 0;
 }
 
-static PyObject *snapshot_take(PyObject *extra_obj, Py_ssize_t *failures)
+static PyObject *snapshot_take(PyObject *extra_obj)
 {
     PyObject *fast = NULL;
     PyObject *const *extra = NULL;
@@ -516,7 +512,6 @@ static PyObject *snapshot_take(PyObject *extra_obj, Py_ssize_t *failures)
         hc_graph_unref(g);
         return NULL;
     }
-    *failures = (Py_ssize_t)failed;
     hc_graph_set_sizeof_failures(g, (uint32_t)MIN(failed, UINT32_MAX));
     SnapshotObject *o = PyObject_New(SnapshotObject, &Snapshot_Type);
     if (!o) {
@@ -524,7 +519,6 @@ static PyObject *snapshot_take(PyObject *extra_obj, Py_ssize_t *failures)
         return NULL;
     }
     o->g = g;
-    o->sizeof_failures = (Py_ssize_t)failed;
     return (PyObject *)o;
 }
 
@@ -534,8 +528,7 @@ static PyObject *mod_snapshot(PyObject *mod, PyObject *args)
     PyObject *extra = NULL;
     if (!PyArg_ParseTuple(args, "|O", &extra))
         return NULL;
-    Py_ssize_t failures = 0;
-    return snapshot_take(extra, &failures);
+    return snapshot_take(extra);
 }
 
 static PyObject *mod_hide_type(PyObject *mod, PyObject *tp)

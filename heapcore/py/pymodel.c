@@ -269,10 +269,14 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed)
             Py_INCREF((PyObject *)hc_graph_addr(g, i));
         }
     int rc = 0;
+    PyTypeObject *info_tp = NULL; /* the type `info` describes: objects of a type tend to be adjacent */
+    hc_py_size_info info = {0};
     for (size_t j = 0; j < k; j++) {
         PyObject *o = (PyObject *)hc_graph_addr(g, ids[j]);
-        hc_py_size_info info;
-        hc_py_size_info_init(Py_TYPE(o), &info);
+        if (Py_TYPE(o) != info_tp) {
+            info_tp = Py_TYPE(o);
+            hc_py_size_info_init(info_tp, &info);
+        }
         PyObject *r = rc ? NULL : PyObject_CallMethodObjArgs(o, str_sizeof, NULL);
         long long v = -1;
         if (r && PyLong_Check(r))

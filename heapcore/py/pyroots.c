@@ -7,7 +7,7 @@
  * Py_BUILD_CORE_MODULE, see pyadapter.h) except for the 3.10 dict-keys table, whose layout is
  * private to Objects/dictobject.c and is restated below.  See thesis-notes/roots.md. */
 
-#include "pyadapter.h"
+#include "pycompat.h"
 
 #include <sched.h>
 #include <signal.h>
@@ -268,48 +268,6 @@ static int tstate_is_live(PyThreadState *ts)
     return found;
 }
 
-/* ---------------------------------------------------------------------------------------- */
-/* 3.12+: per-interpreter state of static builtin types (tp_dict/tp_subclasses live there)  */
-
-#if HC_PY313
-typedef managed_static_type_state hc_static_state;
-#elif HC_PY312
-typedef static_builtin_state hc_static_state;
-#endif
-
-#if HC_PY312
-/* The state of static type tp in interp, or NULL.  tp_subclasses holds index+1 (a small
- * integer, never a pointer) for these types; the entry is only trusted when its .type is tp. */
-static hc_static_state *static_type_state(PyInterpreterState *interp, PyTypeObject *tp)
-{
-    size_t i, idx;
-    if (interp == NULL || tp == NULL || (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) return NULL;
-    idx = (size_t)(uintptr_t)tp->tp_subclasses;
-#if HC_PY313
-    if (idx >= 1 && idx <= _Py_MAX_MANAGED_STATIC_BUILTIN_TYPES &&
-        interp->types.builtins.initialized[idx - 1].type == tp)
-        return &interp->types.builtins.initialized[idx - 1];
-    if (idx >= 1 && idx <= _Py_MAX_MANAGED_STATIC_EXT_TYPES &&
-        interp->types.for_extensions.initialized[idx - 1].type == tp)
-        return &interp->types.for_extensions.initialized[idx - 1];
-    if (idx > 4096) return NULL; /* a real pointer (dict): not a managed static type */
-    for (i = 0; i < _Py_MAX_MANAGED_STATIC_BUILTIN_TYPES; i++)
-        if (interp->types.builtins.initialized[i].type == tp)
-            return &interp->types.builtins.initialized[i];
-    for (i = 0; i < _Py_MAX_MANAGED_STATIC_EXT_TYPES; i++)
-        if (interp->types.for_extensions.initialized[i].type == tp)
-            return &interp->types.for_extensions.initialized[i];
-#else
-    if (idx >= 1 && idx <= _Py_MAX_STATIC_BUILTIN_TYPES &&
-        interp->types.builtins[idx - 1].type == tp)
-        return &interp->types.builtins[idx - 1];
-    if (idx > 4096) return NULL;
-    for (i = 0; i < _Py_MAX_STATIC_BUILTIN_TYPES; i++)
-        if (interp->types.builtins[i].type == tp) return &interp->types.builtins[i];
-#endif
-    return NULL;
-}
-#endif
 
 /* ---------------------------------------------------------------------------------------- */
 /* 3.11+: the runtime-static str objects (_Py_ID / _Py_STR), stepped through in memory.     */
@@ -349,7 +307,7 @@ static PyObject *subclasses_dict(PyInterpreterState *interp, PyTypeObject *t)
     void *sc = t->tp_subclasses;
 #if HC_PY312
     if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-        hc_static_state *st = static_type_state(interp, t);
+        hc_static_state *st = hc_py_static_type_state(interp, t);
         if (st != NULL) sc = st->tp_subclasses;
         else if ((uintptr_t)sc <= 4096) sc = NULL;
     }
@@ -375,7 +333,7 @@ static void static_types_by_subclasses(root_ctx *rc, PyInterpreterState *interp)
         PyObject *sc = subclasses_dict(interp, t), *key, *wr;
         Py_ssize_t pos = 0;
 #if HC_PY312
-        if (static_type_state(interp, t) == NULL) /* else reported from interp->types */
+        if (hc_py_static_type_state(interp, t) == NULL) /* else reported from interp->types */
 #endif
         {
             snprintf(nm, sizeof nm, "%s", t->tp_name ? t->tp_name : "?");
@@ -969,32 +927,8 @@ void hc_py_gc_objects(PyInterpreterState *interp, void (*cb)(void *data, PyObjec
 /* Dict key tables                                                                          */
 
 #if !HC_PY311
-/* 3.10: PyDictKeysObject is private to Objects/dictobject.c (dict-common.h).  Its layout in
- * 3.10: refcnt, size, lookup function, usable, nentries, then the index array (1/2/4/8-byte
- * entries depending on size) followed by the PyDictKeyEntry array. */
-typedef struct {
-    Py_hash_t me_hash;
-    PyObject *me_key;
-    PyObject *me_value;
-} hc310_entry;
-
-typedef struct {
-    Py_ssize_t dk_refcnt;
-    Py_ssize_t dk_size;
-    void *dk_lookup;
-    Py_ssize_t dk_usable;
-    Py_ssize_t dk_nentries;
-    char dk_indices[];
-} hc310_keys;
-
-static hc310_entry *hc310_entries(hc310_keys *k)
-{
-    Py_ssize_t s = k->dk_size;
-    size_t ix = s <= 0xff ? 1 : s <= 0xffff ? 2 : (int64_t)s <= 0xffffffffLL ? 4 : 8;
-    return (hc310_entry *)(k->dk_indices + (size_t)s * ix);
-}
-
-/* The general lookup function (lookdict) is file-static; it is the one of any table holding a
+/* 3.10 key tables are read through the mirror in pycompat.h (hc310_keys, hc310_entries).
+ * The general lookup function (lookdict) is file-static; it is the one of any table holding a
  * non-str key, e.g. the interpreter's errno map (int keys), set up at startup. */
 static void *hc310_lookdict(void)
 {
@@ -1124,7 +1058,7 @@ static void type_refs(PyTypeObject *t, int is_gc, hc_py_ref_cb cb, void *data)
 
 #if HC_PY312
     if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-        hc_static_state *st = static_type_state(PyInterpreterState_Get(), t);
+        hc_static_state *st = hc_py_static_type_state(PyInterpreterState_Get(), t);
         if (st != NULL) {
             dict = st->tp_dict;
             subclasses = st->tp_subclasses;

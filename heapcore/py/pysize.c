@@ -8,7 +8,7 @@
  * hc_py_size_info_init() picks a strategy per type by identifying the C function behind the
  * type's __sizeof__; anything else is flagged needs_call for the caller to ask after the walk.
  */
-#include "pyadapter.h"
+#include "pycompat.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -97,80 +97,15 @@ static struct {
  * (a non-str key, or a str subclass with its own __eq__, whose stored hash equals ours) makes
  * the lookup undecidable, and the type is left to needs_call. */
 
-#if PY_VERSION_HEX < 0x030B0000
-/* 3.10 keeps struct _dictkeysobject in Objects/dict-common.h, which is not installed.
- * Mirror of its fixed part (sizeof == 40 on 64-bit), followed by dk_size index bytes of
- * 1/2/4/8 bytes each and then the {hash, key, value} entries. */
-typedef struct {
-    Py_ssize_t dk_refcnt;
-    Py_ssize_t dk_size;
-    void *dk_lookup;
-    Py_ssize_t dk_usable;
-    Py_ssize_t dk_nentries;
-    char dk_indices[];
-} hc_dictkeys310;
-
-typedef struct {
-    Py_hash_t me_hash;
-    PyObject *me_key;
-    PyObject *me_value;
-} hc_dictentry310;
-
-static hc_dictentry310 *
-dict_entries310(hc_dictkeys310 *k)
-{
-    uint64_t s = (uint64_t)k->dk_size;
-    uint64_t ix = s <= 0xff ? 1 : s <= 0xffff ? 2 : s <= 0xffffffffu ? 4 : 8;
-    return (hc_dictentry310 *)(k->dk_indices + s * ix);
-}
-#endif
-
-#if PY_VERSION_HEX >= 0x030D0000
-typedef managed_static_type_state hc_static_state;
-#elif PY_VERSION_HEX >= 0x030C0000
-typedef static_builtin_state hc_static_state;
-#endif
-
 /* The dict of type tp, as typeobject.c's lookup_tp_dict: 3.12+ keep the dict of a static
  * builtin type (_Py_TPFLAGS_STATIC_BUILTIN) in the interpreter's type state, with tp_dict NULL;
- * tp_subclasses holds the state's index + 1.  Same search as pyroots.c's static_type_state:
- * an entry is only trusted when its .type is tp. */
+ * found by hc_py_static_type_state (pycompat.c). */
 static PyObject *
 type_dict(PyTypeObject *tp)
 {
 #if PY_VERSION_HEX >= 0x030C0000
     if ((tp->tp_flags & _Py_TPFLAGS_STATIC_BUILTIN) && !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-        PyInterpreterState *interp = PyInterpreterState_Get();
-        size_t idx = (size_t)(uintptr_t)tp->tp_subclasses;
-        hc_static_state *st = NULL;
-#if PY_VERSION_HEX >= 0x030D0000
-        hc_static_state *bi = interp->types.builtins.initialized;
-        hc_static_state *ex = interp->types.for_extensions.initialized;
-        if (idx >= 1 && idx <= _Py_MAX_MANAGED_STATIC_BUILTIN_TYPES && bi[idx - 1].type == tp) {
-            st = &bi[idx - 1];
-        }
-        else if (idx >= 1 && idx <= _Py_MAX_MANAGED_STATIC_EXT_TYPES && ex[idx - 1].type == tp) {
-            st = &ex[idx - 1];
-        }
-        else if (idx <= 4096) { /* else a real pointer: not a managed static type */
-            for (size_t i = 0; st == NULL && i < _Py_MAX_MANAGED_STATIC_BUILTIN_TYPES; i++) {
-                st = bi[i].type == tp ? &bi[i] : NULL;
-            }
-            for (size_t i = 0; st == NULL && i < _Py_MAX_MANAGED_STATIC_EXT_TYPES; i++) {
-                st = ex[i].type == tp ? &ex[i] : NULL;
-            }
-        }
-#else
-        hc_static_state *bi = interp->types.builtins;
-        if (idx >= 1 && idx <= _Py_MAX_STATIC_BUILTIN_TYPES && bi[idx - 1].type == tp) {
-            st = &bi[idx - 1];
-        }
-        else if (idx <= 4096) {
-            for (size_t i = 0; st == NULL && i < _Py_MAX_STATIC_BUILTIN_TYPES; i++) {
-                st = bi[i].type == tp ? &bi[i] : NULL;
-            }
-        }
-#endif
+        hc_static_state *st = hc_py_static_type_state(PyInterpreterState_Get(), tp);
         return st != NULL ? st->tp_dict : NULL;
     }
 #endif
@@ -246,8 +181,8 @@ dict_find_key(PyObject *d, PyObject **value)
         }
     }
 #else
-    hc_dictkeys310 *dk = (hc_dictkeys310 *)mp->ma_keys;
-    hc_dictentry310 *ep = dict_entries310(dk);
+    hc310_keys *dk = (hc310_keys *)mp->ma_keys;
+    hc310_entry *ep = hc310_entries(dk);
     Py_ssize_t n = dk->dk_nentries;
     for (Py_ssize_t i = 0; i < n; i++) {
         /* split tables keep the values in ma_values (and only exact str keys) */
@@ -457,11 +392,10 @@ dict_keys_size(PyDictKeysObject *keys)
     return sizeof(PyDictKeysObject) + ((uint64_t)1 << keys->dk_log2_index_bytes) +
            ((size << 1) / 3) * es;
 #else
-    const hc_dictkeys310 *k = (const hc_dictkeys310 *)keys;
+    const hc310_keys *k = (const hc310_keys *)keys;
     uint64_t size = (uint64_t)k->dk_size;
-    uint64_t ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffu ? 4 : 8;
-    /* PyDictKeyEntry (3.10) is {hash, key, value}: 3 words. */
-    return sizeof(hc_dictkeys310) + ix * size + ((size << 1) / 3) * 3 * sizeof(void *);
+    return sizeof(hc310_keys) + hc310_index_width(k->dk_size) * size +
+           ((size << 1) / 3) * sizeof(hc310_entry);
 #endif
 }
 

@@ -14,7 +14,7 @@ from ._sets import IdentitySet, Stat, Diff, iso_set
 __all__ = ["hpy", "IdentitySet", "Stat", "Diff"]
 __version__ = "0.1.0"
 
-_SHOWN = ~(_engine.NODE_HIDDEN | _engine.NODE_VIRTUAL)
+_NOT_SHOWN = _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL  # never in a heap set
 
 
 class hpy:
@@ -28,14 +28,15 @@ class hpy:
     def __repr__(self):
         return "Top level interface to heapcore.\nUse eg: h.heap() for the heap."
 
-    def _snapshot(self, extra=None):
-        return _engine.snapshot(extra)
+    @staticmethod
+    def _everything(require=0):
+        """A fresh walk's objects with all `require` flags, as an engine IdSet."""
+        return _engine.snapshot().select(require, _NOT_SHOWN)
 
     def heap(self):
         """Every object alive (reachable from the roots, or gc-tracked and unreachable), minus
         those present at the last setrelheap().  The walk creates and frees nothing."""
-        snap = self._snapshot()
-        everything = snap.select(0, _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL)
+        everything = self._everything()
         header = None
         if self._ref is None:
             total = everything.size
@@ -49,8 +50,7 @@ class hpy:
     def heapu(self):
         """Objects alive but unreachable from the roots (gc-tracked objects no root reaches,
         and what only they reach), by type."""
-        snap = self._snapshot()
-        s = snap.select(_engine.NODE_UNREACH, _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL)
+        s = self._everything(_engine.NODE_UNREACH)
         if self._ref is not None:
             s = s.sub_foreign(self._ref)
         return IdentitySet(s, "type")
@@ -59,8 +59,7 @@ class hpy:
         """Make later heap() calls show only objects created since now (or not in
         `reference`, a heap set).  setrelheap(h.Nothing) resets."""
         if reference is None:
-            snap = self._snapshot()
-            self._ref = snap.select(0, _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL)
+            self._ref = self._everything()
         elif isinstance(reference, IdentitySet):
             self._ref = reference._s if reference.count else None
         else:
@@ -74,9 +73,7 @@ class hpy:
 
     @property
     def Nothing(self):
-        snap = self._snapshot()
-        s = snap.ids([])
-        return IdentitySet(s, "clodo", held=())
+        return IdentitySet(_engine.snapshot().ids([]), "clodo", held=())
 
 
 _engine.hide_type(hpy)

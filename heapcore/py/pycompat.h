@@ -1,0 +1,62 @@
+/* heapcore/py/pycompat.h — CPython internals that more than one adapter file reads, behind one
+ * accessor each, with the versions each covers.  (Each adapter file keeps the internals only it
+ * needs; anything needed twice lives here.) */
+#ifndef HEAPCORE_PY_PYCOMPAT_H
+#define HEAPCORE_PY_PYCOMPAT_H
+
+#include "pyadapter.h"
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter" /* 3.13's internal headers */
+#if PY_VERSION_HEX >= 0x030C0000
+#include "internal/pycore_interp.h"
+#include "internal/pycore_typeobject.h"
+#endif
+#pragma GCC diagnostic pop
+
+#if PY_VERSION_HEX < 0x030B0000
+/* 3.10: PyDictKeysObject is private to Objects/dictobject.c (dict-common.h).  Its layout:
+ * refcnt, size, lookup function, usable, nentries (sizeof 40 on 64-bit), then dk_size index
+ * entries of 1/2/4/8 bytes each, then the {hash, key, value} entries. */
+typedef struct {
+    Py_hash_t me_hash;
+    PyObject *me_key;
+    PyObject *me_value;
+} hc310_entry;
+
+typedef struct {
+    Py_ssize_t dk_refcnt;
+    Py_ssize_t dk_size;
+    void *dk_lookup;
+    Py_ssize_t dk_usable;
+    Py_ssize_t dk_nentries;
+    char dk_indices[];
+} hc310_keys;
+
+/* Width in bytes of one index entry of a 3.10 key table of dk_size s. */
+static inline size_t hc310_index_width(Py_ssize_t s)
+{
+    return s <= 0xff ? 1 : s <= 0xffff ? 2 : (int64_t)s <= 0xffffffffLL ? 4 : 8;
+}
+
+static inline hc310_entry *hc310_entries(hc310_keys *k)
+{
+    return (hc310_entry *)(k->dk_indices + (size_t)k->dk_size * hc310_index_width(k->dk_size));
+}
+#endif
+
+#if PY_VERSION_HEX >= 0x030D0000
+typedef managed_static_type_state hc_static_state;
+#elif PY_VERSION_HEX >= 0x030C0000
+typedef static_builtin_state hc_static_state;
+#endif
+
+#if PY_VERSION_HEX >= 0x030C0000
+/* 3.12+: the per-interpreter state (tp_dict, tp_subclasses, …) of static type tp in interp, or
+ * NULL (heap types, and static types without such state).  tp_subclasses holds index+1 (a small
+ * integer, never a pointer) for these types; an entry is only trusted when its .type is tp.
+ * 3.13 also searches the extension types' slots.  Reads only; safe during a walk. */
+hc_static_state *hc_py_static_type_state(PyInterpreterState *interp, PyTypeObject *tp);
+#endif
+
+#endif
