@@ -41,7 +41,6 @@ void hc_graph_unref(hc_graph *g)
     if (g->labels)
         g_string_free(g->labels, TRUE);
     hc_free(g->owners);
-    hc_addrmap_clear(&g->map);
     hc_free(g);
 }
 
@@ -50,6 +49,20 @@ uintptr_t hc_graph_addr(const hc_graph *g, uint32_t id) { return g->addr[id]; }
 uint32_t hc_graph_type(const hc_graph *g, uint32_t id) { return g->type[id]; }
 uint32_t hc_graph_flags(const hc_graph *g, uint32_t id) { return g->flags[id]; }
 uint64_t hc_graph_nedges(const hc_graph *g) { return g->offsets ? g->offsets[g->n] : 0; }
+
+uint32_t hc_graph_select_flags(const hc_graph *g, uint32_t mask, uint32_t want, uint32_t *out)
+{
+    uint32_t k = 0;
+    if (!out) {
+        for (uint32_t i = 0; i < g->n; i++)
+            k += (g->flags[i] & mask) == want;
+        return k;
+    }
+    for (uint32_t i = 0; i < g->n; i++)
+        if ((g->flags[i] & mask) == want)
+            out[k++] = i;
+    return k;
+}
 
 uint64_t hc_graph_size(const hc_graph *g, uint32_t id)
 {
@@ -159,22 +172,51 @@ size_t hc_graph_memory(const hc_graph *g)
                (n + 1) * sizeof *g->offsets + hc_graph_nedges(g) * sizeof *g->edges +
                g->ntypes * sizeof *g->types + g->nroots * sizeof *g->roots +
                g->nowners * sizeof *g->owners + (g->labels ? g->labels->allocated_len : 0);
-    if (g->map.slots)
-        m += ((size_t)g->map.mask + 1) * sizeof *g->map.slots;
     return m;
 }
 
-const hc_addrmap *hc_graph_addrmap(hc_graph *g, GError **error)
+uint64_t hc_graph_lost_edges(const hc_graph *g) { return g->lost_edges; }
+
+/* First id in [lo, hi) whose address is >= addr (the range must be one sorted part). */
+static uint32_t lower_bound(const hc_graph *g, uint32_t lo, uint32_t hi, uintptr_t addr)
 {
-    if (!g->map.slots && !hc_addrmap_build(&g->map, g->addr, g->n, error))
-        return NULL;
-    return &g->map;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (g->addr[mid] < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
-uint32_t hc_graph_lookup(hc_graph *g, uintptr_t addr, GError **error)
+uint32_t hc_graph_lookup(const hc_graph *g, uintptr_t addr)
 {
-    const hc_addrmap *m = hc_graph_addrmap(g, error);
-    return m ? hc_addrmap_get(m, g->addr, addr) : HC_NONE;
+    uint32_t lo = (addr & 7) ? g->nreal : 0, hi = (addr & 7) ? g->n : g->nreal;
+    uint32_t i = lower_bound(g, lo, hi, addr);
+    return i < hi && g->addr[i] == addr ? i : HC_NONE;
+}
+
+void hc_graph_match(const hc_graph *ga, const uint32_t *ids, uint32_t n, const hc_graph *gb, uint32_t *out)
+{
+    uint32_t at = 0; /* where the previous search ended */
+    for (uint32_t k = 0; k < n; k++) {
+        uintptr_t addr = ga->addr[ids[k]];
+        gboolean virt = (addr & 7) != 0;
+        uint32_t lo = virt ? gb->nreal : 0, hi = virt ? gb->n : gb->nreal;
+        if (at < lo || at > hi || (at > lo && gb->addr[at - 1] >= addr))
+            at = lo; /* another part, or ids out of order: search the whole part */
+        /* Gallop from `at` to bracket the answer, then binary-search the bracket. */
+        uint64_t probe = at, step = 1;
+        while (probe < hi && gb->addr[probe] < addr) {
+            at = (uint32_t)probe + 1;
+            probe += step;
+            step *= 2;
+        }
+        uint32_t i = lower_bound(gb, at, probe < hi ? (uint32_t)probe + 1 : hi, addr);
+        out[k] = i < hi && gb->addr[i] == addr ? i : HC_NONE;
+        at = i;
+    }
 }
 
 gboolean hc_graph_validate(const hc_graph *g, GError **error)
@@ -188,7 +230,13 @@ gboolean hc_graph_validate(const hc_graph *g, GError **error)
         FAIL("missing column");
     if (g->offsets && g->offsets[0] != 0)
         FAIL("offsets[0] = %" G_GUINT64_FORMAT, g->offsets[0]);
+    if (g->nreal > g->n)
+        FAIL("%u real nodes of %u", g->nreal, g->n);
     for (uint32_t i = 0; i < g->n; i++) {
+        if (((g->addr[i] & 7) != 0) != (i >= g->nreal))
+            FAIL("node %u: address %#" G_GINTPTR_MODIFIER "x in the wrong part", i, g->addr[i]);
+        if (i + 1 < g->n && i + 1 != g->nreal && g->addr[i] >= g->addr[i + 1])
+            FAIL("addresses not increasing at node %u", i);
         if (g->offsets[i + 1] < g->offsets[i])
             FAIL("offsets decrease at node %u", i);
         if (g->type[i] >= g->ntypes)

@@ -21,6 +21,7 @@ typedef struct hc_root {
 struct hc_graph {
     gint refcount;
     uint32_t n;           /* nodes                                                   */
+    uint32_t nreal;       /* nodes 0..nreal-1 have real (untagged) addresses         */
     uintptr_t *addr;      /* [n] address (tagged for virtual nodes)                  */
     uint32_t *type;       /* [n] index into types                                    */
     uint32_t *size;       /* [n] bytes, HC_SIZE_BIG: see bigsize                     */
@@ -36,7 +37,7 @@ struct hc_graph {
     uint64_t *owners;     /* [nowners] (dict id << 32 | owner id), sorted            */
     uint32_t nowners;
     uint32_t sizeof_failures; /* see hc_graph_sizeof_failures                              */
-    hc_addrmap map;       /* built on demand by hc_graph_addrmap; slots NULL until then */
+    uint64_t lost_edges;  /* see hc_graph_lost_edges                                  */
 };
 
 hc_graph *hc_graph_alloc(void); /* zeroed, refcount 1; NULL if out of memory */

@@ -178,18 +178,18 @@ hc_idset *hc_idset_sub_foreign(const hc_idset *a, const hc_idset *b, GError **er
 {
     const hc_graph *ga = a->g;
     hc_graph *gb = b->g;
-    const hc_addrmap *mb = hc_graph_addrmap(gb, error);
-    if (!mb)
-        return NULL;
     uint32_t *out = hc_try_malloc((a->n ? a->n : 1) * sizeof *out);
     if (!out) {
         nomem(error, "a heap set");
         return NULL;
     }
+    /* out[] first holds each member's match in gb, then (compacted in place, k <= i) the
+     * members without one. */
+    hc_graph_match(ga, a->ids, a->n, gb, out);
     uint32_t k = 0;
     for (uint32_t i = 0; i < a->n; i++) {
         uint32_t id = a->ids[i];
-        uint32_t other = hc_addrmap_get(mb, gb->addr, ga->addr[id]);
+        uint32_t other = out[i];
         gboolean same = other != HC_NONE &&
                         gb->types[gb->type[other]].key == ga->types[ga->type[id]].key &&
                         hc_idset_contains(b, other);

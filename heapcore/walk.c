@@ -1,14 +1,22 @@
-/* heapcore/walk.c — the BFS walk that builds a snapshot graph from an hc_model.
+/* heapcore/walk.c — the two-pass walk that builds a snapshot graph from an hc_model.
  *
- * Invariants: ids 0..g->n-1 are exactly the addresses in the map; nodes < w->next have been
- * expanded (or deferred, for hidden-typed nodes met in normal mode) in id order, so
- * g->offsets[0..w->next] are final; hidden nodes record no edges, which keeps the CSR in id
- * order even though deferred nodes are expanded late. */
+ * Pass 1 (discovery) is a BFS: the queue holds every address found, in discovery order, with
+ * its flags; membership is a bit in the address set (addrset.h), which stays in the cache.
+ * Pass 2 (edges) numbers the nodes in address order (an address's id is its rank in the
+ * set) and expands each node again, in address order, to record its type, size and edges.
+ * No address -> id hash map is ever built: that map's cache misses were most of the cost of
+ * a one-pass walk (thesis-notes/performance.md).
+ *
+ * Virtual nodes have tagged addresses (low bits set); they are few and live in a small hash
+ * table, and take the ids after the real nodes, in address order.  Hidden nodes record no
+ * edges.  Each node's edges are appended in id order, so the CSR is built in one sweep. */
 #include "heapcore/walk.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "graph_private.h"
+#include "heapcore/addrset.h"
 #include "heapcore/error.h"
 
 void hc_graph_sort_owners(hc_graph *g); /* graph.c */
@@ -16,25 +24,35 @@ void hc_graph_sort_owners(hc_graph *g); /* graph.c */
 struct hc_walk {
     const hc_model *model;
     hc_graph *g;
-    size_t cap;          /* node capacity of the columns              */
-    size_t ecap;         /* edge capacity                             */
-    size_t tcap;         /* type table capacity                       */
-    size_t ocap;         /* ownership pair capacity                   */
-    size_t rcap;         /* root record capacity                      */
-    hc_addrmap map;      /* address -> id                             */
-    uint32_t next;       /* next node to expand                       */
-    uint32_t types_checked; /* types whose object is known to be a node */
-    uint32_t last_tidx;  /* one-entry cache for type lookups           */
-    uintptr_t *buf;      /* referents of the node being expanded      */
-    size_t nbuf, bufcap;
-    uintptr_t *dicts;    /* its __dict__ (usually 0 or 1 entries)     */
-    size_t ndicts, dictcap;
-    uint32_t *deferred;  /* hidden-typed nodes met in normal mode     */
+    int pass;               /* 1: discovery, 2: edges                          */
+    hc_addrset set;         /* 8-aligned addresses found                        */
+    GHashTable *virt;       /* tagged address -> 0 (pass 1) / id + 1 (pass 2)   */
+    /* pass 1 */
+    uintptr_t *qaddr;       /* the discovery queue                              */
+    uint8_t *qflags;
+    size_t nq, qcap;
+    size_t next;            /* next queue entry to expand                       */
+    uint8_t inherit;        /* flags the referents of the current node inherit  */
+    gboolean cur_hidden;    /* the current node records no edges                */
+    uint64_t nvisits;       /* referents of non-hidden nodes (pass 2's edges)   */
+    size_t *deferred;       /* queue entries of hidden-typed nodes met normally */
     size_t ndeferred, defcap;
-    uintptr_t *cand;     /* complement candidates                     */
+    uintptr_t *cand;        /* complement candidates                            */
     size_t ncand, candcap;
-    uint8_t root_flags;  /* extra flags for nodes added by add_root   */
-    GError *error;       /* sticky: first failure                     */
+    uintptr_t *rootaddr;    /* address of each root record                      */
+    size_t rcap;
+    /* the type table's index */
+    uint32_t *tslots;       /* type index, HC_NONE = empty                      */
+    uint32_t tmask;
+    size_t tcap;            /* capacity of g->types                             */
+    uint32_t types_checked; /* types whose object has been looked for           */
+    uint32_t last_tidx;     /* one-entry cache                                  */
+    /* pass 2 */
+    uint32_t cur;           /* node being expanded                              */
+    uint64_t ecap;          /* edge capacity                                    */
+    uint64_t lost;          /* referents pass 1 did not report                  */
+    size_t ocap;            /* ownership pair capacity                          */
+    GError *error;          /* sticky: first failure                            */
 };
 
 static void fail_nomem(hc_walk *w, const char *what)
@@ -61,55 +79,31 @@ static gboolean grow(hc_walk *w, void **p, size_t *cap, size_t need, size_t size
     return TRUE;
 }
 
-/* Room for `more` new nodes (columns and map). */
-static gboolean reserve_nodes(hc_walk *w, size_t more)
+/* ---- the type table ----------------------------------------------------------------------- */
+
+static inline uint32_t type_hash(uintptr_t key, uint32_t mask)
 {
-    hc_graph *g = w->g;
-    size_t need = (size_t)g->n + more;
-    if (need >= UINT32_MAX - 1) {
-        if (!w->error)
-            g_set_error(&w->error, HC_ERROR, HC_ERROR_LIMIT, "more than 2^32-2 objects");
-        return FALSE;
-    }
-    if (need + 1 > w->cap) {
-        size_t c = w->cap ? w->cap : 1024;
-        while (c < need + 1)
-            c = c < ((size_t)1 << 22) ? c * 2 : c + c / 2;
-        void *a = hc_try_reallocarray(g->addr, c, sizeof *g->addr);
-        if (a) g->addr = a;
-        void *t = a ? hc_try_reallocarray(g->type, c, sizeof *g->type) : NULL;
-        if (t) g->type = t;
-        void *s = t ? hc_try_reallocarray(g->size, c, sizeof *g->size) : NULL;
-        if (s) g->size = s;
-        void *f = s ? hc_try_reallocarray(g->flags, c, sizeof *g->flags) : NULL;
-        if (f) g->flags = f;
-        void *o = f ? hc_try_reallocarray(g->offsets, c + 1, sizeof *g->offsets) : NULL;
-        if (o) g->offsets = o;
-        if (!o) {
-            fail_nomem(w, "the node columns");
-            return FALSE;
-        }
-        w->cap = c;
-    }
-    if (!hc_addrmap_reserve(&w->map, g->addr, (uint32_t)more, w->error ? NULL : &w->error))
-        return FALSE;
-    return TRUE;
+    return (uint32_t)(((uint64_t)key * UINT64_C(0x9E3779B97F4A7C15)) >> 40) & mask;
 }
 
-/* The id of addr, adding it (with `flags`) if it is new.  Capacity must be reserved. */
-static inline uint32_t intern(hc_walk *w, uintptr_t addr, uint8_t flags)
+static gboolean type_rehash(hc_walk *w, uint32_t cap)
 {
-    hc_graph *g = w->g;
-    uint32_t n = g->n;
-    g->addr[n] = addr;
-    uint32_t id = hc_addrmap_get_or_put(&w->map, g->addr, addr, n);
-    if (id != HC_NONE)
-        return id;
-    g->flags[n] = flags;
-    g->type[n] = HC_NONE;
-    g->size[n] = 0;
-    g->n = n + 1;
-    return n;
+    uint32_t *slots = hc_try_malloc((size_t)cap * sizeof *slots);
+    if (!slots) {
+        fail_nomem(w, "the type index");
+        return FALSE;
+    }
+    memset(slots, 0xff, (size_t)cap * sizeof *slots);
+    hc_free(w->tslots);
+    w->tslots = slots;
+    w->tmask = cap - 1;
+    for (uint32_t t = 0; t < w->g->ntypes; t++) {
+        uint32_t i = type_hash(w->g->types[t].key, w->tmask);
+        while (slots[i] != HC_NONE)
+            i = (i + 1) & w->tmask;
+        slots[i] = t;
+    }
+    return TRUE;
 }
 
 /* The type index of key, adding a type table entry if it is new. */
@@ -118,42 +112,135 @@ static uint32_t type_index(hc_walk *w, uintptr_t key)
     hc_graph *g = w->g;
     if (w->last_tidx < g->ntypes && g->types[w->last_tidx].key == key)
         return w->last_tidx;
-    /* Types are few (hundreds to a few thousand): a linear scan from a small hash bucket
-     * would be faster, but the one-entry cache already hits most of the time on real heaps;
-     * fall back to a scan and measure before doing better. */
-    for (uint32_t t = 0; t < g->ntypes; t++)
+    uint32_t i = type_hash(key, w->tmask);
+    for (uint32_t t; (t = w->tslots[i]) != HC_NONE; i = (i + 1) & w->tmask)
         if (g->types[t].key == key)
             return w->last_tidx = t;
+    if (w->pass == 2) {
+        /* Every node's type was seen in pass 1; a new one means the heap changed. */
+        w->lost++;
+    }
     if (!grow(w, (void **)&g->types, &w->tcap, (size_t)g->ntypes + 1, sizeof *g->types, "the type table"))
         return HC_NONE;
-    hc_type *ty = &g->types[g->ntypes];
+    uint32_t t = g->ntypes++;
+    hc_type *ty = &g->types[t];
     memset(ty, 0, sizeof *ty);
     ty->key = key;
     ty->node = HC_NONE;
     ty->flags = w->model->type_init(w->model->ctx, key, &ty->data);
-    return w->last_tidx = g->ntypes++;
+    if ((size_t)g->ntypes * 2 > (size_t)w->tmask + 1) {
+        if (!type_rehash(w, (w->tmask + 1) * 2))
+            return HC_NONE;
+    } else {
+        w->tslots[i] = t;
+    }
+    return w->last_tidx = t;
+}
+
+/* ---- pass 1: discovery -------------------------------------------------------------------- */
+
+/* Room for `need` queue entries (both columns). */
+static gboolean queue_reserve(hc_walk *w, size_t need)
+{
+    if (need >= UINT32_MAX - 1) {
+        if (!w->error)
+            g_set_error(&w->error, HC_ERROR, HC_ERROR_LIMIT, "more than 2^32-2 objects");
+        return FALSE;
+    }
+    size_t ca = w->qcap, cf = w->qcap;
+    if (!grow(w, (void **)&w->qaddr, &ca, need, sizeof *w->qaddr, "the discovery queue") ||
+        !grow(w, (void **)&w->qflags, &cf, ca, sizeof *w->qflags, "the discovery queue"))
+        return FALSE;
+    w->qcap = ca;
+    return TRUE;
+}
+
+/* Add addr to the queue if it is new; TRUE if it was. */
+static gboolean discover(hc_walk *w, uintptr_t addr, uint8_t flags)
+{
+    int fresh;
+    if (G_UNLIKELY(addr & 7)) {
+        fresh = g_hash_table_add(w->virt, (gpointer)addr);
+    } else {
+        fresh = hc_addrset_add(&w->set, addr);
+        if (fresh < 0) {
+            fail_nomem(w, "the address set");
+            return FALSE;
+        }
+    }
+    if (!fresh)
+        return FALSE;
+    if (w->nq == w->qcap && !queue_reserve(w, w->nq + 1))
+        return FALSE;
+    w->qaddr[w->nq] = addr;
+    w->qflags[w->nq] = flags;
+    w->nq++;
+    return TRUE;
+}
+
+static gboolean found(hc_walk *w, uintptr_t addr)
+{
+    return (addr & 7) ? g_hash_table_contains(w->virt, (gpointer)addr) : hc_addrset_contains(&w->set, addr);
+}
+
+/* The id of addr in pass 2, or HC_NONE. */
+static inline uint32_t id_of(hc_walk *w, uintptr_t addr)
+{
+    if (G_LIKELY(!(addr & 7)))
+        return hc_addrset_rank(&w->set, addr);
+    return GPOINTER_TO_UINT(g_hash_table_lookup(w->virt, (gpointer)addr)) - 1;
 }
 
 void hc_walk_visit(hc_walk *w, uintptr_t addr)
 {
-    if (w->nbuf == w->bufcap &&
-        !grow(w, (void **)&w->buf, &w->bufcap, w->nbuf + 1, sizeof *w->buf, "the referent buffer"))
+    if (w->cur_hidden)
         return;
-    w->buf[w->nbuf++] = addr;
+    if (w->pass == 1) {
+        w->nvisits += !(w->inherit & HC_NODE_HIDDEN);
+        discover(w, addr, w->inherit);
+        return;
+    }
+    uint32_t id = id_of(w, addr);
+    if (G_UNLIKELY(id == HC_NONE)) {
+        w->lost++;
+        return;
+    }
+    hc_graph *g = w->g;
+    uint64_t at = g->offsets[w->cur + 1];
+    if (G_UNLIKELY(at >= w->ecap)) {
+        size_t cap = (size_t)w->ecap;
+        if (!grow(w, (void **)&g->edges, &cap, (size_t)at + 1, sizeof *g->edges, "the edge array"))
+            return;
+        w->ecap = cap;
+    }
+    g->edges[at] = id;
+    g->offsets[w->cur + 1] = at + 1;
 }
 
 void hc_walk_visit_dict(hc_walk *w, uintptr_t addr)
 {
-    if (!grow(w, (void **)&w->dicts, &w->dictcap, w->ndicts + 1, sizeof *w->dicts, "the dict buffer"))
+    if (w->pass == 1) {
+        discover(w, addr, w->inherit);
         return;
-    w->dicts[w->ndicts++] = addr;
+    }
+    if (w->cur_hidden)
+        return;
+    hc_graph *g = w->g;
+    uint32_t d = id_of(w, addr);
+    if (d == HC_NONE) {
+        w->lost++;
+        return;
+    }
+    if (!grow(w, (void **)&g->owners, &w->ocap, (size_t)g->nowners + 1, sizeof *g->owners, "the ownership pairs"))
+        return;
+    g->owners[g->nowners++] = (uint64_t)d << 32 | w->cur;
 }
 
-uint32_t hc_walk_count(const hc_walk *w) { return w->g->n; }
+uint32_t hc_walk_count(const hc_walk *w) { return w->pass == 1 ? (uint32_t)w->nq : w->g->n; }
 
 void hc_walk_add_candidate(hc_walk *w, uintptr_t addr)
 {
-    if (hc_addrmap_get(&w->map, w->g->addr, addr) != HC_NONE)
+    if (found(w, addr))
         return;
     if (!grow(w, (void **)&w->cand, &w->candcap, w->ncand + 1, sizeof *w->cand, "the candidate list"))
         return;
@@ -163,83 +250,42 @@ void hc_walk_add_candidate(hc_walk *w, uintptr_t addr)
 void hc_walk_add_root(hc_walk *w, uintptr_t addr, const char *label)
 {
     hc_graph *g = w->g;
-    if (w->error || !reserve_nodes(w, 1))
+    if (w->error || w->pass != 1)
         return;
     if (!grow(w, (void **)&g->roots, &w->rcap, (size_t)g->nroots + 1, sizeof *g->roots, "the root table"))
         return;
-    uint32_t id = intern(w, addr, w->root_flags);
-    g->flags[id] |= HC_NODE_ROOT;
-    g->roots[g->nroots].id = id;
+    size_t cap = g->nroots;
+    if (!grow(w, (void **)&w->rootaddr, &cap, (size_t)g->nroots + 1, sizeof *w->rootaddr, "the root table"))
+        return;
+    discover(w, addr, 0);
+    if (w->error)
+        return;
+    w->rootaddr[g->nroots] = addr;
+    g->roots[g->nroots].id = HC_NONE;
     g->roots[g->nroots].label = (uint32_t)g->labels->len;
     g_string_append_len(g->labels, label ? label : "", (gssize)strlen(label ? label : "") + 1);
     g->nroots++;
 }
 
-static gboolean push_deferred(hc_walk *w, uint32_t id)
+/* Find the referents of queue entry q.  `force` expands a hidden-typed node whose expansion
+ * was deferred. */
+static void discover_node(hc_walk *w, size_t q, gboolean force)
 {
-    if (!grow(w, (void **)&w->deferred, &w->defcap, w->ndeferred + 1, sizeof *w->deferred, "the deferred list"))
-        return FALSE;
-    w->deferred[w->ndeferred++] = id;
-    return TRUE;
-}
-
-/* Expand node i: type, size, referents, edges.  `force` expands a hidden-typed node whose
- * expansion was deferred. */
-static void expand_node(hc_walk *w, uint32_t i, gboolean force)
-{
-    hc_graph *g = w->g;
     const hc_model *m = w->model;
-    uintptr_t addr = g->addr[i];
+    uintptr_t addr = w->qaddr[q];
     uintptr_t key = m->type_of(m->ctx, addr);
     uint32_t t = type_index(w, key);
     if (t == HC_NONE)
         return;
-    g->type[i] = t;
-    uint32_t tflags = g->types[t].flags;
-    if (tflags & HC_TYPE_VIRTUAL)
-        g->flags[i] |= HC_NODE_VIRTUAL;
-    if ((tflags & HC_TYPE_HIDDEN) && !force) {
-        g->flags[i] |= HC_NODE_HIDDEN;
-        push_deferred(w, i);
+    if ((w->g->types[t].flags & HC_TYPE_HIDDEN) && !force) {
+        w->qflags[q] |= HC_NODE_HIDDEN;
+        if (grow(w, (void **)&w->deferred, &w->defcap, w->ndeferred + 1, sizeof *w->deferred, "the deferred list"))
+            w->deferred[w->ndeferred++] = q;
         return;
     }
-    w->nbuf = 0;
-    w->ndicts = 0;
-    uint64_t size = 0;
-    uint32_t nflags = 0;
-    m->expand(m->ctx, w, addr, key, g->types[t].data, &size, &nflags);
-    if (tflags & HC_TYPE_SIZECALL)
-        nflags |= HC_NODE_SIZECALL;
-    g->flags[i] |= (uint8_t)nflags;
-    if (size >= HC_SIZE_BIG) {
-        if (!hc_graph_set_size(g, i, size, w->error ? NULL : &w->error))
-            return;
-    } else {
-        g->size[i] = (uint32_t)size;
-    }
-    if (w->error || !reserve_nodes(w, w->nbuf + w->ndicts))
-        return;
-    gboolean hidden = (g->flags[i] & HC_NODE_HIDDEN) != 0;
-    uint8_t inherit = g->flags[i] & (HC_NODE_HIDDEN | HC_NODE_UNREACH);
-    for (size_t j = 0; j < w->nbuf; j++)
-        hc_addrmap_prefetch(&w->map, w->buf[j]);
-    if (hidden) {
-        for (size_t j = 0; j < w->nbuf; j++)
-            intern(w, w->buf[j], inherit);
-        return;
-    }
-    if (!grow(w, (void **)&g->edges, &w->ecap, g->offsets[i] + w->nbuf, sizeof *g->edges, "the edge array"))
-        return;
-    uint32_t *e = g->edges + g->offsets[i];
-    for (size_t j = 0; j < w->nbuf; j++)
-        e[j] = intern(w, w->buf[j], inherit);
-    g->offsets[i + 1] = g->offsets[i] + w->nbuf;
-    for (size_t j = 0; j < w->ndicts; j++) {
-        uint32_t d = intern(w, w->dicts[j], inherit);
-        if (!grow(w, (void **)&g->owners, &w->ocap, (size_t)g->nowners + 1, sizeof *g->owners, "the ownership pairs"))
-            return;
-        g->owners[g->nowners++] = (uint64_t)d << 32 | i;
-    }
+    /* Hidden nodes report their referents (which become hidden) but record no edges. */
+    w->inherit = w->qflags[q] & (HC_NODE_HIDDEN | HC_NODE_UNREACH);
+    m->expand(m->ctx, w, addr, key, w->g->types[t].data, NULL, NULL);
 }
 
 /* Add as nodes the type objects that no edge has reached (only ob_type leads to them). */
@@ -248,29 +294,24 @@ static void add_type_nodes(hc_walk *w)
     hc_graph *g = w->g;
     for (; w->types_checked < g->ntypes && !w->error; w->types_checked++) {
         hc_type *ty = &g->types[w->types_checked];
-        if (ty->flags & (HC_TYPE_VIRTUAL | HC_TYPE_NOOBJ))
-            continue;
-        if (!reserve_nodes(w, 1))
-            return;
-        intern(w, ty->key, 0);
+        if (!(ty->flags & (HC_TYPE_VIRTUAL | HC_TYPE_NOOBJ)))
+            discover(w, ty->key, 0);
     }
 }
 
-/* Expand every pending node, in id order, then any type objects that became known. */
+/* Expand every pending queue entry, then any type objects that became known. */
 static void drain(hc_walk *w)
 {
-    hc_graph *g = w->g;
     while (!w->error) {
-        while (w->next < g->n && !w->error) {
-            uint32_t i = w->next++;
-            g->offsets[i + 1] = g->offsets[i];
-            if (w->next + 8 < g->n)
-                __builtin_prefetch((const void *)(g->addr[w->next + 8] & ~(uintptr_t)7));
-            expand_node(w, i, FALSE);
+        while (w->next < w->nq && !w->error) {
+            size_t q = w->next++;
+            if (q + 8 < w->nq)
+                __builtin_prefetch((const void *)(w->qaddr[q + 8] & ~(uintptr_t)7));
+            discover_node(w, q, FALSE);
         }
-        uint32_t before = g->n;
+        size_t before = w->nq;
         add_type_nodes(w);
-        if (g->n == before)
+        if (w->nq == before)
             return;
     }
 }
@@ -279,8 +320,8 @@ static void drain(hc_walk *w)
 static void drain_deferred(hc_walk *w)
 {
     while (w->ndeferred && !w->error) {
-        uint32_t d = w->deferred[--w->ndeferred];
-        expand_node(w, d, TRUE);
+        size_t d = w->deferred[--w->ndeferred];
+        discover_node(w, d, TRUE);
         drain(w);
     }
 }
@@ -298,33 +339,143 @@ static void complement(hc_walk *w)
         uint32_t t = type_index(w, m->type_of(m->ctx, a));
         if (t == HC_NONE || !(g->types[t].flags & HC_TYPE_HIDDEN))
             continue;
-        if (!reserve_nodes(w, 1))
-            return;
-        uint32_t before = g->n;
-        intern(w, a, HC_NODE_HIDDEN | HC_NODE_UNREACH);
-        if (g->n != before)
+        if (discover(w, a, HC_NODE_HIDDEN | HC_NODE_UNREACH))
             drain(w);
     }
     drain_deferred(w);
     for (size_t k = 0; k < w->ncand && !w->error; k++) {
-        if (!reserve_nodes(w, 1))
-            return;
-        uint32_t before = g->n;
-        intern(w, w->cand[k], HC_NODE_COMPLEMENT | HC_NODE_UNREACH);
-        if (g->n == before)
+        if (!discover(w, w->cand[k], HC_NODE_COMPLEMENT | HC_NODE_UNREACH))
             continue;
         drain(w);
         drain_deferred(w);
     }
 }
 
+/* ---- between the passes: numbering -------------------------------------------------------- */
+
+static int cmp_uptr(const void *a, const void *b)
+{
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Allocate the columns, number the nodes (real ones by address, then virtual ones by
+ * address), and move the queue's flags and the roots onto ids.  The queue's address array
+ * becomes the address column. */
+static gboolean number_nodes(hc_walk *w)
+{
+    hc_graph *g = w->g;
+    uint32_t nreal = hc_addrset_freeze(&w->set);
+    uint32_t nvirt = g_hash_table_size(w->virt);
+    size_t n = (size_t)nreal + nvirt;
+    g_assert(n == w->nq);
+    size_t c = n ? n : 1;
+    if (!(g->type = hc_try_malloc(c * sizeof *g->type)) || !(g->size = hc_try_malloc(c * sizeof *g->size)) ||
+        !(g->flags = hc_try_malloc(c * sizeof *g->flags)) ||
+        !(g->offsets = hc_try_malloc((n + 1) * sizeof *g->offsets))) {
+        fail_nomem(w, "the node columns");
+        return FALSE;
+    }
+    /* Virtual nodes: ids after the real ones, in address order. */
+    uintptr_t *vaddr = NULL;
+    if (nvirt) {
+        vaddr = hc_try_malloc(nvirt * sizeof *vaddr);
+        if (!vaddr) {
+            fail_nomem(w, "the node columns");
+            return FALSE;
+        }
+        GHashTableIter it;
+        gpointer key;
+        uint32_t k = 0;
+        g_hash_table_iter_init(&it, w->virt);
+        while (g_hash_table_iter_next(&it, &key, NULL))
+            vaddr[k++] = (uintptr_t)key;
+        qsort(vaddr, nvirt, sizeof *vaddr, cmp_uptr);
+        for (k = 0; k < nvirt; k++)
+            g_hash_table_insert(w->virt, (gpointer)vaddr[k], GUINT_TO_POINTER(nreal + k + 1));
+    }
+    for (size_t q = 0; q < n; q++)
+        g->flags[id_of(w, w->qaddr[q])] = w->qflags[q];
+    hc_free(w->qflags);
+    w->qflags = NULL;
+    hc_addrset_members(&w->set, w->qaddr);
+    if (nvirt)
+        memcpy(w->qaddr + nreal, vaddr, nvirt * sizeof *vaddr);
+    hc_free(vaddr);
+    g->addr = w->qaddr;
+    w->qaddr = NULL;
+    g->n = (uint32_t)n;
+    g->nreal = nreal;
+    for (uint32_t r = 0; r < g->nroots; r++) {
+        uint32_t id = id_of(w, w->rootaddr[r]);
+        g->roots[r].id = id;
+        g->flags[id] |= HC_NODE_ROOT;
+    }
+    return TRUE;
+}
+
+/* ---- pass 2: types, sizes, edges ---------------------------------------------------------- */
+
+static void record_node(hc_walk *w, uint32_t i)
+{
+    hc_graph *g = w->g;
+    const hc_model *m = w->model;
+    uintptr_t addr = g->addr[i];
+    uintptr_t key = m->type_of(m->ctx, addr);
+    g->offsets[i + 1] = g->offsets[i];
+    uint32_t t = type_index(w, key);
+    if (t == HC_NONE)
+        return;
+    g->type[i] = t;
+    uint32_t tflags = g->types[t].flags;
+    if (tflags & HC_TYPE_VIRTUAL)
+        g->flags[i] |= HC_NODE_VIRTUAL;
+    if (tflags & HC_TYPE_SIZECALL)
+        g->flags[i] |= HC_NODE_SIZECALL;
+    w->cur = i;
+    w->cur_hidden = (g->flags[i] & HC_NODE_HIDDEN) != 0;
+    uint64_t size = 0;
+    uint32_t nflags = 0;
+    m->expand(m->ctx, w, addr, key, g->types[t].data, &size, &nflags);
+    g->flags[i] |= (uint8_t)nflags;
+    if (size >= HC_SIZE_BIG)
+        hc_graph_set_size(g, i, size, w->error ? NULL : &w->error);
+    else
+        g->size[i] = (uint32_t)size;
+}
+
+static void record_all(hc_walk *w)
+{
+    hc_graph *g = w->g;
+    size_t cap = w->nvisits ? (size_t)w->nvisits : 1;
+    g->edges = hc_try_malloc(cap * sizeof *g->edges);
+    if (!g->edges) {
+        fail_nomem(w, "the edge array");
+        return;
+    }
+    w->ecap = cap;
+    g->offsets[0] = 0;
+    uint32_t n = g->n;
+    for (uint32_t i = 0; i < n && !w->error; i++) {
+        if (i + 8 < n)
+            __builtin_prefetch((const void *)(g->addr[i + 8] & ~(uintptr_t)7));
+        record_node(w, i);
+    }
+}
+
+/* ---- the run ------------------------------------------------------------------------------ */
+
 static void walk_free(hc_walk *w)
 {
-    hc_addrmap_clear(&w->map);
-    hc_free(w->buf);
-    hc_free(w->dicts);
+    hc_addrset_clear(&w->set);
+    if (w->virt)
+        g_hash_table_destroy(w->virt);
+    hc_free(w->qaddr);
+    hc_free(w->qflags);
     hc_free(w->deferred);
     hc_free(w->cand);
+    hc_free(w->rootaddr);
+    hc_free(w->tslots);
 }
 
 /* Shrink a column to its final length (failure to shrink is harmless). */
@@ -339,23 +490,26 @@ hc_graph *hc_walk_run(const hc_model *model, uint32_t expected, GError **error)
     g_return_val_if_fail(model && model->type_of && model->type_init && model->expand && model->roots, NULL);
     hc_walk w = {0};
     w.model = model;
+    w.pass = 1;
     w.last_tidx = HC_NONE;
+    hc_addrset_init(&w.set);
+    w.virt = g_hash_table_new(g_direct_hash, g_direct_equal);
     w.g = hc_graph_alloc();
-    if (!w.g || !hc_addrmap_init(&w.map, expected ? expected : 1024, error)) {
-        if (w.g)
-            hc_graph_unref(w.g);
-        else
-            g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory starting a walk");
+    hc_graph *g = w.g;
+    if (!g) {
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory starting a walk");
+        walk_free(&w);
         return NULL;
     }
-    hc_graph *g = w.g;
     g->labels = g_string_new(NULL);
-    if (reserve_nodes(&w, expected ? expected : 1024))
-        g->offsets[0] = 0;
+    if (type_rehash(&w, 256))
+        queue_reserve(&w, expected ? expected : 1024);
 
-    model->roots(model->ctx, &w);            /* phase 1 */
-    drain(&w);
-    drain_deferred(&w);                      /* phase 2 */
+    if (!w.error) {
+        model->roots(model->ctx, &w);        /* phase 1 */
+        drain(&w);
+        drain_deferred(&w);                  /* phase 2 */
+    }
     if (model->extra_roots && !w.error) {    /* phase 3 */
         model->extra_roots(model->ctx, &w);
         drain(&w);
@@ -364,6 +518,10 @@ hc_graph *hc_walk_run(const hc_model *model, uint32_t expected, GError **error)
     if (!w.error)
         complement(&w);                      /* phase 4 */
 
+    if (!w.error && number_nodes(&w)) {
+        w.pass = 2;
+        record_all(&w);
+    }
     if (w.error) {
         g_propagate_error(error, w.error);
         walk_free(&w);
@@ -373,15 +531,11 @@ hc_graph *hc_walk_run(const hc_model *model, uint32_t expected, GError **error)
     for (uint32_t t = 0; t < g->ntypes; t++)
         g->types[t].node = (g->types[t].flags & (HC_TYPE_VIRTUAL | HC_TYPE_NOOBJ))
                                ? HC_NONE
-                               : hc_addrmap_get(&w.map, g->addr, g->types[t].key);
+                               : id_of(&w, g->types[t].key);
+    g->lost_edges = w.lost;
     walk_free(&w);
-    size_t n = g->n;
-    g->addr = shrink(g->addr, n, sizeof *g->addr);
-    g->type = shrink(g->type, n, sizeof *g->type);
-    g->size = shrink(g->size, n, sizeof *g->size);
-    g->flags = shrink(g->flags, n, sizeof *g->flags);
-    g->offsets = shrink(g->offsets, n + 1, sizeof *g->offsets);
-    g->edges = shrink(g->edges, g->offsets[n], sizeof *g->edges);
+    g->addr = shrink(g->addr, g->n, sizeof *g->addr);
+    g->edges = shrink(g->edges, g->offsets[g->n], sizeof *g->edges);
     hc_graph_sort_owners(g);
     return g;
 }

@@ -100,10 +100,7 @@ static PyObject *Snapshot_ids(SnapshotObject *self, PyObject *args)
 
 static PyObject *Snapshot_lookup(SnapshotObject *self, PyObject *obj)
 {
-    GError *err = NULL;
-    uint32_t id = hc_graph_lookup(self->g, (uintptr_t)obj, &err);
-    if (err)
-        return set_error(err);
+    uint32_t id = hc_graph_lookup(self->g, (uintptr_t)obj);
     if (id == HC_NONE || hc_graph_type_key(self->g, hc_graph_type(self->g, id)) != (uintptr_t)Py_TYPE(obj))
         Py_RETURN_NONE;
     return PyLong_FromUnsignedLong(id);
@@ -116,10 +113,7 @@ static PyObject *Snapshot_find(SnapshotObject *self, PyObject *arg)
     unsigned long long addr = PyLong_AsUnsignedLongLong(arg);
     if (addr == (unsigned long long)-1 && PyErr_Occurred())
         return NULL;
-    GError *err = NULL;
-    uint32_t id = hc_graph_lookup(self->g, (uintptr_t)addr, &err);
-    if (err)
-        return set_error(err);
+    uint32_t id = hc_graph_lookup(self->g, (uintptr_t)addr);
     if (id == HC_NONE)
         Py_RETURN_NONE;
     return Py_BuildValue("(IIs)", id, hc_graph_flags(self->g, id),

@@ -115,13 +115,16 @@ static void py_expand(void *vctx, hc_walk *w, uintptr_t addr, uintptr_t key, uin
     py_ctx *ctx = vctx;
     (void)flags;
     if (HC_PY_VTAG(addr)) {
-        *size = 0;
+        if (size)
+            *size = 0;
         hc_py_virtual_refs(addr, ref_cb, w);
         return;
     }
     PyObject *o = (PyObject *)addr;
     PyTypeObject *tp = (PyTypeObject *)key;
-    if (data) {
+    if (!size) {
+        /* the walk's first pass: referents only */
+    } else if (data) {
         *size = hc_py_size(o, tp, &ctx->infos[data - 1]);
     } else {
         hc_py_size_info info;
@@ -244,10 +247,7 @@ hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *ex
 
 size_t hc_py_sizecall_count(const hc_graph *g)
 {
-    size_t k = 0;
-    for (uint32_t i = 0; i < hc_graph_n(g); i++)
-        k += (hc_graph_flags(g, i) & (HC_NODE_SIZECALL | HC_NODE_HIDDEN)) == HC_NODE_SIZECALL;
-    return k;
+    return hc_graph_select_flags(g, HC_NODE_SIZECALL | HC_NODE_HIDDEN, HC_NODE_SIZECALL, NULL);
 }
 
 int hc_py_apply_sizeof(hc_graph *g, size_t *failed)
@@ -262,12 +262,9 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed)
         return -1;
     }
     /* Take references first: once Python code runs, any object may be freed. */
-    k = 0;
-    for (uint32_t i = 0; i < hc_graph_n(g); i++)
-        if ((hc_graph_flags(g, i) & (HC_NODE_SIZECALL | HC_NODE_HIDDEN)) == HC_NODE_SIZECALL) {
-            ids[k++] = i;
-            Py_INCREF((PyObject *)hc_graph_addr(g, i));
-        }
+    k = hc_graph_select_flags(g, HC_NODE_SIZECALL | HC_NODE_HIDDEN, HC_NODE_SIZECALL, ids);
+    for (size_t j = 0; j < k; j++)
+        Py_INCREF((PyObject *)hc_graph_addr(g, ids[j]));
     int rc = 0;
     PyTypeObject *info_tp = NULL; /* the type `info` describes: objects of a type tend to be adjacent */
     hc_py_size_info info = {0};
@@ -307,32 +304,31 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed)
 int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, PyObject ***out,
                   size_t *nout)
 {
-    GError *err = NULL;
     *out = NULL;
     *nout = 0;
-    if (!hc_graph_addrmap(g2, &err)) {
-        g_clear_error(&err);
-        PyErr_NoMemory();
-        return -1;
-    }
     PyObject **objs = malloc((n ? n : 1) * sizeof *objs);
-    if (!objs) {
+    uint32_t *match = malloc((n ? n : 1) * sizeof *match);
+    if (!objs || !match) {
+        free(objs);
+        free(match);
         PyErr_NoMemory();
         return -1;
     }
+    hc_graph_match(g, ids, n, g2, match);
     size_t k = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t id = ids[i];
         if (hc_graph_flags(g, id) & HC_NODE_VIRTUAL)
             continue;
         uintptr_t addr = hc_graph_addr(g, id);
-        uint32_t id2 = hc_graph_lookup(g2, addr, NULL);
+        uint32_t id2 = match[i];
         if (id2 == HC_NONE || (hc_graph_flags(g2, id2) & (HC_NODE_VIRTUAL | HC_NODE_HIDDEN)))
             continue;
         if (hc_graph_type_key(g2, hc_graph_type(g2, id2)) != hc_graph_type_key(g, hc_graph_type(g, id)))
             continue;
         objs[k++] = (PyObject *)addr;
     }
+    free(match);
     for (size_t j = 0; j < k; j++)
         Py_INCREF(objs[j]);
     *out = objs;

@@ -1,6 +1,8 @@
 /* heapcore/graph.h — the snapshot graph: every object a walk found, as dense uint32 ids.
  *
- * Columns indexed by id: address, type index, true size, flags; edges in CSR form (the
+ * Ids follow address order: first the real objects by address, then the virtual nodes (tagged
+ * addresses) by address, so finding an address is a binary search and matching two snapshots
+ * is a merge.  Columns indexed by id: address, type index, true size, flags; edges in CSR form (the
  * referents of id i are edges[offsets[i] .. offsets[i+1])); a type table; root records with
  * labels; and the "dict of" ownership pairs used to name instance dicts.  A graph holds no
  * reference to any object: addresses are only numbers once the walk has ended.  Graphs are
@@ -12,7 +14,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#include "heapcore/addrmap.h"
+#include "heapcore/addrset.h"
 
 G_BEGIN_DECLS
 
@@ -50,6 +52,9 @@ uintptr_t hc_graph_addr(const hc_graph *g, uint32_t id);
 uint32_t hc_graph_type(const hc_graph *g, uint32_t id);
 uint64_t hc_graph_size(const hc_graph *g, uint32_t id);
 uint32_t hc_graph_flags(const hc_graph *g, uint32_t id);
+/* Ids of the nodes with (flags & mask) == want, ascending, written to out unless it is NULL.
+ * Returns how many there are.  O(n) over the flags column. */
+uint32_t hc_graph_select_flags(const hc_graph *g, uint32_t mask, uint32_t want, uint32_t *out);
 /* Referents of id (borrowed, valid while the graph lives). */
 const uint32_t *hc_graph_edges(const hc_graph *g, uint32_t id, uint32_t *count);
 uint64_t hc_graph_nedges(const hc_graph *g);
@@ -80,11 +85,15 @@ const char *hc_graph_root_label(const hc_graph *g, uint32_t r);
 /* Bytes of engine memory the graph holds. */
 size_t hc_graph_memory(const hc_graph *g);
 
-/* A map from address to id over the whole graph, built on first call (cost O(n), 4–6 bytes
- * per node, kept until the graph is freed).  NULL + NOMEM on failure. */
-const hc_addrmap *hc_graph_addrmap(hc_graph *g, GError **error);
-/* Id of the node at addr, or HC_NONE (builds the map on first use). */
-uint32_t hc_graph_lookup(hc_graph *g, uintptr_t addr, GError **error);
+/* Id of the node at addr, or HC_NONE.  O(log n). */
+uint32_t hc_graph_lookup(const hc_graph *g, uintptr_t addr);
+/* For each of ids[0..n) (ascending ids of ga), the id of the node of gb at the same address,
+ * or HC_NONE: a merge, O(n log(|gb| / n)). */
+void hc_graph_match(const hc_graph *ga, const uint32_t *ids, uint32_t n, const hc_graph *gb, uint32_t *out);
+
+/* Referents the walk's second pass met that its first pass had not (the heap changed under
+ * the walk, which holding the GIL should rule out): their edges are missing.  Normally 0. */
+uint64_t hc_graph_lost_edges(const hc_graph *g);
 
 /* Check every invariant (edge targets in range, offsets monotone, flags consistent, …).
  * Used by tests and debug builds.  FALSE + HC_ERROR_INVALID naming the first violation. */

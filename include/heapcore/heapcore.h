@@ -2,7 +2,7 @@
 #ifndef HEAPCORE_HEAPCORE_H
 #define HEAPCORE_HEAPCORE_H
 #include "heapcore/error.h"
-#include "heapcore/addrmap.h"
+#include "heapcore/addrset.h"
 #include "heapcore/graph.h"
 #include "heapcore/walk.h"
 #include "heapcore/idset.h"

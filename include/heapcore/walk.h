@@ -1,9 +1,11 @@
 /* heapcore/walk.h — the exhaustive heap walk, over an abstract object model.
  *
  * The walk knows nothing of CPython: it asks an hc_model for roots, each node's type key,
- * size and referents, and the gc objects (the complement candidates).  Ids are given in
- * discovery order and nodes are expanded in id order, so the address column is the BFS queue
- * (no stack, no recursion, any depth) and each node's edges are appended contiguously (CSR).
+ * size and referents, and the gc objects (the complement candidates).  Two passes: a BFS
+ * discovers every node (the queue is an array: no recursion, any depth; membership is a bitmap
+ * over the address space, see addrset.h), then the nodes are numbered in address order and
+ * expanded again, in that order, to record types, sizes and edges (CSR).  So the model's
+ * expand is called twice per node, first with size == NULL (referents only).
  *
  * Phases: (1) roots, drained; (2) deferred hidden nodes (the observer's own objects) expanded
  * in hidden mode: what only they reach is hidden too and records no edges; (3) extra roots
@@ -30,8 +32,9 @@ typedef struct hc_model {
     /* Called once per new type key: return HC_TYPE_* flags, and optionally store one word of
      * per-type data in *data (given back to expand). */
     uint32_t (*type_init)(void *ctx, uintptr_t tkey, uintptr_t *data);
-    /* Report the node's size (*size) and referents: hc_walk_visit for each referent,
-     * hc_walk_visit_dict for the node's __dict__; may OR HC_NODE_* bits into *flags. */
+    /* Report the node's referents: hc_walk_visit for each referent, hc_walk_visit_dict for
+     * the node's __dict__; unless size is NULL (the first pass), also its size (*size), and
+     * it may OR HC_NODE_* bits into *flags.  Must report the same referents both times. */
     void (*expand)(void *ctx, hc_walk *w, uintptr_t addr, uintptr_t tkey, uintptr_t tdata,
                    uint64_t *size, uint32_t *flags);
     /* Call hc_walk_add_root for every root. */
@@ -43,8 +46,9 @@ typedef struct hc_model {
 } hc_model;
 
 /* Run a whole walk.  Returns a new graph (unref it), or NULL with HC_ERROR_NOMEM/LIMIT set.
- * `expected` is a sizing hint (0 is fine).  Cost: O(nodes + edges) time; peak engine memory
- * about 8+4+4+1+8 bytes per node + 4 per edge + 4-6 per node for the map (freed at the end). */
+ * `expected` is a sizing hint (0 is fine).  Cost: O(nodes + edges) time; engine memory 25
+ * bytes per node + 4 per edge, plus a 9-byte-per-node queue that is freed before the edges
+ * are allocated, plus the address set (about 1 bit per 8 bytes of heap). */
 hc_graph *hc_walk_run(const hc_model *model, uint32_t expected, GError **error);
 
 /* For the model's callbacks. */

@@ -22,7 +22,8 @@ struct SynthHeap {
     std::vector<uint32_t> gc;     // objects the complement scan reports
     std::vector<uint32_t> extra;  // objects handed over (phase 3)
     std::map<uint32_t, uint32_t> type_flags;  // type -> HC_TYPE_* flags
-    int expands = 0;
+    int discovers = 0;  // first-pass expansions (referents only)
+    int expands = 0;    // second-pass expansions (size and referents)
     bool types_are_objects = false;  // type keys are object addresses (a test sets it)
 
     static uintptr_t addr(uint32_t k) { return (uintptr_t)(k + 1) * 16; }
@@ -49,9 +50,13 @@ struct SynthHeap {
         };
         m.expand = [](void *c, hc_walk *w, uintptr_t a, uintptr_t, uintptr_t, uint64_t *size, uint32_t *) {
             auto *h = (SynthHeap *)c;
-            h->expands++;
             const Obj &o = h->objs[index(a)];
-            *size = o.size;
+            if (size) {
+                h->expands++;
+                *size = o.size;
+            } else {
+                h->discovers++;
+            }
             for (uint32_t r : o.refs)
                 hc_walk_visit(w, addr(r));
             if (o.dict_of >= 0)
@@ -83,5 +88,5 @@ struct SynthHeap {
 
 // Node id of synthetic object k in graph g (HC_NONE if not found).
 inline uint32_t id_of(hc_graph *g, uint32_t k) {
-    return hc_graph_lookup(g, SynthHeap::addr(k), nullptr);
+    return hc_graph_lookup(g, SynthHeap::addr(k));
 }

@@ -1,0 +1,92 @@
+// The address set: membership and rank against std::set, over several chunks and regions
+// (including addresses above 2^47), and out-of-memory at every allocation.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+#include <vector>
+
+extern "C" {
+#include "heapcore/addrset.h"
+#include "heapcore/error.h"
+}
+
+static std::vector<uintptr_t> random_addresses(size_t n, uint32_t seed) {
+    std::mt19937_64 rng(seed);
+    // Clusters like a real process: a dense heap, a sparse mmap area, and far-apart chunks.
+    const uintptr_t bases[] = {0x555555554000, 0x7f0000000000, 0x10000, 0xffff800000000000 - (1u << 30)};
+    std::vector<uintptr_t> v;
+    for (size_t i = 0; i < n; i++) {
+        uintptr_t base = bases[rng() % 4];
+        uintptr_t span = (i % 3 == 0) ? ((uintptr_t)1 << 32) : ((uintptr_t)1 << 22);
+        v.push_back((base + rng() % span) & ~(uintptr_t)7);
+    }
+    return v;
+}
+
+TEST(AddrSet, AddContainsRankMembersMatchStdSet) {
+    hc_addrset s;
+    hc_addrset_init(&s);
+    std::vector<uintptr_t> v = random_addresses(200000, 1);
+    std::set<uintptr_t> ref;
+    for (uintptr_t a : v) {
+        int fresh = hc_addrset_add(&s, a);
+        ASSERT_EQ(fresh, ref.insert(a).second ? 1 : 0);
+    }
+    ASSERT_EQ(s.count, ref.size());
+    for (uintptr_t a : v) ASSERT_TRUE(hc_addrset_contains(&s, a));
+    EXPECT_FALSE(hc_addrset_contains(&s, 0x8));
+    EXPECT_FALSE(hc_addrset_contains(&s, v[0] | 1));  // tagged addresses are never members
+    ASSERT_EQ(hc_addrset_freeze(&s), ref.size());
+    std::vector<uintptr_t> members(ref.size());
+    hc_addrset_members(&s, members.data());
+    EXPECT_TRUE(std::equal(members.begin(), members.end(), ref.begin()));
+    uint32_t r = 0;
+    for (uintptr_t a : ref) ASSERT_EQ(hc_addrset_rank(&s, a), r++);
+    EXPECT_EQ(hc_addrset_rank(&s, 0x8), HC_NONE);
+    // Neighbours of members that are not members have no rank.
+    for (size_t i = 0; i < 1000; i++) {
+        uintptr_t a = v[i] + 8;
+        if (!ref.count(a)) {
+            ASSERT_EQ(hc_addrset_rank(&s, a), HC_NONE);
+        }
+    }
+    EXPECT_EQ(hc_addrset_add(&s, 0x12345678), -1);  // frozen
+    EXPECT_GT(hc_addrset_memory(&s), 0u);
+    hc_addrset_clear(&s);
+    EXPECT_EQ(s.count, 0u);
+    EXPECT_EQ(hc_addrset_add(&s, 0x1000), 1);  // usable again after clear
+    hc_addrset_clear(&s);
+}
+
+TEST(AddrSet, DenseRegionCountsUpToItsCapacity) {
+    hc_addrset s;
+    hc_addrset_init(&s);
+    const uintptr_t base = (uintptr_t)1 << 40;
+    const uint32_t per_region = 1u << (HC_ADDRSET_REGION_SHIFT - 3);  // every 8-byte slot
+    for (uint32_t i = 0; i < 3 * per_region; i++) ASSERT_EQ(hc_addrset_add(&s, base + 8 * (uintptr_t)i), 1);
+    ASSERT_EQ(hc_addrset_freeze(&s), 3 * per_region);
+    for (uint32_t i = 0; i < 3 * per_region; i += 97) ASSERT_EQ(hc_addrset_rank(&s, base + 8 * (uintptr_t)i), i);
+    hc_addrset_clear(&s);
+}
+
+TEST(AddrSet, OutOfMemoryIsReportedAndNothingLeaks) {
+    std::vector<uintptr_t> v = random_addresses(5000, 2);
+    for (unsigned long nth = 1; nth < 40; nth++) {
+        hc_addrset s;
+        hc_addrset_init(&s);
+        hc_alloc_fail_at(nth);
+        bool failed = false;
+        std::set<uintptr_t> ref;
+        for (uintptr_t a : v) {
+            int fresh = hc_addrset_add(&s, a);
+            if (fresh < 0) { failed = true; continue; }
+            ASSERT_EQ(fresh, ref.insert(a).second ? 1 : 0);
+        }
+        hc_alloc_fail_at(0);
+        for (uintptr_t a : ref) ASSERT_TRUE(hc_addrset_contains(&s, a));  // what was added stays
+        ASSERT_EQ(s.count, ref.size());
+        EXPECT_TRUE(failed) << nth;  // the set makes more than 40 allocations
+        hc_addrset_clear(&s);  // ASan checks that nothing leaks
+    }
+}
