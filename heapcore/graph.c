@@ -177,6 +177,11 @@ size_t hc_graph_memory(const hc_graph *g)
 
 uint64_t hc_graph_lost_edges(const hc_graph *g) { return g->lost_edges; }
 
+void hc_graph_walk_times(const hc_graph *g, double out[HC_WALK_PHASES])
+{
+    memcpy(out, g->walk_s, sizeof g->walk_s);
+}
+
 /* First id in [lo, hi) whose address is >= addr (the range must be one sorted part). */
 static uint32_t lower_bound(const hc_graph *g, uint32_t lo, uint32_t hi, uintptr_t addr)
 {

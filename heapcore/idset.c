@@ -68,15 +68,16 @@ hc_idset *hc_idset_new_flags(hc_graph *g, uint32_t require, uint32_t forbid, GEr
     uint32_t k = 0;
     for (uint32_t i = 0; i < g->n; i++)
         k += (g->flags[i] & require) == require && !(g->flags[i] & forbid);
-    uint32_t *ids = hc_try_malloc((k ? k : 1) * sizeof *ids);
+    uint32_t *ids = hc_try_malloc(((size_t)k + 1) * sizeof *ids); /* +1: the loop below writes one past */
     if (!ids) {
         nomem(error, "a heap set");
         return NULL;
     }
     k = 0;
-    for (uint32_t i = 0; i < g->n; i++)
-        if ((g->flags[i] & require) == require && !(g->flags[i] & forbid))
-            ids[k++] = i;
+    for (uint32_t i = 0; i < g->n; i++) {
+        ids[k] = i; /* branch-free: most nodes qualify */
+        k += (g->flags[i] & require) == require && !(g->flags[i] & forbid);
+    }
     return hc_idset_new_steal(g, ids, k, error);
 }
 

@@ -1,9 +1,11 @@
 /* heapcore/walk.c — the two-pass walk that builds a snapshot graph from an hc_model.
  *
  * Pass 1 (discovery) is a BFS: the queue holds every address found, in discovery order, with
- * its flags; membership is a bit in the address set (addrset.h), which stays in the cache.
- * Pass 2 (edges) numbers the nodes in address order (an address's id is its rank in the
- * set) and expands each node again, in address order, to record its type, size and edges.
+ * its flags, type and size; membership is a bit in the address set (addrset.h), which stays
+ * in the cache.  Then the nodes are numbered in address order (an address's id is its rank in
+ * the set) and the queue's columns are moved onto ids.  Pass 2 (edges) expands each node
+ * again, in address order, for its referents only; leaf types (HC_TYPE_LEAF: ints, strs,
+ * floats, ...) are not touched at all, their one edge is to their type.
  * No address -> id hash map is ever built: that map's cache misses were most of the cost of
  * a one-pass walk (thesis-notes/performance.md).
  *
@@ -30,10 +32,13 @@ struct hc_walk {
     /* pass 1 */
     uintptr_t *qaddr;       /* the discovery queue                              */
     uint8_t *qflags;
+    uint32_t *qtype;
+    uint32_t *qsize;        /* HC_SIZE_BIG: see bigs                            */
+    uintptr_t *bigs;        /* (address, size) pairs of sizes >= HC_SIZE_BIG    */
+    size_t nbigs, bigcap;
     size_t nq, qcap;
     size_t next;            /* next queue entry to expand                       */
     uint8_t inherit;        /* flags the referents of the current node inherit  */
-    gboolean cur_hidden;    /* the current node records no edges                */
     uint64_t nvisits;       /* referents of non-hidden nodes (pass 2's edges)   */
     size_t *deferred;       /* queue entries of hidden-typed nodes met normally */
     size_t ndeferred, defcap;
@@ -116,10 +121,6 @@ static uint32_t type_index(hc_walk *w, uintptr_t key)
     for (uint32_t t; (t = w->tslots[i]) != HC_NONE; i = (i + 1) & w->tmask)
         if (g->types[t].key == key)
             return w->last_tidx = t;
-    if (w->pass == 2) {
-        /* Every node's type was seen in pass 1; a new one means the heap changed. */
-        w->lost++;
-    }
     if (!grow(w, (void **)&g->types, &w->tcap, (size_t)g->ntypes + 1, sizeof *g->types, "the type table"))
         return HC_NONE;
     uint32_t t = g->ntypes++;
@@ -147,9 +148,11 @@ static gboolean queue_reserve(hc_walk *w, size_t need)
             g_set_error(&w->error, HC_ERROR, HC_ERROR_LIMIT, "more than 2^32-2 objects");
         return FALSE;
     }
-    size_t ca = w->qcap, cf = w->qcap;
+    size_t ca = w->qcap, cf = w->qcap, ct = w->qcap, cs = w->qcap;
     if (!grow(w, (void **)&w->qaddr, &ca, need, sizeof *w->qaddr, "the discovery queue") ||
-        !grow(w, (void **)&w->qflags, &cf, ca, sizeof *w->qflags, "the discovery queue"))
+        !grow(w, (void **)&w->qflags, &cf, ca, sizeof *w->qflags, "the discovery queue") ||
+        !grow(w, (void **)&w->qtype, &ct, ca, sizeof *w->qtype, "the discovery queue") ||
+        !grow(w, (void **)&w->qsize, &cs, ca, sizeof *w->qsize, "the discovery queue"))
         return FALSE;
     w->qcap = ca;
     return TRUE;
@@ -174,6 +177,8 @@ static gboolean discover(hc_walk *w, uintptr_t addr, uint8_t flags)
         return FALSE;
     w->qaddr[w->nq] = addr;
     w->qflags[w->nq] = flags;
+    w->qtype[w->nq] = HC_NONE;
+    w->qsize[w->nq] = 0;
     w->nq++;
     return TRUE;
 }
@@ -193,8 +198,6 @@ static inline uint32_t id_of(hc_walk *w, uintptr_t addr)
 
 void hc_walk_visit(hc_walk *w, uintptr_t addr)
 {
-    if (w->cur_hidden)
-        return;
     if (w->pass == 1) {
         w->nvisits += !(w->inherit & HC_NODE_HIDDEN);
         discover(w, addr, w->inherit);
@@ -223,8 +226,6 @@ void hc_walk_visit_dict(hc_walk *w, uintptr_t addr)
         discover(w, addr, w->inherit);
         return;
     }
-    if (w->cur_hidden)
-        return;
     hc_graph *g = w->g;
     uint32_t d = id_of(w, addr);
     if (d == HC_NONE) {
@@ -277,7 +278,13 @@ static void discover_node(hc_walk *w, size_t q, gboolean force)
     uint32_t t = type_index(w, key);
     if (t == HC_NONE)
         return;
-    if ((w->g->types[t].flags & HC_TYPE_HIDDEN) && !force) {
+    uint32_t tflags = w->g->types[t].flags;
+    w->qtype[q] = t;
+    if (tflags & HC_TYPE_VIRTUAL)
+        w->qflags[q] |= HC_NODE_VIRTUAL;
+    if (tflags & HC_TYPE_SIZECALL)
+        w->qflags[q] |= HC_NODE_SIZECALL;
+    if ((tflags & HC_TYPE_HIDDEN) && !force) {
         w->qflags[q] |= HC_NODE_HIDDEN;
         if (grow(w, (void **)&w->deferred, &w->defcap, w->ndeferred + 1, sizeof *w->deferred, "the deferred list"))
             w->deferred[w->ndeferred++] = q;
@@ -285,7 +292,17 @@ static void discover_node(hc_walk *w, size_t q, gboolean force)
     }
     /* Hidden nodes report their referents (which become hidden) but record no edges. */
     w->inherit = w->qflags[q] & (HC_NODE_HIDDEN | HC_NODE_UNREACH);
-    m->expand(m->ctx, w, addr, key, w->g->types[t].data, NULL, NULL);
+    uint64_t size = 0;
+    uint32_t nflags = 0;
+    m->expand(m->ctx, w, addr, key, w->g->types[t].data, &size, &nflags);
+    w->qflags[q] |= (uint8_t)nflags;
+    if (size < HC_SIZE_BIG) {
+        w->qsize[q] = (uint32_t)size;
+    } else if (grow(w, (void **)&w->bigs, &w->bigcap, w->nbigs + 2, sizeof *w->bigs, "the large sizes")) {
+        w->qsize[q] = HC_SIZE_BIG;
+        w->bigs[w->nbigs++] = addr;
+        w->bigs[w->nbigs++] = (uintptr_t)size;
+    }
 }
 
 /* Add as nodes the type objects that no edge has reached (only ob_type leads to them). */
@@ -366,9 +383,16 @@ static gboolean number_nodes(hc_walk *w)
 {
     hc_graph *g = w->g;
     uint32_t nreal = hc_addrset_freeze(&w->set);
+    if (nreal == HC_NONE) {
+        fail_nomem(w, "the address ranks");
+        return FALSE;
+    }
     uint32_t nvirt = g_hash_table_size(w->virt);
     size_t n = (size_t)nreal + nvirt;
-    g_assert(n == w->nq);
+    if (n != w->nq) {
+        g_set_error(&w->error, HC_ERROR, HC_ERROR_STATE, "the walk lost count of its nodes (%zu, %zu)", n, w->nq);
+        return FALSE;
+    }
     size_t c = n ? n : 1;
     if (!(g->type = hc_try_malloc(c * sizeof *g->type)) || !(g->size = hc_try_malloc(c * sizeof *g->size)) ||
         !(g->flags = hc_try_malloc(c * sizeof *g->flags)) ||
@@ -394,10 +418,18 @@ static gboolean number_nodes(hc_walk *w)
         for (k = 0; k < nvirt; k++)
             g_hash_table_insert(w->virt, (gpointer)vaddr[k], GUINT_TO_POINTER(nreal + k + 1));
     }
-    for (size_t q = 0; q < n; q++)
-        g->flags[id_of(w, w->qaddr[q])] = w->qflags[q];
+    for (size_t q = 0; q < n; q++) {
+        uint32_t id = id_of(w, w->qaddr[q]);
+        g->flags[id] = w->qflags[q];
+        g->type[id] = w->qtype[q];
+        g->size[id] = w->qsize[q];
+    }
     hc_free(w->qflags);
+    hc_free(w->qtype);
+    hc_free(w->qsize);
     w->qflags = NULL;
+    w->qtype = NULL;
+    w->qsize = NULL;
     hc_addrset_members(&w->set, w->qaddr);
     if (nvirt)
         memcpy(w->qaddr + nreal, vaddr, nvirt * sizeof *vaddr);
@@ -411,7 +443,13 @@ static gboolean number_nodes(hc_walk *w)
         g->roots[r].id = id;
         g->flags[id] |= HC_NODE_ROOT;
     }
-    return TRUE;
+    for (size_t k = 0; k < w->nbigs && !w->error; k += 2)
+        hc_graph_set_size(g, id_of(w, w->bigs[k]), w->bigs[k + 1], &w->error);
+    for (uint32_t t = 0; t < g->ntypes; t++)
+        g->types[t].node = (g->types[t].flags & (HC_TYPE_VIRTUAL | HC_TYPE_NOOBJ))
+                               ? HC_NONE
+                               : id_of(w, g->types[t].key);
+    return !w->error;
 }
 
 /* ---- pass 2: types, sizes, edges ---------------------------------------------------------- */
@@ -420,28 +458,27 @@ static void record_node(hc_walk *w, uint32_t i)
 {
     hc_graph *g = w->g;
     const hc_model *m = w->model;
-    uintptr_t addr = g->addr[i];
-    uintptr_t key = m->type_of(m->ctx, addr);
     g->offsets[i + 1] = g->offsets[i];
-    uint32_t t = type_index(w, key);
-    if (t == HC_NONE)
+    uint32_t t = g->type[i];
+    if (t == HC_NONE || (g->flags[i] & HC_NODE_HIDDEN))
         return;
-    g->type[i] = t;
-    uint32_t tflags = g->types[t].flags;
-    if (tflags & HC_TYPE_VIRTUAL)
-        g->flags[i] |= HC_NODE_VIRTUAL;
-    if (tflags & HC_TYPE_SIZECALL)
-        g->flags[i] |= HC_NODE_SIZECALL;
+    const hc_type *ty = &g->types[t];
+    if (ty->flags & HC_TYPE_LEAF) {
+        if (ty->node != HC_NONE) {
+            uint64_t at = g->offsets[i];
+            if (G_UNLIKELY(at >= w->ecap)) {
+                size_t cap = (size_t)w->ecap;
+                if (!grow(w, (void **)&g->edges, &cap, (size_t)at + 1, sizeof *g->edges, "the edge array"))
+                    return;
+                w->ecap = cap;
+            }
+            g->edges[at] = ty->node;
+            g->offsets[i + 1] = at + 1;
+        }
+        return;
+    }
     w->cur = i;
-    w->cur_hidden = (g->flags[i] & HC_NODE_HIDDEN) != 0;
-    uint64_t size = 0;
-    uint32_t nflags = 0;
-    m->expand(m->ctx, w, addr, key, g->types[t].data, &size, &nflags);
-    g->flags[i] |= (uint8_t)nflags;
-    if (size >= HC_SIZE_BIG)
-        hc_graph_set_size(g, i, size, w->error ? NULL : &w->error);
-    else
-        g->size[i] = (uint32_t)size;
+    m->expand(m->ctx, w, g->addr[i], ty->key, ty->data, NULL, NULL);
 }
 
 static void record_all(hc_walk *w)
@@ -456,8 +493,10 @@ static void record_all(hc_walk *w)
     w->ecap = cap;
     g->offsets[0] = 0;
     uint32_t n = g->n;
+    const hc_type *types = g->types;
     for (uint32_t i = 0; i < n && !w->error; i++) {
-        if (i + 8 < n)
+        /* Prefetch the objects pass 2 will expand (not the leaves it skips). */
+        if (i + 8 < n && g->type[i + 8] != HC_NONE && !(types[g->type[i + 8]].flags & HC_TYPE_LEAF))
             __builtin_prefetch((const void *)(g->addr[i + 8] & ~(uintptr_t)7));
         record_node(w, i);
     }
@@ -472,6 +511,9 @@ static void walk_free(hc_walk *w)
         g_hash_table_destroy(w->virt);
     hc_free(w->qaddr);
     hc_free(w->qflags);
+    hc_free(w->qtype);
+    hc_free(w->qsize);
+    hc_free(w->bigs);
     hc_free(w->deferred);
     hc_free(w->cand);
     hc_free(w->rootaddr);
@@ -488,6 +530,7 @@ static void *shrink(void *p, size_t n, size_t size)
 hc_graph *hc_walk_run(const hc_model *model, uint32_t expected, GError **error)
 {
     g_return_val_if_fail(model && model->type_of && model->type_init && model->expand && model->roots, NULL);
+    gint64 t0 = g_get_monotonic_time(), t[HC_WALK_PHASES];
     hc_walk w = {0};
     w.model = model;
     w.pass = 1;
@@ -515,24 +558,28 @@ hc_graph *hc_walk_run(const hc_model *model, uint32_t expected, GError **error)
         drain(&w);
         drain_deferred(&w);
     }
+    t[0] = g_get_monotonic_time();
     if (!w.error)
         complement(&w);                      /* phase 4 */
+    t[1] = g_get_monotonic_time();
 
     if (!w.error && number_nodes(&w)) {
+        t[2] = g_get_monotonic_time();
         w.pass = 2;
         record_all(&w);
+    } else {
+        t[2] = g_get_monotonic_time();
     }
+    t[3] = g_get_monotonic_time();
     if (w.error) {
         g_propagate_error(error, w.error);
         walk_free(&w);
         hc_graph_unref(g);
         return NULL;
     }
-    for (uint32_t t = 0; t < g->ntypes; t++)
-        g->types[t].node = (g->types[t].flags & (HC_TYPE_VIRTUAL | HC_TYPE_NOOBJ))
-                               ? HC_NONE
-                               : id_of(&w, g->types[t].key);
     g->lost_edges = w.lost;
+    for (int k = 0; k < HC_WALK_PHASES; k++)
+        g->walk_s[k] = (double)(t[k] - (k ? t[k - 1] : t0)) / 1e6;
     walk_free(&w);
     g->addr = shrink(g->addr, g->n, sizeof *g->addr);
     g->edges = shrink(g->edges, g->offsets[g->n], sizeof *g->edges);

@@ -171,6 +171,14 @@ static PyObject *Snapshot_get_n(SnapshotObject *self, void *c) { (void)c; return
 static PyObject *Snapshot_get_nedges(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLongLong(hc_graph_nedges(self->g)); }
 static PyObject *Snapshot_get_memory(SnapshotObject *self, void *c) { (void)c; return PyLong_FromSize_t(hc_graph_memory(self->g)); }
 static PyObject *Snapshot_get_failures(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLong(hc_graph_sizeof_failures(self->g)); }
+static PyObject *Snapshot_get_lost(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLongLong(hc_graph_lost_edges(self->g)); }
+static PyObject *Snapshot_get_times(SnapshotObject *self, void *c)
+{
+    (void)c;
+    double t[HC_WALK_PHASES];
+    hc_graph_walk_times(self->g, t);
+    return Py_BuildValue("{sdsdsdsd}", "discover", t[0], "complement", t[1], "number", t[2], "edges", t[3]);
+}
 
 static PyMethodDef Snapshot_methods[] = {
     {"select", (PyCFunction)Snapshot_select, METH_VARARGS, "select(require, forbid) -> IdSet of nodes by flags"},
@@ -187,6 +195,8 @@ static PyGetSetDef Snapshot_getset[] = {
     {"nedges", (getter)Snapshot_get_nedges, NULL, "number of edges", NULL},
     {"memory", (getter)Snapshot_get_memory, NULL, "engine bytes held", NULL},
     {"sizeof_failures", (getter)Snapshot_get_failures, NULL, "objects whose own __sizeof__ failed", NULL},
+    {"lost_edges", (getter)Snapshot_get_lost, NULL, "referents the walk's second pass met that its first had not (normally 0)", NULL},
+    {"walk_times", (getter)Snapshot_get_times, NULL, "seconds per walk phase (for benchmarks)", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 static PyTypeObject Snapshot_Type = {
@@ -546,6 +556,22 @@ static PyObject *mod_alloc_fail_at(PyObject *mod, PyObject *arg)
     return PyLong_FromUnsignedLong(hc_alloc_fail_at(n));
 }
 
+static PyObject *mod_referents(PyObject *mod, PyObject *obj)
+{
+    (void)mod;
+    return hc_py_referents(obj);
+}
+
+static PyObject *mod_is_leaf_type(PyObject *mod, PyObject *tp)
+{
+    (void)mod;
+    if (!PyType_Check(tp)) {
+        PyErr_SetString(PyExc_TypeError, "is_leaf_type() takes a type");
+        return NULL;
+    }
+    return PyBool_FromLong(hc_py_is_leaf_type((PyTypeObject *)tp));
+}
+
 static PyObject *mod_rss(PyObject *mod, PyObject *unused)
 {
     (void)mod;
@@ -566,6 +592,8 @@ static PyMethodDef module_methods[] = {
     {"hide_type", mod_hide_type, METH_O, "hide_type(cls): instances of cls are the observer's own"},
     {"alloc_fail_at", mod_alloc_fail_at, METH_O, "test hook: fail the nth engine allocation (0: never)"},
     {"rss", mod_rss, METH_NOARGS, "resident set size of this process in bytes"},
+    {"referents", mod_referents, METH_O, "referents(obj) -> addresses the walk records as obj's edges"},
+    {"is_leaf_type", mod_is_leaf_type, METH_O, "is_leaf_type(tp) -> whether the walk skips tp's instances in its second pass"},
     {NULL, NULL, 0, NULL},
 };
 

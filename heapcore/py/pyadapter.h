@@ -90,6 +90,11 @@ void hc_py_gc_objects(PyInterpreterState *interp, void (*cb)(void *data, PyObjec
  * it (o is not gc, or its type is not a heap type).  Must be safe on any live object. */
 void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data);
 
+/* 1 if every instance of tp refers to nothing but tp itself: tp is not gc and none of
+ * hc_py_extra_refs's special cases applies (ints, floats, strs, bytes, ...).  The walk then
+ * skips these objects in its second pass.  Kept next to hc_py_extra_refs, which it mirrors. */
+int hc_py_type_is_leaf(PyTypeObject *tp);
+
 /* ---- pysize.c ------------------------------------------------------------------------ */
 
 /* How a type's instances are sized; computed once per type by hc_py_size_info_init. */

@@ -72,6 +72,8 @@ static uint32_t py_type_init(void *vctx, uintptr_t key, uintptr_t *data)
             flags |= HC_TYPE_HIDDEN;
     if (tp == &PyDict_Type)
         flags |= HC_TYPE_DICT;
+    if (hc_py_type_is_leaf(tp))
+        flags |= HC_TYPE_LEAF;
     if (PyType_FastSubclass(tp, Py_TPFLAGS_DICT_SUBCLASS))
         flags |= HC_TYPE_DICTLIKE;
     if (ctx->ninfos == ctx->infocap) {
@@ -109,6 +111,49 @@ static void ref_cb(void *w, uintptr_t addr, unsigned rflags)
         hc_walk_visit(w, addr);
 }
 
+/* The referents the walk records for a live object o of type tp (tp_traverse plus what it
+ * misses); `visit` and `ref` receive them, in the walk's order. */
+static void object_refs(PyObject *o, PyTypeObject *tp, visitproc visit, hc_py_ref_cb ref, void *data)
+{
+    if (PyType_IS_GC(tp) && (!tp->tp_is_gc || tp->tp_is_gc(o)) && tp->tp_traverse)
+        tp->tp_traverse(o, visit, data);
+    hc_py_extra_refs(o, tp, ref, data);
+}
+
+static int list_visit(PyObject *o, void *data)
+{
+    if (o && !PyErr_Occurred()) { /* after a failure, keep the error and append nothing */
+        PyObject *a = PyLong_FromVoidPtr(o);
+        if (a)
+            PyList_Append(data, a);
+        Py_XDECREF(a);
+    }
+    return 0;
+}
+
+static void list_ref(void *data, uintptr_t addr, unsigned rflags)
+{
+    if (addr && !(rflags & HC_PY_REF_DICT_OF))
+        list_visit((PyObject *)addr, data);
+}
+
+PyObject *hc_py_referents(PyObject *o)
+{
+    /* Collect the addresses into a list first: the callbacks must not run Python code on
+     * objects of o while tp_traverse runs, and ints are created only here, for a test API. */
+    PyObject *out = PyList_New(0);
+    if (!out)
+        return NULL;
+    object_refs(o, Py_TYPE(o), list_visit, list_ref, out);
+    if (PyErr_Occurred()) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    return out;
+}
+
+int hc_py_is_leaf_type(PyTypeObject *tp) { return hc_py_type_is_leaf(tp); }
+
 static void py_expand(void *vctx, hc_walk *w, uintptr_t addr, uintptr_t key, uintptr_t data,
                       uint64_t *size, uint32_t *flags)
 {
@@ -131,9 +176,7 @@ static void py_expand(void *vctx, hc_walk *w, uintptr_t addr, uintptr_t key, uin
         hc_py_size_info_init(tp, &info);
         *size = hc_py_size(o, tp, &info);
     }
-    if (PyType_IS_GC(tp) && (!tp->tp_is_gc || tp->tp_is_gc(o)) && tp->tp_traverse)
-        tp->tp_traverse(o, visit_ref, w);
-    hc_py_extra_refs(o, tp, ref_cb, w);
+    object_refs(o, tp, visit_ref, ref_cb, w);
 }
 
 static void root_cb(void *w, uintptr_t addr, const char *label)

@@ -25,6 +25,12 @@ int hc_py_hide_type(PyTypeObject *tp);
 hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *extra, size_t nextra,
                      GError **error);
 
+/* The addresses the walk records as edges of o (its referents, the __dict__ owner link
+ * excepted), as a new list of ints; for tests and introspection.  NULL + exception. */
+PyObject *hc_py_referents(PyObject *o);
+/* Whether the walk treats instances of tp as leaves (referring to their type only). */
+int hc_py_is_leaf_type(PyTypeObject *tp);
+
 /* Number of nodes that need their own __sizeof__ (HC_NODE_SIZECALL). */
 size_t hc_py_sizecall_count(const hc_graph *g);
 

@@ -1176,3 +1176,17 @@ void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data
     /* the type: heap types' traverse visits it (3.9+ rule), nothing else does */
     if (!is_gc || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) cb(data, (uintptr_t)tp, 0);
 }
+
+int hc_py_type_is_leaf(PyTypeObject *tp)
+{
+    if (PyType_IS_GC(tp) || tp == &PyCode_Type || tp == &PyCoro_Type || tp == &PyGen_Type ||
+        tp == &PyAsyncGen_Type)
+        return 0;
+    if (PyType_FastSubclass(tp, Py_TPFLAGS_TYPE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS))
+        return 0;
+#if HC_PY311
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT)
+        return 0;
+#endif
+    return tp->tp_dictoffset == 0;
+}

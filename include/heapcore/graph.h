@@ -39,6 +39,8 @@ enum {
     HC_TYPE_SIZECALL = 1u << 3, /* instances need a __sizeof__ call after the walk           */
     HC_TYPE_DICTLIKE = 1u << 4, /* dict or a subclass: may be some object's __dict__         */
     HC_TYPE_NOOBJ = 1u << 5,    /* the type key is not an object's address (no type node)    */
+    HC_TYPE_LEAF = 1u << 6,     /* instances refer to nothing but their type (when the type
+                                   has a node): the walk's second pass need not expand them  */
 };
 
 #define HC_SIZE_BIG UINT32_MAX /* size column sentinel: the size is in the overflow table */
@@ -81,6 +83,11 @@ void hc_graph_set_type_name(hc_graph *g, uint32_t t, const char *name);
 uint32_t hc_graph_nroots(const hc_graph *g);
 uint32_t hc_graph_root_id(const hc_graph *g, uint32_t r);
 const char *hc_graph_root_label(const hc_graph *g, uint32_t r);
+
+/* Seconds the walk spent in its phases: [0] discovery from the roots, [1] the complement,
+ * [2] numbering, [3] edges.  For benchmarks. */
+enum { HC_WALK_PHASES = 4 };
+void hc_graph_walk_times(const hc_graph *g, double out[HC_WALK_PHASES]);
 
 /* Bytes of engine memory the graph holds. */
 size_t hc_graph_memory(const hc_graph *g);

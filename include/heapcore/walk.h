@@ -2,10 +2,11 @@
  *
  * The walk knows nothing of CPython: it asks an hc_model for roots, each node's type key,
  * size and referents, and the gc objects (the complement candidates).  Two passes: a BFS
- * discovers every node (the queue is an array: no recursion, any depth; membership is a bitmap
- * over the address space, see addrset.h), then the nodes are numbered in address order and
- * expanded again, in that order, to record types, sizes and edges (CSR).  So the model's
- * expand is called twice per node, first with size == NULL (referents only).
+ * discovers every node and its type and size (the queue is an array: no recursion, any depth;
+ * membership is a bitmap over the address space, see addrset.h), then the nodes are numbered
+ * in address order and expanded again, in that order, for their edges (CSR).  So the model's
+ * expand is called twice per node, the second time with size == NULL (referents only), except
+ * for nodes of HC_TYPE_LEAF types, whose only edge (to their type) needs no expansion.
  *
  * Phases: (1) roots, drained; (2) deferred hidden nodes (the observer's own objects) expanded
  * in hidden mode: what only they reach is hidden too and records no edges; (3) extra roots
@@ -33,7 +34,7 @@ typedef struct hc_model {
      * per-type data in *data (given back to expand). */
     uint32_t (*type_init)(void *ctx, uintptr_t tkey, uintptr_t *data);
     /* Report the node's referents: hc_walk_visit for each referent, hc_walk_visit_dict for
-     * the node's __dict__; unless size is NULL (the first pass), also its size (*size), and
+     * the node's __dict__; unless size is NULL (the second pass), also its size (*size), and
      * it may OR HC_NODE_* bits into *flags.  Must report the same referents both times. */
     void (*expand)(void *ctx, hc_walk *w, uintptr_t addr, uintptr_t tkey, uintptr_t tdata,
                    uint64_t *size, uint32_t *flags);

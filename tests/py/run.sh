@@ -8,4 +8,5 @@ if [ -n "${SANITIZERS:-}" ]; then
   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
   export LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS
 fi
+rm -f "$BUILDDIR/results-py.json"  # a crash writes no report: it must not find an old one
 PYTHONPATH="$STAGE" exec "$PYTHON" "$SRCDIR/tests/py/runner.py" "$SRCDIR/tests/py" "$BUILDDIR/results-py.json"

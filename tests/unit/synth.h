@@ -22,8 +22,8 @@ struct SynthHeap {
     std::vector<uint32_t> gc;     // objects the complement scan reports
     std::vector<uint32_t> extra;  // objects handed over (phase 3)
     std::map<uint32_t, uint32_t> type_flags;  // type -> HC_TYPE_* flags
-    int discovers = 0;  // first-pass expansions (referents only)
-    int expands = 0;    // second-pass expansions (size and referents)
+    int discovers = 0;  // first-pass expansions (size and referents)
+    int expands = 0;    // second-pass expansions (referents only)
     bool types_are_objects = false;  // type keys are object addresses (a test sets it)
 
     static uintptr_t addr(uint32_t k) { return (uintptr_t)(k + 1) * 16; }
@@ -52,10 +52,10 @@ struct SynthHeap {
             auto *h = (SynthHeap *)c;
             const Obj &o = h->objs[index(a)];
             if (size) {
-                h->expands++;
+                h->discovers++;
                 *size = o.size;
             } else {
-                h->discovers++;
+                h->expands++;
             }
             for (uint32_t r : o.refs)
                 hc_walk_visit(w, addr(r));

@@ -210,3 +210,44 @@ TEST(Walk, FailingEveryAllocationInTurnGivesNomemOrAGraph) {
     }
     EXPECT_GT(failures, 0);
 }
+
+// Nodes of a leaf type are expanded once (pass 1, for their size) and get one edge, to their
+// type's node, without a second expansion.
+TEST(Walk, LeafTypesGetTheirTypeEdgeWithoutASecondExpansion) {
+    SynthHeap h;
+    uint32_t root = h.add(0), leaf1 = h.add(1, 24), leaf2 = h.add(1, 32), tobj = h.add(0);
+    h.link(root, leaf1);
+    h.link(root, leaf2);
+    h.link(root, tobj);
+    h.roots = {root};
+    h.types_are_objects = true;
+    h.type_flags[1] = HC_TYPE_LEAF;
+    hc_model m = h.model();
+    static uintptr_t leaf_type_addr;
+    leaf_type_addr = SynthHeap::addr(tobj);
+    static SynthHeap *hp;
+    hp = &h;
+    // Type 1's key is object tobj's address; type 0's key is not an object.
+    m.type_of = [](void *, uintptr_t a) -> uintptr_t {
+        return hp->objs[SynthHeap::index(a)].type == 1 ? leaf_type_addr : 1000;
+    };
+    m.type_init = [](void *, uintptr_t key, uintptr_t *data) -> uint32_t {
+        *data = key;
+        return key == leaf_type_addr ? HC_TYPE_LEAF : HC_TYPE_NOOBJ;
+    };
+    // The leaves report their type as their one referent, as the CPython model does.
+    h.objs[leaf1].refs = {tobj};
+    h.objs[leaf2].refs = {tobj};
+    g_autoptr(hc_graph) g = hc_walk_run(&m, 0, nullptr);
+    ASSERT_NE(g, nullptr);
+    ASSERT_TRUE(hc_graph_validate(g, nullptr));
+    EXPECT_EQ(hc_graph_n(g), 4u);
+    EXPECT_EQ(h.discovers, 4);  // every node once in pass 1
+    EXPECT_EQ(h.expands, 2);    // pass 2 skips the two leaves
+    for (uint32_t k : {leaf1, leaf2}) {
+        EXPECT_EQ(edges_of(g, id_of(g, k)), std::vector<uint32_t>{id_of(g, tobj)});
+        EXPECT_EQ(hc_graph_size(g, id_of(g, k)), h.objs[k].size);
+    }
+    EXPECT_EQ(hc_graph_nedges(g), 5u);
+    EXPECT_EQ(hc_graph_lost_edges(g), 0u);
+}
