@@ -74,8 +74,19 @@ hc_addrset_chunk *hc_addrset_chunk_of(hc_addrset *s, uintptr_t addr, gboolean cr
     return c;
 }
 
+/* The pages of c's bitmap that hold a member, ascending, into out[]; returns how many. */
+static uint32_t touched_pages(const hc_addrset_chunk *c, uint32_t out[HC_ADDRSET_PAGES])
+{
+    uint32_t k = 0;
+    for (uint32_t pw = 0; pw < HC_ADDRSET_PAGES / 64; pw++)
+        for (uint64_t pb = c->pages[pw]; pb; pb &= pb - 1)
+            out[k++] = pw * 64 + (uint32_t)__builtin_ctzll(pb);
+    return k;
+}
+
 uint32_t hc_addrset_freeze(hc_addrset *s)
 {
+    uint32_t pages[HC_ADDRSET_PAGES];
     uint32_t base = 0;
     for (uint32_t i = 0; i < s->nchunks; i++) {
         hc_addrset_chunk *c = s->chunks[i];
@@ -85,16 +96,15 @@ uint32_t hc_addrset_freeze(hc_addrset *s)
                 return HC_NONE;
         }
         /* Only the blocks of touched pages are ever asked for. */
-        for (uint32_t pw = 0; pw < HC_ADDRSET_PAGES / 64; pw++)
-            for (uint64_t pb = c->pages[pw]; pb; pb &= pb - 1) {
-                uint32_t page = pw * 64 + (uint32_t)__builtin_ctzll(pb);
-                uint32_t w0 = page * HC_ADDRSET_PAGE_WORDS;
-                for (uint32_t w = w0; w < w0 + HC_ADDRSET_PAGE_WORDS; w += 8) {
-                    c->before[w >> 3] = base;
-                    for (uint32_t j = w; j < w + 8; j++)
-                        base += (uint32_t)__builtin_popcountll(c->bits[j]);
-                }
+        uint32_t np = touched_pages(c, pages);
+        for (uint32_t p = 0; p < np; p++) {
+            uint32_t w0 = pages[p] * HC_ADDRSET_PAGE_WORDS;
+            for (uint32_t w = w0; w < w0 + HC_ADDRSET_PAGE_WORDS; w += 8) {
+                c->before[w >> 3] = base;
+                for (uint32_t j = w; j < w + 8; j++)
+                    base += (uint32_t)__builtin_popcountll(c->bits[j]);
             }
+        }
     }
     s->frozen = TRUE;
     return base;
@@ -102,18 +112,18 @@ uint32_t hc_addrset_freeze(hc_addrset *s)
 
 void hc_addrset_members(const hc_addrset *s, uintptr_t *out)
 {
+    uint32_t pages[HC_ADDRSET_PAGES];
     size_t k = 0;
     for (uint32_t i = 0; i < s->nchunks; i++) {
         const hc_addrset_chunk *c = s->chunks[i];
         uintptr_t chunk = c->key << HC_ADDRSET_CHUNK_SHIFT;
-        for (uint32_t pw = 0; pw < HC_ADDRSET_PAGES / 64; pw++)
-            for (uint64_t pb = c->pages[pw]; pb; pb &= pb - 1) {
-                uint32_t page = pw * 64 + (uint32_t)__builtin_ctzll(pb);
-                uint32_t w0 = page * HC_ADDRSET_PAGE_WORDS;
-                for (uint32_t w = w0; w < w0 + HC_ADDRSET_PAGE_WORDS; w++)
-                    for (uint64_t b = c->bits[w]; b; b &= b - 1)
-                        out[k++] = chunk + ((uintptr_t)w * 64 + (uintptr_t)__builtin_ctzll(b)) * 8;
-            }
+        uint32_t np = touched_pages(c, pages);
+        for (uint32_t p = 0; p < np; p++) {
+            uint32_t w0 = pages[p] * HC_ADDRSET_PAGE_WORDS;
+            for (uint32_t w = w0; w < w0 + HC_ADDRSET_PAGE_WORDS; w++)
+                for (uint64_t b = c->bits[w]; b; b &= b - 1)
+                    out[k++] = chunk + ((uintptr_t)w * 64 + (uintptr_t)__builtin_ctzll(b)) * 8;
+        }
     }
 }
 

@@ -195,9 +195,18 @@ static uint32_t lower_bound(const hc_graph *g, uint32_t lo, uint32_t hi, uintptr
     return lo;
 }
 
+/* The id range [*lo, *hi) of g that holds addr's kind of node: real, or virtual (tagged). */
+static void part_of(const hc_graph *g, uintptr_t addr, uint32_t *lo, uint32_t *hi)
+{
+    gboolean virt = (addr & 7) != 0;
+    *lo = virt ? g->nreal : 0;
+    *hi = virt ? g->n : g->nreal;
+}
+
 uint32_t hc_graph_lookup(const hc_graph *g, uintptr_t addr)
 {
-    uint32_t lo = (addr & 7) ? g->nreal : 0, hi = (addr & 7) ? g->n : g->nreal;
+    uint32_t lo, hi;
+    part_of(g, addr, &lo, &hi);
     uint32_t i = lower_bound(g, lo, hi, addr);
     return i < hi && g->addr[i] == addr ? i : HC_NONE;
 }
@@ -207,8 +216,8 @@ void hc_graph_match(const hc_graph *ga, const uint32_t *ids, uint32_t n, const h
     uint32_t at = 0; /* where the previous search ended */
     for (uint32_t k = 0; k < n; k++) {
         uintptr_t addr = ga->addr[ids[k]];
-        gboolean virt = (addr & 7) != 0;
-        uint32_t lo = virt ? gb->nreal : 0, hi = virt ? gb->n : gb->nreal;
+        uint32_t lo, hi;
+        part_of(gb, addr, &lo, &hi);
         if (at < lo || at > hi || (at > lo && gb->addr[at - 1] >= addr))
             at = lo; /* another part, or ids out of order: search the whole part */
         /* Gallop from `at` to bracket the answer, then binary-search the bracket. */

@@ -140,7 +140,7 @@ static uint32_t type_index(hc_walk *w, uintptr_t key)
 
 /* ---- pass 1: discovery -------------------------------------------------------------------- */
 
-/* Room for `need` queue entries (both columns). */
+/* Room for `need` queue entries (every column). */
 static gboolean queue_reserve(hc_walk *w, size_t need)
 {
     if (need >= UINT32_MAX - 1) {
@@ -196,6 +196,21 @@ static inline uint32_t id_of(hc_walk *w, uintptr_t addr)
     return GPOINTER_TO_UINT(g_hash_table_lookup(w->virt, (gpointer)addr)) - 1;
 }
 
+/* Append edge i -> id (pass 2; node i's edges are the last ones written). */
+static inline void append_edge(hc_walk *w, uint32_t i, uint32_t id)
+{
+    hc_graph *g = w->g;
+    uint64_t at = g->offsets[i + 1];
+    if (G_UNLIKELY(at >= w->ecap)) {
+        size_t cap = (size_t)w->ecap;
+        if (!grow(w, (void **)&g->edges, &cap, (size_t)at + 1, sizeof *g->edges, "the edge array"))
+            return;
+        w->ecap = cap;
+    }
+    g->edges[at] = id;
+    g->offsets[i + 1] = at + 1;
+}
+
 void hc_walk_visit(hc_walk *w, uintptr_t addr)
 {
     if (w->pass == 1) {
@@ -208,16 +223,7 @@ void hc_walk_visit(hc_walk *w, uintptr_t addr)
         w->lost++;
         return;
     }
-    hc_graph *g = w->g;
-    uint64_t at = g->offsets[w->cur + 1];
-    if (G_UNLIKELY(at >= w->ecap)) {
-        size_t cap = (size_t)w->ecap;
-        if (!grow(w, (void **)&g->edges, &cap, (size_t)at + 1, sizeof *g->edges, "the edge array"))
-            return;
-        w->ecap = cap;
-    }
-    g->edges[at] = id;
-    g->offsets[w->cur + 1] = at + 1;
+    append_edge(w, w->cur, id);
 }
 
 void hc_walk_visit_dict(hc_walk *w, uintptr_t addr)
@@ -253,11 +259,12 @@ void hc_walk_add_root(hc_walk *w, uintptr_t addr, const char *label)
     hc_graph *g = w->g;
     if (w->error || w->pass != 1)
         return;
-    if (!grow(w, (void **)&g->roots, &w->rcap, (size_t)g->nroots + 1, sizeof *g->roots, "the root table"))
+    /* g->roots and rootaddr are parallel and share the capacity rcap. */
+    size_t rc = w->rcap, ac = w->rcap;
+    if (!grow(w, (void **)&g->roots, &rc, (size_t)g->nroots + 1, sizeof *g->roots, "the root table") ||
+        !grow(w, (void **)&w->rootaddr, &ac, rc, sizeof *w->rootaddr, "the root table"))
         return;
-    size_t cap = g->nroots;
-    if (!grow(w, (void **)&w->rootaddr, &cap, (size_t)g->nroots + 1, sizeof *w->rootaddr, "the root table"))
-        return;
+    w->rcap = rc;
     discover(w, addr, 0);
     if (w->error)
         return;
@@ -452,7 +459,7 @@ static gboolean number_nodes(hc_walk *w)
     return !w->error;
 }
 
-/* ---- pass 2: types, sizes, edges ---------------------------------------------------------- */
+/* ---- pass 2: edges ------------------------------------------------------------------------ */
 
 static void record_node(hc_walk *w, uint32_t i)
 {
@@ -464,17 +471,8 @@ static void record_node(hc_walk *w, uint32_t i)
         return;
     const hc_type *ty = &g->types[t];
     if (ty->flags & HC_TYPE_LEAF) {
-        if (ty->node != HC_NONE) {
-            uint64_t at = g->offsets[i];
-            if (G_UNLIKELY(at >= w->ecap)) {
-                size_t cap = (size_t)w->ecap;
-                if (!grow(w, (void **)&g->edges, &cap, (size_t)at + 1, sizeof *g->edges, "the edge array"))
-                    return;
-                w->ecap = cap;
-            }
-            g->edges[at] = ty->node;
-            g->offsets[i + 1] = at + 1;
-        }
+        if (ty->node != HC_NONE)
+            append_edge(w, i, ty->node);
         return;
     }
     w->cur = i;

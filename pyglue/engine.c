@@ -569,7 +569,7 @@ static PyObject *mod_is_leaf_type(PyObject *mod, PyObject *tp)
         PyErr_SetString(PyExc_TypeError, "is_leaf_type() takes a type");
         return NULL;
     }
-    return PyBool_FromLong(hc_py_is_leaf_type((PyTypeObject *)tp));
+    return PyBool_FromLong(hc_py_type_is_leaf((PyTypeObject *)tp));
 }
 
 static PyObject *mod_rss(PyObject *mod, PyObject *unused)

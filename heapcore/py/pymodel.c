@@ -152,8 +152,6 @@ PyObject *hc_py_referents(PyObject *o)
     return out;
 }
 
-int hc_py_is_leaf_type(PyTypeObject *tp) { return hc_py_type_is_leaf(tp); }
-
 static void py_expand(void *vctx, hc_walk *w, uintptr_t addr, uintptr_t key, uintptr_t data,
                       uint64_t *size, uint32_t *flags)
 {

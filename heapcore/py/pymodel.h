@@ -28,8 +28,6 @@ hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *ex
 /* The addresses the walk records as edges of o (its referents, the __dict__ owner link
  * excepted), as a new list of ints; for tests and introspection.  NULL + exception. */
 PyObject *hc_py_referents(PyObject *o);
-/* Whether the walk treats instances of tp as leaves (referring to their type only). */
-int hc_py_is_leaf_type(PyTypeObject *tp);
 
 /* Number of nodes that need their own __sizeof__ (HC_NODE_SIZECALL). */
 size_t hc_py_sizecall_count(const hc_graph *g);

@@ -93,15 +93,21 @@ static inline int hc_addrset_add(hc_addrset *s, uintptr_t addr)
     return 1;
 }
 
-static inline gboolean hc_addrset_contains(hc_addrset *s, uintptr_t addr)
+/* The slot of addr's chunk and addr's bit in it (*bit), if addr is 8-aligned and its chunk
+ * exists; else NULL.  Shared by the read-only lookups below. */
+static inline const hc_addrset_slot *hc_addrset_find(hc_addrset *s, uintptr_t addr, uint32_t *bit)
 {
     if (addr & 7)
-        return FALSE;
-    const hc_addrset_slot *slot = hc_addrset_slot_of(s, addr, FALSE);
-    if (!slot)
-        return FALSE;
-    uint32_t bit = HC_ADDRSET_BIT(addr);
-    return (slot->bits[bit >> 6] >> (bit & 63)) & 1;
+        return NULL;
+    *bit = HC_ADDRSET_BIT(addr);
+    return hc_addrset_slot_of(s, addr, FALSE);
+}
+
+static inline gboolean hc_addrset_contains(hc_addrset *s, uintptr_t addr)
+{
+    uint32_t bit;
+    const hc_addrset_slot *slot = hc_addrset_find(s, addr, &bit);
+    return slot && ((slot->bits[bit >> 6] >> (bit & 63)) & 1);
 }
 
 /* Compute the ranks; no member can be added afterwards.  Returns the member count, or
@@ -111,12 +117,10 @@ uint32_t hc_addrset_freeze(hc_addrset *s);
 /* Index in address order of a member of a frozen set, or HC_NONE for a non-member. */
 static inline uint32_t hc_addrset_rank(hc_addrset *s, uintptr_t addr)
 {
-    if (addr & 7)
-        return HC_NONE;
-    const hc_addrset_slot *slot = hc_addrset_slot_of(s, addr, FALSE);
+    uint32_t bit;
+    const hc_addrset_slot *slot = hc_addrset_find(s, addr, &bit);
     if (!slot)
         return HC_NONE;
-    uint32_t bit = HC_ADDRSET_BIT(addr);
     const uint64_t *bits = slot->bits;
     uint32_t word = bit >> 6;
     uint64_t m = (uint64_t)1 << (bit & 63);
