@@ -176,6 +176,7 @@ size_t hc_graph_memory(const hc_graph *g)
 }
 
 uint64_t hc_graph_lost_edges(const hc_graph *g) { return g->lost_edges; }
+uint64_t hc_graph_prefaulted(const hc_graph *g) { return g->prefaulted; }
 
 void hc_graph_walk_times(const hc_graph *g, double out[HC_WALK_PHASES])
 {

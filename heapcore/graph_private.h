@@ -38,6 +38,7 @@ struct hc_graph {
     uint32_t nowners;
     uint32_t sizeof_failures; /* see hc_graph_sizeof_failures                              */
     uint64_t lost_edges;  /* see hc_graph_lost_edges                                  */
+    uint64_t prefaulted;  /* see hc_graph_prefaulted                                  */
     double walk_s[HC_WALK_PHASES]; /* see hc_graph_walk_times                          */
 };
 

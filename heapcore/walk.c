@@ -11,7 +11,12 @@
  *
  * Virtual nodes have tagged addresses (low bits set); they are few and live in a small hash
  * table, and take the ids after the real nodes, in address order.  Hidden nodes record no
- * edges.  Each node's edges are appended in id order, so the CSR is built in one sweep. */
+ * edges.  Each node's edges are appended in id order, so the CSR is built in one sweep.
+ *
+ * Memory: every array (queue, node columns, offsets, edges) grows during pass 1 with the
+ * counts, past glibc's mmap threshold at once (grow), and a helper thread faults in the
+ * stretch each will be written next (look_ahead, prefault.h): page faults on fresh memory
+ * were a quarter of the walk's time, and now happen on the other core. */
 #include "heapcore/walk.h"
 
 #include <stdlib.h>
@@ -20,6 +25,7 @@
 #include "graph_private.h"
 #include "heapcore/addrset.h"
 #include "heapcore/error.h"
+#include "prefault.h"
 
 void hc_graph_sort_owners(hc_graph *g); /* graph.c */
 
@@ -38,6 +44,13 @@ struct hc_walk {
     size_t nbigs, bigcap;
     size_t nq, qcap;
     size_t next;            /* next queue entry to expand                       */
+    /* memory written ahead of its use (prefault.h) */
+    hc_prefault *pf;        /* NULL until the walk is big enough, or if none    */
+    gboolean pf_tried;
+    size_t pf_q;            /* queue entries asked for                          */
+    uint64_t pf_e;          /* edges asked for                                  */
+    size_t next_q;          /* when to look ahead again                         */
+    uint64_t next_e;
     uint8_t inherit;        /* flags the referents of the current node inherit  */
     uint64_t nvisits;       /* referents of non-hidden nodes (pass 2's edges)   */
     size_t *deferred;       /* queue entries of hidden-typed nodes met normally */
@@ -52,9 +65,9 @@ struct hc_walk {
     size_t tcap;            /* capacity of g->types                             */
     uint32_t types_checked; /* types whose object has been looked for           */
     uint32_t last_tidx;     /* one-entry cache                                  */
+    uint64_t ecap;          /* capacity of g->edges (grown in pass 1 already)   */
     /* pass 2 */
     uint32_t cur;           /* node being expanded                              */
-    uint64_t ecap;          /* edge capacity                                    */
     uint64_t lost;          /* referents pass 1 did not report                  */
     size_t ocap;            /* ownership pair capacity                          */
     GError *error;          /* sticky: first failure                            */
@@ -66,6 +79,14 @@ static void fail_nomem(hc_walk *w, const char *what)
         g_set_error(&w->error, HC_ERROR, HC_ERROR_NOMEM, "out of memory growing %s", what);
 }
 
+/* Arrays past BIG_ARRAY bytes get at least MMAP_SURE bytes of capacity, more than glibc's
+ * largest mmap threshold: so they are always mapped, and growing them is an mremap, with no
+ * copy and no page faults for pages not yet written (below the threshold, which glibc raises
+ * as mapped blocks are freed, realloc copies them within the heap).  Capacity not written
+ * costs address space only. */
+#define BIG_ARRAY ((size_t)256 << 10)
+#define MMAP_SURE (((size_t)32 << 20) + ((size_t)64 << 10))
+
 /* Grow *p (elements of `size` bytes, capacity *cap) to hold at least `need`. */
 static gboolean grow(hc_walk *w, void **p, size_t *cap, size_t need, size_t size, const char *what)
 {
@@ -74,7 +95,13 @@ static gboolean grow(hc_walk *w, void **p, size_t *cap, size_t need, size_t size
     size_t c = *cap ? *cap : 64;
     while (c < need)
         c = c < ((size_t)1 << 20) ? c * 2 : c + c / 2;
-    void *q = hc_try_reallocarray(*p, c, size);
+    void *q = NULL;
+    if (c * size > BIG_ARRAY && c * size < MMAP_SURE)
+        q = hc_try_reallocarray(*p, MMAP_SURE / size + 1, size);
+    if (q)
+        c = MMAP_SURE / size + 1;
+    else
+        q = hc_try_reallocarray(*p, c, size); /* also when the big reservation failed */
     if (!q) {
         fail_nomem(w, what);
         return FALSE;
@@ -148,14 +175,73 @@ static gboolean queue_reserve(hc_walk *w, size_t need)
             g_set_error(&w->error, HC_ERROR, HC_ERROR_LIMIT, "more than 2^32-2 objects");
         return FALSE;
     }
-    size_t ca = w->qcap, cf = w->qcap, ct = w->qcap, cs = w->qcap;
+    /* The node columns (and the offsets, one longer) grow along with the queue, although
+     * only number_nodes writes them: so pass 1 can have them faulted in (look_ahead). */
+    hc_graph *g = w->g;
+    hc_prefault_forget(w->pf);
+    size_t c = w->qcap, ca = c, cf = c, ct = c, cs = c, nf = c, nt = c, ns = c, co = c ? c + 1 : 0;
     if (!grow(w, (void **)&w->qaddr, &ca, need, sizeof *w->qaddr, "the discovery queue") ||
         !grow(w, (void **)&w->qflags, &cf, ca, sizeof *w->qflags, "the discovery queue") ||
         !grow(w, (void **)&w->qtype, &ct, ca, sizeof *w->qtype, "the discovery queue") ||
-        !grow(w, (void **)&w->qsize, &cs, ca, sizeof *w->qsize, "the discovery queue"))
+        !grow(w, (void **)&w->qsize, &cs, ca, sizeof *w->qsize, "the discovery queue") ||
+        !grow(w, (void **)&g->flags, &nf, ca, sizeof *g->flags, "the node columns") ||
+        !grow(w, (void **)&g->type, &nt, ca, sizeof *g->type, "the node columns") ||
+        !grow(w, (void **)&g->size, &ns, ca, sizeof *g->size, "the node columns") ||
+        !grow(w, (void **)&g->offsets, &co, ca + 1, sizeof *g->offsets, "the node columns"))
         return FALSE;
+    g->offsets[0] = 0;
     w->qcap = ca;
     return TRUE;
+}
+
+#define AHEAD_Q ((size_t)1 << 16)   /* queue entries faulted in ahead of the queue's end  */
+#define AHEAD_E ((uint64_t)1 << 17) /* edges ahead of the visits counted                  */
+#define PREFAULT_MIN ((size_t)1 << 18) /* smaller walks take their own faults (no thread) */
+
+static void ask(hc_walk *w, const void *base, size_t from, size_t to, size_t size)
+{
+    if (to > from)
+        hc_prefault_range(w->pf, (const char *)base + from * size, (to - from) * size);
+}
+
+/* Pass 1 bookkeeping, every AHEAD_Q nodes or AHEAD_E visits: reserve the edge array as the
+ * visits grow (pass 2 writes exactly nvisits edges), and have the next stretch of every
+ * column faulted in by the helper thread while this one expands nodes. */
+static void look_ahead(hc_walk *w)
+{
+    hc_graph *g = w->g;
+    if (w->nvisits + AHEAD_E > w->ecap) {
+        hc_prefault_forget(w->pf);
+        size_t cap = (size_t)w->ecap;
+        if (!grow(w, (void **)&g->edges, &cap, (size_t)(w->nvisits + AHEAD_E), sizeof *g->edges, "the edge array"))
+            return;
+        w->ecap = cap;
+    }
+    if (!w->pf && !w->pf_tried && w->nq >= PREFAULT_MIN) {
+        w->pf_tried = TRUE;
+        w->pf = getenv("HEAPCORE_NO_PREFAULT") ? NULL : hc_prefault_new();
+    }
+    if (w->pf) {
+        size_t q = MIN(w->qcap, w->nq + 2 * AHEAD_Q);
+        if (q > w->pf_q) {
+            ask(w, w->qaddr, w->pf_q, q, sizeof *w->qaddr);
+            ask(w, w->qflags, w->pf_q, q, sizeof *w->qflags);
+            ask(w, w->qtype, w->pf_q, q, sizeof *w->qtype);
+            ask(w, w->qsize, w->pf_q, q, sizeof *w->qsize);
+            ask(w, g->flags, w->pf_q, q, sizeof *g->flags);
+            ask(w, g->type, w->pf_q, q, sizeof *g->type);
+            ask(w, g->size, w->pf_q, q, sizeof *g->size);
+            ask(w, g->offsets, w->pf_q, q, sizeof *g->offsets);
+            w->pf_q = q;
+        }
+        uint64_t e = MIN(w->ecap, w->nvisits + 2 * AHEAD_E);
+        if (e > w->pf_e) {
+            ask(w, g->edges, (size_t)w->pf_e, (size_t)e, sizeof *g->edges);
+            w->pf_e = e;
+        }
+    }
+    w->next_q = w->nq + AHEAD_Q;
+    w->next_e = w->nvisits + AHEAD_E;
 }
 
 /* Add addr to the queue if it is new; TRUE if it was. */
@@ -332,6 +418,8 @@ static void drain(hc_walk *w)
             if (q + 8 < w->nq)
                 __builtin_prefetch((const void *)(w->qaddr[q + 8] & ~(uintptr_t)7));
             discover_node(w, q, FALSE);
+            if (G_UNLIKELY(w->nq >= w->next_q || w->nvisits >= w->next_e))
+                look_ahead(w);
         }
         size_t before = w->nq;
         add_type_nodes(w);
@@ -383,9 +471,9 @@ static int cmp_uptr(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Allocate the columns, number the nodes (real ones by address, then virtual ones by
- * address), and move the queue's flags and the roots onto ids.  The queue's address array
- * becomes the address column. */
+/* Number the nodes (real ones by address, then virtual ones by address), move the queue's
+ * columns onto ids (into the node columns, allocated along with the queue), and the roots'
+ * addresses.  The queue's address array becomes the address column. */
 static gboolean number_nodes(hc_walk *w)
 {
     hc_graph *g = w->g;
@@ -400,19 +488,12 @@ static gboolean number_nodes(hc_walk *w)
         g_set_error(&w->error, HC_ERROR, HC_ERROR_STATE, "the walk lost count of its nodes (%zu, %zu)", n, w->nq);
         return FALSE;
     }
-    size_t c = n ? n : 1;
-    if (!(g->type = hc_try_malloc(c * sizeof *g->type)) || !(g->size = hc_try_malloc(c * sizeof *g->size)) ||
-        !(g->flags = hc_try_malloc(c * sizeof *g->flags)) ||
-        !(g->offsets = hc_try_malloc((n + 1) * sizeof *g->offsets))) {
-        fail_nomem(w, "the node columns");
-        return FALSE;
-    }
     /* Virtual nodes: ids after the real ones, in address order. */
     uintptr_t *vaddr = NULL;
     if (nvirt) {
         vaddr = hc_try_malloc(nvirt * sizeof *vaddr);
         if (!vaddr) {
-            fail_nomem(w, "the node columns");
+            fail_nomem(w, "the node numbering");
             return FALSE;
         }
         GHashTableIter it;
@@ -482,12 +563,10 @@ static void record_node(hc_walk *w, uint32_t i)
 static void record_all(hc_walk *w)
 {
     hc_graph *g = w->g;
-    size_t cap = w->nvisits ? (size_t)w->nvisits : 1;
-    g->edges = hc_try_malloc(cap * sizeof *g->edges);
-    if (!g->edges) {
-        fail_nomem(w, "the edge array");
+    /* Pass 1 reserved the edges as it counted them (look_ahead); a small walk may not have. */
+    size_t cap = (size_t)w->ecap;
+    if (!grow(w, (void **)&g->edges, &cap, w->nvisits ? (size_t)w->nvisits : 1, sizeof *g->edges, "the edge array"))
         return;
-    }
     w->ecap = cap;
     g->offsets[0] = 0;
     uint32_t n = g->n;
@@ -504,6 +583,8 @@ static void record_all(hc_walk *w)
 
 static void walk_free(hc_walk *w)
 {
+    hc_prefault_free(w->pf); /* first: it may be faulting in the arrays freed below */
+    w->pf = NULL;
     hc_addrset_clear(&w->set);
     if (w->virt)
         g_hash_table_destroy(w->virt);
@@ -576,10 +657,15 @@ hc_graph *hc_walk_run(const hc_model *model, uint32_t expected, GError **error)
         return NULL;
     }
     g->lost_edges = w.lost;
+    g->prefaulted = hc_prefault_done(w.pf);
     for (int k = 0; k < HC_WALK_PHASES; k++)
         g->walk_s[k] = (double)(t[k] - (k ? t[k - 1] : t0)) / 1e6;
     walk_free(&w);
     g->addr = shrink(g->addr, g->n, sizeof *g->addr);
+    g->type = shrink(g->type, g->n, sizeof *g->type);
+    g->size = shrink(g->size, g->n, sizeof *g->size);
+    g->flags = shrink(g->flags, g->n, sizeof *g->flags);
+    g->offsets = shrink(g->offsets, (size_t)g->n + 1, sizeof *g->offsets);
     g->edges = shrink(g->edges, g->offsets[g->n], sizeof *g->edges);
     hc_graph_sort_owners(g);
     return g;

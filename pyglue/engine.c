@@ -172,6 +172,7 @@ static PyObject *Snapshot_get_nedges(SnapshotObject *self, void *c) { (void)c; r
 static PyObject *Snapshot_get_memory(SnapshotObject *self, void *c) { (void)c; return PyLong_FromSize_t(hc_graph_memory(self->g)); }
 static PyObject *Snapshot_get_failures(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLong(hc_graph_sizeof_failures(self->g)); }
 static PyObject *Snapshot_get_lost(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLongLong(hc_graph_lost_edges(self->g)); }
+static PyObject *Snapshot_get_prefaulted(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLongLong(hc_graph_prefaulted(self->g)); }
 static PyObject *Snapshot_get_times(SnapshotObject *self, void *c)
 {
     (void)c;
@@ -197,6 +198,7 @@ static PyGetSetDef Snapshot_getset[] = {
     {"sizeof_failures", (getter)Snapshot_get_failures, NULL, "objects whose own __sizeof__ failed", NULL},
     {"lost_edges", (getter)Snapshot_get_lost, NULL, "referents the walk's second pass met that its first had not (normally 0)", NULL},
     {"walk_times", (getter)Snapshot_get_times, NULL, "seconds per walk phase (for benchmarks)", NULL},
+    {"prefaulted", (getter)Snapshot_get_prefaulted, NULL, "bytes of the walk's arrays its helper thread faulted in (for benchmarks)", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 static PyTypeObject Snapshot_Type = {

@@ -102,6 +102,10 @@ void hc_graph_match(const hc_graph *ga, const uint32_t *ids, uint32_t n, const h
  * the walk, which holding the GIL should rule out): their edges are missing.  Normally 0. */
 uint64_t hc_graph_lost_edges(const hc_graph *g);
 
+/* Bytes of the walk's own arrays that its helper thread faulted in ahead of use (0 for small
+ * walks, which start no thread).  For benchmarks and tests. */
+uint64_t hc_graph_prefaulted(const hc_graph *g);
+
 /* Check every invariant (edge targets in range, offsets monotone, flags consistent, …).
  * Used by tests and debug builds.  FALSE + HC_ERROR_INVALID naming the first violation. */
 gboolean hc_graph_validate(const hc_graph *g, GError **error);

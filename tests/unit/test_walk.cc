@@ -180,6 +180,52 @@ TEST(Walk, RandomGraphsMatchBruteForce) {
     }
 }
 
+// A walk big enough to start its page-populating helper thread (and to grow every array past
+// the sizes glibc maps) builds exactly the same graph: every node's edges, size and flags.
+TEST(Walk, BigWalkWithItsHelperThreadIsExact) {
+    std::mt19937 rng(11);
+    SynthHeap h;
+    const uint32_t n = 700000;
+    h.objs.resize(n);
+    for (uint32_t i = 0; i < n; i++) {
+        h.objs[i].type = rng() % 5;
+        h.objs[i].size = 16 + rng() % 200;
+        for (uint32_t k = rng() % 4; k; k--) h.objs[i].refs.push_back(rng() % n);
+        if (i % 100 == 0) h.roots.push_back(i);
+        if (i % 3 == 0) h.gc.push_back(i);
+    }
+    g_autoptr(hc_graph) g = h.walk();
+    ASSERT_TRUE(hc_graph_validate(g, nullptr));
+    std::vector<bool> seen(n);
+    std::vector<uint32_t> stack(h.roots.begin(), h.roots.end());
+    stack.insert(stack.end(), h.gc.begin(), h.gc.end());
+    uint32_t count = 0;
+    while (!stack.empty()) {
+        uint32_t x = stack.back(); stack.pop_back();
+        if (seen[x]) continue;
+        seen[x] = true;
+        count++;
+        for (uint32_t y : h.objs[x].refs) stack.push_back(y);
+    }
+    ASSERT_EQ(hc_graph_n(g), count);
+    uint64_t nedges = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        if (!seen[k]) continue;
+        uint32_t id = id_of(g, k);
+        ASSERT_NE(id, HC_NONE);
+        std::vector<uint32_t> want;
+        for (uint32_t r : h.objs[k].refs) want.push_back(id_of(g, r));
+        ASSERT_EQ(edges_of(g, id), want) << "object " << k;
+        ASSERT_EQ(hc_graph_size(g, id), h.objs[k].size);
+        nedges += want.size();
+    }
+    EXPECT_EQ(hc_graph_nedges(g), nedges);
+    EXPECT_EQ(hc_graph_lost_edges(g), 0u);
+    if (getenv("HEAPCORE_NO_PREFAULT") == nullptr) {
+        EXPECT_GT(hc_graph_prefaulted(g), 0u) << "the helper thread did not run (no MADV_POPULATE_WRITE?)";
+    }
+}
+
 TEST(Walk, FailingEveryAllocationInTurnGivesNomemOrAGraph) {
     SynthHeap h;
     for (int i = 0; i < 3000; i++) h.add(i % 3);
