@@ -40,6 +40,9 @@ struct hc_walk {
     uint8_t *qflags;
     uint32_t *qtype;
     uint32_t *qsize;        /* HC_SIZE_BIG: see bigs                            */
+    uint8_t *qcnt;          /* referents counted (edges), 255: see bigcnt        */
+    uint64_t *bigcnt;       /* (queue entry, count) pairs of counts >= 255      */
+    size_t nbigcnt, bigcntcap;
     uintptr_t *bigs;        /* (address, size) pairs of sizes >= HC_SIZE_BIG    */
     size_t nbigs, bigcap;
     size_t nq, qcap;
@@ -66,10 +69,13 @@ struct hc_walk {
     uint32_t types_checked; /* types whose object has been looked for           */
     uint32_t last_tidx;     /* one-entry cache                                  */
     uint64_t ecap;          /* capacity of g->edges (grown in pass 1 already)   */
-    /* pass 2 */
+    /* pass 2, one copy of the walk per thread (see record_all) */
     uint32_t cur;           /* node being expanded                              */
+    uint64_t at, end;       /* its edge slots: pass 1 counted them              */
     uint64_t lost;          /* referents pass 1 did not report                  */
-    size_t ocap;            /* ownership pair capacity                          */
+    gboolean gaps;          /* a node had fewer referents than counted          */
+    uint64_t *own;          /* ownership pairs (dict id << 32 | owner id)       */
+    size_t nown, ocap;
     GError *error;          /* sticky: first failure                            */
 };
 
@@ -179,11 +185,12 @@ static gboolean queue_reserve(hc_walk *w, size_t need)
      * only number_nodes writes them: so pass 1 can have them faulted in (look_ahead). */
     hc_graph *g = w->g;
     hc_prefault_forget(w->pf);
-    size_t c = w->qcap, ca = c, cf = c, ct = c, cs = c, nf = c, nt = c, ns = c, co = c ? c + 1 : 0;
+    size_t c = w->qcap, ca = c, cf = c, ct = c, cs = c, cc = c, nf = c, nt = c, ns = c, co = c ? c + 1 : 0;
     if (!grow(w, (void **)&w->qaddr, &ca, need, sizeof *w->qaddr, "the discovery queue") ||
         !grow(w, (void **)&w->qflags, &cf, ca, sizeof *w->qflags, "the discovery queue") ||
         !grow(w, (void **)&w->qtype, &ct, ca, sizeof *w->qtype, "the discovery queue") ||
         !grow(w, (void **)&w->qsize, &cs, ca, sizeof *w->qsize, "the discovery queue") ||
+        !grow(w, (void **)&w->qcnt, &cc, ca, sizeof *w->qcnt, "the discovery queue") ||
         !grow(w, (void **)&g->flags, &nf, ca, sizeof *g->flags, "the node columns") ||
         !grow(w, (void **)&g->type, &nt, ca, sizeof *g->type, "the node columns") ||
         !grow(w, (void **)&g->size, &ns, ca, sizeof *g->size, "the node columns") ||
@@ -228,6 +235,7 @@ static void look_ahead(hc_walk *w)
             ask(w, w->qflags, w->pf_q, q, sizeof *w->qflags);
             ask(w, w->qtype, w->pf_q, q, sizeof *w->qtype);
             ask(w, w->qsize, w->pf_q, q, sizeof *w->qsize);
+            ask(w, w->qcnt, w->pf_q, q, sizeof *w->qcnt);
             ask(w, g->flags, w->pf_q, q, sizeof *g->flags);
             ask(w, g->type, w->pf_q, q, sizeof *g->type);
             ask(w, g->size, w->pf_q, q, sizeof *g->size);
@@ -265,6 +273,7 @@ static gboolean discover(hc_walk *w, uintptr_t addr, uint8_t flags)
     w->qflags[w->nq] = flags;
     w->qtype[w->nq] = HC_NONE;
     w->qsize[w->nq] = 0;
+    w->qcnt[w->nq] = 0;
     w->nq++;
     return TRUE;
 }
@@ -282,19 +291,14 @@ static inline uint32_t id_of(hc_walk *w, uintptr_t addr)
     return GPOINTER_TO_UINT(g_hash_table_lookup(w->virt, (gpointer)addr)) - 1;
 }
 
-/* Append edge i -> id (pass 2; node i's edges are the last ones written). */
-static inline void append_edge(hc_walk *w, uint32_t i, uint32_t id)
+/* Pass 2: the next edge of the node being recorded.  Its slots were counted by pass 1; a
+ * referent beyond them is one pass 1 did not see, dropped and counted as lost. */
+static inline void put_edge(hc_walk *w, uint32_t id)
 {
-    hc_graph *g = w->g;
-    uint64_t at = g->offsets[i + 1];
-    if (G_UNLIKELY(at >= w->ecap)) {
-        size_t cap = (size_t)w->ecap;
-        if (!grow(w, (void **)&g->edges, &cap, (size_t)at + 1, sizeof *g->edges, "the edge array"))
-            return;
-        w->ecap = cap;
-    }
-    g->edges[at] = id;
-    g->offsets[i + 1] = at + 1;
+    if (G_LIKELY(w->at < w->end))
+        w->g->edges[w->at++] = id;
+    else
+        w->lost++;
 }
 
 void hc_walk_visit(hc_walk *w, uintptr_t addr)
@@ -309,7 +313,7 @@ void hc_walk_visit(hc_walk *w, uintptr_t addr)
         w->lost++;
         return;
     }
-    append_edge(w, w->cur, id);
+    put_edge(w, id);
 }
 
 void hc_walk_visit_dict(hc_walk *w, uintptr_t addr)
@@ -318,15 +322,14 @@ void hc_walk_visit_dict(hc_walk *w, uintptr_t addr)
         discover(w, addr, w->inherit);
         return;
     }
-    hc_graph *g = w->g;
     uint32_t d = id_of(w, addr);
     if (d == HC_NONE) {
         w->lost++;
         return;
     }
-    if (!grow(w, (void **)&g->owners, &w->ocap, (size_t)g->nowners + 1, sizeof *g->owners, "the ownership pairs"))
+    if (!grow(w, (void **)&w->own, &w->ocap, w->nown + 1, sizeof *w->own, "the ownership pairs"))
         return;
-    g->owners[g->nowners++] = (uint64_t)d << 32 | w->cur;
+    w->own[w->nown++] = (uint64_t)d << 32 | w->cur;
 }
 
 uint32_t hc_walk_count(const hc_walk *w) { return w->pass == 1 ? (uint32_t)w->nq : w->g->n; }
@@ -385,10 +388,18 @@ static void discover_node(hc_walk *w, size_t q, gboolean force)
     }
     /* Hidden nodes report their referents (which become hidden) but record no edges. */
     w->inherit = w->qflags[q] & (HC_NODE_HIDDEN | HC_NODE_UNREACH);
-    uint64_t size = 0;
+    uint64_t size = 0, v0 = w->nvisits;
     uint32_t nflags = 0;
     m->expand(m->ctx, w, addr, key, w->g->types[t].data, &size, &nflags);
     w->qflags[q] |= (uint8_t)nflags;
+    uint64_t nv = w->nvisits - v0; /* this node's edges in pass 2 */
+    if (nv < 255) {
+        w->qcnt[q] = (uint8_t)nv;
+    } else if (grow(w, (void **)&w->bigcnt, &w->bigcntcap, w->nbigcnt + 2, sizeof *w->bigcnt, "the edge counts")) {
+        w->qcnt[q] = 255;
+        w->bigcnt[w->nbigcnt++] = q;
+        w->bigcnt[w->nbigcnt++] = nv;
+    }
     if (size < HC_SIZE_BIG) {
         w->qsize[q] = (uint32_t)size;
     } else if (grow(w, (void **)&w->bigs, &w->bigcap, w->nbigs + 2, sizeof *w->bigs, "the large sizes")) {
@@ -506,18 +517,32 @@ static gboolean number_nodes(hc_walk *w)
         for (k = 0; k < nvirt; k++)
             g_hash_table_insert(w->virt, (gpointer)vaddr[k], GUINT_TO_POINTER(nreal + k + 1));
     }
+    uint64_t *offsets = g->offsets;
     for (size_t q = 0; q < n; q++) {
         uint32_t id = id_of(w, w->qaddr[q]);
         g->flags[id] = w->qflags[q];
         g->type[id] = w->qtype[q];
         g->size[id] = w->qsize[q];
+        offsets[id + 1] = w->qcnt[q];
+    }
+    for (size_t k = 0; k < w->nbigcnt; k += 2)
+        offsets[id_of(w, w->qaddr[w->bigcnt[k]]) + 1] = w->bigcnt[k + 1];
+    /* Each node's edge slots, from pass 1's counts: pass 2 can fill nodes in any order. */
+    offsets[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        offsets[i + 1] += offsets[i];
+    if (offsets[n] != w->nvisits) {
+        g_set_error(&w->error, HC_ERROR, HC_ERROR_STATE, "the walk lost count of its edges");
+        return FALSE;
     }
     hc_free(w->qflags);
     hc_free(w->qtype);
     hc_free(w->qsize);
+    hc_free(w->qcnt);
     w->qflags = NULL;
     w->qtype = NULL;
     w->qsize = NULL;
+    w->qcnt = NULL;
     hc_addrset_members(&w->set, w->qaddr);
     if (nvirt)
         memcpy(w->qaddr + nreal, vaddr, nvirt * sizeof *vaddr);
@@ -542,24 +567,89 @@ static gboolean number_nodes(hc_walk *w)
 
 /* ---- pass 2: edges ------------------------------------------------------------------------ */
 
+/* Fill node i's edge slots.  Hidden nodes have none; leaves only their type's node. */
 static void record_node(hc_walk *w, uint32_t i)
 {
     hc_graph *g = w->g;
     const hc_model *m = w->model;
-    g->offsets[i + 1] = g->offsets[i];
     uint32_t t = g->type[i];
     if (t == HC_NONE || (g->flags[i] & HC_NODE_HIDDEN))
         return;
+    w->at = g->offsets[i];
+    w->end = g->offsets[i + 1];
     const hc_type *ty = &g->types[t];
     if (ty->flags & HC_TYPE_LEAF) {
         if (ty->node != HC_NONE)
-            append_edge(w, i, ty->node);
-        return;
+            put_edge(w, ty->node);
+    } else {
+        w->cur = i;
+        m->expand(m->ctx, w, g->addr[i], ty->key, ty->data, NULL, NULL);
     }
-    w->cur = i;
-    m->expand(m->ctx, w, g->addr[i], ty->key, ty->data, NULL, NULL);
+    if (G_UNLIKELY(w->at < w->end)) { /* fewer referents than pass 1 counted */
+        w->gaps = TRUE;
+        for (uint64_t e = w->at; e < w->end; e++)
+            g->edges[e] = HC_NONE;
+    }
 }
 
+/* Whether a helper thread may record node i (else the main thread does). */
+static inline gboolean helper_may(const hc_graph *g, uint32_t i)
+{
+    uint32_t t = g->type[i];
+    return t == HC_NONE || (g->flags[i] & HC_NODE_HIDDEN) ||
+           (g->types[t].flags & (HC_TYPE_LEAF | HC_TYPE_THREADSAFE));
+}
+
+#define PASS2_BLOCK 4096u                /* ids per unit of work                      */
+#define PASS2_PARALLEL ((uint32_t)1 << 17) /* smaller walks record on one thread      */
+
+typedef struct pass2 {
+    hc_walk helper;         /* the helper's own copy of the walk                */
+    uint32_t nblocks;
+    gint next;              /* next block to take                               */
+    uint8_t *by_helper;     /* [nblocks] 1: taken by the helper, 2: and it left
+                               nodes that were not HC_TYPE_THREADSAFE           */
+} pass2;
+
+static void record_range(hc_walk *w, uint32_t lo, uint32_t hi)
+{
+    hc_graph *g = w->g;
+    const hc_type *types = g->types;
+    for (uint32_t i = lo; i < hi && !w->error; i++) {
+        /* Prefetch the objects pass 2 will expand (not the leaves it skips). */
+        if (i + 8 < hi && g->type[i + 8] != HC_NONE && !(types[g->type[i + 8]].flags & HC_TYPE_LEAF))
+            __builtin_prefetch((const void *)(g->addr[i + 8] & ~(uintptr_t)7));
+        record_node(w, i);
+    }
+}
+
+static gpointer pass2_helper(gpointer data)
+{
+    pass2 *p = data;
+    hc_walk *w = &p->helper;
+    hc_graph *g = w->g;
+    for (;;) {
+        uint32_t b = (uint32_t)g_atomic_int_add(&p->next, 1);
+        if (b >= p->nblocks || w->error)
+            break;
+        uint32_t lo = b * PASS2_BLOCK, hi = MIN(g->n, lo + PASS2_BLOCK);
+        p->by_helper[b] = 1;
+        for (uint32_t i = lo; i < hi && !w->error; i++) {
+            if (helper_may(g, i))
+                record_node(w, i);
+            else
+                p->by_helper[b] = 2;
+        }
+    }
+    return NULL;
+}
+
+/* Pass 2: every node's referents into the edge slots pass 1 counted.  A big walk shares the
+ * nodes with a helper thread, which takes blocks of ids and records the nodes of types the
+ * model marks HC_TYPE_THREADSAFE (their expansion only reads memory; the GIL holder, this
+ * thread, runs no Python code meanwhile, so nothing changes under it) and leaves the others
+ * to this thread.  Each thread has its own copy of the walk: its own address-set cache, lost
+ * count and ownership pairs, merged at the end. */
 static void record_all(hc_walk *w)
 {
     hc_graph *g = w->g;
@@ -568,14 +658,68 @@ static void record_all(hc_walk *w)
     if (!grow(w, (void **)&g->edges, &cap, w->nvisits ? (size_t)w->nvisits : 1, sizeof *g->edges, "the edge array"))
         return;
     w->ecap = cap;
-    g->offsets[0] = 0;
     uint32_t n = g->n;
-    const hc_type *types = g->types;
-    for (uint32_t i = 0; i < n && !w->error; i++) {
-        /* Prefetch the objects pass 2 will expand (not the leaves it skips). */
-        if (i + 8 < n && g->type[i + 8] != HC_NONE && !(types[g->type[i + 8]].flags & HC_TYPE_LEAF))
-            __builtin_prefetch((const void *)(g->addr[i + 8] & ~(uintptr_t)7));
-        record_node(w, i);
+    pass2 p = {0};
+    GThread *thread = NULL;
+    p.nblocks = (n + PASS2_BLOCK - 1) / PASS2_BLOCK;
+    if (n >= PASS2_PARALLEL && !getenv("HEAPCORE_NO_PARALLEL") &&
+        (p.by_helper = hc_try_calloc(p.nblocks, 1)) != NULL) {
+        p.helper = *w;
+        p.helper.own = NULL;
+        p.helper.nown = p.helper.ocap = 0;
+        p.helper.lost = 0;
+        p.helper.gaps = FALSE;
+        p.helper.error = NULL;
+        thread = g_thread_try_new("heapcore-edges", pass2_helper, &p, NULL);
+    }
+    if (!thread) {
+        record_range(w, 0, n);
+        hc_free(p.by_helper);
+        return;
+    }
+    for (;;) {
+        uint32_t b = (uint32_t)g_atomic_int_add(&p.next, 1);
+        if (b >= p.nblocks || w->error)
+            break;
+        record_range(w, b * PASS2_BLOCK, MIN(n, (b + 1) * PASS2_BLOCK));
+    }
+    g_atomic_int_set(&p.next, (gint)p.nblocks); /* on an error: the helper stops too */
+    g_thread_join(thread);
+    hc_walk *h = &p.helper;
+    for (uint32_t b = 0; b < p.nblocks && !w->error; b++) {
+        if (p.by_helper[b] != 2)
+            continue;
+        for (uint32_t i = b * PASS2_BLOCK; i < MIN(n, (b + 1) * PASS2_BLOCK) && !w->error; i++)
+            if (!helper_may(g, i))
+                record_node(w, i);
+    }
+    w->lost += h->lost;
+    w->gaps |= h->gaps;
+    if (h->error) {
+        if (!w->error)
+            w->error = h->error;
+        else
+            g_error_free(h->error);
+    } else if (h->nown && !w->error &&
+               grow(w, (void **)&w->own, &w->ocap, w->nown + h->nown, sizeof *w->own, "the ownership pairs")) {
+        memcpy(w->own + w->nown, h->own, h->nown * sizeof *h->own);
+        w->nown += h->nown;
+    }
+    hc_free(h->own);
+    hc_free(p.by_helper);
+}
+
+/* After pass 2, if a node had fewer referents than pass 1 counted: drop the empty slots. */
+static void close_gaps(hc_graph *g)
+{
+    uint64_t out = 0, from = 0;
+    for (uint32_t i = 0; i < g->n; i++) {
+        uint64_t to = g->offsets[i + 1];
+        for (uint64_t e = from; e < to; e++)
+            if (g->edges[e] != HC_NONE)
+                g->edges[out++] = g->edges[e];
+        g->offsets[i + 1] = out;
+        from = to;
     }
 }
 
@@ -593,6 +737,9 @@ static void walk_free(hc_walk *w)
     hc_free(w->qtype);
     hc_free(w->qsize);
     hc_free(w->bigs);
+    hc_free(w->qcnt);
+    hc_free(w->bigcnt);
+    hc_free(w->own);
     hc_free(w->deferred);
     hc_free(w->cand);
     hc_free(w->rootaddr);
@@ -646,6 +793,8 @@ hc_graph *hc_walk_run(const hc_model *model, uint32_t expected, GError **error)
         t[2] = g_get_monotonic_time();
         w.pass = 2;
         record_all(&w);
+        if (!w.error && w.gaps)
+            close_gaps(g);
     } else {
         t[2] = g_get_monotonic_time();
     }
@@ -657,6 +806,9 @@ hc_graph *hc_walk_run(const hc_model *model, uint32_t expected, GError **error)
         return NULL;
     }
     g->lost_edges = w.lost;
+    g->owners = w.own;
+    g->nowners = (uint32_t)w.nown;
+    w.own = NULL;
     g->prefaulted = hc_prefault_done(w.pf);
     for (int k = 0; k < HC_WALK_PHASES; k++)
         g->walk_s[k] = (double)(t[k] - (k ? t[k - 1] : t0)) / 1e6;

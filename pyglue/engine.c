@@ -574,6 +574,17 @@ static PyObject *mod_is_leaf_type(PyObject *mod, PyObject *tp)
     return PyBool_FromLong(hc_py_type_is_leaf((PyTypeObject *)tp));
 }
 
+static PyObject *mod_is_threadsafe_type(PyObject *mod, PyObject *tp)
+{
+    (void)mod;
+    if (!PyType_Check(tp)) {
+        PyErr_SetString(PyExc_TypeError, "is_threadsafe_type() takes a type");
+        return NULL;
+    }
+    hc_py_threads_prepare();
+    return PyBool_FromLong(hc_py_type_is_threadsafe((PyTypeObject *)tp));
+}
+
 static PyObject *mod_rss(PyObject *mod, PyObject *unused)
 {
     (void)mod;
@@ -596,6 +607,7 @@ static PyMethodDef module_methods[] = {
     {"rss", mod_rss, METH_NOARGS, "resident set size of this process in bytes"},
     {"referents", mod_referents, METH_O, "referents(obj) -> addresses the walk records as obj's edges"},
     {"is_leaf_type", mod_is_leaf_type, METH_O, "is_leaf_type(tp) -> whether the walk skips tp's instances in its second pass"},
+    {"is_threadsafe_type", mod_is_threadsafe_type, METH_O, "is_threadsafe_type(tp) -> whether the walk's second pass may record tp's instances on its helper thread"},
     {NULL, NULL, 0, NULL},
 };
 

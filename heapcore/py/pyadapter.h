@@ -95,6 +95,14 @@ void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data
  * skips these objects in its second pass.  Kept next to hc_py_extra_refs, which it mirrors. */
 int hc_py_type_is_leaf(PyTypeObject *tp);
 
+/* 1 if hc_py_extra_refs and tp_traverse may run for instances of tp on a thread without a
+ * thread state, while the GIL holder (the walk) changes nothing: every traverse function on
+ * tp's base chain, and tp_is_gc, is CPython's own code (found with dladdr), and tp is none of
+ * the types whose referents need the interpreter state or third-party code (types, modules,
+ * code, frames, generators).  Call hc_py_threads_prepare first, on the GIL holder. */
+int hc_py_type_is_threadsafe(PyTypeObject *tp);
+void hc_py_threads_prepare(void);
+
 /* ---- pysize.c ------------------------------------------------------------------------ */
 
 /* How a type's instances are sized; computed once per type by hc_py_size_info_init. */

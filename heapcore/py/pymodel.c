@@ -74,6 +74,8 @@ static uint32_t py_type_init(void *vctx, uintptr_t key, uintptr_t *data)
         flags |= HC_TYPE_DICT;
     if (hc_py_type_is_leaf(tp))
         flags |= HC_TYPE_LEAF;
+    else if (hc_py_type_is_threadsafe(tp))
+        flags |= HC_TYPE_THREADSAFE;
     if (PyType_FastSubclass(tp, Py_TPFLAGS_DICT_SUBCLASS))
         flags |= HC_TYPE_DICTLIKE;
     if (ctx->ninfos == ctx->infocap) {
@@ -264,6 +266,7 @@ hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *ex
 {
     py_ctx ctx = {0};
     ctx.interp = PyInterpreterState_Get();
+    hc_py_threads_prepare();
     ctx.roots = roots;
     ctx.nroots = nroots;
     ctx.extra = extra;

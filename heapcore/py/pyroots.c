@@ -9,6 +9,7 @@
 
 #include "pycompat.h"
 
+#include <dlfcn.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -933,7 +934,10 @@ void hc_py_gc_objects(PyInterpreterState *interp, void (*cb)(void *data, PyObjec
 static void *hc310_lookdict(void)
 {
     static void *cached;
-    if (cached == NULL) {
+    static int tried; /* once, on the GIL holder (hc_py_threads_prepare): helper threads
+                         have no thread state to call PyInterpreterState_Get with */
+    if (!tried) {
+        tried = 1;
         PyInterpreterState *in = PyInterpreterState_Get();
         PyObject *m = in ? in->exc_state.errnomap : NULL;
         if (m != NULL && PyDict_Check(m) && PyDict_GET_SIZE(m) > 0) {
@@ -1175,6 +1179,42 @@ void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data
 
     /* the type: heap types' traverse visits it (3.9+ rule), nothing else does */
     if (!is_gc || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) cb(data, (uintptr_t)tp, 0);
+}
+
+/* The load address of the object file (libpython, or the executable) holding CPython's code. */
+static const void *core_base;
+
+void hc_py_threads_prepare(void)
+{
+    Dl_info di;
+    if (core_base == NULL && dladdr((void *)&PyList_Append, &di) && di.dli_fbase != NULL)
+        core_base = di.dli_fbase;
+#if !HC_PY311
+    (void)hc310_lookdict();
+#endif
+}
+
+static int in_core(void *fn)
+{
+    Dl_info di;
+    return fn == NULL || (core_base != NULL && dladdr(fn, &di) && di.dli_fbase == core_base);
+}
+
+int hc_py_type_is_threadsafe(PyTypeObject *tp)
+{
+    PyTypeObject *b;
+    if (core_base == NULL) return 0;
+    /* type_refs reads the interpreter's static-type state (3.12+); module_traverse calls the
+     * module definition's m_traverse (anyone's code); code, frames and generators read
+     * frames whose layout the walk's own thread should see. */
+    if (PyType_FastSubclass(tp, Py_TPFLAGS_TYPE_SUBCLASS) || PyType_IsSubtype(tp, &PyModule_Type) ||
+        tp == &PyCode_Type || tp == &PyFrame_Type || tp == &PyGen_Type || tp == &PyCoro_Type ||
+        tp == &PyAsyncGen_Type)
+        return 0;
+    /* subtype_traverse calls the first non-subtype traverse down the tp_base chain. */
+    for (b = tp; b != NULL; b = b->tp_base)
+        if (!in_core((void *)b->tp_traverse) || !in_core((void *)b->tp_is_gc)) return 0;
+    return 1;
 }
 
 int hc_py_type_is_leaf(PyTypeObject *tp)

@@ -41,6 +41,9 @@ enum {
     HC_TYPE_NOOBJ = 1u << 5,    /* the type key is not an object's address (no type node)    */
     HC_TYPE_LEAF = 1u << 6,     /* instances refer to nothing but their type (when the type
                                    has a node): the walk's second pass need not expand them  */
+    HC_TYPE_THREADSAFE = 1u << 7, /* the second pass may expand its instances on a helper
+                                   thread, beside the walk's own: the model's expand (size ==
+                                   NULL) then only reads memory and calls hc_walk_visit*    */
 };
 
 #define HC_SIZE_BIG UINT32_MAX /* size column sentinel: the size is in the overflow table */

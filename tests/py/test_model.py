@@ -63,5 +63,102 @@ class LeafTypes(unittest.TestCase):
             _engine.is_leaf_type(5)
 
 
+class ThreadSafeTypes(unittest.TestCase):
+    """The walk's second pass records instances of thread-safe types on a helper thread."""
+
+    def test_core_containers_and_classes_are_threadsafe(self):
+        import collections
+        import functools
+
+        class WithDict:
+            pass
+
+        class Slotted:
+            __slots__ = ("a",)
+
+        class MyList(list):
+            pass
+
+        for tp in (list, dict, tuple, set, frozenset, WithDict, Slotted, MyList, ValueError,
+                   collections.deque, collections.OrderedDict, collections.defaultdict,
+                   functools.partial, type(lambda: 0), type(len), property, staticmethod):
+            self.assertTrue(_engine.is_threadsafe_type(tp), tp)
+
+    def test_types_modules_code_frames_generators_are_not(self):
+        class Meta(type):
+            pass
+
+        def gen():
+            yield
+
+        async def coro():
+            pass
+
+        async def agen():
+            yield
+
+        for tp in (type, Meta, type(sys), type(gen.__code__), type(sys._getframe()),
+                   type(gen()), type(agen())):
+            self.assertFalse(_engine.is_threadsafe_type(tp), tp)
+        c = coro()
+        self.assertFalse(_engine.is_threadsafe_type(type(c)))
+        c.close()
+        with self.assertRaises(TypeError):
+            _engine.is_threadsafe_type(5)
+
+    def test_types_whose_traverse_is_in_an_extension_module_are_not(self):
+        import _pickle
+        if not getattr(_pickle, "__file__", None):
+            self.skipTest("_pickle is built into this interpreter")
+        # Pickler has its own tp_traverse, in _pickle's shared object.
+        self.assertFalse(_engine.is_threadsafe_type(_pickle.Pickler))
+
+        class Sub(_pickle.Pickler):  # subtype_traverse would call Pickler's traverse
+            pass
+
+        self.assertFalse(_engine.is_threadsafe_type(Sub))
+
+    def test_parallel_walk_equals_serial_walk(self):
+        import collections
+        import functools
+        import io
+        import _pickle
+
+        class Node:
+            def __init__(self, i):
+                self.i = i
+                self.kids = [i, str(i)]
+
+        class Slotted:
+            __slots__ = ("a", "b")
+
+        objs = []
+        for i in range(40000):
+            s = Slotted()
+            s.a, s.b = (i, i + 1), {i}
+            objs += [Node(i), s, collections.deque([i, None]), {"k": [i]},
+                     functools.partial(print, i)]
+        objs.append(_pickle.Pickler(io.BytesIO()))
+        import os
+        os.environ["HEAPCORE_NO_PARALLEL"] = "1"
+        try:
+            serial = _engine.snapshot()
+        finally:
+            del os.environ["HEAPCORE_NO_PARALLEL"]
+        parallel = _engine.snapshot()
+        self.assertGreater(parallel.n, 1 << 17)  # big enough for the helper thread
+        self.assertEqual(parallel.lost_edges, 0)
+        parallel.validate()
+
+        def edges(snap, o):
+            node = snap.lookup(o)
+            self.assertIsNotNone(node)
+            return [snap.node(e)["address"] for e in snap.node(node)["edges"]]
+
+        for o in objs:
+            self.assertEqual(edges(parallel, o), edges(serial, o), type(o))
+            self.assertEqual(edges(parallel, o), _engine.referents(o), type(o))
+
+
 if __name__ == "__main__":
     unittest.main()

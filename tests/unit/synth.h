@@ -1,9 +1,12 @@
 // tests/unit/synth.h — a synthetic heap for engine tests: objects are numbered 0..n-1 at
 // addresses (k+1)*16, each with a type, a size and a list of referents; no interpreter.
 #pragma once
+#include <atomic>
 #include <cstdint>
+#include <algorithm>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern "C" {
@@ -16,14 +19,19 @@ struct SynthHeap {
         uint64_t size = 8;
         std::vector<uint32_t> refs;
         int dict_of = -1;         // this object's __dict__ (another object), or -1
+        int pass2_drop = 0;       // pass 2 reports this many fewer referents (a bad model)
+        int pass2_extra = -1;     // pass 2 reports this extra referent (a bad model), or -1
     };
     std::vector<Obj> objs;
     std::vector<uint32_t> roots;
     std::vector<uint32_t> gc;     // objects the complement scan reports
     std::vector<uint32_t> extra;  // objects handed over (phase 3)
     std::map<uint32_t, uint32_t> type_flags;  // type -> HC_TYPE_* flags
-    int discovers = 0;  // first-pass expansions (size and referents)
-    int expands = 0;    // second-pass expansions (referents only)
+    std::atomic<int> discovers{0};  // first-pass expansions (size and referents)
+    std::atomic<int> expands{0};    // second-pass expansions (referents only)
+    std::atomic<int> helper_expands{0};  // second-pass expansions on another thread
+    std::atomic<int> unsafe_helper{0};   // ... of a type not marked HC_TYPE_THREADSAFE
+    std::thread::id main_thread = std::this_thread::get_id();
     bool types_are_objects = false;  // type keys are object addresses (a test sets it)
 
     static uintptr_t addr(uint32_t k) { return (uintptr_t)(k + 1) * 16; }
@@ -51,14 +59,22 @@ struct SynthHeap {
         m.expand = [](void *c, hc_walk *w, uintptr_t a, uintptr_t, uintptr_t, uint64_t *size, uint32_t *) {
             auto *h = (SynthHeap *)c;
             const Obj &o = h->objs[index(a)];
+            size_t nrefs = o.refs.size();
             if (size) {
                 h->discovers++;
                 *size = o.size;
             } else {
                 h->expands++;
+                if (std::this_thread::get_id() != h->main_thread) {
+                    h->helper_expands++;
+                    auto it = h->type_flags.find(o.type);
+                    if (it == h->type_flags.end() || !(it->second & HC_TYPE_THREADSAFE)) h->unsafe_helper++;
+                }
+                nrefs -= std::min(nrefs, (size_t)o.pass2_drop);
+                if (o.pass2_extra >= 0) hc_walk_visit(w, addr((uint32_t)o.pass2_extra));
             }
-            for (uint32_t r : o.refs)
-                hc_walk_visit(w, addr(r));
+            for (size_t k = 0; k < nrefs; k++)
+                hc_walk_visit(w, addr(o.refs[k]));
             if (o.dict_of >= 0)
                 hc_walk_visit_dict(w, addr((uint32_t)o.dict_of));
         };

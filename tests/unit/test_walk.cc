@@ -180,17 +180,29 @@ TEST(Walk, RandomGraphsMatchBruteForce) {
     }
 }
 
-// A walk big enough to start its page-populating helper thread (and to grow every array past
-// the sizes glibc maps) builds exactly the same graph: every node's edges, size and flags.
-TEST(Walk, BigWalkWithItsHelperThreadIsExact) {
+// A walk big enough to start its helper threads (faulting in its arrays; recording the edges
+// of HC_TYPE_THREADSAFE types) builds exactly the graph a brute-force walk finds: every node's
+// edges in order, its size, and the dict ownership pairs; and only thread-safe types are
+// expanded off the walk's thread.
+TEST(Walk, BigWalkWithItsHelperThreadsIsExact) {
     std::mt19937 rng(11);
     SynthHeap h;
     const uint32_t n = 700000;
     h.objs.resize(n);
+    h.type_flags[1] = HC_TYPE_THREADSAFE;
+    h.type_flags[2] = HC_TYPE_THREADSAFE;
+    h.type_flags[4] = HC_TYPE_LEAF;  // no referents: its instances are not expanded again
     for (uint32_t i = 0; i < n; i++) {
-        h.objs[i].type = rng() % 5;
-        h.objs[i].size = 16 + rng() % 200;
-        for (uint32_t k = rng() % 4; k; k--) h.objs[i].refs.push_back(rng() % n);
+        SynthHeap::Obj &o = h.objs[i];
+        o.type = rng() % 5;
+        o.size = 16 + rng() % 200;
+        if (o.type != 4)
+            for (uint32_t k = rng() % 4; k; k--) o.refs.push_back(rng() % n);
+        if (i % 1000 == 0 && o.type != 4) o.refs.resize(300, i);  // counts past the one-byte column
+        if (i % 10 == 3 && o.type != 4) {
+            o.dict_of = (int)((i + 1) % n);
+            o.refs.push_back((uint32_t)o.dict_of);
+        }
         if (i % 100 == 0) h.roots.push_back(i);
         if (i % 3 == 0) h.gc.push_back(i);
     }
@@ -209,6 +221,7 @@ TEST(Walk, BigWalkWithItsHelperThreadIsExact) {
     }
     ASSERT_EQ(hc_graph_n(g), count);
     uint64_t nedges = 0;
+    uint32_t owned = 0;
     for (uint32_t k = 0; k < n; k++) {
         if (!seen[k]) continue;
         uint32_t id = id_of(g, k);
@@ -218,11 +231,56 @@ TEST(Walk, BigWalkWithItsHelperThreadIsExact) {
         ASSERT_EQ(edges_of(g, id), want) << "object " << k;
         ASSERT_EQ(hc_graph_size(g, id), h.objs[k].size);
         nedges += want.size();
+        if (h.objs[k].dict_of >= 0) {
+            ASSERT_EQ(hc_graph_owner(g, id_of(g, (uint32_t)h.objs[k].dict_of)), id) << "object " << k;
+            owned++;
+        }
     }
+    EXPECT_GT(owned, 1000u);
     EXPECT_EQ(hc_graph_nedges(g), nedges);
     EXPECT_EQ(hc_graph_lost_edges(g), 0u);
+    EXPECT_EQ(h.unsafe_helper.load(), 0);
+    if (getenv("HEAPCORE_NO_PARALLEL") == nullptr) {
+        EXPECT_GT(h.helper_expands.load(), 10000) << "the edge helper thread did not run";
+    }
     if (getenv("HEAPCORE_NO_PREFAULT") == nullptr) {
         EXPECT_GT(hc_graph_prefaulted(g), 0u) << "the helper thread did not run (no MADV_POPULATE_WRITE?)";
+    }
+}
+
+// A model whose second expansion disagrees with its first (fewer referents, or one more)
+// gets a valid graph: the missing slots are closed up, the extra referent is counted as lost;
+// on one thread and with the helper.
+TEST(Walk, SecondPassReportingFewerOrMoreReferentsGivesAValidGraph) {
+    for (uint32_t n : {50u, 300000u}) {
+        SynthHeap h;
+        h.objs.resize(n);
+        h.type_flags[0] = HC_TYPE_THREADSAFE;
+        for (uint32_t i = 0; i + 1 < n; i++) {
+            h.objs[i].refs = {i + 1, (i * 7) % n, (i * 13) % n};
+            if (i % 7 == 0) h.objs[i].pass2_drop = 2;
+            if (i % 11 == 0) h.objs[i].pass2_extra = (int)((i + 5) % n);
+        }
+        h.roots = {0};
+        g_autoptr(hc_graph) g = h.walk();
+        ASSERT_NE(g, nullptr);
+        ASSERT_TRUE(hc_graph_validate(g, nullptr));
+        uint64_t lost = 0, nedges = 0;
+        for (uint32_t i = 0; i + 1 < n; i++) {
+            const SynthHeap::Obj &o = h.objs[i];
+            std::vector<uint32_t> want;
+            size_t keep = o.refs.size() - std::min(o.refs.size(), (size_t)o.pass2_drop);
+            if (o.pass2_extra >= 0) want.push_back(id_of(g, (uint32_t)o.pass2_extra));
+            for (size_t k = 0; k < keep; k++) want.push_back(id_of(g, o.refs[k]));
+            if (want.size() > o.refs.size()) {  // only pass 1's count of slots is filled
+                want.resize(o.refs.size());
+                lost++;
+            }
+            ASSERT_EQ(edges_of(g, id_of(g, i)), want) << "n " << n << " object " << i;
+            nedges += want.size();
+        }
+        EXPECT_EQ(hc_graph_nedges(g), nedges);
+        EXPECT_EQ(hc_graph_lost_edges(g), lost);
     }
 }
 
