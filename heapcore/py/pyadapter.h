@@ -96,11 +96,15 @@ void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data
 int hc_py_type_is_leaf(PyTypeObject *tp);
 
 /* 1 if hc_py_extra_refs and tp_traverse may run for instances of tp on a thread without a
- * thread state, while the GIL holder (the walk) changes nothing: every traverse function on
- * tp's base chain, and tp_is_gc, is CPython's own code (found with dladdr), and tp is none of
- * the types whose referents need the interpreter state or third-party code (types, modules,
- * code, frames, generators).  Call hc_py_threads_prepare first, on the GIL holder. */
+ * thread state, while the GIL holder (the walk) changes nothing: tp is one of a few core
+ * static types whose traverse reads only the object (list, tuple, dict, set, function, ...),
+ * or a class statement's type (subtype_traverse) whose base chain ends in one.  Anything else
+ * (extension types, structseqs, types, modules, frames, ...) is recorded by the walk's own
+ * thread.  hc_py_learn_class tells the adapter subtype_traverse, from a class the observer
+ * itself made with a class statement; until then no class counts.  Call
+ * hc_py_threads_prepare on the GIL holder before the helper thread starts. */
 int hc_py_type_is_threadsafe(PyTypeObject *tp);
+void hc_py_learn_class(PyTypeObject *tp);
 void hc_py_threads_prepare(void);
 
 /* ---- pysize.c ------------------------------------------------------------------------ */

@@ -45,6 +45,7 @@ int hc_py_hide_type(PyTypeObject *tp)
         return -1;
     }
     Py_INCREF(tp);
+    hc_py_learn_class(tp); /* the observer's classes come from class statements */
     hidden_types = h;
     hidden_types[nhidden++] = tp;
     return 0;

@@ -9,7 +9,6 @@
 
 #include "pycompat.h"
 
-#include <dlfcn.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1181,40 +1180,52 @@ void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data
     if (!is_gc || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) cb(data, (uintptr_t)tp, 0);
 }
 
-/* The load address of the object file (libpython, or the executable) holding CPython's code. */
-static const void *core_base;
+/* subtype_traverse, the tp_traverse of every class made by a class statement (file-static in
+ * typeobject.c): learned from the observer's own classes (hc_py_learn_class). */
+static traverseproc subtype_traverse_fn;
+static int subtype_traverse_conflict;
+
+void hc_py_learn_class(PyTypeObject *tp)
+{
+    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || !(tp->tp_flags & Py_TPFLAGS_HAVE_GC) ||
+        tp->tp_base != &PyBaseObject_Type || tp->tp_traverse == NULL || tp->tp_is_gc != NULL)
+        return;
+    if (subtype_traverse_fn == NULL)
+        subtype_traverse_fn = tp->tp_traverse;
+    else if (subtype_traverse_fn != tp->tp_traverse)
+        subtype_traverse_conflict = 1; /* not all made by class statements: trust none */
+}
 
 void hc_py_threads_prepare(void)
 {
-    Dl_info di;
-    if (core_base == NULL && dladdr((void *)&PyList_Append, &di) && di.dli_fbase != NULL)
-        core_base = di.dli_fbase;
 #if !HC_PY311
     (void)hc310_lookdict();
 #endif
 }
 
-static int in_core(void *fn)
+/* Static types whose tp_traverse (and hc_py_extra_refs) read only the object's own fields, on
+ * every version (3.12+ core traverse functions may read the interpreter state through the
+ * thread state, e.g. structseq_traverse looks up the type's dict, so an allowlist is safer
+ * than "CPython's own code").  object has none. */
+static int threadsafe_static(PyTypeObject *b)
 {
-    Dl_info di;
-    return fn == NULL || (core_base != NULL && dladdr(fn, &di) && di.dli_fbase == core_base);
+    return b == &PyBaseObject_Type || b == &PyList_Type || b == &PyTuple_Type || b == &PyDict_Type ||
+           b == &PySet_Type || b == &PyFrozenSet_Type || b == &PyFunction_Type || b == &PyCell_Type ||
+           b == &PyMethod_Type || b == &PyProperty_Type || b == &PyClassMethod_Type ||
+           b == &PyStaticMethod_Type || b == &PyCFunction_Type || b == &PySlice_Type;
 }
 
 int hc_py_type_is_threadsafe(PyTypeObject *tp)
 {
-    PyTypeObject *b;
-    if (core_base == NULL) return 0;
-    /* type_refs reads the interpreter's static-type state (3.12+); module_traverse calls the
-     * module definition's m_traverse (anyone's code); code, frames and generators read
-     * frames whose layout the walk's own thread should see. */
-    if (PyType_FastSubclass(tp, Py_TPFLAGS_TYPE_SUBCLASS) || PyType_IsSubtype(tp, &PyModule_Type) ||
-        tp == &PyCode_Type || tp == &PyFrame_Type || tp == &PyGen_Type || tp == &PyCoro_Type ||
-        tp == &PyAsyncGen_Type)
+    PyTypeObject *b = tp;
+    if (subtype_traverse_conflict)
         return 0;
-    /* subtype_traverse calls the first non-subtype traverse down the tp_base chain. */
-    for (b = tp; b != NULL; b = b->tp_base)
-        if (!in_core((void *)b->tp_traverse) || !in_core((void *)b->tp_is_gc)) return 0;
-    return 1;
+    /* A class statement's type: subtype_traverse reads the slots and the dict, then calls the
+     * first base traverse that is not subtype_traverse. */
+    for (; b != NULL && (b->tp_flags & Py_TPFLAGS_HEAPTYPE); b = b->tp_base)
+        if (subtype_traverse_fn == NULL || b->tp_traverse != subtype_traverse_fn || b->tp_is_gc != NULL)
+            return 0;
+    return b != NULL && threadsafe_static(b);
 }
 
 int hc_py_type_is_leaf(PyTypeObject *tp)

@@ -67,9 +67,6 @@ class ThreadSafeTypes(unittest.TestCase):
     """The walk's second pass records instances of thread-safe types on a helper thread."""
 
     def test_core_containers_and_classes_are_threadsafe(self):
-        import collections
-        import functools
-
         class WithDict:
             pass
 
@@ -79,13 +76,21 @@ class ThreadSafeTypes(unittest.TestCase):
         class MyList(list):
             pass
 
-        for tp in (list, dict, tuple, set, frozenset, WithDict, Slotted, MyList, ValueError,
-                   collections.deque, collections.OrderedDict, collections.defaultdict,
-                   functools.partial, type(lambda: 0), type(len), property, staticmethod):
+        class Deeper(WithDict, MyList):
+            pass
+
+        for tp in (list, dict, tuple, set, frozenset, WithDict, Slotted, MyList, Deeper,
+                   type(lambda: 0), type(len), property, staticmethod, object):
             self.assertTrue(_engine.is_threadsafe_type(tp), tp)
 
-    def test_types_modules_code_frames_generators_are_not(self):
+    def test_types_modules_code_frames_generators_and_others_are_not(self):
+        import collections
+        import functools
+
         class Meta(type):
+            pass
+
+        class MyDeque(collections.deque):
             pass
 
         def gen():
@@ -97,8 +102,11 @@ class ThreadSafeTypes(unittest.TestCase):
         async def agen():
             yield
 
+        # structseq_traverse reads the type's dict, which 3.12+ keeps in the interpreter
+        # state for static types: only the GIL holder's thread may record those.
         for tp in (type, Meta, type(sys), type(gen.__code__), type(sys._getframe()),
-                   type(gen()), type(agen())):
+                   type(gen()), type(agen()), type(sys.flags), type(sys.float_info),
+                   collections.deque, MyDeque, collections.OrderedDict, functools.partial):
             self.assertFalse(_engine.is_threadsafe_type(tp), tp)
         c = coro()
         self.assertFalse(_engine.is_threadsafe_type(type(c)))
