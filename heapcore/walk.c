@@ -482,6 +482,54 @@ static int cmp_uptr(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Move queue entries [lo, hi) onto their ids; counts go to offsets[id + 1] for now. */
+static void scatter(hc_walk *w, size_t lo, size_t hi)
+{
+    hc_graph *g = w->g;
+    for (size_t q = lo; q < hi; q++) {
+        uint32_t id = id_of(w, w->qaddr[q]);
+        g->flags[id] = w->qflags[q];
+        g->type[id] = w->qtype[q];
+        g->size[id] = w->qsize[q];
+        g->offsets[id + 1] = w->qcnt[q];
+    }
+}
+
+typedef struct scatter_job {
+    hc_walk w; /* a copy: its own address-set cache; the columns are shared, ids disjoint */
+    size_t lo, hi;
+} scatter_job;
+
+static gpointer scatter_helper(gpointer data)
+{
+    scatter_job *j = data;
+    scatter(&j->w, j->lo, j->hi);
+    return NULL;
+}
+
+#define PARALLEL_MIN ((size_t)1 << 17) /* smaller walks use one thread throughout */
+
+static gboolean parallel_wanted(size_t n)
+{
+    return n >= PARALLEL_MIN && !getenv("HEAPCORE_NO_PARALLEL");
+}
+
+/* The scatter writes each id once: a big walk gives the second half to a helper thread. */
+static void scatter_all(hc_walk *w, size_t n)
+{
+    scatter_job j;
+    GThread *thread = NULL;
+    if (parallel_wanted(n)) {
+        j.w = *w;
+        j.lo = n / 2;
+        j.hi = n;
+        thread = g_thread_try_new("heapcore-number", scatter_helper, &j, NULL);
+    }
+    scatter(w, 0, thread ? n / 2 : n);
+    if (thread)
+        g_thread_join(thread);
+}
+
 /* Number the nodes (real ones by address, then virtual ones by address), move the queue's
  * columns onto ids (into the node columns, allocated along with the queue), and the roots'
  * addresses.  The queue's address array becomes the address column. */
@@ -518,13 +566,7 @@ static gboolean number_nodes(hc_walk *w)
             g_hash_table_insert(w->virt, (gpointer)vaddr[k], GUINT_TO_POINTER(nreal + k + 1));
     }
     uint64_t *offsets = g->offsets;
-    for (size_t q = 0; q < n; q++) {
-        uint32_t id = id_of(w, w->qaddr[q]);
-        g->flags[id] = w->qflags[q];
-        g->type[id] = w->qtype[q];
-        g->size[id] = w->qsize[q];
-        offsets[id + 1] = w->qcnt[q];
-    }
+    scatter_all(w, n);
     for (size_t k = 0; k < w->nbigcnt; k += 2)
         offsets[id_of(w, w->qaddr[w->bigcnt[k]]) + 1] = w->bigcnt[k + 1];
     /* Each node's edge slots, from pass 1's counts: pass 2 can fill nodes in any order. */
@@ -601,7 +643,6 @@ static inline gboolean helper_may(const hc_graph *g, uint32_t i)
 }
 
 #define PASS2_BLOCK 4096u                /* ids per unit of work                      */
-#define PASS2_PARALLEL ((uint32_t)1 << 17) /* smaller walks record on one thread      */
 
 typedef struct pass2 {
     hc_walk helper;         /* the helper's own copy of the walk                */
@@ -662,7 +703,7 @@ static void record_all(hc_walk *w)
     pass2 p = {0};
     GThread *thread = NULL;
     p.nblocks = (n + PASS2_BLOCK - 1) / PASS2_BLOCK;
-    if (n >= PASS2_PARALLEL && !getenv("HEAPCORE_NO_PARALLEL") &&
+    if (parallel_wanted(n) &&
         (p.by_helper = hc_try_calloc(p.nblocks, 1)) != NULL) {
         p.helper = *w;
         p.helper.own = NULL;
