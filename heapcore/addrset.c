@@ -25,6 +25,7 @@ void hc_addrset_clear(hc_addrset *s)
     for (uint32_t i = 0; i < s->nchunks; i++)
         chunk_free(s->chunks[i]);
     hc_free(s->chunks);
+    hc_free(s->direct);
     hc_addrset_init(s);
 }
 
@@ -66,11 +67,18 @@ hc_addrset_chunk *hc_addrset_chunk_of(hc_addrset *s, uintptr_t addr, gboolean cr
         memmove(s->chunks + lo + 1, s->chunks + lo, (s->nchunks - lo) * sizeof *s->chunks);
         s->chunks[lo] = c;
         s->nchunks++;
+        /* Untouched pages of a large calloc cost nothing; without it, the small cache. */
+        if (!s->direct && key < HC_ADDRSET_DIRECT)
+            s->direct = hc_try_calloc(HC_ADDRSET_DIRECT, sizeof *s->direct);
     }
-    hc_addrset_slot *slot = &s->cache[key % HC_ADDRSET_CACHE];
-    slot->key = key;
-    slot->bits = c->bits;
-    slot->chunk = c;
+    /* Fill the slot only if it holds something else: a direct slot, once filled, is only read
+     * (the walk's threads share the direct table). */
+    hc_addrset_slot *slot = hc_addrset_slot_for(s, key);
+    if (slot->chunk != c) {
+        slot->key = key;
+        slot->bits = c->bits;
+        slot->chunk = c;
+    }
     return c;
 }
 

@@ -29,6 +29,9 @@ G_BEGIN_DECLS
 #define HC_ADDRSET_PAGE_WORDS 512                                  /* words per 4 KiB page  */
 #define HC_ADDRSET_PAGES (HC_ADDRSET_WORDS / HC_ADDRSET_PAGE_WORDS) /* 4096 pages per chunk  */
 #define HC_ADDRSET_CACHE 8
+#define HC_ADDRSET_DIRECT ((uintptr_t)1 << 17) /* chunk keys below this (addresses below 2^47,
+                                                  all of x86-64 and arm64 user space with
+                                                  4-level tables) have their own slot      */
 
 typedef struct hc_addrset_chunk {
     uintptr_t key;      /* address >> HC_ADDRSET_CHUNK_SHIFT                          */
@@ -44,7 +47,11 @@ typedef struct hc_addrset_slot {
 } hc_addrset_slot;
 
 typedef struct hc_addrset {
-    hc_addrset_slot cache[HC_ADDRSET_CACHE]; /* by key % HC_ADDRSET_CACHE; chunk NULL = empty */
+    hc_addrset_slot *direct;                 /* [HC_ADDRSET_DIRECT] by key, calloc'd (pages
+                                                touched only where chunks exist); NULL
+                                                until the first chunk                      */
+    hc_addrset_slot cache[HC_ADDRSET_CACHE]; /* other keys, by key % HC_ADDRSET_CACHE; chunk
+                                                NULL = empty                               */
     hc_addrset_chunk **chunks;               /* sorted by key                                 */
     uint32_t nchunks, chunkcap;
     uint32_t count;                          /* members                                       */
@@ -60,13 +67,20 @@ hc_addrset_chunk *hc_addrset_chunk_of(hc_addrset *s, uintptr_t addr, gboolean cr
 
 #define HC_ADDRSET_BIT(addr) ((uint32_t)(((addr) & (((uintptr_t)1 << HC_ADDRSET_CHUNK_SHIFT) - 1)) >> 3))
 
+/* The slot that caches addr's chunk: its own slot in `direct` (so two chunks never evict each
+ * other, as they could in a small direct-mapped cache), else a cache slot. */
+static inline hc_addrset_slot *hc_addrset_slot_for(hc_addrset *s, uintptr_t key)
+{
+    return G_LIKELY(key < HC_ADDRSET_DIRECT && s->direct) ? &s->direct[key] : &s->cache[key % HC_ADDRSET_CACHE];
+}
+
 static inline const hc_addrset_slot *hc_addrset_slot_of(hc_addrset *s, uintptr_t addr, gboolean create)
 {
     uintptr_t key = addr >> HC_ADDRSET_CHUNK_SHIFT;
-    hc_addrset_slot *slot = &s->cache[key % HC_ADDRSET_CACHE];
+    const hc_addrset_slot *slot = hc_addrset_slot_for(s, key);
     if (G_LIKELY(slot->chunk && slot->key == key))
         return slot;
-    return hc_addrset_chunk_of(s, addr, create) ? slot : NULL;
+    return hc_addrset_chunk_of(s, addr, create) ? hc_addrset_slot_for(s, key) : NULL;
 }
 
 /* Add an 8-aligned address: 1 if it is new, 0 if it was there, -1 if out of memory (or the

@@ -87,6 +87,7 @@ TEST(AddrSet, OutOfMemoryIsReportedAndNothingLeaks) {
     }
     unsigned long calls = hc_alloc_fail_at(0);
     ASSERT_GT(calls, 10u);
+    int reported = 0;
     for (unsigned long nth = 1; nth <= calls; nth++) {
         hc_addrset s;
         hc_addrset_init(&s);
@@ -101,7 +102,11 @@ TEST(AddrSet, OutOfMemoryIsReportedAndNothingLeaks) {
         hc_alloc_fail_at(0);
         for (uintptr_t a : ref) ASSERT_TRUE(hc_addrset_contains(&s, a));  // what was added stays
         ASSERT_EQ(s.count, ref.size());
-        EXPECT_TRUE(failed) << nth;
+        // Either the failure was reported, or it was one the set can do without (the direct
+        // chunk table: lookups then go through the small cache) and nothing is missing.
+        EXPECT_TRUE(failed || ref.size() == std::set<uintptr_t>(v.begin(), v.end()).size()) << nth;
+        reported += failed;
         hc_addrset_clear(&s);  // ASan checks that nothing leaks
     }
+    EXPECT_GE(reported, (int)calls - 1);  // only the direct table's failure is absorbed
 }
