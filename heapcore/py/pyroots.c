@@ -1196,36 +1196,87 @@ void hc_py_learn_class(PyTypeObject *tp)
         subtype_traverse_conflict = 1; /* not all made by class statements: trust none */
 }
 
+/* Traverse functions that read only the object they are given and call only `visit`, checked
+ * on 3.10-3.13 (thesis-notes/architecture.md: a call-graph audit of every traverse function in
+ * libpython, and each run on a thread without a thread state).  Not in the list, among
+ * others: type_traverse (aborts on static types), structseq_traverse (3.10-3.12 look up the
+ * type's dict; 3.12 crashes without a thread state), module_traverse (calls the module
+ * definition's m_traverse), capsule_traverse (3.13: the capsule's own function). */
+#define N_SAFE 32
+static traverseproc safe_traverse[N_SAFE];
+static int n_safe;
+
+static void add_safe(PyTypeObject *tp)
+{
+    int i;
+    if (tp == NULL || tp->tp_traverse == NULL || n_safe == N_SAFE) return;
+    for (i = 0; i < n_safe; i++)
+        if (safe_traverse[i] == tp->tp_traverse) return;
+    safe_traverse[n_safe++] = tp->tp_traverse;
+}
+
 void hc_py_threads_prepare(void)
 {
 #if !HC_PY311
     (void)hc310_lookdict();
 #endif
+    if (n_safe) return;
+    add_safe(&PyList_Type);
+    add_safe(&PyTuple_Type);
+    add_safe(&PyDict_Type);
+    add_safe(&PySet_Type);
+    add_safe(&PyFrozenSet_Type);
+    add_safe(&PyFunction_Type);
+    add_safe(&PyCell_Type);
+    add_safe(&PyMethod_Type);
+    add_safe(&PyProperty_Type);
+    add_safe(&PyClassMethod_Type);
+    add_safe(&PyStaticMethod_Type);
+    add_safe(&PyCFunction_Type);
+    add_safe(&PySlice_Type);
+    add_safe(&PyODict_Type);
+    add_safe(&PyDictProxy_Type);
+    add_safe(&PyMemoryView_Type);
+    add_safe(&PyTraceBack_Type);
+    add_safe(&_PyWeakref_RefType);
+    add_safe(&PySuper_Type);
+    add_safe((PyTypeObject *)PyExc_BaseException);
+    add_safe((PyTypeObject *)PyExc_OSError);
+    add_safe((PyTypeObject *)PyExc_ImportError);
+    add_safe((PyTypeObject *)PyExc_SyntaxError);
+    add_safe((PyTypeObject *)PyExc_UnicodeEncodeError);
+    add_safe((PyTypeObject *)PyExc_AttributeError);
+    add_safe((PyTypeObject *)PyExc_NameError);
+    add_safe((PyTypeObject *)PyExc_StopIteration);
+    add_safe((PyTypeObject *)PyExc_SystemExit);
 }
 
-/* Static types whose tp_traverse (and hc_py_extra_refs) read only the object's own fields, on
- * every version (3.12+ core traverse functions may read the interpreter state through the
- * thread state, e.g. structseq_traverse looks up the type's dict, so an allowlist is safer
- * than "CPython's own code").  object has none. */
-static int threadsafe_static(PyTypeObject *b)
+static int safe(traverseproc f)
 {
-    return b == &PyBaseObject_Type || b == &PyList_Type || b == &PyTuple_Type || b == &PyDict_Type ||
-           b == &PySet_Type || b == &PyFrozenSet_Type || b == &PyFunction_Type || b == &PyCell_Type ||
-           b == &PyMethod_Type || b == &PyProperty_Type || b == &PyClassMethod_Type ||
-           b == &PyStaticMethod_Type || b == &PyCFunction_Type || b == &PySlice_Type;
+    int i;
+    if (f == NULL) return 1;
+    for (i = 0; i < n_safe; i++)
+        if (safe_traverse[i] == f) return 1;
+    return 0;
 }
 
 int hc_py_type_is_threadsafe(PyTypeObject *tp)
 {
     PyTypeObject *b = tp;
-    if (subtype_traverse_conflict)
+    if (subtype_traverse_conflict || n_safe == 0)
+        return 0;
+    /* Types: type_refs reads the interpreter's static-type state (3.12+).  Code, frames and
+     * generators: their referents come from frame layouts the walk's own thread reads. */
+    if (PyType_FastSubclass(tp, Py_TPFLAGS_TYPE_SUBCLASS) || tp == &PyCode_Type || tp == &PyFrame_Type ||
+        tp == &PyGen_Type || tp == &PyCoro_Type || tp == &PyAsyncGen_Type)
         return 0;
     /* A class statement's type: subtype_traverse reads the slots and the dict, then calls the
      * first base traverse that is not subtype_traverse. */
-    for (; b != NULL && (b->tp_flags & Py_TPFLAGS_HEAPTYPE); b = b->tp_base)
-        if (subtype_traverse_fn == NULL || b->tp_traverse != subtype_traverse_fn || b->tp_is_gc != NULL)
-            return 0;
-    return b != NULL && threadsafe_static(b);
+    for (; b != NULL && subtype_traverse_fn != NULL && b->tp_traverse == subtype_traverse_fn; b = b->tp_base)
+        if (b->tp_is_gc != NULL) return 0;
+    /* A type made in C (static, or from a spec) may inherit a safe traverse (a dict subclass
+     * in an extension: the collector calls the same function on it). */
+    return b != NULL && b->tp_is_gc == NULL && safe(b->tp_traverse);
 }
 
 int hc_py_type_is_leaf(PyTypeObject *tp)

@@ -63,6 +63,42 @@ class LeafTypes(unittest.TestCase):
             _engine.is_leaf_type(5)
 
 
+def variety():
+    """Instances of many C types from CPython and its extension modules, so that the parallel
+    walk meets every kind of traverse function there is (each test of the walk also walks the
+    whole interpreter, with everything these imports made)."""
+    import array, asyncio, collections, contextvars, datetime, decimal, functools, io, itertools
+    import json, operator, re, struct, threading, types, weakref, xml.etree.ElementTree as ET
+    import _pickle
+    it = iter([1, 2])
+    out = [
+        _pickle.Pickler(io.BytesIO()), array.array("i", [1]), collections.deque([1]),
+        collections.Counter("ab"), collections.defaultdict(list), functools.partial(len),
+        functools.lru_cache()(len), itertools.count(), itertools.chain([1], [2]),
+        itertools.groupby("aab"), itertools.tee(it)[0], operator.itemgetter(1),
+        operator.attrgetter("a"), re.compile("a+"), re.match("a", "a"), struct.Struct("i"),
+        decimal.Decimal("1.5"), decimal.getcontext(), datetime.datetime.now(),
+        datetime.timezone.utc, io.StringIO("x"), io.BytesIO(b"x"), threading.Lock(),
+        threading.local(), types.SimpleNamespace(a=1), types.MappingProxyType({"a": 1}),
+        weakref.WeakValueDictionary(), contextvars.ContextVar("v"), contextvars.copy_context(),
+        json.JSONDecoder(), ET.Element("a"), asyncio.Future, memoryview(b"ab"), range(3),
+        sys.flags, sys.float_info, os_stat(), time_struct(), ValueError("x"), OSError(2, "y"),
+        enumerate([1]), zip([1], [2]), map(len, ["a"]), filter(None, [1]), reversed([1]),
+        iter({1: 2}.items()), {1: 2}.keys(), super(ValueError, ValueError()),
+    ]
+    return out
+
+
+def os_stat():
+    import os
+    return os.stat(".")
+
+
+def time_struct():
+    import time
+    return time.localtime()
+
+
 class ThreadSafeTypes(unittest.TestCase):
     """The walk's second pass records instances of thread-safe types on a helper thread."""
 
@@ -79,8 +115,16 @@ class ThreadSafeTypes(unittest.TestCase):
         class Deeper(WithDict, MyList):
             pass
 
+        import collections
+        import weakref
+
+        class MyError(KeyError):
+            pass
+
         for tp in (list, dict, tuple, set, frozenset, WithDict, Slotted, MyList, Deeper,
-                   type(lambda: 0), type(len), property, staticmethod, object):
+                   type(lambda: 0), type(len), property, staticmethod, object,
+                   collections.OrderedDict, ValueError, FileNotFoundError, MyError,
+                   weakref.ref, memoryview, type(type.__dict__)):
             self.assertTrue(_engine.is_threadsafe_type(tp), tp)
 
     def test_types_modules_code_frames_generators_and_others_are_not(self):
@@ -106,7 +150,7 @@ class ThreadSafeTypes(unittest.TestCase):
         # state for static types: only the GIL holder's thread may record those.
         for tp in (type, Meta, type(sys), type(gen.__code__), type(sys._getframe()),
                    type(gen()), type(agen()), type(sys.flags), type(sys.float_info),
-                   collections.deque, MyDeque, collections.OrderedDict, functools.partial):
+                   collections.deque, MyDeque, functools.partial):
             self.assertFalse(_engine.is_threadsafe_type(tp), tp)
         c = coro()
         self.assertFalse(_engine.is_threadsafe_type(type(c)))
@@ -146,7 +190,7 @@ class ThreadSafeTypes(unittest.TestCase):
             s.a, s.b = (i, i + 1), {i}
             objs += [Node(i), s, collections.deque([i, None]), {"k": [i]},
                      functools.partial(print, i)]
-        objs.append(_pickle.Pickler(io.BytesIO()))
+        objs += variety()
         import os
         os.environ["HEAPCORE_NO_PARALLEL"] = "1"
         try:
