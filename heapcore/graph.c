@@ -31,6 +31,7 @@ void hc_graph_unref(hc_graph *g)
     hc_free(g->size);
     hc_free(g->flags);
     hc_free(g->offsets);
+    hc_free(g->obase);
     hc_free(g->edges);
     if (g->bigsize)
         g_hash_table_destroy(g->bigsize);
@@ -48,7 +49,7 @@ uint32_t hc_graph_n(const hc_graph *g) { return g->n; }
 uintptr_t hc_graph_addr(const hc_graph *g, uint32_t id) { return g->addr[id]; }
 uint32_t hc_graph_type(const hc_graph *g, uint32_t id) { return g->type[id]; }
 uint32_t hc_graph_flags(const hc_graph *g, uint32_t id) { return g->flags[id]; }
-uint64_t hc_graph_nedges(const hc_graph *g) { return g->offsets ? g->offsets[g->n] : 0; }
+uint64_t hc_graph_nedges(const hc_graph *g) { return g->offsets && g->obase ? hc_graph_edge_at(g, g->n) : 0; }
 
 uint32_t hc_graph_select_flags(const hc_graph *g, uint32_t mask, uint32_t want, uint32_t *out)
 {
@@ -97,8 +98,9 @@ gboolean hc_graph_set_size(hc_graph *g, uint32_t id, uint64_t size, GError **err
 
 const uint32_t *hc_graph_edges(const hc_graph *g, uint32_t id, uint32_t *count)
 {
-    *count = (uint32_t)(g->offsets[id + 1] - g->offsets[id]);
-    return g->edges + g->offsets[id];
+    uint64_t at = hc_graph_edge_at(g, id);
+    *count = (uint32_t)(hc_graph_edge_at(g, id + 1) - at);
+    return g->edges + at;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -169,7 +171,8 @@ size_t hc_graph_memory(const hc_graph *g)
 {
     size_t n = g->n;
     size_t m = n * (sizeof *g->addr + sizeof *g->type + sizeof *g->size + sizeof *g->flags) +
-               (n + 1) * sizeof *g->offsets + hc_graph_nedges(g) * sizeof *g->edges +
+               (n + 1) * sizeof *g->offsets + (n / HC_OBASE_SPAN + 1) * sizeof *g->obase +
+               hc_graph_nedges(g) * sizeof *g->edges +
                g->ntypes * sizeof *g->types + g->nroots * sizeof *g->roots +
                g->nowners * sizeof *g->owners + (g->labels ? g->labels->allocated_len : 0);
     return m;
@@ -241,10 +244,13 @@ gboolean hc_graph_validate(const hc_graph *g, GError **error)
         g_set_error(error, HC_ERROR, HC_ERROR_INVALID, __VA_ARGS__);     \
         return FALSE;                                                    \
     } while (0)
-    if (g->n && (!g->addr || !g->type || !g->size || !g->flags || !g->offsets))
+    if (g->n && (!g->addr || !g->type || !g->size || !g->flags || !g->offsets || !g->obase))
         FAIL("missing column");
-    if (g->offsets && g->offsets[0] != 0)
-        FAIL("offsets[0] = %" G_GUINT64_FORMAT, g->offsets[0]);
+    if (g->offsets && g->obase && hc_graph_edge_at(g, 0) != 0)
+        FAIL("the first edge is at %" G_GUINT64_FORMAT, hc_graph_edge_at(g, 0));
+    for (uint64_t s = 0; g->offsets && g->obase && s <= g->n; s += HC_OBASE_SPAN)
+        if (g->offsets[s] != 0)
+            FAIL("offset of span start %" G_GUINT64_FORMAT " is %u", s, g->offsets[s]);
     if (g->nreal > g->n)
         FAIL("%u real nodes of %u", g->nreal, g->n);
     for (uint32_t i = 0; i < g->n; i++) {
@@ -252,11 +258,11 @@ gboolean hc_graph_validate(const hc_graph *g, GError **error)
             FAIL("node %u: address %#" G_GINTPTR_MODIFIER "x in the wrong part", i, g->addr[i]);
         if (i + 1 < g->n && i + 1 != g->nreal && g->addr[i] >= g->addr[i + 1])
             FAIL("addresses not increasing at node %u", i);
-        if (g->offsets[i + 1] < g->offsets[i])
+        if (hc_graph_edge_at(g, i + 1) < hc_graph_edge_at(g, i))
             FAIL("offsets decrease at node %u", i);
         if (g->type[i] >= g->ntypes)
             FAIL("node %u has type %u of %u", i, g->type[i], g->ntypes);
-        if ((g->flags[i] & HC_NODE_HIDDEN) && g->offsets[i + 1] != g->offsets[i])
+        if ((g->flags[i] & HC_NODE_HIDDEN) && hc_graph_edge_at(g, i + 1) != hc_graph_edge_at(g, i))
             FAIL("hidden node %u has edges", i);
         if (((g->flags[i] & HC_NODE_VIRTUAL) != 0) !=
             ((g->types[g->type[i]].flags & HC_TYPE_VIRTUAL) != 0))

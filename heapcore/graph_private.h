@@ -26,7 +26,10 @@ struct hc_graph {
     uint32_t *type;       /* [n] index into types                                    */
     uint32_t *size;       /* [n] bytes, HC_SIZE_BIG: see bigsize                     */
     uint8_t *flags;       /* [n] HC_NODE_*                                           */
-    uint64_t *offsets;    /* [n+1] CSR offsets into edges                            */
+    uint32_t *offsets;    /* [n+1] CSR offsets into edges, relative to obase: node i's
+                             edges start at hc_graph_edge_at(g, i)                    */
+    uint64_t *obase;      /* [n/HC_OBASE_SPAN + 1] edge index of the first node of each
+                             span of HC_OBASE_SPAN nodes (offsets[span start] = 0)      */
     uint32_t *edges;      /* [offsets[n]] referent ids                               */
     GHashTable *bigsize;  /* id -> uint64_t* for sizes >= HC_SIZE_BIG; NULL if none  */
     hc_type *types;       /* [ntypes]                                                */
@@ -43,6 +46,17 @@ struct hc_graph {
 };
 
 hc_graph *hc_graph_alloc(void); /* zeroed, refcount 1; NULL if out of memory */
+
+/* 32-bit offsets with a 64-bit base per span of 2^16 nodes: 4 bytes per node instead of 8,
+ * any number of edges in all; a span's own edges must number fewer than 2^32. */
+#define HC_OBASE_SHIFT 16
+#define HC_OBASE_SPAN ((uint32_t)1 << HC_OBASE_SHIFT)
+
+/* Index in edges of node i's first edge, for i in [0, n] (i = n: the edge count). */
+static inline uint64_t hc_graph_edge_at(const hc_graph *g, uint32_t i)
+{
+    return g->obase[i >> HC_OBASE_SHIFT] + g->offsets[i];
+}
 
 static inline uint64_t hc_graph_size_fast(const hc_graph *g, uint32_t id)
 {

@@ -196,7 +196,6 @@ static gboolean queue_reserve(hc_walk *w, size_t need)
         !grow(w, (void **)&g->size, &ns, ca, sizeof *g->size, "the node columns") ||
         !grow(w, (void **)&g->offsets, &co, ca + 1, sizeof *g->offsets, "the node columns"))
         return FALSE;
-    g->offsets[0] = 0;
     w->qcap = ca;
     return TRUE;
 }
@@ -565,15 +564,39 @@ static gboolean number_nodes(hc_walk *w)
         for (k = 0; k < nvirt; k++)
             g_hash_table_insert(w->virt, (gpointer)vaddr[k], GUINT_TO_POINTER(nreal + k + 1));
     }
-    uint64_t *offsets = g->offsets;
+    uint32_t *offsets = g->offsets;
+    if (!(g->obase = hc_try_malloc((n / HC_OBASE_SPAN + 1) * sizeof *g->obase))) {
+        hc_free(vaddr);
+        fail_nomem(w, "the node columns");
+        return FALSE;
+    }
     scatter_all(w, n);
-    for (size_t k = 0; k < w->nbigcnt; k += 2)
-        offsets[id_of(w, w->qaddr[w->bigcnt[k]]) + 1] = w->bigcnt[k + 1];
-    /* Each node's edge slots, from pass 1's counts: pass 2 can fill nodes in any order. */
-    offsets[0] = 0;
-    for (size_t i = 0; i < n; i++)
-        offsets[i + 1] += offsets[i];
-    if (offsets[n] != w->nvisits) {
+    for (size_t k = 0; k < w->nbigcnt; k += 2) {
+        if (w->bigcnt[k + 1] > UINT32_MAX) {
+            hc_free(vaddr);
+            g_set_error(&w->error, HC_ERROR, HC_ERROR_LIMIT, "an object with 2^32 referents or more");
+            return FALSE;
+        }
+        offsets[id_of(w, w->qaddr[w->bigcnt[k]]) + 1] = (uint32_t)w->bigcnt[k + 1];
+    }
+    /* Each node's edge slots, from pass 1's counts (offsets[i + 1] holds node i's count until
+     * the sum reaches it): pass 2 can then fill nodes in any order. */
+    uint64_t at = 0;
+    for (size_t i = 0; i <= n; i++) {
+        uint64_t count = i < n ? offsets[i + 1] : 0;
+        if ((i & (HC_OBASE_SPAN - 1)) == 0)
+            g->obase[i >> HC_OBASE_SHIFT] = at;
+        uint64_t rel = at - g->obase[i >> HC_OBASE_SHIFT];
+        if (rel > UINT32_MAX) {
+            hc_free(vaddr);
+            g_set_error(&w->error, HC_ERROR, HC_ERROR_LIMIT, "2^32 edges or more among 2^16 consecutive objects");
+            return FALSE;
+        }
+        offsets[i] = (uint32_t)rel;
+        at += count;
+    }
+    if (at != w->nvisits) {
+        hc_free(vaddr);
         g_set_error(&w->error, HC_ERROR, HC_ERROR_STATE, "the walk lost count of its edges");
         return FALSE;
     }
@@ -617,8 +640,8 @@ static void record_node(hc_walk *w, uint32_t i)
     uint32_t t = g->type[i];
     if (t == HC_NONE || (g->flags[i] & HC_NODE_HIDDEN))
         return;
-    w->at = g->offsets[i];
-    w->end = g->offsets[i + 1];
+    w->at = hc_graph_edge_at(g, i);
+    w->end = hc_graph_edge_at(g, i + 1);
     const hc_type *ty = &g->types[t];
     if (ty->flags & HC_TYPE_LEAF) {
         if (ty->node != HC_NONE)
@@ -753,13 +776,21 @@ static void record_all(hc_walk *w)
 /* After pass 2, if a node had fewer referents than pass 1 counted: drop the empty slots. */
 static void close_gaps(hc_graph *g)
 {
-    uint64_t out = 0, from = 0;
+    uint64_t out = 0, from = 0;   /* new end so far; old start of node i */
+    uint64_t old_base = g->obase[0]; /* old base of the span holding node i + 1 */
     for (uint32_t i = 0; i < g->n; i++) {
-        uint64_t to = g->offsets[i + 1];
+        uint32_t j = i + 1;
+        gboolean span_start = (j & (HC_OBASE_SPAN - 1)) == 0;
+        if (span_start)
+            old_base = g->obase[j >> HC_OBASE_SHIFT];
+        uint64_t to = old_base + g->offsets[j];
         for (uint64_t e = from; e < to; e++)
             if (g->edges[e] != HC_NONE)
                 g->edges[out++] = g->edges[e];
-        g->offsets[i + 1] = out;
+        if (span_start)
+            g->obase[j >> HC_OBASE_SHIFT] = out; /* and offsets[j] stays 0 */
+        else
+            g->offsets[j] = (uint32_t)(out - g->obase[j >> HC_OBASE_SHIFT]);
         from = to;
     }
 }
@@ -859,7 +890,7 @@ hc_graph *hc_walk_run(const hc_model *model, uint32_t expected, GError **error)
     g->size = shrink(g->size, g->n, sizeof *g->size);
     g->flags = shrink(g->flags, g->n, sizeof *g->flags);
     g->offsets = shrink(g->offsets, (size_t)g->n + 1, sizeof *g->offsets);
-    g->edges = shrink(g->edges, g->offsets[g->n], sizeof *g->edges);
+    g->edges = shrink(g->edges, (size_t)hc_graph_edge_at(g, g->n), sizeof *g->edges);
     hc_graph_sort_owners(g);
     return g;
 }

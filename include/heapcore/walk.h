@@ -47,8 +47,8 @@ typedef struct hc_model {
 } hc_model;
 
 /* Run a whole walk.  Returns a new graph (unref it), or NULL with HC_ERROR_NOMEM/LIMIT set.
- * `expected` is a sizing hint (0 is fine).  Cost: O(nodes + edges) time; engine memory 25
- * bytes per node + 4 per edge, plus a 9-byte-per-node queue freed after numbering, plus the
+ * `expected` is a sizing hint (0 is fine).  Cost: O(nodes + edges) time; engine memory 21
+ * bytes per node + 4 per edge, plus a 10-byte-per-node queue freed after numbering, plus the
  * address set (about 1 bit per 8 bytes of heap).  Every array is allocated during pass 1 as
  * the counts grow, and a walk past 2^18 nodes starts a helper thread that faults in the next
  * stretch of each array while the walk runs (prefault.h); set HEAPCORE_NO_PREFAULT in the
