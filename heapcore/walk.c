@@ -67,7 +67,7 @@ struct hc_walk {
     uint32_t tmask;
     size_t tcap;            /* capacity of g->types                             */
     uint32_t types_checked; /* types whose object has been looked for           */
-    uint32_t last_tidx;     /* one-entry cache                                  */
+    struct { uintptr_t key; uint32_t t; } tcache[16]; /* recent keys, by address bits */
     uint64_t ecap;          /* capacity of g->edges (grown in pass 1 already)   */
     /* pass 2, one copy of the walk per thread (see record_all) */
     uint32_t cur;           /* node being expanded                              */
@@ -144,16 +144,24 @@ static gboolean type_rehash(hc_walk *w, uint32_t cap)
     return TRUE;
 }
 
+static inline uint32_t cache_type(hc_walk *w, unsigned c, uintptr_t key, uint32_t t)
+{
+    w->tcache[c].key = key;
+    w->tcache[c].t = t;
+    return t;
+}
+
 /* The type index of key, adding a type table entry if it is new. */
 static uint32_t type_index(hc_walk *w, uintptr_t key)
 {
     hc_graph *g = w->g;
-    if (w->last_tidx < g->ntypes && g->types[w->last_tidx].key == key)
-        return w->last_tidx;
+    unsigned c = (unsigned)(key >> 4) & 15;
+    if (G_LIKELY(w->tcache[c].key == key && key != 0))
+        return w->tcache[c].t;
     uint32_t i = type_hash(key, w->tmask);
     for (uint32_t t; (t = w->tslots[i]) != HC_NONE; i = (i + 1) & w->tmask)
         if (g->types[t].key == key)
-            return w->last_tidx = t;
+            return cache_type(w, c, key, t);
     if (!grow(w, (void **)&g->types, &w->tcap, (size_t)g->ntypes + 1, sizeof *g->types, "the type table"))
         return HC_NONE;
     uint32_t t = g->ntypes++;
@@ -168,7 +176,7 @@ static uint32_t type_index(hc_walk *w, uintptr_t key)
     } else {
         w->tslots[i] = t;
     }
-    return w->last_tidx = t;
+    return cache_type(w, c, key, t);
 }
 
 /* ---- pass 1: discovery -------------------------------------------------------------------- */
@@ -832,7 +840,7 @@ hc_graph *hc_walk_run(const hc_model *model, uint32_t expected, GError **error)
     hc_walk w = {0};
     w.model = model;
     w.pass = 1;
-    w.last_tidx = HC_NONE;
+
     hc_addrset_init(&w.set);
     w.virt = g_hash_table_new(g_direct_hash, g_direct_equal);
     w.g = hc_graph_alloc();
