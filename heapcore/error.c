@@ -1,6 +1,7 @@
 /* heapcore/error.c — the HC_ERROR domain and allocation wrappers with a failure-injection hook.
- * The hook counters are process-global on purpose: they exist only for tests, which run
- * single-threaded under the GIL. */
+ * The hook counters are process-global on purpose: they exist only for tests.  The call count
+ * is atomic because a big walk's helper thread allocates too (failure-injection tests use
+ * walks too small to start it). */
 #include "heapcore/error.h"
 
 #include <stdint.h>
@@ -13,14 +14,13 @@ static unsigned long alloc_fail_at; /* fail when alloc_calls reaches this; 0 = n
 
 static gboolean should_fail(void)
 {
-    alloc_calls++;
-    return alloc_fail_at != 0 && alloc_calls == alloc_fail_at;
+    unsigned long calls = __atomic_add_fetch(&alloc_calls, 1, __ATOMIC_RELAXED);
+    return alloc_fail_at != 0 && calls == alloc_fail_at;
 }
 
 unsigned long hc_alloc_fail_at(unsigned long nth)
 {
-    unsigned long calls = alloc_calls;
-    alloc_calls = 0;
+    unsigned long calls = __atomic_exchange_n(&alloc_calls, 0, __ATOMIC_RELAXED);
     alloc_fail_at = nth;
     return calls;
 }
