@@ -128,9 +128,14 @@ void hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info);
  * tracemalloc): `header` + what type(o).__sizeof__(o) returns, computed in C, + for 3.11–3.13
  * managed-dict instances the values array (3.11/3.12 separate allocation, 3.13 inline).
  * A heap type's shared-keys table is counted once, on the type.  When info->needs_call is
- * set this returns header + the basic size (tp_basicsize + tp_itemsize*|ob_size|), the
- * fallback used if the later __sizeof__ call fails. */
+ * set this returns header + the basic size (tp_basicsize + tp_itemsize*|ob_size|) + the
+ * values, the fallback used if the later __sizeof__ call fails. */
 uint64_t hc_py_size(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info);
+
+/* The managed-dict values of o (3.11-3.13 instances of classes whose dict is not
+ * materialised), which no __sizeof__ counts: for a needs_call type, the caller's size is
+ * header + o.__sizeof__() + this, read before any Python code runs. */
+uint64_t hc_py_size_values(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info);
 
 /* Call once at module import, with the GIL, before any hc_py_size_info_init: interns the
  * "__sizeof__" key (kept for the life of the process; "__sizeof__" is already interned by

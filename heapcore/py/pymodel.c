@@ -302,17 +302,29 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed)
     if (!k)
         return 0;
     uint32_t *ids = malloc(k * sizeof *ids);
-    if (!ids) {
+    uint64_t *values = malloc(k * sizeof *values);
+    if (!ids || !values) {
+        free(ids);
+        free(values);
         PyErr_NoMemory();
         return -1;
     }
-    /* Take references first: once Python code runs, any object may be freed. */
-    k = hc_graph_select_flags(g, HC_NODE_SIZECALL | HC_NODE_HIDDEN, HC_NODE_SIZECALL, ids);
-    for (size_t j = 0; j < k; j++)
-        Py_INCREF((PyObject *)hc_graph_addr(g, ids[j]));
-    int rc = 0;
+    /* Take references and read the managed values first: once Python code runs, any object
+     * may be freed, or have its dict materialised. */
     PyTypeObject *info_tp = NULL; /* the type `info` describes: objects of a type tend to be adjacent */
     hc_py_size_info info = {0};
+    k = hc_graph_select_flags(g, HC_NODE_SIZECALL | HC_NODE_HIDDEN, HC_NODE_SIZECALL, ids);
+    for (size_t j = 0; j < k; j++) {
+        PyObject *o = (PyObject *)hc_graph_addr(g, ids[j]);
+        if (Py_TYPE(o) != info_tp) {
+            info_tp = Py_TYPE(o);
+            hc_py_size_info_init(info_tp, &info);
+        }
+        values[j] = hc_py_size_values(o, info_tp, &info);
+        Py_INCREF(o);
+    }
+    int rc = 0;
+    info_tp = NULL;
     for (size_t j = 0; j < k; j++) {
         PyObject *o = (PyObject *)hc_graph_addr(g, ids[j]);
         if (Py_TYPE(o) != info_tp) {
@@ -335,7 +347,7 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed)
             continue;
         }
         GError *err = NULL;
-        if (!hc_graph_set_size(g, ids[j], (uint64_t)v + info.header, &err)) {
+        if (!hc_graph_set_size(g, ids[j], (uint64_t)v + info.header + values[j], &err)) {
             g_clear_error(&err);
             (*failed)++;
         }
@@ -343,6 +355,7 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed)
     for (size_t j = 0; j < k; j++)
         Py_DECREF((PyObject *)hc_graph_addr(g, ids[j]));
     free(ids);
+    free(values);
     return rc;
 }
 

@@ -357,17 +357,6 @@ hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info)
         }
     }
 
-    /* needs_call keeps the documented fallback (header + basic size) exact, so the values of
-     * such instances are not counted anywhere: see thesis-notes/sizes.md, "gaps". */
-    if (info->needs_call) {
-        return;
-    }
-    if ((tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && tp->tp_itemsize > 0 &&
-        tp->tp_alloc == PyType_GenericAlloc && hc_size_state.subtype_dealloc != NULL &&
-        tp->tp_dealloc == hc_size_state.subtype_dealloc &&
-        (info->strategy == HC_SZ_BASIC || info->strategy == HC_SZ_INT)) {
-        info->strategy |= HC_SZF_GENALLOC;
-    }
 #if PY_VERSION_HEX >= 0x030D0000
     if ((tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) && (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         info->strategy |= HC_SZF_VALUES;
@@ -377,7 +366,19 @@ hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info)
         info->strategy |= HC_SZF_VALUES;
     }
 #endif
+    /* needs_call: the fallback is header + basic size + the values; the caller adds header +
+     * the values (hc_py_size_values) to what the object's own __sizeof__ says. */
+    if (info->needs_call) {
+        return;
+    }
+    if ((tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && tp->tp_itemsize > 0 &&
+        tp->tp_alloc == PyType_GenericAlloc && hc_size_state.subtype_dealloc != NULL &&
+        tp->tp_dealloc == hc_size_state.subtype_dealloc &&
+        (info->strategy == HC_SZ_BASIC || info->strategy == HC_SZ_INT)) {
+        info->strategy |= HC_SZF_GENALLOC;
+    }
 }
+
 
 /* ---- dict keys (type.__sizeof__ counts ht_cached_keys) ---------------------------------- */
 
@@ -797,4 +798,10 @@ hc_py_size(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info)
         body += managed_values_size(o, tp);
     }
     return header + body;
+}
+
+uint64_t
+hc_py_size_values(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info)
+{
+    return (info->strategy & HC_SZF_VALUES) ? managed_values_size(o, tp) : 0;
 }

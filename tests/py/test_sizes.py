@@ -110,6 +110,26 @@ class Sizes(unittest.TestCase):
         else:
             self.assertEqual(got, sys.getsizeof(o))
 
+    def test_own_sizeof_plus_managed_values(self):
+        # A class with its own __sizeof__: header + what it says + the values block no
+        # __sizeof__ counts (the same block as a plain class's instance with the same keys).
+        class Three:
+            def __init__(self):
+                self.a, self.b, self.c = 1, 2, 3
+
+        class OwnSizeof(Three):
+            def __sizeof__(self):
+                return object.__sizeof__(self) + 1000
+
+        plain, own = Three(), OwnSizeof()
+        snap = _engine.snapshot()
+        values = snap.node(snap.lookup(plain))["size"] - sys.getsizeof(plain)
+        if VERSION >= (3, 11):
+            self.assertGreaterEqual(values, 3 * 8)
+        else:
+            self.assertEqual(values, 0)
+        self.assertEqual(snap.node(snap.lookup(own))["size"], sys.getsizeof(own) + values)
+
 
 if __name__ == "__main__":
     unittest.main()
