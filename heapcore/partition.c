@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "graph_private.h"
+#include "threads.h"
 #include "heapcore/error.h"
 
 struct hc_partition {
@@ -55,12 +56,36 @@ static int cmp_rows(const void *pa, const void *pb)
     return strcmp(the_sort->names[a->kind], the_sort->names[b->kind]);
 }
 
+/* Count and sum the sizes of ids[lo, hi) per kind, into the job's own arrays. */
+typedef struct count_job {
+    const hc_graph *g;
+    hc_classifier c;
+    const uint32_t *ids;
+    uint32_t lo, hi;
+    uint32_t *count;
+    uint64_t *size;
+} count_job;
+
+static void count_part(void *data)
+{
+    count_job *j = data;
+    for (uint32_t i = j->lo; i < j->hi; i++) {
+        uint32_t k = hc_classify(j->g, j->c, j->ids[i]);
+        j->count[k]++;
+        j->size[k] += hc_graph_size_fast(j->g, j->ids[i]);
+    }
+}
+
 hc_partition *hc_partition_new(hc_idset *s, hc_classifier c, GError **error)
 {
     const hc_graph *g = hc_idset_graph(s);
     uint32_t nkinds = 2 * g->ntypes;
-    uint32_t *count = hc_try_calloc(nkinds ? nkinds : 1, sizeof *count);
-    uint64_t *size = hc_try_calloc(nkinds ? nkinds : 1, sizeof *size);
+    const uint32_t *ids = hc_idset_ids(s);
+    uint32_t n = hc_idset_count(s);
+    /* A big set's second half is counted on a helper thread (threads.h) into its own arrays. */
+    gboolean two = hc_parallel_wanted(n);
+    uint32_t *count = hc_try_calloc((two ? 2 : 1) * (size_t)(nkinds ? nkinds : 1), sizeof *count);
+    uint64_t *size = hc_try_calloc((two ? 2 : 1) * (size_t)(nkinds ? nkinds : 1), sizeof *size);
     hc_partition *p = hc_try_calloc(1, sizeof *p);
     if (!count || !size || !p) {
         hc_free(count);
@@ -69,12 +94,16 @@ hc_partition *hc_partition_new(hc_idset *s, hc_classifier c, GError **error)
         g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory partitioning a set");
         return NULL;
     }
-    const uint32_t *ids = hc_idset_ids(s);
-    uint32_t n = hc_idset_count(s);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t k = hc_classify(g, c, ids[i]);
-        count[k]++;
-        size[k] += hc_graph_size_fast(g, ids[i]);
+    count_job a = {g, c, ids, 0, two ? n / 2 : n, count, size};
+    if (two) {
+        count_job b = {g, c, ids, n / 2, n, count + nkinds, size + nkinds};
+        hc_run_pair(count_part, &a, &b);
+        for (uint32_t k = 0; k < nkinds; k++) {
+            count[k] += b.count[k];
+            size[k] += b.size[k];
+        }
+    } else {
+        count_part(&a);
     }
     uint32_t nrows = 0;
     for (uint32_t k = 0; k < nkinds; k++)

@@ -26,6 +26,7 @@
 #include "heapcore/addrset.h"
 #include "heapcore/error.h"
 #include "prefault.h"
+#include "threads.h"
 
 void hc_graph_sort_owners(hc_graph *g); /* graph.c */
 
@@ -503,38 +504,25 @@ static void scatter(hc_walk *w, size_t lo, size_t hi)
 }
 
 typedef struct scatter_job {
-    hc_walk w; /* a copy: its own address-set cache; the columns are shared, ids disjoint */
+    hc_walk w; /* the helper's is a copy: its own address-set cache; ids are disjoint */
     size_t lo, hi;
 } scatter_job;
 
-static gpointer scatter_helper(gpointer data)
+static void scatter_half(void *data)
 {
     scatter_job *j = data;
     scatter(&j->w, j->lo, j->hi);
-    return NULL;
-}
-
-#define PARALLEL_MIN ((size_t)1 << 17) /* smaller walks use one thread throughout */
-
-static gboolean parallel_wanted(size_t n)
-{
-    return n >= PARALLEL_MIN && !getenv("HEAPCORE_NO_PARALLEL");
 }
 
 /* The scatter writes each id once: a big walk gives the second half to a helper thread. */
 static void scatter_all(hc_walk *w, size_t n)
 {
-    scatter_job j;
-    GThread *thread = NULL;
-    if (parallel_wanted(n)) {
-        j.w = *w;
-        j.lo = n / 2;
-        j.hi = n;
-        thread = g_thread_try_new("heapcore-number", scatter_helper, &j, NULL);
+    if (!hc_parallel_wanted(n)) {
+        scatter(w, 0, n);
+        return;
     }
-    scatter(w, 0, thread ? n / 2 : n);
-    if (thread)
-        g_thread_join(thread);
+    scatter_job a = {.w = *w, .lo = 0, .hi = n / 2}, b = {.w = *w, .lo = n / 2, .hi = n};
+    hc_run_pair(scatter_half, &a, &b);
 }
 
 /* Number the nodes (real ones by address, then virtual ones by address), move the queue's
@@ -734,7 +722,7 @@ static void record_all(hc_walk *w)
     pass2 p = {0};
     GThread *thread = NULL;
     p.nblocks = (n + PASS2_BLOCK - 1) / PASS2_BLOCK;
-    if (parallel_wanted(n) &&
+    if (hc_parallel_wanted(n) &&
         (p.by_helper = hc_try_calloc(p.nblocks, 1)) != NULL) {
         p.helper = *w;
         p.helper.own = NULL;
