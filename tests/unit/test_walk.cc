@@ -315,6 +315,54 @@ TEST(Walk, FailingEveryAllocationInTurnGivesNomemOrAGraph) {
     EXPECT_GT(failures, 0);
 }
 
+// The same with a walk big enough for the helper threads (prefaulting, two-thread numbering
+// and pass 2, whose helper allocates ownership pairs): every allocation failing in turn gives
+// HC_ERROR_NOMEM or a valid graph whose edges are right, never a crash or a leak (ASan).
+TEST(Walk, FailingAllocationsInABigWalkWithHelpers) {
+    SynthHeap h;
+    const uint32_t n = 150000;
+    h.objs.resize(n);
+    h.type_flags[0] = HC_TYPE_THREADSAFE;
+    for (uint32_t i = 0; i + 1 < n; i++) {
+        h.objs[i].type = i % 3 == 0 ? 1 : 0;
+        h.objs[i].refs = {i + 1, (i * 7) % n};
+        if (i % 5 == 0 && i + 2 < n) {
+            h.objs[i].dict_of = (int)(i + 2);
+            h.objs[i].refs.push_back(i + 2);
+        }
+    }
+    h.roots = {0};
+    hc_alloc_fail_at(0);
+    { g_autoptr(hc_graph) g = h.walk(); ASSERT_NE(g, nullptr); }
+    unsigned long calls = hc_alloc_fail_at(0);
+    ASSERT_GT(calls, 10u);
+    int failures = 0, graphs = 0;
+    for (unsigned long nth = 1; nth <= calls + 2; nth++) {
+        hc_alloc_fail_at(nth);
+        GError *err = nullptr;
+        hc_graph *g = h.walk(&err);
+        hc_alloc_fail_at(0);
+        if (g) {
+            ASSERT_TRUE(hc_graph_validate(g, nullptr)) << "allocation " << nth;
+            ASSERT_EQ(hc_graph_n(g), n);
+            for (uint32_t k : {0u, 5u, n / 2, n - 2}) {
+                std::vector<uint32_t> want;
+                for (uint32_t r : h.objs[k].refs) want.push_back(id_of(g, r));
+                ASSERT_EQ(edges_of(g, id_of(g, k)), want) << "allocation " << nth;
+            }
+            graphs++;
+            hc_graph_unref(g);
+        } else {
+            ASSERT_NE(err, nullptr) << "allocation " << nth;
+            EXPECT_EQ(err->code, HC_ERROR_NOMEM) << err->message;
+            failures++;
+            g_clear_error(&err);
+        }
+    }
+    EXPECT_GT(failures, 0);
+    EXPECT_GT(graphs, 0);
+}
+
 // Nodes of a leaf type are expanded once (pass 1, for their size) and get one edge, to their
 // type's node, without a second expansion.
 TEST(Walk, LeafTypesGetTheirTypeEdgeWithoutASecondExpansion) {
