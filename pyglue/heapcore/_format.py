@@ -1,6 +1,8 @@
 """Heapy's text formats (the partition table, paging, diffs), computed from engine rows."""
 
 ROWS_PER_PAGE = 10
+WRAP = 100    # Heapy wraps table rows at 100 columns...
+INDENT = 45   # ...continuing under the kind column
 KIND_HEADERS = {
     "clodo": "Kind (class / dict of class)",
     "type": "Type",
@@ -31,8 +33,19 @@ def row_lines(rows, total_count, total_size, start, stop):
         line = "%6d %6d %3d %8d %3d %9d %3d %s" % (
             i, count, pct(count, total_count), size, pct(size, total_size),
             cumul, pct(cumul, total_size), name)
-        out.append(line.rstrip())
+        out.extend(wrap(line))
     return out
+
+
+def wrap(line):
+    """A row as Heapy prints it: cut at WRAP columns, each continuation indented INDENT
+    columns, trailing blanks stripped."""
+    pieces = [line[:WRAP]]
+    rest = line[WRAP:]
+    while rest:
+        pieces.append(" " * INDENT + rest[:WRAP - INDENT])
+        rest = rest[WRAP - INDENT:]
+    return [p.rstrip() for p in pieces]
 
 
 def more_line(remaining):

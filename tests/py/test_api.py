@@ -35,6 +35,19 @@ class Table(unittest.TestCase):
             self.assertRegex(line, ROW)
         self.assertRegex(lines[13], r"^<\d+ more rows\. Type e\.g\. '_\.more' to view\.>$")
 
+    def test_long_kind_names_wrap_at_100_columns(self):
+        name = "AClassWithAVeryLongName" * 5  # 115 characters: kind text wraps twice
+        cls = type(name, (), {"__module__": "m"})
+        keep = [cls() for _ in range(3)]
+        lines = str(self.h.iso(*keep)).splitlines()
+        row = lines[2:]
+        self.assertEqual(len(row), 3)
+        self.assertEqual(len(row[0]), 100)
+        self.assertTrue(row[0].endswith("m." + name[:53]))
+        self.assertEqual(row[1], " " * 45 + name[53:108])
+        self.assertEqual(row[2], " " * 45 + name[108:])
+        self.assertTrue(all(len(r) <= 100 for r in row))
+
     def test_counts_sizes_and_rows_agree(self):
         parts = self.x._partition()
         self.assertEqual(sum(r[2] for r in parts), self.x.count)
