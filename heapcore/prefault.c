@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "heapcore/error.h"
+#include "threads.h"
 
 #define RING 256              /* pending requests; more are dropped (they are hints)  */
 #define STEP (256u << 10)     /* bytes per madvise: the granularity of forget/stop    */
@@ -27,6 +28,7 @@ struct hc_prefault {
 static gpointer helper(gpointer data)
 {
     hc_prefault *pf = data;
+    hc_thread_quiet();
     g_mutex_lock(&pf->lock);
     for (;;) {
         while (!pf->stop && pf->head == pf->tail)

@@ -1,6 +1,7 @@
 /* heapcore/threads.c — see threads.h. */
 #include "threads.h"
 
+#include <signal.h>
 #include <stdlib.h>
 
 gboolean hc_parallel_wanted(size_t n)
@@ -13,9 +14,17 @@ typedef struct pair_job {
     void *arg;
 } pair_job;
 
+void hc_thread_quiet(void)
+{
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+}
+
 static gpointer run_job(gpointer data)
 {
     pair_job *j = data;
+    hc_thread_quiet();
     j->fn(j->arg);
     return NULL;
 }

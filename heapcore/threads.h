@@ -20,4 +20,9 @@ gboolean hc_parallel_wanted(size_t n);
  * can start, runs fn(b) here after fn(a). */
 void hc_run_pair(void (*fn)(void *), void *a, void *b);
 
+/* First thing on every engine helper thread: block all signals, so that they keep going to
+ * the process's own threads (CPython's handlers, profilers' timers) as if heapcore were not
+ * there.  Faults (SIGSEGV...) are synchronous and still reach the faulting thread. */
+void hc_thread_quiet(void);
+
 #endif

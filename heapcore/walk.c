@@ -687,6 +687,7 @@ static gpointer pass2_helper(gpointer data)
 {
     pass2 *p = data;
     hc_walk *w = &p->helper;
+    hc_thread_quiet();
     hc_graph *g = w->g;
     for (;;) {
         uint32_t b = (uint32_t)g_atomic_int_add(&p->next, 1);

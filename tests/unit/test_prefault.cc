@@ -1,5 +1,6 @@
 // The page-populating helper (heapcore/prefault.h): it maps exactly the pages asked for,
-// never changes their contents, and forget/free stop it promptly.
+// never changes their contents, and forget/free stop it promptly.  Also the engine's other
+// helper threads (threads.h).
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -96,4 +97,35 @@ TEST(Prefault, FreeWithPendingRequestsAndNullAreFine) {
     hc_prefault_free(pf);
     hc_prefault_range(pf = hc_prefault_new(), nullptr, 100);  // a null range is ignored
     hc_prefault_free(pf);
+}
+
+// Engine helper threads block every signal (threads.h): hc_run_pair's helper sees them all
+// blocked, the caller's mask is untouched.
+#include <signal.h>
+extern "C" {
+#include "threads.h"
+}
+
+TEST(Threads, HelpersBlockSignalsAndTheCallerIsUntouched) {
+    sigset_t before;
+    pthread_sigmask(SIG_BLOCK, nullptr, &before);
+    struct Probe { bool helper; bool int_blocked; bool usr1_blocked; std::thread::id id; } a{}, b{};
+    std::thread::id me = std::this_thread::get_id();
+    auto fn = [](void *p) {
+        auto *pr = (Probe *)p;
+        sigset_t now;
+        pthread_sigmask(SIG_BLOCK, nullptr, &now);
+        pr->int_blocked = sigismember(&now, SIGINT) == 1;
+        pr->usr1_blocked = sigismember(&now, SIGUSR1) == 1;
+        pr->id = std::this_thread::get_id();
+    };
+    hc_run_pair(fn, &a, &b);
+    EXPECT_EQ(a.id, me);
+    EXPECT_NE(b.id, me);
+    EXPECT_FALSE(a.int_blocked);
+    EXPECT_TRUE(b.int_blocked);
+    EXPECT_TRUE(b.usr1_blocked);
+    sigset_t after;
+    pthread_sigmask(SIG_BLOCK, nullptr, &after);
+    EXPECT_EQ(sigismember(&after, SIGINT), sigismember(&before, SIGINT));
 }
