@@ -30,6 +30,8 @@ static PyObject *set_error(GError *err)
 typedef struct {
     PyObject_HEAD
     hc_graph *g;
+    hc_domtree *dom; /* computed on first need */
+    double dom_s;    /* seconds it took */
 } SnapshotObject;
 
 typedef struct {
@@ -55,6 +57,7 @@ static PyObject *wrap_set(hc_idset *s, GError *err)
 
 static void Snapshot_dealloc(SnapshotObject *self)
 {
+    hc_domtree_free(self->dom);
     hc_graph_unref(self->g);
     PyObject_Free(self);
 }
@@ -158,6 +161,62 @@ static PyObject *Snapshot_node(SnapshotObject *self, PyObject *arg)
                          "edges", edges);
 }
 
+/* The dominator tree, computed once per snapshot (no Python code runs meanwhile). */
+static hc_domtree *snapshot_dom(SnapshotObject *self)
+{
+    if (!self->dom) {
+        GError *err = NULL;
+        gint64 t0 = g_get_monotonic_time();
+        self->dom = hc_domtree_new(self->g, &err);
+        self->dom_s = (double)(g_get_monotonic_time() - t0) / 1e6;
+        if (!self->dom)
+            set_error(err);
+    }
+    return self->dom;
+}
+
+static int node_arg(SnapshotObject *self, PyObject *arg, uint32_t *id)
+{
+    unsigned long v = PyLong_AsUnsignedLong(arg);
+    if (v == (unsigned long)-1 && PyErr_Occurred())
+        return -1;
+    if (v >= hc_graph_n(self->g)) {
+        PyErr_SetString(PyExc_IndexError, "node id out of range");
+        return -1;
+    }
+    *id = (uint32_t)v;
+    return 0;
+}
+
+static PyObject *Snapshot_retained(SnapshotObject *self, PyObject *arg)
+{
+    uint32_t id;
+    if (node_arg(self, arg, &id) < 0 || !snapshot_dom(self))
+        return NULL;
+    return PyLong_FromUnsignedLongLong(hc_domtree_retained(self->dom, id));
+}
+
+static PyObject *Snapshot_idom(SnapshotObject *self, PyObject *arg)
+{
+    uint32_t id;
+    if (node_arg(self, arg, &id) < 0 || !snapshot_dom(self))
+        return NULL;
+    uint32_t d = hc_domtree_idom(self->dom, id);
+    if (d == HC_DOM_SUPER)
+        return PyUnicode_FromString("root");
+    if (d == HC_NONE)
+        Py_RETURN_NONE;
+    return PyLong_FromUnsignedLong(d);
+}
+
+static PyObject *Snapshot_get_dom_time(SnapshotObject *self, void *c)
+{
+    (void)c;
+    if (!snapshot_dom(self))
+        return NULL;
+    return PyFloat_FromDouble(self->dom_s);
+}
+
 static PyObject *Snapshot_validate(SnapshotObject *self, PyObject *unused)
 {
     (void)unused;
@@ -189,6 +248,8 @@ static PyMethodDef Snapshot_methods[] = {
     {"roots", (PyCFunction)Snapshot_roots, METH_NOARGS, "roots() -> [(node id, label)]"},
     {"node", (PyCFunction)Snapshot_node, METH_O, "node(id) -> dict describing one node"},
     {"validate", (PyCFunction)Snapshot_validate, METH_NOARGS, "check the graph's invariants"},
+    {"retained", (PyCFunction)Snapshot_retained, METH_O, "retained(id) -> bytes freed if node id became unreachable (dominator tree, computed once)"},
+    {"idom", (PyCFunction)Snapshot_idom, METH_O, "idom(id) -> node id of its immediate dominator, 'root' under the super-root, None if unreached"},
     {NULL, NULL, 0, NULL},
 };
 static PyGetSetDef Snapshot_getset[] = {
@@ -198,6 +259,7 @@ static PyGetSetDef Snapshot_getset[] = {
     {"sizeof_failures", (getter)Snapshot_get_failures, NULL, "objects whose own __sizeof__ failed", NULL},
     {"lost_edges", (getter)Snapshot_get_lost, NULL, "referents the walk's second pass met that its first had not (normally 0)", NULL},
     {"walk_times", (getter)Snapshot_get_times, NULL, "seconds per walk phase (for benchmarks)", NULL},
+    {"dominators_time", (getter)Snapshot_get_dom_time, NULL, "seconds the dominator tree took (computes it if needed)", NULL},
     {"prefaulted", (getter)Snapshot_get_prefaulted, NULL, "bytes of the walk's arrays its helper thread faulted in (for benchmarks)", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
@@ -391,6 +453,8 @@ static PyObject *IdSet_get_snapshot(IdSetObject *self, void *c)
     if (!o)
         return NULL;
     o->g = hc_graph_ref(hc_idset_graph(self->s));
+    o->dom = NULL;
+    o->dom_s = 0;
     return (PyObject *)o;
 }
 
@@ -525,6 +589,8 @@ static PyObject *snapshot_take(PyObject *extra_obj)
         return NULL;
     }
     o->g = g;
+    o->dom = NULL;
+    o->dom_s = 0;
     return (PyObject *)o;
 }
 

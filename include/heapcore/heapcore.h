@@ -7,4 +7,5 @@
 #include "heapcore/walk.h"
 #include "heapcore/idset.h"
 #include "heapcore/partition.h"
+#include "heapcore/dominators.h"
 #endif

@@ -1,0 +1,43 @@
+"""Dominators and retained sizes on the live heap (the engine part of issue 4): a structure
+only one object holds is retained by it, byte for byte, and each part's immediate dominator is
+its only holder."""
+import unittest
+
+from heapcore import _engine
+
+
+class Retained(unittest.TestCase):
+    def test_a_private_structure_is_retained_by_its_only_holder(self):
+        parts = [bytearray(b"x" * (100 + i)) for i in range(50)]
+        holder = [parts, {"k": (len(parts) + 0.5, "unique-%d" % id(parts))}]  # fresh float, str
+        del parts
+        snap = _engine.snapshot()
+        h = snap.lookup(holder)
+        self.assertIsNotNone(h)
+        inner = snap.lookup(holder[0])
+        want = 0
+        for o in [holder, holder[0], holder[1], holder[1]["k"], holder[1]["k"][0],
+                  holder[1]["k"][1]] + holder[0]:
+            node = snap.lookup(o)
+            want += snap.node(node)["size"]
+            if o is not holder:
+                self.assertNotEqual(snap.idom(node), None)
+        for ba in holder[0]:
+            self.assertEqual(snap.idom(snap.lookup(ba)), inner)
+        self.assertEqual(snap.idom(inner), h)
+        # "k" is interned and shared: not retained; everything else is private to holder.
+        self.assertEqual(snap.retained(h), want)
+        self.assertEqual(snap.retained(inner),
+                         snap.node(inner)["size"] + sum(snap.node(snap.lookup(b))["size"] for b in holder[0]))
+        self.assertGreaterEqual(snap.dominators_time, 0.0)
+
+    def test_bad_ids(self):
+        snap = _engine.snapshot()
+        with self.assertRaises(IndexError):
+            snap.retained(snap.n)
+        with self.assertRaises(TypeError):
+            snap.idom("x")
+
+
+if __name__ == "__main__":
+    unittest.main()
