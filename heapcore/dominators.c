@@ -188,6 +188,15 @@ hc_domtree *hc_domtree_new(hc_graph *g, GError **error)
         }
         w.ancestor[i] = w.parent[i];
     }
+    /* Free what the rest does not need before allocating the results (the peak). */
+    hc_free(w.in_off);
+    hc_free(w.in_src);
+    hc_free(w.label);
+    hc_free(w.ancestor);
+    hc_free(w.path);
+    w.in_off = NULL;
+    w.in_src = NULL;
+    w.label = w.ancestor = w.path = NULL;
     /* Immediate dominators: the nearest ancestor of the DFS parent at or above the semi. */
     uint32_t *idom = w.parent; /* reused in place: idom[i] starts as parent[i] */
     for (uint32_t i = 1; i <= N; i++) {
@@ -196,6 +205,8 @@ hc_domtree *hc_domtree_new(hc_graph *g, GError **error)
             j = idom[j];
         idom[i] = j;
     }
+    hc_free(w.semi);
+    w.semi = NULL;
     /* Retained sizes: children after parents in preorder, so sum in reverse. */
     d->retained = hc_try_calloc(c, sizeof *d->retained);
     d->idom = hc_try_malloc(c * sizeof *d->idom);
