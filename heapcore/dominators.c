@@ -264,3 +264,57 @@ uint64_t hc_domtree_retained(const hc_domtree *d, uint32_t id)
 }
 
 uint32_t hc_domtree_reached(const hc_domtree *d) { return d->reached; }
+
+/* Total size of what the super-root reaches with ids[0..n) removed; FALSE if out of memory. */
+static gboolean reach_size(const hc_graph *g, const uint32_t *ids, uint32_t n, uint64_t *out)
+{
+    uint32_t nn = g->n;
+    /* seen: a bit per node; the removed ones are marked seen from the start. */
+    uint64_t *seen = hc_try_calloc((size_t)nn / 64 + 1, sizeof *seen);
+    uint32_t *stack = hc_try_malloc(((size_t)nn + 1) * sizeof *stack);
+    if (!seen || !stack) {
+        hc_free(seen);
+        hc_free(stack);
+        return FALSE;
+    }
+#define SEEN(i) ((seen[(i) >> 6] >> ((i) & 63)) & 1)
+#define MARK(i) (seen[(i) >> 6] |= (uint64_t)1 << ((i) & 63))
+    for (uint32_t k = 0; k < n; k++)
+        if (ids[k] < nn)
+            MARK(ids[k]);
+    uint64_t kept = 0;
+    uint32_t top = 0;
+    for (uint32_t i = 0; i < nn; i++)
+        if (super_child(g, i) && !SEEN(i)) {
+            MARK(i);
+            stack[top++] = i;
+        }
+    while (top) {
+        uint32_t v = stack[--top], ne;
+        kept += hc_graph_size_fast(g, v);
+        const uint32_t *e = hc_graph_edges(g, v, &ne);
+        for (uint32_t k = 0; k < ne; k++) {
+            uint32_t t = e[k];
+            if (!SEEN(t) && !hidden(g, t)) {
+                MARK(t);
+                stack[top++] = t;
+            }
+        }
+    }
+#undef SEEN
+#undef MARK
+    hc_free(seen);
+    hc_free(stack);
+    *out = kept;
+    return TRUE;
+}
+
+uint64_t hc_domisize(const hc_graph *g, const uint32_t *ids, uint32_t n, GError **error)
+{
+    uint64_t all, kept;
+    if (!reach_size(g, NULL, 0, &all) || !reach_size(g, ids, n, &kept)) {
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory computing a set's retained size");
+        return UINT64_MAX;
+    }
+    return all - kept;
+}

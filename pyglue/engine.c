@@ -445,6 +445,15 @@ static PyObject *IdSet_resolve(IdSetObject *self, PyObject *unused)
 
 static PyObject *IdSet_get_count(IdSetObject *self, void *c) { (void)c; return PyLong_FromUnsignedLong(hc_idset_count(self->s)); }
 static PyObject *IdSet_get_size(IdSetObject *self, void *c) { (void)c; return PyLong_FromUnsignedLongLong(hc_idset_size(self->s)); }
+static PyObject *IdSet_get_domisize(IdSetObject *self, void *c)
+{
+    (void)c;
+    GError *err = NULL;
+    uint64_t v = hc_domisize(hc_idset_graph(self->s), hc_idset_ids(self->s), hc_idset_count(self->s), &err);
+    if (v == UINT64_MAX && err)
+        return set_error(err);
+    return PyLong_FromUnsignedLongLong(v);
+}
 
 static PyObject *IdSet_get_snapshot(IdSetObject *self, void *c)
 {
@@ -480,6 +489,7 @@ static PyMethodDef IdSet_methods[] = {
 static PyGetSetDef IdSet_getset[] = {
     {"count", (getter)IdSet_get_count, NULL, "number of objects", NULL},
     {"size", (getter)IdSet_get_size, NULL, "total true size in bytes", NULL},
+    {"domisize", (getter)IdSet_get_domisize, NULL, "bytes freed if all the set's objects became unreachable together", NULL},
     {"snapshot", (getter)IdSet_get_snapshot, NULL, "the snapshot of this set", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

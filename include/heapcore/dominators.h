@@ -43,5 +43,12 @@ uint64_t hc_domtree_retained(const hc_domtree *d, uint32_t id);
 /* Nodes the super-root reaches. */
 uint32_t hc_domtree_reached(const hc_domtree *d);
 
+/* Bytes freed if every node of ids[0..n) (ascending node ids of g) became unreachable
+ * together: the sizes of the nodes the super-root reaches, minus those it still reaches with
+ * these removed.  For a set this is more than the sum of its members' retained sizes when
+ * members share what they hold.  One reachability pass over g: O(nodes + edges); a single
+ * node's is its retained size.  -1 (as UINT64_MAX) with HC_ERROR_NOMEM if out of memory. */
+uint64_t hc_domisize(const hc_graph *g, const uint32_t *ids, uint32_t n, GError **error);
+
 G_END_DECLS
 #endif

@@ -36,6 +36,12 @@ class IdentitySet:
     def size(self):
         return self._s.size
 
+    @property
+    def domisize(self):
+        """Bytes that would be freed if every object of the set became unreachable together
+        (its own sizes and everything only it keeps alive)."""
+        return self._s.domisize
+
     indisize = size
 
     def _partition(self):

@@ -72,6 +72,20 @@ class Retained(unittest.TestCase):
         self.assertGreater(reached, 10000)
         self.assertTrue(keep)
 
+    def test_domisize_of_heap_sets(self):
+        from heapcore import hpy
+        h = hpy()
+        shared = [bytearray(1000), bytearray(2000)]
+        a, b = [shared], [shared]
+        del shared
+        x = h.iso(a, b)
+        size_a, size_b = h.iso(a).size, h.iso(b).size
+        inner = h.iso(a[0], a[0][0], a[0][1]).size
+        # Together a and b free what they share; apart, each frees only itself.
+        self.assertEqual(h.iso(a).domisize, size_a)
+        self.assertEqual(x.domisize, size_a + size_b + inner)
+        self.assertEqual(h.iso(a[0]).domisize, inner)
+
     def test_bad_ids(self):
         snap = _engine.snapshot()
         with self.assertRaises(IndexError):
