@@ -234,11 +234,7 @@ nomem:
     hc_free(stack);
     hc_free(cursor);
     work_free(&w);
-    if (d) {
-        hc_free(d->idom);
-        hc_free(d->retained);
-        hc_free(d);
-    }
+    hc_domtree_free(d); /* d->g is not set yet: nothing to unref */
     g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory computing dominators");
     return NULL;
 }

@@ -671,16 +671,23 @@ typedef struct pass2 {
                                nodes that were not HC_TYPE_THREADSAFE           */
 } pass2;
 
-static void record_range(hc_walk *w, uint32_t lo, uint32_t hi)
+/* Record nodes [lo, hi), all of them, or on the helper (helper TRUE) only those helper_may;
+ * FALSE if it left any. */
+static gboolean record_range(hc_walk *w, uint32_t lo, uint32_t hi, gboolean helper)
 {
     hc_graph *g = w->g;
     const hc_type *types = g->types;
+    gboolean all = TRUE;
     for (uint32_t i = lo; i < hi && !w->error; i++) {
         /* Prefetch the objects pass 2 will expand (not the leaves it skips). */
         if (i + 8 < hi && g->type[i + 8] != HC_NONE && !(types[g->type[i + 8]].flags & HC_TYPE_LEAF))
             __builtin_prefetch((const void *)(g->addr[i + 8] & ~(uintptr_t)7));
-        record_node(w, i);
+        if (!helper || helper_may(g, i))
+            record_node(w, i);
+        else
+            all = FALSE;
     }
+    return all;
 }
 
 static gpointer pass2_helper(gpointer data)
@@ -694,13 +701,7 @@ static gpointer pass2_helper(gpointer data)
         if (b >= p->nblocks || w->error)
             break;
         uint32_t lo = b * PASS2_BLOCK, hi = MIN(g->n, lo + PASS2_BLOCK);
-        p->by_helper[b] = 1;
-        for (uint32_t i = lo; i < hi && !w->error; i++) {
-            if (helper_may(g, i))
-                record_node(w, i);
-            else
-                p->by_helper[b] = 2;
-        }
+        p->by_helper[b] = record_range(w, lo, hi, TRUE) ? 1 : 2;
     }
     return NULL;
 }
@@ -734,7 +735,7 @@ static void record_all(hc_walk *w)
         thread = g_thread_try_new("heapcore-edges", pass2_helper, &p, NULL);
     }
     if (!thread) {
-        record_range(w, 0, n);
+        record_range(w, 0, n, FALSE);
         hc_free(p.by_helper);
         return;
     }
@@ -742,7 +743,7 @@ static void record_all(hc_walk *w)
         uint32_t b = (uint32_t)g_atomic_int_add(&p.next, 1);
         if (b >= p.nblocks || w->error)
             break;
-        record_range(w, b * PASS2_BLOCK, MIN(n, (b + 1) * PASS2_BLOCK));
+        record_range(w, b * PASS2_BLOCK, MIN(n, (b + 1) * PASS2_BLOCK), FALSE);
     }
     g_atomic_int_set(&p.next, (gint)p.nblocks); /* on an error: the helper stops too */
     g_thread_join(thread);

@@ -139,16 +139,25 @@ static PyObject *Snapshot_roots(SnapshotObject *self, PyObject *unused)
     return list;
 }
 
+/* A node id argument: an int below the node count (TypeError/OverflowError/IndexError). */
+static int node_arg(SnapshotObject *self, PyObject *arg, uint32_t *id)
+{
+    unsigned long v = PyLong_AsUnsignedLong(arg);
+    if (v == (unsigned long)-1 && PyErr_Occurred())
+        return -1;
+    if (v >= hc_graph_n(self->g)) {
+        PyErr_SetString(PyExc_IndexError, "node id out of range");
+        return -1;
+    }
+    *id = (uint32_t)v;
+    return 0;
+}
+
 static PyObject *Snapshot_node(SnapshotObject *self, PyObject *arg)
 {
-    unsigned long id = PyLong_AsUnsignedLong(arg);
-    if (id == (unsigned long)-1 && PyErr_Occurred())
+    uint32_t i, ne;
+    if (node_arg(self, arg, &i) < 0)
         return NULL;
-    if (id >= hc_graph_n(self->g)) {
-        PyErr_SetString(PyExc_IndexError, "node id out of range");
-        return NULL;
-    }
-    uint32_t i = (uint32_t)id, ne;
     const uint32_t *e = hc_graph_edges(self->g, i, &ne);
     PyObject *edges = PyList_New(ne);
     for (uint32_t k = 0; edges && k < ne; k++)
@@ -173,19 +182,6 @@ static hc_domtree *snapshot_dom(SnapshotObject *self)
             set_error(err);
     }
     return self->dom;
-}
-
-static int node_arg(SnapshotObject *self, PyObject *arg, uint32_t *id)
-{
-    unsigned long v = PyLong_AsUnsignedLong(arg);
-    if (v == (unsigned long)-1 && PyErr_Occurred())
-        return -1;
-    if (v >= hc_graph_n(self->g)) {
-        PyErr_SetString(PyExc_IndexError, "node id out of range");
-        return -1;
-    }
-    *id = (uint32_t)v;
-    return 0;
 }
 
 static PyObject *Snapshot_retained(SnapshotObject *self, PyObject *arg)
@@ -613,14 +609,20 @@ static PyObject *mod_snapshot(PyObject *mod, PyObject *args)
     return snapshot_take(extra);
 }
 
+/* tp as a type, or NULL with "fn() takes a type" (TypeError). */
+static PyTypeObject *type_arg(PyObject *tp, const char *fn)
+{
+    if (!PyType_Check(tp)) {
+        PyErr_Format(PyExc_TypeError, "%s() takes a type", fn);
+        return NULL;
+    }
+    return (PyTypeObject *)tp;
+}
+
 static PyObject *mod_hide_type(PyObject *mod, PyObject *tp)
 {
     (void)mod;
-    if (!PyType_Check(tp)) {
-        PyErr_SetString(PyExc_TypeError, "hide_type() takes a type");
-        return NULL;
-    }
-    if (hc_py_hide_type((PyTypeObject *)tp) < 0)
+    if (!type_arg(tp, "hide_type") || hc_py_hide_type((PyTypeObject *)tp) < 0)
         return NULL;
     Py_RETURN_NONE;
 }
@@ -643,20 +645,16 @@ static PyObject *mod_referents(PyObject *mod, PyObject *obj)
 static PyObject *mod_is_leaf_type(PyObject *mod, PyObject *tp)
 {
     (void)mod;
-    if (!PyType_Check(tp)) {
-        PyErr_SetString(PyExc_TypeError, "is_leaf_type() takes a type");
+    if (!type_arg(tp, "is_leaf_type"))
         return NULL;
-    }
     return PyBool_FromLong(hc_py_type_is_leaf((PyTypeObject *)tp));
 }
 
 static PyObject *mod_is_threadsafe_type(PyObject *mod, PyObject *tp)
 {
     (void)mod;
-    if (!PyType_Check(tp)) {
-        PyErr_SetString(PyExc_TypeError, "is_threadsafe_type() takes a type");
+    if (!type_arg(tp, "is_threadsafe_type"))
         return NULL;
-    }
     hc_py_threads_prepare();
     return PyBool_FromLong(hc_py_type_is_threadsafe((PyTypeObject *)tp));
 }

@@ -11,10 +11,7 @@
 namespace {
 
 // Reachable node ids from the super-root of g (roots and complement roots, not hidden), with
-// node `removed` deleted (HC_NONE: none).
-std::vector<bool> reach(hc_graph *g, uint32_t removed);
-
-// The same with a set of nodes removed.
+// the nodes of `removed` deleted.
 std::vector<bool> reach_without(hc_graph *g, const std::set<uint32_t> &removed) {
     uint32_t n = hc_graph_n(g);
     std::vector<bool> seen(n);
@@ -41,30 +38,9 @@ std::vector<bool> reach_without(hc_graph *g, const std::set<uint32_t> &removed) 
     return seen;
 }
 
+// The same with one node deleted (HC_NONE: none).
 std::vector<bool> reach(hc_graph *g, uint32_t removed) {
-    uint32_t n = hc_graph_n(g);
-    std::vector<bool> seen(n);
-    std::vector<uint32_t> stack;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t f = hc_graph_flags(g, i);
-        if ((f & (HC_NODE_ROOT | HC_NODE_COMPLEMENT)) && !(f & HC_NODE_HIDDEN) && i != removed) {
-            seen[i] = true;
-            stack.push_back(i);
-        }
-    }
-    while (!stack.empty()) {
-        uint32_t v = stack.back();
-        stack.pop_back();
-        uint32_t ne;
-        const uint32_t *e = hc_graph_edges(g, v, &ne);
-        for (uint32_t k = 0; k < ne; k++) {
-            uint32_t t = e[k];
-            if (t == removed || seen[t] || (hc_graph_flags(g, t) & HC_NODE_HIDDEN)) continue;
-            seen[t] = true;
-            stack.push_back(t);
-        }
-    }
-    return seen;
+    return reach_without(g, removed == HC_NONE ? std::set<uint32_t>{} : std::set<uint32_t>{removed});
 }
 
 void check_against_brute_force(hc_graph *g, const char *what) {
