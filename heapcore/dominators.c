@@ -13,9 +13,15 @@
 
 struct hc_domtree {
     hc_graph *g;
-    uint32_t reached;
+    uint32_t reached;   /* N */
+    uint64_t total;     /* sum of the reached nodes' sizes */
     uint32_t *idom;     /* [n] by node id: node id, HC_DOM_SUPER or HC_NONE */
-    uint64_t *retained; /* [n] by node id */
+    uint32_t *ret;      /* [n] retained size by node id; HC_SIZE_BIG: in big_id/big_val */
+    uint32_t *pos;      /* [n] node id -> position in the tree's preorder; NIL if unreached */
+    uint32_t *order;    /* [N] position -> node id: each subtree is one contiguous run */
+    uint32_t nbig;      /* retained sizes >= HC_SIZE_BIG, by ascending node id */
+    uint32_t *big_id;
+    uint64_t *big_val;
 };
 
 static inline gboolean hidden(const hc_graph *g, uint32_t id)
@@ -207,24 +213,72 @@ hc_domtree *hc_domtree_new(hc_graph *g, GError **error)
     }
     hc_free(w.semi);
     w.semi = NULL;
-    /* Retained sizes: children after parents in preorder, so sum in reverse. */
-    d->retained = hc_try_calloc(c, sizeof *d->retained);
-    d->idom = hc_try_malloc(c * sizeof *d->idom);
-    if (!d->retained || !d->idom)
-        goto nomem;
+    /* Retained sizes and subtree node counts: children after parents in preorder, so sum in
+     * reverse (vertex 0, the super-root, collects the total). */
     uint64_t *ret = hc_try_calloc((size_t)N + 1, sizeof *ret);
-    if (!ret)
+    uint32_t *cnt = hc_try_malloc(((size_t)N + 1) * sizeof *cnt);
+    if (!ret || !cnt) {
+        hc_free(ret);
+        hc_free(cnt);
         goto nomem;
-    for (uint32_t i = 1; i <= N; i++)
+    }
+    cnt[0] = 1;
+    for (uint32_t i = 1; i <= N; i++) {
         ret[i] = hc_graph_size_fast(g, w.vertex[i]);
-    for (uint32_t i = N; i >= 1; i--)
+        cnt[i] = 1;
+    }
+    for (uint32_t i = N; i >= 1; i--) {
         ret[idom[i]] += ret[i];
+        cnt[idom[i]] += cnt[i];
+    }
+    d->total = ret[0];
+    /* Retained sizes by node id, 32 bits each; the rare larger ones in a sorted side table. */
+    uint32_t nbig = 0;
+    for (uint32_t i = 1; i <= N; i++)
+        nbig += ret[i] >= HC_SIZE_BIG;
+    d->ret = hc_try_malloc(c * sizeof *d->ret);
+    d->big_id = hc_try_malloc((nbig ? nbig : 1) * sizeof *d->big_id);
+    d->big_val = hc_try_malloc((nbig ? nbig : 1) * sizeof *d->big_val);
+    if (!d->ret || !d->big_id || !d->big_val) {
+        hc_free(ret);
+        hc_free(cnt);
+        goto nomem;
+    }
+    for (uint32_t id = 0; id < n; id++) {
+        uint32_t i = w.pre[id];
+        uint64_t r = i ? ret[i] : 0;
+        if (r >= HC_SIZE_BIG) {
+            d->big_id[d->nbig] = id;
+            d->big_val[d->nbig++] = r;
+            r = HC_SIZE_BIG;
+        }
+        d->ret[id] = (uint32_t)r;
+    }
+    hc_free(ret);
+    /* The tree in its own preorder: a child's run starts where its parent's next free slot is;
+     * cnt[] turns into that next-free-slot array as each vertex is placed (idom[i] < i, so a
+     * parent is always placed before its children). */
+    d->pos = hc_try_malloc(c * sizeof *d->pos);
+    d->order = hc_try_malloc(((size_t)N + 1) * sizeof *d->order);
+    d->idom = hc_try_malloc(c * sizeof *d->idom);
+    if (!d->pos || !d->order || !d->idom) {
+        hc_free(cnt);
+        goto nomem;
+    }
+    memset(d->pos, 0xff, c * sizeof *d->pos); /* NIL */
+    cnt[0] = 0;
+    for (uint32_t i = 1; i <= N; i++) {
+        uint32_t p = idom[i], at = cnt[p];
+        cnt[p] += cnt[i];
+        cnt[i] = at + 1;
+        d->order[at] = w.vertex[i];
+        d->pos[w.vertex[i]] = at;
+    }
+    hc_free(cnt);
     for (uint32_t id = 0; id < n; id++) {
         uint32_t i = w.pre[id];
         d->idom[id] = !i ? HC_NONE : idom[i] ? w.vertex[idom[i]] : HC_DOM_SUPER;
-        d->retained[id] = i ? ret[i] : 0;
     }
-    hc_free(ret);
     work_free(&w);
     d->reached = N;
     d->g = hc_graph_ref(g);
@@ -245,44 +299,227 @@ void hc_domtree_free(hc_domtree *d)
         return;
     hc_graph_unref(d->g);
     hc_free(d->idom);
-    hc_free(d->retained);
+    hc_free(d->ret);
+    hc_free(d->pos);
+    hc_free(d->order);
+    hc_free(d->big_id);
+    hc_free(d->big_val);
     hc_free(d);
 }
+
+hc_graph *hc_domtree_graph(const hc_domtree *d) { return d->g; }
 
 uint32_t hc_domtree_idom(const hc_domtree *d, uint32_t id)
 {
     return id < d->g->n ? d->idom[id] : HC_NONE;
 }
 
+static uint64_t retained_of(const hc_domtree *d, uint32_t id)
+{
+    uint32_t r = d->ret[id];
+    if (r != HC_SIZE_BIG)
+        return r;
+    uint32_t lo = 0, hi = d->nbig;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (d->big_id[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return d->big_val[lo]; /* present: every HC_SIZE_BIG entry has one */
+}
+
 uint64_t hc_domtree_retained(const hc_domtree *d, uint32_t id)
 {
-    return id < d->g->n ? d->retained[id] : 0;
+    return id < d->g->n ? retained_of(d, id) : 0;
 }
 
 uint32_t hc_domtree_reached(const hc_domtree *d) { return d->reached; }
+uint64_t hc_domtree_total(const hc_domtree *d) { return d->total; }
 
-/* Total size of what the super-root reaches with ids[0..n) removed; FALSE if out of memory. */
-static gboolean reach_size(const hc_graph *g, const uint32_t *ids, uint32_t n, uint64_t *out)
+/* One past the end of the subtree run starting at position p0: the first later position whose
+ * node's immediate dominator lies before p0 (a node inside the run has its parent inside). */
+static uint32_t subtree_end(const hc_domtree *d, uint32_t p0)
 {
-    uint32_t nn = g->n;
-    /* seen: a bit per node; the removed ones are marked seen from the start. */
-    uint64_t *seen = hc_try_calloc((size_t)nn / 64 + 1, sizeof *seen);
-    uint32_t *stack = hc_try_malloc(((size_t)nn + 1) * sizeof *stack);
-    if (!seen || !stack) {
-        hc_free(seen);
-        hc_free(stack);
-        return FALSE;
+    uint32_t end = p0 + 1;
+    while (end < d->reached) {
+        uint32_t up = d->idom[d->order[end]];
+        if (up == HC_DOM_SUPER || d->pos[up] < p0)
+            break;
+        end++;
     }
-#define SEEN(i) ((seen[(i) >> 6] >> ((i) & 63)) & 1)
-#define MARK(i) (seen[(i) >> 6] |= (uint64_t)1 << ((i) & 63))
-    for (uint32_t k = 0; k < n; k++)
-        if (ids[k] < nn)
-            MARK(ids[k]);
+    return end;
+}
+
+hc_idset *hc_domtree_dominated(const hc_domtree *d, uint32_t id, GError **error)
+{
+    if (id >= d->g->n || d->pos[id] == NIL)
+        return hc_idset_new_copy(d->g, NULL, 0, error);
+    uint32_t p0 = d->pos[id];
+    return hc_idset_new_copy(d->g, d->order + p0, subtree_end(d, p0) - p0, error);
+}
+
+hc_idset *hc_domtree_idoms(const hc_domtree *d, const hc_idset *s, GError **error)
+{
+    uint32_t n = hc_idset_count(s), k = 0;
+    const uint32_t *ids = hc_idset_ids(s);
+    uint32_t *out = hc_try_malloc((n ? n : 1) * sizeof *out);
+    if (!out) {
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory finding dominators");
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t up = hc_domtree_idom(d, ids[i]);
+        if (up != HC_NONE && up != HC_DOM_SUPER && !hc_idset_contains(s, up))
+            out[k++] = up;
+    }
+    hc_idset *r = hc_idset_new_copy(d->g, out, k, error);
+    hc_free(out);
+    return r;
+}
+
+/* a ranks before b: larger retained size, then lower id. */
+static inline gboolean ranks_before(const hc_domtree *d, uint32_t a, uint32_t b)
+{
+    uint64_t ra = retained_of(d, a), rb = retained_of(d, b);
+    return ra != rb ? ra > rb : a < b;
+}
+
+uint32_t hc_domtree_top(const hc_domtree *d, const hc_idset *s, uint32_t k, uint32_t *out)
+{
+    uint32_t n = hc_idset_count(s), m = 0;
+    const uint32_t *ids = hc_idset_ids(s);
+    if (!k)
+        return 0;
+    /* out[0..m) is a binary heap whose root is the weakest of the best m so far. */
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t v = ids[i], j;
+        if (m < k) {
+            for (j = m++; j && ranks_before(d, out[(j - 1) / 2], v); j = (j - 1) / 2)
+                out[j] = out[(j - 1) / 2];
+            out[j] = v;
+            continue;
+        }
+        if (!ranks_before(d, v, out[0]))
+            continue;
+        for (j = 0;;) { /* sift v down from the root */
+            uint32_t c = 2 * j + 1;
+            if (c >= m)
+                break;
+            if (c + 1 < m && ranks_before(d, out[c], out[c + 1]))
+                c++;
+            if (!ranks_before(d, v, out[c]))
+                break;
+            out[j] = out[c];
+            j = c;
+        }
+        out[j] = v;
+    }
+    /* Heap sort into best-first order: repeatedly move the weakest to the end. */
+    for (uint32_t end = m; end > 1; end--) {
+        uint32_t v = out[end - 1], j;
+        out[end - 1] = out[0];
+        for (j = 0;;) {
+            uint32_t c = 2 * j + 1;
+            if (c >= end - 1)
+                break;
+            if (c + 1 < end - 1 && ranks_before(d, out[c], out[c + 1]))
+                c++;
+            if (!ranks_before(d, v, out[c]))
+                break;
+            out[j] = out[c];
+            j = c;
+        }
+        out[j] = v;
+    }
+    return m;
+}
+
+gboolean hc_domtree_retained_by_kind(const hc_domtree *d, const hc_idset *s, hc_classifier c,
+                                     uint64_t *per_kind, GError **error)
+{
+    const hc_graph *g = d->g;
+    uint32_t nkinds = 2 * g->ntypes, n = hc_idset_count(s);
+    const uint32_t *ids = hc_idset_ids(s);
+    memset(per_kind, 0, (size_t)nkinds * sizeof *per_kind);
+    /* member: a bit per node; active[k]: members of kind k on the current tree path that were
+     * counted; path: the tree path to the current node, each with its counted kind + 1 (0: not
+     * counted).  The path can be as deep as the tree (a long linked list). */
+    uint64_t *member = hc_try_calloc((size_t)g->n / 64 + 1, sizeof *member);
+    uint32_t *active = hc_try_calloc(nkinds ? nkinds : 1, sizeof *active);
+    uint32_t cap = 1024, depth = 0;
+    uint32_t *path = hc_try_malloc(cap * sizeof *path), *tag = hc_try_malloc(cap * sizeof *tag);
+    if (!member || !active || !path || !tag)
+        goto nomem;
+    for (uint32_t i = 0; i < n; i++)
+        member[ids[i] >> 6] |= (uint64_t)1 << (ids[i] & 63);
+    for (uint32_t p = 0; p < d->reached; p++) {
+        uint32_t v = d->order[p], up = d->idom[v];
+        while (depth && path[depth - 1] != up) {
+            depth--;
+            if (tag[depth])
+                active[tag[depth] - 1]--;
+        }
+        uint32_t t = 0;
+        if ((member[v >> 6] >> (v & 63)) & 1) {
+            uint32_t k = hc_classify(g, c, v);
+            if (!active[k]) {
+                per_kind[k] += retained_of(d, v);
+                active[k]++;
+                t = k + 1;
+            }
+        }
+        if (depth == cap) {
+            uint32_t *np = hc_try_realloc(path, (size_t)cap * 2 * sizeof *path);
+            if (np)
+                path = np;
+            uint32_t *nt = np ? hc_try_realloc(tag, (size_t)cap * 2 * sizeof *tag) : NULL;
+            if (!nt)
+                goto nomem;
+            tag = nt;
+            cap *= 2;
+        }
+        path[depth] = v;
+        tag[depth++] = t;
+    }
+    hc_free(member);
+    hc_free(active);
+    hc_free(path);
+    hc_free(tag);
+    return TRUE;
+nomem:
+    hc_free(member);
+    hc_free(active);
+    hc_free(path);
+    hc_free(tag);
+    g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory summing retained sizes by kind");
+    return FALSE;
+}
+
+/* ---- reachability without the tree ------------------------------------------------------ */
+
+struct hc_reach {
+    hc_graph *g;
+    uint64_t *all; /* a bit per node the super-root reaches */
+    uint64_t total;
+};
+
+#define BIT(b, i) (((b)[(i) >> 6] >> ((i) & 63)) & 1)
+#define SET(b, i) ((b)[(i) >> 6] |= (uint64_t)1 << ((i) & 63))
+
+/* Marks in seen (pre-marked nodes are treated as removed) what the super-root reaches; returns
+ * the reached nodes' total size, UINT64_MAX if out of memory. */
+static uint64_t reach(const hc_graph *g, uint64_t *seen)
+{
+    uint32_t nn = g->n, top = 0;
+    uint32_t *stack = hc_try_malloc(((size_t)nn + 1) * sizeof *stack);
+    if (!stack)
+        return UINT64_MAX;
     uint64_t kept = 0;
-    uint32_t top = 0;
     for (uint32_t i = 0; i < nn; i++)
-        if (super_child(g, i) && !SEEN(i)) {
-            MARK(i);
+        if (super_child(g, i) && !BIT(seen, i)) {
+            SET(seen, i);
             stack[top++] = i;
         }
     while (top) {
@@ -291,26 +528,100 @@ static gboolean reach_size(const hc_graph *g, const uint32_t *ids, uint32_t n, u
         const uint32_t *e = hc_graph_edges(g, v, &ne);
         for (uint32_t k = 0; k < ne; k++) {
             uint32_t t = e[k];
-            if (!SEEN(t) && !hidden(g, t)) {
-                MARK(t);
+            if (!BIT(seen, t) && !hidden(g, t)) {
+                SET(seen, t);
                 stack[top++] = t;
             }
         }
     }
-#undef SEEN
-#undef MARK
-    hc_free(seen);
     hc_free(stack);
-    *out = kept;
-    return TRUE;
+    return kept;
 }
 
-uint64_t hc_domisize(const hc_graph *g, const uint32_t *ids, uint32_t n, GError **error)
+hc_reach *hc_reach_new(hc_graph *g, GError **error)
 {
-    uint64_t all, kept;
-    if (!reach_size(g, NULL, 0, &all) || !reach_size(g, ids, n, &kept)) {
+    hc_reach *r = hc_try_calloc(1, sizeof *r);
+    if (r && (r->all = hc_try_calloc((size_t)g->n / 64 + 1, sizeof *r->all)) &&
+        (r->total = reach(g, r->all)) != UINT64_MAX) {
+        r->g = hc_graph_ref(g);
+        return r;
+    }
+    if (r)
+        hc_free(r->all);
+    hc_free(r);
+    g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory finding what the roots reach");
+    return NULL;
+}
+
+void hc_reach_free(hc_reach *r)
+{
+    if (!r)
+        return;
+    hc_graph_unref(r->g);
+    hc_free(r->all);
+    hc_free(r);
+}
+
+uint64_t hc_reach_total(const hc_reach *r) { return r->total; }
+
+/* The bitmap of what stays reached with ids[0..n) removed (the removed nodes not marked), and
+ * its total size in *kept; NULL if out of memory. */
+static uint64_t *reach_without(const hc_reach *r, const uint32_t *ids, uint32_t n, uint64_t *kept)
+{
+    const hc_graph *g = r->g;
+    uint64_t *seen = hc_try_calloc((size_t)g->n / 64 + 1, sizeof *seen);
+    if (!seen)
+        return NULL;
+    for (uint32_t k = 0; k < n; k++)
+        if (ids[k] < g->n)
+            SET(seen, ids[k]);
+    if ((*kept = reach(g, seen)) == UINT64_MAX) {
+        hc_free(seen);
+        return NULL;
+    }
+    for (uint32_t k = 0; k < n; k++)
+        if (ids[k] < g->n)
+            seen[ids[k] >> 6] &= ~((uint64_t)1 << (ids[k] & 63));
+    return seen;
+}
+
+uint64_t hc_domisize(const hc_reach *r, const uint32_t *ids, uint32_t n, GError **error)
+{
+    uint64_t kept;
+    uint64_t *seen = reach_without(r, ids, n, &kept);
+    if (!seen) {
         g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory computing a set's retained size");
         return UINT64_MAX;
     }
-    return all - kept;
+    hc_free(seen);
+    return r->total - kept;
+}
+
+hc_idset *hc_dominos(const hc_reach *r, const uint32_t *ids, uint32_t n, GError **error)
+{
+    uint64_t kept;
+    uint64_t *seen = reach_without(r, ids, n, &kept);
+    if (!seen) {
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory finding what a set dominates");
+        return NULL;
+    }
+    /* Reached before, not reached after: turn seen into that set's bits, count, list. */
+    size_t words = (size_t)r->g->n / 64 + 1;
+    uint32_t count = 0;
+    for (size_t i = 0; i < words; i++) {
+        seen[i] = r->all[i] & ~seen[i];
+        count += (uint32_t)__builtin_popcountll(seen[i]);
+    }
+    uint32_t *out = hc_try_malloc((count ? count : 1) * sizeof *out);
+    if (!out) {
+        hc_free(seen);
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory finding what a set dominates");
+        return NULL;
+    }
+    uint32_t k = 0;
+    for (size_t i = 0; i < words; i++)
+        for (uint64_t b = seen[i]; b; b &= b - 1)
+            out[k++] = (uint32_t)(i * 64 + (uint32_t)__builtin_ctzll(b));
+    hc_free(seen);
+    return hc_idset_new_steal(r->g, out, k, error);
 }

@@ -32,17 +32,20 @@ typedef struct {
     hc_graph *g;
     hc_domtree *dom; /* computed on first need */
     double dom_s;    /* seconds it took */
+    hc_reach *reach; /* what the roots reach, computed on first need (sets' domisize) */
 } SnapshotObject;
 
 typedef struct {
     PyObject_HEAD
     hc_idset *s;
+    SnapshotObject *snap; /* the snapshot of s's graph: shares its dominator tree */
 } IdSetObject;
 
 static PyTypeObject Snapshot_Type;
 static PyTypeObject IdSet_Type;
 
-static PyObject *wrap_set(hc_idset *s, GError *err)
+/* A set of snap's graph. */
+static PyObject *wrap_set(SnapshotObject *snap, hc_idset *s, GError *err)
 {
     if (!s)
         return set_error(err);
@@ -52,12 +55,15 @@ static PyObject *wrap_set(hc_idset *s, GError *err)
         return NULL;
     }
     o->s = s;
+    Py_INCREF(snap);
+    o->snap = snap;
     return (PyObject *)o;
 }
 
 static void Snapshot_dealloc(SnapshotObject *self)
 {
     hc_domtree_free(self->dom);
+    hc_reach_free(self->reach);
     hc_graph_unref(self->g);
     PyObject_Free(self);
 }
@@ -68,7 +74,7 @@ static PyObject *Snapshot_select(SnapshotObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "II", &require, &forbid))
         return NULL;
     GError *err = NULL;
-    return wrap_set(hc_idset_new_flags(self->g, require, forbid, &err), err);
+    return wrap_set(self, hc_idset_new_flags(self->g, require, forbid, &err), err);
 }
 
 static PyObject *Snapshot_ids(SnapshotObject *self, PyObject *args)
@@ -98,7 +104,7 @@ static PyObject *Snapshot_ids(SnapshotObject *self, PyObject *args)
     GError *err = NULL;
     hc_idset *s = hc_idset_new_copy(self->g, ids, (size_t)n, &err);
     g_free(ids);
-    return wrap_set(s, err);
+    return wrap_set(self, s, err);
 }
 
 static PyObject *Snapshot_lookup(SnapshotObject *self, PyObject *obj)
@@ -170,6 +176,18 @@ static PyObject *Snapshot_node(SnapshotObject *self, PyObject *arg)
                          "edges", edges);
 }
 
+/* What the roots reach, computed once per snapshot. */
+static hc_reach *snapshot_reach(SnapshotObject *self)
+{
+    if (!self->reach) {
+        GError *err = NULL;
+        self->reach = hc_reach_new(self->g, &err);
+        if (!self->reach)
+            set_error(err);
+    }
+    return self->reach;
+}
+
 /* The dominator tree, computed once per snapshot (no Python code runs meanwhile). */
 static hc_domtree *snapshot_dom(SnapshotObject *self)
 {
@@ -203,6 +221,21 @@ static PyObject *Snapshot_idom(SnapshotObject *self, PyObject *arg)
     if (d == HC_NONE)
         Py_RETURN_NONE;
     return PyLong_FromUnsignedLong(d);
+}
+
+static PyObject *Snapshot_get_reached_size(SnapshotObject *self, void *c)
+{
+    (void)c;
+    if (self->dom)
+        return PyLong_FromUnsignedLongLong(hc_domtree_total(self->dom));
+    hc_reach *r = snapshot_reach(self);
+    return r ? PyLong_FromUnsignedLongLong(hc_reach_total(r)) : NULL;
+}
+
+static PyObject *Snapshot_get_has_dominators(SnapshotObject *self, void *c)
+{
+    (void)c;
+    return PyBool_FromLong(self->dom != NULL);
 }
 
 static PyObject *Snapshot_get_dom_time(SnapshotObject *self, void *c)
@@ -255,6 +288,8 @@ static PyGetSetDef Snapshot_getset[] = {
     {"sizeof_failures", (getter)Snapshot_get_failures, NULL, "objects whose own __sizeof__ failed", NULL},
     {"lost_edges", (getter)Snapshot_get_lost, NULL, "referents the walk's second pass met that its first had not (normally 0)", NULL},
     {"walk_times", (getter)Snapshot_get_times, NULL, "seconds per walk phase (for benchmarks)", NULL},
+    {"reached_size", (getter)Snapshot_get_reached_size, NULL, "bytes of everything the roots reach (what retained sizes are shares of)", NULL},
+    {"has_dominators", (getter)Snapshot_get_has_dominators, NULL, "whether the dominator tree has been computed", NULL},
     {"dominators_time", (getter)Snapshot_get_dom_time, NULL, "seconds the dominator tree took (computes it if needed)", NULL},
     {"prefaulted", (getter)Snapshot_get_prefaulted, NULL, "bytes of the walk's arrays its helper thread faulted in (for benchmarks)", NULL},
     {NULL, NULL, NULL, NULL, NULL},
@@ -274,6 +309,7 @@ static PyTypeObject Snapshot_Type = {
 static void IdSet_dealloc(IdSetObject *self)
 {
     hc_idset_unref(self->s);
+    Py_DECREF(self->snap);
     PyObject_Free(self);
 }
 
@@ -300,7 +336,7 @@ static PyObject *IdSet_op(IdSetObject *self, PyObject *args)
         return NULL;
     }
     GError *err = NULL;
-    return wrap_set(hc_idset_op(self->s, b, (hc_setop)op, &err), err);
+    return wrap_set(self->snap, hc_idset_op(self->s, b, (hc_setop)op, &err), err);
 }
 
 static PyObject *IdSet_sub_foreign(IdSetObject *self, PyObject *other)
@@ -309,7 +345,7 @@ static PyObject *IdSet_sub_foreign(IdSetObject *self, PyObject *other)
     if (!b)
         return NULL;
     GError *err = NULL;
-    return wrap_set(hc_idset_sub_foreign(self->s, b, &err), err);
+    return wrap_set(self->snap, hc_idset_sub_foreign(self->s, b, &err), err);
 }
 
 static PyObject *IdSet_subset(IdSetObject *self, PyObject *other)
@@ -372,7 +408,7 @@ static PyObject *IdSet_select(IdSetObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "iI", &ci, &kind) || parse_classifier(ci, &c) < 0)
         return NULL;
     GError *err = NULL;
-    return wrap_set(hc_idset_select_kind(self->s, c, kind, &err), err);
+    return wrap_set(self->snap, hc_idset_select_kind(self->s, c, kind, &err), err);
 }
 
 static PyObject *IdSet_ids(IdSetObject *self, PyObject *unused)
@@ -441,26 +477,108 @@ static PyObject *IdSet_resolve(IdSetObject *self, PyObject *unused)
 
 static PyObject *IdSet_get_count(IdSetObject *self, void *c) { (void)c; return PyLong_FromUnsignedLong(hc_idset_count(self->s)); }
 static PyObject *IdSet_get_size(IdSetObject *self, void *c) { (void)c; return PyLong_FromUnsignedLongLong(hc_idset_size(self->s)); }
+/* A one-object set's figures come from the tree when it exists (O(1) or O(answer)); any
+ * other set's from a reachability pass with the set removed. */
 static PyObject *IdSet_get_domisize(IdSetObject *self, void *c)
 {
     (void)c;
+    if (hc_idset_count(self->s) == 1 && self->snap->dom)
+        return PyLong_FromUnsignedLongLong(hc_domtree_retained(self->snap->dom, hc_idset_ids(self->s)[0]));
+    hc_reach *r = snapshot_reach(self->snap);
+    if (!r)
+        return NULL;
     GError *err = NULL;
-    uint64_t v = hc_domisize(hc_idset_graph(self->s), hc_idset_ids(self->s), hc_idset_count(self->s), &err);
+    uint64_t v = hc_domisize(r, hc_idset_ids(self->s), hc_idset_count(self->s), &err);
     if (v == UINT64_MAX && err)
         return set_error(err);
     return PyLong_FromUnsignedLongLong(v);
 }
 
+static PyObject *IdSet_dominos(IdSetObject *self, PyObject *unused)
+{
+    (void)unused;
+    GError *err = NULL;
+    if (hc_idset_count(self->s) == 1 && self->snap->dom)
+        return wrap_set(self->snap, hc_domtree_dominated(self->snap->dom, hc_idset_ids(self->s)[0], &err), err);
+    hc_reach *r = snapshot_reach(self->snap);
+    if (!r)
+        return NULL;
+    return wrap_set(self->snap, hc_dominos(r, hc_idset_ids(self->s), hc_idset_count(self->s), &err), err);
+}
+
+static PyObject *IdSet_idoms(IdSetObject *self, PyObject *unused)
+{
+    (void)unused;
+    if (!snapshot_dom(self->snap))
+        return NULL;
+    GError *err = NULL;
+    return wrap_set(self->snap, hc_domtree_idoms(self->snap->dom, self->s, &err), err);
+}
+
+static PyObject *IdSet_top(IdSetObject *self, PyObject *arg)
+{
+    long k = PyLong_AsLong(arg);
+    if (k == -1 && PyErr_Occurred())
+        return NULL;
+    if (k < 0) {
+        PyErr_SetString(PyExc_ValueError, "top() needs a count >= 0");
+        return NULL;
+    }
+    if (!snapshot_dom(self->snap))
+        return NULL;
+    uint32_t n = (uint32_t)MIN((unsigned long)k, hc_idset_count(self->s));
+    uint32_t *out = g_try_new(uint32_t, n ? n : 1);
+    if (!out)
+        return PyErr_NoMemory();
+    n = hc_domtree_top(self->snap->dom, self->s, n, out);
+    PyObject *list = PyList_New(n);
+    for (uint32_t i = 0; list && i < n; i++) {
+        PyObject *t = Py_BuildValue("(IK)", out[i], (unsigned long long)hc_domtree_retained(self->snap->dom, out[i]));
+        if (!t) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, i, t);
+    }
+    g_free(out);
+    return list;
+}
+
+/* {kind: retained bytes} for the kinds of this set (see hc_domtree_retained_by_kind). */
+static PyObject *IdSet_retained_by_kind(IdSetObject *self, PyObject *args)
+{
+    int ci;
+    hc_classifier c;
+    if (!PyArg_ParseTuple(args, "i", &ci) || parse_classifier(ci, &c) < 0 || !snapshot_dom(self->snap))
+        return NULL;
+    uint32_t nk = 2 * hc_graph_ntypes(self->snap->g);
+    uint64_t *per = g_try_new(uint64_t, nk ? nk : 1);
+    if (!per)
+        return PyErr_NoMemory();
+    GError *err = NULL;
+    if (!hc_domtree_retained_by_kind(self->snap->dom, self->s, c, per, &err)) {
+        g_free(per);
+        return set_error(err);
+    }
+    PyObject *d = PyDict_New();
+    for (uint32_t k = 0; d && k < nk; k++) {
+        if (!per[k])
+            continue;
+        PyObject *key = PyLong_FromUnsignedLong(k), *v = PyLong_FromUnsignedLongLong(per[k]);
+        if (!key || !v || PyDict_SetItem(d, key, v) < 0)
+            Py_CLEAR(d);
+        Py_XDECREF(key);
+        Py_XDECREF(v);
+    }
+    g_free(per);
+    return d;
+}
+
 static PyObject *IdSet_get_snapshot(IdSetObject *self, void *c)
 {
     (void)c;
-    SnapshotObject *o = PyObject_New(SnapshotObject, &Snapshot_Type);
-    if (!o)
-        return NULL;
-    o->g = hc_graph_ref(hc_idset_graph(self->s));
-    o->dom = NULL;
-    o->dom_s = 0;
-    return (PyObject *)o;
+    Py_INCREF(self->snap);
+    return (PyObject *)self->snap;
 }
 
 static PyObject *IdSet_same_graph(IdSetObject *self, PyObject *other)
@@ -479,6 +597,10 @@ static PyMethodDef IdSet_methods[] = {
     {"select", (PyCFunction)IdSet_select, METH_VARARGS, "select(classifier, kind) -> IdSet"},
     {"ids", (PyCFunction)IdSet_ids, METH_NOARGS, "node ids (sorted)"},
     {"kinds", (PyCFunction)IdSet_kinds, METH_VARARGS, "kinds(classifier) -> kind of each member"},
+    {"dominos", (PyCFunction)IdSet_dominos, METH_NOARGS, "dominos() -> IdSet of what would become unreachable with this set (itself included)"},
+    {"idoms", (PyCFunction)IdSet_idoms, METH_NOARGS, "idoms() -> IdSet of the members' immediate dominators outside the set"},
+    {"top", (PyCFunction)IdSet_top, METH_O, "top(k) -> [(id, retained)] of the k members retaining most"},
+    {"retained_by_kind", (PyCFunction)IdSet_retained_by_kind, METH_VARARGS, "retained_by_kind(classifier) -> {kind: bytes retained by the members no same-kind member dominates}"},
     {"resolve", (PyCFunction)IdSet_resolve, METH_NOARGS, "the live objects (fresh walk, matched by address and type)"},
     {NULL, NULL, 0, NULL},
 };
@@ -597,6 +719,7 @@ static PyObject *snapshot_take(PyObject *extra_obj)
     o->g = g;
     o->dom = NULL;
     o->dom_s = 0;
+    o->reach = NULL;
     return (PyObject *)o;
 }
 

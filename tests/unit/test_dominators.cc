@@ -43,10 +43,16 @@ std::vector<bool> reach(hc_graph *g, uint32_t removed) {
     return reach_without(g, removed == HC_NONE ? std::set<uint32_t>{} : std::set<uint32_t>{removed});
 }
 
+std::vector<uint32_t> members(hc_idset *s) {
+    return std::vector<uint32_t>(hc_idset_ids(s), hc_idset_ids(s) + hc_idset_count(s));
+}
+
 void check_against_brute_force(hc_graph *g, const char *what) {
     uint32_t n = hc_graph_n(g);
     g_autoptr(hc_domtree) d = hc_domtree_new(g, nullptr);
     ASSERT_NE(d, nullptr);
+    g_autoptr(hc_reach) r = hc_reach_new(g, nullptr);
+    ASSERT_NE(r, nullptr);
     std::vector<bool> all = reach(g, HC_NONE);
     // dom[v] = the nodes whose removal cuts v off (strict dominators).
     std::vector<std::set<uint32_t>> dom(n);
@@ -59,12 +65,30 @@ void check_against_brute_force(hc_graph *g, const char *what) {
             if (all[v] && v != x && !r[v]) dom[v].insert(x);
     }
     EXPECT_EQ(hc_domtree_reached(d), reached) << what;
+    uint64_t total = 0;
+    for (uint32_t v = 0; v < n; v++)
+        if (all[v]) total += hc_graph_size(g, v);
+    EXPECT_EQ(hc_domtree_total(d), total) << what;
+    EXPECT_EQ(hc_reach_total(r), total) << what;
     for (uint32_t v = 0; v < n; v++) {
+        g_autoptr(hc_idset) sub = hc_domtree_dominated(d, v, nullptr);
+        ASSERT_NE(sub, nullptr);
         if (!all[v]) {
             EXPECT_EQ(hc_domtree_idom(d, v), HC_NONE) << what << " node " << v;
             EXPECT_EQ(hc_domtree_retained(d, v), 0u) << what << " node " << v;
+            EXPECT_EQ(hc_idset_count(sub), 0u) << what << " node " << v;
             continue;
         }
+        // The nodes v dominates (its subtree, one run of the tree's preorder) and, by the
+        // reachability pass, what becomes unreachable without v: both the brute-force set.
+        std::vector<uint32_t> below{v};
+        for (uint32_t w = 0; w < n; w++)
+            if (dom[w].count(v)) below.push_back(w);
+        std::sort(below.begin(), below.end());
+        EXPECT_EQ(members(sub), below) << what << " node " << v;
+        g_autoptr(hc_idset) gone = hc_dominos(r, &v, 1, nullptr);
+        ASSERT_NE(gone, nullptr);
+        EXPECT_EQ(members(gone), below) << what << " node " << v;
         // The immediate dominator is the strict dominator that all the others dominate.
         uint32_t want = HC_DOM_SUPER;
         for (uint32_t x : dom[v])
@@ -76,7 +100,7 @@ void check_against_brute_force(hc_graph *g, const char *what) {
         EXPECT_EQ(hc_domtree_retained(d, v), retained) << what << " node " << v;
         // A one-node set's domisize is its retained size (a reachability pass against the
         // semi-NCA tree: two algorithms).
-        EXPECT_EQ(hc_domisize(g, &v, 1, nullptr), retained) << what << " node " << v;
+        EXPECT_EQ(hc_domisize(r, &v, 1, nullptr), retained) << what << " node " << v;
     }
     // Sets: the bytes the super-root no longer reaches with the set removed.
     std::mt19937 rng(n);
@@ -88,7 +112,59 @@ void check_against_brute_force(hc_graph *g, const char *what) {
         for (uint32_t v = 0; v < n; v++)
             if (all[v] && !left[v]) want += hc_graph_size(g, v);
         std::vector<uint32_t> ids(s.begin(), s.end());
-        EXPECT_EQ(hc_domisize(g, ids.data(), (uint32_t)ids.size(), nullptr), want) << what << " set " << t;
+        EXPECT_EQ(hc_domisize(r, ids.data(), (uint32_t)ids.size(), nullptr), want) << what << " set " << t;
+        std::vector<uint32_t> gone_want;
+        for (uint32_t v = 0; v < n; v++)
+            if (all[v] && !left[v]) gone_want.push_back(v);
+        g_autoptr(hc_idset) gone = hc_dominos(r, ids.data(), (uint32_t)ids.size(), nullptr);
+        ASSERT_NE(gone, nullptr);
+        EXPECT_EQ(members(gone), gone_want) << what << " set " << t;
+        g_autoptr(hc_idset) set = hc_idset_new_copy(g, ids.data(), ids.size(), nullptr);
+        // One step up: the members' immediate dominators outside the set.
+        std::set<uint32_t> up;
+        for (uint32_t v : s) {
+            uint32_t i = hc_domtree_idom(d, v);
+            if (i != HC_NONE && i != HC_DOM_SUPER && !s.count(i)) up.insert(i);
+        }
+        g_autoptr(hc_idset) ups = hc_domtree_idoms(d, set, nullptr);
+        ASSERT_NE(ups, nullptr);
+        EXPECT_EQ(members(ups), std::vector<uint32_t>(up.begin(), up.end())) << what << " set " << t;
+        // The k largest retained sizes, largest first, ties by id.
+        std::vector<uint32_t> order(ids);
+        std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+            uint64_t ra = hc_domtree_retained(d, a), rb = hc_domtree_retained(d, b);
+            return ra != rb ? ra > rb : a < b;
+        });
+        uint32_t k = rng() % 5;
+        std::vector<uint32_t> got(k + 1);
+        uint32_t m = hc_domtree_top(d, set, k, got.data());
+        got.resize(m);
+        order.resize(std::min<size_t>(k, order.size()));
+        EXPECT_EQ(got, order) << what << " set " << t << " k " << k;
+    }
+    // Retained by kind, for the whole graph and a random half: a member counts when no other
+    // member of its kind strictly dominates it.
+    for (int half = 0; half < 2; half++) {
+        std::vector<uint32_t> ids;
+        for (uint32_t v = 0; v < n; v++)
+            if (!half || rng() % 2) ids.push_back(v);
+        g_autoptr(hc_idset) set = hc_idset_new_copy(g, ids.data(), ids.size(), nullptr);
+        std::set<uint32_t> in(ids.begin(), ids.end());
+        for (hc_classifier c : {HC_BY_TYPE, HC_BY_CLODO}) {
+            std::vector<uint64_t> want(2 * hc_graph_ntypes(g)), got(want.size() + 1, 7);
+            for (uint32_t v : ids) {
+                if (!all[v]) continue;
+                uint32_t k = hc_classify(g, c, v);
+                bool covered = false;
+                for (uint32_t x : dom[v]) covered |= in.count(x) && hc_classify(g, c, x) == k;
+                if (!covered) want[k] += hc_domtree_retained(d, v);
+            }
+            ASSERT_TRUE(hc_domtree_retained_by_kind(d, set, c, got.data(), nullptr));
+            EXPECT_EQ(got.back(), 7u) << "wrote past 2 * ntypes kinds";
+            got.pop_back();
+            EXPECT_EQ(got, want) << what << " half " << half << " classifier " << c;
+            for (uint64_t x : got) EXPECT_LE(x, total);
+        }
     }
 }
 
@@ -141,7 +217,8 @@ TEST(Dominators, ChainDiamondAndManyRoots) {
     // Neither root alone frees 4 and 5; both together do: more than the sum of retained.
     uint32_t both[2] = {id_of(g, 0), id_of(g, 6)};
     if (both[0] > both[1]) std::swap(both[0], both[1]);
-    EXPECT_EQ(hc_domisize(g, both, 2, nullptr), (uint64_t)(10 + 20 + 40 + 80 + 160 + 320 + 640));
+    g_autoptr(hc_reach) r = hc_reach_new(g, nullptr);
+    EXPECT_EQ(hc_domisize(r, both, 2, nullptr), (uint64_t)(10 + 20 + 40 + 80 + 160 + 320 + 640));
     EXPECT_EQ(hc_domtree_retained(d, id_of(g, 0)) + hc_domtree_retained(d, id_of(g, 6)), (uint64_t)(10 + 20 + 40 + 80 + 640));
     check_against_brute_force(g, "diamond");
 }
@@ -161,6 +238,40 @@ TEST(Dominators, TwoMillionLongChainNeedsNoRecursion) {
     EXPECT_EQ(hc_domtree_idom(d, id_of(g, 1234567)), id_of(g, 1234566));
     EXPECT_EQ(hc_domtree_retained(d, id_of(g, 0)), (uint64_t)n * 8);
     EXPECT_EQ(hc_domtree_retained(d, id_of(g, n - 1)), 8u);
+    // The subtree of a node deep in the chain is the rest of the chain: one run.
+    g_autoptr(hc_idset) below = hc_domtree_dominated(d, id_of(g, n - 10), nullptr);
+    ASSERT_NE(below, nullptr);
+    EXPECT_EQ(hc_idset_count(below), 10u);
+    // Retained by kind walks a path as deep as the chain: only the head counts.
+    g_autoptr(hc_idset) all = hc_idset_new_flags(g, 0, 0, nullptr);
+    std::vector<uint64_t> per(2 * hc_graph_ntypes(g));
+    ASSERT_TRUE(hc_domtree_retained_by_kind(d, all, HC_BY_TYPE, per.data(), nullptr));
+    EXPECT_EQ(per[hc_classify(g, HC_BY_TYPE, id_of(g, 0))], (uint64_t)n * 8);
+}
+
+TEST(Dominators, RetainedSizesPast4GiB) {
+    // 0 -> 1 -> 2 -> 3, each 3 GiB but the last: retained sizes need more than 32 bits.
+    SynthHeap h;
+    const uint64_t big = 3ull << 30;
+    h.add(0, big); h.add(0, big); h.add(1, 16); h.add(0, big);
+    h.link(0, 1); h.link(1, 2); h.link(2, 3);
+    h.roots = {0};
+    g_autoptr(hc_graph) g = h.walk();
+    g_autoptr(hc_domtree) d = hc_domtree_new(g, nullptr);
+    ASSERT_NE(d, nullptr);
+    EXPECT_EQ(hc_domtree_retained(d, id_of(g, 0)), 3 * big + 16);
+    EXPECT_EQ(hc_domtree_retained(d, id_of(g, 1)), 2 * big + 16);
+    EXPECT_EQ(hc_domtree_retained(d, id_of(g, 2)), big + 16);
+    EXPECT_EQ(hc_domtree_retained(d, id_of(g, 3)), big);
+    EXPECT_EQ(hc_domtree_total(d), 3 * big + 16);
+    g_autoptr(hc_idset) all = hc_idset_new_flags(g, 0, 0, nullptr);
+    uint32_t top[4];
+    ASSERT_EQ(hc_domtree_top(d, all, 4, top), 4u);
+    EXPECT_EQ(top[0], id_of(g, 0));
+    EXPECT_EQ(top[1], id_of(g, 1));
+    EXPECT_EQ(top[2], id_of(g, 2));
+    EXPECT_EQ(top[3], id_of(g, 3));
+    check_against_brute_force(g, "past 4 GiB");
 }
 
 TEST(Dominators, FailingEveryAllocationInTurnGivesNomemOrTheTree) {
@@ -182,5 +293,48 @@ TEST(Dominators, FailingEveryAllocationInTurnGivesNomemOrTheTree) {
         ASSERT_NE(err, nullptr);
         EXPECT_EQ(err->code, HC_ERROR_NOMEM);
         g_clear_error(&err);
+    }
+    // The queries over a tree and a reachability pass: NOMEM or the right answer.
+    g_autoptr(hc_domtree) d = hc_domtree_new(g, nullptr);
+    g_autoptr(hc_idset) all = hc_idset_new_flags(g, 0, 0, nullptr);
+    std::vector<uint64_t> want(2 * hc_graph_ntypes(g)), got(want.size());
+    ASSERT_TRUE(hc_domtree_retained_by_kind(d, all, HC_BY_TYPE, want.data(), nullptr));
+    uint32_t two[2] = {id_of(g, 3), id_of(g, 9)};
+    g_autoptr(hc_reach) r0 = hc_reach_new(g, nullptr);
+    uint64_t want_size = hc_domisize(r0, two, 2, nullptr);
+    for (unsigned long nth = 1;; nth++) {
+        hc_alloc_fail_at(nth);
+        GError *err = nullptr;
+        bool ok_kind = hc_domtree_retained_by_kind(d, all, HC_BY_TYPE, got.data(), &err);
+        g_clear_error(&err);
+        hc_reach *r = hc_reach_new(g, &err);
+        g_clear_error(&err);
+        uint64_t size = r ? hc_domisize(r, two, 2, &err) : UINT64_MAX;
+        g_clear_error(&err);
+        hc_idset *gone = r ? hc_dominos(r, two, 2, &err) : nullptr;
+        g_clear_error(&err);
+        hc_idset *sub = hc_domtree_dominated(d, id_of(g, 3), &err);
+        g_clear_error(&err);
+        unsigned long calls = hc_alloc_fail_at(0);
+        if (ok_kind) {
+            EXPECT_EQ(got, want) << nth;
+        }
+        if (size != UINT64_MAX) {
+            EXPECT_EQ(size, want_size) << nth;
+        }
+        uint64_t gone_size = 0;
+        if (gone)
+            for (uint32_t v : members(gone)) gone_size += hc_graph_size(g, v);
+        if (gone) {
+            EXPECT_EQ(gone_size, want_size) << nth;
+        }
+        hc_idset_unref(gone);
+        hc_idset_unref(sub);
+        hc_reach_free(r);
+        if (calls < nth) {  // no allocation failed: everything must have succeeded
+            EXPECT_TRUE(ok_kind && gone && sub && size != UINT64_MAX);
+            EXPECT_GT(nth, 6u);
+            break;
+        }
     }
 }
