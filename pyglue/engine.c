@@ -223,6 +223,79 @@ static PyObject *Snapshot_idom(SnapshotObject *self, PyObject *arg)
     return PyLong_FromUnsignedLong(d);
 }
 
+/* paths(ids) -> for each id, (root label or None, [(node id, kind name), ...] from the root
+ * down to it), or None if no root reaches it.  One breadth-first search for all of them. */
+static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *arg)
+{
+    PyObject *fast = PySequence_Fast(arg, "paths() takes a sequence of node ids");
+    if (!fast)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    uint32_t cap = 256;
+    uint32_t *ids = g_try_new(uint32_t, n ? n : 1), *path = g_try_new(uint32_t, cap);
+    PyObject *out = NULL;
+    hc_paths *p = NULL;
+    GString *name = g_string_new(NULL);
+    if (!ids || !path) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (node_arg(self, PySequence_Fast_GET_ITEM(fast, i), &ids[i]) < 0)
+            goto done;
+    GError *err = NULL;
+    if (!(p = hc_paths_new(self->g, ids, (uint32_t)n, &err))) {
+        set_error(err);
+        goto done;
+    }
+    if (!(out = PyList_New(n)))
+        goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint32_t len = hc_paths_get(p, ids[i], path, cap);
+        if (len > cap) { /* a long path (a linked list): make room and ask again */
+            uint32_t *more = g_try_renew(uint32_t, path, len);
+            if (!more) {
+                PyErr_NoMemory();
+                Py_CLEAR(out);
+                goto done;
+            }
+            path = more;
+            cap = len;
+            hc_paths_get(p, ids[i], path, cap);
+        }
+        PyObject *item;
+        if (!len) {
+            item = Py_None;
+            Py_INCREF(item);
+        } else {
+            uint32_t r = hc_paths_root_record(self->g, path[0]);
+            PyObject *hops = PyList_New(len);
+            for (uint32_t k = 0; hops && k < len; k++) {
+                g_string_truncate(name, 0);
+                hc_kind_name(self->g, HC_BY_CLODO, hc_classify(self->g, HC_BY_CLODO, path[k]), name);
+                PyObject *t = Py_BuildValue("(Is)", path[k], name->str);
+                if (!t)
+                    Py_CLEAR(hops);
+                else
+                    PyList_SET_ITEM(hops, k, t);
+            }
+            item = hops ? Py_BuildValue("(zN)", r == HC_NONE ? NULL : hc_graph_root_label(self->g, r), hops) : NULL;
+        }
+        if (!item) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, i, item);
+    }
+done:
+    hc_paths_free(p);
+    g_string_free(name, TRUE);
+    g_free(ids);
+    g_free(path);
+    Py_DECREF(fast);
+    return out;
+}
+
 static PyObject *Snapshot_get_reached_size(SnapshotObject *self, void *c)
 {
     (void)c;
@@ -277,6 +350,7 @@ static PyMethodDef Snapshot_methods[] = {
     {"roots", (PyCFunction)Snapshot_roots, METH_NOARGS, "roots() -> [(node id, label)]"},
     {"node", (PyCFunction)Snapshot_node, METH_O, "node(id) -> dict describing one node"},
     {"validate", (PyCFunction)Snapshot_validate, METH_NOARGS, "check the graph's invariants"},
+    {"paths", (PyCFunction)Snapshot_paths, METH_O, "paths(ids) -> [(root label, [(id, kind), ...]) or None]: shortest paths from the roots"},
     {"retained", (PyCFunction)Snapshot_retained, METH_O, "retained(id) -> bytes freed if node id became unreachable (dominator tree, computed once)"},
     {"idom", (PyCFunction)Snapshot_idom, METH_O, "idom(id) -> node id of its immediate dominator, 'root' under the super-root, None if unreached"},
     {NULL, NULL, 0, NULL},

@@ -8,4 +8,5 @@
 #include "heapcore/idset.h"
 #include "heapcore/partition.h"
 #include "heapcore/dominators.h"
+#include "heapcore/paths.h"
 #endif

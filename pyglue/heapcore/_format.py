@@ -19,21 +19,27 @@ def label(count, size):
         count, "" if count == 1 else "s", size)
 
 
-def column_header(kind_header):
-    return " Index  Count   %%     Size   %% Cumulative  %% %s" % kind_header
+def column_header(kind_header, reached=None):
+    """The column line; with `reached` (bytes the roots reach) a Retained column and its share
+    of them come before the kind."""
+    if reached is None:
+        return " Index  Count   %%     Size   %% Cumulative  %% %s" % kind_header
+    return " Index  Count   %%     Size   %% Cumulative  %%   Retained   %% %s" % kind_header
 
 
-def row_lines(rows, total_count, total_size, start, stop):
-    """Lines for rows[start:stop]; rows are (kind, name, count, size), sorted."""
+def row_lines(rows, total_count, total_size, start, stop, reached=None):
+    """Lines for rows[start:stop]; rows are (kind, name, count, size[, retained]), sorted."""
     cumul = sum(r[3] for r in rows[:start])
     out = []
     for i in range(start, min(stop, len(rows))):
-        _, name, count, size = rows[i]
+        name, count, size = rows[i][1:4]
         cumul += size
-        line = "%6d %6d %3d %8d %3d %9d %3d %s" % (
+        line = "%6d %6d %3d %8d %3d %9d %3d" % (
             i, count, pct(count, total_count), size, pct(size, total_size),
-            cumul, pct(cumul, total_size), name)
-        out.extend(wrap(line))
+            cumul, pct(cumul, total_size))
+        if reached is not None:
+            line += " %10d %3d" % (rows[i][4], pct(rows[i][4], reached))
+        out.extend(wrap(line + " " + name))
     return out
 
 
@@ -52,14 +58,14 @@ def more_line(remaining):
     return "<%d more rows. Type e.g. '_.more' to view.>" % remaining
 
 
-def table(rows, count, size, kind_header, start=0, extra_header=None, with_label=True):
+def table(rows, count, size, kind_header, start=0, extra_header=None, with_label=True, reached=None):
     lines = []
     if with_label:
         lines.append(label(count, size))
         if extra_header:
             lines.append(extra_header)
-    lines.append(column_header(kind_header))
-    lines.extend(row_lines(rows, count, size, start, start + ROWS_PER_PAGE))
+    lines.append(column_header(kind_header, reached))
+    lines.extend(row_lines(rows, count, size, start, start + ROWS_PER_PAGE, reached))
     remaining = len(rows) - (start + ROWS_PER_PAGE)
     if remaining > 0:
         lines.append(more_line(remaining))
@@ -102,3 +108,34 @@ def diff_table(a_rows, b_rows, kind_header):
         lines.append(("%6d %6d %8d %9d %9.4f %s" % (
             i, c, s, cumul, 100.0 * cumul / b_size if b_size else 0.0, name)).rstrip())
     return "\n".join(lines), diffs
+
+
+def path_text(root, hops, max_hops=8):
+    """A path from a root as text: the root's label, then each object's kind down to the last
+    ("sys.modules → module → dict of module → list"); long paths keep both ends."""
+    kinds = [k for _, k in hops]
+    start = root if root is not None else "unreachable " + kinds[0]
+    rest = kinds[1:]
+    if len(rest) > max_hops:
+        cut = len(rest) - (max_hops - 2)
+        rest = rest[:2] + ["… %d more …" % cut] + rest[-(max_hops - 2):]
+    return " → ".join([start] + rest)
+
+
+def top_table(rows, reached):
+    """rows: (index, retained, size, kind, path text)."""
+    lines = ["The %d object%s retaining most, of %d bytes the roots reach." % (
+        len(rows), "" if len(rows) == 1 else "s", reached),
+        " Index   Retained   %     Size Kind / shortest path from a root"]
+    for i, retained, size, kind, path in rows:
+        lines.extend(wrap("%6d %10d %3d %8d %s" % (i, retained, pct(retained, reached), size, kind)))
+        lines.extend(wrap(" " * 27 + path))
+    return "\n".join(lines)
+
+
+def chain_table(rows):
+    """rows: (index, size, retained, kind); the last line names the root, if any."""
+    lines = [" Index     Size   Retained Kind (nearest dominator first)"]
+    for i, size, retained, kind in rows:
+        lines.extend(wrap("%6d %8d %10d %s" % (i, size, retained, kind)))
+    return "\n".join(lines)

@@ -18,14 +18,15 @@ class IdentitySet:
     snapshots, matching objects by address and type).
     """
 
-    __slots__ = ("_s", "_by", "_held", "_rows", "_header", "__weakref__")
+    __slots__ = ("_s", "_by", "_held", "_rows", "_header", "_ret", "__weakref__")
 
-    def __init__(self, idset, by="clodo", held=None, header=None):
+    def __init__(self, idset, by="clodo", held=None, header=None, ret=False):
         self._s = idset
         self._by = by
         self._held = held          # strong references for sets made by iso()
         self._rows = None
         self._header = header      # extra header line (process RSS) for whole-heap sets
+        self._ret = ret            # rows carry and sort by retained size (x.retained)
 
     # -- sizes ----------------------------------------------------------------------------
     @property
@@ -44,10 +45,57 @@ class IdentitySet:
 
     indisize = size
 
+    @property
+    def dominos(self):
+        """The objects that would become unreachable if every object of the set did: its
+        members and everything only they keep alive (``x.dominos.size == x.domisize``)."""
+        return self._new(self._s.dominos())
+
+    @property
+    def idom(self):
+        """Who keeps the set alive, one step up: the immediate dominators of its objects that
+        are not themselves in the set (Nothing for objects held by roots alone)."""
+        return self._new(self._s.idoms())
+
+    @property
+    def domchain(self):
+        """The dominators of a one-object set, nearest first, up to the root that holds it:
+        every object that, if it went, would take this one with it."""
+        if self.count != 1:
+            raise ValueError("domchain requires a singleton set")
+        snap = self._s.snapshot
+        ids = []
+        up = snap.idom(self._s.ids()[0])
+        while isinstance(up, int):
+            ids.append(up)
+            up = snap.idom(up)
+        return DomChain(self._s, ids)
+
+    @property
+    def retained(self):
+        """The same partition with a Retained column, sorted by it: for each kind, the bytes
+        that would be freed with its objects, counting an object only when no other object
+        of its kind (in this set) dominates it, so no byte is counted twice in a row."""
+        return IdentitySet(self._s, self._by, self._held, self._header, ret=True)
+
+    def top(self, n=10):
+        """The n objects of the set with the largest retained sizes, each with its kind, size,
+        retained size and a shortest path from a root."""
+        return Top(self._s, self._s.top(n))
+
     def _partition(self):
         if self._rows is None:
-            self._rows = self._s.partition(CLASSIFIERS[self._by])
+            rows = self._s.partition(CLASSIFIERS[self._by])
+            if self._ret:
+                per = self._s.retained_by_kind(CLASSIFIERS[self._by])
+                rows = [r + (per.get(r[0], 0),) for r in rows]
+                rows.sort(key=lambda r: (-r[4], -r[3], r[1]))
+            self._rows = rows
         return self._rows
+
+    def _reached(self):
+        """Bytes the roots reach, for a retained view's percentages (None otherwise)."""
+        return self._s.snapshot.reached_size if self._ret else None
 
     def __len__(self):
         return len(self._partition())
@@ -60,7 +108,8 @@ class IdentitySet:
         if self._s.count == 0 and start == 0:
             return "<Nothing>"
         return _format.table(self._partition(), self.count, self.size,
-                             _format.KIND_HEADERS[self._by], start, self._header)
+                             _format.KIND_HEADERS[self._by], start, self._header,
+                             reached=self._reached())
 
     def __str__(self):
         return self._table()
@@ -74,10 +123,11 @@ class IdentitySet:
     @property
     def all(self):
         rows = self._partition()
+        reached = self._reached()
         return _Text("\n".join(
             [_format.label(self.count, self.size),
-             _format.column_header(_format.KIND_HEADERS[self._by])]
-            + _format.row_lines(rows, self.count, self.size, 0, len(rows))))
+             _format.column_header(_format.KIND_HEADERS[self._by], reached)]
+            + _format.row_lines(rows, self.count, self.size, 0, len(rows), reached)))
 
     # -- rows and re-partitioning -------------------------------------------------------------
     def __getitem__(self, i):
@@ -109,7 +159,7 @@ class IdentitySet:
         name = {"Type": "type", "Clodo": "clodo"}.get(classifier, classifier)
         if name not in CLASSIFIERS:
             raise ValueError("unknown classifier %r (known: %s)" % (classifier, ", ".join(CLASSIFIERS)))
-        return IdentitySet(self._s, name, self._held, self._header)
+        return IdentitySet(self._s, name, self._held, self._header, self._ret)
 
     @property
     def bytype(self):
@@ -218,7 +268,7 @@ class IdentitySet:
     # -- diffs ----------------------------------------------------------------------------
     @property
     def stat(self):
-        return Stat(self._partition(), self._by)
+        return Stat([r[:4] for r in self._partition()], self._by)
 
     def diff(self, other):
         """Per-kind count and size changes, self (A) against other (B), in Heapy's format."""
@@ -288,6 +338,72 @@ class Diff:
     __repr__ = __str__
 
 
+def _kind(snap, node_id):
+    """The clodo kind of one node, by partitioning the one-node set."""
+    return snap.ids([node_id]).partition(_engine.BY_CLODO)[0][1]
+
+
+class DomChain:
+    """The dominator chain of one object: ``c[0]`` is its immediate dominator, ``c[-1]`` the
+    outermost (held by a root); each is a one-object heap set."""
+
+    __slots__ = ("_s", "_ids")
+
+    def __init__(self, idset, ids):
+        self._s = idset
+        self._ids = ids
+
+    def __len__(self):
+        return len(self._ids)
+
+    def __getitem__(self, i):
+        return IdentitySet(self._s.snapshot.ids([self._ids[i]]))
+
+    def __str__(self):
+        snap = self._s.snapshot
+        rows = []
+        for i, node_id in enumerate(self._ids):
+            one = snap.ids([node_id])
+            rows.append((i, one.size, snap.retained(node_id), _kind(snap, node_id)))
+        text = _format.chain_table(rows)
+        top = self._ids[-1] if self._ids else self._s.ids()[0]
+        path = snap.paths([top])[0]
+        if path is not None:
+            text += "\nA shortest path from a root to the %s: %s" % (
+                "outermost" if self._ids else "object", _format.path_text(*path))
+        return text
+
+    __repr__ = __str__
+
+
+class Top:
+    """``x.top(n)``: the objects retaining most, largest first; ``t[i]`` is a one-object set."""
+
+    __slots__ = ("_s", "rows")
+
+    def __init__(self, idset, rows):
+        self._s = idset
+        self.rows = rows  # [(node id, retained bytes)]
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        return IdentitySet(self._s.snapshot.ids([self.rows[i][0]]))
+
+    def __str__(self):
+        snap = self._s.snapshot
+        paths = snap.paths([r[0] for r in self.rows])
+        out = []
+        for i, ((node_id, retained), path) in enumerate(zip(self.rows, paths)):
+            one = snap.ids([node_id])
+            text = _format.path_text(*path) if path is not None else "(no path from a root)"
+            out.append((i, retained, one.size, _kind(snap, node_id), text))
+        return _format.top_table(out, snap.reached_size)
+
+    __repr__ = __str__
+
+
 class _Text(str):
     """A str whose repr is itself, so tables print as tables at the prompt."""
 
@@ -313,10 +429,11 @@ class _More:
         if self._start >= len(rows):
             return ""
         return _format.table(rows, self._set.count, self._set.size,
-                             _format.KIND_HEADERS[self._set._by], self._start, with_label=False)
+                             _format.KIND_HEADERS[self._set._by], self._start, with_label=False,
+                             reached=self._set._reached())
 
     __repr__ = __str__
 
 
-for _cls in (IdentitySet, Stat, Diff, _More):
+for _cls in (IdentitySet, Stat, Diff, _More, DomChain, Top):
     _engine.hide_type(_cls)

@@ -1,0 +1,114 @@
+/* heapcore/paths.c — breadth-first shortest paths from the roots (see paths.h). */
+#include "heapcore/paths.h"
+
+#include "graph_private.h"
+#include "heapcore/error.h"
+
+#define NIL UINT32_MAX
+#define FROM_ROOT (UINT32_MAX - 1) /* parent of a root: the super-root */
+
+struct hc_paths {
+    hc_graph *g;
+    uint32_t *parent; /* [n] BFS parent, FROM_ROOT for a root, NIL if not reached */
+};
+
+static inline gboolean hidden(const hc_graph *g, uint32_t id)
+{
+    return (g->flags[id] & HC_NODE_HIDDEN) != 0;
+}
+
+hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, GError **error)
+{
+    uint32_t nn = g->n;
+    hc_paths *p = hc_try_calloc(1, sizeof *p);
+    uint32_t *queue = hc_try_malloc(((size_t)nn + 1) * sizeof *queue);
+    if (!p || !queue || !(p->parent = hc_try_malloc(((size_t)nn + 1) * sizeof *p->parent))) {
+        hc_free(queue);
+        if (p)
+            hc_free(p->parent);
+        hc_free(p);
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory finding paths from the roots");
+        return NULL;
+    }
+    for (uint32_t i = 0; i < nn; i++)
+        p->parent[i] = NIL;
+    uint32_t head = 0, tail = 0, left = 0;
+    /* Count the distinct wanted targets; a bit in a byte each is enough here. */
+    guint8 *want = hc_try_calloc((size_t)nn + 1, 1);
+    if (!want) {
+        hc_free(queue);
+        hc_free(p->parent);
+        hc_free(p);
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory finding paths from the roots");
+        return NULL;
+    }
+    for (uint32_t k = 0; k < n; k++)
+        if (targets[k] < nn && !want[targets[k]]) {
+            want[targets[k]] = 1;
+            left++;
+        }
+    uint32_t nroots = hc_graph_nroots(g);
+    for (uint32_t r = 0; r <= nroots; r++) {
+        /* r < nroots: the root records in order; r == nroots: the complement roots. */
+        uint32_t lo = r < nroots ? hc_graph_root_id(g, r) : 0, hi = r < nroots ? lo + 1 : nn;
+        for (uint32_t v = lo; v < hi; v++) {
+            if (v >= nn || hidden(g, v) || p->parent[v] != NIL)
+                continue;
+            if (r == nroots && !(g->flags[v] & HC_NODE_COMPLEMENT))
+                continue;
+            p->parent[v] = FROM_ROOT;
+            queue[tail++] = v;
+        }
+    }
+    while (head < tail && left) {
+        uint32_t v = queue[head++], ne;
+        if (want[v]) {
+            want[v] = 0;
+            left--;
+        }
+        const uint32_t *e = hc_graph_edges(g, v, &ne);
+        for (uint32_t k = 0; k < ne; k++) {
+            uint32_t t = e[k];
+            if (p->parent[t] == NIL && !hidden(g, t)) {
+                p->parent[t] = v;
+                queue[tail++] = t;
+            }
+        }
+    }
+    hc_free(want);
+    hc_free(queue);
+    p->g = hc_graph_ref(g);
+    return p;
+}
+
+void hc_paths_free(hc_paths *p)
+{
+    if (!p)
+        return;
+    hc_graph_unref(p->g);
+    hc_free(p->parent);
+    hc_free(p);
+}
+
+uint32_t hc_paths_get(const hc_paths *p, uint32_t target, uint32_t *out, uint32_t cap)
+{
+    if (target >= p->g->n || p->parent[target] == NIL)
+        return 0;
+    uint32_t len = 0;
+    for (uint32_t v = target; v != FROM_ROOT; v = p->parent[v])
+        len++;
+    uint32_t i = len;
+    for (uint32_t v = target; v != FROM_ROOT; v = p->parent[v])
+        if (--i < cap)
+            out[i] = v;
+    return len;
+}
+
+uint32_t hc_paths_root_record(const hc_graph *g, uint32_t id)
+{
+    uint32_t nroots = hc_graph_nroots(g);
+    for (uint32_t r = 0; r < nroots; r++)
+        if (hc_graph_root_id(g, r) == id)
+            return r;
+    return HC_NONE;
+}
