@@ -4,9 +4,12 @@
  * per-vertex array is indexed by that number; pre[] maps node ids to it (0: unreached). */
 #include "heapcore/dominators.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "graph_private.h"
+#include "prefault.h"
+#include "threads.h"
 #include "heapcore/error.h"
 
 #define NIL UINT32_MAX
@@ -34,17 +37,20 @@ static inline gboolean super_child(const hc_graph *g, uint32_t id)
     return !hidden(g, id) && (g->flags[id] & (HC_NODE_ROOT | HC_NODE_COMPLEMENT));
 }
 
-/* Work arrays of one computation. */
+/* Work arrays of one computation.  Seven arrays of n + 1 words serve every phase in turn (the
+ * comments say what each holds when), so the computation writes little fresh memory: on a
+ * VM the first write to a page costs more than the work done in it (a page fault), and the
+ * arrays the result keeps are among these. */
 typedef struct dom_work {
-    uint32_t *pre;      /* [n] node id -> preorder number, 0 = unreached */
-    uint32_t *vertex;   /* [N+1] preorder number -> node id (vertex[0] unused) */
-    uint32_t *parent;   /* [N+1] DFS tree parent (numbers) */
-    uint32_t *semi;     /* [N+1] semidominator (number) */
-    uint32_t *label;    /* [N+1] path-compression label (number) */
-    uint32_t *ancestor; /* [N+1] forest link (number), NIL = a forest root */
-    uint32_t *path;     /* [N+1] scratch for iterative compression */
-    uint64_t *in_off;   /* [n+1] reverse CSR over reached nodes */
-    uint32_t *in_src;
+    uint32_t *pre;    /* node id -> preorder number (0 = unreached); at the end: idom by id  */
+    uint32_t *vertex; /* preorder number -> node id                                          */
+    uint32_t *parent; /* DFS tree parent (numbers); after the NCA step: idom (numbers)        */
+    uint32_t *a;      /* DFS stack; semidominators; at the end: the tree order (kept)         */
+    uint32_t *b;      /* DFS edge cursors; path-compression labels; subtree node counts       */
+    uint32_t *c;      /* forest links (EVAL/LINK); at the end: retained sizes by id (kept)    */
+    uint32_t *d;      /* scratch path for compression; at the end: tree positions (kept)     */
+    uint64_t *in_off; /* [n+2] reverse CSR offsets; then 64-bit retained sums (numbers)      */
+    uint32_t *in_src; /* reverse CSR sources, as numbers (at most one per edge)               */
 } dom_work;
 
 static void work_free(dom_work *w)
@@ -52,12 +58,13 @@ static void work_free(dom_work *w)
     hc_free(w->pre);
     hc_free(w->vertex);
     hc_free(w->parent);
-    hc_free(w->semi);
-    hc_free(w->label);
-    hc_free(w->ancestor);
-    hc_free(w->path);
+    hc_free(w->a);
+    hc_free(w->b);
+    hc_free(w->c);
+    hc_free(w->d);
     hc_free(w->in_off);
     hc_free(w->in_src);
+    memset(w, 0, sizeof *w);
 }
 
 /* Iterative DFS from the super-root: preorder numbers, vertex[], parent[].  Returns N. */
@@ -98,57 +105,58 @@ static uint32_t dfs(const hc_graph *g, dom_work *w, uint32_t *stack, uint32_t *c
     return next - 1;
 }
 
-/* Predecessor lists over reached nodes (by node id). */
-static gboolean reverse_csr(const hc_graph *g, dom_work *w)
+/* Predecessor lists in preorder numbers: in_off[i] .. in_off[i + 1] index the numbers of
+ * vertex i's predecessors in in_src (in_off zeroed, with room for N + 2; in_src for every
+ * edge).  Numbers rather than node ids make the semidominator loop, which runs over vertices
+ * in reverse preorder, read both arrays sequentially. */
+static void reverse_csr(const hc_graph *g, dom_work *w, uint32_t N)
 {
     uint32_t n = g->n;
-    w->in_off = hc_try_calloc((size_t)n + 1, sizeof *w->in_off);
-    if (!w->in_off)
-        return FALSE;
     for (uint32_t s = 0; s < n; s++) {
         if (!w->pre[s])
             continue;
         uint32_t ne;
         const uint32_t *e = hc_graph_edges(g, s, &ne);
-        for (uint32_t k = 0; k < ne; k++)
-            if (w->pre[e[k]])
-                w->in_off[e[k] + 1]++;
+        for (uint32_t k = 0; k < ne; k++) {
+            uint32_t t = w->pre[e[k]];
+            if (t)
+                w->in_off[t + 1]++;
+        }
     }
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i <= N; i++)
         w->in_off[i + 1] += w->in_off[i];
-    uint64_t total = w->in_off[n];
-    w->in_src = hc_try_malloc((size_t)(total ? total : 1) * sizeof *w->in_src);
-    if (!w->in_src)
-        return FALSE;
-    /* Fill backwards, moving each list's end (in_off[t + 1]) down to its start: the lists end
-     * up in source order, and in_off[t + 1] holds t's start; then shift down by one. */
+    uint64_t total = w->in_off[N + 1];
+    /* Fill backwards, moving each list's end (in_off[t + 1]) down to its start; then in_off[t + 1]
+     * holds t's start: shift down by one. */
     for (uint32_t s = n; s-- > 0;) {
-        if (!w->pre[s])
+        uint32_t ps = w->pre[s];
+        if (!ps)
             continue;
         uint32_t ne;
         const uint32_t *e = hc_graph_edges(g, s, &ne);
-        for (uint32_t k = ne; k-- > 0;)
-            if (w->pre[e[k]])
-                w->in_src[--w->in_off[e[k] + 1]] = s;
+        for (uint32_t k = ne; k-- > 0;) {
+            uint32_t t = w->pre[e[k]];
+            if (t)
+                w->in_src[--w->in_off[t + 1]] = ps;
+        }
     }
-    memmove(w->in_off, w->in_off + 1, (size_t)n * sizeof *w->in_off);
-    w->in_off[n] = total;
-    return TRUE;
+    memmove(w->in_off, w->in_off + 1, ((size_t)N + 1) * sizeof *w->in_off);
+    w->in_off[N + 1] = total;
 }
 
 /* The vertex of least semidominator on v's forest path (LT's EVAL), compressing the path. */
 static uint32_t eval(dom_work *w, uint32_t v)
 {
-    uint32_t *anc = w->ancestor, *label = w->label, *semi = w->semi;
+    uint32_t *anc = w->c, *label = w->b, *semi = w->a, *path = w->d;
     if (anc[v] == NIL)
         return v;
     /* Collect v, anc(v), ... up to the vertex whose ancestor is a forest root. */
     uint32_t k = 0;
     for (uint32_t u = v; anc[anc[u]] != NIL; u = anc[u])
-        w->path[k++] = u;
+        path[k++] = u;
     /* Compress from the top down, as the recursive COMPRESS would. */
     while (k-- > 0) {
-        uint32_t u = w->path[k], a = anc[u];
+        uint32_t u = path[k], a = anc[u];
         if (semi[label[a]] < semi[label[u]])
             label[u] = label[a];
         anc[u] = anc[a];
@@ -160,68 +168,63 @@ hc_domtree *hc_domtree_new(hc_graph *g, GError **error)
 {
     g_return_val_if_fail(g != NULL, NULL);
     uint32_t n = g->n;
-    size_t c = (size_t)n + 1;
+    size_t c = (size_t)n + 1, bytes = c * sizeof(uint32_t);
+    uint64_t ne = hc_graph_nedges(g);
     dom_work w = {0};
+    hc_prefault *pf = NULL;
     hc_domtree *d = hc_try_calloc(1, sizeof *d);
-    uint32_t *stack = NULL, *cursor = NULL;
-    if (!d || !(w.pre = hc_try_calloc(c, sizeof *w.pre)) || !(w.vertex = hc_try_malloc(c * sizeof *w.vertex)) ||
-        !(w.parent = hc_try_malloc(c * sizeof *w.parent)) || !(stack = hc_try_malloc(c * sizeof *stack)) ||
-        !(cursor = hc_try_malloc(c * sizeof *cursor)))
+    if (!d || !(w.pre = hc_try_calloc_mapped(c, sizeof *w.pre)) || !(w.vertex = hc_try_malloc_mapped(bytes)) ||
+        !(w.parent = hc_try_malloc_mapped(bytes)) || !(w.a = hc_try_malloc_mapped(bytes)) ||
+        !(w.b = hc_try_malloc_mapped(bytes)) || !(w.c = hc_try_malloc_mapped(bytes)) ||
+        !(w.d = hc_try_malloc_mapped(bytes)) || !(w.in_off = hc_try_calloc_mapped(c + 1, sizeof *w.in_off)) ||
+        !(w.in_src = hc_try_malloc_mapped((size_t)(ne ? ne : 1) * sizeof *w.in_src)))
         goto nomem;
-    uint32_t N = dfs(g, &w, stack, cursor);
-    hc_free(stack);
-    hc_free(cursor);
-    stack = cursor = NULL;
-    if (!reverse_csr(g, &w) || !(w.semi = hc_try_malloc(((size_t)N + 1) * sizeof *w.semi)) ||
-        !(w.label = hc_try_malloc(((size_t)N + 1) * sizeof *w.label)) ||
-        !(w.ancestor = hc_try_malloc(((size_t)N + 1) * sizeof *w.ancestor)) ||
-        !(w.path = hc_try_malloc(((size_t)N + 1) * sizeof *w.path)))
-        goto nomem;
+    /* On a big graph a helper thread faults the arrays in, those the DFS writes first. */
+    if (hc_parallel_wanted(n) && !getenv("HEAPCORE_NO_PREFAULT") && (pf = hc_prefault_new())) {
+        hc_prefault_range(pf, w.pre, bytes);
+        hc_prefault_range(pf, w.vertex, bytes);
+        hc_prefault_range(pf, w.parent, bytes);
+        hc_prefault_range(pf, w.in_off, (c + 1) * sizeof *w.in_off);
+        hc_prefault_range(pf, w.in_src, (size_t)ne * sizeof *w.in_src);
+        hc_prefault_range(pf, w.c, bytes);
+        hc_prefault_range(pf, w.d, bytes);
+    }
+    uint32_t N = dfs(g, &w, w.a, w.b);
+    reverse_csr(g, &w, N);
+    uint32_t *semi = w.a, *label = w.b, *ancestor = w.c;
     for (uint32_t i = 0; i <= N; i++) {
-        w.semi[i] = i;
-        w.label[i] = i;
-        w.ancestor[i] = NIL;
+        semi[i] = i;
+        label[i] = i;
+        ancestor[i] = NIL;
     }
     /* Semidominators, in reverse preorder; the super-root (0) is every root's predecessor. */
     for (uint32_t i = N; i >= 1; i--) {
-        uint32_t v = w.vertex[i];
-        if (super_child(g, v))
-            w.semi[i] = 0;
-        for (uint64_t k = w.in_off[v]; k < w.in_off[v + 1]; k++) {
-            uint32_t u = eval(&w, w.pre[w.in_src[k]]);
-            if (w.semi[u] < w.semi[i])
-                w.semi[i] = w.semi[u];
+        if (super_child(g, w.vertex[i]))
+            semi[i] = 0;
+        for (uint64_t k = w.in_off[i]; k < w.in_off[i + 1]; k++) {
+            uint32_t u = eval(&w, w.in_src[k]);
+            if (semi[u] < semi[i])
+                semi[i] = semi[u];
         }
-        w.ancestor[i] = w.parent[i];
+        ancestor[i] = w.parent[i];
     }
-    /* Free what the rest does not need before allocating the results (the peak). */
-    hc_free(w.in_off);
+    hc_prefault_free(pf); /* done long ago; before any of its ranges is freed */
+    pf = NULL;
     hc_free(w.in_src);
-    hc_free(w.label);
-    hc_free(w.ancestor);
-    hc_free(w.path);
-    w.in_off = NULL;
     w.in_src = NULL;
-    w.label = w.ancestor = w.path = NULL;
     /* Immediate dominators: the nearest ancestor of the DFS parent at or above the semi. */
-    uint32_t *idom = w.parent; /* reused in place: idom[i] starts as parent[i] */
+    uint32_t *idom = w.parent; /* in place: idom[i] starts as parent[i] */
     for (uint32_t i = 1; i <= N; i++) {
         uint32_t j = idom[i];
-        while (j > w.semi[i])
+        while (j > semi[i])
             j = idom[j];
         idom[i] = j;
     }
-    hc_free(w.semi);
-    w.semi = NULL;
     /* Retained sizes and subtree node counts: children after parents in preorder, so sum in
      * reverse (vertex 0, the super-root, collects the total). */
-    uint64_t *ret = hc_try_calloc((size_t)N + 1, sizeof *ret);
-    uint32_t *cnt = hc_try_malloc(((size_t)N + 1) * sizeof *cnt);
-    if (!ret || !cnt) {
-        hc_free(ret);
-        hc_free(cnt);
-        goto nomem;
-    }
+    uint64_t *ret = w.in_off;
+    uint32_t *cnt = w.b;
+    memset(ret, 0, ((size_t)N + 1) * sizeof *ret);
     cnt[0] = 1;
     for (uint32_t i = 1; i <= N; i++) {
         ret[i] = hc_graph_size_fast(g, w.vertex[i]);
@@ -236,14 +239,12 @@ hc_domtree *hc_domtree_new(hc_graph *g, GError **error)
     uint32_t nbig = 0;
     for (uint32_t i = 1; i <= N; i++)
         nbig += ret[i] >= HC_SIZE_BIG;
-    d->ret = hc_try_malloc(c * sizeof *d->ret);
     d->big_id = hc_try_malloc((nbig ? nbig : 1) * sizeof *d->big_id);
     d->big_val = hc_try_malloc((nbig ? nbig : 1) * sizeof *d->big_val);
-    if (!d->ret || !d->big_id || !d->big_val) {
-        hc_free(ret);
-        hc_free(cnt);
+    if (!d->big_id || !d->big_val)
         goto nomem;
-    }
+    d->ret = w.c;
+    w.c = NULL;
     for (uint32_t id = 0; id < n; id++) {
         uint32_t i = w.pre[id];
         uint64_t r = i ? ret[i] : 0;
@@ -254,17 +255,14 @@ hc_domtree *hc_domtree_new(hc_graph *g, GError **error)
         }
         d->ret[id] = (uint32_t)r;
     }
-    hc_free(ret);
+    hc_free(w.in_off);
+    w.in_off = NULL;
     /* The tree in its own preorder: a child's run starts where its parent's next free slot is;
      * cnt[] turns into that next-free-slot array as each vertex is placed (idom[i] < i, so a
      * parent is always placed before its children). */
-    d->pos = hc_try_malloc(c * sizeof *d->pos);
-    d->order = hc_try_malloc(((size_t)N + 1) * sizeof *d->order);
-    d->idom = hc_try_malloc(c * sizeof *d->idom);
-    if (!d->pos || !d->order || !d->idom) {
-        hc_free(cnt);
-        goto nomem;
-    }
+    d->pos = w.d;
+    d->order = w.a;
+    w.d = w.a = NULL;
     memset(d->pos, 0xff, c * sizeof *d->pos); /* NIL */
     cnt[0] = 0;
     for (uint32_t i = 1; i <= N; i++) {
@@ -274,19 +272,20 @@ hc_domtree *hc_domtree_new(hc_graph *g, GError **error)
         d->order[at] = w.vertex[i];
         d->pos[w.vertex[i]] = at;
     }
-    hc_free(cnt);
+    /* Immediate dominators by node id, in place over pre[]. */
     for (uint32_t id = 0; id < n; id++) {
         uint32_t i = w.pre[id];
-        d->idom[id] = !i ? HC_NONE : idom[i] ? w.vertex[idom[i]] : HC_DOM_SUPER;
+        w.pre[id] = !i ? HC_NONE : idom[i] ? w.vertex[idom[i]] : HC_DOM_SUPER;
     }
+    d->idom = w.pre;
+    w.pre = NULL;
     work_free(&w);
     d->reached = N;
     d->g = hc_graph_ref(g);
     return d;
 
 nomem:
-    hc_free(stack);
-    hc_free(cursor);
+    hc_prefault_free(pf);
     work_free(&w);
     hc_domtree_free(d); /* d->g is not set yet: nothing to unref */
     g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory computing dominators");
@@ -513,7 +512,7 @@ struct hc_reach {
 static uint64_t reach(const hc_graph *g, uint64_t *seen)
 {
     uint32_t nn = g->n, top = 0;
-    uint32_t *stack = hc_try_malloc(((size_t)nn + 1) * sizeof *stack);
+    uint32_t *stack = hc_try_malloc_mapped(((size_t)nn + 1) * sizeof *stack);
     if (!stack)
         return UINT64_MAX;
     uint64_t kept = 0;

@@ -51,3 +51,19 @@ void hc_free(void *p)
 {
     free(p);
 }
+
+void *hc_try_malloc_mapped(size_t n)
+{
+    void *p = NULL;
+    if (n > HC_BIG_ARRAY && n < HC_MMAP_SURE)
+        p = hc_try_malloc(HC_MMAP_SURE);
+    return p ? p : hc_try_malloc(n);
+}
+
+void *hc_try_calloc_mapped(size_t n, size_t size)
+{
+    void *p = NULL;
+    if (size && n <= SIZE_MAX / size && n * size > HC_BIG_ARRAY && n * size < HC_MMAP_SURE)
+        p = hc_try_calloc(1, HC_MMAP_SURE); /* fresh mapped pages are zero: no memset */
+    return p ? p : hc_try_calloc(n, size);
+}

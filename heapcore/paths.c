@@ -21,8 +21,8 @@ hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, GError 
 {
     uint32_t nn = g->n;
     hc_paths *p = hc_try_calloc(1, sizeof *p);
-    uint32_t *queue = hc_try_malloc(((size_t)nn + 1) * sizeof *queue);
-    if (!p || !queue || !(p->parent = hc_try_malloc(((size_t)nn + 1) * sizeof *p->parent))) {
+    uint32_t *queue = hc_try_malloc_mapped(((size_t)nn + 1) * sizeof *queue);
+    if (!p || !queue || !(p->parent = hc_try_malloc_mapped(((size_t)nn + 1) * sizeof *p->parent))) {
         hc_free(queue);
         if (p)
             hc_free(p->parent);

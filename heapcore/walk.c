@@ -90,9 +90,9 @@ static void fail_nomem(hc_walk *w, const char *what)
  * largest mmap threshold: so they are always mapped, and growing them is an mremap, with no
  * copy and no page faults for pages not yet written (below the threshold, which glibc raises
  * as mapped blocks are freed, realloc copies them within the heap).  Capacity not written
- * costs address space only. */
-#define BIG_ARRAY ((size_t)256 << 10)
-#define MMAP_SURE (((size_t)32 << 20) + ((size_t)64 << 10))
+ * costs address space only.  (error.h's hc_try_malloc_mapped does the same for fixed sizes.) */
+#define BIG_ARRAY HC_BIG_ARRAY
+#define MMAP_SURE HC_MMAP_SURE
 
 /* Grow *p (elements of `size` bytes, capacity *cap) to hold at least `need`. */
 static gboolean grow(hc_walk *w, void **p, size_t *cap, size_t need, size_t size, const char *what)

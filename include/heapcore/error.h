@@ -30,6 +30,16 @@ void *hc_try_realloc(void *p, size_t n);
 void *hc_try_reallocarray(void *p, size_t nmemb, size_t size);
 void hc_free(void *p);
 
+/* The same for big arrays: past HC_BIG_ARRAY bytes they get at least HC_MMAP_SURE bytes, more
+ * than glibc's largest mmap threshold, so they are always mapped: freeing one gives its memory
+ * back to the system at once (a freed block of the heap can stay resident), and realloc grows
+ * one by mremap, without copying.  Capacity never written costs address space only.  If the
+ * reservation fails, the exact size is tried. */
+#define HC_BIG_ARRAY ((size_t)256 << 10)
+#define HC_MMAP_SURE (((size_t)32 << 20) + ((size_t)64 << 10))
+void *hc_try_malloc_mapped(size_t n);
+void *hc_try_calloc_mapped(size_t n, size_t size);
+
 /* Test hook: make the nth hc_try_* allocation from now on fail (1 = the next one); 0 disables.
  * Returns the number of hc_try_* calls made since the last call to this function. */
 unsigned long hc_alloc_fail_at(unsigned long nth);
