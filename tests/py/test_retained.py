@@ -138,6 +138,44 @@ class DominatedSets(unittest.TestCase):
             both.domchain
 
 
+class BruteForce(unittest.TestCase):
+    def test_set_domisize_and_dominos_by_definition(self):
+        # On the live heap: what the roots reach, minus what they reach with the set removed,
+        # by a plain BFS over the snapshot's edges, against x.domisize and x.dominos.
+        rng = random.Random(5)
+        objs = [[bytearray(rng.randrange(1, 200))] for _ in range(300)]
+        for o in objs:
+            for _ in range(rng.randrange(3)):
+                o.append(objs[rng.randrange(len(objs))])  # shared and cyclic
+        x = hpy().heap()
+        snap = x._s.snapshot
+        flags = [snap.node(i)["flags"] for i in range(snap.n)]
+        edges = [snap.node(i)["edges"] for i in range(snap.n)]
+        sizes = [snap.node(i)["size"] for i in range(snap.n)]
+        starts = [i for i in range(snap.n) if flags[i] & (_engine.NODE_ROOT | _engine.NODE_COMPLEMENT)
+                  and not flags[i] & _engine.NODE_HIDDEN]
+
+        def reached(removed):
+            seen = set(removed)
+            stack = [i for i in starts if i not in seen]
+            seen.update(stack)
+            while stack:
+                for t in edges[stack.pop()]:
+                    if t not in seen and not flags[t] & _engine.NODE_HIDDEN:
+                        seen.add(t)
+                        stack.append(t)
+            return seen - set(removed)
+
+        everything = reached(())
+        self.assertEqual(sum(sizes[i] for i in everything), snap.reached_size)
+        for trial in range(4):
+            picked = [snap.lookup(objs[rng.randrange(len(objs))]) for _ in range(1 + trial * 3)]
+            s = x._new(snap.ids(picked))
+            gone = everything - reached(picked)
+            self.assertEqual(s.domisize, sum(sizes[i] for i in gone), trial)
+            self.assertEqual(sorted(s.dominos._s.ids()), sorted(gone), trial)
+
+
 class ByKindAndTop(unittest.TestCase):
     def test_retained_by_kind_counts_no_byte_twice(self):
         h = hpy()
