@@ -598,9 +598,11 @@ static PyObject *IdSet_top(IdSetObject *self, PyObject *arg)
         PyErr_SetString(PyExc_ValueError, "top() needs a count >= 0");
         return NULL;
     }
+    uint32_t n = (uint32_t)MIN((unsigned long)k, hc_idset_count(self->s));
+    if (!n)
+        return PyList_New(0); /* no tree needed */
     if (!snapshot_dom(self->snap))
         return NULL;
-    uint32_t n = (uint32_t)MIN((unsigned long)k, hc_idset_count(self->s));
     uint32_t *out = g_try_new(uint32_t, n ? n : 1);
     if (!out)
         return PyErr_NoMemory();

@@ -366,6 +366,8 @@ class DomChain:
             one = snap.ids([node_id])
             rows.append((i, one.size, snap.retained(node_id), _kind(snap, node_id)))
         text = _format.chain_table(rows)
+        if not rows:
+            text += "\n(no object dominates it: only the roots keep it alive)"
         top = self._ids[-1] if self._ids else self._s.ids()[0]
         path = snap.paths([top])[0]
         if path is not None:
