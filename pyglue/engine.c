@@ -33,6 +33,7 @@ typedef struct {
     hc_domtree *dom; /* computed on first need */
     double dom_s;    /* seconds it took */
     hc_reach *reach; /* what the roots reach, computed on first need (sets' domisize) */
+    hc_referrers *refs; /* reverse edges, computed on first need */
 } SnapshotObject;
 
 typedef struct {
@@ -64,6 +65,7 @@ static void Snapshot_dealloc(SnapshotObject *self)
 {
     hc_domtree_free(self->dom);
     hc_reach_free(self->reach);
+    hc_referrers_free(self->refs);
     hc_graph_unref(self->g);
     PyObject_Free(self);
 }
@@ -580,6 +582,22 @@ static PyObject *IdSet_dominos(IdSetObject *self, PyObject *unused)
     return wrap_set(self->snap, hc_dominos(r, hc_idset_ids(self->s), hc_idset_count(self->s), &err), err);
 }
 
+static PyObject *IdSet_referrers(IdSetObject *self, PyObject *unused)
+{
+    (void)unused;
+    GError *err = NULL;
+    if (!self->snap->refs && !(self->snap->refs = hc_referrers_new(self->snap->g, &err)))
+        return set_error(err);
+    return wrap_set(self->snap, hc_referrers_set(self->snap->refs, self->s, &err), err);
+}
+
+static PyObject *IdSet_referents(IdSetObject *self, PyObject *unused)
+{
+    (void)unused;
+    GError *err = NULL;
+    return wrap_set(self->snap, hc_referents_set(self->s, &err), err);
+}
+
 static PyObject *IdSet_idoms(IdSetObject *self, PyObject *unused)
 {
     (void)unused;
@@ -674,6 +692,8 @@ static PyMethodDef IdSet_methods[] = {
     {"ids", (PyCFunction)IdSet_ids, METH_NOARGS, "node ids (sorted)"},
     {"kinds", (PyCFunction)IdSet_kinds, METH_VARARGS, "kinds(classifier) -> kind of each member"},
     {"dominos", (PyCFunction)IdSet_dominos, METH_NOARGS, "dominos() -> IdSet of what would become unreachable with this set (itself included)"},
+    {"referrers", (PyCFunction)IdSet_referrers, METH_NOARGS, "referrers() -> IdSet of the objects referring to members (reverse edges built once per snapshot)"},
+    {"referents", (PyCFunction)IdSet_referents, METH_NOARGS, "referents() -> IdSet of the objects members refer to"},
     {"idoms", (PyCFunction)IdSet_idoms, METH_NOARGS, "idoms() -> IdSet of the members' immediate dominators outside the set"},
     {"top", (PyCFunction)IdSet_top, METH_O, "top(k) -> [(id, retained)] of the k members retaining most"},
     {"retained_by_kind", (PyCFunction)IdSet_retained_by_kind, METH_VARARGS, "retained_by_kind(classifier) -> {kind: bytes retained by the members no same-kind member dominates}"},
@@ -796,6 +816,7 @@ static PyObject *snapshot_take(PyObject *extra_obj)
     o->dom = NULL;
     o->dom_s = 0;
     o->reach = NULL;
+    o->refs = NULL;
     return (PyObject *)o;
 }
 

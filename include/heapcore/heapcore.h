@@ -9,4 +9,5 @@
 #include "heapcore/partition.h"
 #include "heapcore/dominators.h"
 #include "heapcore/paths.h"
+#include "heapcore/referrers.h"
 #endif

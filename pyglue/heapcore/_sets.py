@@ -46,6 +46,16 @@ class IdentitySet:
     indisize = size
 
     @property
+    def referrers(self):
+        """The objects that refer to some object of the set (the observer's own never do)."""
+        return self._new(self._s.referrers())
+
+    @property
+    def referents(self):
+        """The objects that some object of the set refers to."""
+        return self._new(self._s.referents())
+
+    @property
     def dominos(self):
         """The objects that would become unreachable if every object of the set did: its
         members and everything only they keep alive (``x.dominos.size == x.domisize``)."""
