@@ -435,11 +435,11 @@ uint32_t hc_domtree_top(const hc_domtree *d, const hc_idset *s, uint32_t k, uint
     return m;
 }
 
-gboolean hc_domtree_retained_by_kind(const hc_domtree *d, const hc_idset *s, hc_classifier c,
+gboolean hc_domtree_retained_by_kind(const hc_domtree *d, const hc_idset *s, const hc_kinds *kinds,
                                      uint64_t *per_kind, GError **error)
 {
     const hc_graph *g = d->g;
-    uint32_t nkinds = 2 * g->ntypes, n = hc_idset_count(s);
+    uint32_t nkinds = hc_kinds_count(kinds), n = hc_idset_count(s);
     const uint32_t *ids = hc_idset_ids(s);
     memset(per_kind, 0, (size_t)nkinds * sizeof *per_kind);
     /* member: a bit per node; active[k]: members of kind k on the current tree path that were
@@ -462,7 +462,7 @@ gboolean hc_domtree_retained_by_kind(const hc_domtree *d, const hc_idset *s, hc_
         }
         uint32_t t = 0;
         if ((member[v >> 6] >> (v & 63)) & 1) {
-            uint32_t k = hc_classify(g, c, v);
+            uint32_t k = hc_kinds_of(kinds, v);
             if (!active[k]) {
                 per_kind[k] += retained_of(d, v);
                 active[k]++;

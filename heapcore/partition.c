@@ -10,7 +10,7 @@
 
 struct hc_partition {
     hc_idset *set;
-    hc_classifier c;
+    const hc_kinds *k;
     hc_row *rows;
     uint32_t nrows;
 };
@@ -40,9 +40,338 @@ void hc_kind_name(const hc_graph *g, hc_classifier c, uint32_t kind, GString *ou
     g_string_append(out, hc_graph_type_name(g, kind));
 }
 
-typedef struct {
-    const hc_graph *g;
+/* ---- classifiers made concrete for one graph ------------------------------------------------ */
+
+struct hc_kinds {
+    hc_graph *g;
     hc_classifier c;
+    uint32_t n;         /* number of kinds */
+    uint32_t *per_node; /* rcs: the kind of each node (when there are 65536 kinds or more) */
+    uint16_t *per16;    /* rcs: the same in 16 bits (fewer kinds: the usual case)          */
+    uint32_t *set_off;  /* rcs: set i's clodo kinds are sets[set_off[i] .. set_off[i + 1]) */
+    uint32_t *sets;
+    uint32_t nsets_len;
+    uint64_t *sizes;    /* size: the distinct sizes, ascending */
+};
+
+#define NIL UINT32_MAX
+
+typedef struct { /* an rcs key while interning: a sorted, distinct list of clodo kinds */
+    uint32_t len;
+    uint32_t kind;
+    uint32_t v[];
+} rcs_key;
+
+static guint rcs_hash(gconstpointer p)
+{
+    const rcs_key *k = p;
+    guint h = 2166136261u;
+    for (uint32_t i = 0; i < k->len; i++)
+        h = (h ^ k->v[i]) * 16777619u;
+    return h;
+}
+
+static gboolean rcs_equal(gconstpointer a, gconstpointer b)
+{
+    const rcs_key *x = a, *y = b;
+    return x->len == y->len && memcmp(x->v, y->v, x->len * sizeof *x->v) == 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Kind ids of referrer-kind sets, in order of first appearance; sets[] grows with each. */
+typedef struct rcs_build {
+    GHashTable *seen; /* rcs_key* (owned) -> itself */
+    GArray *off, *sets;
+    uint32_t *single; /* [nclodo] kind of the one-kind set {k}, NIL until seen */
+    uint32_t *stamp;  /* [nclodo] node + 1 whose referrers last had kind k */
+    uint32_t empty;   /* kind of the empty set, NIL until seen */
+} rcs_build;
+
+static uint32_t rcs_new_kind(rcs_build *b, const uint32_t *v, uint32_t len)
+{
+    uint32_t kind = b->off->len - 1;
+    g_array_append_vals(b->sets, v, len);
+    uint32_t end = b->sets->len;
+    g_array_append_val(b->off, end);
+    return kind;
+}
+
+static gboolean kinds_rcs(hc_kinds *k, const hc_referrers *refs)
+{
+    const hc_graph *g = k->g;
+    uint32_t n = g->n, nclodo = 2 * g->ntypes;
+    rcs_build b = {0};
+    uint32_t cap = 256, *buf = hc_try_malloc(cap * sizeof *buf);
+    k->per_node = hc_try_malloc_mapped(((size_t)n + 1) * sizeof *k->per_node);
+    b.single = hc_try_malloc((nclodo ? nclodo : 1) * sizeof *b.single);
+    b.stamp = hc_try_calloc(nclodo ? nclodo : 1, sizeof *b.stamp);
+    if (!buf || !k->per_node || !b.single || !b.stamp) {
+        hc_free(buf);
+        hc_free(b.single);
+        hc_free(b.stamp);
+        return FALSE;
+    }
+    for (uint32_t i = 0; i < nclodo; i++)
+        b.single[i] = NIL;
+    b.empty = NIL;
+    b.seen = g_hash_table_new_full(rcs_hash, rcs_equal, g_free, NULL);
+    b.off = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    b.sets = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    uint32_t zero = 0;
+    g_array_append_val(b.off, zero);
+    gboolean ok = TRUE;
+    for (uint32_t t = 0; ok && t < n; t++) {
+        uint32_t m;
+        const uint32_t *src = hc_referrers_of(refs, t, &m);
+        uint32_t kind;
+        if (m == 0) {
+            if (b.empty == NIL)
+                b.empty = rcs_new_kind(&b, NULL, 0);
+            kind = b.empty;
+        } else {
+            uint32_t first = hc_classify(g, HC_BY_CLODO, src[0]), i = 1;
+            while (i < m && hc_classify(g, HC_BY_CLODO, src[i]) == first)
+                i++;
+            if (i == m) { /* one kind of referrer: the common case */
+                if (b.single[first] == NIL)
+                    b.single[first] = rcs_new_kind(&b, &first, 1);
+                kind = b.single[first];
+            } else {
+                /* Distinct kinds by a stamp per kind (a type can have millions of referrers:
+                 * no sorting them), then sort the few distinct ones. */
+                uint32_t len = 0;
+                for (uint32_t j = 0; j < m; j++) {
+                    uint32_t kj = hc_classify(g, HC_BY_CLODO, src[j]);
+                    if (b.stamp[kj] == t + 1)
+                        continue;
+                    b.stamp[kj] = t + 1;
+                    if (len == cap) {
+                        uint32_t *nb = hc_try_reallocarray(buf, (size_t)cap * 2, sizeof *buf);
+                        if (!nb) {
+                            ok = FALSE;
+                            break;
+                        }
+                        buf = nb;
+                        cap *= 2;
+                    }
+                    buf[len++] = kj;
+                }
+                if (!ok)
+                    break;
+                qsort(buf, len, sizeof *buf, cmp_u32);
+                rcs_key *key = g_malloc(sizeof *key + len * sizeof *buf);
+                key->len = len;
+                memcpy(key->v, buf, len * sizeof *buf);
+                rcs_key *have = g_hash_table_lookup(b.seen, key);
+                if (have) {
+                    kind = have->kind;
+                    g_free(key);
+                } else {
+                    key->kind = kind = rcs_new_kind(&b, buf, len);
+                    g_hash_table_add(b.seen, key);
+                }
+            }
+        }
+        k->per_node[t] = kind;
+    }
+    hc_free(buf);
+    hc_free(b.single);
+    hc_free(b.stamp);
+    g_hash_table_destroy(b.seen);
+    k->n = b.off->len - 1;
+    k->nsets_len = b.sets->len;
+    if (ok && k->n <= 65536 && (k->per16 = hc_try_malloc_mapped(((size_t)n + 1) * sizeof *k->per16))) {
+        for (uint32_t t = 0; t < n; t++) /* halve what stays cached */
+            k->per16[t] = (uint16_t)k->per_node[t];
+        hc_free(k->per_node);
+        k->per_node = NULL;
+    }
+    k->set_off = (uint32_t *)(void *)g_array_free(b.off, FALSE);
+    k->sets = (uint32_t *)(void *)g_array_free(b.sets, FALSE);
+    return ok;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static gboolean kinds_size(hc_kinds *k)
+{
+    const hc_graph *g = k->g;
+    /* Distinct sizes: a bit per size below 2^16, a hash set above. */
+    uint64_t *small = hc_try_calloc(1024, sizeof *small);
+    if (!small)
+        return FALSE;
+    GHashTable *big = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < g->n; i++) {
+        uint64_t z = hc_graph_size_fast(g, i);
+        if (z < 65536) {
+            if (!((small[z >> 6] >> (z & 63)) & 1)) {
+                small[z >> 6] |= (uint64_t)1 << (z & 63);
+                count++;
+            }
+        } else if (!g_hash_table_contains(big, &z)) {
+            uint64_t *key = g_new(uint64_t, 1);
+            *key = z;
+            g_hash_table_add(big, key);
+            count++;
+        }
+    }
+    k->sizes = hc_try_malloc((count ? count : 1) * sizeof *k->sizes);
+    if (k->sizes) {
+        uint32_t j = 0;
+        for (uint64_t z = 0; z < 65536; z++)
+            if ((small[z >> 6] >> (z & 63)) & 1)
+                k->sizes[j++] = z;
+        GHashTableIter it;
+        gpointer key;
+        g_hash_table_iter_init(&it, big);
+        while (g_hash_table_iter_next(&it, &key, NULL))
+            k->sizes[j++] = *(uint64_t *)key;
+        qsort(k->sizes, count, sizeof *k->sizes, cmp_u64);
+        k->n = count;
+    }
+    hc_free(small);
+    g_hash_table_destroy(big);
+    return k->sizes != NULL;
+}
+
+hc_kinds *hc_kinds_new(hc_graph *g, hc_classifier c, const hc_referrers *refs, GError **error)
+{
+    if ((unsigned)c >= HC_NCLASSIFIERS || (c == HC_BY_RCS && !refs)) {
+        g_set_error(error, HC_ERROR, HC_ERROR_INVALID, "unknown classifier, or rcs without referrers");
+        return NULL;
+    }
+    hc_kinds *k = hc_try_calloc(1, sizeof *k);
+    if (!k) {
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory making a classifier");
+        return NULL;
+    }
+    k->g = g;
+    k->c = c;
+    gboolean ok = TRUE;
+    switch (c) {
+    case HC_BY_TYPE: k->n = g->ntypes; break;
+    case HC_BY_CLODO: k->n = 2 * g->ntypes; break;
+    case HC_BY_UNITY: k->n = 1; break;
+    case HC_BY_RCS: ok = kinds_rcs(k, refs); break;
+    case HC_BY_SIZE: ok = kinds_size(k); break;
+    default: break;
+    }
+    if (!ok) {
+        k->g = NULL;
+        hc_kinds_free(k);
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory making a classifier");
+        return NULL;
+    }
+    hc_graph_ref(g);
+    return k;
+}
+
+void hc_kinds_free(hc_kinds *k)
+{
+    if (!k)
+        return;
+    hc_graph_unref(k->g);
+    hc_free(k->per_node);
+    hc_free(k->per16);
+    g_free(k->set_off);
+    g_free(k->sets);
+    hc_free(k->sizes);
+    hc_free(k);
+}
+
+hc_classifier hc_kinds_classifier(const hc_kinds *k) { return k->c; }
+hc_graph *hc_kinds_graph(const hc_kinds *k) { return k->g; }
+uint32_t hc_kinds_count(const hc_kinds *k) { return k->n; }
+
+uint32_t hc_kinds_of(const hc_kinds *k, uint32_t id)
+{
+    switch (k->c) {
+    case HC_BY_RCS: return k->per16 ? k->per16[id] : k->per_node[id];
+    case HC_BY_UNITY: return 0;
+    case HC_BY_SIZE: {
+        uint64_t z = hc_graph_size_fast(k->g, id);
+        uint32_t lo = 0, hi = k->n;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (k->sizes[mid] < z)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
+    }
+    default: return hc_classify(k->g, k->c, id);
+    }
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void hc_kinds_name(const hc_kinds *k, uint32_t kind, GString *out)
+{
+    switch (k->c) {
+    case HC_BY_UNITY:
+        g_string_append(out, "<Anything>");
+        return;
+    case HC_BY_SIZE:
+        g_string_append_printf(out, "%9" G_GUINT64_FORMAT, kind < k->n ? k->sizes[kind] : 0);
+        return;
+    case HC_BY_RCS: {
+        uint32_t a = k->set_off[kind], b = k->set_off[kind + 1];
+        if (a == b) {
+            g_string_append(out, "<Nothing>");
+            return;
+        }
+        /* Heapy lists the referrer kinds by name. */
+        char **names = g_new(char *, b - a);
+        GString *one = g_string_new(NULL);
+        for (uint32_t i = a; i < b; i++) {
+            g_string_truncate(one, 0);
+            hc_kind_name(k->g, HC_BY_CLODO, k->sets[i], one);
+            names[i - a] = g_strdup(one->str);
+        }
+        g_string_free(one, TRUE);
+        qsort(names, b - a, sizeof *names, cmp_str);
+        for (uint32_t i = 0; i < b - a; i++) {
+            if (i)
+                g_string_append(out, ", ");
+            g_string_append(out, names[i]);
+            g_free(names[i]);
+        }
+        g_free(names);
+        return;
+    }
+    default:
+        hc_kind_name(k->g, k->c, kind, out);
+    }
+}
+
+size_t hc_kinds_memory(const hc_kinds *k)
+{
+    size_t m = sizeof *k;
+    if (k->c == HC_BY_RCS)
+        m += ((size_t)k->g->n + 1) * (k->per16 ? sizeof *k->per16 : sizeof *k->per_node) +
+             ((size_t)k->n + 1 + k->nsets_len) * sizeof(uint32_t);
+    if (k->sizes)
+        m += (size_t)k->n * sizeof *k->sizes;
+    return m;
+}
+
+/* ---- partitions ------------------------------------------------------------------------------ */
+
+typedef struct {
     char **names; /* indexed by kind */
 } sort_ctx;
 
@@ -59,7 +388,7 @@ static int cmp_rows(const void *pa, const void *pb)
 /* Count and sum the sizes of ids[lo, hi) per kind, into the job's own arrays. */
 typedef struct count_job {
     const hc_graph *g;
-    hc_classifier c;
+    const hc_kinds *k;
     const uint32_t *ids;
     uint32_t lo, hi;
     uint32_t *count;
@@ -70,16 +399,16 @@ static void count_part(void *data)
 {
     count_job *j = data;
     for (uint32_t i = j->lo; i < j->hi; i++) {
-        uint32_t k = hc_classify(j->g, j->c, j->ids[i]);
+        uint32_t k = hc_kinds_of(j->k, j->ids[i]);
         j->count[k]++;
         j->size[k] += hc_graph_size_fast(j->g, j->ids[i]);
     }
 }
 
-hc_partition *hc_partition_new(hc_idset *s, hc_classifier c, GError **error)
+hc_partition *hc_partition_new(hc_idset *s, const hc_kinds *kinds, GError **error)
 {
     const hc_graph *g = hc_idset_graph(s);
-    uint32_t nkinds = 2 * g->ntypes;
+    uint32_t nkinds = hc_kinds_count(kinds);
     const uint32_t *ids = hc_idset_ids(s);
     uint32_t n = hc_idset_count(s);
     /* A big set's second half is counted on a helper thread (threads.h) into its own arrays. */
@@ -94,9 +423,9 @@ hc_partition *hc_partition_new(hc_idset *s, hc_classifier c, GError **error)
         g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory partitioning a set");
         return NULL;
     }
-    count_job a = {g, c, ids, 0, two ? n / 2 : n, count, size};
+    count_job a = {g, kinds, ids, 0, two ? n / 2 : n, count, size};
     if (two) {
-        count_job b = {g, c, ids, n / 2, n, count + nkinds, size + nkinds};
+        count_job b = {g, kinds, ids, n / 2, n, count + nkinds, size + nkinds};
         hc_run_pair(count_part, &a, &b);
         for (uint32_t k = 0; k < nkinds; k++) {
             count[k] += b.count[k];
@@ -125,11 +454,11 @@ hc_partition *hc_partition_new(hc_idset *s, hc_classifier c, GError **error)
             continue;
         p->rows[r++] = (hc_row){.kind = k, .count = count[k], .size = size[k]};
         g_string_truncate(buf, 0);
-        hc_kind_name(g, c, k, buf);
+        hc_kinds_name(kinds, k, buf);
         names[k] = g_strdup(buf->str);
     }
     g_string_free(buf, TRUE);
-    sort_ctx ctx = {g, c, names};
+    sort_ctx ctx = {names};
     the_sort = &ctx;
     qsort(p->rows, nrows, sizeof *p->rows, cmp_rows);
     the_sort = NULL;
@@ -139,7 +468,7 @@ hc_partition *hc_partition_new(hc_idset *s, hc_classifier c, GError **error)
     hc_free(count);
     hc_free(size);
     p->set = hc_idset_ref(s);
-    p->c = c;
+    p->k = kinds;
     p->nrows = nrows;
     return p;
 }
@@ -155,15 +484,15 @@ void hc_partition_free(hc_partition *p)
 
 uint32_t hc_partition_nrows(const hc_partition *p) { return p->nrows; }
 const hc_row *hc_partition_rows(const hc_partition *p) { return p->rows; }
-hc_classifier hc_partition_classifier(const hc_partition *p) { return p->c; }
+const hc_kinds *hc_partition_kinds(const hc_partition *p) { return p->k; }
 
-hc_idset *hc_idset_select_kind(hc_idset *s, hc_classifier c, uint32_t kind, GError **error)
+hc_idset *hc_idset_select_kind(hc_idset *s, const hc_kinds *kinds, uint32_t kind, GError **error)
 {
     hc_graph *g = hc_idset_graph(s);
     const uint32_t *ids = hc_idset_ids(s);
     uint32_t n = hc_idset_count(s), k = 0;
     for (uint32_t i = 0; i < n; i++)
-        k += hc_classify(g, c, ids[i]) == kind;
+        k += hc_kinds_of(kinds, ids[i]) == kind;
     uint32_t *out = hc_try_malloc((k ? k : 1) * sizeof *out);
     if (!out) {
         g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory selecting a row");
@@ -171,7 +500,7 @@ hc_idset *hc_idset_select_kind(hc_idset *s, hc_classifier c, uint32_t kind, GErr
     }
     k = 0;
     for (uint32_t i = 0; i < n; i++)
-        if (hc_classify(g, c, ids[i]) == kind)
+        if (hc_kinds_of(kinds, ids[i]) == kind)
             out[k++] = ids[i];
     return hc_idset_new_steal(g, out, k, error);
 }
@@ -182,5 +511,5 @@ hc_idset *hc_partition_row_set(const hc_partition *p, uint32_t r, GError **error
         g_set_error(error, HC_ERROR, HC_ERROR_INVALID, "row %u of %u", r, p->nrows);
         return NULL;
     }
-    return hc_idset_select_kind(p->set, p->c, p->rows[r].kind, error);
+    return hc_idset_select_kind(p->set, p->k, p->rows[r].kind, error);
 }

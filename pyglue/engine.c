@@ -34,6 +34,7 @@ typedef struct {
     double dom_s;    /* seconds it took */
     hc_reach *reach; /* what the roots reach, computed on first need (sets' domisize) */
     hc_referrers *refs; /* reverse edges, computed on first need */
+    hc_kinds *kinds[HC_NCLASSIFIERS]; /* classifiers made concrete, on first need */
 } SnapshotObject;
 
 typedef struct {
@@ -65,6 +66,8 @@ static void Snapshot_dealloc(SnapshotObject *self)
 {
     hc_domtree_free(self->dom);
     hc_reach_free(self->reach);
+    for (int c = 0; c < HC_NCLASSIFIERS; c++)
+        hc_kinds_free(self->kinds[c]);
     hc_referrers_free(self->refs);
     hc_graph_unref(self->g);
     PyObject_Free(self);
@@ -436,24 +439,44 @@ static PyObject *IdSet_equal(IdSetObject *self, PyObject *other)
     return b ? PyBool_FromLong(hc_idset_equal(self->s, b)) : NULL;
 }
 
-static int parse_classifier(int c, hc_classifier *out)
+static hc_referrers *snapshot_refs(SnapshotObject *self)
 {
-    if (c != HC_BY_TYPE && c != HC_BY_CLODO) {
+    GError *err = NULL;
+    if (!self->refs && !(self->refs = hc_referrers_new(self->g, &err)))
+        set_error(err);
+    return self->refs;
+}
+
+/* Classifier number c made concrete for the snapshot (cached); NULL with an exception. */
+static const hc_kinds *snapshot_kinds(SnapshotObject *self, int c)
+{
+    if (c < 0 || c >= HC_NCLASSIFIERS) {
         PyErr_SetString(PyExc_ValueError, "unknown classifier");
-        return -1;
+        return NULL;
     }
-    *out = (hc_classifier)c;
-    return 0;
+    if (!self->kinds[c]) {
+        GError *err = NULL;
+        /* byrcs needs the reverse edges only while it is made: unless x.referrers has built
+         * them already, they are built for it and freed (12 B/object not kept). */
+        hc_referrers *refs = self->refs;
+        if (c == HC_BY_RCS && !refs && !(refs = hc_referrers_new(self->g, &err)))
+            return (const hc_kinds *)set_error(err);
+        if (!(self->kinds[c] = hc_kinds_new(self->g, (hc_classifier)c, refs, &err)))
+            set_error(err);
+        if (refs != self->refs)
+            hc_referrers_free(refs);
+    }
+    return self->kinds[c];
 }
 
 static PyObject *IdSet_partition(IdSetObject *self, PyObject *args)
 {
     int ci;
-    hc_classifier c;
-    if (!PyArg_ParseTuple(args, "i", &ci) || parse_classifier(ci, &c) < 0)
+    const hc_kinds *k;
+    if (!PyArg_ParseTuple(args, "i", &ci) || !(k = snapshot_kinds(self->snap, ci)))
         return NULL;
     GError *err = NULL;
-    hc_partition *p = hc_partition_new(self->s, c, &err);
+    hc_partition *p = hc_partition_new(self->s, k, &err);
     if (!p)
         return set_error(err);
     uint32_t n = hc_partition_nrows(p);
@@ -462,7 +485,7 @@ static PyObject *IdSet_partition(IdSetObject *self, PyObject *args)
     GString *name = g_string_new(NULL);
     for (uint32_t r = 0; list && r < n; r++) {
         g_string_truncate(name, 0);
-        hc_kind_name(hc_idset_graph(self->s), c, rows[r].kind, name);
+        hc_kinds_name(k, rows[r].kind, name);
         PyObject *t = Py_BuildValue("(IsIK)", rows[r].kind, name->str, rows[r].count,
                                     (unsigned long long)rows[r].size);
         if (!t) {
@@ -480,11 +503,11 @@ static PyObject *IdSet_select(IdSetObject *self, PyObject *args)
 {
     int ci;
     unsigned int kind;
-    hc_classifier c;
-    if (!PyArg_ParseTuple(args, "iI", &ci, &kind) || parse_classifier(ci, &c) < 0)
+    const hc_kinds *k;
+    if (!PyArg_ParseTuple(args, "iI", &ci, &kind) || !(k = snapshot_kinds(self->snap, ci)))
         return NULL;
     GError *err = NULL;
-    return wrap_set(self->snap, hc_idset_select_kind(self->s, c, kind, &err), err);
+    return wrap_set(self->snap, hc_idset_select_kind(self->s, k, kind, &err), err);
 }
 
 static PyObject *IdSet_ids(IdSetObject *self, PyObject *unused)
@@ -507,15 +530,14 @@ static PyObject *IdSet_ids(IdSetObject *self, PyObject *unused)
 static PyObject *IdSet_kinds(IdSetObject *self, PyObject *args)
 {
     int ci;
-    hc_classifier c;
-    if (!PyArg_ParseTuple(args, "i", &ci) || parse_classifier(ci, &c) < 0)
+    const hc_kinds *k;
+    if (!PyArg_ParseTuple(args, "i", &ci) || !(k = snapshot_kinds(self->snap, ci)))
         return NULL;
-    hc_graph *g = hc_idset_graph(self->s);
     uint32_t n = hc_idset_count(self->s);
     const uint32_t *ids = hc_idset_ids(self->s);
     PyObject *list = PyList_New(n);
     for (uint32_t i = 0; list && i < n; i++) {
-        PyObject *v = PyLong_FromUnsignedLong(hc_classify(g, c, ids[i]));
+        PyObject *v = PyLong_FromUnsignedLong(hc_kinds_of(k, ids[i]));
         if (!v) {
             Py_CLEAR(list);
             break;
@@ -586,8 +608,8 @@ static PyObject *IdSet_referrers(IdSetObject *self, PyObject *unused)
 {
     (void)unused;
     GError *err = NULL;
-    if (!self->snap->refs && !(self->snap->refs = hc_referrers_new(self->snap->g, &err)))
-        return set_error(err);
+    if (!snapshot_refs(self->snap))
+        return NULL;
     return wrap_set(self->snap, hc_referrers_set(self->snap->refs, self->s, &err), err);
 }
 
@@ -642,15 +664,15 @@ static PyObject *IdSet_top(IdSetObject *self, PyObject *arg)
 static PyObject *IdSet_retained_by_kind(IdSetObject *self, PyObject *args)
 {
     int ci;
-    hc_classifier c;
-    if (!PyArg_ParseTuple(args, "i", &ci) || parse_classifier(ci, &c) < 0 || !snapshot_dom(self->snap))
+    const hc_kinds *k;
+    if (!PyArg_ParseTuple(args, "i", &ci) || !(k = snapshot_kinds(self->snap, ci)) || !snapshot_dom(self->snap))
         return NULL;
-    uint32_t nk = 2 * hc_graph_ntypes(self->snap->g);
+    uint32_t nk = hc_kinds_count(k);
     uint64_t *per = g_try_new(uint64_t, nk ? nk : 1);
     if (!per)
         return PyErr_NoMemory();
     GError *err = NULL;
-    if (!hc_domtree_retained_by_kind(self->snap->dom, self->s, c, per, &err)) {
+    if (!hc_domtree_retained_by_kind(self->snap->dom, self->s, k, per, &err)) {
         g_free(per);
         return set_error(err);
     }
@@ -817,6 +839,7 @@ static PyObject *snapshot_take(PyObject *extra_obj)
     o->dom_s = 0;
     o->reach = NULL;
     o->refs = NULL;
+    memset(o->kinds, 0, sizeof o->kinds);
     return (PyObject *)o;
 }
 
@@ -936,6 +959,9 @@ PyMODINIT_FUNC PyInit__engine(void)
     PyModule_AddIntConstant(m, "NODE_SIZECALL", HC_NODE_SIZECALL);
     PyModule_AddIntConstant(m, "BY_TYPE", HC_BY_TYPE);
     PyModule_AddIntConstant(m, "BY_CLODO", HC_BY_CLODO);
+    PyModule_AddIntConstant(m, "BY_RCS", HC_BY_RCS);
+    PyModule_AddIntConstant(m, "BY_SIZE", HC_BY_SIZE);
+    PyModule_AddIntConstant(m, "BY_UNITY", HC_BY_UNITY);
     PyModule_AddIntConstant(m, "OP_OR", HC_SET_OR);
     PyModule_AddIntConstant(m, "OP_AND", HC_SET_AND);
     PyModule_AddIntConstant(m, "OP_SUB", HC_SET_SUB);

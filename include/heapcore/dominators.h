@@ -62,11 +62,11 @@ hc_idset *hc_domtree_idoms(const hc_domtree *d, const hc_idset *s, GError **erro
  * written to out[0..k); returns how many.  O(|s| log k). */
 uint32_t hc_domtree_top(const hc_domtree *d, const hc_idset *s, uint32_t k, uint32_t *out);
 
-/* Retained size by kind: per_kind[kind] (2 * ntypes entries, zeroed here) gets the retained
+/* Retained size by kind: per_kind[kind] (hc_kinds_count entries, zeroed here) gets the retained
  * sizes of s's members of that kind that no other member of the same kind dominates, so a
  * kind's figure counts no byte twice and never exceeds hc_domtree_total.  One pass over the
  * tree in preorder: O(reached nodes + tree depth).  FALSE with HC_ERROR_NOMEM. */
-gboolean hc_domtree_retained_by_kind(const hc_domtree *d, const hc_idset *s, hc_classifier c,
+gboolean hc_domtree_retained_by_kind(const hc_domtree *d, const hc_idset *s, const hc_kinds *kinds,
                                      uint64_t *per_kind, GError **error);
 
 /* What the super-root reaches without a dominator tree: a bit per node and their total size,

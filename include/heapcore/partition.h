@@ -2,9 +2,15 @@
  *
  * A classifier maps each node to a kind (an integer); a partition of a set is one counting
  * pass plus a sort of its kinds by total size (largest first, ties by kind name), each row
- * being again a set.  Kinds here: by type (the type index) and by "class or dict owner"
- * (Heapy's clodo: a dict that is some object's __dict__ is "dict of <owner's class>"; an
- * exact dict without owner is "dict (no owner)"; everything else is its type). */
+ * being again a set.  Kinds here: by type (the type index); by "class or dict owner" (Heapy's
+ * clodo: a dict that is some object's __dict__ is "dict of <owner's class>"; an exact dict
+ * without owner is "dict (no owner)"; everything else is its type); by the set of its
+ * referrers' clodo kinds (Heapy's rcs: "dict (no owner), list", "<Nothing>"); by individual
+ * size; and the one kind of everything (unity).
+ *
+ * A classifier is used through an hc_kinds: the classifier made concrete for one graph (for
+ * rcs, a kind per node computed once from the referrers; for size, the table of distinct
+ * sizes), which partitions, selections and retained sizes by kind all take. */
 #ifndef HEAPCORE_PARTITION_H
 #define HEAPCORE_PARTITION_H
 
@@ -12,18 +18,39 @@
 #include <stdint.h>
 
 #include "heapcore/idset.h"
+#include "heapcore/referrers.h"
 
 G_BEGIN_DECLS
 
 typedef enum {
     HC_BY_TYPE,  /* kind = type index                                    */
     HC_BY_CLODO, /* kind = type index, or ntypes + owner's type index    */
+    HC_BY_RCS,   /* kind = an interned set of referrers' clodo kinds     */
+    HC_BY_SIZE,  /* kind = index of the node's size among distinct sizes */
+    HC_BY_UNITY, /* kind = 0 for every node                              */
+    HC_NCLASSIFIERS
 } hc_classifier;
 
-/* Kind of node id under classifier c. */
+/* Kind of node id by type or clodo (the two classifiers that need no hc_kinds). */
 uint32_t hc_classify(const hc_graph *g, hc_classifier c, uint32_t id);
-/* Name of a kind, appended to out ("list", "dict of __main__.Node", "dict (no owner)"). */
+/* Name of a type or clodo kind, appended to out ("list", "dict of __main__.Node", ...). */
 void hc_kind_name(const hc_graph *g, hc_classifier c, uint32_t kind, GString *out);
+
+typedef struct hc_kinds hc_kinds;
+/* Classifier c made concrete for g.  HC_BY_RCS needs refs (g's referrers; not kept) and takes a
+ * pass over every edge, then keeps 2 bytes per node (4 with 65536 kinds or more); the others
+ * are cheap.  NULL + NOMEM/INVALID on failure.
+ * Holds a reference to g. */
+hc_kinds *hc_kinds_new(hc_graph *g, hc_classifier c, const hc_referrers *refs, GError **error);
+void hc_kinds_free(hc_kinds *k); /* accepts NULL */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(hc_kinds, hc_kinds_free)
+hc_classifier hc_kinds_classifier(const hc_kinds *k);
+hc_graph *hc_kinds_graph(const hc_kinds *k); /* borrowed */
+uint32_t hc_kinds_count(const hc_kinds *k);  /* kinds are 0 .. count-1 */
+uint32_t hc_kinds_of(const hc_kinds *k, uint32_t id);
+void hc_kinds_name(const hc_kinds *k, uint32_t kind, GString *out);
+/* Bytes the classifier holds (for rcs: its kind per node and the interned sets). */
+size_t hc_kinds_memory(const hc_kinds *k);
 
 typedef struct hc_row {
     uint32_t kind;
@@ -33,18 +60,19 @@ typedef struct hc_row {
 
 typedef struct hc_partition hc_partition;
 
-/* Partition s by c.  O(|s| + kinds log kinds).  NULL + NOMEM on failure. */
-hc_partition *hc_partition_new(hc_idset *s, hc_classifier c, GError **error);
+/* Partition s by k (of s's graph; k must outlive the partition).  O(|s| + kinds log kinds).
+ * NULL + NOMEM on failure. */
+hc_partition *hc_partition_new(hc_idset *s, const hc_kinds *k, GError **error);
 void hc_partition_free(hc_partition *p); /* accepts NULL */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(hc_partition, hc_partition_free)
 
 uint32_t hc_partition_nrows(const hc_partition *p);
 const hc_row *hc_partition_rows(const hc_partition *p); /* sorted, borrowed */
-hc_classifier hc_partition_classifier(const hc_partition *p);
+const hc_kinds *hc_partition_kinds(const hc_partition *p);
 /* The members of row r as a new set.  O(|s|). */
 hc_idset *hc_partition_row_set(const hc_partition *p, uint32_t r, GError **error);
 /* The members of s of kind `kind` as a new set.  O(|s|). */
-hc_idset *hc_idset_select_kind(hc_idset *s, hc_classifier c, uint32_t kind, GError **error);
+hc_idset *hc_idset_select_kind(hc_idset *s, const hc_kinds *k, uint32_t kind, GError **error);
 
 G_END_DECLS
 #endif

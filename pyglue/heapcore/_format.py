@@ -6,6 +6,9 @@ INDENT = 45   # ...continuing under the kind column
 KIND_HEADERS = {
     "clodo": "Kind (class / dict of class)",
     "type": "Type",
+    "rcs": "Referrers by Kind (class / dict of class)",
+    "size": "Individual Size",
+    "unity": "<unclassified>",
 }
 
 

@@ -5,7 +5,8 @@ whatever only they reference never appear in results.
 """
 from . import _engine, _format
 
-CLASSIFIERS = {"clodo": _engine.BY_CLODO, "type": _engine.BY_TYPE}
+CLASSIFIERS = {"clodo": _engine.BY_CLODO, "type": _engine.BY_TYPE, "rcs": _engine.BY_RCS,
+               "size": _engine.BY_SIZE, "unity": _engine.BY_UNITY}
 _OPS = {"|": _engine.OP_OR, "&": _engine.OP_AND, "-": _engine.OP_SUB, "^": _engine.OP_XOR}
 
 
@@ -166,7 +167,8 @@ class IdentitySet:
         return IdentitySet(idset, by or self._by)
 
     def by(self, classifier):
-        name = {"Type": "type", "Clodo": "clodo"}.get(classifier, classifier)
+        name = {"Type": "type", "Clodo": "clodo", "Rcs": "rcs", "Size": "size",
+                "Unity": "unity"}.get(classifier, classifier)
         if name not in CLASSIFIERS:
             raise ValueError("unknown classifier %r (known: %s)" % (classifier, ", ".join(CLASSIFIERS)))
         return IdentitySet(self._s, name, self._held, self._header, self._ret)
@@ -178,6 +180,22 @@ class IdentitySet:
     @property
     def byclodo(self):
         return self.by("clodo")
+
+    @property
+    def byrcs(self):
+        """By the kinds of an object's referrers: "dict of module", "dict (no owner), list",
+        "<Nothing>" (the set of the referrers' class-or-dict-owner kinds)."""
+        return self.by("rcs")
+
+    @property
+    def bysize(self):
+        """By individual size."""
+        return self.by("size")
+
+    @property
+    def byunity(self):
+        """One row: everything."""
+        return self.by("unity")
 
     @property
     def kind(self):

@@ -150,17 +150,20 @@ void check_against_brute_force(hc_graph *g, const char *what) {
             if (!half || rng() % 2) ids.push_back(v);
         g_autoptr(hc_idset) set = hc_idset_new_copy(g, ids.data(), ids.size(), nullptr);
         std::set<uint32_t> in(ids.begin(), ids.end());
-        for (hc_classifier c : {HC_BY_TYPE, HC_BY_CLODO}) {
-            std::vector<uint64_t> want(2 * hc_graph_ntypes(g)), got(want.size() + 1, 7);
+        g_autoptr(hc_referrers) refs = hc_referrers_new(g, nullptr);
+        for (hc_classifier c : {HC_BY_TYPE, HC_BY_CLODO, HC_BY_RCS, HC_BY_SIZE, HC_BY_UNITY}) {
+            g_autoptr(hc_kinds) kinds = hc_kinds_new(g, c, refs, nullptr);
+            ASSERT_NE(kinds, nullptr);
+            std::vector<uint64_t> want(hc_kinds_count(kinds)), got(want.size() + 1, 7);
             for (uint32_t v : ids) {
                 if (!all[v]) continue;
-                uint32_t k = hc_classify(g, c, v);
+                uint32_t k = hc_kinds_of(kinds, v);
                 bool covered = false;
-                for (uint32_t x : dom[v]) covered |= in.count(x) && hc_classify(g, c, x) == k;
+                for (uint32_t x : dom[v]) covered |= in.count(x) && hc_kinds_of(kinds, x) == k;
                 if (!covered) want[k] += hc_domtree_retained(d, v);
             }
-            ASSERT_TRUE(hc_domtree_retained_by_kind(d, set, c, got.data(), nullptr));
-            EXPECT_EQ(got.back(), 7u) << "wrote past 2 * ntypes kinds";
+            ASSERT_TRUE(hc_domtree_retained_by_kind(d, set, kinds, got.data(), nullptr));
+            EXPECT_EQ(got.back(), 7u) << "wrote past the kinds";
             got.pop_back();
             EXPECT_EQ(got, want) << what << " half " << half << " classifier " << c;
             for (uint64_t x : got) EXPECT_LE(x, total);
@@ -245,7 +248,8 @@ TEST(Dominators, TwoMillionLongChainNeedsNoRecursion) {
     // Retained by kind walks a path as deep as the chain: only the head counts.
     g_autoptr(hc_idset) all = hc_idset_new_flags(g, 0, 0, nullptr);
     std::vector<uint64_t> per(2 * hc_graph_ntypes(g));
-    ASSERT_TRUE(hc_domtree_retained_by_kind(d, all, HC_BY_TYPE, per.data(), nullptr));
+    g_autoptr(hc_kinds) bytype = hc_kinds_new(g, HC_BY_TYPE, nullptr, nullptr);
+    ASSERT_TRUE(hc_domtree_retained_by_kind(d, all, bytype, per.data(), nullptr));
     EXPECT_EQ(per[hc_classify(g, HC_BY_TYPE, id_of(g, 0))], (uint64_t)n * 8);
 }
 
@@ -298,14 +302,15 @@ TEST(Dominators, FailingEveryAllocationInTurnGivesNomemOrTheTree) {
     g_autoptr(hc_domtree) d = hc_domtree_new(g, nullptr);
     g_autoptr(hc_idset) all = hc_idset_new_flags(g, 0, 0, nullptr);
     std::vector<uint64_t> want(2 * hc_graph_ntypes(g)), got(want.size());
-    ASSERT_TRUE(hc_domtree_retained_by_kind(d, all, HC_BY_TYPE, want.data(), nullptr));
+    g_autoptr(hc_kinds) bytype = hc_kinds_new(g, HC_BY_TYPE, nullptr, nullptr);
+    ASSERT_TRUE(hc_domtree_retained_by_kind(d, all, bytype, want.data(), nullptr));
     uint32_t two[2] = {id_of(g, 3), id_of(g, 9)};
     g_autoptr(hc_reach) r0 = hc_reach_new(g, nullptr);
     uint64_t want_size = hc_domisize(r0, two, 2, nullptr);
     for (unsigned long nth = 1;; nth++) {
         hc_alloc_fail_at(nth);
         GError *err = nullptr;
-        bool ok_kind = hc_domtree_retained_by_kind(d, all, HC_BY_TYPE, got.data(), &err);
+        bool ok_kind = hc_domtree_retained_by_kind(d, all, bytype, got.data(), &err);
         g_clear_error(&err);
         hc_reach *r = hc_reach_new(g, &err);
         g_clear_error(&err);

@@ -18,7 +18,8 @@ TEST(Partition, CountsSizesOrderAndRows) {
     for (uint32_t t = 0; t < hc_graph_ntypes(g); t++)
         hc_graph_set_type_name(g, t, names[hc_graph_type_key(g, t) - 1000]);
     g_autoptr(hc_idset) all = hc_idset_new_flags(g, 0, 0, nullptr);
-    g_autoptr(hc_partition) p = hc_partition_new(all, HC_BY_TYPE, nullptr);
+    g_autoptr(hc_kinds) bytype = hc_kinds_new(g, HC_BY_TYPE, nullptr, nullptr);
+    g_autoptr(hc_partition) p = hc_partition_new(all, bytype, nullptr);
     ASSERT_EQ(hc_partition_nrows(p), 4u);
     const hc_row *rows = hc_partition_rows(p);
     GString *s = g_string_new(NULL);
@@ -101,7 +102,8 @@ TEST(Partition, BigSetsSelectAndCountExactly) {
             w.first++;
             w.second += hc_graph_size(g, i);
         }
-        g_autoptr(hc_partition) p = hc_partition_new(all, c, nullptr);
+        g_autoptr(hc_kinds) k = hc_kinds_new(g, c, nullptr, nullptr);
+        g_autoptr(hc_partition) p = hc_partition_new(all, k, nullptr);
         ASSERT_EQ(hc_partition_nrows(p), want.size());
         for (uint32_t r = 0; r < hc_partition_nrows(p); r++) {
             const hc_row &row = hc_partition_rows(p)[r];

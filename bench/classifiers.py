@@ -1,0 +1,53 @@
+"""Issue 5's benchmark (part): classifiers and navigation on W1.
+
+    PYTHONPATH=<stage> python3.X bench/classifiers.py [NODES]
+
+Builds W1 (the reference runner's build()), takes h.heap(), then times on that snapshot each
+classifier's first partition including the printed table (x.byrcs builds the reverse edges
+and a kind per node first), and x.referrers of one object.  Memory: VmRSS after minus before,
+per object (what the snapshot caches for these classifiers).
+Last line: CLS objects=N byrcs_s=T bysize_s=T cached_B=B
+"""
+import gc
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+runner = os.path.join(HERE, "..", "..", "shared", "bench", "w1.py")
+if not os.path.exists(runner):
+    runner = os.path.join(HERE, "w1_reference.py")
+src = open(runner).read()
+src = src[:src.index("\ndef rss_peak_bytes")]
+sys.argv = [sys.argv[0], "heapcore"] + sys.argv[1:]
+exec(compile(src, runner, "exec"))  # defines n, hpy, Node, Record, build
+
+
+def rss():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+tree, records = build(n)
+gc.collect()
+h = hpy()
+x = h.heap()
+str(x)
+print("W1 %d: %d objects" % (n, x.count))
+rss0 = rss()
+times = {}
+for name in ("byrcs", "bysize", "bytype", "byunity"):
+    t = time.perf_counter()
+    text = str(getattr(x, name))
+    times[name] = time.perf_counter() - t
+    print("x.%s with its table: %.3f s" % (name, times[name]))
+cached = (rss() - rss0) / x.count
+one = x & h.iso(tree.kids[0])
+t = time.perf_counter()
+r = one.referrers
+print("x.referrers of one object (builds the reverse edges first): %.3f s" % (time.perf_counter() - t))
+print("cached by the classifiers: %.1f B/object" % cached)
+print("CLS objects=%d byrcs_s=%.3f bysize_s=%.3f cached_B=%.1f" % (x.count, times["byrcs"], times["bysize"], cached))

@@ -1,0 +1,83 @@
+"""Classifiers beyond type and clodo (issue 5): byrcs, bysize, byunity, on heaps whose correct
+partition is known by construction, and chained."""
+import sys
+import unittest
+
+from heapcore import hpy
+
+from support import VERSION
+
+
+class Attr:
+    def __init__(self, v):
+        self.a = v
+
+
+def table_rows(x):
+    """{kind name: (count, size)} of a heap set's partition."""
+    return {r[1]: (r[2], r[3]) for r in x._partition()}
+
+
+class ByRcs(unittest.TestCase):
+    def test_referrer_kinds_by_construction(self):
+        h = hpy()
+        in_list = [bytearray(b"L%d" % i) for i in range(7)]
+        holder = Attr(None)
+        in_attr = [Attr(bytearray(b"A%d" % i)) for i in range(3)]
+        both = bytearray(b"both")
+        in_list.append(both)
+        in_dict = {"k": both, "j": bytearray(b"only-dict")}
+        del both  # a frame's local would be one more referrer
+        x = h.heap()
+        listed = x & h.iso(*in_list[:7])
+        attrs = x & h.iso(*[o.a for o in in_attr])
+        self.assertEqual(table_rows(listed.byrcs), {"list": (7, listed.size)})
+        owner = "__main__.Attr" if VERSION >= (3, 11) else "dict of __main__.Attr"
+        owner = owner.replace("__main__", __name__)
+        self.assertEqual(table_rows(attrs.byrcs), {owner: (3, attrs.size)})
+        # Two kinds of referrer: named in order, joined by ", ".
+        two = x & h.iso(in_dict["k"])
+        self.assertEqual(list(table_rows(two.byrcs)), ["dict (no owner), list"])
+        one = x & h.iso(in_dict["j"])
+        self.assertEqual(list(table_rows(one.byrcs)), ["dict (no owner)"])
+        # Rows are sets: chaining re-partitions a row.
+        mixed = listed | attrs | two
+        rcs = mixed.byrcs
+        self.assertEqual(len(rcs), 3)
+        for i in range(3):
+            self.assertEqual(list(table_rows(rcs[i].byclodo)), ["bytearray"])
+        self.assertEqual(rcs[0].count + rcs[1].count + rcs[2].count, 11)
+        self.assertTrue(holder)
+
+    def test_no_referrers_is_nothing(self):
+        h = hpy()
+        x = h.heap()
+        rows = table_rows(x.byrcs)
+        # Every root the interpreter holds in C (sys.modules, ...) has no object referrer.
+        self.assertIn("<Nothing>", rows)
+        self.assertEqual(sum(c for c, _ in rows.values()), x.count)
+        self.assertEqual(sum(s for _, s in rows.values()), x.size)
+        self.assertIn("Referrers by Kind (class / dict of class)", str(x.byrcs))
+
+
+class BySizeAndUnity(unittest.TestCase):
+    def test_sizes_by_construction(self):
+        h = hpy()
+        objs = [bytearray(100)] * 1 + [bytearray(200) for _ in range(3)]
+        x = h.heap() & h.iso(*objs)
+        rows = table_rows(x.bysize)
+        size = sys.getsizeof(bytearray(200))
+        self.assertEqual(rows["%9d" % size], (3, 3 * size))
+        self.assertEqual(rows["%9d" % sys.getsizeof(bytearray(100))][0], 1)
+        self.assertIn("Individual Size", str(x.bysize))
+
+    def test_unity_is_one_row(self):
+        h = hpy()
+        x = h.heap()
+        self.assertEqual(table_rows(x.byunity), {"<Anything>": (x.count, x.size)})
+        self.assertEqual(x.byunity[0], x)
+        self.assertEqual(x.by("Unity")[0].count, x.count)
+
+
+if __name__ == "__main__":
+    unittest.main()
