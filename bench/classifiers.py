@@ -39,7 +39,7 @@ str(x)
 print("W1 %d: %d objects" % (n, x.count))
 rss0 = rss()
 times = {}
-for name in ("byrcs", "bysize", "bytype", "byunity"):
+for name in ("byrcs", "bymodule", "bysize", "bytype", "byunity"):
     t = time.perf_counter()
     text = str(getattr(x, name))
     times[name] = time.perf_counter() - t
@@ -50,4 +50,5 @@ t = time.perf_counter()
 r = one.referrers
 print("x.referrers of one object (builds the reverse edges first): %.3f s" % (time.perf_counter() - t))
 print("cached by the classifiers: %.1f B/object" % cached)
-print("CLS objects=%d byrcs_s=%.3f bysize_s=%.3f cached_B=%.1f" % (x.count, times["byrcs"], times["bysize"], cached))
+print("CLS objects=%d byrcs_s=%.3f bymodule_s=%.3f bysize_s=%.3f cached_B=%.1f" % (
+    x.count, times["byrcs"], times["bymodule"], times["bysize"], cached))

@@ -35,6 +35,8 @@ void hc_graph_unref(hc_graph *g)
     hc_free(g->edges);
     if (g->bigsize)
         g_hash_table_destroy(g->bigsize);
+    if (g->names)
+        g_hash_table_destroy(g->names);
     for (uint32_t t = 0; t < g->ntypes; t++)
         g_free(g->types[t].name);
     hc_free(g->types);
@@ -158,6 +160,19 @@ void hc_graph_set_type_name(hc_graph *g, uint32_t t, const char *name)
     g_return_if_fail(t < g->ntypes);
     g_free(g->types[t].name);
     g->types[t].name = g_strdup(name);
+}
+
+void hc_graph_set_node_name(hc_graph *g, uint32_t id, const char *name)
+{
+    g_return_if_fail(id < g->n);
+    if (!g->names)
+        g->names = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    g_hash_table_replace(g->names, GUINT_TO_POINTER(id), g_strdup(name));
+}
+
+const char *hc_graph_node_name(const hc_graph *g, uint32_t id)
+{
+    return g->names ? g_hash_table_lookup(g->names, GUINT_TO_POINTER(id)) : NULL;
 }
 
 uint32_t hc_graph_nroots(const hc_graph *g) { return g->nroots; }

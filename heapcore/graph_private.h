@@ -32,6 +32,7 @@ struct hc_graph {
                              span of HC_OBASE_SPAN nodes (offsets[span start] = 0)      */
     uint32_t *edges;      /* [offsets[n]] referent ids                               */
     GHashTable *bigsize;  /* id -> uint64_t* for sizes >= HC_SIZE_BIG; NULL if none  */
+    GHashTable *names;    /* id -> g_malloc'd name (modules); NULL if none           */
     hc_type *types;       /* [ntypes]                                                */
     uint32_t ntypes;
     hc_root *roots;       /* [nroots]                                                */

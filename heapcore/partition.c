@@ -52,6 +52,8 @@ struct hc_kinds {
     uint32_t *sets;
     uint32_t nsets_len;
     uint64_t *sizes;    /* size: the distinct sizes, ascending */
+    GHashTable *modkind; /* module: node id -> kind (1..n-1)                   */
+    char **modnames;     /* module: [n] kind -> name (modnames[0] unused)      */
 };
 
 #define NIL UINT32_MAX
@@ -244,6 +246,34 @@ static gboolean kinds_size(hc_kinds *k)
     return k->sizes != NULL;
 }
 
+/* Module objects by name: one kind per distinct name, in order of node id. */
+static gboolean kinds_module(hc_kinds *k)
+{
+    const hc_graph *g = k->g;
+    GHashTable *byname = g_hash_table_new(g_str_hash, g_str_equal);
+    GPtrArray *names = g_ptr_array_new();
+    g_ptr_array_add(names, g_strdup("~module"));
+    k->modkind = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (uint32_t id = 0; id < g->n; id++) {
+        if (!(g->types[g->type[id]].flags & HC_TYPE_MODULE))
+            continue;
+        const char *name = hc_graph_node_name(g, id);
+        if (!name)
+            continue;
+        gpointer kind = g_hash_table_lookup(byname, name);
+        if (!kind) {
+            kind = GUINT_TO_POINTER(names->len);
+            g_ptr_array_add(names, g_strdup(name));
+            g_hash_table_insert(byname, (gpointer)name, kind);
+        }
+        g_hash_table_insert(k->modkind, GUINT_TO_POINTER(id), kind);
+    }
+    g_hash_table_destroy(byname);
+    k->n = names->len;
+    k->modnames = (char **)g_ptr_array_free(names, FALSE);
+    return TRUE;
+}
+
 hc_kinds *hc_kinds_new(hc_graph *g, hc_classifier c, const hc_referrers *refs, GError **error)
 {
     if ((unsigned)c >= HC_NCLASSIFIERS || (c == HC_BY_RCS && !refs)) {
@@ -264,6 +294,7 @@ hc_kinds *hc_kinds_new(hc_graph *g, hc_classifier c, const hc_referrers *refs, G
     case HC_BY_UNITY: k->n = 1; break;
     case HC_BY_RCS: ok = kinds_rcs(k, refs); break;
     case HC_BY_SIZE: ok = kinds_size(k); break;
+    case HC_BY_MODULE: ok = kinds_module(k); break;
     default: break;
     }
     if (!ok) {
@@ -286,6 +317,11 @@ void hc_kinds_free(hc_kinds *k)
     g_free(k->set_off);
     g_free(k->sets);
     hc_free(k->sizes);
+    if (k->modkind)
+        g_hash_table_destroy(k->modkind);
+    for (uint32_t i = 0; k->modnames && i < k->n; i++)
+        g_free(k->modnames[i]);
+    g_free(k->modnames);
     hc_free(k);
 }
 
@@ -298,6 +334,10 @@ uint32_t hc_kinds_of(const hc_kinds *k, uint32_t id)
     switch (k->c) {
     case HC_BY_RCS: return k->per16 ? k->per16[id] : k->per_node[id];
     case HC_BY_UNITY: return 0;
+    case HC_BY_MODULE:
+        return (k->g->types[k->g->type[id]].flags & HC_TYPE_MODULE)
+                   ? GPOINTER_TO_UINT(g_hash_table_lookup(k->modkind, GUINT_TO_POINTER(id)))
+                   : 0;
     case HC_BY_SIZE: {
         uint64_t z = hc_graph_size_fast(k->g, id);
         uint32_t lo = 0, hi = k->n;
@@ -324,6 +364,9 @@ void hc_kinds_name(const hc_kinds *k, uint32_t kind, GString *out)
     switch (k->c) {
     case HC_BY_UNITY:
         g_string_append(out, "<Anything>");
+        return;
+    case HC_BY_MODULE:
+        g_string_append(out, kind < k->n ? k->modnames[kind] : "?");
         return;
     case HC_BY_SIZE:
         g_string_append_printf(out, "%9" G_GUINT64_FORMAT, kind < k->n ? k->sizes[kind] : 0);

@@ -962,6 +962,7 @@ PyMODINIT_FUNC PyInit__engine(void)
     PyModule_AddIntConstant(m, "BY_RCS", HC_BY_RCS);
     PyModule_AddIntConstant(m, "BY_SIZE", HC_BY_SIZE);
     PyModule_AddIntConstant(m, "BY_UNITY", HC_BY_UNITY);
+    PyModule_AddIntConstant(m, "BY_MODULE", HC_BY_MODULE);
     PyModule_AddIntConstant(m, "OP_OR", HC_SET_OR);
     PyModule_AddIntConstant(m, "OP_AND", HC_SET_AND);
     PyModule_AddIntConstant(m, "OP_SUB", HC_SET_SUB);

@@ -23,12 +23,15 @@ static size_t nhidden;
  * the name's address) with new strings on every snapshot. */
 static PyObject *str_module;  /* "__module__" */
 static PyObject *str_sizeof;  /* "__sizeof__" */
+static PyObject *str_name;    /* "__name__" */
 
 int hc_py_model_init(void)
 {
     if (!str_module && !(str_module = PyUnicode_InternFromString("__module__")))
         return -1;
     if (!str_sizeof && !(str_sizeof = PyUnicode_InternFromString("__sizeof__")))
+        return -1;
+    if (!str_name && !(str_name = PyUnicode_InternFromString("__name__")))
         return -1;
     hc_py_size_global_init();
     return 0;
@@ -79,6 +82,8 @@ static uint32_t py_type_init(void *vctx, uintptr_t key, uintptr_t *data)
         flags |= HC_TYPE_THREADSAFE;
     if (PyType_FastSubclass(tp, Py_TPFLAGS_DICT_SUBCLASS))
         flags |= HC_TYPE_DICTLIKE;
+    if (PyType_IsSubtype(tp, &PyModule_Type))
+        flags |= HC_TYPE_MODULE;
     if (ctx->ninfos == ctx->infocap) {
         size_t c = ctx->infocap ? ctx->infocap * 2 : 256;
         hc_py_size_info *p = realloc(ctx->infos, c * sizeof *p);
@@ -262,6 +267,25 @@ static void name_type(hc_graph *g, uint32_t t)
     }
 }
 
+/* Each module's __name__ (ASCII, else '?'), read from its dict right after the walk: no
+ * Python code has run since, so every node is alive.  A lookup in a dict of str keys runs no
+ * Python code and creates nothing. */
+static void name_modules(hc_graph *g)
+{
+    char name[256];
+    for (uint32_t id = 0, n = hc_graph_n(g); id < n; id++) {
+        if (!(hc_graph_type_flags(g, hc_graph_type(g, id)) & HC_TYPE_MODULE) ||
+            (hc_graph_flags(g, id) & (HC_NODE_VIRTUAL | HC_NODE_HIDDEN)))
+            continue;
+        PyObject *d = PyModule_GetDict((PyObject *)hc_graph_addr(g, id));
+        PyObject *v = d ? PyDict_GetItemWithError(d, str_name) : NULL;
+        if (!v)
+            PyErr_Clear();
+        ascii_of(v, name, sizeof name);
+        hc_graph_set_node_name(g, id, name);
+    }
+}
+
 hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *extra, size_t nextra,
                      GError **error)
 {
@@ -285,8 +309,13 @@ hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *ex
     free(ctx.infos);
     if (!g)
         return NULL;
-    for (uint32_t t = 0; t < hc_graph_ntypes(g); t++)
+    gboolean modules = FALSE;
+    for (uint32_t t = 0; t < hc_graph_ntypes(g); t++) {
         name_type(g, t);
+        modules |= (hc_graph_type_flags(g, t) & HC_TYPE_MODULE) != 0;
+    }
+    if (modules)
+        name_modules(g);
     return g;
 }
 

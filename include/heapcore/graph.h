@@ -44,6 +44,7 @@ enum {
     HC_TYPE_THREADSAFE = 1u << 7, /* the second pass may expand its instances on a helper
                                    thread, beside the walk's own: the model's expand (size ==
                                    NULL) then only reads memory and calls hc_walk_visit*    */
+    HC_TYPE_MODULE = 1u << 8,   /* a module type: its nodes carry names (hc_graph_node_name) */
 };
 
 #define HC_SIZE_BIG UINT32_MAX /* size column sentinel: the size is in the overflow table */
@@ -81,6 +82,11 @@ uintptr_t hc_graph_type_data(const hc_graph *g, uint32_t t); /* the model's per-
 const char *hc_graph_type_name(const hc_graph *g, uint32_t t); /* "" until named */
 /* Name type t (copied).  Called by the adapter right after the walk. */
 void hc_graph_set_type_name(hc_graph *g, uint32_t t, const char *name);
+
+/* Names of particular nodes (a module's __name__), recorded by the adapter right after the
+ * walk while the objects are certainly alive; NULL for a node without one. */
+void hc_graph_set_node_name(hc_graph *g, uint32_t id, const char *name);
+const char *hc_graph_node_name(const hc_graph *g, uint32_t id);
 
 /* Root records: each names one node (several records may name the same node). */
 uint32_t hc_graph_nroots(const hc_graph *g);

@@ -6,7 +6,7 @@
  * clodo: a dict that is some object's __dict__ is "dict of <owner's class>"; an exact dict
  * without owner is "dict (no owner)"; everything else is its type); by the set of its
  * referrers' clodo kinds (Heapy's rcs: "dict (no owner), list", "<Nothing>"); by individual
- * size; and the one kind of everything (unity).
+ * size; the one kind of everything (unity); and module objects by name, all else "~module".
  *
  * A classifier is used through an hc_kinds: the classifier made concrete for one graph (for
  * rcs, a kind per node computed once from the referrers; for size, the table of distinct
@@ -28,6 +28,7 @@ typedef enum {
     HC_BY_RCS,   /* kind = an interned set of referrers' clodo kinds     */
     HC_BY_SIZE,  /* kind = index of the node's size among distinct sizes */
     HC_BY_UNITY, /* kind = 0 for every node                              */
+    HC_BY_MODULE, /* kind = a module's name; 0 ("~module") for the rest  */
     HC_NCLASSIFIERS
 } hc_classifier;
 

@@ -9,6 +9,7 @@ KIND_HEADERS = {
     "rcs": "Referrers by Kind (class / dict of class)",
     "size": "Individual Size",
     "unity": "<unclassified>",
+    "module": "Module",
 }
 
 

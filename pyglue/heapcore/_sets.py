@@ -6,7 +6,7 @@ whatever only they reference never appear in results.
 from . import _engine, _format
 
 CLASSIFIERS = {"clodo": _engine.BY_CLODO, "type": _engine.BY_TYPE, "rcs": _engine.BY_RCS,
-               "size": _engine.BY_SIZE, "unity": _engine.BY_UNITY}
+               "size": _engine.BY_SIZE, "unity": _engine.BY_UNITY, "module": _engine.BY_MODULE}
 _OPS = {"|": _engine.OP_OR, "&": _engine.OP_AND, "-": _engine.OP_SUB, "^": _engine.OP_XOR}
 
 
@@ -168,7 +168,7 @@ class IdentitySet:
 
     def by(self, classifier):
         name = {"Type": "type", "Clodo": "clodo", "Rcs": "rcs", "Size": "size",
-                "Unity": "unity"}.get(classifier, classifier)
+                "Unity": "unity", "Module": "module"}.get(classifier, classifier)
         if name not in CLASSIFIERS:
             raise ValueError("unknown classifier %r (known: %s)" % (classifier, ", ".join(CLASSIFIERS)))
         return IdentitySet(self._s, name, self._held, self._header, self._ret)
@@ -191,6 +191,11 @@ class IdentitySet:
     def bysize(self):
         """By individual size."""
         return self.by("size")
+
+    @property
+    def bymodule(self):
+        """Module objects by name ("json"); everything else is "~module"."""
+        return self.by("module")
 
     @property
     def byunity(self):

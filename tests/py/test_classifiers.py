@@ -60,6 +60,26 @@ class ByRcs(unittest.TestCase):
         self.assertIn("Referrers by Kind (class / dict of class)", str(x.byrcs))
 
 
+class ByModule(unittest.TestCase):
+    def test_modules_by_name_and_the_rest(self):
+        import json
+        import types
+        h = hpy()
+        mine = types.ModuleType("heapcore_test_made_module")
+        x = h.heap()
+        rows = table_rows(x.bymodule)
+        self.assertEqual(rows["json"][0], 1)
+        self.assertEqual(rows["heapcore_test_made_module"][0], 1)
+        self.assertEqual(rows["~module"][0] + sum(c for k, (c, _) in rows.items() if k != "~module"), x.count)
+        # Selecting a row gives the module object itself.
+        one = x & h.iso(json)
+        self.assertEqual(table_rows(one.bymodule), {"json": (1, one.size)})
+        plain = x & h.iso(json.dumps)
+        self.assertEqual(list(table_rows(plain.bymodule)), ["~module"])
+        self.assertIn(" Module", str(x.bymodule).splitlines()[2])
+        self.assertTrue(mine)
+
+
 class BySizeAndUnity(unittest.TestCase):
     def test_sizes_by_construction(self):
         h = hpy()

@@ -151,7 +151,7 @@ void check_against_brute_force(hc_graph *g, const char *what) {
         g_autoptr(hc_idset) set = hc_idset_new_copy(g, ids.data(), ids.size(), nullptr);
         std::set<uint32_t> in(ids.begin(), ids.end());
         g_autoptr(hc_referrers) refs = hc_referrers_new(g, nullptr);
-        for (hc_classifier c : {HC_BY_TYPE, HC_BY_CLODO, HC_BY_RCS, HC_BY_SIZE, HC_BY_UNITY}) {
+        for (hc_classifier c : {HC_BY_TYPE, HC_BY_CLODO, HC_BY_RCS, HC_BY_SIZE, HC_BY_UNITY, HC_BY_MODULE}) {
             g_autoptr(hc_kinds) kinds = hc_kinds_new(g, c, refs, nullptr);
             ASSERT_NE(kinds, nullptr);
             std::vector<uint64_t> want(hc_kinds_count(kinds)), got(want.size() + 1, 7);

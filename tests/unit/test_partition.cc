@@ -112,3 +112,46 @@ TEST(Partition, BigSetsSelectAndCountExactly) {
         }
     }
 }
+
+TEST(Partition, ModulesByNameRcsAndSizes) {
+    // Types: 0 plain, 1 a module type.  Three modules, two named alike; a plain object held by
+    // a module and by a plain one; sizes 8 and 24.
+    SynthHeap h;
+    h.type_flags[1] = HC_TYPE_MODULE;
+    uint32_t m1 = h.add(1, 24), m2 = h.add(1, 24), m3 = h.add(1, 24), p = h.add(0, 8), q = h.add(0, 8);
+    h.link(m1, p); h.link(q, p); h.link(m2, q);
+    h.roots = {m1, m2, m3};
+    g_autoptr(hc_graph) g = h.walk();
+    hc_graph_set_node_name(g, id_of(g, m1), "alpha");
+    hc_graph_set_node_name(g, id_of(g, m2), "beta");
+    hc_graph_set_node_name(g, id_of(g, m3), "alpha");
+    EXPECT_STREQ(hc_graph_node_name(g, id_of(g, m2)), "beta");
+    EXPECT_EQ(hc_graph_node_name(g, id_of(g, p)), nullptr);
+    g_autoptr(hc_referrers) refs = hc_referrers_new(g, nullptr);
+    g_autoptr(hc_idset) all = hc_idset_new_flags(g, 0, 0, nullptr);
+    auto rows = [&](hc_classifier c) {
+        g_autoptr(hc_kinds) k = hc_kinds_new(g, c, refs, nullptr);
+        g_autoptr(hc_partition) part = hc_partition_new(all, k, nullptr);
+        std::map<std::string, std::pair<uint32_t, uint64_t>> out;
+        GString *s = g_string_new(NULL);
+        for (uint32_t r = 0; r < hc_partition_nrows(part); r++) {
+            g_string_truncate(s, 0);
+            hc_kinds_name(k, hc_partition_rows(part)[r].kind, s);
+            out[s->str] = {hc_partition_rows(part)[r].count, hc_partition_rows(part)[r].size};
+        }
+        g_string_free(s, TRUE);
+        return out;
+    };
+    using R = std::map<std::string, std::pair<uint32_t, uint64_t>>;
+    EXPECT_EQ(rows(HC_BY_MODULE), (R{{"alpha", {2, 48}}, {"beta", {1, 24}}, {"~module", {2, 16}}}));
+    EXPECT_EQ(rows(HC_BY_SIZE), (R{{"        8", {2, 16}}, {"       24", {3, 72}}}));
+    EXPECT_EQ(rows(HC_BY_UNITY), (R{{"<Anything>", {5, 88}}}));
+    // Type names are empty in a synthetic heap: p is referred to by a module and a plain
+    // object (two kinds: ", "-joined), q by a module, the modules by nothing.
+    R rcs = rows(HC_BY_RCS);
+    EXPECT_EQ(rcs["<Nothing>"], (std::pair<uint32_t, uint64_t>{3, 72}));
+    EXPECT_EQ(rcs.size(), 3u);
+    EXPECT_EQ(rcs[", "], (std::pair<uint32_t, uint64_t>{1, 8}));
+    g_autoptr(hc_kinds) bad = hc_kinds_new(g, HC_BY_RCS, nullptr, nullptr);
+    EXPECT_EQ(bad, nullptr);
+}
