@@ -301,6 +301,26 @@ done:
     return out;
 }
 
+/* type_index(tp) -> the type kind (index) of tp in this snapshot, or None if no object of
+ * this snapshot has that type. */
+static PyObject *Snapshot_type_index(SnapshotObject *self, PyObject *tp)
+{
+    if (!PyType_Check(tp)) {
+        PyErr_SetString(PyExc_TypeError, "type_index() takes a type");
+        return NULL;
+    }
+    for (uint32_t t = 0, n = hc_graph_ntypes(self->g); t < n; t++)
+        if (hc_graph_type_key(self->g, t) == (uintptr_t)tp)
+            return PyLong_FromUnsignedLong(t);
+    Py_RETURN_NONE;
+}
+
+static PyObject *Snapshot_get_ntypes(SnapshotObject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromUnsignedLong(hc_graph_ntypes(self->g));
+}
+
 static PyObject *Snapshot_get_reached_size(SnapshotObject *self, void *c)
 {
     (void)c;
@@ -355,6 +375,7 @@ static PyMethodDef Snapshot_methods[] = {
     {"roots", (PyCFunction)Snapshot_roots, METH_NOARGS, "roots() -> [(node id, label)]"},
     {"node", (PyCFunction)Snapshot_node, METH_O, "node(id) -> dict describing one node"},
     {"validate", (PyCFunction)Snapshot_validate, METH_NOARGS, "check the graph's invariants"},
+    {"type_index", (PyCFunction)Snapshot_type_index, METH_O, "type_index(tp) -> tp's type kind in this snapshot, or None"},
     {"paths", (PyCFunction)Snapshot_paths, METH_O, "paths(ids) -> [(root label, [(id, kind), ...]) or None]: shortest paths from the roots"},
     {"retained", (PyCFunction)Snapshot_retained, METH_O, "retained(id) -> bytes freed if node id became unreachable (dominator tree, computed once)"},
     {"idom", (PyCFunction)Snapshot_idom, METH_O, "idom(id) -> node id of its immediate dominator, 'root' under the super-root, None if unreached"},
@@ -367,6 +388,7 @@ static PyGetSetDef Snapshot_getset[] = {
     {"sizeof_failures", (getter)Snapshot_get_failures, NULL, "objects whose own __sizeof__ failed", NULL},
     {"lost_edges", (getter)Snapshot_get_lost, NULL, "referents the walk's second pass met that its first had not (normally 0)", NULL},
     {"walk_times", (getter)Snapshot_get_times, NULL, "seconds per walk phase (for benchmarks)", NULL},
+    {"ntypes", (getter)Snapshot_get_ntypes, NULL, "number of types (clodo kinds past it are 'dict of' kinds)", NULL},
     {"reached_size", (getter)Snapshot_get_reached_size, NULL, "bytes of everything the roots reach (what retained sizes are shares of)", NULL},
     {"has_dominators", (getter)Snapshot_get_has_dominators, NULL, "whether the dominator tree has been computed", NULL},
     {"dominators_time", (getter)Snapshot_get_dom_time, NULL, "seconds the dominator tree took (computes it if needed)", NULL},

@@ -8,7 +8,7 @@
 
 The walk runs in C, holds no references to what it finds, and never shows its own objects.
 """
-from . import _engine, _format
+from . import _engine, _format, _kinds
 from ._sets import IdentitySet, Stat, Diff, iso_set
 
 __all__ = ["hpy", "IdentitySet", "Stat", "Diff"]
@@ -70,6 +70,14 @@ class hpy:
     def iso(self, *objs):
         """The set of exactly these objects (held strongly by the set)."""
         return iso_set(objs)
+
+    # Kinds, as in Heapy: x & h.Type(Node), x - h.Rcs(h.Clodo(list)), x & h.Module("json").
+    Type = staticmethod(_kinds.Type)
+    Clodo = staticmethod(_kinds.Clodo)
+    Rcs = staticmethod(_kinds.Rcs)
+    Module = staticmethod(_kinds.Module)
+    Size = staticmethod(_kinds.Size)
+    Anything = _kinds.Anything
 
     @property
     def Nothing(self):

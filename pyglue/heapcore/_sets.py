@@ -3,7 +3,7 @@
 Every class here is registered with the engine as the observer's own, so its instances and
 whatever only they reference never appear in results.
 """
-from . import _engine, _format
+from . import _engine, _format, _kinds
 
 CLASSIFIERS = {"clodo": _engine.BY_CLODO, "type": _engine.BY_TYPE, "rcs": _engine.BY_RCS,
                "size": _engine.BY_SIZE, "unity": _engine.BY_UNITY, "module": _engine.BY_MODULE}
@@ -225,6 +225,9 @@ class IdentitySet:
             raise ValueError("the object of this set is no longer alive")
         return nodes[0]
 
+    def __rand__(self, other):
+        return self.__and__(other)
+
     def __contains__(self, obj):
         sid = self._s.snapshot.lookup(obj)
         return sid is not None and self._s.op(self._s.snapshot.ids([sid]), _engine.OP_AND).count == 1
@@ -239,6 +242,12 @@ class IdentitySet:
         return other._s
 
     def _op(self, other, op):
+        kind = _kinds.as_kind(other)
+        if kind is not None:
+            if op not in "&-":
+                raise TypeError("a kind combines with a heap set by & or - only")
+            picked = kind._select(self._s)
+            return self._new(picked if op == "&" else self._s.op(picked, _engine.OP_SUB))
         o = self._other(other)
         if self._s.same_graph(o):
             return self._new(self._s.op(o, _OPS[op]))

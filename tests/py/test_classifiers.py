@@ -80,6 +80,36 @@ class ByModule(unittest.TestCase):
         self.assertTrue(mine)
 
 
+class Kinds(unittest.TestCase):
+    def test_selecting_with_kind_objects(self):
+        import json
+        h = hpy()
+        objs = [Attr(bytearray(b"k%d" % i)) for i in range(5)]
+        x = h.heap()
+        mine = x & h.iso(*objs)
+        self.assertEqual(x & h.Type(Attr), mine)
+        self.assertEqual(x & Attr, mine)  # a bare type is h.Type
+        self.assertEqual(x & h.Clodo(Attr), mine)
+        dicts = x & h.Clodo(dictof=Attr)
+        self.assertEqual(dicts.count, 5 if VERSION < (3, 11) else 0)  # 3.11+: no dict made
+        payloads = x & h.iso(*[o.a for o in objs])
+        self.assertEqual(x & h.Rcs(Attr) & payloads if VERSION >= (3, 11) else
+                         x & h.Rcs(h.Clodo(dictof=Attr)) & payloads, payloads)
+        self.assertEqual((x & h.Module("json")), x & h.iso(json))
+        self.assertEqual((x & h.Size(payloads.size // 5)) & payloads, payloads)  # equal sizes
+        self.assertEqual(x & h.Anything, x)
+        self.assertEqual((x - h.Type(Attr)).count, x.count - 5)
+        self.assertEqual((x & h.Rcs()).count, table_rows(x.byrcs)["<Nothing>"][0])
+        self.assertEqual(str(h.Rcs(list, h.Clodo(dictof=()))), "<referred by: dict (no owner), list>")
+        self.assertEqual(str(h.Size(56)), "<size = 56>")
+        with self.assertRaises(TypeError):
+            h.Clodo(dict)
+        with self.assertRaises(TypeError):
+            x | h.Type(Attr)
+        with self.assertRaises(TypeError):
+            h.Module(3)
+
+
 class BySizeAndUnity(unittest.TestCase):
     def test_sizes_by_construction(self):
         h = hpy()

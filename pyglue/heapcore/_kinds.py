@@ -1,0 +1,162 @@
+"""Kinds as objects, as in Heapy: ``x & h.Type(Node)``, ``x - h.Rcs(h.Clodo(list))``.
+
+A kind names one row (or several) of a classifier; selecting it from a heap set partitions
+the set by that classifier and keeps the matching rows.  Kinds hold references to types only
+(classes, which outlive a snapshot), never to heap objects.
+"""
+from . import _engine
+
+_BY = {"type": _engine.BY_TYPE, "clodo": _engine.BY_CLODO, "rcs": _engine.BY_RCS,
+       "size": _engine.BY_SIZE, "module": _engine.BY_MODULE, "unity": _engine.BY_UNITY}
+
+
+class Kind:
+    """A kind of object: select with ``x & kind``, drop with ``x - kind``."""
+
+    __slots__ = ("_by", "_text", "_repr")
+
+    def __init__(self, by, text, rep):
+        self._by = by
+        self._text = text
+        self._repr = rep
+
+    def _matches(self, snap, kind, name):
+        raise NotImplementedError
+
+    def _select(self, idset):
+        """The members of engine set idset that are of this kind."""
+        c = _BY[self._by]
+        snap = idset.snapshot
+        out = idset.op(idset, _engine.OP_SUB)  # empty, of the same snapshot
+        for kind, name, _, _ in idset.partition(c):
+            if self._matches(snap, kind, name):
+                out = out.op(idset.select(c, kind), _engine.OP_OR)
+        return out
+
+    def __str__(self):
+        return self._text
+
+    def __repr__(self):
+        return self._repr
+
+
+class _Type(Kind):
+    __slots__ = ("_tp",)
+
+    def __init__(self, tp):
+        Kind.__init__(self, "type", _type_name(tp), "h.Type(%s)" % _type_name(tp))
+        self._tp = tp
+
+    def _matches(self, snap, kind, name):
+        return kind == snap.type_index(self._tp)
+
+
+class _Clodo(Kind):
+    """A class, or "dict of" a class (dictof=cls), or "dict (no owner)" (dictof=())."""
+
+    __slots__ = ("_tp", "_dictof")
+
+    def __init__(self, tp=None, dictof=None):
+        if (tp is None) == (dictof is None):
+            raise TypeError("Clodo() takes a class, or dictof=class, or dictof=()")
+        if tp is not None:
+            if not isinstance(tp, type):
+                raise TypeError("Clodo() takes a class")
+            if issubclass(tp, dict) and tp is dict:
+                raise TypeError("Clodo(dict): use Clodo(dictof=cls) or Clodo(dictof=())")
+            text = _type_name(tp)
+        elif dictof == ():
+            text = "dict (no owner)"
+        elif isinstance(dictof, type):
+            text = "dict of " + _type_name(dictof)
+        else:
+            raise TypeError("dictof= takes a class or ()")
+        Kind.__init__(self, "clodo", text, "h.Clodo(%s)" % (
+            _type_name(tp) if tp is not None else "dictof=%s" % ("()" if dictof == () else _type_name(dictof))))
+        self._tp = tp
+        self._dictof = dictof
+
+    def _matches(self, snap, kind, name):
+        if self._tp is not None:
+            return kind == snap.type_index(self._tp)
+        if self._dictof == ():
+            return name == "dict (no owner)"
+        t = snap.type_index(self._dictof)
+        return t is not None and kind == snap.ntypes + t
+
+
+class _Rcs(Kind):
+    """Objects whose referrers are of exactly these clodo kinds (none: no referrer at all)."""
+
+    __slots__ = ("_names",)
+
+    def __init__(self, *kinds):
+        conv = [k if isinstance(k, _Clodo) else _Clodo(k) for k in kinds]
+        names = sorted(set(k._text for k in conv))
+        self._names = ", ".join(names) if names else "<Nothing>"
+        Kind.__init__(self, "rcs", "<referred by: %s>" % self._names if names else "<referred by nothing>",
+                      "h.Rcs(%s)" % ", ".join(repr(k) for k in conv))
+
+    def _matches(self, snap, kind, name):
+        return name == self._names
+
+
+class _Module(Kind):
+    __slots__ = ("_name",)
+
+    def __init__(self, name):
+        if not isinstance(name, str):
+            raise TypeError("Module() takes a module name")
+        Kind.__init__(self, "module", name, "h.Module(%r)" % name)
+        self._name = name
+
+    def _matches(self, snap, kind, name):
+        return name == self._name
+
+
+class _Size(Kind):
+    __slots__ = ("_size",)
+
+    def __init__(self, size):
+        if not isinstance(size, int) or size < 0:
+            raise TypeError("Size() takes a size in bytes")
+        Kind.__init__(self, "size", "<size = %d>" % size, "h.Size(%d)" % size)
+        self._size = size
+
+    def _matches(self, snap, kind, name):
+        return int(name) == self._size
+
+
+class _Anything(Kind):
+    __slots__ = ()
+
+    def __init__(self):
+        Kind.__init__(self, "unity", "<Anything>", "h.Anything")
+
+    def _matches(self, snap, kind, name):
+        return True
+
+
+def _type_name(tp):
+    mod = getattr(tp, "__module__", "builtins")
+    return tp.__name__ if mod == "builtins" else "%s.%s" % (mod, tp.__name__)
+
+
+def as_kind(obj):
+    """A kind for obj (a Kind, or a bare type: h.Type), or None."""
+    if isinstance(obj, Kind):
+        return obj
+    if isinstance(obj, type):
+        return _Type(obj)
+    return None
+
+
+Type = _Type
+Clodo = _Clodo
+Rcs = _Rcs
+Module = _Module
+Size = _Size
+Anything = _Anything()
+
+for _cls in (Kind, _Type, _Clodo, _Rcs, _Module, _Size, _Anything):
+    _engine.hide_type(_cls)
