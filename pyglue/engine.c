@@ -278,6 +278,9 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *arg)
             for (uint32_t k = 0; hops && k < len; k++) {
                 g_string_truncate(name, 0);
                 hc_kind_name(self->g, HC_BY_CLODO, hc_classify(self->g, HC_BY_CLODO, path[k]), name);
+                const char *own = hc_graph_node_name(self->g, path[k]); /* a module's name */
+                if (own)
+                    g_string_append_printf(name, " %s", own);
                 PyObject *t = Py_BuildValue("(Is)", path[k], name->str);
                 if (!t)
                     Py_CLEAR(hops);
