@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <random>
 
 #include "synth.h"
@@ -154,4 +155,51 @@ TEST(Partition, ModulesByNameRcsAndSizes) {
     EXPECT_EQ(rcs[", "], (std::pair<uint32_t, uint64_t>{1, 8}));
     g_autoptr(hc_kinds) bad = hc_kinds_new(g, HC_BY_RCS, nullptr, nullptr);
     EXPECT_EQ(bad, nullptr);
+}
+
+TEST(Partition, RcsKindsAreTheReferrerKindSets) {
+    // On random graphs: two nodes share an rcs kind exactly when the sets of their visible
+    // referrers' clodo kinds are equal, and the kind's name lists those kinds' names, sorted.
+    std::mt19937 rng(31);
+    for (int trial = 0; trial < 300; trial++) {
+        SynthHeap h;
+        uint32_t n = 1 + rng() % 60;
+        h.type_flags[4] = HC_TYPE_HIDDEN;
+        for (uint32_t i = 0; i < n; i++) h.add(rng() % 5);
+        for (uint32_t e = rng() % (4 * n + 1); e; e--) h.link(rng() % n, rng() % n);
+        for (uint32_t i = 0; i < n; i++)
+            if (rng() % 3 == 0) h.roots.push_back(i);
+        g_autoptr(hc_graph) g = h.walk();
+        ASSERT_NE(g, nullptr);
+        const char *names[] = {"e", "d", "c", "b", "a"};
+        for (uint32_t t = 0; t < hc_graph_ntypes(g); t++)
+            hc_graph_set_type_name(g, t, names[hc_graph_type_key(g, t) - 1000]);
+        g_autoptr(hc_referrers) refs = hc_referrers_new(g, nullptr);
+        g_autoptr(hc_kinds) k = hc_kinds_new(g, HC_BY_RCS, refs, nullptr);
+        ASSERT_NE(k, nullptr);
+        uint32_t gn = hc_graph_n(g);
+        std::vector<std::set<std::string>> want(gn);
+        for (uint32_t s = 0; s < gn; s++) {
+            if (hc_graph_flags(g, s) & HC_NODE_HIDDEN) continue;
+            uint32_t ne;
+            const uint32_t *e = hc_graph_edges(g, s, &ne);
+            GString *nm = g_string_new(NULL);
+            hc_kind_name(g, HC_BY_CLODO, hc_classify(g, HC_BY_CLODO, s), nm);
+            for (uint32_t j = 0; j < ne; j++) want[e[j]].insert(nm->str);
+            g_string_free(nm, TRUE);
+        }
+        GString *got = g_string_new(NULL);
+        for (uint32_t a = 0; a < gn; a++) {
+            g_string_truncate(got, 0);
+            hc_kinds_name(k, hc_kinds_of(k, a), got);
+            std::string expect;
+            for (const std::string &s : want[a]) expect += (expect.empty() ? "" : ", ") + s;
+            if (want[a].empty()) expect = "<Nothing>";
+            EXPECT_EQ(got->str, expect) << "trial " << trial << " node " << a;
+            for (uint32_t b = 0; b < gn; b++)
+                EXPECT_EQ(hc_kinds_of(k, a) == hc_kinds_of(k, b), want[a] == want[b]) << trial;
+        }
+        g_string_free(got, TRUE);
+        if (HasFailure()) return;
+    }
 }
