@@ -53,7 +53,7 @@ struct hc_kinds {
     uint32_t nsets_len;
     uint64_t *sizes;    /* size: the distinct sizes, ascending */
     GHashTable *modkind; /* module: node id -> kind (1..n-1)                   */
-    char **modnames;     /* module: [n] kind -> name (modnames[0] unused)      */
+    char **modnames;     /* module, explicit: [n] kind -> name                  */
 };
 
 #define NIL UINT32_MAX
@@ -307,6 +307,32 @@ hc_kinds *hc_kinds_new(hc_graph *g, hc_classifier c, const hc_referrers *refs, G
     return k;
 }
 
+hc_kinds *hc_kinds_new_explicit(hc_graph *g, uint32_t *per_node, char **names, uint32_t nkinds,
+                                GError **error)
+{
+    hc_kinds *k = hc_try_calloc(1, sizeof *k);
+    gboolean ok = k != NULL;
+    for (uint32_t i = 0; ok && i < g->n; i++)
+        ok = per_node[i] < nkinds;
+    if (!ok) {
+        gboolean nomem = k == NULL;
+        hc_free(per_node);
+        for (uint32_t i = 0; i < nkinds; i++)
+            g_free(names[i]);
+        g_free(names);
+        hc_free(k);
+        g_set_error(error, HC_ERROR, nomem ? HC_ERROR_NOMEM : HC_ERROR_INVALID,
+                    nomem ? "out of memory making a classifier" : "a kind out of range");
+        return NULL;
+    }
+    k->g = hc_graph_ref(g);
+    k->c = HC_BY_EXPLICIT;
+    k->n = nkinds;
+    k->per_node = per_node;
+    k->modnames = names;
+    return k;
+}
+
 void hc_kinds_free(hc_kinds *k)
 {
     if (!k)
@@ -333,6 +359,7 @@ uint32_t hc_kinds_of(const hc_kinds *k, uint32_t id)
 {
     switch (k->c) {
     case HC_BY_RCS: return k->per16 ? k->per16[id] : k->per_node[id];
+    case HC_BY_EXPLICIT: return k->per_node[id];
     case HC_BY_UNITY: return 0;
     case HC_BY_MODULE:
         return (k->g->types[k->g->type[id]].flags & HC_TYPE_MODULE)
@@ -366,6 +393,7 @@ void hc_kinds_name(const hc_kinds *k, uint32_t kind, GString *out)
         g_string_append(out, "<Anything>");
         return;
     case HC_BY_MODULE:
+    case HC_BY_EXPLICIT:
         g_string_append(out, kind < k->n ? k->modnames[kind] : "?");
         return;
     case HC_BY_SIZE:
@@ -404,7 +432,7 @@ void hc_kinds_name(const hc_kinds *k, uint32_t kind, GString *out)
 size_t hc_kinds_memory(const hc_kinds *k)
 {
     size_t m = sizeof *k;
-    if (k->c == HC_BY_RCS)
+    if (k->c == HC_BY_RCS || k->c == HC_BY_EXPLICIT)
         m += ((size_t)k->g->n + 1) * (k->per16 ? sizeof *k->per16 : sizeof *k->per_node) +
              ((size_t)k->n + 1 + k->nsets_len) * sizeof(uint32_t);
     if (k->sizes)

@@ -43,8 +43,16 @@ typedef struct {
     SnapshotObject *snap; /* the snapshot of s's graph: shares its dominator tree */
 } IdSetObject;
 
+/* Kinds: a classifier the caller computed (hc_kinds_new_explicit) for one snapshot. */
+typedef struct {
+    PyObject_HEAD
+    hc_kinds *k;
+    hc_graph *g; /* the graph it classifies (borrowed from k) */
+} KindsObject;
+
 static PyTypeObject Snapshot_Type;
 static PyTypeObject IdSet_Type;
+static PyTypeObject Kinds_Type;
 
 /* A set of snap's graph. */
 static PyObject *wrap_set(SnapshotObject *snap, hc_idset *s, GError *err)
@@ -494,11 +502,28 @@ static const hc_kinds *snapshot_kinds(SnapshotObject *self, int c)
     return self->kinds[c];
 }
 
+/* A classifier argument: a classifier number, or a Kinds object of this set's graph. */
+static const hc_kinds *kinds_arg(IdSetObject *self, PyObject *arg)
+{
+    if (PyObject_TypeCheck(arg, &Kinds_Type)) {
+        KindsObject *ko = (KindsObject *)arg;
+        if (ko->g != hc_idset_graph(self->s)) {
+            PyErr_SetString(PyExc_ValueError, "these kinds classify another snapshot");
+            return NULL;
+        }
+        return ko->k;
+    }
+    int ci = PyLong_AsLong(arg);
+    if (ci == -1 && PyErr_Occurred())
+        return NULL;
+    return snapshot_kinds(self->snap, ci);
+}
+
 static PyObject *IdSet_partition(IdSetObject *self, PyObject *args)
 {
-    int ci;
+    PyObject *ca;
     const hc_kinds *k;
-    if (!PyArg_ParseTuple(args, "i", &ci) || !(k = snapshot_kinds(self->snap, ci)))
+    if (!PyArg_ParseTuple(args, "O", &ca) || !(k = kinds_arg(self, ca)))
         return NULL;
     GError *err = NULL;
     hc_partition *p = hc_partition_new(self->s, k, &err);
@@ -526,11 +551,15 @@ static PyObject *IdSet_partition(IdSetObject *self, PyObject *args)
 
 static PyObject *IdSet_select(IdSetObject *self, PyObject *args)
 {
-    int ci;
+    PyObject *ca;
     unsigned int kind;
     const hc_kinds *k;
-    if (!PyArg_ParseTuple(args, "iI", &ci, &kind) || !(k = snapshot_kinds(self->snap, ci)))
+    if (!PyArg_ParseTuple(args, "OI", &ca, &kind) || !(k = kinds_arg(self, ca)))
         return NULL;
+    if (kind >= hc_kinds_count(k)) {
+        PyErr_SetString(PyExc_ValueError, "no such kind");
+        return NULL;
+    }
     GError *err = NULL;
     return wrap_set(self->snap, hc_idset_select_kind(self->s, k, kind, &err), err);
 }
@@ -554,9 +583,9 @@ static PyObject *IdSet_ids(IdSetObject *self, PyObject *unused)
 
 static PyObject *IdSet_kinds(IdSetObject *self, PyObject *args)
 {
-    int ci;
+    PyObject *ca;
     const hc_kinds *k;
-    if (!PyArg_ParseTuple(args, "i", &ci) || !(k = snapshot_kinds(self->snap, ci)))
+    if (!PyArg_ParseTuple(args, "O", &ca) || !(k = kinds_arg(self, ca)))
         return NULL;
     uint32_t n = hc_idset_count(self->s);
     const uint32_t *ids = hc_idset_ids(self->s);
@@ -572,30 +601,107 @@ static PyObject *IdSet_kinds(IdSetObject *self, PyObject *args)
     return list;
 }
 
-/* The live objects of this set: a fresh walk, matched by address and type. */
-static PyObject *IdSet_resolve(IdSetObject *self, PyObject *unused)
+/* resolve(pairs=False): the live objects of this set (or [(id, obj)] with pairs): a fresh
+ * walk, matched by address and type. */
+static PyObject *IdSet_resolve(IdSetObject *self, PyObject *args)
 {
-    (void)unused;
+    int pairs = 0;
+    if (!PyArg_ParseTuple(args, "|p", &pairs))
+        return NULL;
     GError *err = NULL;
     hc_graph *g2 = hc_py_walk(NULL, 0, NULL, 0, &err);
     if (!g2)
         return set_error(err);
     PyObject **objs;
+    uint32_t *which = NULL;
     size_t n;
-    int rc = hc_py_resolve(hc_idset_graph(self->s), hc_idset_ids(self->s), hc_idset_count(self->s), g2,
-                           &objs, &n);
+    const uint32_t *ids = hc_idset_ids(self->s);
+    int rc = hc_py_resolve(hc_idset_graph(self->s), ids, hc_idset_count(self->s), g2, &objs,
+                           pairs ? &which : NULL, &n);
     hc_graph_unref(g2);
     if (rc < 0)
         return NULL;
     PyObject *list = PyList_New((Py_ssize_t)n);
     for (size_t i = 0; i < n; i++) {
-        if (list)
-            PyList_SET_ITEM(list, (Py_ssize_t)i, objs[i]); /* steals */
-        else
+        /* "N" hands the reference over, also when building fails */
+        PyObject *item = !list ? NULL : pairs ? Py_BuildValue("(IN)", ids[which[i]], objs[i]) : objs[i];
+        if (item)
+            PyList_SET_ITEM(list, (Py_ssize_t)i, item);
+        else if (!list)
             Py_DECREF(objs[i]);
+        else
+            Py_CLEAR(list);
     }
     free(objs);
+    free(which);
     return list;
+}
+
+/* explicit_kinds(kinds, names) -> Kinds: kinds[i] (an index into names) is the kind of the set's
+ * i-th member (in id order); every other node of the snapshot gets kind 0. */
+static PyObject *IdSet_explicit_kinds(IdSetObject *self, PyObject *args)
+{
+    PyObject *kl, *nl;
+    if (!PyArg_ParseTuple(args, "OO", &kl, &nl))
+        return NULL;
+    PyObject *kf = PySequence_Fast(kl, "kinds must be a sequence"), *nf = kf ? PySequence_Fast(nl, "names must be a sequence") : NULL;
+    if (!kf || !nf) {
+        Py_XDECREF(kf);
+        return NULL;
+    }
+    hc_graph *g = hc_idset_graph(self->s);
+    uint32_t count = hc_idset_count(self->s), nn = hc_graph_n(g);
+    Py_ssize_t nk = PySequence_Fast_GET_SIZE(nf);
+    PyObject *res = NULL;
+    if (PySequence_Fast_GET_SIZE(kf) != (Py_ssize_t)count || nk < 1 || nk > UINT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "one kind per member, and at least one name");
+        goto done;
+    }
+    uint32_t *per = hc_try_calloc((size_t)nn + 1, sizeof *per);
+    char **names = g_try_new0(char *, nk);
+    if (!per || !names) {
+        hc_free(per);
+        g_free(names);
+        PyErr_NoMemory();
+        goto done;
+    }
+    const uint32_t *ids = hc_idset_ids(self->s);
+    for (uint32_t i = 0; i < count; i++) {
+        unsigned long v = PyLong_AsUnsignedLong(PySequence_Fast_GET_ITEM(kf, i));
+        if (v == (unsigned long)-1 && PyErr_Occurred())
+            break;
+        per[ids[i]] = v >= (unsigned long)nk ? UINT32_MAX : (uint32_t)v;
+    }
+    for (Py_ssize_t i = 0; !PyErr_Occurred() && i < nk; i++) {
+        const char *u = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(nf, i));
+        if (u)
+            names[i] = g_strdup(u);
+    }
+    if (PyErr_Occurred()) {
+        hc_free(per);
+        for (Py_ssize_t i = 0; i < nk; i++)
+            g_free(names[i]);
+        g_free(names);
+        goto done;
+    }
+    GError *err = NULL;
+    hc_kinds *k = hc_kinds_new_explicit(g, per, names, (uint32_t)nk, &err);
+    if (!k) {
+        set_error(err);
+        goto done;
+    }
+    KindsObject *o = PyObject_New(KindsObject, &Kinds_Type);
+    if (!o) {
+        hc_kinds_free(k);
+        goto done;
+    }
+    o->k = k;
+    o->g = g;
+    res = (PyObject *)o;
+done:
+    Py_DECREF(kf);
+    Py_DECREF(nf);
+    return res;
 }
 
 static PyObject *IdSet_get_count(IdSetObject *self, void *c) { (void)c; return PyLong_FromUnsignedLong(hc_idset_count(self->s)); }
@@ -688,9 +794,9 @@ static PyObject *IdSet_top(IdSetObject *self, PyObject *arg)
 /* {kind: retained bytes} for the kinds of this set (see hc_domtree_retained_by_kind). */
 static PyObject *IdSet_retained_by_kind(IdSetObject *self, PyObject *args)
 {
-    int ci;
+    PyObject *ca;
     const hc_kinds *k;
-    if (!PyArg_ParseTuple(args, "i", &ci) || !(k = snapshot_kinds(self->snap, ci)) || !snapshot_dom(self->snap))
+    if (!PyArg_ParseTuple(args, "O", &ca) || !(k = kinds_arg(self, ca)) || !snapshot_dom(self->snap))
         return NULL;
     uint32_t nk = hc_kinds_count(k);
     uint64_t *per = g_try_new(uint64_t, nk ? nk : 1);
@@ -744,7 +850,8 @@ static PyMethodDef IdSet_methods[] = {
     {"idoms", (PyCFunction)IdSet_idoms, METH_NOARGS, "idoms() -> IdSet of the members' immediate dominators outside the set"},
     {"top", (PyCFunction)IdSet_top, METH_O, "top(k) -> [(id, retained)] of the k members retaining most"},
     {"retained_by_kind", (PyCFunction)IdSet_retained_by_kind, METH_VARARGS, "retained_by_kind(classifier) -> {kind: bytes retained by the members no same-kind member dominates}"},
-    {"resolve", (PyCFunction)IdSet_resolve, METH_NOARGS, "the live objects (fresh walk, matched by address and type)"},
+    {"explicit_kinds", (PyCFunction)IdSet_explicit_kinds, METH_VARARGS, "explicit_kinds(kinds, names) -> Kinds for partition/select"},
+    {"resolve", (PyCFunction)IdSet_resolve, METH_VARARGS, "the live objects (fresh walk, matched by address and type)"},
     {NULL, NULL, 0, NULL},
 };
 static PyGetSetDef IdSet_getset[] = {
@@ -942,6 +1049,20 @@ static PyObject *mod_rss(PyObject *mod, PyObject *unused)
     return PyLong_FromLongLong(rss);
 }
 
+static void Kinds_dealloc(KindsObject *self)
+{
+    hc_kinds_free(self->k);
+    PyObject_Free(self);
+}
+
+static PyTypeObject Kinds_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "heapcore._engine.Kinds",
+    .tp_basicsize = sizeof(KindsObject),
+    .tp_dealloc = (destructor)Kinds_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Kinds computed by the caller for one snapshot (holds no heap objects).",
+};
+
 static PyMethodDef module_methods[] = {
     {"snapshot", mod_snapshot, METH_VARARGS, "snapshot(extra_roots=None) -> Snapshot of the whole heap"},
     {"hide_type", mod_hide_type, METH_O, "hide_type(cls): instances of cls are the observer's own"},
@@ -960,11 +1081,12 @@ static struct PyModuleDef module_def = {
 
 PyMODINIT_FUNC PyInit__engine(void)
 {
-    if (PyType_Ready(&Snapshot_Type) < 0 || PyType_Ready(&IdSet_Type) < 0)
+    if (PyType_Ready(&Snapshot_Type) < 0 || PyType_Ready(&IdSet_Type) < 0 || PyType_Ready(&Kinds_Type) < 0)
         return NULL;
     if (hc_py_model_init() < 0)
         return NULL;
-    if (hc_py_hide_type(&Snapshot_Type) < 0 || hc_py_hide_type(&IdSet_Type) < 0)
+    if (hc_py_hide_type(&Snapshot_Type) < 0 || hc_py_hide_type(&IdSet_Type) < 0 ||
+        hc_py_hide_type(&Kinds_Type) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (!m)

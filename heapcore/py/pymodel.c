@@ -389,10 +389,12 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed)
 }
 
 int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, PyObject ***out,
-                  size_t *nout)
+                  uint32_t **which, size_t *nout)
 {
     *out = NULL;
     *nout = 0;
+    if (which)
+        *which = NULL;
     PyObject **objs = malloc((n ? n : 1) * sizeof *objs);
     uint32_t *match = malloc((n ? n : 1) * sizeof *match);
     if (!objs || !match) {
@@ -402,7 +404,7 @@ int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, Py
         return -1;
     }
     hc_graph_match(g, ids, n, g2, match);
-    size_t k = 0;
+    size_t k = 0; /* match[] is reused for the positions of the live ones: k <= i always */
     for (uint32_t i = 0; i < n; i++) {
         uint32_t id = ids[i];
         if (hc_graph_flags(g, id) & HC_NODE_VIRTUAL)
@@ -413,9 +415,13 @@ int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, Py
             continue;
         if (hc_graph_type_key(g2, hc_graph_type(g2, id2)) != hc_graph_type_key(g, hc_graph_type(g, id)))
             continue;
+        match[k] = i;
         objs[k++] = (PyObject *)addr;
     }
-    free(match);
+    if (which)
+        *which = match;
+    else
+        free(match);
     for (size_t j = 0; j < k; j++)
         Py_INCREF(objs[j]);
     *out = objs;

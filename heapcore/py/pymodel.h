@@ -40,8 +40,9 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed);
 
 /* Strong references to the live objects of `ids` (sorted) of graph g, in a graph walked just
  * now (g2): objects match by address and type key; the rest are skipped.  *out receives a
- * malloc'd array of new references (caller DECREFs and frees).  0 or -1 + exception. */
+ * malloc'd array of new references (caller DECREFs and frees); if which is not NULL, *which a
+ * malloc'd array of each object's position in ids (caller frees).  0 or -1 + exception. */
 int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, PyObject ***out,
-                  size_t *nout);
+                  uint32_t **which, size_t *nout);
 
 #endif

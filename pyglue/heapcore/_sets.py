@@ -7,6 +7,25 @@ from . import _engine, _format, _kinds
 
 CLASSIFIERS = {"clodo": _engine.BY_CLODO, "type": _engine.BY_TYPE, "rcs": _engine.BY_RCS,
                "size": _engine.BY_SIZE, "unity": _engine.BY_UNITY, "module": _engine.BY_MODULE}
+class Custom:
+    """A classifier computed here, in Python, for one snapshot (e.g. allocation sites): its
+    engine Kinds and its table header."""
+
+    __slots__ = ("kinds", "header")
+
+    def __init__(self, kinds, header):
+        self.kinds = kinds
+        self.header = header
+
+
+def _clf(by):
+    return by.kinds if isinstance(by, Custom) else CLASSIFIERS[by]
+
+
+def _header(by):
+    return by.header if isinstance(by, Custom) else _format.KIND_HEADERS[by]
+
+
 _OPS = {"|": _engine.OP_OR, "&": _engine.OP_AND, "-": _engine.OP_SUB, "^": _engine.OP_XOR}
 
 
@@ -96,9 +115,9 @@ class IdentitySet:
 
     def _partition(self):
         if self._rows is None:
-            rows = self._s.partition(CLASSIFIERS[self._by])
+            rows = self._s.partition(_clf(self._by))
             if self._ret:
-                per = self._s.retained_by_kind(CLASSIFIERS[self._by])
+                per = self._s.retained_by_kind(_clf(self._by))
                 rows = [r + (per.get(r[0], 0),) for r in rows]
                 rows.sort(key=lambda r: (-r[4], -r[3], r[1]))
             self._rows = rows
@@ -119,7 +138,7 @@ class IdentitySet:
         if self._s.count == 0 and start == 0:
             return "<Nothing>"
         return _format.table(self._partition(), self.count, self.size,
-                             _format.KIND_HEADERS[self._by], start, self._header,
+                             _header(self._by), start, self._header,
                              reached=self._reached())
 
     def __str__(self):
@@ -137,7 +156,7 @@ class IdentitySet:
         reached = self._reached()
         return _Text("\n".join(
             [_format.label(self.count, self.size),
-             _format.column_header(_format.KIND_HEADERS[self._by], reached)]
+             _format.column_header(_header(self._by), reached)]
             + _format.row_lines(rows, self.count, self.size, 0, len(rows), reached)))
 
     # -- rows and re-partitioning -------------------------------------------------------------
@@ -148,7 +167,7 @@ class IdentitySet:
                 raise ValueError("Step must be positive.")
             out = None
             for r in range(*i.indices(len(rows))):
-                part = self._s.select(CLASSIFIERS[self._by], rows[r][0])
+                part = self._s.select(_clf(self._by), rows[r][0])
                 out = part if out is None else out.op(part, _engine.OP_OR)
             return self._new(out if out is not None else self._s.op(self._s, _engine.OP_SUB))
         if not isinstance(i, int):
@@ -157,7 +176,7 @@ class IdentitySet:
             i += len(rows)
         if not 0 <= i < len(rows):
             raise IndexError("Partition index out of range.")
-        return self._new(self._s.select(CLASSIFIERS[self._by], rows[i][0]))
+        return self._new(self._s.select(_clf(self._by), rows[i][0]))
 
     @property
     def parts(self):
@@ -168,7 +187,9 @@ class IdentitySet:
 
     def by(self, classifier):
         name = {"Type": "type", "Clodo": "clodo", "Rcs": "rcs", "Size": "size",
-                "Unity": "unity", "Module": "module"}.get(classifier, classifier)
+                "Unity": "unity", "Module": "module", "Prod": "prod"}.get(classifier, classifier)
+        if name == "prod":
+            return self.byprod
         if name not in CLASSIFIERS:
             raise ValueError("unknown classifier %r (known: %s)" % (classifier, ", ".join(CLASSIFIERS)))
         return IdentitySet(self._s, name, self._held, self._header, self._ret)
@@ -196,6 +217,32 @@ class IdentitySet:
     def bymodule(self):
         """Module objects by name ("json"); everything else is "~module"."""
         return self.by("module")
+
+    @property
+    def byprod(self):
+        """By allocation site ("file:line", from tracemalloc): where each object was made.
+        "<not traced>" for objects tracemalloc did not see allocated (it was not tracing), and
+        "<freed since the snapshot>" for those no longer alive."""
+        import tracemalloc
+        ids = self._s.ids()
+        where = {node_id: k for k, node_id in enumerate(ids)}
+        names = ["<freed since the snapshot>", "<not traced>"]
+        index = {}
+        kinds = [0] * len(ids)
+        pairs = self._s.resolve(True)
+        for node_id, obj in pairs:
+            tb = tracemalloc.get_object_traceback(obj)
+            if tb is None:
+                kinds[where[node_id]] = 1
+                continue
+            site = "%s:%d" % (tb[-1].filename, tb[-1].lineno)  # the allocation itself
+            if site not in index:
+                index[site] = len(names)
+                names.append(site)
+            kinds[where[node_id]] = index[site]
+        del pairs, obj
+        return IdentitySet(self._s, Custom(self._s.explicit_kinds(kinds, names),
+                                           "Producer (line of allocation)"), self._held)
 
     @property
     def byunity(self):
@@ -310,13 +357,13 @@ class IdentitySet:
     # -- diffs ----------------------------------------------------------------------------
     @property
     def stat(self):
-        return Stat([r[:4] for r in self._partition()], self._by)
+        return Stat([r[:4] for r in self._partition()], _header(self._by))
 
     def diff(self, other):
         """Per-kind count and size changes, self (A) against other (B), in Heapy's format."""
         if not isinstance(other, IdentitySet):
             raise TypeError("diff() takes a heap set")
-        if other._by != self._by:
+        if _header(other._by) != _header(self._by):
             raise ValueError("Mismatching table kind header")
         return self.stat - other.stat
 
@@ -359,7 +406,7 @@ class Stat:
         return Diff(self, other)
 
     def __str__(self):
-        return _format.table(self.rows, self.count, self.size, _format.KIND_HEADERS[self.by])
+        return _format.table(self.rows, self.count, self.size, self.by)
 
     __repr__ = __str__
 
@@ -370,7 +417,7 @@ class Diff:
     __slots__ = ("text", "rows", "count", "size")
 
     def __init__(self, a, b):
-        self.text, self.rows = _format.diff_table(a.rows, b.rows, _format.KIND_HEADERS[a.by])
+        self.text, self.rows = _format.diff_table(a.rows, b.rows, a.by)
         self.count = a.count - b.count
         self.size = a.size - b.size
 
@@ -473,11 +520,11 @@ class _More:
         if self._start >= len(rows):
             return ""
         return _format.table(rows, self._set.count, self._set.size,
-                             _format.KIND_HEADERS[self._set._by], self._start, with_label=False,
+                             _header(self._set._by), self._start, with_label=False,
                              reached=self._set._reached())
 
     __repr__ = __str__
 
 
-for _cls in (IdentitySet, Stat, Diff, _More, DomChain, Top):
+for _cls in (IdentitySet, Stat, Diff, _More, DomChain, Top, Custom):
     _engine.hide_type(_cls)

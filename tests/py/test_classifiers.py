@@ -110,6 +110,44 @@ class Kinds(unittest.TestCase):
             h.Module(3)
 
 
+class ByProd(unittest.TestCase):
+    def test_allocation_sites_match_tracemalloc(self):
+        import tracemalloc
+        h = hpy()
+        before = [bytearray(b"old") for _ in range(2)]  # allocated before tracing: not traced
+        was_tracing = tracemalloc.is_tracing()
+        tracemalloc.start()
+        try:
+            first = [bytearray(b"first-%d" % i) for i in range(4)]
+            second = {i: "second-%d" % i for i in range(3)}
+            doomed = bytearray(b"doomed")
+            x = h.heap() & h.iso(*first, *second.values(), doomed, *before)
+            del doomed  # freed after the snapshot
+            prod = x.byprod  # read while tracing: tracemalloc forgets its traces when stopped
+            rows = table_rows(prod)
+            want = {}
+            for o in first + list(second.values()):
+                tb = tracemalloc.get_object_traceback(o)
+                site = "%s:%d" % (tb[-1].filename, tb[-1].lineno)
+                want[site] = want.get(site, 0) + 1
+        finally:
+            if not was_tracing:
+                tracemalloc.stop()
+        self.assertEqual({k: c for k, (c, _) in rows.items() if not k.startswith("<")}, want)
+        self.assertEqual(len(want), 2)
+        self.assertEqual(rows["<not traced>"][0], 2)
+        self.assertEqual(rows["<freed since the snapshot>"][0], 1)
+        self.assertIn("Producer (line of allocation)", str(prod))
+        # Rows are sets of the same snapshot; chaining works.
+        big = prod[0]
+        self.assertEqual(list(table_rows(big.byclodo)), ["bytearray"])
+        self.assertEqual(big.count, 4)
+        # Not tracing now: every object is "<not traced>" (or freed).
+        if not was_tracing:
+            self.assertEqual(sorted(table_rows(x.by("Prod"))),
+                             ["<freed since the snapshot>", "<not traced>"])
+
+
 class BySizeAndUnity(unittest.TestCase):
     def test_sizes_by_construction(self):
         h = hpy()
