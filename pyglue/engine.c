@@ -601,6 +601,25 @@ static PyObject *IdSet_kinds(IdSetObject *self, PyObject *args)
     return list;
 }
 
+/* The members' addresses, in id order. */
+static PyObject *IdSet_addresses(IdSetObject *self, PyObject *unused)
+{
+    (void)unused;
+    hc_graph *g = hc_idset_graph(self->s);
+    uint32_t n = hc_idset_count(self->s);
+    const uint32_t *ids = hc_idset_ids(self->s);
+    PyObject *list = PyList_New(n);
+    for (uint32_t i = 0; list && i < n; i++) {
+        PyObject *v = PyLong_FromUnsignedLongLong((unsigned long long)hc_graph_addr(g, ids[i]));
+        if (!v) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, i, v);
+    }
+    return list;
+}
+
 /* resolve(pairs=False): the live objects of this set (or [(id, obj)] with pairs): a fresh
  * walk, matched by address and type. */
 static PyObject *IdSet_resolve(IdSetObject *self, PyObject *args)
@@ -850,6 +869,7 @@ static PyMethodDef IdSet_methods[] = {
     {"idoms", (PyCFunction)IdSet_idoms, METH_NOARGS, "idoms() -> IdSet of the members' immediate dominators outside the set"},
     {"top", (PyCFunction)IdSet_top, METH_O, "top(k) -> [(id, retained)] of the k members retaining most"},
     {"retained_by_kind", (PyCFunction)IdSet_retained_by_kind, METH_VARARGS, "retained_by_kind(classifier) -> {kind: bytes retained by the members no same-kind member dominates}"},
+    {"addresses", (PyCFunction)IdSet_addresses, METH_NOARGS, "the members' addresses, in id order"},
     {"explicit_kinds", (PyCFunction)IdSet_explicit_kinds, METH_VARARGS, "explicit_kinds(kinds, names) -> Kinds for partition/select"},
     {"resolve", (PyCFunction)IdSet_resolve, METH_VARARGS, "the live objects (fresh walk, matched by address and type)"},
     {NULL, NULL, 0, NULL},

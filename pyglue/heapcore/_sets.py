@@ -187,9 +187,10 @@ class IdentitySet:
 
     def by(self, classifier):
         name = {"Type": "type", "Clodo": "clodo", "Rcs": "rcs", "Size": "size",
-                "Unity": "unity", "Module": "module", "Prod": "prod"}.get(classifier, classifier)
-        if name == "prod":
-            return self.byprod
+                "Unity": "unity", "Module": "module", "Prod": "prod",
+                "Idset": "idset"}.get(classifier, classifier)
+        if name in ("prod", "idset"):
+            return getattr(self, "by" + name)
         if name not in CLASSIFIERS:
             raise ValueError("unknown classifier %r (known: %s)" % (classifier, ", ".join(CLASSIFIERS)))
         return IdentitySet(self._s, name, self._held, self._header, self._ret)
@@ -243,6 +244,17 @@ class IdentitySet:
         del pairs, obj
         return IdentitySet(self._s, Custom(self._s.explicit_kinds(kinds, names),
                                            "Producer (line of allocation)"), self._held)
+
+    @property
+    def byidset(self):
+        """Each object its own row: "<1 dict of __main__.Node: 0x7fb04b4cbad0>"."""
+        names = {r[0]: r[1] for r in self._s.partition(_engine.BY_CLODO)}
+        kinds = self._s.kinds(_engine.BY_CLODO)
+        labels = ["<1 %s: 0x%x>" % (names[k], a) for k, a in zip(kinds, self._s.addresses())]
+        if not labels:
+            labels = ["<Nothing>"]
+        return IdentitySet(self._s, Custom(self._s.explicit_kinds(range(self.count), labels),
+                                           "by identity set"), self._held)
 
     @property
     def byunity(self):

@@ -159,6 +159,18 @@ class BySizeAndUnity(unittest.TestCase):
         self.assertEqual(rows["%9d" % sys.getsizeof(bytearray(100))][0], 1)
         self.assertIn("Individual Size", str(x.bysize))
 
+    def test_idset_is_one_row_per_object(self):
+        h = hpy()
+        objs = [bytearray(3), {"k": 1}, [1, 2]]
+        x = h.heap() & h.iso(*objs)
+        rows = table_rows(x.byidset)
+        want = {"<1 bytearray: 0x%x>" % id(objs[0]), "<1 dict (no owner): 0x%x>" % id(objs[1]),
+                "<1 list: 0x%x>" % id(objs[2])}
+        self.assertEqual(set(rows), want)
+        self.assertTrue(all(c == 1 for c, _ in rows.values()))
+        self.assertEqual(x.by("Idset")[0].count, 1)
+        self.assertIn("by identity set", str(x.byidset))
+
     def test_unity_is_one_row(self):
         h = hpy()
         x = h.heap()
