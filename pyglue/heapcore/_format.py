@@ -126,6 +126,21 @@ def path_text(root, hops, max_hops=8):
     return " → ".join([start] + rest)
 
 
+def wrap_path(path, indent):
+    """A path's text in lines of at most WRAP columns, broken after an arrow; continuation
+    lines are indented two more columns."""
+    parts = path.split(" → ")
+    lines, line = [], " " * indent + parts[0]
+    for p in parts[1:]:
+        if len(line) + 3 + len(p) > WRAP and line.strip():
+            lines.append(line + " →")
+            line = " " * (indent + 2) + p
+        else:
+            line += " → " + p
+    lines.append(line)
+    return lines
+
+
 def top_table(rows, reached):
     """rows: (index, retained, size, kind, path text)."""
     lines = ["The %d object%s retaining most, of %d bytes the roots reach." % (
@@ -133,7 +148,7 @@ def top_table(rows, reached):
         " Index   Retained   %     Size Kind / shortest path from a root"]
     for i, retained, size, kind, path in rows:
         lines.extend(wrap("%6d %10d %3d %8d %s" % (i, retained, pct(retained, reached), size, kind)))
-        lines.extend(wrap(" " * 27 + path))
+        lines.extend(wrap_path(path, 27))
     return "\n".join(lines)
 
 

@@ -1,5 +1,6 @@
 """The demo of `python3 -m heapcore demo`: a small realistic heap, its table, a partition by
-type, and the difference between two checkpoints."""
+type, the difference between two checkpoints, what would be freed (retained sizes), and who
+refers to the new objects."""
 import json
 
 
@@ -45,4 +46,10 @@ def main(out=print):
     out("")
     out("== (after - before): the new objects themselves ==")
     out(after - before)
+    out("")
+    out("== after.top(5): the objects that would free the most if they went ==")
+    out(after.top(5))
+    out("")
+    out("== (after - before).byrcs: the new objects by the kinds of their referrers ==")
+    out((after - before).byrcs)
     return data

@@ -219,8 +219,18 @@ class ByKindAndTop(unittest.TestCase):
         self.assertEqual(hops[-1], (mine, "list"))
         self.assertIsNotNone(root)
         self.assertEqual(x.top(0).rows, [])
+        self.assertTrue(all(len(line) <= 100 for line in text.splitlines()), text)
         with self.assertRaises(ValueError):
             x.top(-1)
+
+    def test_long_paths_wrap_after_an_arrow(self):
+        from heapcore import _format
+        path = " → ".join(["thread 0x7f0000000000 (main)"] + ["interpreter frame"] * 9 + ["list"])
+        lines = _format.wrap_path(path, 27)
+        self.assertGreater(len(lines), 2)
+        self.assertTrue(all(len(line) <= 100 for line in lines))
+        self.assertTrue(all(line.endswith(" →") for line in lines[:-1]))
+        self.assertEqual(" ".join(line.strip() for line in lines), path)
 
 
 if __name__ == "__main__":
