@@ -13,22 +13,10 @@ import os
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-runner = os.path.join(HERE, "..", "..", "shared", "bench", "w1.py")
-if not os.path.exists(runner):
-    runner = os.path.join(HERE, "w1_reference.py")
-src = open(runner).read()
-src = src[:src.index("\ndef rss_peak_bytes")]
-sys.argv = [sys.argv[0], "heapcore"] + sys.argv[1:]
-exec(compile(src, runner, "exec"))  # defines n, hpy, Node, Record, build
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from w1_setup import load, status  # noqa: E402
 
-
-def rss():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
+n, hpy, build = load()
 
 
 tree, records = build(n)
@@ -37,14 +25,14 @@ h = hpy()
 x = h.heap()
 str(x)
 print("W1 %d: %d objects" % (n, x.count))
-rss0 = rss()
+rss0 = status("VmRSS:")
 times = {}
 for name in ("byrcs", "bymodule", "bysize", "bytype", "byunity"):
     t = time.perf_counter()
     text = str(getattr(x, name))
     times[name] = time.perf_counter() - t
     print("x.%s with its table: %.3f s" % (name, times[name]))
-cached = (rss() - rss0) / x.count
+cached = (status("VmRSS:") - rss0) / x.count
 one = x & h.iso(tree.kids[0])
 t = time.perf_counter()
 r = one.referrers

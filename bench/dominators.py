@@ -16,22 +16,10 @@ import os
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-runner = os.path.join(HERE, "..", "..", "shared", "bench", "w1.py")
-if not os.path.exists(runner):
-    runner = os.path.join(HERE, "w1_reference.py")
-src = open(runner).read()
-src = src[:src.index("\ndef rss_peak_bytes")]  # the classes and build(), not the timing part
-sys.argv = [sys.argv[0], "heapcore"] + sys.argv[1:]
-exec(compile(src, runner, "exec"))  # defines n, hpy, Node, Record, build
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from w1_setup import load, status  # noqa: E402
 
-
-def status(key):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key):
-                return int(line.split()[1]) * 1024
-    return 0
+n, hpy, build = load()
 
 
 tree, records = build(n)

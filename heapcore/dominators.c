@@ -27,14 +27,9 @@ struct hc_domtree {
     uint64_t *big_val;
 };
 
-static inline gboolean hidden(const hc_graph *g, uint32_t id)
-{
-    return (g->flags[id] & HC_NODE_HIDDEN) != 0;
-}
-
 static inline gboolean super_child(const hc_graph *g, uint32_t id)
 {
-    return !hidden(g, id) && (g->flags[id] & (HC_NODE_ROOT | HC_NODE_COMPLEMENT));
+    return !hc_graph_hidden_fast(g, id) && (g->flags[id] & (HC_NODE_ROOT | HC_NODE_COMPLEMENT));
 }
 
 /* Work arrays of one computation.  Seven arrays of n + 1 words serve every phase in turn (the
@@ -85,7 +80,7 @@ static uint32_t dfs(const hc_graph *g, dom_work *w, uint32_t *stack, uint32_t *c
             uint32_t v = stack[depth], ne;
             const uint32_t *e = hc_graph_edges(g, v, &ne);
             uint32_t k = cursor[depth];
-            while (k < ne && (hidden(g, e[k]) || w->pre[e[k]]))
+            while (k < ne && (hc_graph_hidden_fast(g, e[k]) || w->pre[e[k]]))
                 k++;
             if (k == ne) {
                 depth = depth ? depth - 1 : NIL;
@@ -385,6 +380,24 @@ static inline gboolean ranks_before(const hc_domtree *d, uint32_t a, uint32_t b)
     return ra != rb ? ra > rb : a < b;
 }
 
+/* Put v at the root of the heap out[0..m) (root: the weakest) and sift it down. */
+static void sift_down(const hc_domtree *d, uint32_t *out, uint32_t m, uint32_t v)
+{
+    uint32_t j = 0;
+    for (;;) {
+        uint32_t c = 2 * j + 1;
+        if (c >= m)
+            break;
+        if (c + 1 < m && ranks_before(d, out[c], out[c + 1]))
+            c++;
+        if (!ranks_before(d, v, out[c]))
+            break;
+        out[j] = out[c];
+        j = c;
+    }
+    out[j] = v;
+}
+
 uint32_t hc_domtree_top(const hc_domtree *d, const hc_idset *s, uint32_t k, uint32_t *out)
 {
     uint32_t n = hc_idset_count(s), m = 0;
@@ -398,39 +411,15 @@ uint32_t hc_domtree_top(const hc_domtree *d, const hc_idset *s, uint32_t k, uint
             for (j = m++; j && ranks_before(d, out[(j - 1) / 2], v); j = (j - 1) / 2)
                 out[j] = out[(j - 1) / 2];
             out[j] = v;
-            continue;
+        } else if (ranks_before(d, v, out[0])) {
+            sift_down(d, out, m, v);
         }
-        if (!ranks_before(d, v, out[0]))
-            continue;
-        for (j = 0;;) { /* sift v down from the root */
-            uint32_t c = 2 * j + 1;
-            if (c >= m)
-                break;
-            if (c + 1 < m && ranks_before(d, out[c], out[c + 1]))
-                c++;
-            if (!ranks_before(d, v, out[c]))
-                break;
-            out[j] = out[c];
-            j = c;
-        }
-        out[j] = v;
     }
     /* Heap sort into best-first order: repeatedly move the weakest to the end. */
     for (uint32_t end = m; end > 1; end--) {
-        uint32_t v = out[end - 1], j;
+        uint32_t v = out[end - 1];
         out[end - 1] = out[0];
-        for (j = 0;;) {
-            uint32_t c = 2 * j + 1;
-            if (c >= end - 1)
-                break;
-            if (c + 1 < end - 1 && ranks_before(d, out[c], out[c + 1]))
-                c++;
-            if (!ranks_before(d, v, out[c]))
-                break;
-            out[j] = out[c];
-            j = c;
-        }
-        out[j] = v;
+        sift_down(d, out, end - 1, v);
     }
     return m;
 }
@@ -527,7 +516,7 @@ static uint64_t reach(const hc_graph *g, uint64_t *seen)
         const uint32_t *e = hc_graph_edges(g, v, &ne);
         for (uint32_t k = 0; k < ne; k++) {
             uint32_t t = e[k];
-            if (!BIT(seen, t) && !hidden(g, t)) {
+            if (!BIT(seen, t) && !hc_graph_hidden_fast(g, t)) {
                 SET(seen, t);
                 stack[top++] = t;
             }

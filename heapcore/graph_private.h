@@ -59,6 +59,12 @@ static inline uint64_t hc_graph_edge_at(const hc_graph *g, uint32_t i)
     return g->obase[i >> HC_OBASE_SHIFT] + g->offsets[i];
 }
 
+/* Node id is the observer's own (or only they reach it): left out of trees, paths, referrers. */
+static inline gboolean hc_graph_hidden_fast(const hc_graph *g, uint32_t id)
+{
+    return (g->flags[id] & HC_NODE_HIDDEN) != 0;
+}
+
 static inline uint64_t hc_graph_size_fast(const hc_graph *g, uint32_t id)
 {
     uint32_t s = g->size[id];

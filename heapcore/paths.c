@@ -12,36 +12,25 @@ struct hc_paths {
     uint32_t *parent; /* [n] BFS parent, FROM_ROOT for a root, NIL if not reached */
 };
 
-static inline gboolean hidden(const hc_graph *g, uint32_t id)
-{
-    return (g->flags[id] & HC_NODE_HIDDEN) != 0;
-}
-
 hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, GError **error)
 {
     uint32_t nn = g->n;
     hc_paths *p = hc_try_calloc(1, sizeof *p);
     uint32_t *queue = hc_try_malloc_mapped(((size_t)nn + 1) * sizeof *queue);
-    if (!p || !queue || !(p->parent = hc_try_malloc_mapped(((size_t)nn + 1) * sizeof *p->parent))) {
-        hc_free(queue);
-        if (p)
-            hc_free(p->parent);
+    uint32_t *parent = hc_try_malloc_mapped(((size_t)nn + 1) * sizeof *parent);
+    guint8 *want = hc_try_calloc((size_t)nn + 1, 1); /* a byte per node: a wanted target */
+    if (!p || !queue || !parent || !want) {
         hc_free(p);
+        hc_free(queue);
+        hc_free(parent);
+        hc_free(want);
         g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory finding paths from the roots");
         return NULL;
     }
+    p->parent = parent;
     for (uint32_t i = 0; i < nn; i++)
         p->parent[i] = NIL;
-    uint32_t head = 0, tail = 0, left = 0;
-    /* Count the distinct wanted targets; a bit in a byte each is enough here. */
-    guint8 *want = hc_try_calloc((size_t)nn + 1, 1);
-    if (!want) {
-        hc_free(queue);
-        hc_free(p->parent);
-        hc_free(p);
-        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory finding paths from the roots");
-        return NULL;
-    }
+    uint32_t head = 0, tail = 0, left = 0; /* left: distinct wanted targets not reached yet */
     for (uint32_t k = 0; k < n; k++)
         if (targets[k] < nn && !want[targets[k]]) {
             want[targets[k]] = 1;
@@ -52,7 +41,7 @@ hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, GError 
         /* r < nroots: the root records in order; r == nroots: the complement roots. */
         uint32_t lo = r < nroots ? hc_graph_root_id(g, r) : 0, hi = r < nroots ? lo + 1 : nn;
         for (uint32_t v = lo; v < hi; v++) {
-            if (v >= nn || hidden(g, v) || p->parent[v] != NIL)
+            if (v >= nn || hc_graph_hidden_fast(g, v) || p->parent[v] != NIL)
                 continue;
             if (r == nroots && !(g->flags[v] & HC_NODE_COMPLEMENT))
                 continue;
@@ -69,7 +58,7 @@ hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, GError 
         const uint32_t *e = hc_graph_edges(g, v, &ne);
         for (uint32_t k = 0; k < ne; k++) {
             uint32_t t = e[k];
-            if (p->parent[t] == NIL && !hidden(g, t)) {
+            if (p->parent[t] == NIL && !hc_graph_hidden_fast(g, t)) {
                 p->parent[t] = v;
                 queue[tail++] = t;
             }

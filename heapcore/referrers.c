@@ -17,11 +17,6 @@ static inline uint64_t start_of(const hc_referrers *r, uint32_t i)
     return r->base[i >> HC_OBASE_SHIFT] + r->off[i];
 }
 
-static inline gboolean hidden(const hc_graph *g, uint32_t id)
-{
-    return (g->flags[id] & HC_NODE_HIDDEN) != 0;
-}
-
 hc_referrers *hc_referrers_new(hc_graph *g, GError **error)
 {
     uint32_t n = g->n;
@@ -31,7 +26,7 @@ hc_referrers *hc_referrers_new(hc_graph *g, GError **error)
         goto nomem;
     /* In-degrees (from visible sources), counted into off[]. */
     for (uint32_t s = 0; s < n; s++) {
-        if (hidden(g, s))
+        if (hc_graph_hidden_fast(g, s))
             continue;
         uint32_t ne;
         const uint32_t *e = hc_graph_edges(g, s, &ne);
@@ -52,7 +47,7 @@ hc_referrers *hc_referrers_new(hc_graph *g, GError **error)
     if (!(r->src = hc_try_malloc_mapped((size_t)(total ? total : 1) * sizeof *r->src)))
         goto nomem;
     for (uint32_t s = n; s-- > 0;) {
-        if (hidden(g, s))
+        if (hc_graph_hidden_fast(g, s))
             continue;
         uint32_t ne;
         const uint32_t *e = hc_graph_edges(g, s, &ne);
@@ -116,7 +111,7 @@ static gboolean gather_add(gather *a, const uint32_t *p, uint32_t k, const hc_gr
         a->cap = cap;
     }
     for (uint32_t i = 0; i < k; i++)
-        if (!skip_hidden || !hidden(g, p[i]))
+        if (!skip_hidden || !hc_graph_hidden_fast(g, p[i]))
             a->v[a->n++] = p[i];
     return TRUE;
 }
