@@ -238,8 +238,12 @@ static PyObject *Snapshot_idom(SnapshotObject *self, PyObject *arg)
 
 /* paths(ids) -> for each id, (root label or None, [(node id, kind name), ...] from the root
  * down to it), or None if no root reaches it.  One breadth-first search for all of them. */
-static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *arg)
+static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
 {
+    PyObject *arg;
+    int want_labels = 0;
+    if (!PyArg_ParseTuple(args, "O|p", &arg, &want_labels))
+        return NULL;
     PyObject *fast = PySequence_Fast(arg, "paths() takes a sequence of node ids");
     if (!fast)
         return NULL;
@@ -295,7 +299,34 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *arg)
                 else
                     PyList_SET_ITEM(hops, k, t);
             }
-            item = hops ? Py_BuildValue("(zN)", r == HC_NONE ? NULL : hc_graph_root_label(self->g, r), hops) : NULL;
+            PyObject *labels = NULL;
+            if (hops && want_labels) {
+                /* labels read from the live objects along the path, each proven alive by the
+                 * one before it (heapcore/via.c) */
+                char **texts = g_try_new0(char *, len);
+                if (texts) {
+                    hc_labeller lab;
+                    hc_py_labeller(&lab);
+                    hc_via_path(self->g, path, len, &lab, texts);
+                    labels = PyList_New(len - 1);
+                    for (uint32_t k = 1; labels && k < len; k++) {
+                        PyObject *t = PyUnicode_DecodeUTF8(texts[k], (Py_ssize_t)strlen(texts[k]), "replace");
+                        if (!t)
+                            Py_CLEAR(labels);
+                        else
+                            PyList_SET_ITEM(labels, k - 1, t);
+                    }
+                    for (uint32_t k = 0; k < len; k++)
+                        g_free(texts[k]);
+                    g_free(texts);
+                } else {
+                    PyErr_NoMemory();
+                }
+                if (!labels)
+                    Py_CLEAR(hops);
+            }
+            const char *rl = r == HC_NONE ? NULL : hc_graph_root_label(self->g, r);
+            item = !hops ? NULL : want_labels ? Py_BuildValue("(zNN)", rl, hops, labels) : Py_BuildValue("(zN)", rl, hops);
         }
         if (!item) {
             Py_CLEAR(out);
@@ -387,7 +418,7 @@ static PyMethodDef Snapshot_methods[] = {
     {"node", (PyCFunction)Snapshot_node, METH_O, "node(id) -> dict describing one node"},
     {"validate", (PyCFunction)Snapshot_validate, METH_NOARGS, "check the graph's invariants"},
     {"type_index", (PyCFunction)Snapshot_type_index, METH_O, "type_index(tp) -> tp's type kind in this snapshot, or None"},
-    {"paths", (PyCFunction)Snapshot_paths, METH_O, "paths(ids) -> [(root label, [(id, kind), ...]) or None]: shortest paths from the roots"},
+    {"paths", (PyCFunction)Snapshot_paths, METH_VARARGS, "paths(ids, labels=False) -> [(root label, [(id, kind), ...][, [edge label, ...]]) or None]: shortest paths from the roots"},
     {"retained", (PyCFunction)Snapshot_retained, METH_O, "retained(id) -> bytes freed if node id became unreachable (dominator tree, computed once)"},
     {"idom", (PyCFunction)Snapshot_idom, METH_O, "idom(id) -> node id of its immediate dominator, 'root' under the super-root, None if unreached"},
     {NULL, NULL, 0, NULL},
@@ -656,6 +687,44 @@ static PyObject *IdSet_resolve(IdSetObject *self, PyObject *args)
     return list;
 }
 
+static PyObject *wrap_kinds(hc_kinds *k, GError *err)
+{
+    if (!k)
+        return set_error(err);
+    KindsObject *o = PyObject_New(KindsObject, &Kinds_Type);
+    if (!o) {
+        hc_kinds_free(k);
+        return NULL;
+    }
+    o->k = k;
+    o->g = hc_kinds_graph(k);
+    return (PyObject *)o;
+}
+
+/* via_kinds() -> Kinds: the members by how they are referred to (byvia).  A fresh walk proves
+ * which referrers are still alive; only those are read (heapcore/via.c).  The reverse edges
+ * are built for it and freed unless x.referrers has built them already. */
+static PyObject *IdSet_via_kinds(IdSetObject *self, PyObject *unused)
+{
+    (void)unused;
+    GError *err = NULL;
+    hc_graph *g = hc_idset_graph(self->s);
+    hc_referrers *refs = self->snap->refs;
+    if (!refs && !(refs = hc_referrers_new(g, &err)))
+        return set_error(err);
+    hc_graph *live = hc_py_walk(NULL, 0, NULL, 0, &err);
+    hc_kinds *k = NULL;
+    if (live) {
+        hc_labeller lab;
+        hc_py_labeller(&lab);
+        k = hc_via_kinds(self->s, refs, live, &lab, &err);
+        hc_graph_unref(live);
+    }
+    if (refs != self->snap->refs)
+        hc_referrers_free(refs);
+    return wrap_kinds(k, err);
+}
+
 /* explicit_kinds(kinds, names) -> Kinds: kinds[i] (an index into names) is the kind of the set's
  * i-th member (in id order); every other node of the snapshot gets kind 0. */
 static PyObject *IdSet_explicit_kinds(IdSetObject *self, PyObject *args)
@@ -704,19 +773,7 @@ static PyObject *IdSet_explicit_kinds(IdSetObject *self, PyObject *args)
         goto done;
     }
     GError *err = NULL;
-    hc_kinds *k = hc_kinds_new_explicit(g, per, names, (uint32_t)nk, &err);
-    if (!k) {
-        set_error(err);
-        goto done;
-    }
-    KindsObject *o = PyObject_New(KindsObject, &Kinds_Type);
-    if (!o) {
-        hc_kinds_free(k);
-        goto done;
-    }
-    o->k = k;
-    o->g = g;
-    res = (PyObject *)o;
+    res = wrap_kinds(hc_kinds_new_explicit(g, per, names, (uint32_t)nk, &err), err);
 done:
     Py_DECREF(kf);
     Py_DECREF(nf);
@@ -871,6 +928,7 @@ static PyMethodDef IdSet_methods[] = {
     {"retained_by_kind", (PyCFunction)IdSet_retained_by_kind, METH_VARARGS, "retained_by_kind(classifier) -> {kind: bytes retained by the members no same-kind member dominates}"},
     {"addresses", (PyCFunction)IdSet_addresses, METH_NOARGS, "the members' addresses, in id order"},
     {"explicit_kinds", (PyCFunction)IdSet_explicit_kinds, METH_VARARGS, "explicit_kinds(kinds, names) -> Kinds for partition/select"},
+    {"via_kinds", (PyCFunction)IdSet_via_kinds, METH_NOARGS, "the members by how they are referred to (fresh walk; labels read from live referrers)"},
     {"resolve", (PyCFunction)IdSet_resolve, METH_VARARGS, "the live objects (fresh walk, matched by address and type)"},
     {NULL, NULL, 0, NULL},
 };
@@ -1083,7 +1141,52 @@ static PyTypeObject Kinds_Type = {
     .tp_doc = "Kinds computed by the caller for one snapshot (holds no heap objects).",
 };
 
+/* labels(obj) -> [(address, label)]: obj's referents with their edge labels (tests). */
+typedef struct {
+    GArray *addr, *kind, *arg;
+} label_list;
+
+static void collect_label(void *data, uintptr_t target, unsigned kind, uintptr_t arg)
+{
+    label_list *l = data;
+    g_array_append_val(l->addr, target);
+    g_array_append_val(l->kind, kind);
+    g_array_append_val(l->arg, arg);
+}
+
+static PyObject *mod_labels(PyObject *m, PyObject *obj)
+{
+    (void)m;
+    /* collect first, make the Python objects after: nothing is created while obj is read */
+    label_list l = {g_array_new(FALSE, FALSE, sizeof(uintptr_t)), g_array_new(FALSE, FALSE, sizeof(unsigned)),
+                    g_array_new(FALSE, FALSE, sizeof(uintptr_t))};
+    hc_py_labels((uintptr_t)obj, collect_label, &l);
+    GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < l.addr->len; i++) {
+        g_string_truncate(s, 0);
+        hc_py_label_text(g_array_index(l.kind, unsigned, i), g_array_index(l.arg, uintptr_t, i), s);
+        g_ptr_array_add(texts, g_strdup(s->str));
+    }
+    g_string_free(s, TRUE);
+    PyObject *out = PyList_New(l.addr->len);
+    for (guint i = 0; out && i < l.addr->len; i++) {
+        PyObject *t = Py_BuildValue("(Ks)", (unsigned long long)g_array_index(l.addr, uintptr_t, i),
+                                    (char *)g_ptr_array_index(texts, i));
+        if (!t)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, i, t);
+    }
+    g_ptr_array_free(texts, TRUE);
+    g_array_free(l.addr, TRUE);
+    g_array_free(l.kind, TRUE);
+    g_array_free(l.arg, TRUE);
+    return out;
+}
+
 static PyMethodDef module_methods[] = {
+    {"labels", mod_labels, METH_O, "labels(obj) -> [(address, label)]: obj's referents with the labels byvia and paths use"},
     {"snapshot", mod_snapshot, METH_VARARGS, "snapshot(extra_roots=None) -> Snapshot of the whole heap"},
     {"hide_type", mod_hide_type, METH_O, "hide_type(cls): instances of cls are the observer's own"},
     {"alloc_fail_at", mod_alloc_fail_at, METH_O, "test hook: fail the nth engine allocation (0: never)"},

@@ -46,6 +46,30 @@ enum {
 
 /* Receives one referent (a PyObject * or a tagged virtual node address, never NULL). */
 typedef void (*hc_py_ref_cb)(void *data, uintptr_t addr, unsigned rflags);
+/* Edge labels: how an object refers to a referent (for byvia and paths).  A label is a kind and
+ * an argument; its text (hc_py_label_text) reads the argument, so labels are turned into text
+ * while the objects they came from are still alive (no Python code in between). */
+enum {
+    HC_PY_LBL_NONE = 0,  /* not known: "?"                                   arg unused      */
+    HC_PY_LBL_INDEX,     /* [i] of a list or tuple                           arg i           */
+    HC_PY_LBL_KEY,       /* ['k'] a dict value                               arg the key     */
+    HC_PY_LBL_KEYOF,     /* .keys()[i] a dict key                            arg i           */
+    HC_PY_LBL_ATTR,      /* .name, name a str object                         arg the str     */
+    HC_PY_LBL_FIELD,     /* .name, name a C string                           arg const char* */
+    HC_PY_LBL_LOCAL,     /* .f_locals['name'] a frame's local, cell or free  arg the str     */
+    HC_PY_LBL_STACK,     /* .f_valuestack[i] (no Python attribute)           arg i           */
+    HC_PY_LBL_MEMBER,    /* list(_)[i] a set member                          arg i           */
+    HC_PY_LBL_NOTE,      /* <what> no Python expression reaches it           arg const char* */
+    HC_PY_LBL_KINDS,     /* number of base kinds                                             */
+    /* prefixes (or'ed in): the label is inside a generator's embedded frame */
+    HC_PY_LBL_GEN = 1u << 4,  /* .gi_frame */
+    HC_PY_LBL_CORO = 2u << 4, /* .cr_frame */
+    HC_PY_LBL_AGEN = 3u << 4, /* .ag_frame */
+    HC_PY_LBL_BASE = 15u
+};
+/* Receives one labelled referent. */
+typedef void (*hc_py_label_cb)(void *data, uintptr_t target, unsigned kind, uintptr_t arg);
+
 /* Receives one root: addr is a PyObject * or a tagged virtual node; label is a short
  * human-readable description ("sys.modules", "atexit callback 2", "thread 0x7f.. (main)"),
  * copied by the receiver before the call returns. */
@@ -69,6 +93,19 @@ void hc_py_roots(PyInterpreterState *interp, hc_py_root_cb cb, void *data);
  * stack when it is visible, and the previous thread-owned frame (tagged).  Never creates a
  * frame object. */
 void hc_py_virtual_refs(uintptr_t vaddr, hc_py_ref_cb cb, void *data);
+
+/* The referents of a virtual node as hc_py_virtual_refs reports them, each with its label
+ * (thread state: .frame, .dict, ...; frame: .f_back, .f_code, .f_locals['x'], ...). */
+void hc_py_virtual_labels(uintptr_t vaddr, hc_py_label_cb cb, void *data);
+
+/* hc_py_extra_refs's referents, labelled where it knows the field (code fields, a type's
+ * dict/name/shared keys, the __dict__, __class__); HC_PY_LBL_NONE otherwise. */
+void hc_py_extra_labels(PyObject *o, PyTypeObject *tp, hc_py_label_cb cb, void *data);
+
+/* 3.11+: the referents of an interpreter frame (a _PyInterpreterFrame *: a generator's
+ * embedded frame, or one a frame object owns), labelled, each kind or'ed with prefix.
+ * Does nothing on 3.10. */
+void hc_py_iframe_labels(void *iframe, unsigned prefix, hc_py_label_cb cb, void *data);
 
 /* Static name of a virtual node's kind ("thread state", "interpreter frame"). */
 const char *hc_py_virtual_kind(unsigned vtag);
@@ -106,6 +143,21 @@ int hc_py_type_is_leaf(PyTypeObject *tp);
 int hc_py_type_is_threadsafe(PyTypeObject *tp);
 void hc_py_learn_class(PyTypeObject *tp);
 void hc_py_threads_prepare(void);
+
+/* ---- pylabels.c ---------------------------------------------------------------------- */
+
+/* Every referent the walk records for the live object (or tagged virtual node) at addr, with a
+ * label: list/tuple items [i], dict values ['k'] and keys .keys()[i], set members
+ * list(_)[i], attributes (managed values, __slots__ and other members) .name, .__dict__,
+ * .__class__, function/code/type/module/method/cell/frame/generator/exception fields, frame
+ * locals .f_locals['x']; anything else HC_PY_LBL_NONE.  A referent may be reported more than
+ * once (under several labels).  Reads only; creates nothing. */
+void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data);
+
+/* Append the text of a label (".a", "[3]", "['key']", ".f_locals['x']", "?") to out.  The
+ * argument's object, if any, must still be alive. */
+struct _GString;
+void hc_py_label_text(unsigned kind, uintptr_t arg, struct _GString *out);
 
 /* ---- pysize.c ------------------------------------------------------------------------ */
 

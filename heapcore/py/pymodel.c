@@ -428,3 +428,52 @@ int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, Py
     *nout = k;
     return 0;
 }
+
+/* ---- edge labels ---------------------------------------------------------------------------- */
+
+static void lab_labels(void *ctx, uintptr_t addr, hc_label_emit emit, void *edata)
+{
+    (void)ctx;
+    hc_py_labels(addr, (hc_py_label_cb)emit, edata);
+}
+
+static void lab_text(void *ctx, uint32_t kind, uintptr_t arg, GString *out)
+{
+    (void)ctx;
+    hc_py_label_text(kind, arg, out);
+}
+
+typedef struct lab_roots {
+    hc_root_emit emit;
+    void *edata;
+} lab_roots;
+
+static void lab_root_cb(void *data, uintptr_t addr, const char *label)
+{
+    lab_roots *lr = data;
+    (void)label;
+    if (addr)
+        lr->emit(lr->edata, addr);
+}
+
+static void lab_roots_fn(void *ctx, hc_root_emit emit, void *edata)
+{
+    (void)ctx;
+    lab_roots lr = {emit, edata};
+    hc_py_roots(PyInterpreterState_Get(), lab_root_cb, &lr);
+}
+
+static gboolean lab_keep_root(void *ctx, const char *label)
+{
+    (void)ctx;
+    return strcmp(label, "argument") != 0; /* iso()'s own arguments (py_extra_roots) */
+}
+
+void hc_py_labeller(hc_labeller *out)
+{
+    out->keep_root = lab_keep_root;
+    out->labels = lab_labels;
+    out->text = lab_text;
+    out->roots = lab_roots_fn;
+    out->ctx = NULL;
+}

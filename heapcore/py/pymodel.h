@@ -45,4 +45,9 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed);
 int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, PyObject ***out,
                   uint32_t **which, size_t *nout);
 
+/* The labeller of live objects (hc_py_labels, hc_py_label_text, the current roots) for
+ * heapcore/via.c.  Its functions read objects: call them with the GIL held, before any Python
+ * code runs. */
+void hc_py_labeller(hc_labeller *out);
+
 #endif

@@ -85,6 +85,33 @@ static inline void ref(hc_py_ref_cb cb, void *data, const void *p, unsigned flag
     if (p != NULL) cb(data, (uintptr_t)p, flags);
 }
 
+/* Labelled references.  The walk's callbacks take no labels; hc_py_virtual_labels and
+ * hc_py_iframe_labels pass label_sink as the callback and a label_ctx as its data, and then
+ * refl hands each referent over with its label.  So one enumeration serves the walk and the
+ * labels, and the two cannot drift apart. */
+typedef struct label_ctx {
+    hc_py_label_cb cb;
+    void *data;
+    unsigned prefix; /* HC_PY_LBL_GEN / _CORO / _AGEN for a generator's embedded frame */
+} label_ctx;
+
+static void label_sink(void *data, uintptr_t addr, unsigned flags)
+{
+    label_ctx *lc = data;
+    if (!(flags & HC_PY_REF_DICT_OF)) lc->cb(lc->data, addr, HC_PY_LBL_NONE, 0);
+}
+
+static inline void refl(hc_py_ref_cb cb, void *data, const void *p, unsigned kind, uintptr_t arg)
+{
+    if (p == NULL) return;
+    if (cb == label_sink) {
+        label_ctx *lc = data;
+        lc->cb(lc->data, (uintptr_t)p, kind | lc->prefix, arg);
+    } else {
+        cb(data, (uintptr_t)p, 0);
+    }
+}
+
 #if HC_PY311
 /* Copy a str into dst as ASCII ('?' for every non-ASCII code point) without creating or caching
  * anything.  Returns dst. */
@@ -711,20 +738,20 @@ static int frame_is_shim(_PyInterpreterFrame *f)
  * end the walk; that node reports its own `previous`), generator-owned frames are reported as
  * their generator and frame-object-owned frames as their frame object; the walk continues
  * below those, since their traverse does not follow `previous`.  Shims are skipped. */
-static void report_frame_chain(_PyInterpreterFrame *f, hc_py_ref_cb cb, void *data)
+static void report_frame_chain(_PyInterpreterFrame *f, const char *name, hc_py_ref_cb cb, void *data)
 {
     long guard = 0;
     for (; f != NULL && guard < HC_CHAIN_MAX; f = f->previous, guard++) {
         if (frame_is_shim(f)) continue;
         switch (f->owner) {
         case FRAME_OWNED_BY_THREAD:
-            cb(data, (uintptr_t)f | HC_PY_VTAG_FRAME, 0);
+            refl(cb, data, (void *)((uintptr_t)f | HC_PY_VTAG_FRAME), HC_PY_LBL_FIELD, (uintptr_t)name);
             return;
         case FRAME_OWNED_BY_GENERATOR:
-            ref(cb, data, (char *)f - offsetof(PyGenObject, gi_iframe), 0);
+            refl(cb, data, (char *)f - offsetof(PyGenObject, gi_iframe), HC_PY_LBL_FIELD, (uintptr_t)name);
             break;
         case FRAME_OWNED_BY_FRAME_OBJECT:
-            ref(cb, data, f->frame_obj, 0);
+            refl(cb, data, f->frame_obj, HC_PY_LBL_FIELD, (uintptr_t)name);
             break;
         default:
             return;
@@ -742,9 +769,12 @@ static void frame_localsplus(_PyInterpreterFrame *f, PyCodeObject *co, int from,
     nl = co->co_nlocalsplus;
     top = f->stacktop;
     if (from < 0) from = 0;
-    for (i = from; i < nl; i++) ref(cb, data, f->localsplus[i], 0);
+    for (i = from; i < nl; i++)
+        refl(cb, data, f->localsplus[i], HC_PY_LBL_LOCAL,
+             (uintptr_t)PyTuple_GET_ITEM(co->co_localsplusnames, i));
     if (top > nl && top <= nl + co->co_stacksize)
-        for (i = (from > nl ? from : nl); i < top; i++) ref(cb, data, f->localsplus[i], 0);
+        for (i = (from > nl ? from : nl); i < top; i++)
+            refl(cb, data, f->localsplus[i], HC_PY_LBL_STACK, (uintptr_t)(i - nl));
 }
 
 static void frame_refs(_PyInterpreterFrame *f, hc_py_ref_cb cb, void *data)
@@ -752,33 +782,33 @@ static void frame_refs(_PyInterpreterFrame *f, hc_py_ref_cb cb, void *data)
     PyCodeObject *co;
     if (f == NULL || frame_is_shim(f)) return;
 #if HC_PY313
-    ref(cb, data, f->f_executable, 0);
+    refl(cb, data, f->f_executable, HC_PY_LBL_FIELD, (uintptr_t)"f_code");
 #else
-    ref(cb, data, f->f_code, 0);
+    refl(cb, data, f->f_code, HC_PY_LBL_FIELD, (uintptr_t)"f_code");
 #endif
 #if HC_PY312
-    ref(cb, data, f->f_funcobj, 0);
+    refl(cb, data, f->f_funcobj, HC_PY_LBL_FIELD, (uintptr_t)"f_func");
 #else
-    ref(cb, data, f->f_func, 0);
+    refl(cb, data, f->f_func, HC_PY_LBL_FIELD, (uintptr_t)"f_func");
 #endif
-    ref(cb, data, f->f_globals, 0);
-    ref(cb, data, f->f_builtins, 0);
-    ref(cb, data, f->f_locals, 0);
-    ref(cb, data, f->frame_obj, 0);
+    refl(cb, data, f->f_globals, HC_PY_LBL_FIELD, (uintptr_t)"f_globals");
+    refl(cb, data, f->f_builtins, HC_PY_LBL_FIELD, (uintptr_t)"f_builtins");
+    refl(cb, data, f->f_locals, HC_PY_LBL_FIELD, (uintptr_t)"f_locals");
+    refl(cb, data, f->frame_obj, HC_PY_LBL_FIELD, (uintptr_t)"frame_obj");
     co = frame_code(f);
     frame_localsplus(f, co, 0, cb, data);
-    report_frame_chain(f->previous, cb, data);
+    report_frame_chain(f->previous, "f_back", cb, data);
 }
 #endif /* HC_PY311 */
 
 static void exc_item_refs(_PyErr_StackItem *it, hc_py_ref_cb cb, void *data)
 {
 #if HC_PY311
-    ref(cb, data, it->exc_value, 0);
+    refl(cb, data, it->exc_value, HC_PY_LBL_FIELD, (uintptr_t)"exc_info");
 #else
-    ref(cb, data, it->exc_type, 0);
-    ref(cb, data, it->exc_value, 0);
-    ref(cb, data, it->exc_traceback, 0);
+    refl(cb, data, it->exc_type, HC_PY_LBL_FIELD, (uintptr_t)"exc_type");
+    refl(cb, data, it->exc_value, HC_PY_LBL_FIELD, (uintptr_t)"exc_info");
+    refl(cb, data, it->exc_traceback, HC_PY_LBL_FIELD, (uintptr_t)"exc_traceback");
 #endif
 }
 
@@ -787,44 +817,44 @@ static void thread_refs(PyThreadState *ts, hc_py_ref_cb cb, void *data)
     long guard = 0;
     _PyErr_StackItem *it;
 
-    ref(cb, data, ts->dict, 0);
-    ref(cb, data, ts->async_exc, 0);
-    ref(cb, data, ts->c_profileobj, 0);
-    ref(cb, data, ts->c_traceobj, 0);
+    refl(cb, data, ts->dict, HC_PY_LBL_FIELD, (uintptr_t)"dict");
+    refl(cb, data, ts->async_exc, HC_PY_LBL_FIELD, (uintptr_t)"async_exc");
+    refl(cb, data, ts->c_profileobj, HC_PY_LBL_FIELD, (uintptr_t)"c_profileobj");
+    refl(cb, data, ts->c_traceobj, HC_PY_LBL_FIELD, (uintptr_t)"c_traceobj");
 #if HC_PY312
-    ref(cb, data, ts->current_exception, 0);
+    refl(cb, data, ts->current_exception, HC_PY_LBL_FIELD, (uintptr_t)"current_exception");
 #else
-    ref(cb, data, ts->curexc_type, 0);
-    ref(cb, data, ts->curexc_value, 0);
-    ref(cb, data, ts->curexc_traceback, 0);
+    refl(cb, data, ts->curexc_type, HC_PY_LBL_FIELD, (uintptr_t)"curexc_type");
+    refl(cb, data, ts->curexc_value, HC_PY_LBL_FIELD, (uintptr_t)"curexc_value");
+    refl(cb, data, ts->curexc_traceback, HC_PY_LBL_FIELD, (uintptr_t)"curexc_traceback");
 #endif
     /* handled exceptions: the thread's own item, then the exc_info chain (the other items
      * live in running generators) */
     exc_item_refs(&ts->exc_state, cb, data);
     for (it = ts->exc_info; it != NULL && guard < HC_CHAIN_MAX; it = it->previous_item, guard++)
         if (it != &ts->exc_state) exc_item_refs(it, cb, data);
-    ref(cb, data, ts->async_gen_firstiter, 0);
-    ref(cb, data, ts->async_gen_finalizer, 0);
-    ref(cb, data, ts->context, 0);
+    refl(cb, data, ts->async_gen_firstiter, HC_PY_LBL_FIELD, (uintptr_t)"async_gen_firstiter");
+    refl(cb, data, ts->async_gen_finalizer, HC_PY_LBL_FIELD, (uintptr_t)"async_gen_finalizer");
+    refl(cb, data, ts->context, HC_PY_LBL_FIELD, (uintptr_t)"context");
 #if !HC_PY313
     /* _thread's release_sentinel: on_delete_data is a strong weakref to the thread's lock */
     if (ts->on_delete != NULL && ts->on_delete_data != NULL &&
         PyWeakref_CheckRefExact((PyObject *)ts->on_delete_data))
-        ref(cb, data, ts->on_delete_data, 0);
+        refl(cb, data, ts->on_delete_data, HC_PY_LBL_FIELD, (uintptr_t)"on_delete_data");
 #endif
 #if HC_PY313
-    ref(cb, data, ts->threading_local_key, 0);
-    ref(cb, data, ts->threading_local_sentinel, 0);
-    ref(cb, data, ((_PyThreadStateImpl *)ts)->asyncio_running_loop, 0);
+    refl(cb, data, ts->threading_local_key, HC_PY_LBL_FIELD, (uintptr_t)"threading_local_key");
+    refl(cb, data, ts->threading_local_sentinel, HC_PY_LBL_FIELD, (uintptr_t)"threading_local_sentinel");
+    refl(cb, data, ((_PyThreadStateImpl *)ts)->asyncio_running_loop, HC_PY_LBL_FIELD, (uintptr_t)"asyncio_running_loop");
 #endif
 
     /* top frame */
 #if HC_PY313
-    report_frame_chain(ts->current_frame, cb, data);
+    report_frame_chain(ts->current_frame, "frame", cb, data);
 #elif HC_PY311
-    if (ts->cframe != NULL) report_frame_chain(ts->cframe->current_frame, cb, data);
+    if (ts->cframe != NULL) report_frame_chain(ts->cframe->current_frame, "frame", cb, data);
 #else
-    ref(cb, data, ts->frame, 0);
+    refl(cb, data, ts->frame, HC_PY_LBL_FIELD, (uintptr_t)"frame");
 #endif
 }
 
@@ -844,6 +874,28 @@ void hc_py_virtual_refs(uintptr_t vaddr, hc_py_ref_cb cb, void *data)
     default:
         break;
     }
+}
+
+void hc_py_virtual_labels(uintptr_t vaddr, hc_py_label_cb cb, void *data)
+{
+    label_ctx lc = {cb, data, 0};
+    hc_py_virtual_refs(vaddr, label_sink, &lc);
+}
+
+void hc_py_extra_labels(PyObject *o, PyTypeObject *tp, hc_py_label_cb cb, void *data)
+{
+    label_ctx lc = {cb, data, 0};
+    hc_py_extra_refs(o, tp, label_sink, &lc);
+}
+
+void hc_py_iframe_labels(void *iframe, unsigned prefix, hc_py_label_cb cb, void *data)
+{
+#if HC_PY311
+    label_ctx lc = {cb, data, prefix};
+    if (iframe != NULL) frame_refs((_PyInterpreterFrame *)iframe, label_sink, &lc);
+#else
+    (void)iframe, (void)prefix, (void)cb, (void)data;
+#endif
 }
 
 const char *hc_py_virtual_kind(unsigned vtag)
@@ -997,16 +1049,16 @@ static void shared_keys_refs(PyDictKeysObject *keys, hc_py_ref_cb cb, void *data
 #if HC_PY311
     if (keys->dk_kind == DICT_KEYS_GENERAL) {
         PyDictKeyEntry *e = DK_ENTRIES(keys);
-        for (i = 0, n = keys->dk_nentries; i < n; i++) ref(cb, data, e[i].me_key, 0);
+        for (i = 0, n = keys->dk_nentries; i < n; i++) refl(cb, data, e[i].me_key, HC_PY_LBL_NOTE, (uintptr_t)"shared key");
     } else {
         PyDictUnicodeEntry *e = DK_UNICODE_ENTRIES(keys);
-        for (i = 0, n = keys->dk_nentries; i < n; i++) ref(cb, data, e[i].me_key, 0);
+        for (i = 0, n = keys->dk_nentries; i < n; i++) refl(cb, data, e[i].me_key, HC_PY_LBL_NOTE, (uintptr_t)"shared key");
     }
 #else
     {
         hc310_keys *k = (hc310_keys *)keys;
         hc310_entry *e = hc310_entries(k);
-        for (i = 0, n = k->dk_nentries; i < n; i++) ref(cb, data, e[i].me_key, 0);
+        for (i = 0, n = k->dk_nentries; i < n; i++) refl(cb, data, e[i].me_key, HC_PY_LBL_NOTE, (uintptr_t)"shared key");
     }
 #endif
 }
@@ -1016,32 +1068,32 @@ static void shared_keys_refs(PyDictKeysObject *keys, hc_py_ref_cb cb, void *data
 
 static void code_refs(PyCodeObject *co, hc_py_ref_cb cb, void *data)
 {
-    ref(cb, data, co->co_consts, 0);
-    ref(cb, data, co->co_names, 0);
-    ref(cb, data, co->co_filename, 0);
-    ref(cb, data, co->co_name, 0);
-    ref(cb, data, co->co_linetable, 0);
+    refl(cb, data, co->co_consts, HC_PY_LBL_FIELD, (uintptr_t)"co_consts");
+    refl(cb, data, co->co_names, HC_PY_LBL_FIELD, (uintptr_t)"co_names");
+    refl(cb, data, co->co_filename, HC_PY_LBL_FIELD, (uintptr_t)"co_filename");
+    refl(cb, data, co->co_name, HC_PY_LBL_FIELD, (uintptr_t)"co_name");
+    refl(cb, data, co->co_linetable, HC_PY_LBL_FIELD, (uintptr_t)"co_linetable");
 #if HC_PY311
-    ref(cb, data, co->co_exceptiontable, 0);
-    ref(cb, data, co->co_localsplusnames, 0);
-    ref(cb, data, co->co_localspluskinds, 0);
-    ref(cb, data, co->co_qualname, 0);
+    refl(cb, data, co->co_exceptiontable, HC_PY_LBL_FIELD, (uintptr_t)"co_exceptiontable");
+    refl(cb, data, co->co_localsplusnames, HC_PY_LBL_FIELD, (uintptr_t)"co_localsplusnames");
+    refl(cb, data, co->co_localspluskinds, HC_PY_LBL_FIELD, (uintptr_t)"co_localspluskinds");
+    refl(cb, data, co->co_qualname, HC_PY_LBL_FIELD, (uintptr_t)"co_qualname");
 #else
-    ref(cb, data, co->co_code, 0);
-    ref(cb, data, co->co_varnames, 0);
-    ref(cb, data, co->co_freevars, 0);
-    ref(cb, data, co->co_cellvars, 0);
+    refl(cb, data, co->co_code, HC_PY_LBL_FIELD, (uintptr_t)"co_code");
+    refl(cb, data, co->co_varnames, HC_PY_LBL_FIELD, (uintptr_t)"co_varnames");
+    refl(cb, data, co->co_freevars, HC_PY_LBL_FIELD, (uintptr_t)"co_freevars");
+    refl(cb, data, co->co_cellvars, HC_PY_LBL_FIELD, (uintptr_t)"co_cellvars");
     /* co_zombieframe: a dead frame kept for reuse (refcount 0): not an object reference */
 #endif
 #if HC_PY311 && !HC_PY312
-    ref(cb, data, co->_co_code, 0);
+    refl(cb, data, co->_co_code, HC_PY_LBL_FIELD, (uintptr_t)"co_code");
 #endif
 #if HC_PY312
     if (co->_co_cached != NULL) {
-        ref(cb, data, co->_co_cached->_co_code, 0);
-        ref(cb, data, co->_co_cached->_co_varnames, 0);
-        ref(cb, data, co->_co_cached->_co_cellvars, 0);
-        ref(cb, data, co->_co_cached->_co_freevars, 0);
+        refl(cb, data, co->_co_cached->_co_code, HC_PY_LBL_FIELD, (uintptr_t)"co_code");
+        refl(cb, data, co->_co_cached->_co_varnames, HC_PY_LBL_FIELD, (uintptr_t)"co_varnames");
+        refl(cb, data, co->_co_cached->_co_cellvars, HC_PY_LBL_FIELD, (uintptr_t)"co_cellvars");
+        refl(cb, data, co->_co_cached->_co_freevars, HC_PY_LBL_FIELD, (uintptr_t)"co_freevars");
     }
 #endif
 #if HC_PY313
@@ -1073,21 +1125,21 @@ static void type_refs(PyTypeObject *t, int is_gc, hc_py_ref_cb cb, void *data)
     if (!is_gc) {
         /* static type: type_traverse is never called (it would abort), so report what it
          * would: dict, cache, mro, bases, base */
-        ref(cb, data, dict, 0);
-        ref(cb, data, t->tp_cache, 0);
-        ref(cb, data, t->tp_mro, 0);
-        ref(cb, data, t->tp_bases, 0);
-        ref(cb, data, (PyObject *)t->tp_base, 0);
+        refl(cb, data, dict, HC_PY_LBL_FIELD, (uintptr_t)"__dict__");
+        refl(cb, data, t->tp_cache, HC_PY_LBL_FIELD, (uintptr_t)"__cache__");
+        refl(cb, data, t->tp_mro, HC_PY_LBL_FIELD, (uintptr_t)"__mro__");
+        refl(cb, data, t->tp_bases, HC_PY_LBL_FIELD, (uintptr_t)"__bases__");
+        refl(cb, data, (PyObject *)t->tp_base, HC_PY_LBL_FIELD, (uintptr_t)"__base__");
     }
     if (dict != NULL && PyDict_Check(dict)) ref(cb, data, dict, HC_PY_REF_DICT_OF);
     if (subclasses != NULL && (uintptr_t)subclasses > 4096 && PyDict_Check((PyObject *)subclasses))
-        ref(cb, data, subclasses, 0);
+        refl(cb, data, subclasses, HC_PY_LBL_FIELD, (uintptr_t)"__subclasses__()");
 
     if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
         PyHeapTypeObject *ht = (PyHeapTypeObject *)t;
-        ref(cb, data, ht->ht_name, 0);
-        ref(cb, data, ht->ht_qualname, 0);
-        ref(cb, data, ht->ht_slots, 0);
+        refl(cb, data, ht->ht_name, HC_PY_LBL_FIELD, (uintptr_t)"__name__");
+        refl(cb, data, ht->ht_qualname, HC_PY_LBL_FIELD, (uintptr_t)"__qualname__");
+        refl(cb, data, ht->ht_slots, HC_PY_LBL_FIELD, (uintptr_t)"__slots__");
         /* ht_module is visited by type_traverse */
         shared_keys_refs(ht->ht_cached_keys, cb, data);
     }
@@ -1125,7 +1177,7 @@ static void instance_dict_refs(PyObject *o, PyTypeObject *tp, int is_gc, hc_py_r
         if (off > 0) d = *(PyObject **)((char *)o + off);
     }
     if (d == NULL || !PyDict_Check(d)) return;
-    if (!traversed) cb(data, (uintptr_t)d, 0);
+    if (!traversed) refl(cb, data, d, HC_PY_LBL_FIELD, (uintptr_t)"__dict__");
     cb(data, (uintptr_t)d, HC_PY_REF_DICT_OF);
 }
 
@@ -1164,9 +1216,9 @@ void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data
 
     if (tp == &PyCoro_Type) {
 #if HC_PY311
-        ref(cb, data, ((PyCoroObject *)o)->cr_origin_or_finalizer, 0);
+        refl(cb, data, ((PyCoroObject *)o)->cr_origin_or_finalizer, HC_PY_LBL_FIELD, (uintptr_t)"cr_origin");
 #else
-        ref(cb, data, ((PyCoroObject *)o)->cr_origin, 0);
+        refl(cb, data, ((PyCoroObject *)o)->cr_origin, HC_PY_LBL_FIELD, (uintptr_t)"cr_origin");
 #endif
     }
 #if HC_PY311
@@ -1177,7 +1229,7 @@ void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data
     if (!PyType_FastSubclass(tp, Py_TPFLAGS_TYPE_SUBCLASS)) instance_dict_refs(o, tp, is_gc, cb, data);
 
     /* the type: heap types' traverse visits it (3.9+ rule), nothing else does */
-    if (!is_gc || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) cb(data, (uintptr_t)tp, 0);
+    if (!is_gc || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) refl(cb, data, tp, HC_PY_LBL_FIELD, (uintptr_t)"__class__");
 }
 
 /* subtype_traverse, the tp_traverse of every class made by a class statement (file-static in

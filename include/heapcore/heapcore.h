@@ -10,4 +10,5 @@
 #include "heapcore/dominators.h"
 #include "heapcore/paths.h"
 #include "heapcore/referrers.h"
+#include "heapcore/via.h"
 #endif

@@ -77,6 +77,7 @@ class hpy:
     Rcs = staticmethod(_kinds.Rcs)
     Module = staticmethod(_kinds.Module)
     Size = staticmethod(_kinds.Size)
+    Via = staticmethod(_kinds.Via)
     Anything = _kinds.Anything
 
     @property

@@ -127,6 +127,29 @@ class _Size(Kind):
         return int(name) == self._size
 
 
+class _Via(Kind):
+    """Objects referred to by exactly these labels (as byvia shows them): h.Via('.a'),
+    h.Via("['key']", '[0]')."""
+
+    __slots__ = ("_names",)
+
+    def __init__(self, *labels):
+        for lab in labels:
+            if not isinstance(lab, str) or not lab.startswith((".", "[", "list(_)[", "<")):
+                raise SyntaxError("Cant make a relation of %r." % (lab,))
+        names = sorted(set(labels))
+        self._names = ", ".join(repr(n) for n in names)
+        Kind.__init__(self, "via", "<via %s>" % self._names, "h.Via(%s)" % self._names)
+
+    def _select(self, idset):
+        kinds = idset.via_kinds()
+        out = idset.op(idset, _engine.OP_SUB)
+        for kind, name, _, _ in idset.partition(kinds):
+            if name == self._names:
+                out = out.op(idset.select(kinds, kind), _engine.OP_OR)
+        return out
+
+
 class _Anything(Kind):
     __slots__ = ()
 
@@ -156,7 +179,8 @@ Clodo = _Clodo
 Rcs = _Rcs
 Module = _Module
 Size = _Size
+Via = _Via
 Anything = _Anything()
 
-for _cls in (Kind, _Type, _Clodo, _Rcs, _Module, _Size, _Anything):
+for _cls in (Kind, _Type, _Clodo, _Rcs, _Module, _Size, _Via, _Anything):
     _engine.hide_type(_cls)

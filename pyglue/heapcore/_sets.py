@@ -188,8 +188,8 @@ class IdentitySet:
     def by(self, classifier):
         name = {"Type": "type", "Clodo": "clodo", "Rcs": "rcs", "Size": "size",
                 "Unity": "unity", "Module": "module", "Prod": "prod",
-                "Idset": "idset"}.get(classifier, classifier)
-        if name in ("prod", "idset"):
+                "Idset": "idset", "Via": "via"}.get(classifier, classifier)
+        if name in ("prod", "idset", "via"):
             return getattr(self, "by" + name)
         if name not in CLASSIFIERS:
             raise ValueError("unknown classifier %r (known: %s)" % (classifier, ", ".join(CLASSIFIERS)))
@@ -255,6 +255,13 @@ class IdentitySet:
             labels = ["<Nothing>"]
         return IdentitySet(self._s, Custom(self._s.explicit_kinds(range(self.count), labels),
                                            "by identity set"), self._held)
+
+    @property
+    def byvia(self):
+        """By how each object is referred to: the labels of the edges into it, from referrers
+        still alive ("'.a'", "\"['key']\"", "'[0]'", "'.__dict__'", "\".f_locals['x']\"",
+        "'list(_)[0]'" for a set member, "'<root sys.modules>'" for what a root holds)."""
+        return IdentitySet(self._s, Custom(self._s.via_kinds(), "Referred Via:"), self._held)
 
     @property
     def byunity(self):

@@ -1,0 +1,546 @@
+/* heapcore/py/pylabels.c — edge labels: how a live object refers to each of its referents.
+ *
+ * Labels are computed on demand, never stored by the walk (thesis-notes/classifiers.md): the
+ * caller (heapcore/via.c through pyglue) proves the object alive first.  For each object this
+ * reports its referents with a label where the object's layout names one, then, unless the
+ * type is one whose referents the named part covers completely, every referent the walk
+ * records (tp_traverse + hc_py_extra_refs) that was not named, as HC_PY_LBL_NONE.  So every
+ * edge of the snapshot gets a label, and an unknown type degrades to "?" rather than to a
+ * missing edge.  Reads only: no Python code, no object created or materialised. */
+#include "pycompat.h"
+#include "heapcore/via.h"
+#include <structmember.h>
+
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HC_PY311 (PY_VERSION_HEX >= 0x030B0000)
+#define HC_PY312 (PY_VERSION_HEX >= 0x030C0000)
+#define HC_PY313 (PY_VERSION_HEX >= 0x030D0000)
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#if HC_PY311
+#include "internal/pycore_frame.h"
+#include "internal/pycore_dict.h"
+#include "internal/pycore_object.h"
+#include "internal/pycore_code.h"
+#include "internal/pycore_moduleobject.h"
+#else
+#include <frameobject.h>
+#endif
+#if HC_PY313
+#include "internal/pycore_setobject.h"
+#endif
+#pragma GCC diagnostic pop
+
+#define T_OBJ 6     /* T_OBJECT / _Py_T_OBJECT in every version */
+#define T_OBJ_EX 16 /* T_OBJECT_EX / Py_T_OBJECT_EX */
+#define REL_OFFSET 8 /* Py_RELATIVE_OFFSET (3.12+) */
+
+/* What has been named so far for one object, to report the rest as "?". */
+typedef struct named {
+    hc_py_label_cb cb;
+    void *data;
+    uintptr_t *v;
+    size_t n, cap;
+    int fail; /* out of memory: report the rest unnamed anyway */
+} named;
+
+static void emit(named *nm, const void *target, unsigned kind, uintptr_t arg)
+{
+    if (target == NULL) return;
+    nm->cb(nm->data, (uintptr_t)target, kind, arg);
+    if (nm->fail) return;
+    if (nm->n == nm->cap) {
+        size_t c = nm->cap ? nm->cap * 2 : 64;
+        uintptr_t *v = realloc(nm->v, c * sizeof *v);
+        if (v == NULL) {
+            nm->fail = 1;
+            return;
+        }
+        nm->v = v;
+        nm->cap = c;
+    }
+    nm->v[nm->n++] = (uintptr_t)target;
+}
+
+G_GNUC_UNUSED static void emit_cb(void *data, uintptr_t target, unsigned kind, uintptr_t arg)
+{
+    emit(data, (const void *)target, kind, arg);
+}
+
+static void field(named *nm, const void *target, const char *name)
+{
+    emit(nm, target, HC_PY_LBL_FIELD, (uintptr_t)name);
+}
+
+static int cmp_uptr(const void *a, const void *b)
+{
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The unnamed rest: every referent the walk records that was not named, as "?" (or as a
+ * note: a module's unnamed referents are its C state's). */
+typedef struct rest {
+    named *nm;
+    unsigned kind;
+    uintptr_t arg;
+} rest;
+
+static void rest_one(rest *rs, uintptr_t addr)
+{
+    named *nm = rs->nm;
+    if (addr == 0) return;
+    if (!nm->fail && nm->n && bsearch(&addr, nm->v, nm->n, sizeof *nm->v, cmp_uptr)) return;
+    nm->cb(nm->data, addr, rs->kind, rs->arg);
+}
+
+static int rest_visit(PyObject *o, void *data)
+{
+    rest_one(data, (uintptr_t)o);
+    return 0;
+}
+
+static void rest_label(void *data, uintptr_t target, unsigned kind, uintptr_t arg)
+{
+    rest *rs = data;
+    if (kind == HC_PY_LBL_NONE)
+        rest_one(rs, target);
+    else
+        rs->nm->cb(rs->nm->data, target, kind, arg);
+}
+
+static void report_rest(named *nm, PyObject *o, PyTypeObject *tp)
+{
+    rest rs = {nm, HC_PY_LBL_NONE, 0};
+    if (PyModule_Check(o)) {
+        rs.kind = HC_PY_LBL_NOTE;
+        rs.arg = (uintptr_t)"module state";
+    }
+    if (!nm->fail && nm->n > 1) qsort(nm->v, nm->n, sizeof *nm->v, cmp_uptr);
+    if (PyType_IS_GC(tp) && (!tp->tp_is_gc || tp->tp_is_gc(o)) && tp->tp_traverse)
+        tp->tp_traverse(o, rest_visit, &rs);
+    hc_py_extra_labels(o, tp, rest_label, &rs);
+}
+
+/* ---- containers -------------------------------------------------------------------------- */
+
+static void seq_items(named *nm, PyObject **items, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i < n; i++) emit(nm, items[i], HC_PY_LBL_INDEX, (uintptr_t)i);
+}
+
+static void dict_items(named *nm, PyDictObject *d)
+{
+    Py_ssize_t i, n, pos = 0;
+#if HC_PY311
+    PyDictKeysObject *k = d->ma_keys;
+    if (k == NULL) return;
+    n = k->dk_nentries;
+    if (k->dk_kind == DICT_KEYS_GENERAL) {
+        PyDictKeyEntry *e = DK_ENTRIES(k);
+        for (i = 0; i < n; i++) {
+            if (e[i].me_key == NULL || e[i].me_value == NULL) continue;
+            emit(nm, e[i].me_value, HC_PY_LBL_KEY, (uintptr_t)e[i].me_key);
+            emit(nm, e[i].me_key, HC_PY_LBL_KEYOF, (uintptr_t)pos++);
+        }
+    } else {
+        PyDictUnicodeEntry *e = DK_UNICODE_ENTRIES(k);
+        for (i = 0; i < n; i++) {
+            PyObject *v = d->ma_values != NULL ? d->ma_values->values[i] : e[i].me_value;
+            if (e[i].me_key == NULL || v == NULL) continue;
+            emit(nm, v, HC_PY_LBL_KEY, (uintptr_t)e[i].me_key);
+            emit(nm, e[i].me_key, HC_PY_LBL_KEYOF, (uintptr_t)pos++);
+        }
+    }
+#else
+    hc310_keys *k = (hc310_keys *)d->ma_keys;
+    hc310_entry *e;
+    if (k == NULL) return;
+    e = hc310_entries(k);
+    n = k->dk_nentries;
+    for (i = 0; i < n; i++) {
+        PyObject *v = d->ma_values != NULL ? d->ma_values[i] : e[i].me_value;
+        if (e[i].me_key == NULL || v == NULL) continue;
+        emit(nm, v, HC_PY_LBL_KEY, (uintptr_t)e[i].me_key);
+        emit(nm, e[i].me_key, HC_PY_LBL_KEYOF, (uintptr_t)pos++);
+    }
+#endif
+}
+
+static void set_items(named *nm, PySetObject *so)
+{
+    Py_ssize_t i, pos = 0;
+    if (so->table == NULL) return;
+    for (i = 0; i <= so->mask; i++) {
+        PyObject *key = so->table[i].key;
+        if (key == NULL || key == _PySet_Dummy) continue;
+        emit(nm, key, HC_PY_LBL_MEMBER, (uintptr_t)pos++);
+    }
+}
+
+/* ---- instances ---------------------------------------------------------------------------- */
+
+/* Attributes kept without a dict (3.11+ managed values): value i belongs to the type's shared
+ * keys' entry i. */
+static void managed_values(named *nm, PyObject *o, PyTypeObject *tp)
+{
+#if HC_PY311
+    PyObject **values = NULL;
+    Py_ssize_t cap = -1, i, n;
+    PyDictKeysObject *keys;
+    if (!(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT)) return;
+#if HC_PY313
+    if (!(tp->tp_flags & Py_TPFLAGS_INLINE_VALUES)) return;
+    {
+        PyDictValues *v = _PyObject_InlineValues(o);
+        if (!v->valid) return;
+        values = v->values;
+        cap = v->capacity;
+    }
+#elif HC_PY312
+    {
+        uintptr_t dorv = ((const uintptr_t *)o)[-3];
+        if ((dorv & 1) == 0) return;
+        values = ((PyDictValues *)(dorv + 1))->values;
+    }
+#else
+    {
+        PyDictValues *v = ((PyDictValues **)o)[-4];
+        if (v == NULL) return;
+        values = v->values;
+    }
+#endif
+    keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
+    if (keys == NULL || keys->dk_kind == DICT_KEYS_GENERAL) return;
+    n = keys->dk_nentries;
+    if (cap >= 0 && n > cap) n = cap;
+    for (i = 0; i < n; i++) {
+        PyObject *name = DK_UNICODE_ENTRIES(keys)[i].me_key;
+        if (values[i] != NULL && name != NULL) emit(nm, values[i], HC_PY_LBL_ATTR, (uintptr_t)name);
+    }
+#else
+    (void)nm, (void)o, (void)tp;
+#endif
+}
+
+static PyObject *instance_dict(PyObject *o, PyTypeObject *tp)
+{
+#if HC_PY311
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+#if HC_PY313
+        return (PyObject *)_PyObject_ManagedDictPointer(o)->dict;
+#elif HC_PY312
+        PyDictOrValues dv = *_PyObject_DictOrValuesPointer(o);
+        return _PyDictOrValues_IsValues(dv) ? NULL : dv.dict;
+#else
+        return *_PyObject_ManagedDictPointer(o);
+#endif
+    }
+#endif
+    if (tp->tp_dictoffset != 0) {
+        Py_ssize_t off = tp->tp_dictoffset;
+        if (off < 0) {
+            Py_ssize_t n = Py_SIZE(o);
+            if (n < 0) n = -n;
+            off += (Py_ssize_t)_PyObject_VAR_SIZE(tp, n);
+        }
+        if (off > 0) return *(PyObject **)((char *)o + off);
+    }
+    return NULL;
+}
+
+/* Object members (slots, and the fields C types declare in tp_members) of tp and its bases. */
+static void members(named *nm, PyObject *o, PyTypeObject *tp)
+{
+    long guard = 0;
+    for (PyTypeObject *t = tp; t != NULL && guard < 1000; t = t->tp_base, guard++) {
+        PyMemberDef *m = t->tp_members;
+        if (m == NULL) continue;
+        for (; m->name != NULL; m++) {
+            if ((m->type != T_OBJ && m->type != T_OBJ_EX) || m->offset <= 0) continue;
+#if HC_PY312
+            if (m->flags & REL_OFFSET) continue;
+#endif
+            if ((size_t)m->offset + sizeof(PyObject *) > (size_t)t->tp_basicsize) continue;
+            field(nm, *(PyObject **)((char *)o + m->offset), m->name);
+        }
+    }
+}
+
+/* ---- particular types -------------------------------------------------------------------- */
+
+static void function_fields(named *nm, PyFunctionObject *f)
+{
+    field(nm, f->func_code, "__code__");
+    field(nm, f->func_globals, "__globals__");
+    field(nm, f->func_builtins, "__builtins__");
+    field(nm, f->func_name, "__name__");
+    field(nm, f->func_qualname, "__qualname__");
+    field(nm, f->func_defaults, "__defaults__");
+    field(nm, f->func_kwdefaults, "__kwdefaults__");
+    field(nm, f->func_closure, "__closure__");
+    field(nm, f->func_doc, "__doc__");
+    field(nm, f->func_dict, "__dict__");
+    field(nm, f->func_module, "__module__");
+    field(nm, f->func_annotations, "__annotations__");
+#if HC_PY312
+    field(nm, f->func_typeparams, "__type_params__");
+#endif
+}
+
+static void type_fields(named *nm, PyTypeObject *t)
+{
+    if (t->tp_dict != NULL) field(nm, t->tp_dict, "__dict__");
+    field(nm, t->tp_mro, "__mro__");
+    field(nm, t->tp_bases, "__bases__");
+    field(nm, t->tp_base, "__base__");
+    if ((uintptr_t)t->tp_subclasses > 4096) field(nm, t->tp_subclasses, "__subclasses__()");
+    if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+        PyHeapTypeObject *ht = (PyHeapTypeObject *)t;
+        field(nm, ht->ht_name, "__name__");
+        field(nm, ht->ht_qualname, "__qualname__");
+        field(nm, ht->ht_slots, "__slots__");
+        field(nm, ht->ht_module, "__module__");
+    }
+}
+
+static void frame_object_fields(named *nm, PyFrameObject *f)
+{
+    field(nm, f->f_back, "f_back");
+    field(nm, f->f_trace, "f_trace");
+#if HC_PY311
+    {
+        _PyInterpreterFrame *fr = f->f_frame;
+        if (fr != NULL && fr->owner == FRAME_OWNED_BY_FRAME_OBJECT)
+            hc_py_iframe_labels(fr, 0, emit_cb, nm);
+    }
+#else
+    {
+        PyCodeObject *co = f->f_code;
+        field(nm, f->f_code, "f_code");
+        field(nm, f->f_builtins, "f_builtins");
+        field(nm, f->f_globals, "f_globals");
+        field(nm, f->f_locals, "f_locals");
+        if (co != NULL) {
+            Py_ssize_t nv = co->co_nlocals, nc = PyTuple_GET_SIZE(co->co_cellvars),
+                       nf = PyTuple_GET_SIZE(co->co_freevars), i;
+            for (i = 0; i < nv + nc + nf; i++) {
+                PyObject *name = i < nv ? PyTuple_GET_ITEM(co->co_varnames, i)
+                                 : i < nv + nc ? PyTuple_GET_ITEM(co->co_cellvars, i - nv)
+                                               : PyTuple_GET_ITEM(co->co_freevars, i - nv - nc);
+                emit(nm, f->f_localsplus[i], HC_PY_LBL_LOCAL, (uintptr_t)name);
+            }
+            if (f->f_valuestack != NULL)
+                for (i = 0; i < f->f_stackdepth; i++)
+                    emit(nm, f->f_valuestack[i], HC_PY_LBL_STACK, (uintptr_t)i);
+        }
+    }
+#endif
+}
+
+static void gen_fields(named *nm, PyObject *o, PyTypeObject *tp)
+{
+    PyGenObject *g = (PyGenObject *)o;
+    const char *pre = tp == &PyCoro_Type ? "cr" : tp == &PyAsyncGen_Type ? "ag" : "gi";
+    (void)pre;
+    field(nm, g->gi_name, "__name__");
+    field(nm, g->gi_qualname, "__qualname__");
+#if HC_PY311
+    if (g->gi_frame_state < FRAME_CLEARED) {
+        unsigned prefix = tp == &PyCoro_Type ? HC_PY_LBL_CORO : tp == &PyAsyncGen_Type ? HC_PY_LBL_AGEN : HC_PY_LBL_GEN;
+        hc_py_iframe_labels(g->gi_iframe, prefix, emit_cb, nm);
+    }
+#if !HC_PY312
+    field(nm, g->gi_code, tp == &PyCoro_Type ? "cr_code" : tp == &PyAsyncGen_Type ? "ag_code" : "gi_code");
+#endif
+#else
+    field(nm, g->gi_frame, tp == &PyCoro_Type ? "cr_frame" : tp == &PyAsyncGen_Type ? "ag_frame" : "gi_frame");
+    field(nm, g->gi_code, tp == &PyCoro_Type ? "cr_code" : tp == &PyAsyncGen_Type ? "ag_code" : "gi_code");
+#endif
+}
+
+static void exception_fields(named *nm, PyBaseExceptionObject *e)
+{
+    field(nm, e->args, "args");
+    field(nm, e->traceback, "__traceback__");
+    field(nm, e->context, "__context__");
+    field(nm, e->cause, "__cause__");
+#if HC_PY311
+    field(nm, e->notes, "__notes__");
+#endif
+}
+
+/* Types whose referents the named part covers completely (their traverse reports nothing
+ * else), so the "?" pass is skipped: it would cost a second pass over a big container. */
+static int complete(PyTypeObject *tp)
+{
+    return tp == &PyList_Type || tp == &PyTuple_Type || tp == &PyDict_Type || tp == &PySet_Type ||
+           tp == &PyFrozenSet_Type || tp == &PyCell_Type;
+}
+
+void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data)
+{
+    if (addr == 0 || cb == NULL) return;
+    if (HC_PY_VTAG(addr)) {
+        hc_py_virtual_labels(addr, cb, data);
+        return;
+    }
+    PyObject *o = (PyObject *)addr;
+    PyTypeObject *tp = Py_TYPE(o);
+    named nm = {cb, data, NULL, 0, 0, 0};
+
+    if (PyList_Check(o))
+        seq_items(&nm, ((PyListObject *)o)->ob_item, PyList_GET_SIZE(o));
+    else if (PyTuple_Check(o))
+        seq_items(&nm, ((PyTupleObject *)o)->ob_item, PyTuple_GET_SIZE(o));
+    else if (PyDict_Check(o))
+        dict_items(&nm, (PyDictObject *)o);
+    else if (PyAnySet_Check(o))
+        set_items(&nm, (PySetObject *)o);
+
+    if (tp == &PyCell_Type)
+        field(&nm, ((PyCellObject *)o)->ob_ref, "cell_contents");
+    else if (tp == &PyFunction_Type)
+        function_fields(&nm, (PyFunctionObject *)o);
+    else if (PyType_Check(o))
+        type_fields(&nm, (PyTypeObject *)o);
+    else if (PyModule_Check(o))
+        field(&nm, PyModule_GetDict(o), "__dict__"); /* returns the field; creates nothing */
+    else if (tp == &PyFrame_Type)
+        frame_object_fields(&nm, (PyFrameObject *)o);
+    else if (tp == &PyGen_Type || tp == &PyCoro_Type || tp == &PyAsyncGen_Type)
+        gen_fields(&nm, o, tp);
+    else if (tp == &PyMethod_Type) {
+        field(&nm, ((PyMethodObject *)o)->im_func, "__func__");
+        field(&nm, ((PyMethodObject *)o)->im_self, "__self__");
+    } else if (PyCFunction_Check(o)) {
+        field(&nm, ((PyCFunctionObject *)o)->m_self, "__self__");
+        field(&nm, ((PyCFunctionObject *)o)->m_module, "__module__");
+    } else if (PyExceptionInstance_Check(o))
+        exception_fields(&nm, (PyBaseExceptionObject *)o);
+    else if (PyTraceBack_Check(o)) {
+        field(&nm, ((PyTracebackObject *)o)->tb_next, "tb_next");
+        field(&nm, ((PyTracebackObject *)o)->tb_frame, "tb_frame");
+    }
+
+    else if (PyObject_TypeCheck(o, &PyProperty_Type)) {
+        /* propertyobject (Objects/descrobject.c): get, set, del, doc, then prop_name (3.10+),
+         * which no member names */
+        PyObject **slot = (PyObject **)((char *)o + sizeof(PyObject)) + 4;
+        if ((char *)(slot + 1) <= (char *)o + PyProperty_Type.tp_basicsize)
+            field(&nm, *slot, "__name__");
+    }
+
+    if (!PyType_Check(o) && !PyModule_Check(o) && tp != &PyFunction_Type) {
+        members(&nm, o, tp);
+        managed_values(&nm, o, tp);
+        PyObject *d = instance_dict(o, tp);
+        if (d != NULL) field(&nm, d, "__dict__");
+    }
+    field(&nm, tp, "__class__");
+    if (!complete(tp)) report_rest(&nm, o, tp);
+    free(nm.v);
+}
+
+/* ---- text ---------------------------------------------------------------------------------- */
+
+/* A str's characters as UTF-8, read from its data (PyUnicode_AsUTF8 would cache a copy). */
+static void str_utf8(PyObject *s, GString *out)
+{
+#if !HC_PY312
+    if (!PyUnicode_IS_READY(s)) {
+        g_string_append(out, "?");
+        return;
+    }
+#endif
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    int kind = PyUnicode_KIND(s);
+    const void *d = PyUnicode_DATA(s);
+    if (kind == PyUnicode_1BYTE_KIND && PyUnicode_IS_ASCII(s)) {
+        g_string_append_len(out, d, n);
+        return;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, i);
+        if (c >= 0xd800 && c < 0xe000) /* a lone surrogate has no UTF-8 */
+            g_string_append_printf(out, "\\u%04x", (unsigned)c);
+        else
+            g_string_append_unichar(out, c);
+    }
+}
+
+static void key_text(PyObject *k, GString *out)
+{
+    if (PyUnicode_Check(k)) {
+        GString *s = g_string_new(NULL);
+        str_utf8(k, s);
+        hc_repr_str(out, s->str, (gssize)s->len);
+        g_string_free(s, TRUE);
+    } else if (k == Py_None || k == Py_True || k == Py_False) {
+        g_string_append(out, k == Py_None ? "None" : k == Py_True ? "True" : "False");
+    } else if (PyLong_CheckExact(k)) {
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(k, &overflow);
+        if (!overflow && !(v == -1 && PyErr_Occurred()))
+            g_string_append_printf(out, "%lld", v);
+        else {
+            PyErr_Clear();
+            g_string_append_printf(out, "<int at %p>", (void *)k);
+        }
+    } else if (PyFloat_CheckExact(k)) {
+        char *r = PyOS_double_to_string(PyFloat_AS_DOUBLE(k), 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+        if (r) {
+            g_string_append(out, r);
+            PyMem_Free(r);
+        } else {
+            PyErr_Clear();
+            g_string_append(out, "<float>");
+        }
+    } else {
+        g_string_append_printf(out, "<%s at %p>", Py_TYPE(k)->tp_name, (void *)k);
+    }
+}
+
+static void name_text(PyObject *s, GString *out)
+{
+    if (s != NULL && PyUnicode_Check(s))
+        str_utf8(s, out);
+    else
+        g_string_append(out, "?");
+}
+
+void hc_py_label_text(unsigned kind, uintptr_t arg, struct _GString *out)
+{
+    static const char *const prefix[] = {"", ".gi_frame", ".cr_frame", ".ag_frame"};
+    g_string_append(out, prefix[(kind >> 4) & 3]);
+    switch (kind & HC_PY_LBL_BASE) {
+    case HC_PY_LBL_INDEX: g_string_append_printf(out, "[%lu]", (unsigned long)arg); break;
+    case HC_PY_LBL_KEY:
+        g_string_append_c(out, '[');
+        key_text((PyObject *)arg, out);
+        g_string_append_c(out, ']');
+        break;
+    case HC_PY_LBL_KEYOF: g_string_append_printf(out, ".keys()[%lu]", (unsigned long)arg); break;
+    case HC_PY_LBL_ATTR:
+        g_string_append_c(out, '.');
+        name_text((PyObject *)arg, out);
+        break;
+    case HC_PY_LBL_FIELD:
+        g_string_append_c(out, '.');
+        g_string_append(out, (const char *)arg);
+        break;
+    case HC_PY_LBL_LOCAL:
+        g_string_append(out, ".f_locals[");
+        key_text((PyObject *)arg, out);
+        g_string_append_c(out, ']');
+        break;
+    case HC_PY_LBL_STACK: g_string_append_printf(out, ".f_valuestack[%lu]", (unsigned long)arg); break;
+    case HC_PY_LBL_MEMBER: g_string_append_printf(out, "list(_)[%lu]", (unsigned long)arg); break;
+    case HC_PY_LBL_NOTE: g_string_append_printf(out, "<%s>", (const char *)arg); break;
+    default: g_string_append(out, "?"); break;
+    }
+}

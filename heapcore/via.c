@@ -1,0 +1,511 @@
+/* heapcore/via.c — edge labels made into kinds (byvia) and path text (see via.h). */
+#include "heapcore/via.h"
+#include "heapcore/error.h"
+#
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NIL UINT32_MAX
+
+/* ---- Python's repr of a str ------------------------------------------------------------- */
+
+void hc_repr_str(GString *out, const char *s, gssize len)
+{
+    if (len < 0)
+        len = (gssize)strlen(s);
+    gboolean sq = memchr(s, '\'', (size_t)len) != NULL, dq = memchr(s, '"', (size_t)len) != NULL;
+    char q = sq && !dq ? '"' : '\'';
+    g_string_append_c(out, q);
+    const char *p = s, *end = s + len;
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x80) {
+            if (c == (unsigned char)q || c == '\\')
+                g_string_append_printf(out, "\\%c", c);
+            else if (c == '\n')
+                g_string_append(out, "\\n");
+            else if (c == '\r')
+                g_string_append(out, "\\r");
+            else if (c == '\t')
+                g_string_append(out, "\\t");
+            else if (c < 0x20 || c == 0x7f)
+                g_string_append_printf(out, "\\x%02x", c);
+            else
+                g_string_append_c(out, (char)c);
+            p++;
+            continue;
+        }
+        gunichar u = g_utf8_get_char_validated(p, end - p);
+        if (u == (gunichar)-1 || u == (gunichar)-2) { /* not UTF-8: show the byte */
+            g_string_append_printf(out, "\\x%02x", c);
+            p++;
+            continue;
+        }
+        const char *next = g_utf8_next_char(p);
+        if (g_unichar_isprint(u))
+            g_string_append_len(out, p, next - p);
+        else if (u < 0x100)
+            g_string_append_printf(out, "\\x%02x", (unsigned)u);
+        else if (u < 0x10000)
+            g_string_append_printf(out, "\\u%04x", (unsigned)u);
+        else
+            g_string_append_printf(out, "\\U%08x", (unsigned)u);
+        p = next;
+    }
+    g_string_append_c(out, q);
+}
+
+/* ---- label interning: (kind, arg) -> dense label id ------------------------------------ */
+
+typedef struct lab_entry {
+    uintptr_t arg;
+    uint32_t kind;
+    uint32_t id; /* NIL: empty slot */
+} lab_entry;
+
+typedef struct lab_table {
+    lab_entry *slot;
+    size_t mask, n;
+    GArray *kinds; /* [id] uint32 kind */
+    GArray *args;  /* [id] uintptr arg  */
+    gboolean fail;
+} lab_table;
+
+static inline size_t lab_hash(uint32_t kind, uintptr_t arg)
+{
+    uint64_t h = ((uint64_t)arg ^ ((uint64_t)kind << 56)) * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static gboolean lab_init(lab_table *t)
+{
+    memset(t, 0, sizeof *t);
+    t->mask = 1023;
+    t->slot = hc_try_malloc((t->mask + 1) * sizeof *t->slot);
+    if (!t->slot)
+        return FALSE;
+    for (size_t i = 0; i <= t->mask; i++)
+        t->slot[i].id = NIL;
+    t->kinds = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    t->args = g_array_new(FALSE, FALSE, sizeof(uintptr_t));
+    return TRUE;
+}
+
+static void lab_free(lab_table *t)
+{
+    hc_free(t->slot);
+    if (t->kinds)
+        g_array_free(t->kinds, TRUE);
+    if (t->args)
+        g_array_free(t->args, TRUE);
+}
+
+static gboolean lab_grow(lab_table *t)
+{
+    size_t cap = (t->mask + 1) * 2;
+    lab_entry *s = hc_try_malloc(cap * sizeof *s);
+    if (!s)
+        return FALSE;
+    for (size_t i = 0; i < cap; i++)
+        s[i].id = NIL;
+    for (size_t i = 0; i <= t->mask; i++) {
+        lab_entry e = t->slot[i];
+        if (e.id == NIL)
+            continue;
+        size_t h = lab_hash(e.kind, e.arg) & (cap - 1);
+        while (s[h].id != NIL)
+            h = (h + 1) & (cap - 1);
+        s[h] = e;
+    }
+    hc_free(t->slot);
+    t->slot = s;
+    t->mask = cap - 1;
+    return TRUE;
+}
+
+static uint32_t lab_intern(lab_table *t, uint32_t kind, uintptr_t arg)
+{
+    size_t h = lab_hash(kind, arg) & t->mask;
+    for (;;) {
+        lab_entry *e = &t->slot[h];
+        if (e->id == NIL)
+            break;
+        if (e->kind == kind && e->arg == arg)
+            return e->id;
+        h = (h + 1) & t->mask;
+    }
+    if (t->fail || t->n >= NIL - 1)
+        return NIL;
+    if ((t->n + 1) * 2 > t->mask + 1) {
+        if (!lab_grow(t)) {
+            t->fail = TRUE;
+            return NIL;
+        }
+        return lab_intern(t, kind, arg);
+    }
+    uint32_t id = (uint32_t)t->n++;
+    t->slot[h] = (lab_entry){arg, kind, id};
+    g_array_append_val(t->kinds, kind);
+    g_array_append_val(t->args, arg);
+    return id;
+}
+
+/* ---- byvia ------------------------------------------------------------------------------- */
+
+typedef struct tgt { /* a member among one referrer's referents */
+    uintptr_t addr;
+    uint32_t j; /* member position in s */
+} tgt;
+
+static int cmp_tgt(const void *a, const void *b)
+{
+    const tgt *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+typedef struct via_run {
+    lab_table labs;
+    tgt *t;       /* this referrer's member referents, by address */
+    size_t nt, tcap;
+    uint64_t *off; /* [|s|+1] slot offsets per member */
+    uint32_t *fill; /* [|s|] slots used */
+    uint32_t *slots; /* label ids */
+} via_run;
+
+static void via_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg)
+{
+    via_run *v = edata;
+    tgt key = {target, 0};
+    const tgt *hit = v->nt ? bsearch(&key, v->t, v->nt, sizeof *v->t, cmp_tgt) : NULL;
+    if (!hit)
+        return;
+    uint32_t j = hit->j, lid = lab_intern(&v->labs, kind, arg);
+    if (lid == NIL)
+        return;
+    uint64_t at = v->off[j] + v->fill[j];
+    if (at >= v->off[j + 1])
+        return;
+    if (v->fill[j] && v->slots[at - 1] == lid)
+        return;
+    v->slots[at] = lid;
+    v->fill[j]++;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct set_key { /* a member's label set while interning */
+    uint32_t len; /* ranks, then one more word: 1 if labels were dropped */
+    uint32_t kind;
+    uint32_t v[];
+} set_key;
+
+static guint set_hash(gconstpointer p)
+{
+    const set_key *k = p;
+    guint h = 2166136261u;
+    for (uint32_t i = 0; i < k->len; i++)
+        h = (h ^ k->v[i]) * 16777619u;
+    return h;
+}
+
+static gboolean set_equal(gconstpointer a, gconstpointer b)
+{
+    const set_key *x = a, *y = b;
+    return x->len == y->len && memcmp(x->v, y->v, x->len * sizeof *x->v) == 0;
+}
+
+/* Text of every label, the distinct texts sorted; rank[id] = the position of id's text. */
+static gboolean rank_labels(lab_table *L, const hc_labeller *lab, hc_graph *g, uint32_t **rank_out,
+                            char ***texts_out, uint32_t *ntexts_out)
+{
+    uint32_t n = (uint32_t)L->n;
+    char **text = g_try_new0(char *, n ? n : 1);
+    uint32_t *rank = hc_try_malloc((n ? n : 1) * sizeof *rank);
+    char **sorted = g_try_new(char *, n ? n : 1);
+    if (!text || !rank || !sorted) {
+        g_free(text);
+        hc_free(rank);
+        g_free(sorted);
+        return FALSE;
+    }
+    GString *s = g_string_new(NULL);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t kind = g_array_index(L->kinds, uint32_t, i);
+        uintptr_t arg = g_array_index(L->args, uintptr_t, i);
+        g_string_truncate(s, 0);
+        if (kind == HC_VIA_ROOT)
+            g_string_append_printf(s, "<root %s>", hc_graph_root_label(g, (uint32_t)arg));
+        else
+            lab->text(lab->ctx, kind, arg, s);
+        text[i] = g_strdup(s->str);
+        sorted[i] = text[i];
+    }
+    g_string_free(s, TRUE);
+    qsort(sorted, n, sizeof *sorted, cmp_str);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (k == 0 || strcmp(sorted[k - 1], sorted[i]) != 0)
+            sorted[k++] = sorted[i];
+    /* rank of each label: binary search of its text among the distinct ones */
+    for (uint32_t i = 0; i < n; i++) {
+        char **hit = bsearch(&text[i], sorted, k, sizeof *sorted, cmp_str);
+        rank[i] = (uint32_t)(hit - sorted);
+    }
+    char **texts = g_new(char *, k ? k : 1);
+    for (uint32_t i = 0; i < k; i++)
+        texts[i] = g_strdup(sorted[i]);
+    for (uint32_t i = 0; i < n; i++)
+        g_free(text[i]);
+    g_free(text);
+    g_free(sorted);
+    *rank_out = rank;
+    *texts_out = texts;
+    *ntexts_out = k;
+    return TRUE;
+}
+
+static char *set_name(const set_key *k, char **texts)
+{
+    GString *s = g_string_new(NULL);
+    uint32_t n = k->len - 1;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i)
+            g_string_append(s, ", ");
+        hc_repr_str(s, texts[k->v[i]], -1);
+    }
+    if (k->v[n])
+        g_string_append(s, ", ...");
+    return g_string_free(s, FALSE);
+}
+
+hc_kinds *hc_via_kinds(hc_idset *s, const hc_referrers *refs, hc_graph *live,
+                       const hc_labeller *lab, GError **error)
+{
+    hc_graph *g = hc_idset_graph(s);
+    uint32_t n = hc_graph_n(g), ns = hc_idset_count(s);
+    const uint32_t *ids = hc_idset_ids(s);
+    via_run v = {0};
+    uint32_t *pos = NULL, *rids = NULL, *match = NULL, *per = NULL, *rank = NULL, nr = 0, ntexts = 0;
+    uint8_t *rootcnt = NULL;
+    uint64_t *bits = NULL; /* member bitmap */
+    char **texts = NULL;
+    hc_idset *rs = NULL;
+    GHashTable *sets = NULL;
+    GPtrArray *names = NULL;
+    hc_kinds *out = NULL;
+    gboolean ok = lab_init(&v.labs);
+
+    /* member position by node id (touched only at members: lazily mapped) */
+    ok = ok && (pos = hc_try_malloc_mapped((size_t)n * sizeof *pos)) != NULL;
+    ok = ok && (rootcnt = hc_try_calloc(ns ? ns : 1, 1)) != NULL;
+    ok = ok && (bits = hc_try_calloc_mapped((size_t)n / 64 + 1, sizeof *bits)) != NULL;
+#define MEMBER(id) ((bits[(id) >> 6] >> ((id) & 63)) & 1)
+    if (ok) {
+        for (uint32_t j = 0; j < ns; j++) {
+            pos[ids[j]] = j;
+            bits[ids[j] >> 6] |= (uint64_t)1 << (ids[j] & 63);
+        }
+        for (uint32_t r = 0; r < hc_graph_nroots(g); r++) {
+            uint32_t id = hc_graph_root_id(g, r);
+            if (MEMBER(id) && rootcnt[pos[id]] < 255)
+                rootcnt[pos[id]]++;
+        }
+    }
+    ok = ok && (v.off = hc_try_malloc(((size_t)ns + 1) * sizeof *v.off)) != NULL;
+    ok = ok && (v.fill = hc_try_calloc(ns ? ns : 1, sizeof *v.fill)) != NULL;
+    if (ok) {
+        uint64_t total = 0;
+        for (uint32_t j = 0; j < ns; j++) {
+            uint32_t c;
+            hc_referrers_of(refs, ids[j], &c);
+            v.off[j] = total;
+            total += (uint64_t)c + rootcnt[j];
+        }
+        v.off[ns] = total;
+        ok = (v.slots = hc_try_malloc_mapped((total ? total : 1) * sizeof *v.slots)) != NULL;
+    }
+    /* the referrers, and which of them are still alive */
+    ok = ok && (rs = hc_referrers_set(refs, s, error)) != NULL;
+    if (ok) {
+        nr = hc_idset_count(rs);
+        rids = (uint32_t *)hc_idset_ids(rs);
+        ok = (match = hc_try_malloc((nr ? nr : 1) * sizeof *match)) != NULL;
+    }
+    if (ok)
+        hc_graph_match(g, rids, nr, live, match);
+    for (uint32_t i = 0; ok && i < nr; i++) {
+        uint32_t r = rids[i], r2 = match[i];
+        if (r2 == HC_NONE || (hc_graph_flags(live, r2) & HC_NODE_HIDDEN) ||
+            hc_graph_type_key(live, hc_graph_type(live, r2)) != hc_graph_type_key(g, hc_graph_type(g, r)))
+            continue;
+        uint32_t ne;
+        const uint32_t *e = hc_graph_edges(g, r, &ne);
+        if (ne > v.tcap) {
+            tgt *t = g_try_renew(tgt, v.t, ne);
+            if (!t) {
+                ok = FALSE;
+                break;
+            }
+            v.t = t;
+            v.tcap = ne;
+        }
+        v.nt = 0;
+        for (uint32_t k = 0; k < ne; k++)
+            if (MEMBER(e[k]))
+                v.t[v.nt++] = (tgt){hc_graph_addr(g, e[k]), pos[e[k]]};
+        if (!v.nt)
+            continue;
+        if (v.nt > 1)
+            qsort(v.t, v.nt, sizeof *v.t, cmp_tgt);
+        lab->labels(lab->ctx, hc_graph_addr(g, r), via_emit, &v);
+    }
+    /* root records */
+    for (uint32_t r = 0; ok && r < hc_graph_nroots(g); r++) {
+        uint32_t id = hc_graph_root_id(g, r);
+        if (!MEMBER(id) || (lab->keep_root && !lab->keep_root(lab->ctx, hc_graph_root_label(g, r))))
+            continue;
+        uint32_t j = pos[id], lid = lab_intern(&v.labs, HC_VIA_ROOT, r);
+        if (lid != NIL && v.off[j] + v.fill[j] < v.off[j + 1])
+            v.slots[v.off[j] + v.fill[j]++] = lid;
+    }
+    ok = ok && !v.labs.fail;
+    ok = ok && rank_labels(&v.labs, lab, g, &rank, &texts, &ntexts);
+    /* intern each member's label set */
+    ok = ok && (per = hc_try_calloc((size_t)n + 1, sizeof *per)) != NULL;
+    if (ok) {
+        sets = g_hash_table_new_full(set_hash, set_equal, g_free, NULL);
+        names = g_ptr_array_new();
+        set_key *k = g_malloc(sizeof *k + (HC_VIA_MAX_LABELS + 1) * sizeof(uint32_t));
+        uint32_t buf_cap = 64, *buf = g_new(uint32_t, buf_cap);
+        for (uint32_t j = 0; j < ns; j++) {
+            uint32_t f = v.fill[j];
+            if (f > buf_cap) {
+                buf_cap = f;
+                buf = g_renew(uint32_t, buf, buf_cap);
+            }
+            for (uint32_t i = 0; i < f; i++)
+                buf[i] = rank[v.slots[v.off[j] + i]];
+            qsort(buf, f, sizeof *buf, cmp_u32);
+            uint32_t d = 0;
+            for (uint32_t i = 0; i < f; i++)
+                if (d == 0 || buf[d - 1] != buf[i])
+                    buf[d++] = buf[i];
+            uint32_t keep = d > HC_VIA_MAX_LABELS ? HC_VIA_MAX_LABELS : d;
+            memcpy(k->v, buf, keep * sizeof *buf);
+            k->v[keep] = d > keep;
+            k->len = keep + 1;
+            if (d == 0) /* no label: say why, as a set of its own */
+                k->v[0] = v.off[j + 1] == v.off[j] ? 0 : 1, k->v[1] = 2, k->len = 2;
+            set_key *hit = g_hash_table_lookup(sets, k);
+            if (!hit) {
+                hit = g_memdup2(k, sizeof *k + k->len * sizeof(uint32_t));
+                hit->kind = names->len;
+                g_hash_table_add(sets, hit);
+                if (d == 0)
+                    g_ptr_array_add(names, g_strdup(k->v[0] == 0 ? "<no referrers>"
+                                                                 : "<referrers freed since the snapshot>"));
+                else
+                    g_ptr_array_add(names, set_name(hit, texts));
+            }
+            per[ids[j]] = hit->kind;
+        }
+        g_free(k);
+        g_free(buf);
+        if (names->len == 0)
+            g_ptr_array_add(names, g_strdup("<Nothing>"));
+        uint32_t nk = names->len;
+        char **nv = (char **)g_ptr_array_free(names, FALSE);
+        names = NULL;
+        out = hc_kinds_new_explicit(g, per, nv, nk, error);
+        per = NULL;
+    } else if (error && !*error) {
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory labelling edges");
+    }
+    if (sets)
+        g_hash_table_destroy(sets);
+    for (uint32_t i = 0; texts && i < ntexts; i++)
+        g_free(texts[i]);
+    g_free(texts);
+    hc_free(rank);
+    hc_free(per);
+    hc_free(match);
+    hc_idset_unref(rs);
+    hc_free(v.slots);
+    hc_free(v.fill);
+    hc_free(v.off);
+    g_free(v.t);
+    hc_free(rootcnt);
+    hc_free(bits);
+    hc_free(pos);
+    lab_free(&v.labs);
+    return out;
+}
+
+#undef MEMBER
+
+/* ---- paths ---------------------------------------------------------------------------------- */
+
+typedef struct path_step {
+    uintptr_t want;
+    uint32_t best_kind;
+    uintptr_t best_arg;
+    gboolean found;
+} path_step;
+
+static void step_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg)
+{
+    path_step *st = edata;
+    if (target != st->want || st->found)
+        return;
+    st->found = TRUE; /* the first label: the labeller names fields before "?" */
+    st->best_kind = kind;
+    st->best_arg = arg;
+}
+
+typedef struct root_find {
+    uintptr_t want;
+    gboolean found;
+} root_find;
+
+static void root_emit(void *edata, uintptr_t addr)
+{
+    root_find *rf = edata;
+    if (addr == rf->want)
+        rf->found = TRUE;
+}
+
+void hc_via_path(hc_graph *g, const uint32_t *path, uint32_t n, const hc_labeller *lab,
+                 char **labels)
+{
+    if (n == 0)
+        return;
+    labels[0] = NULL;
+    root_find rf = {hc_graph_addr(g, path[0]), FALSE};
+    if (lab->roots)
+        lab->roots(lab->ctx, root_emit, &rf);
+    gboolean alive = rf.found;
+    GString *s = g_string_new(NULL);
+    for (uint32_t i = 1; i < n; i++) {
+        path_step st = {hc_graph_addr(g, path[i]), 0, 0, FALSE};
+        if (alive)
+            lab->labels(lab->ctx, hc_graph_addr(g, path[i - 1]), step_emit, &st);
+        alive = alive && st.found;
+        g_string_truncate(s, 0);
+        if (alive)
+            lab->text(lab->ctx, st.best_kind, st.best_arg, s);
+        else
+            g_string_append(s, "?");
+        labels[i] = g_strdup(s->str);
+    }
+    g_string_free(s, TRUE);
+}

@@ -1,0 +1,73 @@
+/* heapcore/via.h — "referred via": edge labels made into kinds (byvia) and into path text (sp).
+ *
+ * The walk records no labels (4+ bytes per edge would break its memory target); labels are
+ * computed on demand by an object model's labeller from the referrer itself, which must be
+ * alive: byvia reads only referrers that a fresh walk (`live`) found at the same address with
+ * the same type, and a path reads only nodes the previous node currently refers to, starting
+ * from a node the interpreter currently holds as a root.  The labeller reports every referent
+ * of an object with a (kind, arg) label; the engine interns labels by (kind, arg), turns each
+ * distinct one into text once (through the labeller, before anything can change), merges
+ * labels of equal text, and interns each member's sorted label set as one kind (as rcs does).
+ * Per referrer, not per member: a list of a million members is read once, not a million
+ * times. */
+#ifndef HEAPCORE_VIA_H
+#define HEAPCORE_VIA_H
+
+#include <glib.h>
+#include <stdint.h>
+#include "heapcore/graph.h"
+#include "heapcore/idset.h"
+#include "heapcore/partition.h"
+#include "heapcore/referrers.h"
+
+G_BEGIN_DECLS
+
+typedef void (*hc_label_emit)(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg);
+typedef void (*hc_root_emit)(void *edata, uintptr_t addr);
+
+typedef struct hc_labeller {
+    /* The referents of the live node at addr, each with a label; a referent may come more
+     * than once.  Kinds are < HC_VIA_ROOT. */
+    void (*labels)(void *ctx, uintptr_t addr, hc_label_emit emit, void *edata);
+    /* Append the text of label (kind, arg) to out (".a", "[0]", "['k']"). */
+    void (*text)(void *ctx, uint32_t kind, uintptr_t arg, GString *out);
+    /* The addresses the interpreter holds as roots right now (may be NULL: no path is then
+     * proven). */
+    void (*roots)(void *ctx, hc_root_emit emit, void *edata);
+    /* Whether a root record's label makes a byvia label (may be NULL: all do).  Records the
+     * caller added for its own call (iso()'s arguments) say nothing about the heap. */
+    gboolean (*keep_root)(void *ctx, const char *label);
+    void *ctx;
+} hc_labeller;
+
+/* Label kind the engine adds for members named by a root record: "<root LABEL>". */
+#define HC_VIA_ROOT 0xffffffffu
+/* Labels kept per member; a member with more shows the first ones (in text order) and "...". */
+#define HC_VIA_MAX_LABELS 8
+
+/* byvia: one kind per distinct set of labels of the edges into a member of s, from referrers
+ * that are still alive (matched in `live`, a graph walked just now; hidden referrers are left
+ * out as refs leaves them).  Kind names are Python reprs of the labels, ", "-joined and
+ * sorted ("'.a', '[0]'"); "<no referrers>" for a member nothing refers to and no root names,
+ * "<referrers freed since the snapshot>" if none of its referrers is still alive.  Runs the
+ * labeller (which reads live objects): nothing may change the heap while it runs.  Extra
+ * memory while it runs: 4 bytes per edge into s, 12 per member, a bit per node; kept: 4
+ * bytes per node of g and the names. */
+hc_kinds *hc_via_kinds(hc_idset *s, const hc_referrers *refs, hc_graph *live,
+                       const hc_labeller *lab, GError **error);
+
+/* The labels along a path of g (path[0] a node a root record names, each next node a
+ * referent of the one before): labels[i] (1 <= i < n) receives the g_malloc'd text of edge
+ * path[i-1] -> path[i] ("?" once the path can no longer be proven alive: path[0] not a root
+ * now, or a node no longer referring to the next); labels[0] is set to NULL.  The caller
+ * frees each label. */
+void hc_via_path(hc_graph *g, const uint32_t *path, uint32_t n, const hc_labeller *lab,
+                 char **labels);
+
+/* Append Python's repr() of a str given as UTF-8 (quotes chosen and characters escaped as
+ * Python does for printable ASCII and control characters; other printable characters kept). */
+void hc_repr_str(GString *out, const char *utf8, gssize len);
+
+G_END_DECLS
+
+#endif
