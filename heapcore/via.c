@@ -1,9 +1,13 @@
 /* heapcore/via.c — edge labels made into kinds (byvia) and path text (see via.h). */
 #include "heapcore/via.h"
 #include "heapcore/error.h"
+#include "graph_private.h"
 #
 
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 
 #define NIL UINT32_MAX
@@ -64,11 +68,9 @@ typedef struct lab_entry {
     uint32_t id; /* NIL: empty slot */
 } lab_entry;
 
-typedef struct lab_table {
+typedef struct lab_table { /* open addressing; big tables are mapped (error.h) */
     lab_entry *slot;
     size_t mask, n;
-    GArray *kinds; /* [id] uint32 kind */
-    GArray *args;  /* [id] uintptr arg  */
     gboolean fail;
 } lab_table;
 
@@ -82,29 +84,23 @@ static gboolean lab_init(lab_table *t)
 {
     memset(t, 0, sizeof *t);
     t->mask = 1023;
-    t->slot = hc_try_malloc((t->mask + 1) * sizeof *t->slot);
+    t->slot = hc_try_malloc_mapped((t->mask + 1) * sizeof *t->slot);
     if (!t->slot)
         return FALSE;
     for (size_t i = 0; i <= t->mask; i++)
         t->slot[i].id = NIL;
-    t->kinds = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-    t->args = g_array_new(FALSE, FALSE, sizeof(uintptr_t));
     return TRUE;
 }
 
 static void lab_free(lab_table *t)
 {
     hc_free(t->slot);
-    if (t->kinds)
-        g_array_free(t->kinds, TRUE);
-    if (t->args)
-        g_array_free(t->args, TRUE);
 }
 
 static gboolean lab_grow(lab_table *t)
 {
     size_t cap = (t->mask + 1) * 2;
-    lab_entry *s = hc_try_malloc(cap * sizeof *s);
+    lab_entry *s = hc_try_malloc_mapped(cap * sizeof *s);
     if (!s)
         return FALSE;
     for (size_t i = 0; i < cap; i++)
@@ -146,8 +142,6 @@ static uint32_t lab_intern(lab_table *t, uint32_t kind, uintptr_t arg)
     }
     uint32_t id = (uint32_t)t->n++;
     t->slot[h] = (lab_entry){arg, kind, id};
-    g_array_append_val(t->kinds, kind);
-    g_array_append_val(t->args, arg);
     return id;
 }
 
@@ -168,7 +162,7 @@ typedef struct via_run {
     lab_table labs;
     tgt *t;       /* this referrer's member referents, by address */
     size_t nt, tcap;
-    uint64_t *off; /* [|s|+1] slot offsets per member */
+    uint64_t *off; /* [|s|+1] slot offsets per member (off[j+1] - off[j]: its in-edges) */
     uint32_t *fill; /* [|s|] slots used */
     uint32_t *slots; /* label ids */
 } via_run;
@@ -177,7 +171,16 @@ static void via_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg
 {
     via_run *v = edata;
     tgt key = {target, 0};
-    const tgt *hit = v->nt ? bsearch(&key, v->t, v->nt, sizeof *v->t, cmp_tgt) : NULL;
+    const tgt *hit = NULL;
+    if (v->nt <= 8) { /* most referrers: a scan beats a binary search */
+        for (size_t i = 0; i < v->nt; i++)
+            if (v->t[i].addr == target) {
+                hit = &v->t[i];
+                break;
+            }
+    } else {
+        hit = bsearch(&key, v->t, v->nt, sizeof *v->t, cmp_tgt);
+    }
     if (!hit)
         return;
     uint32_t j = hit->j, lid = lab_intern(&v->labs, kind, arg);
@@ -229,24 +232,26 @@ static gboolean rank_labels(lab_table *L, const hc_labeller *lab, hc_graph *g, u
                             char ***texts_out, uint32_t *ntexts_out)
 {
     uint32_t n = (uint32_t)L->n;
-    char **text = g_try_new0(char *, n ? n : 1);
-    uint32_t *rank = hc_try_malloc((n ? n : 1) * sizeof *rank);
-    char **sorted = g_try_new(char *, n ? n : 1);
+    char **text = hc_try_calloc_mapped(n ? n : 1, sizeof *text);
+    uint32_t *rank = hc_try_malloc_mapped((n ? n : 1) * sizeof *rank);
+    char **sorted = hc_try_malloc_mapped((n ? n : 1) * sizeof *sorted);
     if (!text || !rank || !sorted) {
-        g_free(text);
+        hc_free(text);
         hc_free(rank);
-        g_free(sorted);
+        hc_free(sorted);
         return FALSE;
     }
     GString *s = g_string_new(NULL);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t kind = g_array_index(L->kinds, uint32_t, i);
-        uintptr_t arg = g_array_index(L->args, uintptr_t, i);
+    for (size_t h = 0; h <= L->mask; h++) {
+        const lab_entry *e = &L->slot[h];
+        if (e->id == NIL)
+            continue;
+        uint32_t i = e->id;
         g_string_truncate(s, 0);
-        if (kind == HC_VIA_ROOT)
-            g_string_append_printf(s, "<root %s>", hc_graph_root_label(g, (uint32_t)arg));
+        if (e->kind == HC_VIA_ROOT)
+            g_string_append_printf(s, "<root %s>", hc_graph_root_label(g, (uint32_t)e->arg));
         else
-            lab->text(lab->ctx, kind, arg, s);
+            lab->text(lab->ctx, e->kind, e->arg, s);
         text[i] = g_strdup(s->str);
         sorted[i] = text[i];
     }
@@ -266,8 +271,8 @@ static gboolean rank_labels(lab_table *L, const hc_labeller *lab, hc_graph *g, u
         texts[i] = g_strdup(sorted[i]);
     for (uint32_t i = 0; i < n; i++)
         g_free(text[i]);
-    g_free(text);
-    g_free(sorted);
+    hc_free(text);
+    hc_free(sorted);
     *rank_out = rank;
     *texts_out = texts;
     *ntexts_out = k;
@@ -288,65 +293,88 @@ static char *set_name(const set_key *k, char **texts)
     return g_string_free(s, FALSE);
 }
 
-hc_kinds *hc_via_kinds(hc_idset *s, const hc_referrers *refs, hc_graph *live,
-                       const hc_labeller *lab, GError **error)
+/* Small arrays are sorted by insertion (most referrers have a few member referents and most
+ * members a few labels); qsort past that. */
+static void sort_tgt(tgt *t, size_t n)
+{
+    if (n > 16) {
+        qsort(t, n, sizeof *t, cmp_tgt);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        tgt x = t[i];
+        size_t k = i;
+        for (; k > 0 && t[k - 1].addr > x.addr; k--)
+            t[k] = t[k - 1];
+        t[k] = x;
+    }
+}
+
+static void sort_u32(uint32_t *v, size_t n)
+{
+    if (n > 16) {
+        qsort(v, n, sizeof *v, cmp_u32);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = v[i];
+        size_t k = i;
+        for (; k > 0 && v[k - 1] > x; k--)
+            v[k] = v[k - 1];
+        v[k] = x;
+    }
+}
+
+hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GError **error)
 {
     hc_graph *g = hc_idset_graph(s);
     uint32_t n = hc_graph_n(g), ns = hc_idset_count(s);
     const uint32_t *ids = hc_idset_ids(s);
     via_run v = {0};
-    uint32_t *pos = NULL, *rids = NULL, *match = NULL, *per = NULL, *rank = NULL, nr = 0, ntexts = 0;
-    uint8_t *rootcnt = NULL;
+    uint32_t *pos = NULL, *per = NULL, *rank = NULL, ntexts = 0;
     uint64_t *bits = NULL; /* member bitmap */
     char **texts = NULL;
-    hc_idset *rs = NULL;
     GHashTable *sets = NULL;
     GPtrArray *names = NULL;
     hc_kinds *out = NULL;
     gboolean ok = lab_init(&v.labs);
-
-    /* member position by node id (touched only at members: lazily mapped) */
-    ok = ok && (pos = hc_try_malloc_mapped((size_t)n * sizeof *pos)) != NULL;
-    ok = ok && (rootcnt = hc_try_calloc(ns ? ns : 1, 1)) != NULL;
-    ok = ok && (bits = hc_try_calloc_mapped((size_t)n / 64 + 1, sizeof *bits)) != NULL;
 #define MEMBER(id) ((bits[(id) >> 6] >> ((id) & 63)) & 1)
+
+    /* member position by node id (touched only at members: lazily mapped) and the bitmap */
+    ok = ok && (pos = hc_try_malloc_mapped((size_t)n * sizeof *pos)) != NULL;
+    ok = ok && (bits = hc_try_calloc_mapped((size_t)n / 64 + 1, sizeof *bits)) != NULL;
+    ok = ok && (v.off = hc_try_calloc_mapped((size_t)ns + 1, sizeof *v.off)) != NULL;
+    ok = ok && (v.fill = hc_try_calloc_mapped(ns ? ns : 1, sizeof *v.fill)) != NULL;
     if (ok) {
         for (uint32_t j = 0; j < ns; j++) {
             pos[ids[j]] = j;
             bits[ids[j] >> 6] |= (uint64_t)1 << (ids[j] & 63);
         }
+        /* slots per member: its edges from nodes that are not hidden, and its root records
+         * (one pass over the edges: cheaper than reverse edges, and nothing to keep) */
+        for (uint32_t r = 0; r < n; r++) {
+            if (hc_graph_hidden_fast(g, r))
+                continue;
+            uint32_t ne;
+            const uint32_t *e = hc_graph_edges(g, r, &ne);
+            for (uint32_t k = 0; k < ne; k++)
+                if (MEMBER(e[k]))
+                    v.off[pos[e[k]] + 1]++;
+        }
         for (uint32_t r = 0; r < hc_graph_nroots(g); r++) {
             uint32_t id = hc_graph_root_id(g, r);
-            if (MEMBER(id) && rootcnt[pos[id]] < 255)
-                rootcnt[pos[id]]++;
+            if (MEMBER(id))
+                v.off[pos[id] + 1]++;
         }
+        for (uint32_t j = 0; j < ns; j++)
+            v.off[j + 1] += v.off[j];
+        ok = (v.slots = hc_try_malloc_mapped((v.off[ns] ? v.off[ns] : 1) * sizeof *v.slots)) != NULL;
     }
-    ok = ok && (v.off = hc_try_malloc(((size_t)ns + 1) * sizeof *v.off)) != NULL;
-    ok = ok && (v.fill = hc_try_calloc(ns ? ns : 1, sizeof *v.fill)) != NULL;
-    if (ok) {
-        uint64_t total = 0;
-        for (uint32_t j = 0; j < ns; j++) {
-            uint32_t c;
-            hc_referrers_of(refs, ids[j], &c);
-            v.off[j] = total;
-            total += (uint64_t)c + rootcnt[j];
-        }
-        v.off[ns] = total;
-        ok = (v.slots = hc_try_malloc_mapped((total ? total : 1) * sizeof *v.slots)) != NULL;
-    }
-    /* the referrers, and which of them are still alive */
-    ok = ok && (rs = hc_referrers_set(refs, s, error)) != NULL;
-    if (ok) {
-        nr = hc_idset_count(rs);
-        rids = (uint32_t *)hc_idset_ids(rs);
-        ok = (match = hc_try_malloc((nr ? nr : 1) * sizeof *match)) != NULL;
-    }
-    if (ok)
-        hc_graph_match(g, rids, nr, live, match);
-    for (uint32_t i = 0; ok && i < nr; i++) {
-        uint32_t r = rids[i], r2 = match[i];
-        if (r2 == HC_NONE || (hc_graph_flags(live, r2) & HC_NODE_HIDDEN) ||
-            hc_graph_type_key(live, hc_graph_type(live, r2)) != hc_graph_type_key(g, hc_graph_type(g, r)))
+    /* every live referrer of a member, once, in id order: matched in the fresh walk (a merge
+     * over both graphs' address orders) */
+    uint32_t r2 = 0, n2 = hc_graph_n(live);
+    for (uint32_t r = 0; ok && r < n; r++) {
+        if (hc_graph_hidden_fast(g, r))
             continue;
         uint32_t ne;
         const uint32_t *e = hc_graph_edges(g, r, &ne);
@@ -365,9 +393,14 @@ hc_kinds *hc_via_kinds(hc_idset *s, const hc_referrers *refs, hc_graph *live,
                 v.t[v.nt++] = (tgt){hc_graph_addr(g, e[k]), pos[e[k]]};
         if (!v.nt)
             continue;
-        if (v.nt > 1)
-            qsort(v.t, v.nt, sizeof *v.t, cmp_tgt);
-        lab->labels(lab->ctx, hc_graph_addr(g, r), via_emit, &v);
+        uintptr_t addr = hc_graph_addr(g, r);
+        while (r2 < n2 && hc_graph_addr(live, r2) < addr)
+            r2++;
+        if (r2 == n2 || hc_graph_addr(live, r2) != addr || (hc_graph_flags(live, r2) & HC_NODE_HIDDEN) ||
+            hc_graph_type_key(live, hc_graph_type(live, r2)) != hc_graph_type_key(g, hc_graph_type(g, r)))
+            continue;
+        sort_tgt(v.t, v.nt);
+        lab->labels(lab->ctx, addr, via_emit, &v);
     }
     /* root records */
     for (uint32_t r = 0; ok && r < hc_graph_nroots(g); r++) {
@@ -381,7 +414,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, const hc_referrers *refs, hc_graph *live,
     ok = ok && !v.labs.fail;
     ok = ok && rank_labels(&v.labs, lab, g, &rank, &texts, &ntexts);
     /* intern each member's label set */
-    ok = ok && (per = hc_try_calloc((size_t)n + 1, sizeof *per)) != NULL;
+    ok = ok && (per = hc_try_calloc_mapped((size_t)n + 1, sizeof *per)) != NULL;
     if (ok) {
         sets = g_hash_table_new_full(set_hash, set_equal, g_free, NULL);
         names = g_ptr_array_new();
@@ -395,7 +428,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, const hc_referrers *refs, hc_graph *live,
             }
             for (uint32_t i = 0; i < f; i++)
                 buf[i] = rank[v.slots[v.off[j] + i]];
-            qsort(buf, f, sizeof *buf, cmp_u32);
+            sort_u32(buf, f);
             uint32_t d = 0;
             for (uint32_t i = 0; i < f; i++)
                 if (d == 0 || buf[d - 1] != buf[i])
@@ -404,8 +437,11 @@ hc_kinds *hc_via_kinds(hc_idset *s, const hc_referrers *refs, hc_graph *live,
             memcpy(k->v, buf, keep * sizeof *buf);
             k->v[keep] = d > keep;
             k->len = keep + 1;
-            if (d == 0) /* no label: say why, as a set of its own */
-                k->v[0] = v.off[j + 1] == v.off[j] ? 0 : 1, k->v[1] = 2, k->len = 2;
+            if (d == 0) { /* no label: say why, as a set of its own */
+                k->v[0] = v.off[j + 1] == v.off[j] ? 0 : 1;
+                k->v[1] = 2;
+                k->len = 2;
+            }
             set_key *hit = g_hash_table_lookup(sets, k);
             if (!hit) {
                 hit = g_memdup2(k, sizeof *k + k->len * sizeof(uint32_t));
@@ -438,16 +474,16 @@ hc_kinds *hc_via_kinds(hc_idset *s, const hc_referrers *refs, hc_graph *live,
     g_free(texts);
     hc_free(rank);
     hc_free(per);
-    hc_free(match);
-    hc_idset_unref(rs);
     hc_free(v.slots);
     hc_free(v.fill);
     hc_free(v.off);
     g_free(v.t);
-    hc_free(rootcnt);
     hc_free(bits);
     hc_free(pos);
     lab_free(&v.labs);
+#ifdef __GLIBC__
+    malloc_trim(0); /* the label texts were many small strings: give their pages back */
+#endif
     return out;
 }
 

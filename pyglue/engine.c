@@ -702,26 +702,19 @@ static PyObject *wrap_kinds(hc_kinds *k, GError *err)
 }
 
 /* via_kinds() -> Kinds: the members by how they are referred to (byvia).  A fresh walk proves
- * which referrers are still alive; only those are read (heapcore/via.c).  The reverse edges
- * are built for it and freed unless x.referrers has built them already. */
+ * which referrers are still alive; only those are read (heapcore/via.c). */
 static PyObject *IdSet_via_kinds(IdSetObject *self, PyObject *unused)
 {
     (void)unused;
     GError *err = NULL;
-    hc_graph *g = hc_idset_graph(self->s);
-    hc_referrers *refs = self->snap->refs;
-    if (!refs && !(refs = hc_referrers_new(g, &err)))
-        return set_error(err);
     hc_graph *live = hc_py_walk(NULL, 0, NULL, 0, &err);
     hc_kinds *k = NULL;
     if (live) {
         hc_labeller lab;
         hc_py_labeller(&lab);
-        k = hc_via_kinds(self->s, refs, live, &lab, &err);
+        k = hc_via_kinds(self->s, live, &lab, &err);
         hc_graph_unref(live);
     }
-    if (refs != self->snap->refs)
-        hc_referrers_free(refs);
     return wrap_kinds(k, err);
 }
 

@@ -18,7 +18,6 @@
 #include "heapcore/graph.h"
 #include "heapcore/idset.h"
 #include "heapcore/partition.h"
-#include "heapcore/referrers.h"
 
 G_BEGIN_DECLS
 
@@ -47,14 +46,14 @@ typedef struct hc_labeller {
 
 /* byvia: one kind per distinct set of labels of the edges into a member of s, from referrers
  * that are still alive (matched in `live`, a graph walked just now; hidden referrers are left
- * out as refs leaves them).  Kind names are Python reprs of the labels, ", "-joined and
+ * out as everywhere).  Kind names are Python reprs of the labels, ", "-joined and
  * sorted ("'.a', '[0]'"); "<no referrers>" for a member nothing refers to and no root names,
  * "<referrers freed since the snapshot>" if none of its referrers is still alive.  Runs the
- * labeller (which reads live objects): nothing may change the heap while it runs.  Extra
- * memory while it runs: 4 bytes per edge into s, 12 per member, a bit per node; kept: 4
- * bytes per node of g and the names. */
-hc_kinds *hc_via_kinds(hc_idset *s, const hc_referrers *refs, hc_graph *live,
-                       const hc_labeller *lab, GError **error);
+ * labeller (which reads live objects): nothing may change the heap while it runs.  Two passes
+ * over g's edges (counting the slots, then labelling each live referrer of a member once).
+ * Extra memory while it runs: 4 bytes per edge into s, 16 per member, a bit per node; kept:
+ * 4 bytes per node of g and the names. */
+hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GError **error);
 
 /* The labels along a path of g (path[0] a node a root record names, each next node a
  * referent of the one before): labels[i] (1 <= i < n) receives the g_malloc'd text of edge
