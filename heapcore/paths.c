@@ -2,6 +2,8 @@
 #include "heapcore/paths.h"
 
 #include "graph_private.h"
+
+#include <string.h>
 #include "heapcore/error.h"
 
 #define NIL UINT32_MAX
@@ -12,7 +14,15 @@ struct hc_paths {
     uint32_t *parent; /* [n] BFS parent, FROM_ROOT for a root, NIL if not reached */
 };
 
-hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, GError **error)
+static gboolean skipped_label(const char *label, const char *const *skip)
+{
+    for (; skip && *skip; skip++)
+        if (strcmp(label, *skip) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, const char *const *skip, GError **error)
 {
     uint32_t nn = g->n;
     hc_paths *p = hc_try_calloc(1, sizeof *p);
@@ -37,30 +47,38 @@ hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, GError 
             left++;
         }
     uint32_t nroots = hc_graph_nroots(g);
-    for (uint32_t r = 0; r <= nroots; r++) {
-        /* r < nroots: the root records in order; r == nroots: the complement roots. */
-        uint32_t lo = r < nroots ? hc_graph_root_id(g, r) : 0, hi = r < nroots ? lo + 1 : nn;
-        for (uint32_t v = lo; v < hi; v++) {
-            if (v >= nn || hc_graph_hidden_fast(g, v) || p->parent[v] != NIL)
+    /* Three rounds, each searched to the end before the next starts, so a node gets a path
+     * from the interpreter's roots whenever it has one: the root records in order (but the
+     * skipped ones), then the complement roots (gc objects no root reaches), then the
+     * skipped records. */
+    for (int round = 0; round < 3 && left; round++) {
+        for (uint32_t r = 0; r <= nroots; r++) {
+            gboolean skipped = r < nroots && skipped_label(hc_graph_root_label(g, r), skip);
+            if (round == 0 ? (r == nroots || skipped) : round == 1 ? r != nroots : !skipped)
                 continue;
-            if (r == nroots && !(g->flags[v] & HC_NODE_COMPLEMENT))
-                continue;
-            p->parent[v] = FROM_ROOT;
-            queue[tail++] = v;
+            uint32_t lo = r < nroots ? hc_graph_root_id(g, r) : 0, hi = r < nroots ? lo + 1 : nn;
+            for (uint32_t v = lo; v < hi; v++) {
+                if (v >= nn || hc_graph_hidden_fast(g, v) || p->parent[v] != NIL)
+                    continue;
+                if (r == nroots && !(g->flags[v] & HC_NODE_COMPLEMENT))
+                    continue;
+                p->parent[v] = FROM_ROOT;
+                queue[tail++] = v;
+            }
         }
-    }
-    while (head < tail && left) {
-        uint32_t v = queue[head++], ne;
-        if (want[v]) {
-            want[v] = 0;
-            left--;
-        }
-        const uint32_t *e = hc_graph_edges(g, v, &ne);
-        for (uint32_t k = 0; k < ne; k++) {
-            uint32_t t = e[k];
-            if (p->parent[t] == NIL && !hc_graph_hidden_fast(g, t)) {
-                p->parent[t] = v;
-                queue[tail++] = t;
+        while (head < tail && left) {
+            uint32_t v = queue[head++], ne;
+            if (want[v]) {
+                want[v] = 0;
+                left--;
+            }
+            const uint32_t *e = hc_graph_edges(g, v, &ne);
+            for (uint32_t k = 0; k < ne; k++) {
+                uint32_t t = e[k];
+                if (p->parent[t] == NIL && !hc_graph_hidden_fast(g, t)) {
+                    p->parent[t] = v;
+                    queue[tail++] = t;
+                }
             }
         }
     }
@@ -93,11 +111,11 @@ uint32_t hc_paths_get(const hc_paths *p, uint32_t target, uint32_t *out, uint32_
     return len;
 }
 
-uint32_t hc_paths_root_record(const hc_graph *g, uint32_t id)
+uint32_t hc_paths_root_record(const hc_graph *g, uint32_t id, const char *const *skip)
 {
     uint32_t nroots = hc_graph_nroots(g);
     for (uint32_t r = 0; r < nroots; r++)
-        if (hc_graph_root_id(g, r) == id)
+        if (hc_graph_root_id(g, r) == id && !skipped_label(hc_graph_root_label(g, r), skip))
             return r;
     return HC_NONE;
 }

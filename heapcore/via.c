@@ -508,28 +508,60 @@ static void step_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t ar
     st->best_arg = arg;
 }
 
-typedef struct root_find {
-    uintptr_t want;
-    gboolean found;
-} root_find;
+typedef struct root_list {
+    uintptr_t *v;
+    size_t n, cap;
+    gboolean fail;
+} root_list;
 
 static void root_emit(void *edata, uintptr_t addr)
 {
-    root_find *rf = edata;
-    if (addr == rf->want)
-        rf->found = TRUE;
+    root_list *rl = edata;
+    if (rl->fail)
+        return;
+    if (rl->n == rl->cap) {
+        size_t c = rl->cap ? rl->cap * 2 : 4096;
+        uintptr_t *v = g_try_renew(uintptr_t, rl->v, c);
+        if (!v) {
+            rl->fail = TRUE;
+            return;
+        }
+        rl->v = v;
+        rl->cap = c;
+    }
+    rl->v[rl->n++] = addr;
+}
+
+static int cmp_uptr(const void *a, const void *b)
+{
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+uintptr_t *hc_via_roots(const hc_labeller *lab, size_t *n)
+{
+    root_list rl = {0};
+    if (lab->roots)
+        lab->roots(lab->ctx, root_emit, &rl);
+    if (rl.fail) {
+        g_free(rl.v);
+        rl.v = NULL;
+        rl.n = 0;
+    }
+    if (rl.n > 1)
+        qsort(rl.v, rl.n, sizeof *rl.v, cmp_uptr);
+    *n = rl.n;
+    return rl.v;
 }
 
 void hc_via_path(hc_graph *g, const uint32_t *path, uint32_t n, const hc_labeller *lab,
-                 char **labels)
+                 const uintptr_t *roots, size_t nroots, char **labels)
 {
     if (n == 0)
         return;
     labels[0] = NULL;
-    root_find rf = {hc_graph_addr(g, path[0]), FALSE};
-    if (lab->roots)
-        lab->roots(lab->ctx, root_emit, &rf);
-    gboolean alive = rf.found;
+    uintptr_t a0 = hc_graph_addr(g, path[0]);
+    gboolean alive = nroots && bsearch(&a0, roots, nroots, sizeof *roots, cmp_uptr) != NULL;
     GString *s = g_string_new(NULL);
     for (uint32_t i = 1; i < n; i++) {
         path_step st = {hc_graph_addr(g, path[i]), 0, 0, FALSE};

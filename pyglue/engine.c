@@ -238,11 +238,63 @@ static PyObject *Snapshot_idom(SnapshotObject *self, PyObject *arg)
 
 /* paths(ids) -> for each id, (root label or None, [(node id, kind name), ...] from the root
  * down to it), or None if no root reaches it.  One breadth-first search for all of them. */
+/* One path as Python: (root label or None, [(id, kind text), ...][, [edge label, ...]]). */
+static PyObject *path_item(SnapshotObject *self, const uint32_t *path, uint32_t len, const hc_labeller *lab,
+                           const uintptr_t *roots, size_t nroots, const char *const *skip, GString *name)
+{
+    uint32_t r = hc_paths_root_record(self->g, path[0], skip);
+    PyObject *hops = PyList_New(len);
+    for (uint32_t k = 0; hops && k < len; k++) {
+        g_string_truncate(name, 0);
+        hc_kind_name(self->g, HC_BY_CLODO, hc_classify(self->g, HC_BY_CLODO, path[k]), name);
+        const char *own = hc_graph_node_name(self->g, path[k]); /* a module's name */
+        if (own)
+            g_string_append_printf(name, " %s", own);
+        PyObject *t = Py_BuildValue("(Is)", path[k], name->str);
+        if (!t)
+            Py_CLEAR(hops);
+        else
+            PyList_SET_ITEM(hops, k, t);
+    }
+    const char *rl = r == HC_NONE ? NULL : hc_graph_root_label(self->g, r);
+    if (!hops || !lab)
+        return hops ? Py_BuildValue("(zN)", rl, hops) : NULL;
+    /* labels read from the live objects along the path, each proven alive by the one before
+     * it (heapcore/via.c) */
+    PyObject *labels = NULL;
+    char **texts = g_try_new0(char *, len);
+    if (texts) {
+        hc_via_path(self->g, path, len, lab, roots, nroots, texts);
+        labels = PyList_New(len - 1);
+        for (uint32_t k = 1; labels && k < len; k++) {
+            PyObject *t = PyUnicode_DecodeUTF8(texts[k], (Py_ssize_t)strlen(texts[k]), "replace");
+            if (!t)
+                Py_CLEAR(labels);
+            else
+                PyList_SET_ITEM(labels, k - 1, t);
+        }
+        for (uint32_t k = 0; k < len; k++)
+            g_free(texts[k]);
+        g_free(texts);
+    } else {
+        PyErr_NoMemory();
+    }
+    if (!labels) {
+        Py_DECREF(hops);
+        return NULL;
+    }
+    return Py_BuildValue("(zNN)", rl, hops, labels);
+}
+
+/* paths(ids, labels=False, shortest=0): a shortest path from the roots to each of ids (None
+ * where none); with shortest=k > 0, (number of ids at the least depth, the paths of the
+ * first k of them) instead, for x.sp. */
 static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
 {
     PyObject *arg;
     int want_labels = 0;
-    if (!PyArg_ParseTuple(args, "O|p", &arg, &want_labels))
+    unsigned int shortest = 0;
+    if (!PyArg_ParseTuple(args, "O|pI", &arg, &want_labels, &shortest))
         return NULL;
     PyObject *fast = PySequence_Fast(arg, "paths() takes a sequence of node ids");
     if (!fast)
@@ -253,6 +305,9 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
     PyObject *out = NULL;
     hc_paths *p = NULL;
     GString *name = g_string_new(NULL);
+    hc_labeller lab;
+    uintptr_t *roots = NULL;
+    size_t nroots = 0;
     if (!ids || !path) {
         PyErr_NoMemory();
         goto done;
@@ -261,14 +316,38 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
         if (node_arg(self, PySequence_Fast_GET_ITEM(fast, i), &ids[i]) < 0)
             goto done;
     GError *err = NULL;
-    if (!(p = hc_paths_new(self->g, ids, (uint32_t)n, &err))) {
+    /* searched from last: iso()'s arguments, and the calling thread's stack (which holds what
+     * the caller is passing around, heapcore's own frames included) */
+    char self_thread[96];
+    hc_py_virtual_label((uintptr_t)PyThreadState_Get() | HC_PY_VTAG_THREAD, self_thread, sizeof self_thread);
+    const char *skip[] = {HC_PY_ARGUMENT_ROOT, self_thread, NULL};
+    if (!(p = hc_paths_new(self->g, ids, (uint32_t)n, skip, &err))) {
         set_error(err);
         goto done;
     }
-    if (!(out = PyList_New(n)))
+    if (want_labels) {
+        hc_py_labeller(&lab);
+        roots = hc_via_roots(&lab, &nroots);
+    }
+    uint32_t least = 0, nleast = 0;
+    if (shortest) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            uint32_t len = hc_paths_get(p, ids[i], path, 0);
+            if (len && (!least || len < least)) {
+                least = len;
+                nleast = 0;
+            }
+            nleast += len && len == least;
+        }
+    }
+    if (!(out = PyList_New(0)))
         goto done;
     for (Py_ssize_t i = 0; i < n; i++) {
         uint32_t len = hc_paths_get(p, ids[i], path, cap);
+        if (shortest && (!len || len != least))
+            continue;
+        if (shortest && PyList_GET_SIZE(out) >= (Py_ssize_t)shortest)
+            break;
         if (len > cap) { /* a long path (a linked list): make room and ask again */
             uint32_t *more = g_try_renew(uint32_t, path, len);
             if (!more) {
@@ -285,56 +364,19 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
             item = Py_None;
             Py_INCREF(item);
         } else {
-            uint32_t r = hc_paths_root_record(self->g, path[0]);
-            PyObject *hops = PyList_New(len);
-            for (uint32_t k = 0; hops && k < len; k++) {
-                g_string_truncate(name, 0);
-                hc_kind_name(self->g, HC_BY_CLODO, hc_classify(self->g, HC_BY_CLODO, path[k]), name);
-                const char *own = hc_graph_node_name(self->g, path[k]); /* a module's name */
-                if (own)
-                    g_string_append_printf(name, " %s", own);
-                PyObject *t = Py_BuildValue("(Is)", path[k], name->str);
-                if (!t)
-                    Py_CLEAR(hops);
-                else
-                    PyList_SET_ITEM(hops, k, t);
-            }
-            PyObject *labels = NULL;
-            if (hops && want_labels) {
-                /* labels read from the live objects along the path, each proven alive by the
-                 * one before it (heapcore/via.c) */
-                char **texts = g_try_new0(char *, len);
-                if (texts) {
-                    hc_labeller lab;
-                    hc_py_labeller(&lab);
-                    hc_via_path(self->g, path, len, &lab, texts);
-                    labels = PyList_New(len - 1);
-                    for (uint32_t k = 1; labels && k < len; k++) {
-                        PyObject *t = PyUnicode_DecodeUTF8(texts[k], (Py_ssize_t)strlen(texts[k]), "replace");
-                        if (!t)
-                            Py_CLEAR(labels);
-                        else
-                            PyList_SET_ITEM(labels, k - 1, t);
-                    }
-                    for (uint32_t k = 0; k < len; k++)
-                        g_free(texts[k]);
-                    g_free(texts);
-                } else {
-                    PyErr_NoMemory();
-                }
-                if (!labels)
-                    Py_CLEAR(hops);
-            }
-            const char *rl = r == HC_NONE ? NULL : hc_graph_root_label(self->g, r);
-            item = !hops ? NULL : want_labels ? Py_BuildValue("(zNN)", rl, hops, labels) : Py_BuildValue("(zN)", rl, hops);
+            item = path_item(self, path, len, want_labels ? &lab : NULL, roots, nroots, skip, name);
         }
-        if (!item) {
+        if (!item || PyList_Append(out, item) < 0) {
+            Py_XDECREF(item);
             Py_CLEAR(out);
             goto done;
         }
-        PyList_SET_ITEM(out, i, item);
+        Py_DECREF(item);
     }
+    if (shortest)
+        out = Py_BuildValue("(IN)", nleast, out);
 done:
+    g_free(roots);
     hc_paths_free(p);
     g_string_free(name, TRUE);
     g_free(ids);
@@ -1178,7 +1220,39 @@ static PyObject *mod_labels(PyObject *m, PyObject *obj)
     return out;
 }
 
+/* root_objects() -> [(label, obj)]: the objects the interpreter holds as roots now (virtual
+ * nodes left out), for h.Root.  Collected first, made into Python objects after. */
+static void collect_root(void *data, uintptr_t addr, const char *label)
+{
+    GPtrArray *a = data;
+    if (addr && !HC_PY_VTAG(addr)) {
+        g_ptr_array_add(a, (gpointer)addr);
+        g_ptr_array_add(a, g_strdup(label));
+    }
+}
+
+static PyObject *mod_root_objects(PyObject *m, PyObject *unused)
+{
+    (void)m, (void)unused;
+    GPtrArray *a = g_ptr_array_new();
+    hc_py_roots(PyInterpreterState_Get(), collect_root, a);
+    for (guint i = 0; i + 1 < a->len; i += 2) /* held before anything can run */
+        Py_INCREF((PyObject *)a->pdata[i]);
+    PyObject *out = PyList_New(0);
+    for (guint i = 0; i + 1 < a->len; i += 2) {
+        PyObject *t = out ? Py_BuildValue("(sO)", (char *)a->pdata[i + 1], (PyObject *)a->pdata[i]) : NULL;
+        if (!t || PyList_Append(out, t) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(t);
+        Py_DECREF((PyObject *)a->pdata[i]);
+        g_free(a->pdata[i + 1]);
+    }
+    g_ptr_array_free(a, TRUE);
+    return out;
+}
+
 static PyMethodDef module_methods[] = {
+    {"root_objects", mod_root_objects, METH_NOARGS, "root_objects() -> [(label, obj)]: what the interpreter holds as roots now"},
     {"labels", mod_labels, METH_O, "labels(obj) -> [(address, label)]: obj's referents with the labels byvia and paths use"},
     {"snapshot", mod_snapshot, METH_VARARGS, "snapshot(extra_roots=None) -> Snapshot of the whole heap"},
     {"hide_type", mod_hide_type, METH_O, "hide_type(cls): instances of cls are the observer's own"},

@@ -205,7 +205,7 @@ static void py_extra_roots(void *vctx, hc_walk *w)
     py_ctx *ctx = vctx;
     for (size_t i = 0; i < ctx->nextra; i++)
         if (ctx->extra[i])
-            hc_walk_add_root(w, (uintptr_t)ctx->extra[i], "argument");
+            hc_walk_add_root(w, (uintptr_t)ctx->extra[i], HC_PY_ARGUMENT_ROOT);
 }
 
 static void gc_cb(void *w, PyObject *o)
@@ -466,7 +466,7 @@ static void lab_roots_fn(void *ctx, hc_root_emit emit, void *edata)
 static gboolean lab_keep_root(void *ctx, const char *label)
 {
     (void)ctx;
-    return strcmp(label, "argument") != 0; /* iso()'s own arguments (py_extra_roots) */
+    return strcmp(label, HC_PY_ARGUMENT_ROOT) != 0; /* iso()'s own arguments (py_extra_roots) */
 }
 
 void hc_py_labeller(hc_labeller *out)

@@ -6,6 +6,10 @@
 #include "pyadapter.h"
 #include "heapcore/heapcore.h"
 
+/* The label of the roots hc_py_walk adds for `extra` (iso()'s arguments): paths and byvia
+ * leave them out, since they say how the caller holds an object, not how the heap does. */
+#define HC_PY_ARGUMENT_ROOT "argument"
+
 /* A root handed in from outside the adapter (e.g. signal handlers read before the walk). */
 typedef struct hc_py_root {
     PyObject *obj;     /* borrowed; the caller keeps it alive across the walk */

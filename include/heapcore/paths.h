@@ -1,8 +1,9 @@
 /* heapcore/paths.h — shortest paths from the roots to chosen nodes.
  *
- * One breadth-first search over the CSR from the super-root's children: first the nodes named
- * by root records, in record order (so "sys.modules" comes before a type cache entry), then the
- * complement roots; hidden nodes are left out as everywhere.  The search stops as soon as
+ * A breadth-first search over the CSR from the nodes named by root records, in record order (so
+ * "sys.modules" comes before a type cache entry); only what they do not reach is then searched
+ * from the complement roots (gc objects no root reaches), so a node reachable from the roots
+ * always gets a path from them.  Hidden nodes are left out as everywhere.  The search stops as soon as
  * every target is found: what users ask about (the objects retaining most) sits near the
  * roots, so it rarely visits the whole graph.  O(nodes + edges) at worst; 4 bytes per node
  * (the BFS parent) held until the paths are freed, and a queue while it runs. */
@@ -18,9 +19,13 @@ G_BEGIN_DECLS
 
 typedef struct hc_paths hc_paths;
 
-/* Search until every node of targets[0..n) is reached (or the graph is exhausted).  NULL with
- * HC_ERROR_NOMEM if out of memory.  Holds a reference to g. */
-hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, GError **error);
+/* Search until every node of targets[0..n) is reached (or the graph is exhausted).  Root
+ * records whose label is in `skip` (NULL-terminated; may be NULL) are searched from last, after
+ * the complement roots (a caller's own arguments, the calling thread's stack: they say how the
+ * caller holds an object, not how the heap does).  NULL with HC_ERROR_NOMEM if out of
+ * memory.  Holds a reference to g. */
+hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, const char *const *skip,
+                       GError **error);
 void hc_paths_free(hc_paths *p); /* accepts NULL */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(hc_paths, hc_paths_free)
 
@@ -28,9 +33,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(hc_paths, hc_paths_free)
  * nodes written to out[0..min(length, cap)) from the root down to target. */
 uint32_t hc_paths_get(const hc_paths *p, uint32_t target, uint32_t *out, uint32_t cap);
 
-/* The first root record naming node id (the label to start a path with), or HC_NONE for a
- * complement root or a node no record names.  O(records). */
-uint32_t hc_paths_root_record(const hc_graph *g, uint32_t id);
+/* The first root record naming node id (the label to start a path with), records labelled
+ * `skip` left out, or HC_NONE for a complement root or a node no record names.  O(records). */
+uint32_t hc_paths_root_record(const hc_graph *g, uint32_t id, const char *const *skip);
 
 G_END_DECLS
 #endif

@@ -55,13 +55,17 @@ typedef struct hc_labeller {
  * 4 bytes per node of g and the names. */
 hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GError **error);
 
+/* The addresses the interpreter holds as roots now (lab->roots), sorted, g_malloc'd (NULL and
+ * 0 if there are none or memory ran out: paths are then not proven). */
+uintptr_t *hc_via_roots(const hc_labeller *lab, size_t *n);
+
 /* The labels along a path of g (path[0] a node a root record names, each next node a
  * referent of the one before): labels[i] (1 <= i < n) receives the g_malloc'd text of edge
- * path[i-1] -> path[i] ("?" once the path can no longer be proven alive: path[0] not a root
- * now, or a node no longer referring to the next); labels[0] is set to NULL.  The caller
- * frees each label. */
+ * path[i-1] -> path[i]; "?" once the path can no longer be proven alive (path[0] not among
+ * `roots` (hc_via_roots), or a node that no longer refers to the next: nothing unproven is
+ * read).  labels[0] is set to NULL.  The caller frees each label. */
 void hc_via_path(hc_graph *g, const uint32_t *path, uint32_t n, const hc_labeller *lab,
-                 char **labels);
+                 const uintptr_t *roots, size_t nroots, char **labels);
 
 /* Append Python's repr() of a str given as UTF-8 (quotes chosen and characters escaped as
  * Python does for printable ASCII and control characters; other printable characters kept). */

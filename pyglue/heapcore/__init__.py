@@ -8,7 +8,7 @@
 
 The walk runs in C, holds no references to what it finds, and never shows its own objects.
 """
-from . import _engine, _format, _kinds
+from . import _engine, _format, _kinds, _paths
 from ._sets import IdentitySet, Stat, Diff, iso_set
 
 __all__ = ["hpy", "IdentitySet", "Stat", "Diff"]
@@ -78,6 +78,7 @@ class hpy:
     Module = staticmethod(_kinds.Module)
     Size = staticmethod(_kinds.Size)
     Via = staticmethod(_kinds.Via)
+    Root = _paths.RootView()
     Anything = _kinds.Anything
 
     @property

@@ -3,7 +3,7 @@
 Every class here is registered with the engine as the observer's own, so its instances and
 whatever only they reference never appear in results.
 """
-from . import _engine, _format, _kinds
+from . import _engine, _format, _kinds, _paths
 
 CLASSIFIERS = {"clodo": _engine.BY_CLODO, "type": _engine.BY_TYPE, "rcs": _engine.BY_RCS,
                "size": _engine.BY_SIZE, "unity": _engine.BY_UNITY, "module": _engine.BY_MODULE}
@@ -107,6 +107,15 @@ class IdentitySet:
         that would be freed with its objects, counting an object only when no other object
         of its kind (in this set) dominates it, so no byte is counted twice in a row."""
         return IdentitySet(self._s, self._by, self._held, self._header, ret=True)
+
+    @property
+    def sp(self):
+        """The shortest paths from the roots to the set, as Heapy prints them:
+        `` 0: h.Root.i0_modules['__main__'].__dict__['x'][0]``.  ``sp[i]`` is a path whose
+        ``str`` has ``%s`` for ``h.Root``; evaluated from it, it gives the object back."""
+        return _paths.shortest_paths(self._s)
+
+    shpaths = sp
 
     def top(self, n=10):
         """The n objects of the set with the largest retained sizes, each with its kind, size,

@@ -66,7 +66,7 @@ TEST(Paths, RandomGraphsGiveShortestRealPaths) {
         bool all = rng() % 2;
         if (all)
             for (uint32_t v = 0; v < gn; v++) targets.push_back(v);
-        g_autoptr(hc_paths) p = hc_paths_new(g, targets.data(), (uint32_t)targets.size(), nullptr);
+        g_autoptr(hc_paths) p = hc_paths_new(g, targets.data(), (uint32_t)targets.size(), nullptr, nullptr);
         ASSERT_NE(p, nullptr);
         for (uint32_t v : targets) {
             if (v >= gn) continue;
@@ -98,13 +98,13 @@ TEST(Paths, RootRecordsComeFirstAndNameThePath) {
     h.roots = {1, 0};
     g_autoptr(hc_graph) g = h.walk();
     uint32_t t = id_of(g, 2), path[2];
-    g_autoptr(hc_paths) p = hc_paths_new(g, &t, 1, nullptr);
+    g_autoptr(hc_paths) p = hc_paths_new(g, &t, 1, nullptr, nullptr);
     ASSERT_EQ(hc_paths_get(p, t, path, 2), 2u);
     EXPECT_EQ(path[0], id_of(g, 1));
-    uint32_t r = hc_paths_root_record(g, path[0]);
+    uint32_t r = hc_paths_root_record(g, path[0], nullptr);
     ASSERT_NE(r, HC_NONE);
     EXPECT_EQ(hc_graph_root_id(g, r), id_of(g, 1));
-    EXPECT_EQ(hc_paths_root_record(g, t), HC_NONE);
+    EXPECT_EQ(hc_paths_root_record(g, t, nullptr), HC_NONE);
 }
 
 TEST(Paths, AllocationFailuresGiveNomem) {
@@ -118,7 +118,7 @@ TEST(Paths, AllocationFailuresGiveNomem) {
     for (unsigned long nth = 1; nth <= 10 && !done; nth++) {
         hc_alloc_fail_at(nth);
         GError *err = nullptr;
-        hc_paths *p = hc_paths_new(g, &t, 1, &err);
+        hc_paths *p = hc_paths_new(g, &t, 1, nullptr, &err);
         unsigned long calls = hc_alloc_fail_at(0);
         if (calls < nth) {  // all allocations done: the paths exist
             ASSERT_NE(p, nullptr);

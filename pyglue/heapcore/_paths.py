@@ -1,0 +1,148 @@
+"""Shortest paths from the roots, printed as Heapy prints them (``x.sp``), and ``h.Root``.
+
+A path is the root's name, then one label per edge, read from the live objects along the
+path (heapcore/via.c): ``%s.i0_modules['__main__'].__dict__['target'][0]``.  ``%s`` stands for
+``h.Root``, so ``eval(str(path) % "R", {"R": h.Root})`` is the object again (while the heap
+still holds it the same way).
+"""
+import re
+import sys
+
+from . import _engine
+
+# Heapy's names for the common roots; any other root is named after its label.
+_ROOT_NAMES = {
+    "sys.modules": "i0_modules",
+    "interp.sysdict": "i0_sysdict",
+    "interp.builtins": "i0_builtins",
+    "interp.builtins_copy": "i0_builtins_copy",
+    "interp.sysdict_copy": "i0_sysdict_copy",
+}
+_THREAD = re.compile(r"thread 0x([0-9a-f]+)")
+
+
+def root_name(label):
+    """The attribute of h.Root for a root record's label ("sys.modules" -> "i0_modules",
+    "thread 0x7f12.. (main)" -> "t<thread ident>", others their label made an identifier)."""
+    if label in _ROOT_NAMES:
+        return _ROOT_NAMES[label]
+    m = _THREAD.match(label)
+    if m:
+        return "t%d" % int(m.group(1), 16)
+    return re.sub(r"\W+", "_", label).strip("_") or "root"
+
+
+class _Thread:
+    """A thread as a root: ``.frame`` is its current frame (a frame object, made on demand)."""
+
+    __slots__ = ("ident",)
+
+    def __init__(self, ident):
+        self.ident = ident
+
+    @property
+    def frame(self):
+        frame = sys._current_frames().get(self.ident)
+        if frame is None:
+            raise AttributeError("thread %d has ended" % self.ident)
+        return frame
+
+    def __repr__(self):
+        return "<thread %d>" % self.ident
+
+
+class RootView:
+    """``h.Root``: the interpreter's roots by name (``h.Root.i0_modules`` is sys.modules,
+    ``h.Root.t<ident>.frame`` a thread's current frame, ...).  Names are looked up afresh on
+    each access, among the roots the interpreter holds now."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        m = re.match(r"t(\d+)$", name)
+        if m:
+            return _Thread(int(m.group(1)))
+        for label, obj in _engine.root_objects():
+            if root_name(label) == name:
+                return obj
+        raise AttributeError("no root named %r" % name)
+
+    def __dir__(self):
+        return sorted({root_name(label) for label, _ in _engine.root_objects()})
+
+    def __repr__(self):
+        return "h.Root"
+
+
+class Path:
+    """One path: ``str(p)`` has ``%s`` for the root view; ``p.nodes`` the (id, kind) hops."""
+
+    __slots__ = ("text", "nodes")
+
+    def __init__(self, root, hops, labels):
+        if root is None:
+            start = "<not from a root: %s>" % hops[0][1]
+        else:
+            start = "%s." + root_name(root)
+        self.text = start + "".join(labels)
+        self.nodes = hops
+
+    def __str__(self):
+        return self.text
+
+    def __repr__(self):
+        return repr(self.text)
+
+
+PAGE = 10
+
+
+class ShortestPaths:
+    """``x.sp``: the shortest paths from the roots to the set as a whole: one per member at
+    the least depth (deeper members are not listed).  ``sp[i]`` is a Path, ``sp.numpaths``
+    their number, ``sp.more`` the next page."""
+
+    __slots__ = ("paths", "numpaths", "start", "root")
+
+    def __init__(self, paths, numpaths, start=0, root="h.Root"):
+        self.paths = paths
+        self.numpaths = numpaths
+        self.start = start
+        self.root = root
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, i):
+        return self.paths[i]
+
+    def __str__(self):
+        if not self.paths and self.numpaths == 0:
+            return "''" if self.start == 0 else "<No more paths>"
+        shown = self.paths[self.start:self.start + PAGE]
+        if not shown:
+            return "<No more paths>"
+        lines = ["%2d: %s" % (self.start + k, p.text.replace("%s", self.root, 1))
+                 for k, p in enumerate(shown)]
+        left = self.numpaths - (self.start + len(shown))
+        if left > 0:
+            lines.append("<... %d more path%s ...>" % (left, "" if left == 1 else "s"))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    @property
+    def more(self):
+        return ShortestPaths(self.paths, self.numpaths, self.start + PAGE, self.root)
+
+
+LIMIT = 1000  # paths kept per sp (numpaths still counts all)
+
+
+def shortest_paths(idset):
+    numpaths, items = idset.snapshot.paths(idset.ids(), True, LIMIT)
+    return ShortestPaths([Path(root, hops, labels) for root, hops, labels in items], numpaths)
+
+
+for _cls in (_Thread, RootView, Path, ShortestPaths):
+    _engine.hide_type(_cls)

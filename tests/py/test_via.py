@@ -1,0 +1,194 @@
+"""byvia, h.Via, edge labels and x.sp, on heaps built so the right answer is known."""
+import sys
+import threading
+import unittest
+import weakref
+
+from heapcore import _engine, hpy
+
+h = hpy()
+PY311 = sys.version_info >= (3, 11)
+
+
+class Slotted:
+    __slots__ = ("a",)
+
+
+class Plain:
+    pass
+
+
+class Box:
+    pass
+
+
+def rows(x):
+    """{kind text: count} of a partition."""
+    return {r[1]: r[2] for r in x._partition()}
+
+
+class ByVia(unittest.TestCase):
+    def test_known_partition(self):
+        # 7 objects held only via a slot .a, 3 only via ['k'] of dicts
+        held = [Slotted() for _ in range(7)]
+        for s in held:
+            s.a = bytearray(3)
+        dicts = [{"k": bytearray(5)} for _ in range(3)]
+        x = h.iso(*[s.a for s in held], *[d["k"] for d in dicts])
+        self.assertEqual(rows(x.byvia), {"'.a'": 7, "\"['k']\"": 3})
+        self.assertIn("Referred Via:", str(x.byvia))
+
+    def test_attribute_of_plain_instance(self):
+        objs = [Plain() for _ in range(4)]
+        for o in objs:
+            o.b = bytearray(2)
+        x = h.iso(*[o.b for o in objs])
+        # 3.11+: the value lives in the instance (no dict); 3.10: in its __dict__
+        self.assertEqual(rows(x.byvia), {"'.b'" if PY311 else "\"['b']\"": 4})
+
+    def test_index_member_cell_local_key(self):
+        lst = [bytearray(1), bytearray(2), bytearray(3)]
+        self.assertEqual(rows(h.iso(*lst).byvia), {"'[0]'": 1, "'[1]'": 1, "'[2]'": 1})
+        frozen = frozenset([Box()])
+        self.assertEqual(rows(h.iso(*frozen).byvia), {"'list(_)[0]'": 1})
+        tup = (bytearray(4),)
+        self.assertEqual(rows(h.iso(tup[0]).byvia), {"'[0]'": 1})
+
+        def make():
+            captured = bytearray(6)
+            return lambda: captured
+        fn = make()
+        self.assertEqual(rows(h.iso(fn.__closure__[0].cell_contents).byvia), {"'.cell_contents'": 1})
+        self.assertEqual(rows(h.iso(fn.__closure__).byvia), {"'.__closure__'": 1})
+        keyed = {Box(): 1}
+        self.assertEqual(rows(h.iso(*keyed).byvia), {"'.keys()[0]'": 1})
+
+    def test_frame_local(self):
+        def f():
+            loc = bytearray(9)
+            return h.iso(loc).byvia
+        self.assertEqual(rows(f()), {"\".f_locals['loc']\"": 1})
+
+    def test_instance_dict_and_class(self):
+        p = Plain()
+        p.__dict__["z"] = 1  # materialise the dict (3.11+)
+        x = h.iso(p.__dict__)
+        self.assertEqual(rows(x.byvia), {"'.__dict__'": 1})
+        self.assertIn("'.__class__'", next(iter(rows(h.iso(Plain).byvia))))
+
+    def test_chaining_and_rows(self):
+        held = [Slotted() for _ in range(5)]
+        for s in held:
+            s.a = bytearray(3)
+        x = h.iso(*[s.a for s in held])
+        v = x.byvia
+        self.assertEqual(rows(v[0].byvia), {"'.a'": 5})
+        # iso()'s argument tuple refers to them too, while the call runs
+        self.assertEqual(rows(v[0].byrcs), {"%s.Slotted, tuple" % __name__: 5})
+        self.assertEqual(rows(x.by("Via")), {"'.a'": 5})
+
+    def test_via_kind(self):
+        held = [Slotted() for _ in range(7)]
+        for s in held:
+            s.a = bytearray(3)
+        dicts = [{"k": bytearray(5)} for _ in range(3)]
+        x = h.iso(*[s.a for s in held], *[d["k"] for d in dicts])
+        self.assertEqual((x & h.Via(".a")).count, 7)
+        self.assertEqual((x - h.Via(".a")).count, 3)
+        self.assertEqual((x & h.Via("['k']")).count, 3)
+        self.assertEqual((x & h.Via(".a", "['k']")).count, 0)
+        self.assertEqual(str(h.Via(".a", "[0]")), "<via '.a', '[0]'>")
+        self.assertEqual(repr(h.Via(".a", "[0]")), "h.Via('.a', '[0]')")
+        with self.assertRaises(SyntaxError):
+            h.Via("bad")
+
+    def test_whole_heap_labels_every_edge(self):
+        # the labeller reports every referent the walk records, named or "?"
+        import gc
+        for o in gc.get_objects()[:20000]:
+            labelled = {a for a, _ in _engine.labels(o)}
+            missing = set(_engine.referents(o)) - labelled
+            self.assertFalse(missing, "unlabelled referents of %r" % type(o))
+
+    def test_heap_byvia_consistent(self):
+        x = h.heap()
+        v = x.byvia
+        self.assertEqual(sum(r[2] for r in v._partition()), x.count)
+        self.assertEqual(sum(r[3] for r in v._partition()), x.size)
+
+
+class ShortestPathsTest(unittest.TestCase):
+    def evaluates(self, path, obj):
+        self.assertIs(eval(str(path) % "R", {"R": h.Root}), obj)
+
+    def test_module_global(self):
+        global target_list
+        target_list = [bytearray(5)]
+        sp = h.iso(target_list[0]).sp
+        self.assertEqual(sp.numpaths, 1)
+        self.assertEqual(str(sp), " 0: h.Root.i0_modules[%r].__dict__['target_list'][0]" % __name__)
+        self.assertEqual(repr(sp[0]), repr("%%s.i0_modules[%r].__dict__['target_list'][0]" % __name__))
+        self.evaluates(sp[0], target_list[0])
+
+    def test_nested(self):
+        global deep
+        deep = {"k": Plain()}
+        deep["k"].kids = [Slotted()]
+        deep["k"].kids[0].a = bytearray(3)
+        sp = h.iso(deep["k"].kids[0].a).sp
+        self.assertTrue(str(sp).endswith("__dict__['deep']['k']%s[0].a" % (".kids" if PY311 else ".__dict__['kids']")), str(sp))
+        self.evaluates(sp[0], deep["k"].kids[0].a)
+
+    def test_builtin_root(self):
+        sp = h.iso(len).sp
+        self.assertEqual(sp.numpaths, 1)
+        self.evaluates(sp[0], len)
+
+    def test_thread_frame_local(self):
+        ready, done = threading.Event(), threading.Event()
+        refs = []
+
+        def worker():
+            loc = Box()
+            refs.append(weakref.ref(loc))
+            ready.set()
+            done.wait()
+        t = threading.Thread(target=worker)
+        t.start()
+        try:
+            ready.wait()
+            sp = h.iso(refs[0]()).sp
+            text = str(sp)
+            self.assertIn(".f_locals['loc']", text)
+            self.assertIn("h.Root.t%d.frame" % t.ident, text)
+            self.evaluates(sp[0], refs[0]())
+        finally:
+            done.set()
+            t.join()
+
+    def test_several_and_paging(self):
+        global many
+        many = [Box() for _ in range(12)]
+        sp = h.iso(*many).sp
+        self.assertEqual(sp.numpaths, 12)
+        lines = str(sp).splitlines()
+        self.assertEqual(len(lines), 11)
+        self.assertEqual(lines[-1], "<... 2 more paths ...>")
+        more = str(sp.more).splitlines()
+        self.assertEqual(len(more), 2)
+        self.assertTrue(more[0].startswith("10: "))
+        self.assertEqual(str(sp.more.more), "<No more paths>")
+        for p in sp:
+            self.assertIn(eval(str(p) % "R", {"R": h.Root}), many)
+
+    def test_only_least_depth(self):
+        global shallow, deeper
+        shallow = Box()
+        deeper = [[Box()]]
+        sp = h.iso(shallow, deeper[0][0]).sp
+        self.assertEqual(sp.numpaths, 1)
+        self.evaluates(sp[0], shallow)
+
+
+if __name__ == "__main__":
+    unittest.main()
