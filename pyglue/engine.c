@@ -240,9 +240,9 @@ static PyObject *Snapshot_idom(SnapshotObject *self, PyObject *arg)
  * down to it), or None if no root reaches it.  One breadth-first search for all of them. */
 /* One path as Python: (root label or None, [(id, kind text), ...][, [edge label, ...]]). */
 static PyObject *path_item(SnapshotObject *self, const uint32_t *path, uint32_t len, const hc_labeller *lab,
-                           const uintptr_t *roots, size_t nroots, const char *const *skip, GString *name)
+                           const uintptr_t *roots, size_t nroots, GString *name)
 {
-    uint32_t r = hc_paths_root_record(self->g, path[0], skip);
+    uint32_t r = hc_paths_root_record(self->g, path[0], NULL);
     PyObject *hops = PyList_New(len);
     for (uint32_t k = 0; hops && k < len; k++) {
         g_string_truncate(name, 0);
@@ -364,7 +364,7 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
             item = Py_None;
             Py_INCREF(item);
         } else {
-            item = path_item(self, path, len, want_labels ? &lab : NULL, roots, nroots, skip, name);
+            item = path_item(self, path, len, want_labels ? &lab : NULL, roots, nroots, name);
         }
         if (!item || PyList_Append(out, item) < 0) {
             Py_XDECREF(item);
