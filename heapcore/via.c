@@ -165,7 +165,19 @@ typedef struct via_run {
     uint64_t *off; /* [|s|+1] slot offsets per member (off[j+1] - off[j]: its in-edges) */
     uint32_t *fill; /* [|s|] slots used */
     uint32_t *slots; /* label ids */
+    GArray *over;    /* labels past a member's slots (a referrer naming one referent under
+                        several labels, or an edge the walk recorded once): ovf pairs */
 } via_run;
+
+typedef struct ovf {
+    uint32_t j, lid;
+} ovf;
+
+static int cmp_ovf(const void *a, const void *b)
+{
+    const ovf *x = a, *y = b;
+    return x->j != y->j ? (x->j < y->j ? -1 : 1) : (x->lid < y->lid ? -1 : x->lid > y->lid);
+}
 
 static void via_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg)
 {
@@ -187,10 +199,13 @@ static void via_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg
     if (lid == NIL)
         return;
     uint64_t at = v->off[j] + v->fill[j];
-    if (at >= v->off[j + 1])
-        return;
     if (v->fill[j] && v->slots[at - 1] == lid)
         return;
+    if (at >= v->off[j + 1]) {
+        ovf o = {j, lid};
+        g_array_append_val(v->over, o);
+        return;
+    }
     v->slots[at] = lid;
     v->fill[j]++;
 }
@@ -338,6 +353,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
     GPtrArray *names = NULL;
     hc_kinds *out = NULL;
     gboolean ok = lab_init(&v.labs);
+    v.over = g_array_new(FALSE, FALSE, sizeof(ovf));
 #define MEMBER(id) ((bits[(id) >> 6] >> ((id) & 63)) & 1)
 
     /* member position by node id (touched only at members: lazily mapped) and the bitmap */
@@ -410,7 +426,10 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
         uint32_t j = pos[id], lid = lab_intern(&v.labs, HC_VIA_ROOT, r);
         if (lid != NIL && v.off[j] + v.fill[j] < v.off[j + 1])
             v.slots[v.off[j] + v.fill[j]++] = lid;
+        else if (lid != NIL)
+            g_array_append_val(v.over, ((ovf){j, lid}));
     }
+    g_array_sort(v.over, cmp_ovf);
     ok = ok && !v.labs.fail;
     ok = ok && rank_labels(&v.labs, lab, g, &rank, &texts, &ntexts);
     /* intern each member's label set */
@@ -420,14 +439,21 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
         names = g_ptr_array_new();
         set_key *k = g_malloc(sizeof *k + (HC_VIA_MAX_LABELS + 1) * sizeof(uint32_t));
         uint32_t buf_cap = 64, *buf = g_new(uint32_t, buf_cap);
+        guint oi = 0;
         for (uint32_t j = 0; j < ns; j++) {
-            uint32_t f = v.fill[j];
-            if (f > buf_cap) {
-                buf_cap = f;
+            uint32_t f = v.fill[j], extra = 0;
+            while (oi + extra < v.over->len && g_array_index(v.over, ovf, oi + extra).j == j)
+                extra++;
+            if (f + extra > buf_cap) {
+                buf_cap = f + extra;
                 buf = g_renew(uint32_t, buf, buf_cap);
             }
             for (uint32_t i = 0; i < f; i++)
                 buf[i] = rank[v.slots[v.off[j] + i]];
+            for (uint32_t i = 0; i < extra; i++)
+                buf[f + i] = rank[g_array_index(v.over, ovf, oi + i).lid];
+            oi += extra;
+            f += extra;
             sort_u32(buf, f);
             uint32_t d = 0;
             for (uint32_t i = 0; i < f; i++)
@@ -478,6 +504,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
     hc_free(v.fill);
     hc_free(v.off);
     g_free(v.t);
+    g_array_free(v.over, TRUE);
     hc_free(bits);
     hc_free(pos);
     lab_free(&v.labs);

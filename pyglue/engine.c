@@ -183,10 +183,16 @@ static PyObject *Snapshot_node(SnapshotObject *self, PyObject *arg)
         PyList_SET_ITEM(edges, k, PyLong_FromUnsignedLong(e[k]));
     if (!edges)
         return NULL;
-    return Py_BuildValue("{s:K,s:s,s:K,s:I,s:N}", "address", (unsigned long long)hc_graph_addr(self->g, i),
-                         "type", hc_graph_type_name(self->g, hc_graph_type(self->g, i)), "size",
-                         (unsigned long long)hc_graph_size(self->g, i), "flags", hc_graph_flags(self->g, i),
-                         "edges", edges);
+    uint32_t owner = hc_graph_owner(self->g, i);
+    GString *kind = g_string_new(NULL);
+    hc_kind_name(self->g, HC_BY_CLODO, hc_classify(self->g, HC_BY_CLODO, i), kind);
+    PyObject *out = Py_BuildValue("{s:K,s:s,s:K,s:I,s:N,s:s,s:z,s:N}", "address", (unsigned long long)hc_graph_addr(self->g, i),
+                                  "type", hc_graph_type_name(self->g, hc_graph_type(self->g, i)), "size",
+                                  (unsigned long long)hc_graph_size(self->g, i), "flags", hc_graph_flags(self->g, i),
+                                  "edges", edges, "kind", kind->str, "name", hc_graph_node_name(self->g, i),
+                                  "owner", owner == HC_NONE ? Py_NewRef(Py_None) : PyLong_FromUnsignedLong(owner));
+    g_string_free(kind, TRUE);
+    return out;
 }
 
 /* What the roots reach, computed once per snapshot. */

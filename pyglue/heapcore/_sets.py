@@ -3,7 +3,7 @@
 Every class here is registered with the engine as the observer's own, so its instances and
 whatever only they reference never appear in results.
 """
-from . import _engine, _format, _kinds, _paths
+from . import _engine, _format, _kinds, _paths, _views
 
 CLASSIFIERS = {"clodo": _engine.BY_CLODO, "type": _engine.BY_TYPE, "rcs": _engine.BY_RCS,
                "size": _engine.BY_SIZE, "unity": _engine.BY_UNITY, "module": _engine.BY_MODULE}
@@ -117,6 +117,22 @@ class IdentitySet:
 
     shpaths = sp
 
+    @property
+    def rp(self):
+        """The reference pattern: the referrers' kinds, and theirs, as a tree (Heapy's rp)."""
+        return self.get_rp()
+
+    def get_rp(self, depth=7, limit=100):
+        """The reference pattern down to `depth` levels, at most `limit` rows."""
+        return _views.ReferencePattern(self._s, depth, limit)
+
+    @property
+    def byid(self):
+        """Each object its own row, largest first, with a brief description of it (its value
+        for strs and numbers, address*length for containers, the owner's address for an
+        instance dict, a function's name)."""
+        return _views.ById(self._s)
+
     def top(self, n=10):
         """The n objects of the set with the largest retained sizes, each with its kind, size,
         retained size and a shortest path from a root."""
@@ -197,8 +213,8 @@ class IdentitySet:
     def by(self, classifier):
         name = {"Type": "type", "Clodo": "clodo", "Rcs": "rcs", "Size": "size",
                 "Unity": "unity", "Module": "module", "Prod": "prod",
-                "Idset": "idset", "Via": "via"}.get(classifier, classifier)
-        if name in ("prod", "idset", "via"):
+                "Idset": "idset", "Via": "via", "Id": "id"}.get(classifier, classifier)
+        if name in ("prod", "idset", "via", "id"):
             return getattr(self, "by" + name)
         if name not in CLASSIFIERS:
             raise ValueError("unknown classifier %r (known: %s)" % (classifier, ", ".join(CLASSIFIERS)))
