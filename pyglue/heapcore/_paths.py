@@ -144,5 +144,42 @@ def shortest_paths(idset):
     return ShortestPaths([Path(root, hops, labels) for root, hops, labels in items], numpaths)
 
 
+def _dot_quote(text):
+    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def dot(idset, limit=20):
+    """Graphviz text of the shortest paths from the roots to (at most `limit` of) the set's
+    objects: what objgraph's show_backrefs draws.  Nodes show kind and size, edges the labels
+    read from the live objects ("?" once unproven), targets are filled."""
+    snap = idset.snapshot
+    ids = idset.ids()[:limit]
+    targets = set(ids)
+    nodes, edges, roots = {}, set(), set()
+    for item in snap.paths(ids, True):
+        if item is None:
+            continue
+        root, hops, labels = item
+        start = "root:" + (root or "unreachable")
+        roots.add(start)
+        prev = start
+        for k, (node_id, kind) in enumerate(hops):
+            nodes[node_id] = kind
+            edges.add((prev, "n%d" % node_id, "" if k == 0 else labels[k - 1]))
+            prev = "n%d" % node_id
+    out = ["digraph heapcore {", "  rankdir=LR;", "  node [shape=box, fontsize=10];"]
+    for r in sorted(roots):
+        out.append("  %s [label=%s, shape=ellipse];" % (_dot_quote(r), _dot_quote(r[5:])))
+    for node_id, kind in sorted(nodes.items()):
+        label = _dot_quote(kind)[:-1] + '\\n%d bytes"' % snap.node(node_id)["size"]
+        style = ", style=filled, fillcolor=lightpink" if node_id in targets else ""
+        out.append("  n%d [label=%s%s];" % (node_id, label, style))
+    for a, b, lab in sorted(edges):
+        out.append("  %s -> %s%s;" % (_dot_quote(a) if a.startswith("root:") else a, b,
+                                       " [label=%s]" % _dot_quote(lab) if lab else ""))
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
 for _cls in (_Thread, RootView, Path, ShortestPaths):
     _engine.hide_type(_cls)

@@ -117,6 +117,20 @@ class IdentitySet:
 
     shpaths = sp
 
+    def dot(self, file=None, limit=20):
+        """Graphviz text of the shortest paths from the roots to the set's objects (at most
+        `limit` of them), edges labelled as in sp; written to `file` (a path or an open file)
+        if given.  ``dot -Tsvg`` draws it."""
+        text = _paths.dot(self._s, limit)
+        if file is None:
+            return text
+        if hasattr(file, "write"):
+            file.write(text)
+        else:
+            with open(file, "w", encoding="utf-8") as f:
+                f.write(text)
+        return None
+
     @property
     def rp(self):
         """The reference pattern: the referrers' kinds, and theirs, as a tree (Heapy's rp)."""

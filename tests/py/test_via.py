@@ -190,5 +190,70 @@ class ShortestPathsTest(unittest.TestCase):
         self.evaluates(sp[0], shallow)
 
 
+class ByIdRpDot(unittest.TestCase):
+    def test_byid(self):
+        global bi
+        bi = ["abc-unique", 123456789, [1, 2, 3], {"a": 1}]
+        x = h.iso(*bi)
+        b = x.byid
+        text = str(b)
+        lines = text.splitlines()
+        self.assertEqual(lines[0], "Set of 4 <mixed> objects. Total size = %d bytes." % x.size)
+        self.assertEqual(lines[1], " Index     Size   %   Cumulative  %   Brief")
+        self.assertIn("str: 'abc-unique'", text)
+        self.assertIn("int: 123456789", text)
+        self.assertIn("list: 0x%x*3" % id(bi[2]), text)
+        self.assertIn("dict (no owner): 0x%x*1" % id(bi[3]), text)
+        sizes = [int(line.split()[1]) for line in lines[2:]]
+        self.assertEqual(sizes, sorted(sizes, reverse=True))
+        self.assertEqual(sum(sizes), x.size)
+        self.assertEqual(len(b), 4)
+        self.assertEqual(b[0].count, 1)
+        self.assertEqual(b[0].size, sizes[0])
+        self.assertEqual(str(h.iso(*[Plain() for _ in range(1)]).byid).splitlines()[0][:6], "Set of")
+
+    def test_byid_instance_dict_shows_owner(self):
+        global owner
+        owner = Plain()
+        owner.__dict__["q"] = 1
+        self.assertIn("dict of %s.Plain: 0x%x" % (__name__, id(owner)), str(h.iso(owner.__dict__).byid))
+
+    def test_rp(self):
+        global rp_list
+        rp_list = [Box() for _ in range(3)]
+        p = h.iso(*rp_list).rp
+        lines = str(p).splitlines()
+        self.assertEqual(lines[0], "Reference Pattern by <[dict of] class>.")
+        self.assertRegex(lines[1], r"^ 0: _ --- \[-\] 3 %s\.Box: 0x" % __name__)
+        for line in lines[1:]:
+            self.assertRegex(line, r"^ ?\d+: [_a-z0-9]+ [- ]+ \[(-|S|\+|R|\^ \d+)\] \d+ ")
+            self.assertLessEqual(len(line), 100)
+        listrow = [i for i, r in enumerate(p.rows) if r[3].startswith("1 list: 0x%x" % id(rp_list))]
+        self.assertEqual(len(listrow), 1)
+        i = listrow[0]
+        self.assertEqual(p.rows[i][2], "[-]")
+        below = p.rows[i + 1]
+        self.assertEqual(below[3], "1 dict of module: %s" % __name__)
+        self.assertEqual(below[2], "[S]")
+        self.assertEqual(p[i].count, 1)
+        self.assertEqual(getattr(p, p.rows[i][0]).count, 1)
+        self.assertEqual(p._.count, 3)
+        deep_rp = h.iso(*rp_list).get_rp(depth=1)
+        self.assertTrue(all(r[2] != "[-]" for r in deep_rp.rows[1:]))
+
+    def test_dot(self):
+        global dot_list
+        dot_list = [Box()]
+        text = h.iso(dot_list[0]).dot()
+        self.assertTrue(text.startswith("digraph heapcore {"))
+        self.assertIn("style=filled", text)
+        self.assertIn('[label="[0]"]', text)
+        self.assertIn('"root:sys.modules"', text)
+        import io
+        buf = io.StringIO()
+        h.iso(dot_list[0]).dot(buf)
+        self.assertEqual(buf.getvalue().count("->"), text.count("->"))
+
+
 if __name__ == "__main__":
     unittest.main()
