@@ -6,7 +6,7 @@ Builds W1 (the reference runner's build()), takes h.heap(), then times on that s
 classifier's first partition including the printed table (x.byrcs builds the reverse edges
 and a kind per node first; x.byvia also walks the heap afresh to prove referrers alive), and x.referrers of one object.  Memory: VmRSS after minus before,
 per object (what the snapshot caches for these classifiers).
-Last line: CLS objects=N byrcs_s=T byvia_s=T bymodule_s=T bysize_s=T cached_B=B
+Last line: CLS objects=N byrcs_s=T byvia_s=T bymodule_s=T bysize_s=T sp_s=T cached_B=B
 """
 import gc
 import os
@@ -39,6 +39,11 @@ one = x & h.iso(tree.kids[0])
 t = time.perf_counter()
 r = one.referrers
 print("x.referrers of one object (builds the reverse edges first): %.3f s" % (time.perf_counter() - t))
+one_leaf = h.iso(tree.kids[0].kids[0].kids[0].kids[0].name)
+t = time.perf_counter()
+text = str(one_leaf.sp)
+sp_s = time.perf_counter() - t
+print("sp of one object 4 levels down (%s): %.3f s" % (text.strip()[:60], sp_s))
 print("cached by the classifiers: %.1f B/object" % cached)
-print("CLS objects=%d byrcs_s=%.3f byvia_s=%.3f bymodule_s=%.3f bysize_s=%.3f cached_B=%.1f" % (
-    x.count, times["byrcs"], times["byvia"], times["bymodule"], times["bysize"], cached))
+print("CLS objects=%d byrcs_s=%.3f byvia_s=%.3f bymodule_s=%.3f bysize_s=%.3f sp_s=%.3f cached_B=%.1f" % (
+    x.count, times["byrcs"], times["byvia"], times["bymodule"], times["bysize"], sp_s, cached))
