@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "graph_private.h"
+#include "intern_private.h"
 #include "threads.h"
 #include "heapcore/error.h"
 
@@ -35,12 +36,6 @@ hc_idset *hc_idset_new_steal(hc_graph *g, uint32_t *ids, uint32_t n, GError **er
     return s;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 hc_idset *hc_idset_new_copy(hc_graph *g, const uint32_t *ids, size_t n, GError **error)
 {
     uint32_t *c = hc_try_malloc((n ? n : 1) * sizeof *c);
@@ -56,7 +51,7 @@ hc_idset *hc_idset_new_copy(hc_graph *g, const uint32_t *ids, size_t n, GError *
         }
         c[i] = ids[i];
     }
-    qsort(c, n, sizeof *c, cmp_u32);
+    qsort(c, n, sizeof *c, hc_cmp_u32);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (k == 0 || c[k - 1] != c[i])
@@ -140,7 +135,7 @@ uint64_t hc_idset_size(const hc_idset *s)
 
 gboolean hc_idset_contains(const hc_idset *s, uint32_t id)
 {
-    return bsearch(&id, s->ids, s->n, sizeof id, cmp_u32) != NULL;
+    return bsearch(&id, s->ids, s->n, sizeof id, hc_cmp_u32) != NULL;
 }
 
 hc_idset *hc_idset_op(const hc_idset *a, const hc_idset *b, hc_setop op, GError **error)

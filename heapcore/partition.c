@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "graph_private.h"
+#include "intern_private.h"
 #include "threads.h"
 #include "heapcore/error.h"
 
@@ -58,36 +59,9 @@ struct hc_kinds {
 
 #define NIL UINT32_MAX
 
-typedef struct { /* an rcs key while interning: a sorted, distinct list of clodo kinds */
-    uint32_t len;
-    uint32_t kind;
-    uint32_t v[];
-} rcs_key;
-
-static guint rcs_hash(gconstpointer p)
-{
-    const rcs_key *k = p;
-    guint h = 2166136261u;
-    for (uint32_t i = 0; i < k->len; i++)
-        h = (h ^ k->v[i]) * 16777619u;
-    return h;
-}
-
-static gboolean rcs_equal(gconstpointer a, gconstpointer b)
-{
-    const rcs_key *x = a, *y = b;
-    return x->len == y->len && memcmp(x->v, y->v, x->len * sizeof *x->v) == 0;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Kind ids of referrer-kind sets, in order of first appearance; sets[] grows with each. */
 typedef struct rcs_build {
-    GHashTable *seen; /* rcs_key* (owned) -> itself */
+    GHashTable *seen; /* hc_u32key* (owned; a sorted, distinct list of clodo kinds) -> itself */
     GArray *off, *sets;
     uint32_t *single; /* [nclodo] kind of the one-kind set {k}, NIL until seen */
     uint32_t *stamp;  /* [nclodo] node + 1 whose referrers last had kind k */
@@ -121,7 +95,7 @@ static gboolean kinds_rcs(hc_kinds *k, const hc_referrers *refs)
     for (uint32_t i = 0; i < nclodo; i++)
         b.single[i] = NIL;
     b.empty = NIL;
-    b.seen = g_hash_table_new_full(rcs_hash, rcs_equal, g_free, NULL);
+    b.seen = g_hash_table_new_full(hc_u32key_hash, hc_u32key_equal, g_free, NULL);
     b.off = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     b.sets = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     uint32_t zero = 0;
@@ -165,11 +139,11 @@ static gboolean kinds_rcs(hc_kinds *k, const hc_referrers *refs)
                 }
                 if (!ok)
                     break;
-                qsort(buf, len, sizeof *buf, cmp_u32);
-                rcs_key *key = g_malloc(sizeof *key + len * sizeof *buf);
+                qsort(buf, len, sizeof *buf, hc_cmp_u32);
+                hc_u32key *key = g_malloc(sizeof *key + len * sizeof *buf);
                 key->len = len;
                 memcpy(key->v, buf, len * sizeof *buf);
-                rcs_key *have = g_hash_table_lookup(b.seen, key);
+                hc_u32key *have = g_hash_table_lookup(b.seen, key);
                 if (have) {
                     kind = have->kind;
                     g_free(key);

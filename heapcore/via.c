@@ -2,6 +2,7 @@
 #include "heapcore/via.h"
 #include "heapcore/error.h"
 #include "graph_private.h"
+#include "intern_private.h"
 #
 
 #include <stdlib.h>
@@ -215,33 +216,6 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-typedef struct set_key { /* a member's label set while interning */
-    uint32_t len; /* ranks, then one more word: 1 if labels were dropped */
-    uint32_t kind;
-    uint32_t v[];
-} set_key;
-
-static guint set_hash(gconstpointer p)
-{
-    const set_key *k = p;
-    guint h = 2166136261u;
-    for (uint32_t i = 0; i < k->len; i++)
-        h = (h ^ k->v[i]) * 16777619u;
-    return h;
-}
-
-static gboolean set_equal(gconstpointer a, gconstpointer b)
-{
-    const set_key *x = a, *y = b;
-    return x->len == y->len && memcmp(x->v, y->v, x->len * sizeof *x->v) == 0;
-}
-
 /* Text of every label, the distinct texts sorted; rank[id] = the position of id's text. */
 static gboolean rank_labels(lab_table *L, const hc_labeller *lab, hc_graph *g, uint32_t **rank_out,
                             char ***texts_out, uint32_t *ntexts_out)
@@ -294,7 +268,7 @@ static gboolean rank_labels(lab_table *L, const hc_labeller *lab, hc_graph *g, u
     return TRUE;
 }
 
-static char *set_name(const set_key *k, char **texts)
+static char *set_name(const hc_u32key *k, char **texts)
 {
     GString *s = g_string_new(NULL);
     uint32_t n = k->len - 1;
@@ -328,7 +302,7 @@ static void sort_tgt(tgt *t, size_t n)
 static void sort_u32(uint32_t *v, size_t n)
 {
     if (n > 16) {
-        qsort(v, n, sizeof *v, cmp_u32);
+        qsort(v, n, sizeof *v, hc_cmp_u32);
         return;
     }
     for (size_t i = 1; i < n; i++) {
@@ -435,9 +409,10 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
     /* intern each member's label set */
     ok = ok && (per = hc_try_calloc_mapped((size_t)n + 1, sizeof *per)) != NULL;
     if (ok) {
-        sets = g_hash_table_new_full(set_hash, set_equal, g_free, NULL);
+        sets = g_hash_table_new_full(hc_u32key_hash, hc_u32key_equal, g_free, NULL);
         names = g_ptr_array_new();
-        set_key *k = g_malloc(sizeof *k + (HC_VIA_MAX_LABELS + 1) * sizeof(uint32_t));
+        /* a member's key: its label ranks, then one word: 1 if labels were dropped */
+        hc_u32key *k = g_malloc(sizeof *k + (HC_VIA_MAX_LABELS + 1) * sizeof(uint32_t));
         uint32_t buf_cap = 64, *buf = g_new(uint32_t, buf_cap);
         guint oi = 0;
         for (uint32_t j = 0; j < ns; j++) {
@@ -468,7 +443,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
                 k->v[1] = 2;
                 k->len = 2;
             }
-            set_key *hit = g_hash_table_lookup(sets, k);
+            hc_u32key *hit = g_hash_table_lookup(sets, k);
             if (!hit) {
                 hit = g_memdup2(k, sizeof *k + k->len * sizeof(uint32_t));
                 hit->kind = names->len;

@@ -127,6 +127,10 @@ void hc_py_gc_objects(PyInterpreterState *interp, void (*cb)(void *data, PyObjec
  * it (o is not gc, or its type is not a heap type).  Must be safe on any live object. */
 void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data);
 
+/* The __dict__ of an instance o of tp (the managed dict on 3.11+, else at tp_dictoffset), or
+ * NULL if it has none (or its attributes are still held without one).  Reads only. */
+PyObject *hc_py_instance_dict(PyObject *o, PyTypeObject *tp);
+
 /* 1 if every instance of tp refers to nothing but tp itself: tp is not gc and none of
  * hc_py_extra_refs's special cases applies (ints, floats, strs, bytes, ...).  The walk then
  * skips these objects in its second pass.  Kept next to hc_py_extra_refs, which it mirrors. */

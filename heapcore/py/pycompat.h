@@ -6,6 +6,11 @@
 
 #include "pyadapter.h"
 
+/* Version tests of the adapter files. */
+#define HC_PY311 (PY_VERSION_HEX >= 0x030B0000)
+#define HC_PY312 (PY_VERSION_HEX >= 0x030C0000)
+#define HC_PY313 (PY_VERSION_HEX >= 0x030D0000)
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter" /* 3.13's internal headers */
 #if PY_VERSION_HEX >= 0x030C0000

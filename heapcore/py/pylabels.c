@@ -15,10 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HC_PY311 (PY_VERSION_HEX >= 0x030B0000)
-#define HC_PY312 (PY_VERSION_HEX >= 0x030C0000)
-#define HC_PY313 (PY_VERSION_HEX >= 0x030D0000)
-
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #if HC_PY311
@@ -227,32 +223,6 @@ static void managed_values(named *nm, PyObject *o, PyTypeObject *tp)
 #endif
 }
 
-static PyObject *instance_dict(PyObject *o, PyTypeObject *tp)
-{
-#if HC_PY311
-    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
-#if HC_PY313
-        return (PyObject *)_PyObject_ManagedDictPointer(o)->dict;
-#elif HC_PY312
-        PyDictOrValues dv = *_PyObject_DictOrValuesPointer(o);
-        return _PyDictOrValues_IsValues(dv) ? NULL : dv.dict;
-#else
-        return *_PyObject_ManagedDictPointer(o);
-#endif
-    }
-#endif
-    if (tp->tp_dictoffset != 0) {
-        Py_ssize_t off = tp->tp_dictoffset;
-        if (off < 0) {
-            Py_ssize_t n = Py_SIZE(o);
-            if (n < 0) n = -n;
-            off += (Py_ssize_t)_PyObject_VAR_SIZE(tp, n);
-        }
-        if (off > 0) return *(PyObject **)((char *)o + off);
-    }
-    return NULL;
-}
-
 /* Object members (slots, and the fields C types declare in tp_members) of tp and its bases. */
 static void members(named *nm, PyObject *o, PyTypeObject *tp)
 {
@@ -345,8 +315,6 @@ static void frame_object_fields(named *nm, PyFrameObject *f)
 static void gen_fields(named *nm, PyObject *o, PyTypeObject *tp)
 {
     PyGenObject *g = (PyGenObject *)o;
-    const char *pre = tp == &PyCoro_Type ? "cr" : tp == &PyAsyncGen_Type ? "ag" : "gi";
-    (void)pre;
     field(nm, g->gi_name, "__name__");
     field(nm, g->gi_qualname, "__qualname__");
 #if HC_PY311
@@ -438,7 +406,7 @@ void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data)
     if (!PyType_Check(o) && !PyModule_Check(o) && tp != &PyFunction_Type) {
         members(&nm, o, tp);
         managed_values(&nm, o, tp);
-        PyObject *d = instance_dict(o, tp);
+        PyObject *d = hc_py_instance_dict(o, tp);
         if (d != NULL) field(&nm, d, "__dict__");
     }
     field(&nm, tp, "__class__");

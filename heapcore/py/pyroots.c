@@ -24,10 +24,6 @@
 #error "pyroots.c supports CPython 3.10 to 3.13"
 #endif
 
-#define HC_PY311 (PY_VERSION_HEX >= 0x030B0000)
-#define HC_PY312 (PY_VERSION_HEX >= 0x030C0000)
-#define HC_PY313 (PY_VERSION_HEX >= 0x030D0000)
-
 /* Some internal headers have unused parameters in static inline functions (3.13
  * pycore_object.h): silence that for CPython's headers only. */
 #pragma GCC diagnostic push
@@ -1146,26 +1142,19 @@ static void type_refs(PyTypeObject *t, int is_gc, hc_py_ref_cb cb, void *data)
 }
 
 /* The instance __dict__ (not for type objects). */
-static void instance_dict_refs(PyObject *o, PyTypeObject *tp, int is_gc, hc_py_ref_cb cb,
-                               void *data)
+PyObject *hc_py_instance_dict(PyObject *o, PyTypeObject *tp)
 {
-    PyObject *d = NULL;
-    int traversed = is_gc; /* does tp_traverse report the dict pointer itself? */
-
 #if HC_PY311
     if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
 #if HC_PY313
-        d = (PyObject *)_PyObject_ManagedDictPointer(o)->dict;
-        if (d != NULL && (tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) &&
-            _PyObject_InlineValues(o)->valid)
-            traversed = 0; /* PyObject_VisitManagedDict visits the values, not the dict */
+        return (PyObject *)_PyObject_ManagedDictPointer(o)->dict;
 #elif HC_PY312
         PyDictOrValues dv = *_PyObject_DictOrValuesPointer(o);
-        d = _PyDictOrValues_IsValues(dv) ? NULL : dv.dict;
+        return _PyDictOrValues_IsValues(dv) ? NULL : dv.dict;
 #else
-        d = *_PyObject_ManagedDictPointer(o);
+        return *_PyObject_ManagedDictPointer(o);
 #endif
-    } else
+    }
 #endif
     if (tp->tp_dictoffset != 0) {
         Py_ssize_t off = tp->tp_dictoffset;
@@ -1174,8 +1163,22 @@ static void instance_dict_refs(PyObject *o, PyTypeObject *tp, int is_gc, hc_py_r
             if (n < 0) n = -n;
             off += (Py_ssize_t)_PyObject_VAR_SIZE(tp, n);
         }
-        if (off > 0) d = *(PyObject **)((char *)o + off);
+        if (off > 0) return *(PyObject **)((char *)o + off);
     }
+    return NULL;
+}
+
+static void instance_dict_refs(PyObject *o, PyTypeObject *tp, int is_gc, hc_py_ref_cb cb,
+                               void *data)
+{
+    PyObject *d = hc_py_instance_dict(o, tp);
+    int traversed = is_gc; /* does tp_traverse report the dict pointer itself? */
+
+#if HC_PY313
+    if (d != NULL && (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) &&
+        (tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) && _PyObject_InlineValues(o)->valid)
+        traversed = 0; /* PyObject_VisitManagedDict visits the values, not the dict */
+#endif
     if (d == NULL || !PyDict_Check(d)) return;
     if (!traversed) refl(cb, data, d, HC_PY_LBL_FIELD, (uintptr_t)"__dict__");
     cb(data, (uintptr_t)d, HC_PY_REF_DICT_OF);
