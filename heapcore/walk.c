@@ -34,6 +34,7 @@ struct hc_walk {
     const hc_model *model;
     hc_graph *g;
     int pass;               /* 1: discovery, 2: edges                          */
+    gboolean nodes_only;    /* HC_WALK_NODES_ONLY: no edge array, no pass 2    */
     hc_addrset set;         /* 8-aligned addresses found                        */
     GHashTable *virt;       /* tagged address -> 0 (pass 1) / id + 1 (pass 2)   */
     /* pass 1 */
@@ -225,7 +226,7 @@ static void ask(hc_walk *w, const void *base, size_t from, size_t to, size_t siz
 static void look_ahead(hc_walk *w)
 {
     hc_graph *g = w->g;
-    if (w->nvisits + AHEAD_E > w->ecap) {
+    if (!w->nodes_only && w->nvisits + AHEAD_E > w->ecap) {
         hc_prefault_forget(w->pf);
         size_t cap = (size_t)w->ecap;
         if (!grow(w, (void **)&g->edges, &cap, (size_t)(w->nvisits + AHEAD_E), sizeof *g->edges, "the edge array"))
@@ -372,6 +373,14 @@ void hc_walk_add_root(hc_walk *w, uintptr_t addr, const char *label)
     g->nroots++;
 }
 
+/* Is a node of type t (key `key`) the observer's own: its type says so, or the model does. */
+static inline gboolean is_hidden(hc_walk *w, uintptr_t addr, uintptr_t key, uint32_t tflags)
+{
+    const hc_model *m = w->model;
+    return (tflags & HC_TYPE_HIDDEN) ||
+           ((tflags & HC_TYPE_SOMEHIDDEN) && m->is_hidden && m->is_hidden(m->ctx, addr, key));
+}
+
 /* Find the referents of queue entry q.  `force` expands a hidden-typed node whose expansion
  * was deferred. */
 static void discover_node(hc_walk *w, size_t q, gboolean force)
@@ -388,7 +397,7 @@ static void discover_node(hc_walk *w, size_t q, gboolean force)
         w->qflags[q] |= HC_NODE_VIRTUAL;
     if (tflags & HC_TYPE_SIZECALL)
         w->qflags[q] |= HC_NODE_SIZECALL;
-    if ((tflags & HC_TYPE_HIDDEN) && !force) {
+    if (!force && !(w->qflags[q] & HC_NODE_HIDDEN) && is_hidden(w, addr, key, tflags)) {
         w->qflags[q] |= HC_NODE_HIDDEN;
         if (grow(w, (void **)&w->deferred, &w->defcap, w->ndeferred + 1, sizeof *w->deferred, "the deferred list"))
             w->deferred[w->ndeferred++] = q;
@@ -466,9 +475,9 @@ static void complement(hc_walk *w)
     m->complement(m->ctx, w);
     /* The observer's own objects first, so that what only they reach is hidden, not a leak. */
     for (size_t k = 0; k < w->ncand && !w->error; k++) {
-        uintptr_t a = w->cand[k];
-        uint32_t t = type_index(w, m->type_of(m->ctx, a));
-        if (t == HC_NONE || !(g->types[t].flags & HC_TYPE_HIDDEN))
+        uintptr_t a = w->cand[k], key = m->type_of(m->ctx, a);
+        uint32_t t = type_index(w, key);
+        if (t == HC_NONE || !is_hidden(w, a, key, g->types[t].flags))
             continue;
         if (discover(w, a, HC_NODE_HIDDEN | HC_NODE_UNREACH))
             drain(w);
@@ -579,7 +588,7 @@ static gboolean number_nodes(hc_walk *w)
      * the sum reaches it): pass 2 can then fill nodes in any order. */
     uint64_t at = 0;
     for (size_t i = 0; i <= n; i++) {
-        uint64_t count = i < n ? offsets[i + 1] : 0;
+        uint64_t count = i < n && !w->nodes_only ? offsets[i + 1] : 0;
         if ((i & (HC_OBASE_SPAN - 1)) == 0)
             g->obase[i >> HC_OBASE_SHIFT] = at;
         uint64_t rel = at - g->obase[i >> HC_OBASE_SHIFT];
@@ -591,7 +600,7 @@ static gboolean number_nodes(hc_walk *w)
         offsets[i] = (uint32_t)rel;
         at += count;
     }
-    if (at != w->nvisits) {
+    if (!w->nodes_only && at != w->nvisits) {
         hc_free(vaddr);
         g_set_error(&w->error, HC_ERROR, HC_ERROR_STATE, "the walk lost count of its edges");
         return FALSE;
@@ -825,11 +834,17 @@ static void *shrink(void *p, size_t n, size_t size)
 
 hc_graph *hc_walk_run(const hc_model *model, uint32_t expected, GError **error)
 {
+    return hc_walk_run_with(model, expected, 0, error);
+}
+
+hc_graph *hc_walk_run_with(const hc_model *model, uint32_t expected, uint32_t options, GError **error)
+{
     g_return_val_if_fail(model && model->type_of && model->type_init && model->expand && model->roots, NULL);
     gint64 t0 = g_get_monotonic_time(), t[HC_WALK_PHASES];
     hc_walk w = {0};
     w.model = model;
     w.pass = 1;
+    w.nodes_only = (options & HC_WALK_NODES_ONLY) != 0;
 
     hc_addrset_init(&w.set);
     w.virt = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -862,7 +877,8 @@ hc_graph *hc_walk_run(const hc_model *model, uint32_t expected, GError **error)
     if (!w.error && number_nodes(&w)) {
         t[2] = g_get_monotonic_time();
         w.pass = 2;
-        record_all(&w);
+        if (!w.nodes_only)
+            record_all(&w);
         if (!w.error && w.gaps)
             close_gaps(g);
     } else {

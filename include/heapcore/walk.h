@@ -44,6 +44,9 @@ typedef struct hc_model {
     void (*extra_roots)(void *ctx, hc_walk *w);
     /* Optional: call hc_walk_add_candidate for every gc object (the complement scan). */
     void (*complement)(void *ctx, hc_walk *w);
+    /* Optional: is the node at addr, of a type flagged HC_TYPE_SOMEHIDDEN, the observer's own
+     * (e.g. a frame running the observer's code)?  Called once per such node, before expand. */
+    gboolean (*is_hidden)(void *ctx, uintptr_t addr, uintptr_t tkey);
 } hc_model;
 
 /* Run a whole walk.  Returns a new graph (unref it), or NULL with HC_ERROR_NOMEM/LIMIT set.
@@ -54,6 +57,15 @@ typedef struct hc_model {
  * stretch of each array while the walk runs (prefault.h); set HEAPCORE_NO_PREFAULT in the
  * environment to measure without it.  The helper only maps pages: it reads no object. */
 hc_graph *hc_walk_run(const hc_model *model, uint32_t expected, GError **error);
+
+/* hc_walk_run's options. */
+enum {
+    /* Pass 1 only: every node with its type, size, flags and roots, and no edges (each node
+     * has none, and no dict has an owner).  For matching a snapshot against the heap as it is
+     * now (which objects are still alive): no edge array, no second expansion of each node. */
+    HC_WALK_NODES_ONLY = 1u << 0,
+};
+hc_graph *hc_walk_run_with(const hc_model *model, uint32_t expected, uint32_t options, GError **error);
 
 /* For the model's callbacks. */
 void hc_walk_add_root(hc_walk *w, uintptr_t addr, const char *label);

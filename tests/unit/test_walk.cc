@@ -248,6 +248,44 @@ TEST(Walk, BigWalkWithItsHelperThreadsIsExact) {
     }
 }
 
+// HC_WALK_NODES_ONLY (how byvia and resolve learn what is alive): the same nodes, types,
+// sizes, flags and roots as the full walk, no edges, and no node expanded a second time; on
+// small graphs and on one big enough for the prefault helper.
+TEST(Walk, NodesOnlyWalkHasTheFullWalksNodesAndNoEdges) {
+    std::mt19937 rng(5);
+    for (uint32_t n : {1u, 40u, 2000u, 400000u}) {
+        SynthHeap h;
+        for (uint32_t i = 0; i < n; i++) h.add(rng() % 4, 16 + rng() % 100);
+        for (uint32_t e = 0; e < 2 * n; e++) h.link(rng() % n, rng() % n);
+        for (uint32_t i = 0; i < n; i++) {
+            if (rng() % 50 == 0 || i == 0) h.roots.push_back(i);
+            if (rng() % 3 == 0) h.gc.push_back(i);
+        }
+        g_autoptr(hc_graph) full = h.walk();
+        ASSERT_NE(full, nullptr);
+        h.expands = 0;
+        hc_model m = h.model();
+        g_autoptr(hc_graph) g = hc_walk_run_with(&m, 0, HC_WALK_NODES_ONLY, nullptr);
+        ASSERT_NE(g, nullptr);
+        ASSERT_TRUE(hc_graph_validate(g, nullptr));
+        EXPECT_EQ(h.expands.load(), 0) << "a node was expanded for edges";
+        ASSERT_EQ(hc_graph_n(g), hc_graph_n(full)) << n;
+        EXPECT_EQ(hc_graph_nedges(g), 0u);
+        ASSERT_EQ(hc_graph_nroots(g), hc_graph_nroots(full));
+        for (uint32_t r = 0; r < hc_graph_nroots(g); r++)
+            EXPECT_EQ(hc_graph_root_id(g, r), hc_graph_root_id(full, r));
+        for (uint32_t id = 0; id < hc_graph_n(g); id++) {
+            ASSERT_EQ(hc_graph_addr(g, id), hc_graph_addr(full, id));
+            ASSERT_EQ(hc_graph_type_key(g, hc_graph_type(g, id)), hc_graph_type_key(full, hc_graph_type(full, id)));
+            ASSERT_EQ(hc_graph_size(g, id), hc_graph_size(full, id));
+            ASSERT_EQ(hc_graph_flags(g, id), hc_graph_flags(full, id));
+            uint32_t ne;
+            hc_graph_edges(g, id, &ne);
+            ASSERT_EQ(ne, 0u);
+        }
+    }
+}
+
 // A model whose second expansion disagrees with its first (fewer referents, or one more)
 // gets a valid graph: the missing slots are closed up, the extra referent is counted as lost;
 // on one thread and with the helper.
