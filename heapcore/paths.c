@@ -14,12 +14,13 @@ struct hc_paths {
     uint32_t *parent; /* [n] BFS parent, FROM_ROOT for a root, NIL if not reached */
 };
 
-static gboolean skipped_label(const char *label, const char *const *skip)
+/* The position of label in skip (NULL-terminated), or -1. */
+static int skip_index(const char *label, const char *const *skip)
 {
-    for (; skip && *skip; skip++)
-        if (strcmp(label, *skip) == 0)
-            return TRUE;
-    return FALSE;
+    for (int i = 0; skip && skip[i]; i++)
+        if (strcmp(label, skip[i]) == 0)
+            return i;
+    return -1;
 }
 
 hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, const char *const *skip, GError **error)
@@ -47,14 +48,17 @@ hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, const c
             left++;
         }
     uint32_t nroots = hc_graph_nroots(g);
-    /* Three rounds, each searched to the end before the next starts, so a node gets a path
-     * from the interpreter's roots whenever it has one: the root records in order (but the
-     * skipped ones), then the complement roots (gc objects no root reaches), then the
-     * skipped records. */
-    for (int round = 0; round < 3 && left; round++) {
+    /* Rounds, each searched to the end before the next starts, so a node gets a path from
+     * the interpreter's roots whenever it has one: the root records in order (but the skipped
+     * ones), then the complement roots (gc objects no root reaches), then the records labelled
+     * skip[0], then skip[1], ... */
+    int nskip = 0;
+    while (skip && skip[nskip])
+        nskip++;
+    for (int round = 0; round < 2 + nskip && left; round++) {
         for (uint32_t r = 0; r <= nroots; r++) {
-            gboolean skipped = r < nroots && skipped_label(hc_graph_root_label(g, r), skip);
-            if (round == 0 ? (r == nroots || skipped) : round == 1 ? r != nroots : !skipped)
+            int si = r < nroots ? skip_index(hc_graph_root_label(g, r), skip) : -1;
+            if (round == 0 ? (r == nroots || si >= 0) : round == 1 ? r != nroots : si != round - 2)
                 continue;
             uint32_t lo = r < nroots ? hc_graph_root_id(g, r) : 0, hi = r < nroots ? lo + 1 : nn;
             for (uint32_t v = lo; v < hi; v++) {
@@ -115,7 +119,7 @@ uint32_t hc_paths_root_record(const hc_graph *g, uint32_t id, const char *const 
 {
     uint32_t nroots = hc_graph_nroots(g);
     for (uint32_t r = 0; r < nroots; r++)
-        if (hc_graph_root_id(g, r) == id && !skipped_label(hc_graph_root_label(g, r), skip))
+        if (hc_graph_root_id(g, r) == id && skip_index(hc_graph_root_label(g, r), skip) < 0)
             return r;
     return HC_NONE;
 }

@@ -5,6 +5,8 @@
  * own).  This file only translates: arguments in, HcError out as Python exceptions. */
 #include "pymodel.h"
 
+#include <frameobject.h>
+
 #include <unistd.h>
 
 /* ---- errors ------------------------------------------------------------------------------- */
@@ -322,11 +324,12 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
         if (node_arg(self, PySequence_Fast_GET_ITEM(fast, i), &ids[i]) < 0)
             goto done;
     GError *err = NULL;
-    /* searched from last: iso()'s arguments, and the calling thread's stack (which holds what
-     * the caller is passing around, heapcore's own frames included) */
+    /* searched from last: the calling thread's stack (its locals: how the caller holds an
+     * object, while a module path says how the program does), and after it iso()'s
+     * arguments (heapcore's own frames are hidden: no path runs through them) */
     char self_thread[96];
     hc_py_virtual_label((uintptr_t)PyThreadState_Get() | HC_PY_VTAG_THREAD, self_thread, sizeof self_thread);
-    const char *skip[] = {HC_PY_ARGUMENT_ROOT, self_thread, NULL};
+    const char *skip[] = {self_thread, HC_PY_ARGUMENT_ROOT, NULL};
     if (!(p = hc_paths_new(self->g, ids, (uint32_t)n, skip, &err))) {
         set_error(err);
         goto done;
@@ -707,7 +710,7 @@ static PyObject *IdSet_resolve(IdSetObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "|p", &pairs))
         return NULL;
     GError *err = NULL;
-    hc_graph *g2 = hc_py_walk(NULL, 0, NULL, 0, &err);
+    hc_graph *g2 = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, &err);
     if (!g2)
         return set_error(err);
     PyObject **objs;
@@ -755,7 +758,7 @@ static PyObject *IdSet_via_kinds(IdSetObject *self, PyObject *unused)
 {
     (void)unused;
     GError *err = NULL;
-    hc_graph *live = hc_py_walk(NULL, 0, NULL, 0, &err);
+    hc_graph *live = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, &err);
     hc_kinds *k = NULL;
     if (live) {
         hc_labeller lab;
@@ -1069,7 +1072,7 @@ static PyObject *snapshot_take(PyObject *extra_obj)
     pre_roots pre;
     pre_roots_collect(&pre);
     GError *err = NULL;
-    hc_graph *g = hc_py_walk(pre.roots, pre.n, extra, (size_t)nextra, &err);
+    hc_graph *g = hc_py_walk(pre.roots, pre.n, extra, (size_t)nextra, 0, &err);
     pre_roots_free(&pre);
     Py_XDECREF(fast);
     if (!g)
@@ -1111,6 +1114,24 @@ static PyTypeObject *type_arg(PyObject *tp, const char *fn)
         return NULL;
     }
     return (PyTypeObject *)tp;
+}
+
+static PyObject *mod_hide_frames_of(PyObject *mod, PyObject *globals)
+{
+    (void)mod;
+    if (hc_py_hide_frames_of(globals) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *mod_is_own_frame(PyObject *mod, PyObject *frame)
+{
+    (void)mod;
+    if (!PyFrame_Check(frame)) {
+        PyErr_SetString(PyExc_TypeError, "is_own_frame: a frame expected");
+        return NULL;
+    }
+    return PyBool_FromLong(hc_py_frame_is_own((uintptr_t)frame));
 }
 
 static PyObject *mod_hide_type(PyObject *mod, PyObject *tp)
@@ -1262,6 +1283,8 @@ static PyMethodDef module_methods[] = {
     {"labels", mod_labels, METH_O, "labels(obj) -> [(address, label)]: obj's referents with the labels byvia and paths use"},
     {"snapshot", mod_snapshot, METH_VARARGS, "snapshot(extra_roots=None) -> Snapshot of the whole heap"},
     {"hide_type", mod_hide_type, METH_O, "hide_type(cls): instances of cls are the observer's own"},
+    {"hide_frames_of", mod_hide_frames_of, METH_O, "hide_frames_of(globals()): frames running this module's code are the observer's own"},
+    {"is_own_frame", mod_is_own_frame, METH_O, "is_own_frame(frame): does it run code of a module given to hide_frames_of"},
     {"alloc_fail_at", mod_alloc_fail_at, METH_O, "test hook: fail the nth engine allocation (0: never)"},
     {"rss", mod_rss, METH_NOARGS, "resident set size of this process in bytes"},
     {"referents", mod_referents, METH_O, "referents(obj) -> addresses the walk records as obj's edges"},

@@ -88,7 +88,8 @@ void hc_py_roots(PyInterpreterState *interp, hc_py_root_cb cb, void *data);
 /* Referents of a virtual node (tagged address).  THREAD: every PyObject * field of the thread
  * state (dict, async_exc, exception state and its exc_info chain, context, async-gen hooks,
  * profile/trace objects, 3.13 extras) and its top frame (3.10: the PyFrameObject *; 3.11+: a
- * tagged FRAME node, skipping C-stack shim frames).  FRAME: f_code/f_executable, f_func(obj),
+ * tagged FRAME node, skipping C-stack shim frames), and below the observer's own frames
+ * (hc_py_hide_frames_of) the first frame that is not.  FRAME: f_code/f_executable, f_func(obj),
  * f_globals, f_builtins, f_locals, frame_obj, the locals/cells/frees that are bound, the value
  * stack when it is visible, and the previous thread-owned frame (tagged).  Never creates a
  * frame object. */
@@ -106,6 +107,15 @@ void hc_py_extra_labels(PyObject *o, PyTypeObject *tp, hc_py_label_cb cb, void *
  * embedded frame, or one a frame object owns), labelled, each kind or'ed with prefix.
  * Does nothing on 3.10. */
 void hc_py_iframe_labels(void *iframe, unsigned prefix, hc_py_label_cb cb, void *data);
+
+/* Frames running code whose globals are `globals` (a module's dict) are the observer's own:
+ * the walk hides them, and what only they reach, and a thread reports its first frame that is
+ * not the observer's directly (so the caller's frames stay visible).  Keeps a reference to
+ * globals.  0, or -1 + exception. */
+int hc_py_hide_frames_of(PyObject *globals);
+
+/* 1 if addr (a tagged FRAME node on 3.11+, or a frame object) runs the observer's code. */
+int hc_py_frame_is_own(uintptr_t addr);
 
 /* Static name of a virtual node's kind ("thread state", "interpreter frame"). */
 const char *hc_py_virtual_kind(unsigned vtag);

@@ -4,6 +4,8 @@
  * the objects whose size only their own __sizeof__ knows. */
 #include "pymodel.h"
 
+#include <frameobject.h>
+
 #include <string.h>
 
 typedef struct py_ctx {
@@ -68,9 +70,9 @@ static uint32_t py_type_init(void *vctx, uintptr_t key, uintptr_t *data)
 {
     py_ctx *ctx = vctx;
     if (key <= HC_PY_VTAG_MASK)
-        return HC_TYPE_VIRTUAL | HC_TYPE_NOOBJ;
+        return HC_TYPE_VIRTUAL | HC_TYPE_NOOBJ | (key == HC_PY_VTAG_FRAME ? HC_TYPE_SOMEHIDDEN : 0);
     PyTypeObject *tp = (PyTypeObject *)key;
-    uint32_t flags = 0;
+    uint32_t flags = tp == &PyFrame_Type ? HC_TYPE_SOMEHIDDEN : 0; /* the observer's frames */
     for (size_t i = 0; i < nhidden; i++)
         if (hidden_types[i] == tp)
             flags |= HC_TYPE_HIDDEN;
@@ -185,6 +187,12 @@ static void py_expand(void *vctx, hc_walk *w, uintptr_t addr, uintptr_t key, uin
     object_refs(o, tp, visit_ref, ref_cb, w);
 }
 
+static gboolean py_is_hidden(void *ctx, uintptr_t addr, uintptr_t key)
+{
+    (void)ctx, (void)key;
+    return hc_py_frame_is_own(addr) != 0;
+}
+
 static void root_cb(void *w, uintptr_t addr, const char *label)
 {
     if (addr)
@@ -287,7 +295,7 @@ static void name_modules(hc_graph *g)
 }
 
 hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *extra, size_t nextra,
-                     GError **error)
+                     uint32_t options, GError **error)
 {
     py_ctx ctx = {0};
     ctx.interp = PyInterpreterState_Get();
@@ -304,8 +312,9 @@ hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *ex
         .roots = py_roots,
         .extra_roots = nextra ? py_extra_roots : NULL,
         .complement = py_complement,
+        .is_hidden = py_is_hidden,
     };
-    hc_graph *g = hc_walk_run(&model, 1u << 16, error);
+    hc_graph *g = hc_walk_run_with(&model, 1u << 16, options, error);
     free(ctx.infos);
     if (!g)
         return NULL;

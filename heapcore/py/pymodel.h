@@ -25,9 +25,10 @@ int hc_py_hide_type(PyTypeObject *tp);
 
 /* Walk the current interpreter: its roots, then `roots` (phase 1, labelled), then `extra`
  * (objects the user handed over, phase 3), then the gc complement.  Runs no Python code and
- * creates no object.  Then names every type.  Returns a new graph or NULL + GError. */
+ * creates no object.  Then names every type.  Returns a new graph or NULL + GError.
+ * `options`: hc_walk_run_with's (HC_WALK_NODES_ONLY to learn only which objects are alive). */
 hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *extra, size_t nextra,
-                     GError **error);
+                     uint32_t options, GError **error);
 
 /* The addresses the walk records as edges of o (its referents, the __dict__ owner link
  * excepted), as a new list of ints; for tests and introspection.  NULL + exception. */

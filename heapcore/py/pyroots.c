@@ -709,6 +709,56 @@ void hc_py_roots(PyInterpreterState *interp, hc_py_root_cb cb, void *data)
 /* ---------------------------------------------------------------------------------------- */
 /* Virtual nodes                                                                            */
 
+/* The globals of the observer's modules (hc_py_hide_frames_of): few, compared by address. */
+static PyObject **own_globals;
+static size_t nown_globals;
+
+int hc_py_hide_frames_of(PyObject *globals)
+{
+    size_t i;
+    PyObject **g;
+    if (!PyDict_Check(globals)) {
+        PyErr_SetString(PyExc_TypeError, "hide_frames_of: a module's globals (a dict) expected");
+        return -1;
+    }
+    for (i = 0; i < nown_globals; i++)
+        if (own_globals[i] == globals) return 0;
+    g = realloc(own_globals, (nown_globals + 1) * sizeof *g);
+    if (g == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_INCREF(globals);
+    own_globals = g;
+    own_globals[nown_globals++] = globals;
+    return 0;
+}
+
+static int globals_are_own(PyObject *globals)
+{
+    size_t i;
+    for (i = 0; i < nown_globals; i++)
+        if (own_globals[i] == globals) return 1;
+    return 0;
+}
+
+int hc_py_frame_is_own(uintptr_t addr)
+{
+    if (nown_globals == 0) return 0;
+#if HC_PY311
+    if (HC_PY_VTAG(addr) == HC_PY_VTAG_FRAME)
+        return globals_are_own(((_PyInterpreterFrame *)HC_PY_VUNTAG(addr))->f_globals);
+    if (HC_PY_VTAG(addr) == 0 && PyFrame_Check((PyObject *)addr)) {
+        _PyInterpreterFrame *f = ((PyFrameObject *)addr)->f_frame;
+        return f != NULL && globals_are_own(f->f_globals);
+    }
+#else
+    if (HC_PY_VTAG(addr) == 0 && PyFrame_Check((PyObject *)addr))
+        return globals_are_own(((PyFrameObject *)addr)->f_globals);
+#endif
+    return 0;
+}
+
 #if HC_PY311
 static PyCodeObject *frame_code(_PyInterpreterFrame *f)
 {
@@ -742,6 +792,9 @@ static void report_frame_chain(_PyInterpreterFrame *f, const char *name, hc_py_r
         switch (f->owner) {
         case FRAME_OWNED_BY_THREAD:
             refl(cb, data, (void *)((uintptr_t)f | HC_PY_VTAG_FRAME), HC_PY_LBL_FIELD, (uintptr_t)name);
+            /* the observer's frame is hidden: the first frame below it is reported here too,
+             * so that the caller's frames are not reached only through hidden ones */
+            if (nown_globals && globals_are_own(f->f_globals)) break;
             return;
         case FRAME_OWNED_BY_GENERATOR:
             refl(cb, data, (char *)f - offsetof(PyGenObject, gi_iframe), HC_PY_LBL_FIELD, (uintptr_t)name);
@@ -850,7 +903,16 @@ static void thread_refs(PyThreadState *ts, hc_py_ref_cb cb, void *data)
 #elif HC_PY311
     if (ts->cframe != NULL) report_frame_chain(ts->cframe->current_frame, "frame", cb, data);
 #else
-    refl(cb, data, ts->frame, HC_PY_LBL_FIELD, (uintptr_t)"frame");
+    {
+        PyFrameObject *f = ts->frame;
+        refl(cb, data, f, HC_PY_LBL_FIELD, (uintptr_t)"frame");
+        /* past the observer's frames (hidden), the caller's: see report_frame_chain */
+        for (guard = 0; f != NULL && guard < HC_CHAIN_MAX && nown_globals && globals_are_own(f->f_globals);
+             guard++) {
+            f = f->f_back;
+            refl(cb, data, f, HC_PY_LBL_FIELD, (uintptr_t)"frame");
+        }
+    }
 #endif
 }
 

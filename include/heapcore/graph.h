@@ -45,6 +45,8 @@ enum {
                                    thread, beside the walk's own: the model's expand (size ==
                                    NULL) then only reads memory and calls hc_walk_visit*    */
     HC_TYPE_MODULE = 1u << 8,   /* a module type: its nodes carry names (hc_graph_node_name) */
+    HC_TYPE_SOMEHIDDEN = 1u << 9, /* some instances are the observer's own (the walk asks the
+                                   model's is_hidden for each): hidden as HC_TYPE_HIDDEN's  */
 };
 
 #define HC_SIZE_BIG UINT32_MAX /* size column sentinel: the size is in the overflow table */

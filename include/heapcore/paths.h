@@ -21,9 +21,9 @@ typedef struct hc_paths hc_paths;
 
 /* Search until every node of targets[0..n) is reached (or the graph is exhausted).  Root
  * records whose label is in `skip` (NULL-terminated; may be NULL) are searched from last, after
- * the complement roots (a caller's own arguments, the calling thread's stack: they say how the
- * caller holds an object, not how the heap does).  NULL with HC_ERROR_NOMEM if out of
- * memory.  Holds a reference to g. */
+ * the complement roots, one label after the other in skip's order (the calling thread's stack,
+ * then a caller's own arguments: they say how the caller holds an object, not how the heap
+ * does).  NULL with HC_ERROR_NOMEM if out of memory.  Holds a reference to g. */
 hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, const char *const *skip,
                        GError **error);
 void hc_paths_free(hc_paths *p); /* accepts NULL */

@@ -87,3 +87,15 @@ class hpy:
 
 
 _engine.hide_type(hpy)
+
+
+def _hide_own_frames():
+    """Frames running heapcore's code are the observer's own: hidden, with what only they hold
+    (the arguments and temporaries of the call that takes the snapshot)."""
+    from . import _sets, _views
+    for module in (_format, _kinds, _paths, _sets, _views):
+        _engine.hide_frames_of(vars(module))
+    _engine.hide_frames_of(globals())
+
+
+_hide_own_frames()

@@ -33,7 +33,9 @@ def root_name(label):
 
 
 class _Thread:
-    """A thread as a root: ``.frame`` is its current frame (a frame object, made on demand)."""
+    """A thread as a root: ``.frame`` is its current frame (a frame object, made on demand),
+    past heapcore's own frames, which the walk hides (so, for the thread evaluating a path,
+    the frame that called into heapcore)."""
 
     __slots__ = ("ident",)
 
@@ -43,6 +45,8 @@ class _Thread:
     @property
     def frame(self):
         frame = sys._current_frames().get(self.ident)
+        while frame is not None and _engine.is_own_frame(frame):
+            frame = frame.f_back
         if frame is None:
             raise AttributeError("thread %d has ended" % self.ident)
         return frame

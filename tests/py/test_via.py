@@ -257,3 +257,51 @@ class ByIdRpDot(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ObserverFrames(unittest.TestCase):
+    """heapcore's own frames (the call that takes the snapshot) are hidden with what only they
+    hold, such as iso()'s argument tuple; the caller's frames stay visible."""
+
+    def test_calling_heapcore_adds_no_referrer(self):
+        global held
+        held = [Box()]
+        r = h.iso(held[0]).referrers
+        self.assertEqual(r.count, 1, str(r.bytype))
+        self.assertIn(held, r)
+        text = str(h.iso(held[0]).rp)
+        self.assertNotIn("tuple", text)
+        self.assertNotIn("frame", text)
+        self.assertEqual(len(text.splitlines()), 4, text)  # title, Box, list, dict of module
+
+    def test_a_frame_running_heapcore_code_is_hidden(self):
+        global dot_target
+        dot_target = [Box()]
+        seen = []
+
+        class Sink:
+            def write(self, text):
+                seen.append(sys._getframe(1))  # the heapcore frame writing the dot text
+        h.iso(dot_target[0]).dot(file=Sink())
+        self.assertTrue(seen)
+        own = seen[0]
+        self.assertTrue(_engine.is_own_frame(own), own.f_code.co_filename)
+        self.assertFalse(_engine.is_own_frame(sys._getframe()))
+        x = h.heap()
+        self.assertNotIn(own, x)          # held by this test's `seen`, yet hidden
+        self.assertIn(seen, x)
+        self.assertIn(dot_target, x)
+        seen.clear()
+
+    def test_caller_frame_is_the_threads_frame(self):
+        def f():
+            loc = Box()
+            sp = h.iso(loc).sp
+            text = str(sp)
+            me = "h.Root.t%d.frame" % threading.get_ident()
+            self.assertIn(me + ".f_locals['loc']", text)
+            # .frame, looked up from here, passes over heapcore's frames to this one
+            fr = getattr(h.Root, "t%d" % threading.get_ident()).frame
+            self.assertIs(fr.f_locals["loc"], loc)
+            return text
+        f()
