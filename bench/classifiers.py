@@ -50,7 +50,6 @@ for rep in range(int(os.environ.get("REPEAT", "3")) - 1):
         text = str(getattr(x, name))
         best[name] = min(best[name], time.perf_counter() - t)
 print("best of the runs: " + ", ".join("%s %.3f s" % (k, best[k]) for k in names))
-cached = (status("VmRSS:") - rss0) / x.count
 one = x & h.iso(tree.kids[0])
 t = time.perf_counter()
 r = one.referrers
