@@ -44,6 +44,7 @@ struct hc_graph {
     uint64_t lost_edges;  /* see hc_graph_lost_edges                                  */
     uint64_t prefaulted;  /* see hc_graph_prefaulted                                  */
     double walk_s[HC_WALK_PHASES]; /* see hc_graph_walk_times                          */
+    gboolean loaded;      /* read from a file: no live objects behind the addresses   */
 };
 
 hc_graph *hc_graph_alloc(void); /* zeroed, refcount 1; NULL if out of memory */

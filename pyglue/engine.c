@@ -20,6 +20,8 @@ static PyObject *set_error(GError *err)
         case HC_ERROR_INVALID: exc = PyExc_ValueError; break;
         case HC_ERROR_LIMIT: exc = PyExc_OverflowError; break;
         case HC_ERROR_STATE: exc = PyExc_RuntimeError; break;
+        case HC_ERROR_IO: exc = PyExc_OSError; break;
+        case HC_ERROR_FORMAT: exc = PyExc_ValueError; break;
         }
     }
     PyErr_SetString(exc, err ? err->message : "heapcore engine error");
@@ -37,6 +39,7 @@ typedef struct {
     hc_reach *reach; /* what the roots reach, computed on first need (sets' domisize) */
     hc_referrers *refs; /* reverse edges, computed on first need */
     hc_kinds *kinds[HC_NCLASSIFIERS]; /* classifiers made concrete, on first need */
+    PyObject *meta;  /* a loaded snapshot's META section as a dict; NULL otherwise */
 } SnapshotObject;
 
 typedef struct {
@@ -80,6 +83,7 @@ static void Snapshot_dealloc(SnapshotObject *self)
         hc_kinds_free(self->kinds[c]);
     hc_referrers_free(self->refs);
     hc_graph_unref(self->g);
+    Py_XDECREF(self->meta);
     PyObject_Free(self);
 }
 
@@ -336,7 +340,8 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
     }
     if (want_labels) {
         hc_py_labeller(&lab);
-        roots = hc_via_roots(&lab, &nroots);
+        if (!hc_graph_is_loaded(self->g)) /* a loaded graph's labels are '?': no live root */
+            roots = hc_via_roots(&lab, &nroots);
     }
     uint32_t least = 0, nleast = 0;
     if (shortest) {
@@ -447,6 +452,14 @@ static PyObject *Snapshot_validate(SnapshotObject *self, PyObject *unused)
 }
 
 static PyObject *Snapshot_get_n(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLong(hc_graph_n(self->g)); }
+static PyObject *Snapshot_get_loaded(SnapshotObject *self, void *c) { (void)c; return PyBool_FromLong(hc_graph_is_loaded(self->g)); }
+static PyObject *Snapshot_get_meta(SnapshotObject *self, void *c)
+{
+    (void)c;
+    PyObject *m = self->meta ? self->meta : Py_None;
+    Py_INCREF(m);
+    return m;
+}
 static PyObject *Snapshot_get_nedges(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLongLong(hc_graph_nedges(self->g)); }
 static PyObject *Snapshot_get_memory(SnapshotObject *self, void *c) { (void)c; return PyLong_FromSize_t(hc_graph_memory(self->g)); }
 static PyObject *Snapshot_get_failures(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLong(hc_graph_sizeof_failures(self->g)); }
@@ -476,6 +489,8 @@ static PyMethodDef Snapshot_methods[] = {
 };
 static PyGetSetDef Snapshot_getset[] = {
     {"n", (getter)Snapshot_get_n, NULL, "number of nodes", NULL},
+    {"loaded", (getter)Snapshot_get_loaded, NULL, "read from a snapshot file (no live objects)", NULL},
+    {"meta", (getter)Snapshot_get_meta, NULL, "a loaded snapshot's file description (dict), else None", NULL},
     {"nedges", (getter)Snapshot_get_nedges, NULL, "number of edges", NULL},
     {"memory", (getter)Snapshot_get_memory, NULL, "engine bytes held", NULL},
     {"sizeof_failures", (getter)Snapshot_get_failures, NULL, "objects whose own __sizeof__ failed", NULL},
@@ -702,12 +717,23 @@ static PyObject *IdSet_addresses(IdSetObject *self, PyObject *unused)
     return list;
 }
 
+/* A set of a snapshot read from a file has no live objects behind it: FALSE + RuntimeError. */
+static gboolean require_live(IdSetObject *self)
+{
+    if (!hc_graph_is_loaded(hc_idset_graph(self->s)))
+        return TRUE;
+    PyErr_SetString(PyExc_RuntimeError,
+                    "this snapshot was loaded from a file: it has no live objects (nodes, byid, byvia "
+                    "and edge labels need the process it was taken in)");
+    return FALSE;
+}
+
 /* resolve(pairs=False): the live objects of this set (or [(id, obj)] with pairs): a fresh
  * walk, matched by address and type. */
 static PyObject *IdSet_resolve(IdSetObject *self, PyObject *args)
 {
     int pairs = 0;
-    if (!PyArg_ParseTuple(args, "|p", &pairs))
+    if (!PyArg_ParseTuple(args, "|p", &pairs) || !require_live(self))
         return NULL;
     GError *err = NULL;
     hc_graph *g2 = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, &err);
@@ -757,6 +783,8 @@ static PyObject *wrap_kinds(hc_kinds *k, GError *err)
 static PyObject *IdSet_via_kinds(IdSetObject *self, PyObject *unused)
 {
     (void)unused;
+    if (!require_live(self))
+        return NULL;
     GError *err = NULL;
     hc_graph *live = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, &err);
     hc_kinds *k = NULL;
@@ -954,7 +982,52 @@ static PyObject *IdSet_same_graph(IdSetObject *self, PyObject *other)
     return b ? PyBool_FromLong(hc_idset_graph(self->s) == hc_idset_graph(b)) : NULL;
 }
 
+/* dump(path, meta): write the snapshot, with this set as the file's members.  meta: a
+ * sequence of (key, value) str pairs.  The GIL is released while writing. */
+static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
+{
+    PyObject *path_obj, *meta_obj, *bytes = NULL;
+    if (!PyArg_ParseTuple(args, "OO", &path_obj, &meta_obj) || !PyUnicode_FSConverter(path_obj, &bytes))
+        return NULL;
+    PyObject *fast = PySequence_Fast(meta_obj, "meta must be a sequence of (key, value) pairs");
+    if (!fast) {
+        Py_DECREF(bytes);
+        return NULL;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    const char **meta = g_new0(const char *, 2 * (size_t)n + 1);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *pair = PySequence_Fast_GET_ITEM(fast, i);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 ||
+            !(meta[2 * i] = PyUnicode_AsUTF8(PyTuple_GET_ITEM(pair, 0))) ||
+            !(meta[2 * i + 1] = PyUnicode_AsUTF8(PyTuple_GET_ITEM(pair, 1)))) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "meta must be (str, str) pairs");
+            g_free(meta);
+            Py_DECREF(fast);
+            Py_DECREF(bytes);
+            return NULL;
+        }
+    }
+    GError *err = NULL;
+    gboolean ok;
+    const char *path = PyBytes_AS_STRING(bytes);
+    hc_graph *g = hc_idset_graph(self->s);
+    const uint32_t *ids = hc_idset_ids(self->s);
+    uint32_t count = hc_idset_count(self->s);
+    Py_BEGIN_ALLOW_THREADS
+    ok = hc_snapfile_write(g, ids, count, meta, path, &err);
+    Py_END_ALLOW_THREADS
+    g_free(meta);
+    Py_DECREF(fast); /* after the write: meta's strings belong to its items */
+    Py_DECREF(bytes);
+    if (!ok)
+        return set_error(err);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef IdSet_methods[] = {
+    {"dump", (PyCFunction)IdSet_dump, METH_VARARGS, "dump(path, meta): write the snapshot to a file, this set as its members"},
     {"op", (PyCFunction)IdSet_op, METH_VARARGS, "op(other, code): 0 |, 1 &, 2 -, 3 ^ (same snapshot)"},
     {"sub_foreign", (PyCFunction)IdSet_sub_foreign, METH_O, "members whose (address, type) is not in other"},
     {"subset", (PyCFunction)IdSet_subset, METH_O, "self <= other"},
@@ -1057,6 +1130,69 @@ static int pre_roots_collect(pre_roots *p)
     return 0;
 }
 
+/* A new Snapshot owning g (or NULL + exception, g released). */
+static PyObject *wrap_snapshot(hc_graph *g)
+{
+    SnapshotObject *o = PyObject_New(SnapshotObject, &Snapshot_Type);
+    if (!o) {
+        hc_graph_unref(g);
+        return NULL;
+    }
+    o->g = g;
+    o->dom = NULL;
+    o->dom_s = 0;
+    o->reach = NULL;
+    o->refs = NULL;
+    o->meta = NULL;
+    memset(o->kinds, 0, sizeof o->kinds);
+    return (PyObject *)o;
+}
+
+/* load(path) -> (Snapshot, IdSet of the members the file was written for); snapshot.meta */
+static PyObject *mod_load(PyObject *mod, PyObject *arg)
+{
+    (void)mod;
+    PyObject *bytes = NULL;
+    if (!PyUnicode_FSConverter(arg, &bytes))
+        return NULL;
+    GError *err = NULL;
+    uint32_t *members = NULL, nmembers = 0;
+    char **meta = NULL;
+    hc_graph *g;
+    const char *path = PyBytes_AS_STRING(bytes);
+    Py_BEGIN_ALLOW_THREADS
+    g = hc_snapfile_read(path, &members, &nmembers, &meta, &err);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(bytes);
+    if (!g)
+        return set_error(err);
+    PyObject *dict = PyDict_New(), *snap = NULL, *set = NULL, *out = NULL;
+    for (char **m = meta; dict && m && m[0] && m[1]; m += 2) {
+        PyObject *v = PyUnicode_DecodeUTF8(m[1], (Py_ssize_t)strlen(m[1]), "replace");
+        if (!v || PyDict_SetItemString(dict, m[0], v) < 0)
+            Py_CLEAR(dict);
+        Py_XDECREF(v);
+    }
+    g_strfreev(meta);
+    if (dict && (snap = wrap_snapshot(g)) != NULL) {
+        Py_INCREF(dict);
+        ((SnapshotObject *)snap)->meta = dict;
+        hc_idset *s = hc_idset_new_copy(g, members, nmembers, &err);
+        set = wrap_set((SnapshotObject *)snap, s, err);
+    } else if (dict) {
+        g = NULL; /* wrap_snapshot released it */
+    } else {
+        hc_graph_unref(g);
+    }
+    g_free(members);
+    if (set)
+        out = PyTuple_Pack(2, snap, set);
+    Py_XDECREF(snap);
+    Py_XDECREF(set);
+    Py_XDECREF(dict);
+    return out;
+}
+
 static PyObject *snapshot_take(PyObject *extra_obj)
 {
     PyObject *fast = NULL;
@@ -1083,18 +1219,7 @@ static PyObject *snapshot_take(PyObject *extra_obj)
         return NULL;
     }
     hc_graph_set_sizeof_failures(g, (uint32_t)MIN(failed, UINT32_MAX));
-    SnapshotObject *o = PyObject_New(SnapshotObject, &Snapshot_Type);
-    if (!o) {
-        hc_graph_unref(g);
-        return NULL;
-    }
-    o->g = g;
-    o->dom = NULL;
-    o->dom_s = 0;
-    o->reach = NULL;
-    o->refs = NULL;
-    memset(o->kinds, 0, sizeof o->kinds);
-    return (PyObject *)o;
+    return wrap_snapshot(g);
 }
 
 static PyObject *mod_snapshot(PyObject *mod, PyObject *args)
@@ -1279,6 +1404,7 @@ static PyObject *mod_root_objects(PyObject *m, PyObject *unused)
 }
 
 static PyMethodDef module_methods[] = {
+    {"load", mod_load, METH_O, "load(path) -> (Snapshot, IdSet of the file's members); the snapshot's meta is the file's META"},
     {"root_objects", mod_root_objects, METH_NOARGS, "root_objects() -> [(label, obj)]: what the interpreter holds as roots now"},
     {"labels", mod_labels, METH_O, "labels(obj) -> [(address, label)]: obj's referents with the labels byvia and paths use"},
     {"snapshot", mod_snapshot, METH_VARARGS, "snapshot(extra_roots=None) -> Snapshot of the whole heap"},

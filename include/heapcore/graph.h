@@ -100,6 +100,10 @@ const char *hc_graph_root_label(const hc_graph *g, uint32_t r);
 enum { HC_WALK_PHASES = 4 };
 void hc_graph_walk_times(const hc_graph *g, double out[HC_WALK_PHASES]);
 
+/* TRUE for a graph read from a snapshot file (snapfile.h): its addresses name no live
+ * object of this process. */
+gboolean hc_graph_is_loaded(const hc_graph *g);
+
 /* Bytes of engine memory the graph holds. */
 size_t hc_graph_memory(const hc_graph *g);
 

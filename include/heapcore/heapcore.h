@@ -11,4 +11,5 @@
 #include "heapcore/paths.h"
 #include "heapcore/referrers.h"
 #include "heapcore/via.h"
+#include "heapcore/snapfile.h"
 #endif

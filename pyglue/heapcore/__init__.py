@@ -8,10 +8,12 @@
 
 The walk runs in C, holds no references to what it finds, and never shows its own objects.
 """
+import os
+
 from . import _engine, _format, _kinds, _paths
 from ._sets import IdentitySet, Stat, Diff, iso_set
 
-__all__ = ["hpy", "IdentitySet", "Stat", "Diff"]
+__all__ = ["hpy", "IdentitySet", "Stat", "Diff", "load"]
 __version__ = "0.1.0"
 
 _NOT_SHOWN = _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL  # never in a heap set
@@ -67,6 +69,15 @@ class hpy:
 
     setref = setrelheap
 
+    def dump(self, path):
+        """Take the heap (as heap() would show it) and write it to a snapshot file."""
+        self.heap().dump(path)
+
+    @staticmethod
+    def load(path):
+        """The set a snapshot file holds (see heapcore.load)."""
+        return load(path)
+
     def iso(self, *objs):
         """The set of exactly these objects (held strongly by the set)."""
         return iso_set(objs)
@@ -87,6 +98,16 @@ class hpy:
 
 
 _engine.hide_type(hpy)
+
+
+def load(path):
+    """Read a snapshot file written by ``x.dump(path)`` or ``h.dump(path)``: the set it holds,
+    on which the table, every classifier but byvia, the set algebra, dominators and retained
+    sizes, paths and diffs work as in the process it came from.  Its objects are not live:
+    ``.nodes`` raises RuntimeError.  A damaged or foreign file raises ValueError naming the
+    problem; an unreadable one OSError.  ``x.meta`` says where the file came from."""
+    snap, members = _engine.load(os.fspath(path))
+    return IdentitySet(members, "clodo", header=snap.meta.get("header"))
 
 
 def _hide_own_frames():

@@ -3,6 +3,11 @@
 Every class here is registered with the engine as the observer's own, so its instances and
 whatever only they reference never appear in results.
 """
+import json
+import os
+import sys
+import time
+
 from . import _engine, _format, _kinds, _paths, _views
 
 CLASSIFIERS = {"clodo": _engine.BY_CLODO, "type": _engine.BY_TYPE, "rcs": _engine.BY_RCS,
@@ -29,6 +34,20 @@ def _header(by):
 _OPS = {"|": _engine.OP_OR, "&": _engine.OP_AND, "-": _engine.OP_SUB, "^": _engine.OP_XOR}
 
 
+def _file_meta():
+    """What a snapshot file records about the process it was taken in."""
+    from . import __version__
+    return [
+        ("heapcore", __version__),
+        ("python", sys.version.split()[0]),
+        ("implementation", sys.implementation.name),
+        ("platform", sys.platform),
+        ("pid", str(os.getpid())),
+        ("argv", json.dumps(sys.argv)),
+        ("created", time.strftime("%Y-%m-%dT%H:%M:%S%z")),
+    ]
+
+
 class IdentitySet:
     """A set of heap objects of one snapshot, shown as Heapy's partition table.
 
@@ -47,6 +66,27 @@ class IdentitySet:
         self._rows = None
         self._header = header      # extra header line (process RSS) for whole-heap sets
         self._ret = ret            # rows carry and sort by retained size (x.retained)
+
+    # -- files ----------------------------------------------------------------------------
+    def dump(self, path):
+        """Write the snapshot this set belongs to, with this set as the file's contents, to
+        `path` (a temporary file, fsync'd, then renamed: never half a file under `path`).
+        ``heapcore.load(path)`` gives the set back, in this or another process."""
+        meta = _file_meta()
+        if self._header:
+            meta.append(("header", self._header))
+        self._s.dump(os.fspath(path), meta)
+
+    @property
+    def loaded(self):
+        """True for a set read from a snapshot file (it has no live objects)."""
+        return self._s.snapshot.loaded
+
+    @property
+    def meta(self):
+        """For a loaded set, what its file says of the process it came from (heapcore and
+        Python versions, pid, argv as JSON, creation time); None for a live set."""
+        return self._s.snapshot.meta
 
     # -- sizes ----------------------------------------------------------------------------
     @property

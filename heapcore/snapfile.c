@@ -1,0 +1,742 @@
+/* heapcore/snapfile.c — snapshot files (see snapfile.h and thesis-notes/snapshot-file.md).
+ *
+ * Everything multi-byte is little-endian on disk, written and read with memcpy (a hostile
+ * file may put a section at any offset).  Varints are LEB128 (7 bits a byte, at most 10
+ * bytes); signed values are zigzag-coded. */
+#include "heapcore/snapfile.h"
+#include "heapcore/error.h"
+#include "graph_private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#if G_BYTE_ORDER != G_LITTLE_ENDIAN
+#error "snapfile.c writes its native byte order, and is only built little-endian"
+#endif
+
+#define MAGIC "HCSNAP\r\n"
+#define BOM 0x0A0B0C0Du
+#define HEADER_SIZE 64
+#define ENTRY_SIZE 56 /* u32 kind, u32 0, u64 offset, u64 length, u64 count, SHA-1, 4 x 0 */
+#define MAX_SECTIONS 64
+#define DIGEST 20 /* SHA-1 */
+
+enum {
+    SEC_META = 1,    /* key\0value\0... ; count = pairs                                    */
+    SEC_INFO = 2,    /* u32 n, u32 nreal, u64 nedges, u64 lost_edges, u32 sizeof_failures  */
+    SEC_STRINGS = 3, /* NUL-terminated strings, referenced by byte offset                  */
+    SEC_TYPES = 4,   /* per type: u64 key, u32 flags, u32 node, u32 name, u32 0            */
+    SEC_NODES = 5,   /* per node: varint address delta, type, size, u8 flags, edge count   */
+    SEC_EDGES = 6,   /* per edge: varint 0 (the source's type object) or zigzag(t - s) + 1 */
+    SEC_ROOTS = 7,   /* per root record: u32 id, u32 label                                 */
+    SEC_OWNERS = 8,  /* u64 (dict id << 32 | owner id), ascending                          */
+    SEC_NAMES = 9,   /* per named node: u32 id, u32 name                                   */
+    SEC_MEMBERS = 10, /* varint gaps between the set's ascending ids                       */
+    SEC_LAST = 10
+};
+
+static const char *const sec_names[] = {"?", "META", "INFO", "STRINGS", "TYPES", "NODES",
+                                        "EDGES", "ROOTS", "OWNERS", "NAMES", "MEMBERS"};
+
+static inline uint64_t zz(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static inline int64_t unzz(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+/* ---- writing ------------------------------------------------------------------------------ */
+
+#define WBUF (1u << 20)
+
+typedef struct writer {
+    FILE *f;
+    uint8_t *buf;
+    size_t used;
+    uint64_t pos;       /* file offset of buf[0] */
+    GChecksum *ck;      /* the section being written */
+    gboolean failed;
+    int err;            /* errno of the failure */
+    uint8_t table[MAX_SECTIONS * ENTRY_SIZE];
+    uint32_t nsec;
+    uint64_t sec_start, sec_count;
+    uint32_t sec_kind;
+} writer;
+
+static void w_flush(writer *w)
+{
+    if (w->failed || !w->used)
+        return;
+    if (w->ck)
+        g_checksum_update(w->ck, w->buf, w->used);
+    if (fwrite(w->buf, 1, w->used, w->f) != w->used) {
+        w->failed = TRUE;
+        w->err = errno ? errno : EIO;
+    }
+    w->pos += w->used;
+    w->used = 0;
+}
+
+static inline void w_bytes(writer *w, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    while (n) {
+        if (w->used == WBUF)
+            w_flush(w);
+        size_t k = MIN(n, WBUF - w->used);
+        memcpy(w->buf + w->used, b, k);
+        w->used += k;
+        b += k;
+        n -= k;
+    }
+}
+
+static inline void w_varint(writer *w, uint64_t v)
+{
+    if (G_UNLIKELY(w->used + 10 > WBUF))
+        w_flush(w);
+    uint8_t *p = w->buf + w->used;
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    w->used = (size_t)(p - w->buf);
+}
+
+static void w_u32(writer *w, uint32_t v) { w_bytes(w, &v, 4); }
+static void w_u64(writer *w, uint64_t v) { w_bytes(w, &v, 8); }
+
+static void sec_begin(writer *w, uint32_t kind, uint64_t count)
+{
+    static const uint8_t zero[8];
+    uint64_t at = w->pos + w->used;
+    if (at & 7)
+        w_bytes(w, zero, 8 - (at & 7)); /* sections start 8-aligned (outside any checksum) */
+    w_flush(w);
+    w->ck = g_checksum_new(G_CHECKSUM_SHA1);
+    w->sec_start = w->pos;
+    w->sec_kind = kind;
+    w->sec_count = count;
+}
+
+static void sec_end(writer *w)
+{
+    w_flush(w);
+    uint8_t *e = w->table + (size_t)w->nsec * ENTRY_SIZE;
+    uint64_t len = w->pos - w->sec_start;
+    gsize dlen = DIGEST;
+    memset(e, 0, ENTRY_SIZE);
+    memcpy(e, &w->sec_kind, 4);
+    memcpy(e + 8, &w->sec_start, 8);
+    memcpy(e + 16, &len, 8);
+    memcpy(e + 24, &w->sec_count, 8);
+    g_checksum_get_digest(w->ck, e + 32, &dlen);
+    g_checksum_free(w->ck);
+    w->ck = NULL;
+    w->nsec++;
+}
+
+/* A string table built while writing: the offset of each string added. */
+typedef struct strtab {
+    GString *s;
+    GHashTable *at; /* string -> offset + 1 */
+} strtab;
+
+static uint32_t str_add(strtab *t, const char *s)
+{
+    if (!s)
+        s = "";
+    gpointer hit = g_hash_table_lookup(t->at, s);
+    if (hit)
+        return GPOINTER_TO_UINT(hit) - 1;
+    uint32_t off = (uint32_t)t->s->len;
+    g_string_append_len(t->s, s, (gssize)strlen(s) + 1);
+    g_hash_table_insert(t->at, g_strdup(s), GUINT_TO_POINTER(off + 1));
+    return off;
+}
+
+static int cmp_first_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void header_digest(const uint8_t *header, const uint8_t *table, uint32_t nsec, uint8_t *out)
+{
+    uint8_t h[HEADER_SIZE];
+    gsize dlen = DIGEST;
+    memcpy(h, header, HEADER_SIZE);
+    memset(h + 40, 0, DIGEST);
+    GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA1);
+    g_checksum_update(ck, h, HEADER_SIZE);
+    g_checksum_update(ck, table, (gssize)nsec * ENTRY_SIZE);
+    g_checksum_get_digest(ck, out, &dlen);
+    g_checksum_free(ck);
+}
+
+static void write_sections(writer *w, const hc_graph *g, const uint32_t *members, uint32_t nmembers,
+                           const char *const *meta)
+{
+    uint32_t n = g->n;
+    strtab st = {g_string_new(NULL), g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
+    str_add(&st, "");
+
+    uint64_t npairs = 0;
+    for (const char *const *m = meta; m && m[0] && m[1]; m += 2)
+        npairs++;
+    sec_begin(w, SEC_META, npairs);
+    for (const char *const *m = meta; m && m[0] && m[1]; m += 2) {
+        w_bytes(w, m[0], strlen(m[0]) + 1);
+        w_bytes(w, m[1], strlen(m[1]) + 1);
+    }
+    sec_end(w);
+
+    sec_begin(w, SEC_INFO, 1);
+    w_u32(w, n);
+    w_u32(w, g->nreal);
+    w_u64(w, hc_graph_edge_at(g, n));
+    w_u64(w, g->lost_edges);
+    w_u32(w, g->sizeof_failures);
+    w_u32(w, 0);
+    sec_end(w);
+
+    /* the table parts that name strings are written after STRINGS is complete: collect */
+    uint32_t *tname = g_new(uint32_t, g->ntypes ? g->ntypes : 1);
+    for (uint32_t t = 0; t < g->ntypes; t++)
+        tname[t] = str_add(&st, g->types[t].name);
+    uint32_t *rlabel = g_new(uint32_t, g->nroots ? g->nroots : 1);
+    for (uint32_t r = 0; r < g->nroots; r++)
+        rlabel[r] = str_add(&st, hc_graph_root_label(g, r));
+    GArray *named = g_array_new(FALSE, FALSE, sizeof(uint32_t) * 2);
+    if (g->names) {
+        GHashTableIter it;
+        gpointer k, v;
+        g_hash_table_iter_init(&it, g->names);
+        while (g_hash_table_iter_next(&it, &k, &v)) {
+            uint32_t pair[2] = {GPOINTER_TO_UINT(k), str_add(&st, v)};
+            g_array_append_val(named, pair);
+        }
+        g_array_sort(named, cmp_first_u32);
+    }
+    sec_begin(w, SEC_STRINGS, st.s->len);
+    w_bytes(w, st.s->str, st.s->len);
+    sec_end(w);
+
+    sec_begin(w, SEC_TYPES, g->ntypes);
+    for (uint32_t t = 0; t < g->ntypes; t++) {
+        w_u64(w, g->types[t].key);
+        w_u32(w, g->types[t].flags);
+        w_u32(w, g->types[t].node);
+        w_u32(w, tname[t]);
+        w_u32(w, 0);
+    }
+    sec_end(w);
+
+    sec_begin(w, SEC_NODES, n);
+    uintptr_t prev = 0;
+    for (uint32_t i = 0; i < n && !w->failed; i++) {
+        int64_t d = (int64_t)(g->addr[i] - prev);
+        prev = g->addr[i];
+        w_varint(w, (d & 15) == 0 ? zz(d / 16) << 1 : (zz(d) << 1) | 1);
+        w_varint(w, g->type[i]);
+        w_varint(w, hc_graph_size_fast(g, i));
+        uint8_t f = g->flags[i];
+        w_bytes(w, &f, 1);
+        w_varint(w, hc_graph_edge_at(g, i + 1) - hc_graph_edge_at(g, i));
+    }
+    sec_end(w);
+
+    sec_begin(w, SEC_EDGES, hc_graph_edge_at(g, n));
+    for (uint32_t i = 0; i < n && !w->failed; i++) {
+        uint32_t ne, tnode = g->types[g->type[i]].node;
+        const uint32_t *e = hc_graph_edges(g, i, &ne);
+        for (uint32_t k = 0; k < ne; k++)
+            w_varint(w, e[k] == tnode ? 0 : zz((int64_t)e[k] - (int64_t)i) + 1);
+    }
+    sec_end(w);
+
+    sec_begin(w, SEC_ROOTS, g->nroots);
+    for (uint32_t r = 0; r < g->nroots; r++) {
+        w_u32(w, g->roots[r].id);
+        w_u32(w, rlabel[r]);
+    }
+    sec_end(w);
+
+    sec_begin(w, SEC_OWNERS, g->nowners);
+    w_bytes(w, g->owners, (size_t)g->nowners * sizeof *g->owners);
+    sec_end(w);
+
+    sec_begin(w, SEC_NAMES, named->len);
+    w_bytes(w, named->data, (size_t)named->len * 8);
+    sec_end(w);
+
+    sec_begin(w, SEC_MEMBERS, nmembers);
+    uint32_t expect = 0;
+    for (uint32_t k = 0; k < nmembers; k++) {
+        w_varint(w, members[k] - expect);
+        expect = members[k] + 1;
+    }
+    sec_end(w);
+
+    g_array_free(named, TRUE);
+    g_free(tname);
+    g_free(rlabel);
+    g_string_free(st.s, TRUE);
+    g_hash_table_destroy(st.at);
+}
+
+static gboolean io_error(GError **error, const char *what, const char *path, int err)
+{
+    g_set_error(error, HC_ERROR, HC_ERROR_IO, "%s %s: %s", what, path, g_strerror(err));
+    return FALSE;
+}
+
+gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t nmembers,
+                           const char *const *meta, const char *path, GError **error)
+{
+    for (uint32_t k = 0; k < nmembers; k++)
+        if (members[k] >= g->n || (k && members[k] <= members[k - 1])) {
+            g_set_error(error, HC_ERROR, HC_ERROR_INVALID, "members must be ascending node ids");
+            return FALSE;
+        }
+    char *tmp = g_strdup_printf("%s.tmp-XXXXXX", path);
+    int fd = g_mkstemp_full(tmp, O_RDWR, 0644);
+    if (fd < 0) {
+        int err = errno;
+        io_error(error, "cannot create a temporary file beside", path, err);
+        g_free(tmp);
+        return FALSE;
+    }
+    writer *w = g_try_new0(writer, 1);
+    uint8_t *buf = w ? hc_try_malloc(WBUF) : NULL;
+    FILE *f = buf ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        close(fd);
+        g_unlink(tmp);
+        g_free(tmp);
+        hc_free(buf);
+        g_free(w);
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory writing a snapshot file");
+        return FALSE;
+    }
+    w->f = f;
+    w->buf = buf;
+    uint8_t header[HEADER_SIZE] = {0};
+    /* header and table first as placeholders, rewritten at the end */
+    w_bytes(w, header, HEADER_SIZE);
+    w_bytes(w, w->table, (size_t)SEC_LAST * ENTRY_SIZE);
+    write_sections(w, g, members, nmembers, meta);
+    w_flush(w);
+
+    uint32_t bom = BOM, version = HC_SNAPFILE_VERSION, psize = (uint32_t)sizeof(void *);
+    uint64_t created = (uint64_t)g_get_real_time(), pid = (uint64_t)getpid();
+    memcpy(header, MAGIC, 8);
+    memcpy(header + 8, &bom, 4);
+    memcpy(header + 12, &version, 4);
+    memcpy(header + 16, &psize, 4);
+    memcpy(header + 20, &w->nsec, 4);
+    memcpy(header + 24, &created, 8);
+    memcpy(header + 32, &pid, 8);
+    header_digest(header, w->table, w->nsec, header + 40);
+    gboolean ok = !w->failed;
+    int err = w->err;
+    if (ok && (fseek(f, 0, SEEK_SET) != 0 || fwrite(header, 1, HEADER_SIZE, f) != HEADER_SIZE ||
+               fwrite(w->table, 1, (size_t)w->nsec * ENTRY_SIZE, f) != (size_t)w->nsec * ENTRY_SIZE ||
+               fflush(f) != 0 || fsync(fileno(f)) != 0)) {
+        ok = FALSE;
+        err = errno ? errno : EIO;
+    }
+    if (fclose(f) != 0 && ok) {
+        ok = FALSE;
+        err = errno ? errno : EIO;
+    }
+    if (ok && g_rename(tmp, path) != 0) {
+        ok = FALSE;
+        err = errno;
+    }
+    if (ok) { /* the rename itself durable: sync the directory */
+        char *dir = g_path_get_dirname(path);
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+        g_free(dir);
+    } else {
+        g_unlink(tmp);
+        io_error(error, "cannot write", path, err);
+    }
+    g_free(tmp);
+    hc_free(buf);
+    g_free(w);
+    return ok;
+}
+
+/* ---- reading ------------------------------------------------------------------------------ */
+
+typedef struct section {
+    const uint8_t *p;
+    uint64_t len, count;
+    gboolean present;
+} section;
+
+static gboolean bad(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static gboolean bad(GError **error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(error, HC_ERROR, HC_ERROR_FORMAT, "not a valid heapcore snapshot file: %s", msg);
+    g_free(msg);
+    return FALSE;
+}
+
+static inline uint32_t rd32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline uint64_t rd64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* Next varint of [*p, end): FALSE if it runs past end or over 64 bits. */
+static inline gboolean rd_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    if (G_LIKELY(p < end && *p < 0x80)) {
+        *out = *p;
+        *pp = p + 1;
+        return TRUE;
+    }
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        if (p >= end)
+            return FALSE;
+        uint8_t b = *p++;
+        if (shift == 63 && b > 1)
+            return FALSE;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            *pp = p;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* A string of the STRINGS section at off, or NULL if off is out of range or unterminated. */
+static const char *str_at(const section *s, uint32_t off)
+{
+    if (off >= s->len || !memchr(s->p + off, 0, s->len - off))
+        return NULL;
+    return (const char *)s->p + off;
+}
+
+static gboolean read_header(const uint8_t *data, size_t len, section *secs, GError **error)
+{
+    if (len < HEADER_SIZE)
+        return bad(error, "%zu bytes, shorter than the %d-byte header (truncated?)", len, HEADER_SIZE);
+    if (memcmp(data, MAGIC, 8) != 0)
+        return bad(error, "wrong magic number (not a snapshot file, or mangled as text)");
+    uint32_t bom = rd32(data + 8), version = rd32(data + 12), psize = rd32(data + 16), nsec = rd32(data + 20);
+    if (bom == GUINT32_SWAP_LE_BE(BOM))
+        return bad(error, "written with the other byte order (big-endian); this machine is little-endian");
+    if (bom != BOM)
+        return bad(error, "corrupt byte-order mark");
+    if (version != HC_SNAPFILE_VERSION)
+        return bad(error, "format version %u; this heapcore reads version %d", version, HC_SNAPFILE_VERSION);
+    if (psize != sizeof(void *))
+        return bad(error, "written with %u-byte pointers; this machine has %zu", psize, sizeof(void *));
+    if (nsec > MAX_SECTIONS)
+        return bad(error, "%u sections (at most %d)", nsec, MAX_SECTIONS);
+    if ((uint64_t)HEADER_SIZE + (uint64_t)nsec * ENTRY_SIZE > len)
+        return bad(error, "the section table runs past the end of the file (truncated?)");
+    const uint8_t *table = data + HEADER_SIZE;
+    uint8_t want[DIGEST];
+    header_digest(data, table, nsec, want);
+    if (memcmp(want, data + 40, DIGEST) != 0)
+        return bad(error, "header checksum mismatch (corrupt header or section table)");
+    for (uint32_t i = 0; i < nsec; i++) {
+        const uint8_t *e = table + (size_t)i * ENTRY_SIZE;
+        uint32_t kind = rd32(e);
+        uint64_t off = rd64(e + 8), slen = rd64(e + 16), count = rd64(e + 24);
+        if (kind == 0 || kind > SEC_LAST)
+            continue; /* a later version's section: not needed to read this one */
+        if (secs[kind].present)
+            return bad(error, "section %s appears twice", sec_names[kind]);
+        if (off > len || slen > len - off)
+            return bad(error, "section %s runs past the end of the file (truncated?)", sec_names[kind]);
+        uint8_t got[DIGEST];
+        gsize dlen = DIGEST;
+        GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA1);
+        g_checksum_update(ck, data + off, (gssize)slen);
+        g_checksum_get_digest(ck, got, &dlen);
+        g_checksum_free(ck);
+        if (memcmp(got, e + 32, DIGEST) != 0)
+            return bad(error, "section %s: checksum mismatch (corrupt file)", sec_names[kind]);
+        secs[kind] = (section){data + off, slen, count, TRUE};
+    }
+    for (int k = 1; k <= SEC_LAST; k++)
+        if (!secs[k].present)
+            return bad(error, "section %s is missing", sec_names[k]);
+    return TRUE;
+}
+
+static char **read_meta(const section *s, GError **error)
+{
+    if (s->count > s->len / 2)
+        return bad(error, "META: %" G_GUINT64_FORMAT " entries in %" G_GUINT64_FORMAT " bytes", s->count, s->len), NULL;
+    char **v = g_new0(char *, s->count * 2 + 1);
+    const uint8_t *p = s->p, *end = s->p + s->len;
+    for (uint64_t i = 0; i < s->count * 2; i++) {
+        const uint8_t *z = memchr(p, 0, (size_t)(end - p));
+        if (!z) {
+            g_strfreev(v);
+            return bad(error, "META: an unterminated string"), NULL;
+        }
+        v[i] = g_strndup((const char *)p, (gsize)(z - p));
+        p = z + 1;
+    }
+    return v;
+}
+
+static gboolean read_graph(hc_graph *g, section *secs, GError **error)
+{
+    const section *info = &secs[SEC_INFO], *strs = &secs[SEC_STRINGS], *types = &secs[SEC_TYPES];
+    const section *nodes = &secs[SEC_NODES], *edges = &secs[SEC_EDGES], *roots = &secs[SEC_ROOTS];
+    const section *owners = &secs[SEC_OWNERS], *names = &secs[SEC_NAMES];
+    if (info->len < 32)
+        return bad(error, "INFO: %" G_GUINT64_FORMAT " bytes", info->len);
+    uint32_t n = rd32(info->p), nreal = rd32(info->p + 4);
+    uint64_t nedges = rd64(info->p + 8);
+    /* every node takes at least 5 bytes and every edge 1: counts cannot outgrow the file */
+    if (n != nodes->count || n > nodes->len / 5 || n >= UINT32_MAX - 1 || nreal > n)
+        return bad(error, "NODES: %u nodes (%u real) in %" G_GUINT64_FORMAT " bytes", n, nreal, nodes->len);
+    if (nedges != edges->count || nedges > edges->len)
+        return bad(error, "EDGES: %" G_GUINT64_FORMAT " edges in %" G_GUINT64_FORMAT " bytes", nedges, edges->len);
+    if (types->count > types->len / 24 || types->count >= UINT32_MAX)
+        return bad(error, "TYPES: %" G_GUINT64_FORMAT " types in %" G_GUINT64_FORMAT " bytes", types->count, types->len);
+    if (roots->count > roots->len / 8 || owners->count > owners->len / 8 || names->count > names->len / 8)
+        return bad(error, "ROOTS, OWNERS or NAMES: more entries than bytes allow");
+    if (strs->len == 0 || strs->p[strs->len - 1] != 0)
+        return bad(error, "STRINGS: not NUL-terminated");
+    g->lost_edges = rd64(info->p + 16);
+    g->sizeof_failures = rd32(info->p + 24);
+    g->loaded = TRUE;
+
+    uint32_t ntypes = (uint32_t)types->count;
+    g->types = hc_try_calloc(ntypes ? ntypes : 1, sizeof *g->types);
+    g->addr = hc_try_malloc_mapped((size_t)(n ? n : 1) * sizeof *g->addr);
+    g->type = hc_try_malloc_mapped((size_t)(n ? n : 1) * sizeof *g->type);
+    g->size = hc_try_malloc_mapped((size_t)(n ? n : 1) * sizeof *g->size);
+    g->flags = hc_try_malloc_mapped((size_t)(n ? n : 1));
+    g->offsets = hc_try_malloc_mapped(((size_t)n + 1) * sizeof *g->offsets);
+    g->obase = hc_try_malloc(((size_t)n / HC_OBASE_SPAN + 1) * sizeof *g->obase);
+    g->edges = hc_try_malloc_mapped((size_t)(nedges ? nedges : 1) * sizeof *g->edges);
+    g->roots = hc_try_malloc((size_t)(roots->count ? roots->count : 1) * sizeof *g->roots);
+    g->owners = hc_try_malloc((size_t)(owners->count ? owners->count : 1) * sizeof *g->owners);
+    g->labels = g_string_new(NULL);
+    if (!g->types || !g->addr || !g->type || !g->size || !g->flags || !g->offsets || !g->obase ||
+        !g->edges || !g->roots || !g->owners) {
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading a snapshot file");
+        return FALSE;
+    }
+    g->ntypes = ntypes;
+    g->n = n;
+    g->nreal = nreal;
+    for (uint32_t t = 0; t < ntypes; t++) {
+        const uint8_t *e = types->p + (size_t)t * 24;
+        const char *name = str_at(strs, rd32(e + 16));
+        uint32_t node = rd32(e + 12);
+        if (!name)
+            return bad(error, "TYPES: type %u's name is out of range", t);
+        if (node != HC_NONE && node >= n)
+            return bad(error, "TYPES: type %u's node %u is out of range", t, node);
+        g->types[t].key = (uintptr_t)rd64(e);
+        g->types[t].flags = rd32(e + 8) & ~(uint32_t)(HC_TYPE_HIDDEN | HC_TYPE_SOMEHIDDEN | HC_TYPE_SIZECALL);
+        g->types[t].node = node;
+        g->types[t].name = g_strdup(name);
+    }
+
+    const uint8_t *p = nodes->p, *end = nodes->p + nodes->len;
+    uintptr_t addr = 0;
+    uint64_t at = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t code, type, size, count;
+        if (!rd_varint(&p, end, &code) || !rd_varint(&p, end, &type) || !rd_varint(&p, end, &size) ||
+            p >= end)
+            return bad(error, "NODES: node %u is cut short", i);
+        uint8_t flags = *p++;
+        if (!rd_varint(&p, end, &count))
+            return bad(error, "NODES: node %u is cut short", i);
+        int64_t d = code & 1 ? unzz(code >> 1) : (int64_t)((uint64_t)unzz(code >> 1) * 16);
+        addr += (uintptr_t)d;
+        if (type >= ntypes)
+            return bad(error, "NODES: node %u has type %" G_GUINT64_FORMAT " of %u", i, type, ntypes);
+        if (count > nedges - at)
+            return bad(error, "NODES: edge counts add up past the %" G_GUINT64_FORMAT " edges", nedges);
+        if ((i & (HC_OBASE_SPAN - 1)) == 0)
+            g->obase[i >> HC_OBASE_SHIFT] = at;
+        uint64_t rel = at - g->obase[i >> HC_OBASE_SHIFT];
+        if (rel > UINT32_MAX)
+            return bad(error, "NODES: 2^32 edges or more among 2^16 consecutive nodes");
+        g->offsets[i] = (uint32_t)rel;
+        at += count;
+        g->addr[i] = addr;
+        g->type[i] = (uint32_t)type;
+        g->flags[i] = flags & (uint8_t) ~HC_NODE_SIZECALL;
+        g->size[i] = 0;
+        if (size < HC_SIZE_BIG)
+            g->size[i] = (uint32_t)size;
+        else if (!hc_graph_set_size(g, i, size, error))
+            return FALSE;
+    }
+    if (at != nedges)
+        return bad(error, "NODES: edge counts add up to %" G_GUINT64_FORMAT ", not %" G_GUINT64_FORMAT, at, nedges);
+    if ((n & (HC_OBASE_SPAN - 1)) == 0)
+        g->obase[n >> HC_OBASE_SHIFT] = at;
+    if (at - g->obase[n >> HC_OBASE_SHIFT] > UINT32_MAX)
+        return bad(error, "NODES: 2^32 edges or more among 2^16 consecutive nodes");
+    g->offsets[n] = (uint32_t)(at - g->obase[n >> HC_OBASE_SHIFT]);
+
+    p = edges->p;
+    end = edges->p + edges->len;
+    uint64_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t stop = hc_graph_edge_at(g, i + 1);
+        uint32_t tnode = g->types[g->type[i]].node;
+        for (; k < stop; k++) {
+            uint64_t code;
+            if (!rd_varint(&p, end, &code))
+                return bad(error, "EDGES: cut short at edge %" G_GUINT64_FORMAT, k);
+            int64_t t;
+            if (code == 0) {
+                if (tnode == HC_NONE)
+                    return bad(error, "EDGES: node %u refers to its type, which has no node", i);
+                t = tnode;
+            } else {
+                t = (int64_t)i + unzz(code - 1);
+            }
+            if (t < 0 || t >= (int64_t)n)
+                return bad(error, "EDGES: node %u has an edge out of range", i);
+            g->edges[k] = (uint32_t)t;
+        }
+    }
+
+    g->nroots = (uint32_t)roots->count;
+    for (uint32_t r = 0; r < g->nroots; r++) {
+        uint32_t id = rd32(roots->p + (size_t)r * 8);
+        const char *label = str_at(strs, rd32(roots->p + (size_t)r * 8 + 4));
+        if (id >= n || !label)
+            return bad(error, "ROOTS: record %u is out of range", r);
+        g->roots[r].id = id;
+        g->roots[r].label = (uint32_t)g->labels->len;
+        g_string_append_len(g->labels, label, (gssize)strlen(label) + 1);
+    }
+    g->nowners = (uint32_t)owners->count;
+    for (uint32_t o = 0; o < g->nowners; o++) {
+        uint64_t pair = rd64(owners->p + (size_t)o * 8);
+        if ((pair >> 32) >= n || (uint32_t)pair >= n || (o && pair <= g->owners[o - 1]))
+            return bad(error, "OWNERS: pair %u is out of range or out of order", o);
+        g->owners[o] = pair;
+    }
+    for (uint64_t i = 0; i < names->count; i++) {
+        uint32_t id = rd32(names->p + i * 8);
+        const char *name = str_at(strs, rd32(names->p + i * 8 + 4));
+        if (id >= n || !name)
+            return bad(error, "NAMES: entry %" G_GUINT64_FORMAT " is out of range", i);
+        hc_graph_set_node_name(g, id, name);
+    }
+    GError *why = NULL;
+    if (!hc_graph_validate(g, &why)) {
+        bad(error, "%s", why->message);
+        g_error_free(why);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static uint32_t *read_members(const section *s, uint32_t n, uint32_t *count, GError **error)
+{
+    if (s->count > s->len || s->count > n)
+        return bad(error, "MEMBERS: %" G_GUINT64_FORMAT " members", s->count), NULL;
+    uint32_t *m = hc_try_malloc((size_t)(s->count ? s->count : 1) * sizeof *m);
+    if (!m) {
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading a snapshot file");
+        return NULL;
+    }
+    const uint8_t *p = s->p, *end = s->p + s->len;
+    uint64_t expect = 0;
+    for (uint64_t k = 0; k < s->count; k++) {
+        uint64_t gap;
+        if (!rd_varint(&p, end, &gap) || gap >= n || expect + gap >= n) {
+            hc_free(m);
+            return bad(error, "MEMBERS: member %" G_GUINT64_FORMAT " is out of range", k), NULL;
+        }
+        m[k] = (uint32_t)(expect + gap);
+        expect = m[k] + 1;
+    }
+    *count = (uint32_t)s->count;
+    return m;
+}
+
+hc_graph *hc_snapfile_read_buffer(const uint8_t *data, size_t len, uint32_t **members,
+                                  uint32_t *nmembers, char ***meta, GError **error)
+{
+    section secs[SEC_LAST + 1];
+    memset(secs, 0, sizeof secs);
+    if (!read_header(data, len, secs, error))
+        return NULL;
+    char **m = read_meta(&secs[SEC_META], error);
+    if (!m)
+        return NULL;
+    hc_graph *g = hc_graph_alloc();
+    if (!g) {
+        g_strfreev(m);
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading a snapshot file");
+        return NULL;
+    }
+    uint32_t nm = 0, *mem = NULL;
+    if (!read_graph(g, secs, error) || !(mem = read_members(&secs[SEC_MEMBERS], g->n, &nm, error))) {
+        hc_graph_unref(g);
+        g_strfreev(m);
+        return NULL;
+    }
+    *members = mem;
+    *nmembers = nm;
+    if (meta)
+        *meta = m;
+    else
+        g_strfreev(m);
+    return g;
+}
+
+hc_graph *hc_snapfile_read(const char *path, uint32_t **members, uint32_t *nmembers, char ***meta,
+                           GError **error)
+{
+    GError *why = NULL;
+    GMappedFile *mf = g_mapped_file_new(path, FALSE, &why);
+    if (!mf) {
+        g_set_error(error, HC_ERROR, HC_ERROR_IO, "cannot read %s: %s", path, why->message);
+        g_error_free(why);
+        return NULL;
+    }
+    hc_graph *g = hc_snapfile_read_buffer((const uint8_t *)g_mapped_file_get_contents(mf),
+                                          g_mapped_file_get_length(mf), members, nmembers, meta, error);
+    g_mapped_file_unref(mf);
+    if (!g && error && *error && (*error)->code == HC_ERROR_FORMAT) {
+        char *msg = g_strdup_printf("%s: %s", path, (*error)->message);
+        g_free((*error)->message);
+        (*error)->message = msg;
+    }
+    return g;
+}

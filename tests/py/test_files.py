@@ -1,0 +1,138 @@
+"""Snapshot files: dump and load give back the same tables, classifiers, retained sizes and
+paths; a loaded set refuses what needs live objects; damaged files raise ValueError naming
+the problem; writes are atomic; another process can analyse the file."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import heapcore
+from heapcore import hpy
+
+h = hpy()
+
+
+class Node:
+    def __init__(self, k):
+        self.kids = [bytearray(10) for _ in range(k)]
+
+
+class Files(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="heapcore-files-")
+        cls.keep = [Node(3) for _ in range(50)]
+        cls.x = h.heap()
+        cls.path = os.path.join(cls.dir, "heap.hcsnap")
+        cls.x.dump(cls.path)
+        cls.y = heapcore.load(cls.path)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir)
+
+    def test_tables_and_classifiers_are_the_same(self):
+        x, y = self.x, self.y
+        self.assertTrue(y.loaded)
+        self.assertFalse(x.loaded)
+        self.assertEqual((y.count, y.size), (x.count, x.size))
+        self.assertEqual(str(y), str(x))  # the header line (process RSS) included
+        for name in ("bytype", "byclodo", "byrcs", "bymodule", "bysize", "byunity"):
+            self.assertEqual(str(getattr(y, name)), str(getattr(x, name)), name)
+        self.assertEqual(str(y.byrcs[0].bytype), str(x.byrcs[0].bytype))
+
+    def test_dominators_retained_and_top(self):
+        x, y = self.x, self.y
+        self.assertEqual(str(y.retained), str(x.retained))
+        self.assertEqual(str(y.top(5)), str(x.top(5)))
+        self.assertEqual(y.domisize, x.domisize)
+        nx, ny = x & h.Type(Node), y & h.Type(Node)  # same process: type keys match
+        self.assertEqual(ny.count, 50)
+        self.assertEqual(ny.domisize, nx.domisize)
+
+    def test_set_algebra_on_a_loaded_set(self):
+        y = self.y
+        row = y[0]
+        self.assertEqual((y - row).count, y.count - row.count)
+        self.assertEqual((y & row).count, row.count)
+        self.assertTrue(row <= y)
+        self.assertEqual((row | (y - row)).count, y.count)
+
+    def test_paths_exist_but_labels_need_the_file_to_carry_them(self):
+        sp = (self.y & h.Type(Node)).sp
+        self.assertEqual(sp.numpaths, 50)
+        self.assertTrue(str(sp[0]).startswith("%s.i0_modules"), str(sp[0]))
+
+    def test_meta(self):
+        m = self.y.meta
+        self.assertEqual(m["python"], sys.version.split()[0])
+        self.assertEqual(int(m["pid"]), os.getpid())
+        self.assertEqual(json.loads(m["argv"]), sys.argv)
+        self.assertEqual(m["heapcore"], heapcore.__version__)
+        self.assertIsNone(self.x.meta)
+
+    def test_live_objects_are_refused(self):
+        for what in ("nodes", "byvia"):
+            with self.assertRaisesRegex(RuntimeError, "loaded from a file"):
+                getattr(self.y, what)
+
+    def test_diff_against_the_live_heap(self):
+        new = [Node(1) for _ in range(7)]
+        grown = h.heap() - self.y
+        self.assertEqual((grown & h.Type(Node)).count, 7)
+        self.assertEqual((self.y - h.heap()).count < self.y.count, True)
+        del new
+
+    def test_h_dump_and_h_load(self):
+        p = os.path.join(self.dir, "h.hcsnap")
+        h.dump(p)
+        z = h.load(p)
+        self.assertGreater(z.count, 1000)
+        self.assertEqual((z & h.Type(Node)).count, 50)
+
+    def test_overwrite_is_atomic_and_leaves_no_temporary(self):
+        p = os.path.join(self.dir, "again.hcsnap")
+        self.x.dump(p)
+        first = os.path.getsize(p)
+        (self.x & h.Type(Node)).dump(p)
+        self.assertLess(os.path.getsize(p), first + 1)
+        self.assertEqual(heapcore.load(p).count, 50)
+        self.assertFalse([f for f in os.listdir(self.dir) if ".tmp-" in f])
+
+    def test_write_errors(self):
+        with self.assertRaises(OSError):
+            self.x.dump(os.path.join(self.dir, "no-such-dir", "x.hcsnap"))
+        with self.assertRaises(OSError):
+            heapcore.load(os.path.join(self.dir, "missing.hcsnap"))
+
+    def test_damaged_files_name_the_problem(self):
+        with open(self.path, "rb") as f:
+            good = f.read()
+        bad = os.path.join(self.dir, "bad.hcsnap")
+        cases = {
+            "truncated": (good[: len(good) // 2], "truncated|past the end|checksum"),
+            "empty": (b"", "shorter than"),
+            "text": (b"hello world" * 10, "magic"),
+            "flipped": (good[:2000] + bytes([good[2000] ^ 0x10]) + good[2001:], "checksum"),
+        }
+        for what, (data, pattern) in cases.items():
+            with open(bad, "wb") as f:
+                f.write(data)
+            with self.assertRaisesRegex(ValueError, pattern, msg=what):
+                heapcore.load(bad)
+
+    def test_another_process_reads_the_file(self):
+        code = ("import heapcore, sys; y = heapcore.load(sys.argv[1]); "
+                "print(y.count); print(y.bytype)")
+        env = dict(os.environ)
+        out = subprocess.run([sys.executable, "-c", code, self.path], env=env, check=True,
+                             capture_output=True, text=True).stdout.splitlines()
+        self.assertEqual(int(out[0]), self.x.count)
+        self.assertEqual("\n".join(out[1:]), str(self.x.bytype))
+
+
+if __name__ == "__main__":
+    unittest.main()
