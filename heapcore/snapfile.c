@@ -379,7 +379,29 @@ typedef struct section {
     const uint8_t *p;
     uint64_t len, count;
     gboolean present;
+    const uint8_t *digest; /* its SHA-1 in the section table */
 } section;
+
+/* The first section (in kind order) whose SHA-1 differs from the table's, or 0. */
+static int first_bad_section(const section *secs)
+{
+    for (int k = 1; k <= SEC_LAST; k++) {
+        uint8_t got[DIGEST];
+        gsize dlen = DIGEST;
+        GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA1);
+        g_checksum_update(ck, secs[k].p, (gssize)secs[k].len);
+        g_checksum_get_digest(ck, got, &dlen);
+        g_checksum_free(ck);
+        if (memcmp(got, secs[k].digest, DIGEST) != 0)
+            return k;
+    }
+    return 0;
+}
+
+static gpointer checksum_thread(gpointer data)
+{
+    return GINT_TO_POINTER(first_bad_section(data));
+}
 
 static gboolean bad(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static gboolean bad(GError **error, const char *fmt, ...)
@@ -475,15 +497,7 @@ static gboolean read_header(const uint8_t *data, size_t len, section *secs, GErr
             return bad(error, "section %s appears twice", sec_names[kind]);
         if (off > len || slen > len - off)
             return bad(error, "section %s runs past the end of the file (truncated?)", sec_names[kind]);
-        uint8_t got[DIGEST];
-        gsize dlen = DIGEST;
-        GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA1);
-        g_checksum_update(ck, data + off, (gssize)slen);
-        g_checksum_get_digest(ck, got, &dlen);
-        g_checksum_free(ck);
-        if (memcmp(got, e + 32, DIGEST) != 0)
-            return bad(error, "section %s: checksum mismatch (corrupt file)", sec_names[kind]);
-        secs[kind] = (section){data + off, slen, count, TRUE};
+        secs[kind] = (section){data + off, slen, count, TRUE, e + 32};
     }
     for (int k = 1; k <= SEC_LAST; k++)
         if (!secs[k].present)
@@ -696,19 +710,32 @@ hc_graph *hc_snapfile_read_buffer(const uint8_t *data, size_t len, uint32_t **me
     memset(secs, 0, sizeof secs);
     if (!read_header(data, len, secs, error))
         return NULL;
-    char **m = read_meta(&secs[SEC_META], error);
-    if (!m)
-        return NULL;
-    hc_graph *g = hc_graph_alloc();
-    if (!g) {
-        g_strfreev(m);
-        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading a snapshot file");
-        return NULL;
-    }
+    /* The sections' checksums are verified on a helper thread while this one decodes (the
+     * decoder checks everything it reads, so decoding unverified bytes is safe); a checksum
+     * mismatch is reported in place of whatever the decoder made of the bytes. */
+    GThread *ck = len >= ((size_t)1 << 20) ? g_thread_try_new("heapcore-sha1", checksum_thread, secs, NULL) : NULL;
+    int bad_sec = ck ? 0 : first_bad_section(secs);
+    GError *why = NULL;
+    char **m = NULL;
+    hc_graph *g = NULL;
     uint32_t nm = 0, *mem = NULL;
-    if (!read_graph(g, secs, error) || !(mem = read_members(&secs[SEC_MEMBERS], g->n, &nm, error))) {
-        hc_graph_unref(g);
+    if (!bad_sec && (m = read_meta(&secs[SEC_META], &why)) != NULL) {
+        if (!(g = hc_graph_alloc()))
+            g_set_error(&why, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading a snapshot file");
+        else if (!read_graph(g, secs, &why) || !(mem = read_members(&secs[SEC_MEMBERS], g->n, &nm, &why)))
+            g_clear_pointer(&g, hc_graph_unref);
+    }
+    if (ck)
+        bad_sec = GPOINTER_TO_INT(g_thread_join(ck));
+    if (bad_sec) {
+        g_clear_error(&why);
+        bad(&why, "section %s: checksum mismatch (corrupt file)", sec_names[bad_sec]);
+        g_clear_pointer(&g, hc_graph_unref);
+    }
+    if (!g) {
+        hc_free(mem);
         g_strfreev(m);
+        g_propagate_error(error, why);
         return NULL;
     }
     *members = mem;

@@ -1177,14 +1177,15 @@ static PyObject *mod_load(PyObject *mod, PyObject *arg)
     if (dict && (snap = wrap_snapshot(g)) != NULL) {
         Py_INCREF(dict);
         ((SnapshotObject *)snap)->meta = dict;
-        hc_idset *s = hc_idset_new_copy(g, members, nmembers, &err);
+        hc_idset *s = hc_idset_new_steal(g, members, nmembers, &err); /* ascending: checked */
+        members = NULL;
         set = wrap_set((SnapshotObject *)snap, s, err);
     } else if (dict) {
         g = NULL; /* wrap_snapshot released it */
     } else {
         hc_graph_unref(g);
     }
-    g_free(members);
+    hc_free(members);
     if (set)
         out = PyTuple_Pack(2, snap, set);
     Py_XDECREF(snap);

@@ -29,7 +29,7 @@ G_BEGIN_DECLS
 gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t nmembers,
                            const char *const *meta, const char *path, GError **error);
 
-/* Read a file: a new graph (marked loaded: hc_graph_is_loaded), the members (g_free them) and
+/* Read a file: a new graph (marked loaded: hc_graph_is_loaded), the members (ascending; hc_free them) and
  * the meta vector (g_strfreev it).  NULL + error (HC_ERROR_IO, HC_ERROR_FORMAT, HC_ERROR_NOMEM). */
 hc_graph *hc_snapfile_read(const char *path, uint32_t **members, uint32_t *nmembers, char ***meta,
                            GError **error);

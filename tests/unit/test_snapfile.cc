@@ -220,6 +220,15 @@ TEST(Snapfile, RandomGraphsRoundTrip) {
         EXPECT_STREQ(mv[3], "");
         g_free(m);
         g_strfreev(mv);
+        if (trial == 59) {  // big enough for the checksums to run on a helper thread
+            std::vector<uint8_t> b = slurp(path);
+            ASSERT_GT(b.size(), (size_t)1 << 20);
+            for (size_t at : {b.size() / 3, b.size() - 5}) {
+                std::vector<uint8_t> c = b;
+                c[at] ^= 4;
+                expect_format_error(c, "checksum mismatch", "a flipped bit in a big file");
+            }
+        }
         if (HasFailure()) break;
     }
     // No temporary file is left beside the result.
