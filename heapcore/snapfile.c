@@ -65,7 +65,11 @@ typedef struct writer {
 
 static void w_flush(writer *w)
 {
-    if (w->failed || !w->used)
+    if (w->failed) { /* after a write error the rest is discarded: the file is removed */
+        w->used = 0;
+        return;
+    }
+    if (!w->used)
         return;
     if (w->ck)
         g_checksum_update(w->ck, w->buf, w->used);

@@ -131,8 +131,10 @@ def wrap_path(path, indent):
     lines are indented two more columns."""
     parts = path.split(" → ")
     lines, line = [], " " * indent + parts[0]
-    for p in parts[1:]:
-        if len(line) + 3 + len(p) > WRAP and line.strip():
+    for k, p in enumerate(parts[1:], 2):
+        # room for p, and for the " →" that ends the line if another part follows
+        need = len(line) + 3 + len(p) + (2 if k < len(parts) else 0)
+        if need > WRAP and line.strip():
             lines.append(line + " →")
             line = " " * (indent + 2) + p
         else:

@@ -12,6 +12,8 @@
 #include "synth.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/resource.h>
 
 namespace {
 
@@ -259,6 +261,34 @@ TEST(Snapfile, WriteErrorsAreIoErrorsAndLeaveNothing) {
     EXPECT_EQ(hc_snapfile_read("/nonexistent-dir/x.hcsnap", &m, &nm, nullptr, &err), nullptr);
     EXPECT_EQ(err->code, HC_ERROR_IO);
     g_clear_error(&err);
+}
+
+// A write that fails half-way (the file size limit, as a full disk would) is an I/O error
+// and leaves neither the file nor its temporary behind.
+TEST(Snapfile, AWriteFailingHalfWayLeavesNothing) {
+    std::mt19937 rng(6);
+    g_autoptr(hc_graph) g = random_graph(rng, 400000);  // megabytes after the failure
+    std::string dir = tmpdir(), path = dir + "/big.hcsnap";
+    struct rlimit old;
+    ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+    struct rlimit lim = old;
+    lim.rlim_cur = 300 << 10;
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    GError *err = nullptr;
+    gboolean ok = hc_snapfile_write(g, nullptr, 0, nullptr, path.c_str(), &err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, prev);
+    EXPECT_FALSE(ok);
+    ASSERT_NE(err, nullptr);
+    EXPECT_EQ(err->code, HC_ERROR_IO) << err->message;
+    g_clear_error(&err);
+    GDir *d = g_dir_open(dir.c_str(), 0, nullptr);
+    int entries = 0;
+    while (g_dir_read_name(d)) entries++;
+    g_dir_close(d);
+    EXPECT_EQ(entries, 0);
+    g_rmdir(dir.c_str());
 }
 
 TEST(Snapfile, EveryTruncationIsAFormatError) {
