@@ -47,6 +47,22 @@ void hc_graph_unref(hc_graph *g)
     hc_free(g);
 }
 
+uint64_t hc_graph_offsets_from_counts(hc_graph *g, uint32_t n)
+{
+    uint64_t at = 0;
+    for (size_t i = 0; i <= n; i++) {
+        uint64_t count = i < n ? g->offsets[i + 1] : 0;
+        if ((i & (HC_OBASE_SPAN - 1)) == 0)
+            g->obase[i >> HC_OBASE_SHIFT] = at;
+        uint64_t rel = at - g->obase[i >> HC_OBASE_SHIFT];
+        if (rel > UINT32_MAX)
+            return UINT64_MAX;
+        g->offsets[i] = (uint32_t)rel;
+        at += count;
+    }
+    return at;
+}
+
 uint32_t hc_graph_n(const hc_graph *g) { return g->n; }
 gboolean hc_graph_is_loaded(const hc_graph *g) { return g->loaded; }
 uintptr_t hc_graph_addr(const hc_graph *g, uint32_t id) { return g->addr[id]; }

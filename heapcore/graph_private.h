@@ -60,6 +60,12 @@ static inline uint64_t hc_graph_edge_at(const hc_graph *g, uint32_t i)
     return g->obase[i >> HC_OBASE_SHIFT] + g->offsets[i];
 }
 
+/* offsets[i + 1] holds node i's edge count, for i < n: make offsets[0..n] the CSR offsets,
+ * relative to obase (allocated for n / HC_OBASE_SPAN + 1 spans).  Returns the number of
+ * edges, or UINT64_MAX if some span of HC_OBASE_SPAN nodes has 2^32 edges or more.  (The
+ * walk fills the counts in pass 1; a snapshot file's reader while decoding.) */
+uint64_t hc_graph_offsets_from_counts(hc_graph *g, uint32_t n);
+
 /* Node id is the observer's own (or only they reach it): left out of trees, paths, referrers. */
 static inline gboolean hc_graph_hidden_fast(const hc_graph *g, uint32_t id)
 {

@@ -602,12 +602,9 @@ static gboolean read_graph(hc_graph *g, section *secs, GError **error)
             return bad(error, "NODES: node %u has type %" G_GUINT64_FORMAT " of %u", i, type, ntypes);
         if (count > nedges - at)
             return bad(error, "NODES: edge counts add up past the %" G_GUINT64_FORMAT " edges", nedges);
-        if ((i & (HC_OBASE_SPAN - 1)) == 0)
-            g->obase[i >> HC_OBASE_SHIFT] = at;
-        uint64_t rel = at - g->obase[i >> HC_OBASE_SHIFT];
-        if (rel > UINT32_MAX)
+        if (count > UINT32_MAX)
             return bad(error, "NODES: 2^32 edges or more among 2^16 consecutive nodes");
-        g->offsets[i] = (uint32_t)rel;
+        g->offsets[i + 1] = (uint32_t)count; /* made offsets below */
         at += count;
         g->addr[i] = addr;
         g->type[i] = (uint32_t)type;
@@ -620,11 +617,8 @@ static gboolean read_graph(hc_graph *g, section *secs, GError **error)
     }
     if (at != nedges)
         return bad(error, "NODES: edge counts add up to %" G_GUINT64_FORMAT ", not %" G_GUINT64_FORMAT, at, nedges);
-    if ((n & (HC_OBASE_SPAN - 1)) == 0)
-        g->obase[n >> HC_OBASE_SHIFT] = at;
-    if (at - g->obase[n >> HC_OBASE_SHIFT] > UINT32_MAX)
+    if (hc_graph_offsets_from_counts(g, n) == UINT64_MAX)
         return bad(error, "NODES: 2^32 edges or more among 2^16 consecutive nodes");
-    g->offsets[n] = (uint32_t)(at - g->obase[n >> HC_OBASE_SHIFT]);
 
     p = edges->p;
     end = edges->p + edges->len;
@@ -764,10 +758,7 @@ hc_graph *hc_snapfile_read(const char *path, uint32_t **members, uint32_t *nmemb
     hc_graph *g = hc_snapfile_read_buffer((const uint8_t *)g_mapped_file_get_contents(mf),
                                           g_mapped_file_get_length(mf), members, nmembers, meta, error);
     g_mapped_file_unref(mf);
-    if (!g && error && *error && (*error)->code == HC_ERROR_FORMAT) {
-        char *msg = g_strdup_printf("%s: %s", path, (*error)->message);
-        g_free((*error)->message);
-        (*error)->message = msg;
-    }
+    if (!g && error && *error && (*error)->code == HC_ERROR_FORMAT)
+        g_prefix_error(error, "%s: ", path);
     return g;
 }

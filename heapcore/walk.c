@@ -584,21 +584,15 @@ static gboolean number_nodes(hc_walk *w)
         }
         offsets[id_of(w, w->qaddr[w->bigcnt[k]]) + 1] = (uint32_t)w->bigcnt[k + 1];
     }
-    /* Each node's edge slots, from pass 1's counts (offsets[i + 1] holds node i's count until
-     * the sum reaches it): pass 2 can then fill nodes in any order. */
-    uint64_t at = 0;
-    for (size_t i = 0; i <= n; i++) {
-        uint64_t count = i < n && !w->nodes_only ? offsets[i + 1] : 0;
-        if ((i & (HC_OBASE_SPAN - 1)) == 0)
-            g->obase[i >> HC_OBASE_SHIFT] = at;
-        uint64_t rel = at - g->obase[i >> HC_OBASE_SHIFT];
-        if (rel > UINT32_MAX) {
-            hc_free(vaddr);
-            g_set_error(&w->error, HC_ERROR, HC_ERROR_LIMIT, "2^32 edges or more among 2^16 consecutive objects");
-            return FALSE;
-        }
-        offsets[i] = (uint32_t)rel;
-        at += count;
+    /* Each node's edge slots, from pass 1's counts: pass 2 can then fill nodes in any order.
+     * A nodes-only walk records no edges: every node gets none. */
+    if (w->nodes_only)
+        memset(offsets, 0, ((size_t)n + 1) * sizeof *offsets);
+    uint64_t at = hc_graph_offsets_from_counts(g, (uint32_t)n);
+    if (at == UINT64_MAX) {
+        hc_free(vaddr);
+        g_set_error(&w->error, HC_ERROR, HC_ERROR_LIMIT, "2^32 edges or more among 2^16 consecutive objects");
+        return FALSE;
     }
     if (!w->nodes_only && at != w->nvisits) {
         hc_free(vaddr);

@@ -1174,16 +1174,17 @@ static PyObject *mod_load(PyObject *mod, PyObject *arg)
         Py_XDECREF(v);
     }
     g_strfreev(meta);
-    if (dict && (snap = wrap_snapshot(g)) != NULL) {
-        Py_INCREF(dict);
+    if (!dict) {
+        hc_graph_unref(g);
+        hc_free(members);
+        return NULL;
+    }
+    if ((snap = wrap_snapshot(g)) != NULL) { /* it releases g if it fails */
         ((SnapshotObject *)snap)->meta = dict;
+        dict = NULL;
         hc_idset *s = hc_idset_new_steal(g, members, nmembers, &err); /* ascending: checked */
         members = NULL;
         set = wrap_set((SnapshotObject *)snap, s, err);
-    } else if (dict) {
-        g = NULL; /* wrap_snapshot released it */
-    } else {
-        hc_graph_unref(g);
     }
     hc_free(members);
     if (set)

@@ -713,16 +713,22 @@ void hc_py_roots(PyInterpreterState *interp, hc_py_root_cb cb, void *data)
 static PyObject **own_globals;
 static size_t nown_globals;
 
-int hc_py_hide_frames_of(PyObject *globals)
+static int globals_are_own(PyObject *globals)
 {
     size_t i;
+    for (i = 0; i < nown_globals; i++)
+        if (own_globals[i] == globals) return 1;
+    return 0;
+}
+
+int hc_py_hide_frames_of(PyObject *globals)
+{
     PyObject **g;
     if (!PyDict_Check(globals)) {
         PyErr_SetString(PyExc_TypeError, "hide_frames_of: a module's globals (a dict) expected");
         return -1;
     }
-    for (i = 0; i < nown_globals; i++)
-        if (own_globals[i] == globals) return 0;
+    if (globals_are_own(globals)) return 0;
     g = realloc(own_globals, (nown_globals + 1) * sizeof *g);
     if (g == NULL) {
         PyErr_NoMemory();
@@ -731,14 +737,6 @@ int hc_py_hide_frames_of(PyObject *globals)
     Py_INCREF(globals);
     own_globals = g;
     own_globals[nown_globals++] = globals;
-    return 0;
-}
-
-static int globals_are_own(PyObject *globals)
-{
-    size_t i;
-    for (i = 0; i < nown_globals; i++)
-        if (own_globals[i] == globals) return 1;
     return 0;
 }
 
@@ -794,7 +792,7 @@ static void report_frame_chain(_PyInterpreterFrame *f, const char *name, hc_py_r
             refl(cb, data, (void *)((uintptr_t)f | HC_PY_VTAG_FRAME), HC_PY_LBL_FIELD, (uintptr_t)name);
             /* the observer's frame is hidden: the first frame below it is reported here too,
              * so that the caller's frames are not reached only through hidden ones */
-            if (nown_globals && globals_are_own(f->f_globals)) break;
+            if (globals_are_own(f->f_globals)) break;
             return;
         case FRAME_OWNED_BY_GENERATOR:
             refl(cb, data, (char *)f - offsetof(PyGenObject, gi_iframe), HC_PY_LBL_FIELD, (uintptr_t)name);
@@ -907,8 +905,7 @@ static void thread_refs(PyThreadState *ts, hc_py_ref_cb cb, void *data)
         PyFrameObject *f = ts->frame;
         refl(cb, data, f, HC_PY_LBL_FIELD, (uintptr_t)"frame");
         /* past the observer's frames (hidden), the caller's: see report_frame_chain */
-        for (guard = 0; f != NULL && guard < HC_CHAIN_MAX && nown_globals && globals_are_own(f->f_globals);
-             guard++) {
+        for (guard = 0; f != NULL && guard < HC_CHAIN_MAX && globals_are_own(f->f_globals); guard++) {
             f = f->f_back;
             refl(cb, data, f, HC_PY_LBL_FIELD, (uintptr_t)"frame");
         }
