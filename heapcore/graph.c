@@ -44,7 +44,46 @@ void hc_graph_unref(hc_graph *g)
     if (g->labels)
         g_string_free(g->labels, TRUE);
     hc_free(g->owners);
+    for (int a = 0; a < HC_ATTACH_LAST; a++)
+        if (g->attached[a] && g->attached_free[a])
+            g->attached_free[a](g->attached[a]);
     hc_free(g);
+}
+
+void hc_graph_attach(hc_graph *g, hc_attach which, void *data, GDestroyNotify free)
+{
+    if (g->attached[which] && g->attached_free[which])
+        g->attached_free[which](g->attached[which]);
+    g->attached[which] = data;
+    g->attached_free[which] = free;
+}
+
+void *hc_graph_attached(const hc_graph *g, hc_attach which)
+{
+    return g->attached[which];
+}
+
+uint64_t *hc_graph_alive_in(const hc_graph *g, const hc_graph *live)
+{
+    uint32_t n = g->n;
+    uint64_t *bits = hc_try_calloc_mapped((size_t)n / 64 + 1, sizeof *bits);
+    if (!bits)
+        return NULL;
+    uint32_t r2 = 0, n2 = live ? live->n : 0;
+    for (uint32_t r = 0; r < n; r++) {
+        if (g->flags[r] & HC_NODE_HIDDEN)
+            continue;
+        if (live) { /* a merge over both graphs' address orders */
+            uintptr_t addr = g->addr[r];
+            while (r2 < n2 && live->addr[r2] < addr)
+                r2++;
+            if (r2 == n2 || live->addr[r2] != addr || (live->flags[r2] & HC_NODE_HIDDEN) ||
+                live->types[live->type[r2]].key != g->types[g->type[r]].key)
+                continue;
+        }
+        bits[r >> 6] |= (uint64_t)1 << (r & 63);
+    }
+    return bits;
 }
 
 uint64_t hc_graph_offsets_from_counts(hc_graph *g, uint32_t n)

@@ -45,6 +45,8 @@ struct hc_graph {
     uint64_t prefaulted;  /* see hc_graph_prefaulted                                  */
     double walk_s[HC_WALK_PHASES]; /* see hc_graph_walk_times                          */
     gboolean loaded;      /* read from a file: no live objects behind the addresses   */
+    void *attached[HC_ATTACH_LAST];          /* see hc_graph_attach                  */
+    GDestroyNotify attached_free[HC_ATTACH_LAST];
 };
 
 hc_graph *hc_graph_alloc(void); /* zeroed, refcount 1; NULL if out of memory */

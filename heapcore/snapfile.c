@@ -5,6 +5,8 @@
  * bytes); signed values are zigzag-coded. */
 #include "heapcore/snapfile.h"
 #include "heapcore/error.h"
+#include "heapcore/values.h"
+#include "heapcore/via.h"
 #include "graph_private.h"
 
 #include <errno.h>
@@ -36,11 +38,17 @@ enum {
     SEC_OWNERS = 8,  /* u64 (dict id << 32 | owner id), ascending                          */
     SEC_NAMES = 9,   /* per named node: u32 id, u32 name                                   */
     SEC_MEMBERS = 10, /* varint gaps between the set's ascending ids                       */
-    SEC_LAST = 10
+    SEC_REQUIRED = 10, /* the sections above are in every file; those below are optional    */
+    SEC_LABELS = 11, /* edge label texts by number: varint length, bytes ; count = texts    */
+    SEC_EDGELABELS = 12, /* per edge not to its source's type, in CSR order: varint number  */
+    SEC_VALUES = 13, /* per str/bytes node: varint id gap, varint length, u64 hash, varint
+                        kept bytes + 1 (0: redacted), the bytes ; count = values            */
+    SEC_LAST = 13
 };
 
 static const char *const sec_names[] = {"?", "META", "INFO", "STRINGS", "TYPES", "NODES",
-                                        "EDGES", "ROOTS", "OWNERS", "NAMES", "MEMBERS"};
+                                        "EDGES", "ROOTS", "OWNERS", "NAMES", "MEMBERS",
+                                        "LABELS", "EDGELABELS", "VALUES"};
 
 static inline uint64_t zz(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
 static inline int64_t unzz(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
@@ -180,7 +188,7 @@ static void header_digest(const uint8_t *header, const uint8_t *table, uint32_t 
 }
 
 static void write_sections(writer *w, const hc_graph *g, const uint32_t *members, uint32_t nmembers,
-                           const char *const *meta)
+                           const char *const *meta, const hc_edge_labels *labels, const hc_values *values)
 {
     uint32_t n = g->n;
     strtab st = {g_string_new(NULL), g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
@@ -283,6 +291,54 @@ static void write_sections(writer *w, const hc_graph *g, const uint32_t *members
     }
     sec_end(w);
 
+    if (labels) {
+        uint32_t nt = hc_edge_labels_ntexts(labels);
+        sec_begin(w, SEC_LABELS, nt);
+        for (uint32_t i = 0; i < nt; i++) {
+            const char *t = hc_edge_labels_text(labels, i);
+            size_t len = strlen(t);
+            w_varint(w, len);
+            w_bytes(w, t, len);
+        }
+        sec_end(w);
+        const uint32_t *lab = hc_edge_labels_edges(labels);
+        uint64_t count = 0, k = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t ne, tnode = g->types[g->type[i]].node;
+            const uint32_t *e = hc_graph_edges(g, i, &ne);
+            for (uint32_t j = 0; j < ne; j++)
+                count += e[j] != tnode;
+        }
+        sec_begin(w, SEC_EDGELABELS, count);
+        for (uint32_t i = 0; i < n && !w->failed; i++) {
+            uint32_t ne, tnode = g->types[g->type[i]].node;
+            const uint32_t *e = hc_graph_edges(g, i, &ne);
+            for (uint32_t j = 0; j < ne; j++, k++)
+                if (e[j] != tnode)
+                    w_varint(w, lab[k]);
+        }
+        sec_end(w);
+    }
+    if (values) {
+        uint32_t nv = hc_values_count(values), prev = 0;
+        sec_begin(w, SEC_VALUES, nv);
+        for (uint32_t i = 0; i < nv && !w->failed; i++) {
+            uint32_t id;
+            uint64_t length, hash;
+            const char *c;
+            size_t nb;
+            hc_values_get(values, i, &id, &length, &hash, &c, &nb);
+            w_varint(w, id - prev);
+            prev = id;
+            w_varint(w, length);
+            w_u64(w, hash);
+            w_varint(w, c ? nb + 1 : 0);
+            if (c)
+                w_bytes(w, c, nb);
+        }
+        sec_end(w);
+    }
+
     g_array_free(named, TRUE);
     g_free(tname);
     g_free(rlabel);
@@ -297,7 +353,8 @@ static gboolean io_error(GError **error, const char *what, const char *path, int
 }
 
 gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t nmembers,
-                           const char *const *meta, const char *path, GError **error)
+                           const char *const *meta, const hc_edge_labels *labels, const hc_values *values,
+                           const char *path, GError **error)
 {
     for (uint32_t k = 0; k < nmembers; k++)
         if (members[k] >= g->n || (k && members[k] <= members[k - 1])) {
@@ -329,8 +386,8 @@ gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t 
     uint8_t header[HEADER_SIZE] = {0};
     /* header and table first as placeholders, rewritten at the end */
     w_bytes(w, header, HEADER_SIZE);
-    w_bytes(w, w->table, (size_t)SEC_LAST * ENTRY_SIZE);
-    write_sections(w, g, members, nmembers, meta);
+    w_bytes(w, w->table, (size_t)(SEC_REQUIRED + (labels ? 2 : 0) + (values ? 1 : 0)) * ENTRY_SIZE);
+    write_sections(w, g, members, nmembers, meta, labels, values);
     w_flush(w);
 
     uint32_t bom = BOM, version = HC_SNAPFILE_VERSION, psize = (uint32_t)sizeof(void *);
@@ -390,6 +447,8 @@ typedef struct section {
 static int first_bad_section(const section *secs)
 {
     for (int k = 1; k <= SEC_LAST; k++) {
+        if (!secs[k].present)
+            continue;
         uint8_t got[DIGEST];
         gsize dlen = DIGEST;
         GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA1);
@@ -503,9 +562,12 @@ static gboolean read_header(const uint8_t *data, size_t len, section *secs, GErr
             return bad(error, "section %s runs past the end of the file (truncated?)", sec_names[kind]);
         secs[kind] = (section){data + off, slen, count, TRUE, e + 32};
     }
-    for (int k = 1; k <= SEC_LAST; k++)
+    for (int k = 1; k <= SEC_REQUIRED; k++)
         if (!secs[k].present)
             return bad(error, "section %s is missing", sec_names[k]);
+    if (secs[SEC_LABELS].present != secs[SEC_EDGELABELS].present)
+        return bad(error, "section %s is missing",
+                   sec_names[secs[SEC_LABELS].present ? SEC_EDGELABELS : SEC_LABELS]);
     return TRUE;
 }
 
@@ -677,6 +739,74 @@ static gboolean read_graph(hc_graph *g, section *secs, GError **error)
     return TRUE;
 }
 
+/* LABELS and EDGELABELS, if present: attached to g (the edge numbers are decoded on first
+ * use; hc_edge_labels_ready checks them then). */
+static gboolean read_labels(hc_graph *g, const section *secs, GError **error)
+{
+    const section *ls = &secs[SEC_LABELS], *es = &secs[SEC_EDGELABELS];
+    if (!ls->present)
+        return TRUE;
+    if (ls->count < 2 || ls->count > ls->len || ls->count >= UINT32_MAX)
+        return bad(error, "LABELS: %" G_GUINT64_FORMAT " texts in %" G_GUINT64_FORMAT " bytes", ls->count, ls->len);
+    uint64_t nonclass = 0;
+    for (uint32_t i = 0; i < g->n; i++) {
+        uint32_t ne, tnode = g->types[g->type[i]].node;
+        const uint32_t *e = hc_graph_edges(g, i, &ne);
+        for (uint32_t j = 0; j < ne; j++)
+            nonclass += e[j] != tnode;
+    }
+    if (es->count != nonclass || es->count > es->len)
+        return bad(error, "EDGELABELS: %" G_GUINT64_FORMAT " labels for %" G_GUINT64_FORMAT " edges", es->count, nonclass);
+    uint32_t nt = (uint32_t)ls->count;
+    char **texts = g_new0(char *, nt);
+    const uint8_t *p = ls->p, *end = ls->p + ls->len;
+    for (uint32_t i = 0; i < nt; i++) {
+        uint64_t len;
+        if (!rd_varint(&p, end, &len) || len > (uint64_t)(end - p)) {
+            for (uint32_t k = 0; k < i; k++)
+                g_free(texts[k]);
+            g_free(texts);
+            return bad(error, "LABELS: text %u is cut short", i);
+        }
+        texts[i] = g_strndup((const char *)p, (gsize)len);
+        p += len;
+    }
+    hc_graph_attach(g, HC_ATTACH_LABELS, hc_edge_labels_new_encoded(texts, nt, es->p, es->len),
+                    (GDestroyNotify)hc_edge_labels_free);
+    return TRUE;
+}
+
+/* VALUES, if present: attached to g. */
+static gboolean read_values(hc_graph *g, const section *s, GError **error)
+{
+    if (!s->present)
+        return TRUE;
+    if (s->count > s->len / 11 || s->count > g->n) /* each takes at least 11 bytes */
+        return bad(error, "VALUES: %" G_GUINT64_FORMAT " values in %" G_GUINT64_FORMAT " bytes", s->count, s->len);
+    hc_values *v = hc_values_new();
+    const uint8_t *p = s->p, *end = s->p + s->len;
+    uint64_t id = 0;
+    for (uint64_t i = 0; i < s->count; i++) {
+        uint64_t gap, length, kept;
+        if (!rd_varint(&p, end, &gap) || !rd_varint(&p, end, &length) || end - p < 8) {
+            hc_values_free(v);
+            return bad(error, "VALUES: value %" G_GUINT64_FORMAT " is cut short", i);
+        }
+        uint64_t hash = rd64(p);
+        p += 8;
+        id += gap;
+        if (!rd_varint(&p, end, &kept) || (kept && kept - 1 > (uint64_t)(end - p)) || id >= g->nreal ||
+            (i && gap == 0) || kept > (uint64_t)HC_VALUE_KEEP_MAX + 1) {
+            hc_values_free(v);
+            return bad(error, "VALUES: value %" G_GUINT64_FORMAT " is out of range", i);
+        }
+        hc_values_add(v, (uint32_t)id, length, hash, kept ? p : NULL, kept ? kept - 1 : 0);
+        p += kept ? kept - 1 : 0;
+    }
+    hc_graph_attach(g, HC_ATTACH_VALUES, v, (GDestroyNotify)hc_values_free);
+    return TRUE;
+}
+
 static uint32_t *read_members(const section *s, uint32_t n, uint32_t *count, GError **error)
 {
     if (s->count > s->len || s->count > n)
@@ -720,7 +850,9 @@ hc_graph *hc_snapfile_read_buffer(const uint8_t *data, size_t len, uint32_t **me
     if (!bad_sec && (m = read_meta(&secs[SEC_META], &why)) != NULL) {
         if (!(g = hc_graph_alloc()))
             g_set_error(&why, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading a snapshot file");
-        else if (!read_graph(g, secs, &why) || !(mem = read_members(&secs[SEC_MEMBERS], g->n, &nm, &why)))
+        else if (!read_graph(g, secs, &why) || !read_labels(g, secs, &why) ||
+                 !read_values(g, &secs[SEC_VALUES], &why) ||
+                 !(mem = read_members(&secs[SEC_MEMBERS], g->n, &nm, &why)))
             g_clear_pointer(&g, hc_graph_unref);
     }
     if (ck)

@@ -579,3 +579,320 @@ void hc_via_path(hc_graph *g, const uint32_t *path, uint32_t n, const hc_labelle
     }
     g_string_free(s, TRUE);
 }
+
+/* ---- labels kept with a graph ---------------------------------------------------------------- */
+
+struct hc_edge_labels {
+    char **text; /* [ntext] */
+    uint32_t ntext;
+    uint32_t *edge; /* [edges of g] text numbers; NULL until decoded */
+    uint8_t *enc;   /* stored form (a file's EDGELABELS section), until decoded */
+    size_t enc_len;
+};
+
+void hc_edge_labels_free(hc_edge_labels *L)
+{
+    if (!L)
+        return;
+    for (uint32_t i = 0; i < L->ntext; i++)
+        g_free(L->text[i]);
+    g_free(L->text);
+    hc_free(L->edge);
+    g_free(L->enc);
+    g_free(L);
+}
+
+uint32_t hc_edge_labels_ntexts(const hc_edge_labels *L) { return L->ntext; }
+const char *hc_edge_labels_text(const hc_edge_labels *L, uint32_t i) { return i < L->ntext ? L->text[i] : "?"; }
+const uint32_t *hc_edge_labels_edges(const hc_edge_labels *L) { return L->edge; }
+
+hc_edge_labels *hc_edge_labels_new_encoded(char **texts, uint32_t ntexts, const uint8_t *enc, size_t len)
+{
+    hc_edge_labels *L = g_new0(hc_edge_labels, 1);
+    L->text = texts;
+    L->ntext = ntexts;
+    L->enc = g_memdup2(enc, len ? len : 1);
+    L->enc_len = len;
+    return L;
+}
+
+gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **error)
+{
+    if (L->edge)
+        return TRUE;
+    uint64_t ne = hc_graph_edge_at(g, g->n);
+    uint32_t *edge = hc_try_malloc_mapped((ne ? ne : 1) * sizeof *edge);
+    if (!edge) {
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory decoding edge labels");
+        return FALSE;
+    }
+    const uint8_t *p = L->enc, *end = L->enc + L->enc_len;
+    uint64_t k = 0;
+    for (uint32_t i = 0; i < g->n; i++) {
+        uint32_t tnode = g->types[g->type[i]].node;
+        for (uint64_t stop = hc_graph_edge_at(g, i + 1); k < stop; k++) {
+            if (g->edges[k] == tnode) {
+                edge[k] = HC_LABEL_CLASS;
+                continue;
+            }
+            uint64_t v = 0;
+            int shift = 0;
+            for (;;) {
+                if (p == end || shift > 63) {
+                    hc_free(edge);
+                    g_set_error(error, HC_ERROR, HC_ERROR_FORMAT, "EDGELABELS: cut short at edge %" G_GUINT64_FORMAT, k);
+                    return FALSE;
+                }
+                uint8_t b = *p++;
+                v |= (uint64_t)(b & 0x7f) << shift;
+                shift += 7;
+                if (!(b & 0x80))
+                    break;
+            }
+            if (v >= L->ntext) {
+                hc_free(edge);
+                g_set_error(error, HC_ERROR, HC_ERROR_FORMAT, "EDGELABELS: edge %" G_GUINT64_FORMAT " has label %" G_GUINT64_FORMAT " of %u", k, v, L->ntext);
+                return FALSE;
+            }
+            edge[k] = (uint32_t)v;
+        }
+    }
+    if (p != end) {
+        hc_free(edge);
+        g_set_error(error, HC_ERROR, HC_ERROR_FORMAT, "EDGELABELS: %zu bytes past the last edge", (size_t)(end - p));
+        return FALSE;
+    }
+    L->edge = edge;
+    g_clear_pointer(&L->enc, g_free);
+    L->enc_len = 0;
+    return TRUE;
+}
+
+typedef struct cap_tgt { /* a referent among one node's edges */
+    uintptr_t addr;
+    uint32_t k; /* the edge's position among the node's */
+} cap_tgt;
+
+static int cmp_cap_tgt(const void *a, const void *b)
+{
+    const cap_tgt *x = a, *y = b;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    return x->k < y->k ? -1 : x->k > y->k;
+}
+
+typedef struct cap_run {
+    lab_table labs;
+    cap_tgt *t; /* this node's edges other than to its type, by (address, position) */
+    size_t nt, tcap;
+    uint32_t *out; /* this node's label slots (raw label ids; NIL: not named yet) */
+} cap_run;
+
+static void cap_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg)
+{
+    cap_run *c = edata;
+    size_t i = 0;
+    if (c->nt > 8) { /* the first entry with this address */
+        size_t lo = 0, hi = c->nt;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (c->t[mid].addr < target)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        i = lo;
+    }
+    for (; i < c->nt; i++) {
+        if (c->t[i].addr != target) {
+            if (c->nt > 8 || c->t[i].addr > target)
+                return;
+            continue;
+        }
+        uint32_t *slot = &c->out[c->t[i].k];
+        if (*slot == NIL) { /* the first edge to this referent not named yet */
+            uint32_t lid = lab_intern(&c->labs, kind, arg);
+            *slot = lid < 0x80000000u ? lid : NIL; /* the high bit marks final numbers */
+            return;
+        }
+    }
+}
+
+typedef struct text_group {
+    uint64_t uses;
+    uint32_t first; /* first raw label with this text, for a stable order */
+    uint32_t number;
+} text_group;
+
+static int cmp_group_ptr(const void *a, const void *b)
+{
+    const text_group *x = *(text_group *const *)a, *y = *(text_group *const *)b;
+    if (x->uses != y->uses)
+        return x->uses > y->uses ? -1 : 1;
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labeller *lab, GError **error)
+{
+    uint32_t n = g->n;
+    uint64_t ne = hc_graph_edge_at(g, n);
+    cap_run c = {0};
+    hc_edge_labels *L = NULL;
+    uint32_t *edge = hc_try_malloc_mapped((ne ? ne : 1) * sizeof *edge);
+    gboolean ok = edge && lab_init(&c.labs);
+    for (uint32_t r = 0; ok && r < n; r++) {
+        uint32_t cnt, tnode = g->types[g->type[r]].node;
+        const uint32_t *e = hc_graph_edges(g, r, &cnt);
+        uint32_t *out = edge + hc_graph_edge_at(g, r);
+        if (cnt > c.tcap) {
+            cap_tgt *t = g_try_renew(cap_tgt, c.t, cnt);
+            if (!t) {
+                ok = FALSE;
+                break;
+            }
+            c.t = t;
+            c.tcap = cnt;
+        }
+        c.nt = 0;
+        for (uint32_t k = 0; k < cnt; k++) {
+            out[k] = NIL;
+            if (e[k] == tnode)
+                out[k] = HC_LABEL_CLASS | 0x80000000u; /* final already: marked */
+            else
+                c.t[c.nt++] = (cap_tgt){g->addr[e[k]], k};
+        }
+        if (c.nt && HC_BIT(alive, r)) {
+            if (c.nt > 1)
+                qsort(c.t, c.nt, sizeof *c.t, cmp_cap_tgt);
+            c.out = out;
+            lab->labels(lab->ctx, g->addr[r], cap_emit, &c);
+        }
+    }
+    ok = ok && !c.labs.fail;
+    /* texts: one group per distinct text, numbered by decreasing use after "?" and ".__class__" */
+    uint32_t nraw = (uint32_t)c.labs.n;
+    text_group **of = NULL; /* raw label -> its group */
+    GHashTable *by_text = NULL;
+    GPtrArray *groups = NULL;
+    if (ok)
+        ok = (of = hc_try_calloc_mapped(nraw ? nraw : 1, sizeof *of)) != NULL;
+    if (ok) {
+        by_text = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        groups = g_ptr_array_new_with_free_func(g_free);
+        GString *s = g_string_new(NULL);
+        for (size_t h = 0; h <= c.labs.mask; h++) {
+            const lab_entry *le = &c.labs.slot[h];
+            if (le->id == NIL)
+                continue;
+            g_string_truncate(s, 0);
+            lab->text(lab->ctx, le->kind, le->arg, s);
+            text_group *grp = g_hash_table_lookup(by_text, s->str);
+            if (!grp) {
+                grp = g_new0(text_group, 1);
+                grp->first = le->id;
+                g_hash_table_insert(by_text, g_strdup(s->str), grp);
+                g_ptr_array_add(groups, grp);
+            }
+            grp->first = MIN(grp->first, le->id);
+            of[le->id] = grp;
+        }
+        g_string_free(s, TRUE);
+        for (uint64_t k = 0; k < ne; k++)
+            if (edge[k] < nraw)
+                of[edge[k]]->uses++;
+        /* the reserved texts may also come from a labeller ("?" for unnamed referents) */
+        text_group *unknown = g_hash_table_lookup(by_text, "?"), *cls = g_hash_table_lookup(by_text, ".__class__");
+        GPtrArray *order = g_ptr_array_sized_new(groups->len);
+        for (guint i = 0; i < groups->len; i++) {
+            text_group *grp = groups->pdata[i];
+            if (grp != unknown && grp != cls)
+                g_ptr_array_add(order, grp);
+        }
+        g_ptr_array_sort(order, cmp_group_ptr);
+        L = g_new0(hc_edge_labels, 1);
+        L->ntext = order->len + 2;
+        L->text = g_new(char *, L->ntext);
+        L->text[HC_LABEL_UNKNOWN] = g_strdup("?");
+        L->text[HC_LABEL_CLASS] = g_strdup(".__class__");
+        if (unknown)
+            unknown->number = HC_LABEL_UNKNOWN;
+        if (cls)
+            cls->number = HC_LABEL_CLASS;
+        for (guint i = 0; i < order->len; i++)
+            ((text_group *)order->pdata[i])->number = i + 2;
+        GHashTableIter it;
+        gpointer key, val;
+        g_hash_table_iter_init(&it, by_text);
+        while (g_hash_table_iter_next(&it, &key, &val)) {
+            text_group *grp = val;
+            if (grp != unknown && grp != cls)
+                L->text[grp->number] = g_strdup(key);
+        }
+        g_ptr_array_free(order, TRUE);
+        for (uint64_t k = 0; k < ne; k++) {
+            uint32_t v = edge[k];
+            edge[k] = v == NIL ? HC_LABEL_UNKNOWN : v & 0x80000000u ? (v & 0x7fffffffu) : of[v]->number;
+        }
+        L->edge = edge;
+        edge = NULL;
+    } else if (error && !*error) {
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory labelling edges");
+    }
+    if (groups)
+        g_ptr_array_free(groups, TRUE);
+    if (by_text)
+        g_hash_table_destroy(by_text);
+    hc_free(of);
+    hc_free(edge);
+    g_free(c.t);
+    lab_free(&c.labs);
+    return L;
+}
+
+/* ---- a labeller over stored labels -------------------------------------------------------- */
+
+static void stored_labels(void *ctx, uintptr_t addr, hc_label_emit emit, void *edata)
+{
+    hc_stored_labeller *st = ctx;
+    const hc_graph *g = st->g;
+    uint32_t id = st->cursor;
+    if (!(id < g->n && g->addr[id] == addr) && !(id + 1 < g->n && g->addr[id + 1] == addr))
+        id = hc_graph_lookup(g, addr);
+    else if (g->addr[id] != addr)
+        id++;
+    if (id == HC_NONE)
+        return;
+    st->cursor = id;
+    uint32_t cnt;
+    const uint32_t *e = hc_graph_edges(g, id, &cnt);
+    const uint32_t *lab = hc_edge_labels_edges(st->L) + hc_graph_edge_at(g, id);
+    for (uint32_t k = 0; k < cnt; k++)
+        emit(edata, g->addr[e[k]], 0, lab[k]);
+}
+
+static void stored_text(void *ctx, uint32_t kind, uintptr_t arg, GString *out)
+{
+    hc_stored_labeller *st = ctx;
+    (void)kind;
+    g_string_append(out, hc_edge_labels_text(st->L, arg < UINT32_MAX ? (uint32_t)arg : UINT32_MAX));
+}
+
+static void stored_roots(void *ctx, hc_root_emit emit, void *edata)
+{
+    hc_stored_labeller *st = ctx;
+    for (uint32_t r = 0; r < st->g->nroots; r++)
+        emit(edata, st->g->addr[st->g->roots[r].id]);
+}
+
+void hc_via_stored_labeller(hc_stored_labeller *st, const hc_graph *g, const hc_edge_labels *L,
+                            const hc_labeller *model)
+{
+    memset(st, 0, sizeof *st);
+    st->g = g;
+    st->L = L;
+    st->lab.labels = stored_labels;
+    st->lab.text = stored_text;
+    st->lab.roots = stored_roots;
+    st->lab.keep_root = model ? model->keep_root : NULL; /* the model's keep_root reads only the label */
+    st->lab.ctx = st;
+}

@@ -318,6 +318,7 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
     hc_paths *p = NULL;
     GString *name = g_string_new(NULL);
     hc_labeller lab;
+    hc_stored_labeller stored;
     uintptr_t *roots = NULL;
     size_t nroots = 0;
     if (!ids || !path) {
@@ -340,7 +341,16 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
     }
     if (want_labels) {
         hc_py_labeller(&lab);
-        if (!hc_graph_is_loaded(self->g)) /* a loaded graph's labels are '?': no live root */
+        hc_edge_labels *L = hc_graph_attached(self->g, HC_ATTACH_LABELS);
+        if (L) { /* labels kept with the snapshot (read from its file, or when it was taken) */
+            if (!hc_edge_labels_ready(L, self->g, &err)) {
+                set_error(err);
+                goto done;
+            }
+            hc_via_stored_labeller(&stored, self->g, L, &lab);
+            lab = stored.lab;
+        }
+        if (L || !hc_graph_is_loaded(self->g)) /* a loaded graph without labels: '?' */
             roots = hc_via_roots(&lab, &nroots);
     }
     uint32_t least = 0, nleast = 0;
@@ -401,6 +411,27 @@ done:
 
 /* type_index(tp) -> the type kind (index) of tp in this snapshot, or None if no object of
  * this snapshot has that type. */
+/* value(id) -> None, or (length, hash, contents bytes or None if redacted) of a str/bytes node,
+ * as kept with the snapshot (captured for a file, or read from one). */
+static PyObject *Snapshot_value(SnapshotObject *self, PyObject *arg)
+{
+    uint32_t id;
+    if (node_arg(self, arg, &id) < 0)
+        return NULL;
+    hc_values *v = hc_graph_attached(self->g, HC_ATTACH_VALUES);
+    uint32_t i = v ? hc_values_find(v, id) : HC_NONE;
+    if (i == HC_NONE)
+        Py_RETURN_NONE;
+    uint32_t got;
+    uint64_t length, hash;
+    const char *c;
+    size_t nb;
+    hc_values_get(v, i, &got, &length, &hash, &c, &nb);
+    if (!c)
+        return Py_BuildValue("(KKO)", (unsigned long long)length, (unsigned long long)hash, Py_None);
+    return Py_BuildValue("(KKy#)", (unsigned long long)length, (unsigned long long)hash, c, (Py_ssize_t)nb);
+}
+
 static PyObject *Snapshot_type_index(SnapshotObject *self, PyObject *tp)
 {
     if (!PyType_Check(tp)) {
@@ -482,6 +513,7 @@ static PyMethodDef Snapshot_methods[] = {
     {"node", (PyCFunction)Snapshot_node, METH_O, "node(id) -> dict describing one node"},
     {"validate", (PyCFunction)Snapshot_validate, METH_NOARGS, "check the graph's invariants"},
     {"type_index", (PyCFunction)Snapshot_type_index, METH_O, "type_index(tp) -> tp's type kind in this snapshot, or None"},
+    {"value", (PyCFunction)Snapshot_value, METH_O, "value(id) -> None or (length, hash, contents or None): a str/bytes node's value kept with the snapshot"},
     {"paths", (PyCFunction)Snapshot_paths, METH_VARARGS, "paths(ids, labels=False) -> [(root label, [(id, kind), ...][, [edge label, ...]]) or None]: shortest paths from the roots"},
     {"retained", (PyCFunction)Snapshot_retained, METH_O, "retained(id) -> bytes freed if node id became unreachable (dominator tree, computed once)"},
     {"idom", (PyCFunction)Snapshot_idom, METH_O, "idom(id) -> node id of its immediate dominator, 'root' under the super-root, None if unreached"},
@@ -723,8 +755,8 @@ static gboolean require_live(IdSetObject *self)
     if (!hc_graph_is_loaded(hc_idset_graph(self->s)))
         return TRUE;
     PyErr_SetString(PyExc_RuntimeError,
-                    "this snapshot was loaded from a file: it has no live objects (nodes, byid, byvia "
-                    "and edge labels need the process it was taken in)");
+                    "this snapshot was loaded from a file: it has no live objects (nodes and byid "
+                    "need the process it was taken in)");
     return FALSE;
 }
 
@@ -783,9 +815,20 @@ static PyObject *wrap_kinds(hc_kinds *k, GError *err)
 static PyObject *IdSet_via_kinds(IdSetObject *self, PyObject *unused)
 {
     (void)unused;
+    GError *err = NULL;
+    hc_graph *g = hc_idset_graph(self->s);
+    hc_edge_labels *L = hc_graph_attached(g, HC_ATTACH_LABELS);
+    if (L && hc_graph_is_loaded(g)) { /* the labels its file kept: every node is "alive" */
+        if (!hc_edge_labels_ready(L, g, &err))
+            return set_error(err);
+        hc_labeller model;
+        hc_py_labeller(&model);
+        hc_stored_labeller st;
+        hc_via_stored_labeller(&st, g, L, &model);
+        return wrap_kinds(hc_via_kinds(self->s, g, &st.lab, &err), err);
+    }
     if (!require_live(self))
         return NULL;
-    GError *err = NULL;
     hc_graph *live = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, &err);
     hc_kinds *k = NULL;
     if (live) {
@@ -982,12 +1025,69 @@ static PyObject *IdSet_same_graph(IdSetObject *self, PyObject *other)
     return b ? PyBool_FromLong(hc_idset_graph(self->s) == hc_idset_graph(b)) : NULL;
 }
 
+/* Capture edge labels and string values from the live objects (those of g still alive in
+ * `live`, or all of g if live is NULL: walked just now) and attach them to g. */
+static gboolean capture_details(hc_graph *g, const hc_graph *live, gboolean keep, hc_edge_labels **L,
+                                hc_values **V, GError **err)
+{
+    uint64_t *alive = hc_graph_alive_in(g, live);
+    if (!alive) {
+        g_set_error(err, HC_ERROR, HC_ERROR_NOMEM, "out of memory capturing edge labels");
+        return FALSE;
+    }
+    hc_labeller lab;
+    hc_py_labeller(&lab);
+    hc_value_model vm;
+    hc_py_value_model(&vm);
+    *L = hc_via_capture(g, alive, &lab, err);
+    *V = *L ? hc_values_capture(g, alive, &vm, keep, err) : NULL;
+    hc_free(alive);
+    if (!*V) {
+        hc_edge_labels_free(*L);
+        *L = NULL;
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The edge labels and string values to write with g: those attached to it (captured when it
+ * was taken, or read from its file), else captured now from the objects still alive (a fresh
+ * walk proves which).  *L is attached to g or the caller's to free; *own_v is the caller's to
+ * free (*V is it or g's).  Values are redacted unless keep. */
+static gboolean details_for_file(hc_graph *g, gboolean keep, hc_edge_labels **L, hc_values **V,
+                                 hc_values **own_v, GError **err)
+{
+    *L = hc_graph_attached(g, HC_ATTACH_LABELS);
+    *V = hc_graph_attached(g, HC_ATTACH_VALUES);
+    *own_v = NULL;
+    gboolean live_again = !hc_graph_is_loaded(g) && (!*L || !*V || (keep && !hc_values_kept(*V)));
+    if (live_again) {
+        hc_graph *live = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, err);
+        if (!live)
+            return FALSE;
+        gboolean ok = capture_details(g, live, keep, L, own_v, err);
+        hc_graph_unref(live);
+        if (!ok)
+            return FALSE;
+        *V = *own_v;
+    }
+    if (*L && !hc_edge_labels_ready(*L, g, err))
+        return FALSE;
+    if (*V && !keep && hc_values_kept(*V)) {
+        hc_values *r = hc_values_redacted(*V);
+        hc_values_free(*own_v);
+        *V = *own_v = r;
+    }
+    return TRUE;
+}
+
 /* dump(path, meta): write the snapshot, with this set as the file's members.  meta: a
  * sequence of (key, value) str pairs.  The GIL is released while writing. */
 static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
 {
     PyObject *path_obj, *meta_obj, *bytes = NULL;
-    if (!PyArg_ParseTuple(args, "OO", &path_obj, &meta_obj) || !PyUnicode_FSConverter(path_obj, &bytes))
+    int keep = 0;
+    if (!PyArg_ParseTuple(args, "OO|p", &path_obj, &meta_obj, &keep) || !PyUnicode_FSConverter(path_obj, &bytes))
         return NULL;
     PyObject *fast = PySequence_Fast(meta_obj, "meta must be a sequence of (key, value) pairs");
     if (!fast) {
@@ -1015,9 +1115,17 @@ static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
     hc_graph *g = hc_idset_graph(self->s);
     const uint32_t *ids = hc_idset_ids(self->s);
     uint32_t count = hc_idset_count(self->s);
-    Py_BEGIN_ALLOW_THREADS
-    ok = hc_snapfile_write(g, ids, count, meta, path, &err);
-    Py_END_ALLOW_THREADS
+    hc_edge_labels *L = NULL;
+    hc_values *V = NULL, *own_v = NULL;
+    ok = details_for_file(g, keep, &L, &V, &own_v, &err);
+    if (ok) {
+        Py_BEGIN_ALLOW_THREADS
+        ok = hc_snapfile_write(g, ids, count, meta, L, V, path, &err);
+        Py_END_ALLOW_THREADS
+    }
+    if (L != hc_graph_attached(g, HC_ATTACH_LABELS))
+        hc_edge_labels_free(L);
+    hc_values_free(own_v);
     g_free(meta);
     Py_DECREF(fast); /* after the write: meta's strings belong to its items */
     Py_DECREF(bytes);
@@ -1027,7 +1135,7 @@ static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
 }
 
 static PyMethodDef IdSet_methods[] = {
-    {"dump", (PyCFunction)IdSet_dump, METH_VARARGS, "dump(path, meta): write the snapshot to a file, this set as its members"},
+    {"dump", (PyCFunction)IdSet_dump, METH_VARARGS, "dump(path, meta, keep_strings=False): write the snapshot to a file, this set as its members (edge labels and string values read from the objects still alive, unless the snapshot has them)"},
     {"op", (PyCFunction)IdSet_op, METH_VARARGS, "op(other, code): 0 |, 1 &, 2 -, 3 ^ (same snapshot)"},
     {"sub_foreign", (PyCFunction)IdSet_sub_foreign, METH_O, "members whose (address, type) is not in other"},
     {"subset", (PyCFunction)IdSet_subset, METH_O, "self <= other"},
@@ -1195,7 +1303,7 @@ static PyObject *mod_load(PyObject *mod, PyObject *arg)
     return out;
 }
 
-static PyObject *snapshot_take(PyObject *extra_obj)
+static PyObject *snapshot_take(PyObject *extra_obj, int capture)
 {
     PyObject *fast = NULL;
     PyObject *const *extra = NULL;
@@ -1215,6 +1323,16 @@ static PyObject *snapshot_take(PyObject *extra_obj)
     Py_XDECREF(fast);
     if (!g)
         return set_error(err);
+    if (capture) { /* before __sizeof__ calls run Python code: every node is alive still */
+        hc_edge_labels *L;
+        hc_values *V;
+        if (!capture_details(g, NULL, capture > 1, &L, &V, &err)) {
+            hc_graph_unref(g);
+            return set_error(err);
+        }
+        hc_graph_attach(g, HC_ATTACH_LABELS, L, (GDestroyNotify)hc_edge_labels_free);
+        hc_graph_attach(g, HC_ATTACH_VALUES, V, (GDestroyNotify)hc_values_free);
+    }
     size_t failed = 0;
     if (hc_py_apply_sizeof(g, &failed) < 0) {
         hc_graph_unref(g);
@@ -1228,9 +1346,10 @@ static PyObject *mod_snapshot(PyObject *mod, PyObject *args)
 {
     (void)mod;
     PyObject *extra = NULL;
-    if (!PyArg_ParseTuple(args, "|O", &extra))
+    int capture = 0;
+    if (!PyArg_ParseTuple(args, "|Oi", &extra, &capture))
         return NULL;
-    return snapshot_take(extra);
+    return snapshot_take(extra, capture);
 }
 
 /* tp as a type, or NULL with "fn() takes a type" (TypeError). */
@@ -1299,6 +1418,17 @@ static PyObject *mod_is_threadsafe_type(PyObject *mod, PyObject *tp)
         return NULL;
     hc_py_threads_prepare();
     return PyBool_FromLong(hc_py_type_is_threadsafe((PyTypeObject *)tp));
+}
+
+static PyObject *mod_value_hash(PyObject *mod, PyObject *arg)
+{
+    (void)mod;
+    Py_buffer b;
+    if (PyObject_GetBuffer(arg, &b, PyBUF_SIMPLE) < 0)
+        return NULL;
+    uint64_t h = hc_values_hash(b.buf, (size_t)b.len);
+    PyBuffer_Release(&b);
+    return PyLong_FromUnsignedLongLong(h);
 }
 
 static PyObject *mod_rss(PyObject *mod, PyObject *unused)
@@ -1409,11 +1539,12 @@ static PyMethodDef module_methods[] = {
     {"load", mod_load, METH_O, "load(path) -> (Snapshot, IdSet of the file's members); the snapshot's meta is the file's META"},
     {"root_objects", mod_root_objects, METH_NOARGS, "root_objects() -> [(label, obj)]: what the interpreter holds as roots now"},
     {"labels", mod_labels, METH_O, "labels(obj) -> [(address, label)]: obj's referents with the labels byvia and paths use"},
-    {"snapshot", mod_snapshot, METH_VARARGS, "snapshot(extra_roots=None) -> Snapshot of the whole heap"},
+    {"snapshot", mod_snapshot, METH_VARARGS, "snapshot(extra_roots=None, capture=0) -> Snapshot of the whole heap; capture 1: with edge labels and string hashes read at once (for a file), 2: and string contents"},
     {"hide_type", mod_hide_type, METH_O, "hide_type(cls): instances of cls are the observer's own"},
     {"hide_frames_of", mod_hide_frames_of, METH_O, "hide_frames_of(globals()): frames running this module's code are the observer's own"},
     {"is_own_frame", mod_is_own_frame, METH_O, "is_own_frame(frame): does it run code of a module given to hide_frames_of"},
     {"alloc_fail_at", mod_alloc_fail_at, METH_O, "test hook: fail the nth engine allocation (0: never)"},
+    {"value_hash", mod_value_hash, METH_O, "value_hash(bytes) -> the 64-bit hash a snapshot keeps of a string's or bytes' contents"},
     {"rss", mod_rss, METH_NOARGS, "resident set size of this process in bytes"},
     {"referents", mod_referents, METH_O, "referents(obj) -> addresses the walk records as obj's edges"},
     {"is_leaf_type", mod_is_leaf_type, METH_O, "is_leaf_type(tp) -> whether the walk skips tp's instances in its second pass"},

@@ -173,6 +173,14 @@ void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data);
 struct _GString;
 void hc_py_label_text(unsigned kind, uintptr_t arg, struct _GString *out);
 
+/* Whether instances of the type at type_key (a live type) carry a value: str, bytes,
+ * bytearray and their subclasses. */
+int hc_py_has_value(uintptr_t type_key);
+/* The value of the live object at addr (of such a type): its length (characters for str,
+ * bytes otherwise) and its contents appended to out (UTF-8 for str, lone surrogates as
+ * \udxxx).  Reads only. */
+void hc_py_value(uintptr_t addr, uint64_t *length, struct _GString *out);
+
 /* ---- pysize.c ------------------------------------------------------------------------ */
 
 /* How a type's instances are sized; computed once per type by hc_py_size_info_init. */

@@ -441,6 +441,30 @@ static void str_utf8(PyObject *s, GString *out)
     }
 }
 
+int hc_py_has_value(uintptr_t type_key)
+{
+    PyTypeObject *tp = (PyTypeObject *)type_key;
+    return PyType_FastSubclass(tp, Py_TPFLAGS_UNICODE_SUBCLASS) ||
+           PyType_FastSubclass(tp, Py_TPFLAGS_BYTES_SUBCLASS) || PyType_IsSubtype(tp, &PyByteArray_Type);
+}
+
+void hc_py_value(uintptr_t addr, uint64_t *length, GString *out)
+{
+    PyObject *o = (PyObject *)addr;
+    if (PyUnicode_Check(o)) {
+        *length = (uint64_t)PyUnicode_GET_LENGTH(o);
+        str_utf8(o, out);
+    } else if (PyBytes_Check(o)) {
+        *length = (uint64_t)PyBytes_GET_SIZE(o);
+        g_string_append_len(out, PyBytes_AS_STRING(o), PyBytes_GET_SIZE(o));
+    } else if (PyByteArray_Check(o)) {
+        *length = (uint64_t)PyByteArray_GET_SIZE(o);
+        g_string_append_len(out, PyByteArray_AS_STRING(o), PyByteArray_GET_SIZE(o));
+    } else {
+        *length = 0;
+    }
+}
+
 static void key_text(PyObject *k, GString *out)
 {
     if (PyUnicode_Check(k)) {

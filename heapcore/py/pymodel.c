@@ -486,3 +486,24 @@ void hc_py_labeller(hc_labeller *out)
     out->roots = lab_roots_fn;
     out->ctx = NULL;
 }
+
+/* ---- values ----------------------------------------------------------------------------------- */
+
+static gboolean val_has(void *ctx, uintptr_t type_key)
+{
+    (void)ctx;
+    return hc_py_has_value(type_key) != 0;
+}
+
+static void val_value(void *ctx, uintptr_t addr, uint64_t *length, GString *out)
+{
+    (void)ctx;
+    hc_py_value(addr, length, out);
+}
+
+void hc_py_value_model(hc_value_model *out)
+{
+    out->has_value = val_has;
+    out->value = val_value;
+    out->ctx = NULL;
+}

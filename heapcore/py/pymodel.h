@@ -55,4 +55,8 @@ int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, Py
  * code runs. */
 void hc_py_labeller(hc_labeller *out);
 
+/* The value model (str, bytes, bytearray contents) for heapcore/values.c: the same rules. */
+#include "heapcore/values.h"
+void hc_py_value_model(hc_value_model *out);
+
 #endif

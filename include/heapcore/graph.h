@@ -104,6 +104,21 @@ void hc_graph_walk_times(const hc_graph *g, double out[HC_WALK_PHASES]);
  * object of this process. */
 gboolean hc_graph_is_loaded(const hc_graph *g);
 
+/* What other modules keep with a graph, freed with it: details read from live objects
+ * when the graph was taken or saved (via.h's edge labels, values.h's string values), so
+ * that a snapshot file and the analyses of a loaded graph have them. */
+typedef enum { HC_ATTACH_LABELS, HC_ATTACH_VALUES, HC_ATTACH_LAST } hc_attach;
+/* Attach data (replacing and freeing what was there); free may be NULL. */
+void hc_graph_attach(hc_graph *g, hc_attach which, void *data, GDestroyNotify free);
+void *hc_graph_attached(const hc_graph *g, hc_attach which);
+
+/* A bitmap (bit id of word id / 64) of g's nodes that are alive in `live`, a graph walked
+ * just now: the same address and type key, and not hidden there.  live == NULL: g itself
+ * was walked just now (nothing ran since), so every node that is not hidden.  NULL if out
+ * of memory; hc_free it. */
+uint64_t *hc_graph_alive_in(const hc_graph *g, const hc_graph *live);
+#define HC_BIT(bits, id) (((bits)[(id) >> 6] >> ((id) & 63)) & 1)
+
 /* Bytes of engine memory the graph holds. */
 size_t hc_graph_memory(const hc_graph *g);
 

@@ -12,4 +12,5 @@
 #include "heapcore/referrers.h"
 #include "heapcore/via.h"
 #include "heapcore/snapfile.h"
+#include "heapcore/values.h"
 #endif

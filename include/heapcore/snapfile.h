@@ -23,13 +23,19 @@ G_BEGIN_DECLS
 
 #define HC_SNAPFILE_VERSION 1
 
-/* Write g, with members[0..nmembers) (ascending node ids; the set the file stands for) and
- * meta (a NULL-terminated key, value, key, value, ... vector of UTF-8 text; may be NULL) to
- * path.  FALSE + error (HC_ERROR_IO with the OS's message, HC_ERROR_NOMEM, HC_ERROR_INVALID). */
+/* Write g, with members[0..nmembers) (ascending node ids; the set the file stands for),
+ * meta (a NULL-terminated key, value, key, value, ... vector of UTF-8 text; may be NULL),
+ * the labels of g's edges (via.h; ready; may be NULL) and the values of its strings
+ * (values.h; may be NULL) to path.  FALSE + error (HC_ERROR_IO with the OS's message,
+ * HC_ERROR_NOMEM, HC_ERROR_INVALID). */
+struct hc_edge_labels;
+struct hc_values;
 gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t nmembers,
-                           const char *const *meta, const char *path, GError **error);
+                           const char *const *meta, const struct hc_edge_labels *labels,
+                           const struct hc_values *values, const char *path, GError **error);
 
-/* Read a file: a new graph (marked loaded: hc_graph_is_loaded), the members (ascending; hc_free them) and
+/* Read a file: a new graph (marked loaded: hc_graph_is_loaded; edge labels and values, if
+ * the file has them, attached: hc_graph_attached), the members (ascending; hc_free them) and
  * the meta vector (g_strfreev it).  NULL + error (HC_ERROR_IO, HC_ERROR_FORMAT, HC_ERROR_NOMEM). */
 hc_graph *hc_snapfile_read(const char *path, uint32_t **members, uint32_t *nmembers, char ***meta,
                            GError **error);

@@ -67,6 +67,45 @@ uintptr_t *hc_via_roots(const hc_labeller *lab, size_t *n);
 void hc_via_path(hc_graph *g, const uint32_t *path, uint32_t n, const hc_labeller *lab,
                  const uintptr_t *roots, size_t nroots, char **labels);
 
+/* ---- labels kept with a graph ----------------------------------------------------------
+ * Every edge's label text, read from the live objects once (when a snapshot is taken to be
+ * saved, or when it is saved), so that paths and byvia work later without them: on a graph
+ * loaded from a file, or after the objects are gone.  Texts are numbered by decreasing use
+ * (a file stores small numbers in fewer bytes); text 0 is "?" (a referrer that was not
+ * alive, or an edge its labeller did not name), text 1 ".__class__" (an object's edge to its
+ * own type, which a file stores without a label). */
+typedef struct hc_edge_labels hc_edge_labels;
+#define HC_LABEL_UNKNOWN 0u
+#define HC_LABEL_CLASS 1u
+
+/* Label every edge of g whose source is set in `alive` (hc_graph_alive_in: the source is
+ * alive now, so the labeller may read it).  Extra memory while it runs: the label table;
+ * kept: 4 bytes per edge and the texts.  NULL + HC_ERROR_NOMEM if out of memory. */
+hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labeller *lab, GError **error);
+/* From stored parts (a file's reader): texts[0..ntexts) (taken; texts[0] "?", texts[1]
+ * ".__class__"), and the label numbers of g's edges that do not go to their source's type,
+ * in CSR order, as varints enc[0..len) (copied; decoded on first use: hc_edge_labels_ready). */
+hc_edge_labels *hc_edge_labels_new_encoded(char **texts, uint32_t ntexts, const uint8_t *enc, size_t len);
+void hc_edge_labels_free(hc_edge_labels *L); /* accepts NULL */
+/* Decode the stored form if not done yet: FALSE + HC_ERROR_FORMAT if it does not fit g. */
+gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **error);
+uint32_t hc_edge_labels_ntexts(const hc_edge_labels *L);
+const char *hc_edge_labels_text(const hc_edge_labels *L, uint32_t i);
+/* The label numbers, one per edge of g in CSR order (after hc_edge_labels_ready). */
+const uint32_t *hc_edge_labels_edges(const hc_edge_labels *L);
+
+/* A labeller that answers from stored labels (for g, whose nodes it reports as they were):
+ * texts are the stored ones, roots every root record's node.  keep_root is taken from
+ * `model` (may be NULL) and called with st's context: it may read only the label.  Fill *st, then use st->lab.  L must be ready. */
+typedef struct hc_stored_labeller {
+    hc_labeller lab;
+    const hc_graph *g;
+    const hc_edge_labels *L;
+    uint32_t cursor; /* the last node asked for: callers go in id order */
+} hc_stored_labeller;
+void hc_via_stored_labeller(hc_stored_labeller *st, const hc_graph *g, const hc_edge_labels *L,
+                            const hc_labeller *model);
+
 /* Append Python's repr() of a str given as UTF-8 (quotes chosen and characters escaped as
  * Python does for printable ASCII and control characters; other printable characters kept). */
 void hc_repr_str(GString *out, const char *utf8, gssize len);

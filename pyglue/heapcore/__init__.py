@@ -31,14 +31,15 @@ class hpy:
         return "Top level interface to heapcore.\nUse eg: h.heap() for the heap."
 
     @staticmethod
-    def _everything(require=0):
-        """A fresh walk's objects with all `require` flags, as an engine IdSet."""
-        return _engine.snapshot().select(require, _NOT_SHOWN)
+    def _everything(require=0, capture=0):
+        """A fresh walk's objects with all `require` flags, as an engine IdSet (capture: see
+        _engine.snapshot)."""
+        return _engine.snapshot(None, capture).select(require, _NOT_SHOWN)
 
-    def heap(self):
+    def heap(self, _capture=0):
         """Every object alive (reachable from the roots, or gc-tracked and unreachable), minus
         those present at the last setrelheap().  The walk creates and frees nothing."""
-        everything = self._everything()
+        everything = self._everything(0, _capture)
         header = None
         if self._ref is None:
             total = everything.size
@@ -69,9 +70,11 @@ class hpy:
 
     setref = setrelheap
 
-    def dump(self, path):
-        """Take the heap (as heap() would show it) and write it to a snapshot file."""
-        self.heap().dump(path)
+    def dump(self, path, keep_strings=False):
+        """Take the heap (as heap() would show it) and write it to a snapshot file, with edge
+        labels and string values read during the walk itself.  String and bytes contents
+        are redacted (length and hash kept) unless keep_strings=True."""
+        self.heap(2 if keep_strings else 1).dump(path, keep_strings)
 
     @staticmethod
     def load(path):

@@ -68,14 +68,18 @@ class IdentitySet:
         self._ret = ret            # rows carry and sort by retained size (x.retained)
 
     # -- files ----------------------------------------------------------------------------
-    def dump(self, path):
+    def dump(self, path, keep_strings=False):
         """Write the snapshot this set belongs to, with this set as the file's contents, to
         `path` (a temporary file, fsync'd, then renamed: never half a file under `path`).
-        ``heapcore.load(path)`` gives the set back, in this or another process."""
+        ``heapcore.load(path)`` gives the set back, in this or another process.
+
+        The file keeps every edge's label (read now from the objects still alive), so paths
+        and byvia work on the loaded set.  String and bytes contents are redacted: each keeps
+        its length and a hash of its contents; ``keep_strings=True`` stores the contents."""
         meta = _file_meta()
         if self._header:
             meta.append(("header", self._header))
-        self._s.dump(os.fspath(path), meta)
+        self._s.dump(os.fspath(path), meta, bool(keep_strings))
 
     @property
     def loaded(self):

@@ -61,10 +61,39 @@ class Files(unittest.TestCase):
         self.assertTrue(row <= y)
         self.assertEqual((row | (y - row)).count, y.count)
 
-    def test_paths_exist_but_labels_need_the_file_to_carry_them(self):
-        sp = (self.y & h.Type(Node)).sp
+    def test_paths_and_byvia_are_the_same(self):
+        ny, nx = self.y & h.Type(Node), self.x & h.Type(Node)
+        sp = ny.sp
         self.assertEqual(sp.numpaths, 50)
-        self.assertTrue(str(sp[0]).startswith("%s.i0_modules"), str(sp[0]))
+        self.assertEqual(str(sp), str(nx.sp))
+        self.assertIn(".__dict__['Files'].__dict__['keep'][", str(sp[0]))
+        self.assertNotIn("?", str(sp))
+        self.assertEqual(str(ny.byvia), str(nx.byvia))
+        kids = self.y & h.Type(bytearray)
+        self.assertEqual(str(kids.byvia), str((self.x & h.Type(bytearray)).byvia))
+
+    def test_strings_are_redacted_unless_kept(self):
+        secret = "a secret of heapcore-files %d" % os.getpid()
+        holder = [secret, secret.encode()]
+        p = os.path.join(self.dir, "strings.hcsnap")
+        for keep in (False, True):
+            h.dump(p, keep_strings=keep)
+            with open(p, "rb") as f:
+                self.assertEqual(secret.encode() in f.read(), keep)
+            z = heapcore.load(p)
+            snap = z._s.snapshot
+            values = [snap.value(i) for i in z._s.ids()]
+            found = [v for v in values if v and v[1] == heapcore._engine.value_hash(secret.encode())]
+            self.assertEqual(len(found), 2, keep)  # the str and the bytes, by their hash
+            self.assertEqual({v[0] for v in found}, {len(secret)})
+            self.assertEqual({v[2] for v in found}, {secret.encode()} if keep else {None})
+            self.assertTrue(all(v is None or v[2] is None for v in values) != keep)
+        x = self.x & h.Type(str)
+        x.dump(p)  # an older snapshot: values read from the strings still alive
+        z = heapcore.load(p)
+        self.assertEqual(z.count, x.count)
+        self.assertTrue(any(z._s.snapshot.value(i) for i in z._s.ids()))
+        del holder
 
     def test_meta(self):
         m = self.y.meta
@@ -75,9 +104,8 @@ class Files(unittest.TestCase):
         self.assertIsNone(self.x.meta)
 
     def test_live_objects_are_refused(self):
-        for what in ("nodes", "byvia"):
-            with self.assertRaisesRegex(RuntimeError, "loaded from a file"):
-                getattr(self.y, what)
+        with self.assertRaisesRegex(RuntimeError, "loaded from a file"):
+            self.y.nodes
 
     def test_diff_against_the_live_heap(self):
         new = [Node(1) for _ in range(7)]

@@ -55,6 +55,72 @@ hc_graph *random_graph(std::mt19937 &rng, uint32_t n) {
     return g;
 }
 
+// A labeller reading a graph (standing in for the live objects): edge k of node i is "[k]",
+// except every fifth, which it does not name (so it stays "?"); the type edge is named last.
+struct GraphLab {
+    hc_graph *g;
+};
+
+void glab_labels(void *ctx, uintptr_t addr, hc_label_emit emit, void *edata) {
+    hc_graph *g = ((GraphLab *)ctx)->g;
+    uint32_t id = hc_graph_lookup(g, addr), ne;
+    const uint32_t *e = hc_graph_edges(g, id, &ne);
+    for (uint32_t k = 0; k < ne; k++)
+        if ((id + k) % 5 != 0) emit(edata, hc_graph_addr(g, e[k]), 1, k);
+}
+
+void glab_text(void *, uint32_t, uintptr_t arg, GString *out) { g_string_append_printf(out, "[%u]", (unsigned)arg); }
+
+// Values: objects of type 1 are strings whose contents are "v" and their address.
+gboolean gval_has(void *ctx, uintptr_t key) { return key == hc_graph_type_key(((GraphLab *)ctx)->g, 1); }
+void gval_value(void *, uintptr_t addr, uint64_t *length, GString *out) {
+    g_string_append_printf(out, "v%lx", (unsigned long)addr);
+    *length = out->len;
+}
+
+// The labels and values a capture gives for g, every third node dead; attached to g.
+void capture(hc_graph *g) {
+    GraphLab gl = {g};
+    uint64_t *alive = hc_graph_alive_in(g, nullptr);
+    for (uint32_t i = 0; i < hc_graph_n(g); i += 3) alive[i >> 6] &= ~((uint64_t)1 << (i & 63));
+    hc_labeller lab = {glab_labels, glab_text, nullptr, nullptr, &gl};
+    hc_value_model vm = {gval_has, gval_value, &gl};
+    GError *err = nullptr;
+    hc_edge_labels *L = hc_via_capture(g, alive, &lab, &err);
+    hc_values *V = hc_values_capture(g, alive, &vm, hc_graph_n(g) % 2, &err);
+    hc_free(alive);
+    hc_graph_attach(g, HC_ATTACH_LABELS, L, (GDestroyNotify)hc_edge_labels_free);
+    hc_graph_attach(g, HC_ATTACH_VALUES, V, (GDestroyNotify)hc_values_free);
+}
+
+// The label text of every edge, by (node, position).
+std::vector<std::string> edge_texts(hc_graph *g) {
+    hc_edge_labels *L = (hc_edge_labels *)hc_graph_attached(g, HC_ATTACH_LABELS);
+    std::vector<std::string> out;
+    if (!L) return out;
+    GError *err = nullptr;
+    EXPECT_TRUE(hc_edge_labels_ready(L, g, &err)) << (err ? err->message : "");
+    g_clear_error(&err);
+    const uint32_t *lab = hc_edge_labels_edges(L);
+    for (uint64_t k = 0; lab && k < hc_graph_nedges(g); k++) out.push_back(hc_edge_labels_text(L, lab[k]));
+    return out;
+}
+
+std::string value_text(hc_graph *g) {
+    hc_values *V = (hc_values *)hc_graph_attached(g, HC_ATTACH_VALUES);
+    std::string out;
+    for (uint32_t i = 0; V && i < hc_values_count(V); i++) {
+        uint32_t id;
+        uint64_t len, hash;
+        const char *c;
+        size_t nb;
+        hc_values_get(V, i, &id, &len, &hash, &c, &nb);
+        out += std::to_string(id) + ":" + std::to_string(len) + ":" + std::to_string(hash) + ":" +
+               (c ? std::string(c, nb) : "-") + ";";
+    }
+    return out;
+}
+
 void expect_same(hc_graph *a, hc_graph *b) {
     ASSERT_EQ(hc_graph_n(a), hc_graph_n(b));
     ASSERT_EQ(hc_graph_nedges(a), hc_graph_nedges(b));
@@ -87,6 +153,8 @@ void expect_same(hc_graph *a, hc_graph *b) {
     }
     EXPECT_FALSE(hc_graph_is_loaded(a));
     EXPECT_TRUE(hc_graph_is_loaded(b));
+    EXPECT_EQ(edge_texts(a), edge_texts(b));
+    EXPECT_EQ(value_text(a), value_text(b));
 }
 
 std::string tmpdir() {
@@ -161,7 +229,7 @@ struct File {
     hc_graph *g = nullptr;
     std::vector<uint32_t> members;
     std::vector<uint8_t> bytes;
-    explicit File(uint32_t n, uint32_t seed = 1) {
+    explicit File(uint32_t n, uint32_t seed = 1, bool with_details = true) {
         std::mt19937 rng(seed);
         g = random_graph(rng, n);
         for (uint32_t i = 0; i < hc_graph_n(g); i += 3) members.push_back(i);
@@ -169,7 +237,10 @@ struct File {
         path = dir + "/x.hcsnap";
         const char *meta[] = {"python", "3.x", "argv", "prog a b", nullptr};
         GError *err = nullptr;
-        EXPECT_TRUE(hc_snapfile_write(g, members.data(), (uint32_t)members.size(), meta, path.c_str(), &err))
+        if (with_details) capture(g);
+        EXPECT_TRUE(hc_snapfile_write(g, members.data(), (uint32_t)members.size(), meta,
+                                      (hc_edge_labels *)hc_graph_attached(g, HC_ATTACH_LABELS),
+                                      (hc_values *)hc_graph_attached(g, HC_ATTACH_VALUES), path.c_str(), &err))
             << (err ? err->message : "");
         g_clear_error(&err);
         bytes = slurp(path);
@@ -208,7 +279,7 @@ TEST(Snapfile, RandomGraphsRoundTrip) {
             if (rng() % 3 == 0) members.push_back(i);
         const char *meta[] = {"key", "value", "empty", "", nullptr};
         GError *err = nullptr;
-        ASSERT_TRUE(hc_snapfile_write(g, members.data(), (uint32_t)members.size(), meta, path.c_str(), &err))
+        ASSERT_TRUE(hc_snapfile_write(g, members.data(), (uint32_t)members.size(), meta, nullptr, nullptr, path.c_str(), &err))
             << err->message;
         uint32_t *m = nullptr, nm = 0;
         char **mv = nullptr;
@@ -247,12 +318,12 @@ TEST(Snapfile, WriteErrorsAreIoErrorsAndLeaveNothing) {
     std::mt19937 rng(4);
     g_autoptr(hc_graph) g = random_graph(rng, 20);
     GError *err = nullptr;
-    EXPECT_FALSE(hc_snapfile_write(g, nullptr, 0, nullptr, "/nonexistent-dir/x.hcsnap", &err));
+    EXPECT_FALSE(hc_snapfile_write(g, nullptr, 0, nullptr, nullptr, nullptr, "/nonexistent-dir/x.hcsnap", &err));
     ASSERT_NE(err, nullptr);
     EXPECT_EQ(err->code, HC_ERROR_IO);
     g_clear_error(&err);
     uint32_t bad_members[] = {3, 2};
-    EXPECT_FALSE(hc_snapfile_write(g, bad_members, 2, nullptr, "/tmp/never.hcsnap", &err));
+    EXPECT_FALSE(hc_snapfile_write(g, bad_members, 2, nullptr, nullptr, nullptr, "/tmp/never.hcsnap", &err));
     EXPECT_EQ(err->code, HC_ERROR_INVALID);
     g_clear_error(&err);
     EXPECT_FALSE(g_file_test("/tmp/never.hcsnap", G_FILE_TEST_EXISTS));
@@ -276,7 +347,7 @@ TEST(Snapfile, AWriteFailingHalfWayLeavesNothing) {
     void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
     ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &lim), 0);
     GError *err = nullptr;
-    gboolean ok = hc_snapfile_write(g, nullptr, 0, nullptr, path.c_str(), &err);
+    gboolean ok = hc_snapfile_write(g, nullptr, 0, nullptr, nullptr, nullptr, path.c_str(), &err);
     setrlimit(RLIMIT_FSIZE, &old);
     signal(SIGXFSZ, prev);
     EXPECT_FALSE(ok);
@@ -434,6 +505,11 @@ TEST(Snapfile, SeededMutationsNeverCrash) {
         hc_graph *g = read(b, &err);
         if (g) {
             EXPECT_TRUE(hc_graph_validate(g, nullptr));
+            hc_edge_labels *L = (hc_edge_labels *)hc_graph_attached(g, HC_ATTACH_LABELS);
+            if (L && !hc_edge_labels_ready(L, g, &err)) {  // decoded on first use: a format error or labels
+                EXPECT_EQ(err->code, HC_ERROR_FORMAT) << err->message;
+                g_clear_error(&err);
+            }
             hc_graph_unref(g);
             loaded++;
         } else {
@@ -446,4 +522,119 @@ TEST(Snapfile, SeededMutationsNeverCrash) {
     }
     EXPECT_GT(refused, budget / 2);
     RecordProperty("loaded", loaded);
+}
+
+// Labels and values: what a capture names, the file keeps; "?" for dead sources and unnamed
+// edges, ".__class__" for the type edge; values of live strings only, contents when kept.
+TEST(Snapfile, LabelsAndValuesRoundTrip) {
+    for (uint32_t n : {40u, 41u, 3000u}) {
+        File f(n, n);
+        std::vector<std::string> texts = edge_texts(f.g);
+        ASSERT_EQ(texts.size(), hc_graph_nedges(f.g));
+        uint64_t k = 0;
+        int named = 0, unknown = 0;
+        for (uint32_t i = 0; i < hc_graph_n(f.g); i++) {
+            uint32_t ne, tnode = hc_graph_type_node(f.g, hc_graph_type(f.g, i));
+            const uint32_t *e = hc_graph_edges(f.g, i, &ne);
+            for (uint32_t j = 0; j < ne; j++, k++) {
+                std::string want = e[j] == tnode ? ".__class__"
+                                   : i % 3 == 0 || (i + j) % 5 == 0 ? "?"
+                                                                     : "[" + std::to_string(j) + "]";
+                // a second edge to the same referent takes the first unnamed label after it
+                if (want != texts[k] && want[0] == '[' && texts[k][0] == '[') continue;
+                ASSERT_EQ(texts[k], want) << "node " << i << " edge " << j;
+                named += want[0] == '[';
+                unknown += want == "?";
+            }
+        }
+        EXPECT_GT(named, 10);
+        EXPECT_GT(unknown, 5);
+        std::string vals = value_text(f.g);
+        EXPECT_NE(vals, "");
+        EXPECT_EQ(vals.find(":-;") == std::string::npos, hc_graph_n(f.g) % 2 == 1) << "contents kept for odd node counts only";
+        GError *err = nullptr;
+        g_autoptr(hc_graph) back = read(f.bytes, &err);
+        ASSERT_NE(back, nullptr) << err->message;
+        expect_same(f.g, back);
+        // the stored labeller names a path's edges as the file's labels do (the first edge
+        // from a node to its referent)
+        hc_stored_labeller st;
+        hc_via_stored_labeller(&st, back, (hc_edge_labels *)hc_graph_attached(back, HC_ATTACH_LABELS), nullptr);
+        std::vector<std::string> bt = edge_texts(back);
+        uint64_t at = 0;
+        int checked = 0;
+        for (uint32_t i = 0; i < hc_graph_n(back); i++) {
+            uint32_t ne;
+            const uint32_t *e = hc_graph_edges(back, i, &ne);
+            for (uint32_t j = 0; j < ne; j++) {
+                uint32_t first = 0;
+                while (e[first] != e[j]) first++;
+                uint32_t path[2] = {i, e[j]};
+                char *labels[2] = {nullptr, nullptr};
+                uintptr_t root = hc_graph_addr(back, i);
+                hc_via_path(back, path, 2, &st.lab, &root, 1, labels);
+                EXPECT_EQ(std::string(labels[1]), bt[at + first]) << "node " << i << " edge " << j;
+                g_free(labels[1]);
+                checked++;
+            }
+            at += ne;
+        }
+        EXPECT_EQ((uint64_t)checked, hc_graph_nedges(back));
+    }
+}
+
+// A file without labels loads (paths then say "?"); hostile label and value sections are refused.
+TEST(Snapfile, HostileLabelsAndValues) {
+    File plain(30, 7, false);
+    GError *err = nullptr;
+    g_autoptr(hc_graph) g = read(plain.bytes, &err);
+    ASSERT_NE(g, nullptr);
+    EXPECT_EQ(hc_graph_attached(g, HC_ATTACH_LABELS), nullptr);
+    EXPECT_EQ(hc_graph_attached(g, HC_ATTACH_VALUES), nullptr);
+
+    File f(60, 8);
+    // A label number past the texts: the file loads (labels are decoded on first use), and
+    // decoding names the problem.
+    std::vector<uint8_t> b = f.bytes;
+    size_t el = section_at(f.bytes, 12);
+    ASSERT_NE(el, 0u);
+    b[el] = 0x7f;
+    resign(b);
+    g_autoptr(hc_graph) g2 = read(b, &err);
+    ASSERT_NE(g2, nullptr) << err->message;
+    hc_edge_labels *L = (hc_edge_labels *)hc_graph_attached(g2, HC_ATTACH_LABELS);
+    ASSERT_NE(L, nullptr);
+    EXPECT_FALSE(hc_edge_labels_ready(L, g2, &err));
+    ASSERT_NE(err, nullptr);
+    EXPECT_EQ(err->code, HC_ERROR_FORMAT);
+    EXPECT_NE(strstr(err->message, "EDGELABELS"), nullptr) << err->message;
+    g_clear_error(&err);
+    // Label count that does not match the edges.
+    b = f.bytes;
+    size_t entry = 0;
+    section_at(f.bytes, 12, &entry);
+    uint64_t count = 1;
+    memcpy(&b[entry + 24], &count, 8);
+    resign(b);
+    expect_format_error(b, "EDGELABELS", "label count");
+    // LABELS without EDGELABELS.
+    b = f.bytes;
+    uint32_t other = 99;
+    memcpy(&b[entry], &other, 4);
+    resign(b);
+    expect_format_error(b, "EDGELABELS is missing", "labels without edge labels");
+    // A value naming a node past the end, and a kept length past the section.
+    b = f.bytes;
+    size_t vals = section_at(f.bytes, 13);
+    ASSERT_NE(vals, 0u);
+    b[vals] = 0x7f;
+    resign(b);
+    expect_format_error(b, "VALUES", "value out of range");
+    // Huge text count.
+    b = f.bytes;
+    section_at(f.bytes, 11, &entry);
+    count = (uint64_t)1 << 40;
+    memcpy(&b[entry + 24], &count, 8);
+    resign(b);
+    expect_format_error(b, "LABELS", "huge text count");
 }
