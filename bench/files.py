@@ -3,11 +3,13 @@
     PYTHONPATH=<stage> python3.X bench/files.py [NODES] [DIR]
 
 Builds W1 (the reference runner's build()), takes h.heap() and its table, then times
-x.dump(path) (written to DIR, default the system's temporary directory, fsync included), the
+h.dump(path) (a walk that reads edge labels and string values as it goes, then the
+write), x.dump(path) of the snapshot taken before (a liveness walk, labels and values read
+from the objects still alive, the write; to DIR, default the system's temporary directory, fsync included), the
 file's size per object, heapcore.load(path), and the loaded set's table against the
 in-process one (each table on a set whose partition is not cached yet).  Each figure is the
 best of REPEAT (default 3) runs; the first is printed too.
-Last line: FILES objects=N dump_s=T bytes_per_object=B load_s=T show_s=T heap_table_s=T
+Last line: FILES objects=N dump_s=T h_dump_s=T bytes_per_object=B load_s=T show_s=T heap_table_s=T
 """
 import gc
 import os
@@ -41,6 +43,8 @@ def best(fn):
 x = h.heap()
 heap_first, heap_table = best(lambda: str(h.heap()))
 print("W1 %d: %d objects; h.heap() with its table: %.3f s (first %.3f s)" % (n, x.count, heap_table, heap_first))
+hdump_first, hdump_s = best(lambda: h.dump(path))
+print("h.dump() (walk, labels and values read during it, write): %.3f s (first %.3f s)" % (hdump_s, hdump_first))
 dump_first, dump_s = best(lambda: x.dump(path))
 size = os.path.getsize(path)
 print("x.dump(): %.3f s (first %.3f s); file %.1f MB, %.2f B/object" % (dump_s, dump_first, size / 1e6, size / x.count))
@@ -51,5 +55,5 @@ print("load + table: %.3f s (first %.3f s), %.2fx the in-process heap() with its
 y = heapcore.load(path)
 assert str(y) == str(x), "the loaded table differs"
 os.unlink(path)
-print("FILES objects=%d dump_s=%.3f bytes_per_object=%.2f load_s=%.3f show_s=%.3f heap_table_s=%.3f" % (
-    x.count, dump_s, size / x.count, load_s, show_s, heap_table))
+print("FILES objects=%d dump_s=%.3f h_dump_s=%.3f bytes_per_object=%.2f load_s=%.3f show_s=%.3f heap_table_s=%.3f" % (
+    x.count, dump_s, hdump_s, size / x.count, load_s, show_s, heap_table))

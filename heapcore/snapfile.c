@@ -57,33 +57,99 @@ static inline int64_t unzz(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v
 
 #define WBUF (1u << 20)
 
+#define NWBUF 3 /* buffers: one being filled, the others checksummed and written by the helper */
+
+typedef struct wjob {
+    uint8_t *buf;
+    size_t len;
+    GChecksum *ck;
+} wjob;
+
 typedef struct writer {
     FILE *f;
-    uint8_t *buf;
+    uint8_t *buf;       /* the buffer being filled */
     size_t used;
     uint64_t pos;       /* file offset of buf[0] */
     GChecksum *ck;      /* the section being written */
-    gboolean failed;
-    int err;            /* errno of the failure */
+    gint failed;        /* (atomic: the helper sets it) */
+    int err;            /* errno of the failure (set before failed) */
+    /* The helper thread (NULL: all on this one) checksums and writes full buffers while this
+     * thread encodes the next: jobs in `jobs`, buffers back in `done`. */
+    GThread *helper;
+    GAsyncQueue *jobs, *done;
+    uint8_t *bufs[NWBUF];
+    int inflight;
     uint8_t table[MAX_SECTIONS * ENTRY_SIZE];
     uint32_t nsec;
     uint64_t sec_start, sec_count;
     uint32_t sec_kind;
 } writer;
 
+static void w_out(writer *w, const uint8_t *buf, size_t len, GChecksum *ck)
+{
+    if (g_atomic_int_get(&w->failed)) /* after a write error the rest is discarded: the file is removed */
+        return;
+    if (ck)
+        g_checksum_update(ck, buf, len);
+    if (fwrite(buf, 1, len, w->f) != len) {
+        w->err = errno ? errno : EIO;
+        g_atomic_int_set(&w->failed, TRUE);
+    }
+}
+
+static gpointer writer_thread(gpointer data)
+{
+    writer *w = data;
+    for (;;) {
+        wjob *j = g_async_queue_pop(w->jobs);
+        if (!j->buf) {
+            g_free(j);
+            return NULL;
+        }
+        w_out(w, j->buf, j->len, j->ck);
+        g_async_queue_push(w->done, j->buf);
+        g_free(j);
+    }
+}
+
+/* Wait until the helper has written every buffer handed to it. */
+static void w_sync(writer *w)
+{
+    for (; w->inflight > 0; w->inflight--) {
+        uint8_t *b = g_async_queue_pop(w->done);
+        for (int i = 0; i < NWBUF; i++)
+            if (!w->bufs[i]) {
+                w->bufs[i] = b;
+                break;
+            }
+    }
+}
+
 static void w_flush(writer *w)
 {
-    if (w->failed) { /* after a write error the rest is discarded: the file is removed */
+    if (g_atomic_int_get(&w->failed)) {
         w->used = 0;
         return;
     }
     if (!w->used)
         return;
-    if (w->ck)
-        g_checksum_update(w->ck, w->buf, w->used);
-    if (fwrite(w->buf, 1, w->used, w->f) != w->used) {
-        w->failed = TRUE;
-        w->err = errno ? errno : EIO;
+    if (!w->helper) {
+        w_out(w, w->buf, w->used, w->ck);
+    } else {
+        wjob *j = g_new(wjob, 1);
+        *j = (wjob){w->buf, w->used, w->ck};
+        g_async_queue_push(w->jobs, j);
+        w->inflight++;
+        w->buf = NULL;
+        for (int i = 0; i < NWBUF && !w->buf; i++)
+            if (w->bufs[i]) {
+                w->buf = w->bufs[i];
+                w->bufs[i] = NULL;
+            }
+        if (!w->buf) { /* all in flight: take the first one back */
+            w->buf = g_async_queue_pop(w->done);
+            w->inflight--;
+        }
     }
     w->pos += w->used;
     w->used = 0;
@@ -135,6 +201,7 @@ static void sec_begin(writer *w, uint32_t kind, uint64_t count)
 static void sec_end(writer *w)
 {
     w_flush(w);
+    w_sync(w); /* the section's checksum is complete */
     uint8_t *e = w->table + (size_t)w->nsec * ENTRY_SIZE;
     uint64_t len = w->pos - w->sec_start;
     gsize dlen = DIGEST;
@@ -247,7 +314,7 @@ static void write_sections(writer *w, const hc_graph *g, const uint32_t *members
 
     sec_begin(w, SEC_NODES, n);
     uintptr_t prev = 0;
-    for (uint32_t i = 0; i < n && !w->failed; i++) {
+    for (uint32_t i = 0; i < n && !g_atomic_int_get(&w->failed); i++) {
         int64_t d = (int64_t)(g->addr[i] - prev);
         prev = g->addr[i];
         w_varint(w, (d & 15) == 0 ? zz(d / 16) << 1 : (zz(d) << 1) | 1);
@@ -260,7 +327,7 @@ static void write_sections(writer *w, const hc_graph *g, const uint32_t *members
     sec_end(w);
 
     sec_begin(w, SEC_EDGES, hc_graph_edge_at(g, n));
-    for (uint32_t i = 0; i < n && !w->failed; i++) {
+    for (uint32_t i = 0; i < n && !g_atomic_int_get(&w->failed); i++) {
         uint32_t ne, tnode = g->types[g->type[i]].node;
         const uint32_t *e = hc_graph_edges(g, i, &ne);
         for (uint32_t k = 0; k < ne; k++)
@@ -310,7 +377,7 @@ static void write_sections(writer *w, const hc_graph *g, const uint32_t *members
                 count += e[j] != tnode;
         }
         sec_begin(w, SEC_EDGELABELS, count);
-        for (uint32_t i = 0; i < n && !w->failed; i++) {
+        for (uint32_t i = 0; i < n && !g_atomic_int_get(&w->failed); i++) {
             uint32_t ne, tnode = g->types[g->type[i]].node;
             const uint32_t *e = hc_graph_edges(g, i, &ne);
             for (uint32_t j = 0; j < ne; j++, k++)
@@ -322,7 +389,7 @@ static void write_sections(writer *w, const hc_graph *g, const uint32_t *members
     if (values) {
         uint32_t nv = hc_values_count(values), prev = 0;
         sec_begin(w, SEC_VALUES, nv);
-        for (uint32_t i = 0; i < nv && !w->failed; i++) {
+        for (uint32_t i = 0; i < nv && !g_atomic_int_get(&w->failed); i++) {
             uint32_t id;
             uint64_t length, hash;
             const char *c;
@@ -383,12 +450,33 @@ gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t 
     }
     w->f = f;
     w->buf = buf;
+    /* the helper for big graphs (its spare buffers allocated first; without them, no helper) */
+    if (g->n >= 65536) {
+        int spare = 0;
+        for (; spare < NWBUF - 1 && (w->bufs[spare] = hc_try_malloc(WBUF)) != NULL; spare++)
+            ;
+        w->jobs = g_async_queue_new();
+        w->done = g_async_queue_new();
+        if (spare == NWBUF - 1)
+            w->helper = g_thread_try_new("heapcore-write", writer_thread, w, NULL);
+    }
     uint8_t header[HEADER_SIZE] = {0};
     /* header and table first as placeholders, rewritten at the end */
     w_bytes(w, header, HEADER_SIZE);
     w_bytes(w, w->table, (size_t)(SEC_REQUIRED + (labels ? 2 : 0) + (values ? 1 : 0)) * ENTRY_SIZE);
     write_sections(w, g, members, nmembers, meta, labels, values);
     w_flush(w);
+    w_sync(w);
+    if (w->helper) {
+        g_async_queue_push(w->jobs, g_new0(wjob, 1)); /* no buffer: stop */
+        g_thread_join(w->helper);
+    }
+    for (int i = 0; i < NWBUF; i++)
+        hc_free(w->bufs[i]);
+    if (w->jobs) {
+        g_async_queue_unref(w->jobs);
+        g_async_queue_unref(w->done);
+    }
 
     uint32_t bom = BOM, version = HC_SNAPFILE_VERSION, psize = (uint32_t)sizeof(void *);
     uint64_t created = (uint64_t)g_get_real_time(), pid = (uint64_t)getpid();
@@ -400,7 +488,7 @@ gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t 
     memcpy(header + 24, &created, 8);
     memcpy(header + 32, &pid, 8);
     header_digest(header, w->table, w->nsec, header + 40);
-    gboolean ok = !w->failed;
+    gboolean ok = !g_atomic_int_get(&w->failed);
     int err = w->err;
     if (ok && (fseek(f, 0, SEEK_SET) != 0 || fwrite(header, 1, HEADER_SIZE, f) != HEADER_SIZE ||
                fwrite(w->table, 1, (size_t)w->nsec * ENTRY_SIZE, f) != (size_t)w->nsec * ENTRY_SIZE ||
@@ -429,7 +517,7 @@ gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t 
         io_error(error, "cannot write", path, err);
     }
     g_free(tmp);
-    hc_free(buf);
+    hc_free(w->buf);
     g_free(w);
     return ok;
 }

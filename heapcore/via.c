@@ -762,8 +762,17 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
                 c.t[c.nt++] = (cap_tgt){g->addr[e[k]], k};
         }
         if (c.nt && HC_BIT(alive, r)) {
-            if (c.nt > 1)
+            if (c.nt > 16) {
                 qsort(c.t, c.nt, sizeof *c.t, cmp_cap_tgt);
+            } else { /* most nodes have a few edges: insertion sort (stable: positions ascend) */
+                for (size_t i = 1; i < c.nt; i++) {
+                    cap_tgt x = c.t[i];
+                    size_t j = i;
+                    for (; j > 0 && c.t[j - 1].addr > x.addr; j--)
+                        c.t[j] = c.t[j - 1];
+                    c.t[j] = x;
+                }
+            }
             c.out = out;
             lab->labels(lab->ctx, g->addr[r], cap_emit, &c);
         }
