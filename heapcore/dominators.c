@@ -424,6 +424,46 @@ uint32_t hc_domtree_top(const hc_domtree *d, const hc_idset *s, uint32_t k, uint
     return m;
 }
 
+uint32_t hc_domtree_top_children(const hc_domtree *d, uint32_t id, uint32_t k, uint32_t *out, uint32_t *count,
+                                 uint64_t *total)
+{
+    uint32_t p0 = 0, end = d->reached, m = 0, c = 0;
+    uint64_t sum = 0;
+    if (id != HC_DOM_SUPER) {
+        if (id >= d->g->n || d->pos[id] == NIL) {
+            *count = 0;
+            *total = 0;
+            return 0;
+        }
+        p0 = d->pos[id] + 1;
+        end = subtree_end(d, d->pos[id]);
+    }
+    for (uint32_t p = p0; p < end; p++) {
+        uint32_t v = d->order[p], j;
+        if (d->idom[v] != id)
+            continue;
+        c++;
+        sum += retained_of(d, v);
+        if (!k)
+            continue;
+        if (m < k) { /* out[0..m): a heap whose root is the weakest of the best so far */
+            for (j = m++; j && ranks_before(d, out[(j - 1) / 2], v); j = (j - 1) / 2)
+                out[j] = out[(j - 1) / 2];
+            out[j] = v;
+        } else if (ranks_before(d, v, out[0])) {
+            sift_down(d, out, m, v);
+        }
+    }
+    for (uint32_t e = m; e > 1; e--) {
+        uint32_t v = out[e - 1];
+        out[e - 1] = out[0];
+        sift_down(d, out, e - 1, v);
+    }
+    *count = c;
+    *total = sum;
+    return m;
+}
+
 gboolean hc_domtree_retained_by_kind(const hc_domtree *d, const hc_idset *s, const hc_kinds *kinds,
                                      uint64_t *per_kind, GError **error)
 {

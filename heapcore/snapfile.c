@@ -8,6 +8,7 @@
 #include "heapcore/values.h"
 #include "heapcore/via.h"
 #include "graph_private.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -413,12 +414,6 @@ static void write_sections(writer *w, const hc_graph *g, const uint32_t *members
     g_hash_table_destroy(st.at);
 }
 
-static gboolean io_error(GError **error, const char *what, const char *path, int err)
-{
-    g_set_error(error, HC_ERROR, HC_ERROR_IO, "%s %s: %s", what, path, g_strerror(err));
-    return FALSE;
-}
-
 gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t nmembers,
                            const char *const *meta, const hc_edge_labels *labels, const hc_values *values,
                            const char *path, GError **error)
@@ -428,26 +423,21 @@ gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t 
             g_set_error(error, HC_ERROR, HC_ERROR_INVALID, "members must be ascending node ids");
             return FALSE;
         }
-    char *tmp = g_strdup_printf("%s.tmp-XXXXXX", path);
-    int fd = g_mkstemp_full(tmp, O_RDWR, 0644);
-    if (fd < 0) {
-        int err = errno;
-        io_error(error, "cannot create a temporary file beside", path, err);
-        g_free(tmp);
-        return FALSE;
-    }
     writer *w = g_try_new0(writer, 1);
     uint8_t *buf = w ? hc_try_malloc(WBUF) : NULL;
-    FILE *f = buf ? fdopen(fd, "wb") : NULL;
-    if (!f) {
-        close(fd);
-        g_unlink(tmp);
-        g_free(tmp);
+    if (!buf) {
         hc_free(buf);
         g_free(w);
         g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory writing a snapshot file");
         return FALSE;
     }
+    hc_outfile out;
+    if (!hc_outfile_open(&out, path, error)) {
+        hc_free(buf);
+        g_free(w);
+        return FALSE;
+    }
+    FILE *f = out.f;
     w->f = f;
     w->buf = buf;
     /* the helper for big graphs (its spare buffers allocated first; without them, no helper) */
@@ -491,32 +481,11 @@ gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t 
     gboolean ok = !g_atomic_int_get(&w->failed);
     int err = w->err;
     if (ok && (fseek(f, 0, SEEK_SET) != 0 || fwrite(header, 1, HEADER_SIZE, f) != HEADER_SIZE ||
-               fwrite(w->table, 1, (size_t)w->nsec * ENTRY_SIZE, f) != (size_t)w->nsec * ENTRY_SIZE ||
-               fflush(f) != 0 || fsync(fileno(f)) != 0)) {
-        ok = FALSE;
-        err = errno ? errno : EIO;
-    }
-    if (fclose(f) != 0 && ok) {
-        ok = FALSE;
-        err = errno ? errno : EIO;
-    }
-    if (ok && g_rename(tmp, path) != 0) {
+               fwrite(w->table, 1, (size_t)w->nsec * ENTRY_SIZE, f) != (size_t)w->nsec * ENTRY_SIZE)) {
         ok = FALSE;
         err = errno;
     }
-    if (ok) { /* the rename itself durable: sync the directory */
-        char *dir = g_path_get_dirname(path);
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-        g_free(dir);
-    } else {
-        g_unlink(tmp);
-        io_error(error, "cannot write", path, err);
-    }
-    g_free(tmp);
+    ok = hc_outfile_close(&out, ok, err, error);
     hc_free(w->buf);
     g_free(w);
     return ok;

@@ -411,6 +411,109 @@ done:
 
 /* type_index(tp) -> the type kind (index) of tp in this snapshot, or None if no object of
  * this snapshot has that type. */
+static gboolean details_for_file(hc_graph *g, gboolean keep, hc_edge_labels **L, hc_values **V,
+                                 hc_values **own_v, GError **err);
+
+/* dom_children(id or None, k) -> (number of children, their total retained, [(child id,
+ * retained)] of the k retaining most) in the dominator tree; None: the super-root's. */
+static PyObject *Snapshot_dom_children(SnapshotObject *self, PyObject *args)
+{
+    PyObject *arg;
+    unsigned int k;
+    uint32_t id = HC_DOM_SUPER;
+    if (!PyArg_ParseTuple(args, "OI", &arg, &k) || (arg != Py_None && node_arg(self, arg, &id) < 0) ||
+        !snapshot_dom(self))
+        return NULL;
+    k = MIN(k, 100000u);
+    uint32_t *out = g_try_new(uint32_t, k ? k : 1), count;
+    uint64_t total;
+    if (!out)
+        return PyErr_NoMemory();
+    uint32_t m = hc_domtree_top_children(self->dom, id, k, out, &count, &total);
+    PyObject *list = PyList_New(m);
+    for (uint32_t i = 0; list && i < m; i++) {
+        PyObject *t = Py_BuildValue("(IK)", out[i], (unsigned long long)hc_domtree_retained(self->dom, out[i]));
+        if (!t)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, i, t);
+    }
+    g_free(out);
+    return list ? Py_BuildValue("(IKN)", count, (unsigned long long)total, list) : NULL;
+}
+
+/* kind_name(id) -> the node's clodo kind, with a module's name ("module json") */
+static PyObject *Snapshot_kind_name(SnapshotObject *self, PyObject *arg)
+{
+    uint32_t id;
+    if (node_arg(self, arg, &id) < 0)
+        return NULL;
+    GString *name = g_string_new(NULL);
+    hc_kind_name(self->g, HC_BY_CLODO, hc_classify(self->g, HC_BY_CLODO, id), name);
+    const char *own = hc_graph_node_name(self->g, id);
+    if (own)
+        g_string_append_printf(name, " %s", own);
+    PyObject *out = PyUnicode_DecodeUTF8(name->str, (Py_ssize_t)name->len, "replace");
+    g_string_free(name, TRUE);
+    return out;
+}
+
+/* type_names() -> [name of type 0, ...] */
+static PyObject *Snapshot_type_names(SnapshotObject *self, PyObject *unused)
+{
+    (void)unused;
+    uint32_t nt = hc_graph_ntypes(self->g);
+    PyObject *list = PyList_New(nt);
+    for (uint32_t t = 0; list && t < nt; t++) {
+        const char *name = hc_graph_type_name(self->g, t);
+        PyObject *v = PyUnicode_DecodeUTF8(name, (Py_ssize_t)strlen(name), "replace");
+        if (!v)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, t, v);
+    }
+    return list;
+}
+
+/* export_chrome(path, categories, keep_strings=False): the whole snapshot as a Chrome
+ * .heapsnapshot; categories: bytes, the DevTools node type of each type.  Edge labels and
+ * values as for dump(). */
+static PyObject *Snapshot_export_chrome(SnapshotObject *self, PyObject *args)
+{
+    PyObject *path_obj, *bytes = NULL;
+    Py_buffer cat;
+    int keep = 0;
+    if (!PyArg_ParseTuple(args, "Oy*|p", &path_obj, &cat, &keep))
+        return NULL;
+    if (!PyUnicode_FSConverter(path_obj, &bytes)) {
+        PyBuffer_Release(&cat);
+        return NULL;
+    }
+    if (cat.len != (Py_ssize_t)hc_graph_ntypes(self->g)) {
+        PyBuffer_Release(&cat);
+        Py_DECREF(bytes);
+        return PyErr_Format(PyExc_ValueError, "categories: %zd for %u types", cat.len, hc_graph_ntypes(self->g));
+    }
+    GError *err = NULL;
+    hc_edge_labels *L = NULL;
+    hc_values *V = NULL, *own_v = NULL;
+    gboolean ok = details_for_file(self->g, keep, &L, &V, &own_v, &err);
+    if (ok) {
+        const char *path = PyBytes_AS_STRING(bytes);
+        Py_BEGIN_ALLOW_THREADS
+        ok = hc_chrome_write(self->g, cat.buf, L, V, path, &err);
+        Py_END_ALLOW_THREADS
+    }
+    if (L != hc_graph_attached(self->g, HC_ATTACH_LABELS))
+        hc_edge_labels_free(L);
+    hc_values_free(own_v);
+    PyBuffer_Release(&cat);
+    Py_DECREF(bytes);
+    if (!ok)
+        return set_error(err);
+    Py_RETURN_NONE;
+}
+
 /* value(id) -> None, or (length, hash, contents bytes or None if redacted) of a str/bytes node,
  * as kept with the snapshot (captured for a file, or read from one). */
 static PyObject *Snapshot_value(SnapshotObject *self, PyObject *arg)
@@ -513,6 +616,10 @@ static PyMethodDef Snapshot_methods[] = {
     {"node", (PyCFunction)Snapshot_node, METH_O, "node(id) -> dict describing one node"},
     {"validate", (PyCFunction)Snapshot_validate, METH_NOARGS, "check the graph's invariants"},
     {"type_index", (PyCFunction)Snapshot_type_index, METH_O, "type_index(tp) -> tp's type kind in this snapshot, or None"},
+    {"dom_children", (PyCFunction)Snapshot_dom_children, METH_VARARGS, "dom_children(id or None, k) -> (count, total retained, [(id, retained)] of the k largest children) in the dominator tree"},
+    {"kind_name", (PyCFunction)Snapshot_kind_name, METH_O, "kind_name(id) -> the node's kind (class / dict of class), with a module's name"},
+    {"type_names", (PyCFunction)Snapshot_type_names, METH_NOARGS, "type_names() -> [the name of each type index]"},
+    {"export_chrome", (PyCFunction)Snapshot_export_chrome, METH_VARARGS, "export_chrome(path, categories, keep_strings=False): write a Chrome DevTools .heapsnapshot"},
     {"value", (PyCFunction)Snapshot_value, METH_O, "value(id) -> None or (length, hash, contents or None): a str/bytes node's value kept with the snapshot"},
     {"paths", (PyCFunction)Snapshot_paths, METH_VARARGS, "paths(ids, labels=False) -> [(root label, [(id, kind), ...][, [edge label, ...]]) or None]: shortest paths from the roots"},
     {"retained", (PyCFunction)Snapshot_retained, METH_O, "retained(id) -> bytes freed if node id became unreachable (dominator tree, computed once)"},

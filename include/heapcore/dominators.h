@@ -54,6 +54,13 @@ uint64_t hc_domtree_total(const hc_domtree *d);
  * if id is unreached. */
 hc_idset *hc_domtree_dominated(const hc_domtree *d, uint32_t id, GError **error);
 
+/* The children of node id in the tree (id HC_DOM_SUPER: the super-root's): the k with the
+ * largest retained sizes into out[0..return), largest first; *count receives the number of
+ * children and *total the sum of their retained sizes.  O(size of id's subtree + children
+ * log k).  For pictures of the tree's top (a treemap). */
+uint32_t hc_domtree_top_children(const hc_domtree *d, uint32_t id, uint32_t k, uint32_t *out, uint32_t *count,
+                                 uint64_t *total);
+
 /* The immediate dominators of s's members that are not themselves members (s of d's graph):
  * who keeps the set alive, one step up.  O(|s| log |s|). */
 hc_idset *hc_domtree_idoms(const hc_domtree *d, const hc_idset *s, GError **error);

@@ -13,4 +13,5 @@
 #include "heapcore/via.h"
 #include "heapcore/snapfile.h"
 #include "heapcore/values.h"
+#include "heapcore/chrome.h"
 #endif

@@ -1,21 +1,10 @@
-"""python3 -m heapcore COMMAND — the heapcore command line."""
-import argparse
+"""python3 -m heapcore COMMAND — the heapcore command line (see heapcore/_cli.py)."""
 import sys
 
+from heapcore import _engine
+from heapcore._cli import main
 
-def main(argv=None):
-    p = argparse.ArgumentParser(prog="python3 -m heapcore",
-                                description="heapcore: an exhaustive heap analyser for CPython.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("demo", help="build a small heap and show heap(), bytype and a diff")
-    args = p.parse_args(argv)
-    if args.command == "demo":
-        from . import demo
-        demo.main()
-        return 0
-    p.print_help()
-    return 2
-
+_engine.hide_frames_of(globals())  # this module's frame is the observer's, like _cli's
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -81,6 +81,21 @@ class IdentitySet:
             meta.append(("header", self._header))
         self._s.dump(os.fspath(path), meta, bool(keep_strings))
 
+    def html(self, path, since=None, title="heap"):
+        """Write a self-contained HTML report of this set: a zoomable treemap of the
+        dominator tree, partition tables with retained sizes, the largest retainers with their
+        paths, and (with `since`, an older heap set) growth by kind."""
+        from . import _html
+        text = _html.report(self, since, title)
+        with open(os.fspath(path), "w", encoding="utf-8") as f:
+            f.write(text)
+
+    def export_chrome(self, path, keep_strings=False):
+        """Write this set's whole snapshot as a Chrome DevTools heap snapshot (open it in
+        DevTools' Memory tab: Load).  See heapcore/_chrome.py for how Python maps to it."""
+        from . import _chrome
+        _chrome.export(self, os.fspath(path), keep_strings)
+
     @property
     def loaded(self):
         """True for a set read from a snapshot file (it has no live objects)."""

@@ -1,0 +1,50 @@
+"""Chrome DevTools export: ``x.export_chrome(path)`` / ``python3 -m heapcore export
+--format chrome``.  The engine writes the JSON (heapcore/chrome.c); this module maps Python
+types to DevTools node types (../shared/chrome-heapsnapshot.md, section 4):
+
+- str, bytes, bytearray: ``string`` (DevTools' "(string)" row; named by their value when
+  kept, else by length and hash);
+- int, float, complex, bool: ``number``;
+- functions, methods, builtin functions: ``closure`` (the "Function" row);
+- code objects: ``code``;
+- thread states, interpreter frames and other C structures (virtual nodes): ``hidden``;
+- everything else (instances, dict, list, tuple, modules, types): ``object``, named by the
+  type ("dict of T" for an object's __dict__, "<module NAME>" for a module).
+
+What DevTools then shows: Summary groups by those names; Containment starts at synthetic
+groups, one per kind of root ("(sys.modules)", "(thread 0x… (main))", …, "(gc objects no
+root reaches)"); Retainers and Dominators use the edges as heapcore recorded them, named by
+the labels the snapshot kept (``.attr``, ``['key']``, ``[3]``).
+"""
+from . import _engine
+
+# DevTools node types (chrome.h's order)
+HIDDEN, ARRAY, STRING, OBJECT, CODE, CLOSURE, REGEXP, NUMBER, NATIVE, SYNTHETIC = range(10)
+
+_BY_NAME = {
+    "str": STRING, "bytes": STRING, "bytearray": STRING,
+    "int": NUMBER, "float": NUMBER, "complex": NUMBER, "bool": NUMBER,
+    "function": CLOSURE, "method": CLOSURE, "builtin_function_or_method": CLOSURE,
+    "method-wrapper": CLOSURE, "cell": HIDDEN, "code": CODE,
+    "re.Pattern": REGEXP,
+}
+
+
+def categories(snap):
+    """The DevTools node type of each of the snapshot's types, by name."""
+    out = bytearray()
+    for name in snap.type_names():
+        if name in ("thread state", "interpreter frame", "virtual node"):
+            out.append(HIDDEN)  # virtual nodes: C structures, not objects
+        else:
+            out.append(_BY_NAME.get(name, OBJECT))
+    return bytes(out)
+
+
+def export(x, path, keep_strings=False):
+    """Write x's whole snapshot as a Chrome .heapsnapshot to path (atomically)."""
+    snap = x._s.snapshot
+    snap.export_chrome(str(path), categories(snap), bool(keep_strings))
+
+
+_engine.hide_frames_of(globals())

@@ -1,0 +1,318 @@
+"""``python3 -m heapcore``: take snapshots of a program, and analyse snapshot files.
+
+Exit codes (for scripts): 0 done; 2 bad usage; 3 a file could not be read or written;
+4 a file is not a valid heapcore snapshot (truncated, damaged, another format or version);
+1 anything else.  ``run`` exits with the program's own status (3 if the snapshot could not
+be written).  Progress goes to stderr when a step takes longer than a second; results go
+to stdout.
+"""
+import argparse
+import builtins
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+import types
+
+from . import _engine, _report
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_IO, EXIT_FORMAT = 0, 1, 2, 3, 4
+BY_CHOICES = ("clodo", "type", "rcs", "module", "size", "via", "unity")
+
+
+class CliError(Exception):
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.code = code
+
+
+class _Progress:
+    """Says on stderr what is being done if it takes longer than a second, and how long it
+    took.  (Analysis commands only: a timer thread would show in a heap being dumped.)"""
+
+    def __init__(self, what, quiet=False):
+        self.what = what
+        self.quiet = quiet
+        self.shown = False
+        self.timer = None
+
+    def _show(self):
+        self.shown = True
+        sys.stderr.write("heapcore: %s ...\n" % self.what)
+        sys.stderr.flush()
+
+    def __enter__(self):
+        self.t0 = time.perf_counter()
+        if not self.quiet:
+            self.timer = threading.Timer(1.0, self._show)
+            self.timer.daemon = True
+            self.timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.timer:
+            self.timer.cancel()
+        if self.shown:
+            sys.stderr.write("heapcore: %s: done in %.1f s\n" % (self.what, time.perf_counter() - self.t0))
+        return False
+
+
+def _load(path, quiet):
+    from . import load
+    try:
+        size = os.path.getsize(path)
+    except OSError as e:
+        raise CliError("cannot read %s: %s" % (path, e.strerror or e), EXIT_IO)
+    with _Progress("loading %s (%.1f MB)" % (path, size / 1e6), quiet):
+        try:
+            return load(path)
+        except ValueError as e:
+            raise CliError(str(e), EXIT_FORMAT)
+        except OSError as e:
+            raise CliError(str(e), EXIT_IO)
+
+
+def _write_text(path, text):
+    """Write text to path through a temporary file and a rename (never half a file)."""
+    tmp = "%s.tmp-%d" % (path, os.getpid())
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise CliError("cannot write %s: %s" % (path, e.strerror or e), EXIT_IO)
+
+
+# -- run ----------------------------------------------------------------------------------
+
+def _signal_number(name):
+    text = name.upper()
+    if text.isdigit():
+        return int(text)
+    if not text.startswith("SIG"):
+        text = "SIG" + text
+    num = getattr(signal, text, None)
+    if not isinstance(num, int):
+        raise CliError("unknown signal %r (try USR1, USR2, HUP or a number)" % name, EXIT_USAGE)
+    return num
+
+
+def cmd_run(args):
+    from . import hpy
+    script = args.script
+    try:
+        with open(script, "rb") as f:
+            source = f.read()
+    except OSError as e:
+        raise CliError("cannot read %s: %s" % (script, e.strerror or e), EXIT_IO)
+    out = args.output or "heapcore-%d.hcsnap" % os.getpid()
+    h = hpy()
+    taken = [0]
+
+    def dump(reason):
+        taken[0] += 1
+        path = out.replace("{n}", str(taken[0]))
+        t0 = time.perf_counter()
+        try:
+            h.dump(path, keep_strings=args.keep_strings)
+        except OSError as e:
+            sys.stderr.write("heapcore: cannot write %s: %s\n" % (path, e.strerror or e))
+            return False
+        sys.stderr.write("heapcore: %s: wrote %s (%.1f MB) in %.2f s\n" % (
+            reason, path, os.path.getsize(path) / 1e6, time.perf_counter() - t0))
+        return True
+
+    if args.on_signal:
+        signum = _signal_number(args.on_signal)
+        name = signal.Signals(signum).name
+
+        def on_signal(_signum, _frame):
+            dump("on %s" % name)
+
+        signal.signal(signum, on_signal)
+    # the program runs as __main__, in a module of its own, as `python3 script.py` would run it
+    main = types.ModuleType("__main__")
+    main.__file__ = script
+    main.__builtins__ = builtins
+    main.__loader__ = None
+    sys.modules["__main__"] = main
+    sys.argv = [script] + list(args.args)
+    sys.path[0] = os.path.dirname(os.path.abspath(script))
+    status = EXIT_OK
+    try:
+        exec(compile(source, script, "exec"), main.__dict__)
+    except SystemExit as e:
+        code = e.code
+        if code is None:
+            status = EXIT_OK
+        elif isinstance(code, int):
+            status = code
+        else:
+            sys.stderr.write("%s\n" % code)
+            status = EXIT_ERROR
+    except BaseException:
+        traceback.print_exc()
+        status = EXIT_ERROR
+    if (args.at_exit or not args.on_signal) and not dump("at exit"):
+        return EXIT_IO
+    return status
+
+
+# -- analysis -----------------------------------------------------------------------------
+
+def cmd_show(args):
+    y = _load(args.file, args.quiet)
+    with _Progress("partitioning by %s" % args.by, args.quiet):
+        x = y.by(args.by)
+        if args.retained:
+            x = x.retained
+        text = str(x.all if args.all else x)
+    print(text)
+    return EXIT_OK
+
+
+def cmd_top(args):
+    y = _load(args.file, args.quiet)
+    with _Progress("computing dominators and paths", args.quiet):
+        text = str(y.top(args.n))
+    print(text)
+    return EXIT_OK
+
+
+def cmd_diff(args):
+    old = _load(args.old, args.quiet)
+    new = _load(args.new, args.quiet)
+    with _Progress("comparing by %s" % args.by, args.quiet):
+        text = _report.diff_text(old, new, args.by, args.limit)
+    print(text)
+    return EXIT_OK
+
+
+def cmd_html(args):
+    from . import _html
+    y = _load(args.file, args.quiet)
+    old = _load(args.diff, args.quiet) if args.diff else None
+    with _Progress("writing the report", args.quiet):
+        _write_text(args.output, _html.report(y, old, title=args.title or os.path.basename(args.file)))
+    sys.stderr.write("heapcore: wrote %s\n" % args.output)
+    return EXIT_OK
+
+
+def cmd_export(args):
+    y = _load(args.file, args.quiet)
+    with _Progress("exporting (%s)" % args.format, args.quiet):
+        if args.format == "dot":
+            top = y._s.top(args.n)
+            from ._sets import IdentitySet
+            _write_text(args.output, IdentitySet(y._s.snapshot.ids([r[0] for r in top])).dot(limit=args.n))
+        else:
+            from . import _chrome
+            try:
+                _chrome.export(y, args.output)
+            except OSError as e:
+                raise CliError("cannot write %s: %s" % (args.output, e.strerror or e), EXIT_IO)
+    sys.stderr.write("heapcore: wrote %s\n" % args.output)
+    return EXIT_OK
+
+
+def cmd_demo(args):
+    from . import demo
+    demo.main()
+    return EXIT_OK
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        prog="python3 -m heapcore",
+        description="heapcore: an exhaustive heap analyser for CPython.  Take a snapshot of a "
+                    "program (run), then analyse the file anywhere (show, top, diff, html, export).",
+        epilog="Exit codes: 0 done, 1 error, 2 bad usage, 3 a file could not be read or written, "
+               "4 not a valid snapshot file.  run exits with the program's status.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name, help_text, fn):
+        sp = sub.add_parser(name, help=help_text, description=help_text)
+        sp.set_defaults(fn=fn)
+        if name not in ("run", "demo"):
+            sp.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
+        return sp
+
+    r = add("run", "run a Python program and write a snapshot of its heap", cmd_run)
+    when = r.add_mutually_exclusive_group()
+    when.add_argument("--at-exit", action="store_true", help="when the program ends (the default)")
+    when.add_argument("--on-signal", metavar="SIG",
+                      help="each time the process receives SIG (USR1, USR2, ...); '{n}' in -o numbers the files")
+    r.add_argument("-o", "--output", metavar="FILE", help="the snapshot file (default heapcore-PID.hcsnap)")
+    r.add_argument("--keep-strings", action="store_true",
+                   help="store str and bytes contents (redacted by default: length and hash only)")
+    r.add_argument("script", help="the program")
+    r.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
+
+    s = add("show", "the heap table of a snapshot file", cmd_show)
+    s.add_argument("file")
+    s.add_argument("--by", choices=BY_CHOICES, default="clodo", help="classifier (default clodo)")
+    s.add_argument("--retained", action="store_true", help="with retained sizes, sorted by them")
+    s.add_argument("--all", action="store_true", help="every row, not the first page")
+
+    t = add("top", "the objects retaining most, with a shortest path from a root", cmd_top)
+    t.add_argument("file")
+    t.add_argument("-n", type=int, default=10, help="how many (default 10)")
+
+    d = add("diff", "what changed between two snapshot files, by kind (count, size, retained)", cmd_diff)
+    d.add_argument("old")
+    d.add_argument("new")
+    d.add_argument("--by", choices=BY_CHOICES, default="clodo", help="classifier (default clodo)")
+    d.add_argument("--limit", type=int, default=20, help="kinds shown (default 20)")
+
+    hm = add("html", "a self-contained HTML report: treemap of the dominator tree, tables, top retainers", cmd_html)
+    hm.add_argument("file")
+    hm.add_argument("--diff", metavar="OLD", help="also show growth since the snapshot file OLD")
+    hm.add_argument("-o", "--output", required=True, metavar="REPORT.html")
+    hm.add_argument("--title", help="the report's title (default the file's name)")
+
+    e = add("export", "export a snapshot: Chrome DevTools .heapsnapshot, or Graphviz dot of the top retainers' paths", cmd_export)
+    e.add_argument("file")
+    e.add_argument("--format", choices=("chrome", "dot"), required=True)
+    e.add_argument("-o", "--output", required=True, metavar="OUT")
+    e.add_argument("-n", type=int, default=20, help="dot: the top retainers drawn (default 20)")
+
+    add("demo", "build a small heap and show heap(), bytype and a diff", cmd_demo)
+    return p
+
+
+def main(argv=None):
+    p = parser()
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as e:  # argparse: --help (0) or a usage error (2)
+        return e.code if isinstance(e.code, int) else EXIT_USAGE
+    if not getattr(args, "fn", None):
+        p.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.fn(args)
+    except CliError as e:
+        sys.stderr.write("heapcore: %s\n" % e)
+        return e.code
+    except KeyboardInterrupt:
+        sys.stderr.write("heapcore: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except MemoryError:
+        sys.stderr.write("heapcore: out of memory\n")
+        return EXIT_ERROR
+
+
+_engine.hide_frames_of(globals())
+for _cls in (_Progress, CliError):
+    _engine.hide_type(_cls)

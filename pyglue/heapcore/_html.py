@@ -1,0 +1,247 @@
+"""The HTML report (``python3 -m heapcore html FILE -o report.html``, ``x.html(path)``): one
+self-contained file, no network: inline CSS and JavaScript, the data as JSON in the page.
+
+- a zoomable treemap of the top of the dominator tree by retained size (click a box to zoom
+  in, the path above it to zoom out): best-first from the roots, up to MAX_BOXES boxes, the
+  rest of each node's children as one "others" box;
+- the partition tables (by kind, type and module) with retained sizes;
+- the objects retaining most, each with its shortest path from a root;
+- with an older snapshot, growth by kind (count, size, retained).
+
+When the page has drawn, ``<body data-rendered="N">`` holds the number of boxes drawn; a
+script error sets ``data-error`` (tests read both from the DOM).
+"""
+import heapq
+import html
+import json
+import time
+
+from . import _engine, _report
+
+MAX_BOXES = 600    # treemap boxes (each a dominator-tree node) at most
+CHILDREN = 16      # children asked for per node expanded
+ROWS = 40          # table rows
+
+
+def dom_tree(x, max_boxes=MAX_BOXES):
+    """The top of x's snapshot's dominator tree as nested dicts: n name, r retained, s size,
+    c children (largest first), o retained by the children not shown, k their count."""
+    snap = x._s.snapshot
+    count, total, kids = snap.dom_children(None, CHILDREN)
+    root = {"n": "all objects reached", "r": total, "s": 0, "c": [], "o": 0, "k": 0}
+    frontier, boxes, seq = [], 1, 0
+    floor = max(total // 5000, 1)  # boxes smaller than this are not worth drawing
+
+    def attach(parent, count, total, kids):
+        nonlocal boxes, seq
+        shown = 0
+        for node_id, retained in kids:
+            if retained < floor or boxes >= max_boxes:
+                break
+            child = {"n": snap.kind_name(node_id), "r": retained, "s": snap.ids([node_id]).size,
+                     "c": [], "o": 0, "k": 0}
+            parent["c"].append(child)
+            boxes += 1
+            shown += retained
+            seq += 1
+            heapq.heappush(frontier, (-retained, seq, node_id, child))
+        parent["o"] = total - shown
+        parent["k"] = count - len(parent["c"])
+
+    attach(root, count, total, kids)
+    while frontier and boxes < max_boxes:
+        _, _, node_id, node = heapq.heappop(frontier)
+        if node["r"] - node["s"] < floor:
+            continue  # nothing below it worth a box
+        count, total, kids = snap.dom_children(node_id, CHILDREN)
+        attach(node, count, total, kids)
+    return root
+
+
+def _table(head, rows, numeric):
+    out = ["<table><thead><tr>"]
+    out += ["<th%s>%s</th>" % (' class="num"' if numeric[i] else "", html.escape(h)) for i, h in enumerate(head)]
+    out.append("</tr></thead><tbody>")
+    for row in rows:
+        out.append("<tr>" + "".join(
+            "<td%s>%s</td>" % (' class="num"' if numeric[i] else "",
+                               html.escape("{:,}".format(v) if isinstance(v, int) and numeric[i] else str(v)))
+            for i, v in enumerate(row)) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _partition_table(x, by):
+    rows = _report.partition(x, by)
+    return _table(["Count", "Size", "Retained", _report.header(x, by)],
+                  [(c, s, r, name) for name, c, s, r in rows[:ROWS]], [1, 1, 1, 0]) + (
+        "<p class=note>%d more rows.</p>" % (len(rows) - ROWS) if len(rows) > ROWS else "")
+
+
+def report(x, old=None, title="heap"):
+    """The report of heap set x (and its growth since `old`, another heap set) as HTML text."""
+    meta = x.meta or {}
+    tree = dom_tree(x)
+    top = _report.top(x, 15)
+    sections = []
+    sections.append(("Largest retainers", _table(
+        ["#", "Retained", "Size", "Kind", "Shortest path from a root"],
+        [(i, r, s, kind, label or text) for i, (_, r, s, kind, text, label) in enumerate(top)],
+        [1, 1, 1, 0, 0])))
+    if old is not None:
+        rows = _report.diff(old, x, "clodo")
+        sections.append(("Growth since the older snapshot (%+d objects, %+d bytes)" % (
+            x.count - old.count, x.size - old.size), _table(
+            ["Count +", "Size +", "Retained +", "Count", "Size", "Kind"],
+            [("%+d" % (c1 - c0), "%+d" % (s1 - s0), "%+d" % (r1 - r0), c1, s1, name)
+             for name, c0, c1, s0, s1, r0, r1 in rows[:ROWS]], [1, 1, 1, 1, 1, 0])))
+    for by, what in (("clodo", "kind (class / dict of class)"), ("type", "type"), ("module", "module")):
+        sections.append(("Partition by %s" % what, _partition_table(x, by)))
+    facts = [("Objects", "{:,}".format(x.count)), ("Size", "{:,} bytes".format(x.size))]
+    for key in ("python", "pid", "created", "argv", "heapcore"):
+        if key in meta:
+            facts.append((key, meta[key]))
+    data = json.dumps(tree, separators=(",", ":")).replace("</", "<\\/")
+    body = ["<h1>heapcore: %s</h1>" % html.escape(title),
+            "<dl>" + "".join("<dt>%s</dt><dd>%s</dd>" % (html.escape(k), html.escape(str(v))) for k, v in facts) + "</dl>",
+            "<h2>Dominator tree by retained size</h2>",
+            "<p class=note>Each box is an object and everything only it keeps alive; its area is "
+            "that retained size.  Click a box to zoom in, a name in the path to zoom out.</p>",
+            '<div id="crumbs"></div><div id="treemap"></div>']
+    for head, content in sections:
+        body.append("<h2>%s</h2>%s" % (html.escape(head), content))
+    body.append("<p class=note>Written by heapcore %s on %s.</p>" % (
+        html.escape(meta.get("heapcore", "")), time.strftime("%Y-%m-%d %H:%M")))
+    return _PAGE.replace("@TITLE@", html.escape(title)).replace("@BODY@", "\n".join(body)).replace("@DATA@", data)
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>heapcore: @TITLE@</title>
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
+h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
+dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:600}dd{margin:0;word-break:break-all}
+table{border-collapse:collapse;font-size:13px}th,td{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}tbody tr:hover{background:#f4f7ff}
+.note{color:#666;font-size:12px}
+#crumbs{margin:.3em 0;font-size:13px}#crumbs a{color:#1a56c8;cursor:pointer;text-decoration:underline}
+#treemap{position:relative;width:100%;height:520px;border:1px solid #999;overflow:hidden;background:#fafafa}
+.box{position:absolute;box-sizing:border-box;border:1px solid #fff;overflow:hidden;font-size:11px;padding:1px 3px;cursor:pointer;color:#111}
+.box.other{cursor:default;background:repeating-linear-gradient(45deg,#ddd,#ddd 4px,#eee 4px,#eee 8px)!important}
+</style></head>
+<body>
+@BODY@
+<script id="tree-data" type="application/json">@DATA@</script>
+<script>
+"use strict";
+window.addEventListener("error", function (e) { document.body.dataset.error = String(e.message); });
+(function () {
+  var tree = JSON.parse(document.getElementById("tree-data").textContent);
+  var map = document.getElementById("treemap"), crumbs = document.getElementById("crumbs");
+  var path = [tree], drawn = 0;
+  function fmt(b) {
+    var u = ["B", "KB", "MB", "GB", "TB"], i = 0;
+    while (b >= 1000 && i < u.length - 1) { b /= 1000; i++; }
+    return (i ? b.toFixed(1) : String(b)) + " " + u[i];
+  }
+  function color(name, depth) {
+    var h = 0;
+    for (var i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) % 360;
+    return "hsl(" + h + ",55%," + (78 - 6 * (depth % 4)) + "%)";
+  }
+  /* squarified treemap (Bruls, Huizing, van Wijk 2000) of items [{v, ...}] in a rectangle */
+  function squarify(items, x, y, w, h) {
+    var out = [], total = 0, i;
+    for (i = 0; i < items.length; i++) total += items[i].v;
+    if (total <= 0 || w <= 0 || h <= 0) return out;
+    var scale = (w * h) / total, rest = items.slice();
+    while (rest.length) {
+      var side = Math.min(w, h), row = [], sum = 0, worst = Infinity;
+      while (rest.length) {
+        var a = rest[0].v * scale, s2 = sum + a;
+        var mx = Math.max(a, row.length ? row[0].v * scale : a), mn = a;
+        var wr = Math.max(side * side * mx / (s2 * s2), (s2 * s2) / (side * side * mn));
+        if (row.length && wr > worst) break;
+        worst = wr; row.push(rest.shift()); sum = s2;
+      }
+      var thick = sum / side, off = 0;
+      for (i = 0; i < row.length; i++) {
+        var len = row[i].v * scale / thick;
+        if (w >= h) out.push({it: row[i], x: x, y: y + off, w: thick, h: len});
+        else out.push({it: row[i], x: x + off, y: y, w: len, h: thick});
+        off += len;
+      }
+      if (w >= h) { x += thick; w -= thick; } else { y += thick; h -= thick; }
+    }
+    return out;
+  }
+  function items(node) {
+    var list = [], i;
+    for (i = 0; i < node.c.length; i++) list.push({v: node.c[i].r, node: node.c[i]});
+    if (node.s > 0) list.push({v: node.s, self: true});
+    if (node.o > 0) list.push({v: node.o, other: true});
+    list.sort(function (a, b) { return b.v - a.v; });
+    return list;
+  }
+  function draw(node, x, y, w, h, depth) {
+    var rects = squarify(items(node), x, y, w, h);
+    for (var i = 0; i < rects.length; i++) {
+      var r = rects[i], it = r.it, d = document.createElement("div");
+      d.className = "box" + (it.node ? "" : " other");
+      d.style.left = r.x + "px"; d.style.top = r.y + "px";
+      d.style.width = Math.max(r.w, 0) + "px"; d.style.height = Math.max(r.h, 0) + "px";
+      var label = it.node ? it.node.n + " (" + fmt(it.node.r) + ")"
+                : it.self ? "itself (" + fmt(it.v) + ")"
+                : node.k + " smaller (" + fmt(it.v) + ")";
+      d.title = label;
+      if (it.node) {
+        d.style.background = color(it.node.n, depth);
+        (function (n) { d.addEventListener("click", function (ev) { ev.stopPropagation(); zoom(n); }); })(it.node);
+      }
+      if (r.w > 40 && r.h > 14) d.textContent = label;
+      map.appendChild(d);
+      drawn++;
+      if (it.node && it.node.c.length && r.w > 60 && r.h > 40 && depth < 2)
+        draw(it.node, r.x + 3, r.y + 16, r.w - 6, r.h - 19, depth + 1);
+    }
+  }
+  function zoom(n) {
+    var at = path.indexOf(n);
+    if (at >= 0) path = path.slice(0, at + 1);
+    else {
+      var found = find(tree, n, []);
+      path = found || [tree];
+    }
+    render();
+  }
+  function find(node, target, trail) {
+    trail = trail.concat([node]);
+    if (node === target) return trail;
+    for (var i = 0; i < node.c.length; i++) {
+      var f = find(node.c[i], target, trail);
+      if (f) return f;
+    }
+    return null;
+  }
+  function render() {
+    map.textContent = ""; crumbs.textContent = ""; drawn = 0;
+    path.forEach(function (n, i) {
+      if (i) crumbs.appendChild(document.createTextNode(" \\u203a "));
+      var a = document.createElement("a");
+      a.textContent = n.n + " (" + fmt(n.r) + ")";
+      a.addEventListener("click", function () { zoom(n); });
+      crumbs.appendChild(a);
+    });
+    var node = path[path.length - 1];
+    draw(node, 0, 0, map.clientWidth, map.clientHeight, 0);
+    document.body.dataset.rendered = String(drawn);
+  }
+  render();
+})();
+</script>
+</body></html>
+"""
+
+_engine.hide_frames_of(globals())
