@@ -1,7 +1,8 @@
 #!/bin/sh
-# Install the system packages heapcore builds and tests with (Debian; run as root).
+# Install the system packages heapcore builds and tests with (Debian; run as root).  Chromium
+# renders the HTML report in a test (headless).
 set -e
-pkgs="build-essential autoconf automake libtool pkg-config libglib2.0-dev libgtest-dev googletest"
+pkgs="build-essential autoconf automake libtool pkg-config libglib2.0-dev libgtest-dev googletest chromium"
 missing=""
 for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

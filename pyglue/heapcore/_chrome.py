@@ -41,10 +41,13 @@ def categories(snap):
     return bytes(out)
 
 
-def export(x, path, keep_strings=False):
-    """Write x's whole snapshot as a Chrome .heapsnapshot to path (atomically)."""
+def export(x, path, keep_strings=None):
+    """Write x's whole snapshot as a Chrome .heapsnapshot to path (atomically).  Strings are
+    named by their contents if kept: by default, for a loaded snapshot, as its file has them;
+    for a live one, redacted (keep_strings=True reads them)."""
     snap = x._s.snapshot
-    snap.export_chrome(str(path), categories(snap), bool(keep_strings))
+    keep = snap.loaded if keep_strings is None else keep_strings
+    snap.export_chrome(str(path), categories(snap), bool(keep))
 
 
 _engine.hide_frames_of(globals())

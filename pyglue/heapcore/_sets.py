@@ -90,9 +90,11 @@ class IdentitySet:
         with open(os.fspath(path), "w", encoding="utf-8") as f:
             f.write(text)
 
-    def export_chrome(self, path, keep_strings=False):
+    def export_chrome(self, path, keep_strings=None):
         """Write this set's whole snapshot as a Chrome DevTools heap snapshot (open it in
-        DevTools' Memory tab: Load).  See heapcore/_chrome.py for how Python maps to it."""
+        DevTools' Memory tab: Load).  See heapcore/_chrome.py for how Python maps to it.
+        String contents: redacted for a live set unless keep_strings=True; a loaded set's
+        as its file has them."""
         from . import _chrome
         _chrome.export(self, os.fspath(path), keep_strings)
 
