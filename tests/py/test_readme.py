@@ -1,11 +1,18 @@
-"""The README's session runs as written (doctest, with patterns for changing counts)."""
+"""The README's sessions run as written (doctest, with patterns for changing counts), and so
+do the shell sessions of docs/ (each `$ ` line run by sh in a fresh directory, `python3` being
+the interpreter under test; its output compared as doctest compares, `...` matching anything)."""
 import doctest
 import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 README = os.path.join(HERE, "..", "..", "README.md")
+DOCS = os.path.join(HERE, "..", "..", "docs")
 
 
 class Readme(unittest.TestCase):
@@ -33,6 +40,54 @@ class Readme(unittest.TestCase):
             self.assertGreaterEqual(runner.tries, 3, "README session %d ran almost nothing" % i)
             tries += runner.tries
         self.assertGreater(tries, 30)
+
+
+class ConsoleDocs(unittest.TestCase):
+    def test_docs_console_sessions(self):
+        checker = doctest.OutputChecker()
+        flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+        bindir = tempfile.mkdtemp(prefix="heapcore-docs-bin-")
+        os.symlink(sys.executable, os.path.join(bindir, "python3"))
+        import heapcore
+        stage = os.path.dirname(os.path.dirname(os.path.abspath(heapcore.__file__)))
+        env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""), PYTHONPATH=stage)
+        commands = 0
+        try:
+            for name in sorted(os.listdir(DOCS)):
+                if not name.endswith(".md"):
+                    continue
+                with open(os.path.join(DOCS, name)) as f:
+                    text = f.read()
+                for block in re.findall(r"```console\n(.*?)```", text, re.S):
+                    work = tempfile.mkdtemp(prefix="heapcore-docs-")
+                    try:
+                        commands += self.run_block(name, block, work, env, checker, flags)
+                    finally:
+                        shutil.rmtree(work)
+        finally:
+            shutil.rmtree(bindir)
+        self.assertGreater(commands, 5)
+
+    def run_block(self, name, block, work, env, checker, flags):
+        """Run a console block: `cat FILE` commands with the file's text after them create it."""
+        steps = []  # (command, expected output)
+        for line in block.splitlines(True):
+            if line.startswith("$ "):
+                steps.append([line[2:].strip(), ""])
+            else:
+                steps[-1][1] += line
+        for command, expected in steps:
+            m = re.match(r"cat (\S+)$", command)
+            if m:  # the file shown is the file used
+                with open(os.path.join(work, m.group(1)), "w") as f:
+                    f.write(expected)
+                continue
+            p = subprocess.run(command, shell=True, cwd=work, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, timeout=300)
+            got = p.stdout
+            if not checker.check_output(expected, got, flags):
+                self.fail("%s: `%s` printed:\n%s\nexpected:\n%s" % (name, command, got, expected))
+        return len(steps)
 
 
 if __name__ == "__main__":
