@@ -10,6 +10,7 @@ file's size per object, heapcore.load(path), and the loaded set's table against 
 in-process one (each table on a set whose partition is not cached yet).  Each figure is the
 best of REPEAT (default 3) runs; the first is printed too.
 Last line: FILES objects=N dump_s=T h_dump_s=T bytes_per_object=B load_s=T show_s=T heap_table_s=T
+sp_s=T html_s=T chrome_s=T (sp of a loaded set, the HTML report, the Chrome export; once each)
 """
 import gc
 import os
@@ -54,6 +55,21 @@ show_first, show_s = best(lambda: str(heapcore.load(path)))
 print("load + table: %.3f s (first %.3f s), %.2fx the in-process heap() with its table" % (show_s, show_first, show_s / heap_table))
 y = heapcore.load(path)
 assert str(y) == str(x), "the loaded table differs"
+t = time.perf_counter()
+sp = str((y & h.Type(tree.__class__)).sp)
+sp_s = time.perf_counter() - t
+print("sp of the loaded set's Node instances (labels decoded on first use): %.3f s" % sp_s)
+t = time.perf_counter()
+y.html(path + ".html")
+html_s = time.perf_counter() - t
+print("HTML report (dominators, treemap, tables, top): %.3f s, %.1f MB" % (html_s, os.path.getsize(path + ".html") / 1e6))
+t = time.perf_counter()
+y.export_chrome(path + ".heapsnapshot")
+chrome_s = time.perf_counter() - t
+print("Chrome export: %.3f s, %.1f MB" % (chrome_s, os.path.getsize(path + ".heapsnapshot") / 1e6))
+os.unlink(path + ".html")
+os.unlink(path + ".heapsnapshot")
 os.unlink(path)
-print("FILES objects=%d dump_s=%.3f h_dump_s=%.3f bytes_per_object=%.2f load_s=%.3f show_s=%.3f heap_table_s=%.3f" % (
-    x.count, dump_s, hdump_s, size / x.count, load_s, show_s, heap_table))
+print("FILES objects=%d dump_s=%.3f h_dump_s=%.3f bytes_per_object=%.2f load_s=%.3f show_s=%.3f heap_table_s=%.3f "
+      "sp_s=%.3f html_s=%.3f chrome_s=%.3f" % (
+          x.count, dump_s, hdump_s, size / x.count, load_s, show_s, heap_table, sp_s, html_s, chrome_s))

@@ -30,8 +30,13 @@ uint64_t hc_values_hash(const void *data, size_t n)
 
 hc_values *hc_values_new(void)
 {
+    return hc_values_new_sized(0);
+}
+
+hc_values *hc_values_new_sized(uint32_t count)
+{
     hc_values *v = g_new0(hc_values, 1);
-    v->v = g_array_new(FALSE, FALSE, sizeof(value));
+    v->v = g_array_sized_new(FALSE, FALSE, sizeof(value), count);
     v->bytes = g_string_new(NULL);
     return v;
 }

@@ -609,14 +609,30 @@ TEST(Snapfile, HostileLabelsAndValues) {
     EXPECT_EQ(err->code, HC_ERROR_FORMAT);
     EXPECT_NE(strstr(err->message, "EDGELABELS"), nullptr) << err->message;
     g_clear_error(&err);
-    // Label count that does not match the edges.
+    // More labels than edges: refused at load.  Labels that do not match the edges one for
+    // one: found when they are decoded.
     b = f.bytes;
     size_t entry = 0;
     section_at(f.bytes, 12, &entry);
-    uint64_t count = 1;
+    uint64_t count = hc_graph_nedges(f.g) + 1;
     memcpy(&b[entry + 24], &count, 8);
     resign(b);
     expect_format_error(b, "EDGELABELS", "label count");
+    b = f.bytes;
+    uint64_t len;
+    memcpy(&len, &b[entry + 16], 8);
+    len -= 1;  // the last label cut off (one-byte labels: count - 1 fits the bytes left)
+    memcpy(&b[entry + 16], &len, 8);
+    memcpy(&count, &b[entry + 24], 8);
+    count -= 1;
+    memcpy(&b[entry + 24], &count, 8);
+    resign(b);
+    g_autoptr(hc_graph) g3 = read(b, &err);
+    ASSERT_NE(g3, nullptr) << err->message;
+    EXPECT_FALSE(hc_edge_labels_ready((hc_edge_labels *)hc_graph_attached(g3, HC_ATTACH_LABELS), g3, &err));
+    ASSERT_NE(err, nullptr);
+    EXPECT_NE(strstr(err->message, "EDGELABELS: cut short"), nullptr) << err->message;
+    g_clear_error(&err);
     // LABELS without EDGELABELS.
     b = f.bytes;
     uint32_t other = 99;
