@@ -9,6 +9,7 @@
 #include "heapcore/via.h"
 #include "graph_private.h"
 #include "outfile.h"
+#include "varint_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -371,20 +372,17 @@ static void write_sections(writer *w, const hc_graph *g, const uint32_t *members
         sec_end(w);
         const uint32_t *lab = hc_edge_labels_edges(labels);
         uint64_t count = 0, k = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t ne, tnode = g->types[g->type[i]].node;
-            const uint32_t *e = hc_graph_edges(g, i, &ne);
-            for (uint32_t j = 0; j < ne; j++)
-                count += e[j] != tnode;
-        }
-        sec_begin(w, SEC_EDGELABELS, count);
+        sec_begin(w, SEC_EDGELABELS, 0);
         for (uint32_t i = 0; i < n && !g_atomic_int_get(&w->failed); i++) {
             uint32_t ne, tnode = g->types[g->type[i]].node;
             const uint32_t *e = hc_graph_edges(g, i, &ne);
             for (uint32_t j = 0; j < ne; j++, k++)
-                if (e[j] != tnode)
+                if (e[j] != tnode) {
                     w_varint(w, lab[k]);
+                    count++;
+                }
         }
+        w->sec_count = count; /* known once written: the table entry is made at sec_end */
         sec_end(w);
     }
     if (values) {
@@ -549,32 +547,6 @@ static inline uint64_t rd64(const uint8_t *p)
     return v;
 }
 
-/* Next varint of [*p, end): FALSE if it runs past end or over 64 bits. */
-static inline gboolean rd_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
-{
-    const uint8_t *p = *pp;
-    if (G_LIKELY(p < end && *p < 0x80)) {
-        *out = *p;
-        *pp = p + 1;
-        return TRUE;
-    }
-    uint64_t v = 0;
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-        if (p >= end)
-            return FALSE;
-        uint8_t b = *p++;
-        if (shift == 63 && b > 1)
-            return FALSE;
-        v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *out = v;
-            *pp = p;
-            return TRUE;
-        }
-    }
-    return FALSE;
-}
-
 /* A string of the STRINGS section at off, or NULL if off is out of range or unterminated. */
 static const char *str_at(const section *s, uint32_t off)
 {
@@ -709,11 +681,11 @@ static gboolean read_graph(hc_graph *g, section *secs, GError **error)
     uint64_t at = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t code, type, size, count;
-        if (!rd_varint(&p, end, &code) || !rd_varint(&p, end, &type) || !rd_varint(&p, end, &size) ||
+        if (!hc_varint_read(&p, end, &code) || !hc_varint_read(&p, end, &type) || !hc_varint_read(&p, end, &size) ||
             p >= end)
             return bad(error, "NODES: node %u is cut short", i);
         uint8_t flags = *p++;
-        if (!rd_varint(&p, end, &count))
+        if (!hc_varint_read(&p, end, &count))
             return bad(error, "NODES: node %u is cut short", i);
         int64_t d = code & 1 ? unzz(code >> 1) : (int64_t)((uint64_t)unzz(code >> 1) * 16);
         addr += (uintptr_t)d;
@@ -747,7 +719,7 @@ static gboolean read_graph(hc_graph *g, section *secs, GError **error)
         uint32_t tnode = g->types[g->type[i]].node;
         for (; k < stop; k++) {
             uint64_t code;
-            if (!rd_varint(&p, end, &code))
+            if (!hc_varint_read(&p, end, &code))
                 return bad(error, "EDGES: cut short at edge %" G_GUINT64_FORMAT, k);
             int64_t t;
             if (code == 0) {
@@ -815,7 +787,7 @@ static gboolean read_labels(hc_graph *g, const section *secs, GError **error)
     const uint8_t *p = ls->p, *end = ls->p + ls->len;
     for (uint32_t i = 0; i < nt; i++) {
         uint64_t len;
-        if (!rd_varint(&p, end, &len) || len > (uint64_t)(end - p)) {
+        if (!hc_varint_read(&p, end, &len) || len > (uint64_t)(end - p)) {
             for (uint32_t k = 0; k < i; k++)
                 g_free(texts[k]);
             g_free(texts);
@@ -841,14 +813,14 @@ static gboolean read_values(hc_graph *g, const section *s, GError **error)
     uint64_t id = 0;
     for (uint64_t i = 0; i < s->count; i++) {
         uint64_t gap, length, kept;
-        if (!rd_varint(&p, end, &gap) || !rd_varint(&p, end, &length) || end - p < 8) {
+        if (!hc_varint_read(&p, end, &gap) || !hc_varint_read(&p, end, &length) || end - p < 8) {
             hc_values_free(v);
             return bad(error, "VALUES: value %" G_GUINT64_FORMAT " is cut short", i);
         }
         uint64_t hash = rd64(p);
         p += 8;
         id += gap;
-        if (!rd_varint(&p, end, &kept) || (kept && kept - 1 > (uint64_t)(end - p)) || id >= g->nreal ||
+        if (!hc_varint_read(&p, end, &kept) || (kept && kept - 1 > (uint64_t)(end - p)) || id >= g->nreal ||
             (i && gap == 0) || kept > (uint64_t)HC_VALUE_KEEP_MAX + 1) {
             hc_values_free(v);
             return bad(error, "VALUES: value %" G_GUINT64_FORMAT " is out of range", i);
@@ -873,7 +845,7 @@ static uint32_t *read_members(const section *s, uint32_t n, uint32_t *count, GEr
     uint64_t expect = 0;
     for (uint64_t k = 0; k < s->count; k++) {
         uint64_t gap;
-        if (!rd_varint(&p, end, &gap) || gap >= n || expect + gap >= n) {
+        if (!hc_varint_read(&p, end, &gap) || gap >= n || expect + gap >= n) {
             hc_free(m);
             return bad(error, "MEMBERS: member %" G_GUINT64_FORMAT " is out of range", k), NULL;
         }

@@ -3,7 +3,7 @@
 #include "heapcore/error.h"
 #include "graph_private.h"
 #include "intern_private.h"
-#
+#include "varint_private.h"
 
 #include <stdlib.h>
 #ifdef __GLIBC__
@@ -148,15 +148,25 @@ static uint32_t lab_intern(lab_table *t, uint32_t kind, uintptr_t arg)
 
 /* ---- byvia ------------------------------------------------------------------------------- */
 
-typedef struct tgt { /* a member among one referrer's referents */
+typedef struct tgt { /* a referent among one node's edges */
     uintptr_t addr;
-    uint32_t j; /* member position in s */
+    uint32_t j; /* byvia: the member's position in s; capture: the edge's position */
 } tgt;
 
-static int cmp_tgt(const void *a, const void *b)
+/* By address (to find one). */
+static int cmp_tgt_addr(const void *a, const void *b)
 {
     const tgt *x = a, *y = b;
     return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* By address, then position (to sort: equal addresses keep the order of their edges). */
+static int cmp_tgt(const void *a, const void *b)
+{
+    const tgt *x = a, *y = b;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    return x->j < y->j ? -1 : x->j > y->j;
 }
 
 typedef struct via_run {
@@ -192,7 +202,7 @@ static void via_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg
                 break;
             }
     } else {
-        hit = bsearch(&key, v->t, v->nt, sizeof *v->t, cmp_tgt);
+        hit = bsearch(&key, v->t, v->nt, sizeof *v->t, cmp_tgt_addr);
     }
     if (!hit)
         return;
@@ -282,8 +292,9 @@ static char *set_name(const hc_u32key *k, char **texts)
     return g_string_free(s, FALSE);
 }
 
-/* Small arrays are sorted by insertion (most referrers have a few member referents and most
- * members a few labels); qsort past that. */
+/* By address, then position.  Small arrays are sorted by insertion, which keeps equal
+ * addresses in the order they were added (most nodes have a few referents of interest; glibc's
+ * qsort is a merge sort with copies); qsort past that. */
 static void sort_tgt(tgt *t, size_t n)
 {
     if (n > 16) {
@@ -360,11 +371,11 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
             v.off[j + 1] += v.off[j];
         ok = (v.slots = hc_try_malloc_mapped((v.off[ns] ? v.off[ns] : 1) * sizeof *v.slots)) != NULL;
     }
-    /* every live referrer of a member, once, in id order: matched in the fresh walk (a merge
-     * over both graphs' address orders) */
-    uint32_t r2 = 0, n2 = hc_graph_n(live);
+    /* every live referrer of a member (matched in the fresh walk), once, in id order */
+    uint64_t *alive = ok ? hc_graph_alive_in(g, live) : NULL;
+    ok = ok && alive;
     for (uint32_t r = 0; ok && r < n; r++) {
-        if (hc_graph_hidden_fast(g, r))
+        if (!HC_BIT(alive, r))
             continue;
         uint32_t ne;
         const uint32_t *e = hc_graph_edges(g, r, &ne);
@@ -383,14 +394,8 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
                 v.t[v.nt++] = (tgt){hc_graph_addr(g, e[k]), pos[e[k]]};
         if (!v.nt)
             continue;
-        uintptr_t addr = hc_graph_addr(g, r);
-        while (r2 < n2 && hc_graph_addr(live, r2) < addr)
-            r2++;
-        if (r2 == n2 || hc_graph_addr(live, r2) != addr || (hc_graph_flags(live, r2) & HC_NODE_HIDDEN) ||
-            hc_graph_type_key(live, hc_graph_type(live, r2)) != hc_graph_type_key(g, hc_graph_type(g, r)))
-            continue;
         sort_tgt(v.t, v.nt);
-        lab->labels(lab->ctx, addr, via_emit, &v);
+        lab->labels(lab->ctx, hc_graph_addr(g, r), via_emit, &v);
     }
     /* root records */
     for (uint32_t r = 0; ok && r < hc_graph_nroots(g); r++) {
@@ -481,6 +486,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
     g_free(v.t);
     g_array_free(v.over, TRUE);
     hc_free(bits);
+    hc_free(alive);
     hc_free(pos);
     lab_free(&v.labs);
 #ifdef __GLIBC__
@@ -635,19 +641,11 @@ gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **err
                 edge[k] = HC_LABEL_CLASS;
                 continue;
             }
-            uint64_t v = 0;
-            int shift = 0;
-            for (;;) {
-                if (p == end || shift > 63) {
-                    hc_free(edge);
-                    g_set_error(error, HC_ERROR, HC_ERROR_FORMAT, "EDGELABELS: cut short at edge %" G_GUINT64_FORMAT, k);
-                    return FALSE;
-                }
-                uint8_t b = *p++;
-                v |= (uint64_t)(b & 0x7f) << shift;
-                shift += 7;
-                if (!(b & 0x80))
-                    break;
+            uint64_t v;
+            if (!hc_varint_read(&p, end, &v)) {
+                hc_free(edge);
+                g_set_error(error, HC_ERROR, HC_ERROR_FORMAT, "EDGELABELS: cut short at edge %" G_GUINT64_FORMAT, k);
+                return FALSE;
             }
             if (v >= L->ntext) {
                 hc_free(edge);
@@ -668,22 +666,9 @@ gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **err
     return TRUE;
 }
 
-typedef struct cap_tgt { /* a referent among one node's edges */
-    uintptr_t addr;
-    uint32_t k; /* the edge's position among the node's */
-} cap_tgt;
-
-static int cmp_cap_tgt(const void *a, const void *b)
-{
-    const cap_tgt *x = a, *y = b;
-    if (x->addr != y->addr)
-        return x->addr < y->addr ? -1 : 1;
-    return x->k < y->k ? -1 : x->k > y->k;
-}
-
 typedef struct cap_run {
     lab_table labs;
-    cap_tgt *t; /* this node's edges other than to its type, by (address, position) */
+    tgt *t; /* this node's edges other than to its type, by (address, position) */
     size_t nt, tcap;
     uint32_t *out; /* this node's label slots (raw label ids; NIL: not named yet) */
 } cap_run;
@@ -709,7 +694,7 @@ static void cap_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg
                 return;
             continue;
         }
-        uint32_t *slot = &c->out[c->t[i].k];
+        uint32_t *slot = &c->out[c->t[i].j];
         if (*slot == NIL) { /* the first edge to this referent not named yet */
             uint32_t lid = lab_intern(&c->labs, kind, arg);
             *slot = lid < 0x80000000u ? lid : NIL; /* the high bit marks final numbers */
@@ -745,7 +730,7 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
         const uint32_t *e = hc_graph_edges(g, r, &cnt);
         uint32_t *out = edge + hc_graph_edge_at(g, r);
         if (cnt > c.tcap) {
-            cap_tgt *t = g_try_renew(cap_tgt, c.t, cnt);
+            tgt *t = g_try_renew(tgt, c.t, cnt);
             if (!t) {
                 ok = FALSE;
                 break;
@@ -759,20 +744,10 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
             if (e[k] == tnode)
                 out[k] = HC_LABEL_CLASS | 0x80000000u; /* final already: marked */
             else
-                c.t[c.nt++] = (cap_tgt){g->addr[e[k]], k};
+                c.t[c.nt++] = (tgt){g->addr[e[k]], k};
         }
         if (c.nt && HC_BIT(alive, r)) {
-            if (c.nt > 16) {
-                qsort(c.t, c.nt, sizeof *c.t, cmp_cap_tgt);
-            } else { /* most nodes have a few edges: insertion sort (stable: positions ascend) */
-                for (size_t i = 1; i < c.nt; i++) {
-                    cap_tgt x = c.t[i];
-                    size_t j = i;
-                    for (; j > 0 && c.t[j - 1].addr > x.addr; j--)
-                        c.t[j] = c.t[j - 1];
-                    c.t[j] = x;
-                }
-            }
+            sort_tgt(c.t, c.nt);
             c.out = out;
             lab->labels(lab->ctx, g->addr[r], cap_emit, &c);
         }

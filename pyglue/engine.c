@@ -411,8 +411,21 @@ done:
 
 /* type_index(tp) -> the type kind (index) of tp in this snapshot, or None if no object of
  * this snapshot has that type. */
-static gboolean details_for_file(hc_graph *g, gboolean keep, hc_edge_labels **L, hc_values **V,
-                                 hc_values **own_v, GError **err);
+/* What a snapshot file or an export carries besides the graph: edge labels and string values,
+ * borrowed from the graph (attached) or captured for this write (own_*, freed by
+ * details_release). */
+typedef struct file_details {
+    hc_edge_labels *labels, *own_labels;
+    hc_values *values, *own_values;
+} file_details;
+
+static void details_release(file_details *d)
+{
+    hc_edge_labels_free(d->own_labels);
+    hc_values_free(d->own_values);
+}
+
+static gboolean details_for_file(hc_graph *g, gboolean keep, file_details *d, GError **err);
 
 /* dom_children(id or None, k) -> (number of children, their total retained, [(child id,
  * retained)] of the k retaining most) in the dominator tree; None: the super-root's. */
@@ -495,18 +508,15 @@ static PyObject *Snapshot_export_chrome(SnapshotObject *self, PyObject *args)
         return PyErr_Format(PyExc_ValueError, "categories: %zd for %u types", cat.len, hc_graph_ntypes(self->g));
     }
     GError *err = NULL;
-    hc_edge_labels *L = NULL;
-    hc_values *V = NULL, *own_v = NULL;
-    gboolean ok = details_for_file(self->g, keep, &L, &V, &own_v, &err);
+    file_details d;
+    gboolean ok = details_for_file(self->g, keep, &d, &err);
     if (ok) {
         const char *path = PyBytes_AS_STRING(bytes);
         Py_BEGIN_ALLOW_THREADS
-        ok = hc_chrome_write(self->g, cat.buf, L, V, path, &err);
+        ok = hc_chrome_write(self->g, cat.buf, d.labels, d.values, path, &err);
         Py_END_ALLOW_THREADS
     }
-    if (L != hc_graph_attached(self->g, HC_ATTACH_LABELS))
-        hc_edge_labels_free(L);
-    hc_values_free(own_v);
+    details_release(&d);
     PyBuffer_Release(&cat);
     Py_DECREF(bytes);
     if (!ok)
@@ -1133,7 +1143,7 @@ static PyObject *IdSet_same_graph(IdSetObject *self, PyObject *other)
 }
 
 /* Capture edge labels and string values from the live objects (those of g still alive in
- * `live`, or all of g if live is NULL: walked just now) and attach them to g. */
+ * `live`, or all of g if live is NULL: walked just now) into *L and *V (the caller's). */
 static gboolean capture_details(hc_graph *g, const hc_graph *live, gboolean keep, hc_edge_labels **L,
                                 hc_values **V, GError **err)
 {
@@ -1159,31 +1169,32 @@ static gboolean capture_details(hc_graph *g, const hc_graph *live, gboolean keep
 
 /* The edge labels and string values to write with g: those attached to it (captured when it
  * was taken, or read from its file), else captured now from the objects still alive (a fresh
- * walk proves which).  *L is attached to g or the caller's to free; *own_v is the caller's to
- * free (*V is it or g's).  Values are redacted unless keep. */
-static gboolean details_for_file(hc_graph *g, gboolean keep, hc_edge_labels **L, hc_values **V,
-                                 hc_values **own_v, GError **err)
+ * walk proves which).  Values are redacted unless keep.  The caller calls details_release,
+ * also after a failure. */
+static gboolean details_for_file(hc_graph *g, gboolean keep, file_details *d, GError **err)
 {
-    *L = hc_graph_attached(g, HC_ATTACH_LABELS);
-    *V = hc_graph_attached(g, HC_ATTACH_VALUES);
-    *own_v = NULL;
-    gboolean live_again = !hc_graph_is_loaded(g) && (!*L || !*V || (keep && !hc_values_kept(*V)));
+    memset(d, 0, sizeof *d);
+    d->labels = hc_graph_attached(g, HC_ATTACH_LABELS);
+    d->values = hc_graph_attached(g, HC_ATTACH_VALUES);
+    gboolean live_again = !hc_graph_is_loaded(g) &&
+                          (!d->labels || !d->values || (keep && !hc_values_kept(d->values)));
     if (live_again) {
         hc_graph *live = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, err);
         if (!live)
             return FALSE;
-        gboolean ok = capture_details(g, live, keep, L, own_v, err);
+        gboolean ok = capture_details(g, live, keep, &d->own_labels, &d->own_values, err);
         hc_graph_unref(live);
         if (!ok)
             return FALSE;
-        *V = *own_v;
+        d->labels = d->own_labels;
+        d->values = d->own_values;
     }
-    if (*L && !hc_edge_labels_ready(*L, g, err))
+    if (d->labels && !hc_edge_labels_ready(d->labels, g, err))
         return FALSE;
-    if (*V && !keep && hc_values_kept(*V)) {
-        hc_values *r = hc_values_redacted(*V);
-        hc_values_free(*own_v);
-        *V = *own_v = r;
+    if (d->values && !keep && hc_values_kept(d->values)) {
+        hc_values *r = hc_values_redacted(d->values);
+        hc_values_free(d->own_values);
+        d->values = d->own_values = r;
     }
     return TRUE;
 }
@@ -1222,17 +1233,14 @@ static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
     hc_graph *g = hc_idset_graph(self->s);
     const uint32_t *ids = hc_idset_ids(self->s);
     uint32_t count = hc_idset_count(self->s);
-    hc_edge_labels *L = NULL;
-    hc_values *V = NULL, *own_v = NULL;
-    ok = details_for_file(g, keep, &L, &V, &own_v, &err);
+    file_details d;
+    ok = details_for_file(g, keep, &d, &err);
     if (ok) {
         Py_BEGIN_ALLOW_THREADS
-        ok = hc_snapfile_write(g, ids, count, meta, L, V, path, &err);
+        ok = hc_snapfile_write(g, ids, count, meta, d.labels, d.values, path, &err);
         Py_END_ALLOW_THREADS
     }
-    if (L != hc_graph_attached(g, HC_ATTACH_LABELS))
-        hc_edge_labels_free(L);
-    hc_values_free(own_v);
+    details_release(&d);
     g_free(meta);
     Py_DECREF(fast); /* after the write: meta's strings belong to its items */
     Py_DECREF(bytes);

@@ -51,7 +51,7 @@ typedef struct hc_labeller {
  * "<referrers freed since the snapshot>" if none of its referrers is still alive.  Runs the
  * labeller (which reads live objects): nothing may change the heap while it runs.  Two passes
  * over g's edges (counting the slots, then labelling each live referrer of a member once).
- * Extra memory while it runs: 4 bytes per edge into s, 16 per member, a bit per node; kept:
+ * Extra memory while it runs: 4 bytes per edge into s, 16 per member, two bits per node; kept:
  * 4 bytes per node of g and the names. */
 hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GError **error);
 

@@ -2,11 +2,11 @@
 retained sizes, differences between two heap sets by kind, and the largest retainers with
 their paths.  Plain data (tuples, dicts, lists); _cli.py and _html.py lay it out."""
 from . import _engine, _format, _paths
+from ._sets import _header, _kind
 
 
 def header(x, by):
     """The kind header of x's partition by a classifier ("Type", "Referred Via", ...)."""
-    from ._sets import _header
     return _header(x.by(by)._by)
 
 
@@ -56,7 +56,7 @@ def top(x, n=10):
     out = []
     for (node_id, retained), path in zip(rows, paths):
         one = snap.ids([node_id])
-        kind = one.partition(_engine.BY_CLODO)[0][1]
+        kind = _kind(snap, node_id)
         if path is None:
             out.append((node_id, retained, one.size, kind, "(no path from a root)", ""))
             continue
