@@ -398,29 +398,39 @@ static void sift_down(const hc_domtree *d, uint32_t *out, uint32_t m, uint32_t v
     out[j] = v;
 }
 
+/* The best k of a stream of nodes: out[0..*m) is a binary heap whose root is the weakest of
+ * the best *m so far (k > 0). */
+static inline void best_offer(const hc_domtree *d, uint32_t *out, uint32_t *m, uint32_t k, uint32_t v)
+{
+    if (*m < k) {
+        uint32_t j;
+        for (j = (*m)++; j && ranks_before(d, out[(j - 1) / 2], v); j = (j - 1) / 2)
+            out[j] = out[(j - 1) / 2];
+        out[j] = v;
+    } else if (ranks_before(d, v, out[0])) {
+        sift_down(d, out, *m, v);
+    }
+}
+
+/* Heap sort the best m into best-first order: repeatedly move the weakest to the end. */
+static void best_finish(const hc_domtree *d, uint32_t *out, uint32_t m)
+{
+    for (uint32_t end = m; end > 1; end--) {
+        uint32_t v = out[end - 1];
+        out[end - 1] = out[0];
+        sift_down(d, out, end - 1, v);
+    }
+}
+
 uint32_t hc_domtree_top(const hc_domtree *d, const hc_idset *s, uint32_t k, uint32_t *out)
 {
     uint32_t n = hc_idset_count(s), m = 0;
     const uint32_t *ids = hc_idset_ids(s);
     if (!k)
         return 0;
-    /* out[0..m) is a binary heap whose root is the weakest of the best m so far. */
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t v = ids[i], j;
-        if (m < k) {
-            for (j = m++; j && ranks_before(d, out[(j - 1) / 2], v); j = (j - 1) / 2)
-                out[j] = out[(j - 1) / 2];
-            out[j] = v;
-        } else if (ranks_before(d, v, out[0])) {
-            sift_down(d, out, m, v);
-        }
-    }
-    /* Heap sort into best-first order: repeatedly move the weakest to the end. */
-    for (uint32_t end = m; end > 1; end--) {
-        uint32_t v = out[end - 1];
-        out[end - 1] = out[0];
-        sift_down(d, out, end - 1, v);
-    }
+    for (uint32_t i = 0; i < n; i++)
+        best_offer(d, out, &m, k, ids[i]);
+    best_finish(d, out, m);
     return m;
 }
 
@@ -439,26 +449,15 @@ uint32_t hc_domtree_top_children(const hc_domtree *d, uint32_t id, uint32_t k, u
         end = subtree_end(d, d->pos[id]);
     }
     for (uint32_t p = p0; p < end; p++) {
-        uint32_t v = d->order[p], j;
+        uint32_t v = d->order[p];
         if (d->idom[v] != id)
             continue;
         c++;
         sum += retained_of(d, v);
-        if (!k)
-            continue;
-        if (m < k) { /* out[0..m): a heap whose root is the weakest of the best so far */
-            for (j = m++; j && ranks_before(d, out[(j - 1) / 2], v); j = (j - 1) / 2)
-                out[j] = out[(j - 1) / 2];
-            out[j] = v;
-        } else if (ranks_before(d, v, out[0])) {
-            sift_down(d, out, m, v);
-        }
+        if (k)
+            best_offer(d, out, &m, k, v);
     }
-    for (uint32_t e = m; e > 1; e--) {
-        uint32_t v = out[e - 1];
-        out[e - 1] = out[0];
-        sift_down(d, out, e - 1, v);
-    }
+    best_finish(d, out, m);
     *count = c;
     *total = sum;
     return m;
