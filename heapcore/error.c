@@ -11,6 +11,19 @@ G_DEFINE_QUARK(hc-error-quark, hc_error)
 
 static unsigned long alloc_calls;   /* hc_try_* calls since the hook was last armed */
 static unsigned long alloc_fail_at; /* fail when alloc_calls reaches this; 0 = never */
+static long alloc_live;             /* blocks from hc_try_* not yet given to hc_free */
+
+static void *counted(void *p)
+{
+    if (p)
+        __atomic_add_fetch(&alloc_live, 1, __ATOMIC_RELAXED);
+    return p;
+}
+
+long hc_alloc_live(void)
+{
+    return __atomic_load_n(&alloc_live, __ATOMIC_RELAXED);
+}
 
 static gboolean should_fail(void)
 {
@@ -27,17 +40,19 @@ unsigned long hc_alloc_fail_at(unsigned long nth)
 
 void *hc_try_malloc(size_t n)
 {
-    return should_fail() ? NULL : malloc(n ? n : 1);
+    return should_fail() ? NULL : counted(malloc(n ? n : 1));
 }
 
 void *hc_try_calloc(size_t n, size_t size)
 {
-    return should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1);
+    return should_fail() ? NULL : counted(calloc(n ? n : 1, size ? size : 1));
 }
 
 void *hc_try_realloc(void *p, size_t n)
 {
-    return should_fail() ? NULL : realloc(p, n ? n : 1);
+    if (should_fail())
+        return NULL;
+    return p ? realloc(p, n ? n : 1) : counted(malloc(n ? n : 1));
 }
 
 void *hc_try_reallocarray(void *p, size_t nmemb, size_t size)
@@ -49,6 +64,8 @@ void *hc_try_reallocarray(void *p, size_t nmemb, size_t size)
 
 void hc_free(void *p)
 {
+    if (p)
+        __atomic_sub_fetch(&alloc_live, 1, __ATOMIC_RELAXED);
     free(p);
 }
 

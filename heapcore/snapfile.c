@@ -809,6 +809,10 @@ static gboolean read_values(hc_graph *g, const section *s, GError **error)
     if (s->count > s->len / 11 || s->count > g->n) /* each takes at least 11 bytes */
         return bad(error, "VALUES: %" G_GUINT64_FORMAT " values in %" G_GUINT64_FORMAT " bytes", s->count, s->len);
     hc_values *v = hc_values_new_sized((uint32_t)s->count);
+    if (!v) {
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading VALUES");
+        return FALSE;
+    }
     const uint8_t *p = s->p, *end = s->p + s->len;
     uint64_t id = 0;
     for (uint64_t i = 0; i < s->count; i++) {
@@ -825,7 +829,11 @@ static gboolean read_values(hc_graph *g, const section *s, GError **error)
             hc_values_free(v);
             return bad(error, "VALUES: value %" G_GUINT64_FORMAT " is out of range", i);
         }
-        hc_values_add(v, (uint32_t)id, length, hash, kept ? p : NULL, kept ? kept - 1 : 0);
+        if (!hc_values_add(v, (uint32_t)id, length, hash, kept ? p : NULL, kept ? kept - 1 : 0)) {
+            hc_values_free(v);
+            g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading VALUES");
+            return FALSE;
+        }
         p += kept ? kept - 1 : 0;
     }
     hc_graph_attach(g, HC_ATTACH_VALUES, v, (GDestroyNotify)hc_values_free);

@@ -11,9 +11,12 @@ typedef struct value {
     uint32_t id, nbytes;
 } value;
 
+/* Plain arrays from hc_try_* (not GArray/GString, which abort when out of memory). */
 struct hc_values {
-    GArray *v;     /* value, by ascending id */
-    GString *bytes; /* kept contents, back to back */
+    value *v;         /* by ascending id */
+    uint32_t n, cap;
+    char *bytes;      /* kept contents, back to back */
+    size_t nbytes, bcap;
     gboolean kept;
 };
 
@@ -35,9 +38,14 @@ hc_values *hc_values_new(void)
 
 hc_values *hc_values_new_sized(uint32_t count)
 {
-    hc_values *v = g_new0(hc_values, 1);
-    v->v = g_array_sized_new(FALSE, FALSE, sizeof(value), count);
-    v->bytes = g_string_new(NULL);
+    hc_values *v = hc_try_calloc(1, sizeof *v);
+    if (!v)
+        return NULL;
+    v->cap = count ? count : 16;
+    if (!(v->v = hc_try_malloc_mapped((size_t)v->cap * sizeof *v->v))) {
+        hc_free(v);
+        return NULL;
+    }
     return v;
 }
 
@@ -45,34 +53,62 @@ void hc_values_free(hc_values *v)
 {
     if (!v)
         return;
-    g_array_free(v->v, TRUE);
-    g_string_free(v->bytes, TRUE);
-    g_free(v);
+    hc_free(v->v);
+    hc_free(v->bytes);
+    hc_free(v);
 }
 
 gboolean hc_values_add(hc_values *v, uint32_t id, uint64_t length, uint64_t hash, const void *contents,
                        size_t nbytes)
 {
     value e = {length, hash, UINT64_MAX, id, 0};
+    if (v->n == v->cap) {
+        value *q = v->cap < UINT32_MAX / 2 ? hc_try_reallocarray(v->v, (size_t)v->cap * 2, sizeof *q) : NULL;
+        if (!q)
+            return FALSE;
+        v->v = q;
+        v->cap *= 2;
+    }
     if (contents) {
         nbytes = MIN(nbytes, HC_VALUE_KEEP_MAX);
-        e.at = v->bytes->len;
+        if (v->bcap - v->nbytes < nbytes) {
+            size_t c = MAX(v->bcap * 2, v->nbytes + nbytes + 4096);
+            char *q = hc_try_realloc(v->bytes, c);
+            if (!q)
+                return FALSE;
+            v->bytes = q;
+            v->bcap = c;
+        }
+        memcpy(v->bytes + v->nbytes, contents, nbytes);
+        e.at = v->nbytes;
         e.nbytes = (uint32_t)nbytes;
-        g_string_append_len(v->bytes, contents, (gssize)nbytes);
+        v->nbytes += nbytes;
         v->kept = TRUE;
     }
-    g_array_append_val(v->v, e);
+    v->v[v->n++] = e;
     return TRUE;
+}
+
+static void *nomem(GError **error)
+{
+    g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading string values");
+    return NULL;
 }
 
 hc_values *hc_values_capture(const hc_graph *g, const uint64_t *alive, const hc_value_model *m,
                              gboolean keep, GError **error)
 {
-    (void)error; /* glib aborts on a failed small allocation; the arrays here grow by doubling */
     /* per type: 0 not asked yet, 1 has values, 2 has none; asked at the first live instance
      * (so the type object is alive: the instance holds it) */
-    uint8_t *valued = g_new0(uint8_t, g->ntypes ? g->ntypes : 1);
+    uint8_t *valued = hc_try_calloc(g->ntypes ? g->ntypes : 1, 1);
     hc_values *v = hc_values_new();
+    if (!valued || !v) {
+        hc_free(valued);
+        hc_values_free(v);
+        return nomem(error);
+    }
+    /* one object's contents: a GString is the model's interface (glib aborts only if a single
+     * string's copy cannot be had) */
     GString *s = g_string_new(NULL);
     for (uint32_t r = 0; r < g->nreal; r++) {
         uint32_t t = g->type[r];
@@ -87,49 +123,55 @@ hc_values *hc_values_capture(const hc_graph *g, const uint64_t *alive, const hc_
         uint64_t length = 0;
         g_string_truncate(s, 0);
         m->value(m->ctx, g->addr[r], &length, s);
-        hc_values_add(v, r, length, hc_values_hash(s->str, s->len), keep ? s->str : NULL, s->len);
+        if (!hc_values_add(v, r, length, hc_values_hash(s->str, s->len), keep ? s->str : NULL, s->len)) {
+            hc_values_free(v);
+            v = nomem(error);
+            break;
+        }
     }
     g_string_free(s, TRUE);
-    g_free(valued);
+    hc_free(valued);
     return v;
 }
 
 hc_values *hc_values_redacted(const hc_values *v)
 {
-    hc_values *r = hc_values_new();
-    g_array_set_size(r->v, v->v->len);
-    for (guint i = 0; i < v->v->len; i++) {
-        value e = g_array_index(v->v, value, i);
+    hc_values *r = hc_values_new_sized(v->n);
+    if (!r)
+        return NULL;
+    for (uint32_t i = 0; i < v->n; i++) {
+        value e = v->v[i];
         e.at = UINT64_MAX;
         e.nbytes = 0;
-        g_array_index(r->v, value, i) = e;
+        r->v[i] = e;
     }
+    r->n = v->n;
     return r;
 }
 
-uint32_t hc_values_count(const hc_values *v) { return v->v->len; }
+uint32_t hc_values_count(const hc_values *v) { return v->n; }
 gboolean hc_values_kept(const hc_values *v) { return v->kept; }
 
 void hc_values_get(const hc_values *v, uint32_t i, uint32_t *id, uint64_t *length, uint64_t *hash,
                    const char **contents, size_t *nbytes)
 {
-    const value *e = &g_array_index(v->v, value, i);
+    const value *e = &v->v[i];
     *id = e->id;
     *length = e->length;
     *hash = e->hash;
-    *contents = e->at == UINT64_MAX ? NULL : v->bytes->str + e->at;
+    *contents = e->at == UINT64_MAX ? NULL : v->bytes + e->at;
     *nbytes = e->nbytes;
 }
 
 uint32_t hc_values_find(const hc_values *v, uint32_t id)
 {
-    uint32_t lo = 0, hi = v->v->len;
+    uint32_t lo = 0, hi = v->n;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (g_array_index(v->v, value, mid).id < id)
+        if (v->v[mid].id < id)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < v->v->len && g_array_index(v->v, value, lo).id == id ? lo : HC_NONE;
+    return lo < v->n && v->v[lo].id == id ? lo : HC_NONE;
 }

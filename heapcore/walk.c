@@ -87,6 +87,11 @@ static void fail_nomem(hc_walk *w, const char *what)
         g_set_error(&w->error, HC_ERROR, HC_ERROR_NOMEM, "out of memory growing %s", what);
 }
 
+void hc_walk_fail(hc_walk *w, const char *what)
+{
+    fail_nomem(w, what);
+}
+
 /* Arrays past BIG_ARRAY bytes get at least MMAP_SURE bytes of capacity, more than glibc's
  * largest mmap threshold: so they are always mapped, and growing them is an mremap, with no
  * copy and no page faults for pages not yet written (below the threshold, which glibc raises

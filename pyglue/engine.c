@@ -59,11 +59,12 @@ static PyTypeObject Snapshot_Type;
 static PyTypeObject IdSet_Type;
 static PyTypeObject Kinds_Type;
 
-/* A set of snap's graph. */
-static PyObject *wrap_set(SnapshotObject *snap, hc_idset *s, GError *err)
+/* A set of snap's graph, or the error *err (a pointer, read after the call that made s: C leaves
+ * the order in which arguments are evaluated open). */
+static PyObject *wrap_set(SnapshotObject *snap, hc_idset *s, GError **err)
 {
     if (!s)
-        return set_error(err);
+        return set_error(*err);
     IdSetObject *o = PyObject_New(IdSetObject, &IdSet_Type);
     if (!o) {
         hc_idset_unref(s);
@@ -93,7 +94,7 @@ static PyObject *Snapshot_select(SnapshotObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "II", &require, &forbid))
         return NULL;
     GError *err = NULL;
-    return wrap_set(self, hc_idset_new_flags(self->g, require, forbid, &err), err);
+    return wrap_set(self, hc_idset_new_flags(self->g, require, forbid, &err), &err);
 }
 
 static PyObject *Snapshot_ids(SnapshotObject *self, PyObject *args)
@@ -123,7 +124,7 @@ static PyObject *Snapshot_ids(SnapshotObject *self, PyObject *args)
     GError *err = NULL;
     hc_idset *s = hc_idset_new_copy(self->g, ids, (size_t)n, &err);
     g_free(ids);
-    return wrap_set(self, s, err);
+    return wrap_set(self, s, &err);
 }
 
 static PyObject *Snapshot_lookup(SnapshotObject *self, PyObject *obj)
@@ -694,7 +695,7 @@ static PyObject *IdSet_op(IdSetObject *self, PyObject *args)
         return NULL;
     }
     GError *err = NULL;
-    return wrap_set(self->snap, hc_idset_op(self->s, b, (hc_setop)op, &err), err);
+    return wrap_set(self->snap, hc_idset_op(self->s, b, (hc_setop)op, &err), &err);
 }
 
 static PyObject *IdSet_sub_foreign(IdSetObject *self, PyObject *other)
@@ -703,7 +704,7 @@ static PyObject *IdSet_sub_foreign(IdSetObject *self, PyObject *other)
     if (!b)
         return NULL;
     GError *err = NULL;
-    return wrap_set(self->snap, hc_idset_sub_foreign(self->s, b, &err), err);
+    return wrap_set(self->snap, hc_idset_sub_foreign(self->s, b, &err), &err);
 }
 
 static PyObject *IdSet_subset(IdSetObject *self, PyObject *other)
@@ -807,7 +808,7 @@ static PyObject *IdSet_select(IdSetObject *self, PyObject *args)
         return NULL;
     }
     GError *err = NULL;
-    return wrap_set(self->snap, hc_idset_select_kind(self->s, k, kind, &err), err);
+    return wrap_set(self->snap, hc_idset_select_kind(self->s, k, kind, &err), &err);
 }
 
 static PyObject *IdSet_ids(IdSetObject *self, PyObject *unused)
@@ -908,15 +909,15 @@ static PyObject *IdSet_resolve(IdSetObject *self, PyObject *args)
         else
             Py_CLEAR(list);
     }
-    free(objs);
-    free(which);
+    hc_free(objs);
+    hc_free(which);
     return list;
 }
 
-static PyObject *wrap_kinds(hc_kinds *k, GError *err)
+static PyObject *wrap_kinds(hc_kinds *k, GError **err)
 {
     if (!k)
-        return set_error(err);
+        return set_error(*err);
     KindsObject *o = PyObject_New(KindsObject, &Kinds_Type);
     if (!o) {
         hc_kinds_free(k);
@@ -942,7 +943,7 @@ static PyObject *IdSet_via_kinds(IdSetObject *self, PyObject *unused)
         hc_py_labeller(&model);
         hc_stored_labeller st;
         hc_via_stored_labeller(&st, g, L, &model);
-        return wrap_kinds(hc_via_kinds(self->s, g, &st.lab, &err), err);
+        return wrap_kinds(hc_via_kinds(self->s, g, &st.lab, &err), &err);
     }
     if (!require_live(self))
         return NULL;
@@ -954,7 +955,7 @@ static PyObject *IdSet_via_kinds(IdSetObject *self, PyObject *unused)
         k = hc_via_kinds(self->s, live, &lab, &err);
         hc_graph_unref(live);
     }
-    return wrap_kinds(k, err);
+    return wrap_kinds(k, &err);
 }
 
 /* explicit_kinds(kinds, names) -> Kinds: kinds[i] (an index into names) is the kind of the set's
@@ -1005,7 +1006,7 @@ static PyObject *IdSet_explicit_kinds(IdSetObject *self, PyObject *args)
         goto done;
     }
     GError *err = NULL;
-    res = wrap_kinds(hc_kinds_new_explicit(g, per, names, (uint32_t)nk, &err), err);
+    res = wrap_kinds(hc_kinds_new_explicit(g, per, names, (uint32_t)nk, &err), &err);
 done:
     Py_DECREF(kf);
     Py_DECREF(nf);
@@ -1036,11 +1037,11 @@ static PyObject *IdSet_dominos(IdSetObject *self, PyObject *unused)
     (void)unused;
     GError *err = NULL;
     if (hc_idset_count(self->s) == 1 && self->snap->dom)
-        return wrap_set(self->snap, hc_domtree_dominated(self->snap->dom, hc_idset_ids(self->s)[0], &err), err);
+        return wrap_set(self->snap, hc_domtree_dominated(self->snap->dom, hc_idset_ids(self->s)[0], &err), &err);
     hc_reach *r = snapshot_reach(self->snap);
     if (!r)
         return NULL;
-    return wrap_set(self->snap, hc_dominos(r, hc_idset_ids(self->s), hc_idset_count(self->s), &err), err);
+    return wrap_set(self->snap, hc_dominos(r, hc_idset_ids(self->s), hc_idset_count(self->s), &err), &err);
 }
 
 static PyObject *IdSet_referrers(IdSetObject *self, PyObject *unused)
@@ -1049,14 +1050,14 @@ static PyObject *IdSet_referrers(IdSetObject *self, PyObject *unused)
     GError *err = NULL;
     if (!snapshot_refs(self->snap))
         return NULL;
-    return wrap_set(self->snap, hc_referrers_set(self->snap->refs, self->s, &err), err);
+    return wrap_set(self->snap, hc_referrers_set(self->snap->refs, self->s, &err), &err);
 }
 
 static PyObject *IdSet_referents(IdSetObject *self, PyObject *unused)
 {
     (void)unused;
     GError *err = NULL;
-    return wrap_set(self->snap, hc_referents_set(self->s, &err), err);
+    return wrap_set(self->snap, hc_referents_set(self->s, &err), &err);
 }
 
 static PyObject *IdSet_idoms(IdSetObject *self, PyObject *unused)
@@ -1065,7 +1066,7 @@ static PyObject *IdSet_idoms(IdSetObject *self, PyObject *unused)
     if (!snapshot_dom(self->snap))
         return NULL;
     GError *err = NULL;
-    return wrap_set(self->snap, hc_domtree_idoms(self->snap->dom, self->s, &err), err);
+    return wrap_set(self->snap, hc_domtree_idoms(self->snap->dom, self->s, &err), &err);
 }
 
 static PyObject *IdSet_top(IdSetObject *self, PyObject *arg)
@@ -1193,6 +1194,10 @@ static gboolean details_for_file(hc_graph *g, gboolean keep, file_details *d, GE
         return FALSE;
     if (d->values && !keep && hc_values_kept(d->values)) {
         hc_values *r = hc_values_redacted(d->values);
+        if (!r) {
+            g_set_error(err, HC_ERROR, HC_ERROR_NOMEM, "out of memory redacting string values");
+            return FALSE;
+        }
         hc_values_free(d->own_values);
         d->values = d->own_values = r;
     }
@@ -1407,7 +1412,7 @@ static PyObject *mod_load(PyObject *mod, PyObject *arg)
         dict = NULL;
         hc_idset *s = hc_idset_new_steal(g, members, nmembers, &err); /* ascending: checked */
         members = NULL;
-        set = wrap_set((SnapshotObject *)snap, s, err);
+        set = wrap_set((SnapshotObject *)snap, s, &err);
     }
     hc_free(members);
     if (set)
@@ -1418,8 +1423,17 @@ static PyObject *mod_load(PyObject *mod, PyObject *arg)
     return out;
 }
 
+/* Set while this thread runs the __sizeof__ calls of a snapshot: a __sizeof__ that takes a
+ * snapshot itself would call itself again, without end. */
+static _Thread_local int in_sizeof;
+
 static PyObject *snapshot_take(PyObject *extra_obj, int capture)
 {
+    if (in_sizeof) {
+        PyErr_SetString(PyExc_RuntimeError, "heapcore: a heap snapshot was asked for by an object's __sizeof__ "
+                                            "while a snapshot was measuring it");
+        return NULL;
+    }
     PyObject *fast = NULL;
     PyObject *const *extra = NULL;
     Py_ssize_t nextra = 0;
@@ -1449,7 +1463,10 @@ static PyObject *snapshot_take(PyObject *extra_obj, int capture)
         hc_graph_attach(g, HC_ATTACH_VALUES, V, (GDestroyNotify)hc_values_free);
     }
     size_t failed = 0;
-    if (hc_py_apply_sizeof(g, &failed) < 0) {
+    in_sizeof = 1;
+    int rc = hc_py_apply_sizeof(g, &failed);
+    in_sizeof = 0;
+    if (rc < 0) {
         hc_graph_unref(g);
         return NULL;
     }
@@ -1510,6 +1527,22 @@ static PyObject *mod_alloc_fail_at(PyObject *mod, PyObject *arg)
     if (n == (unsigned long)-1 && PyErr_Occurred())
         return NULL;
     return PyLong_FromUnsignedLong(hc_alloc_fail_at(n));
+}
+
+static PyObject *mod_type_name(PyObject *mod, PyObject *tp)
+{
+    (void)mod;
+    if (!type_arg(tp, "type_name"))
+        return NULL;
+    char name[520];
+    hc_py_type_name((PyTypeObject *)tp, name, sizeof name);
+    return PyUnicode_FromString(name);
+}
+
+static PyObject *mod_alloc_live(PyObject *mod, PyObject *unused)
+{
+    (void)mod, (void)unused;
+    return PyLong_FromLong(hc_alloc_live());
 }
 
 static PyObject *mod_referents(PyObject *mod, PyObject *obj)
@@ -1634,7 +1667,12 @@ static PyObject *mod_root_objects(PyObject *m, PyObject *unused)
 {
     (void)m, (void)unused;
     GPtrArray *a = g_ptr_array_new();
-    hc_py_roots(PyInterpreterState_Get(), collect_root, a);
+    if (hc_py_roots(PyInterpreterState_Get(), collect_root, a) < 0) {
+        for (guint i = 1; i < a->len; i += 2)
+            g_free(a->pdata[i]);
+        g_ptr_array_free(a, TRUE);
+        return PyErr_NoMemory();
+    }
     for (guint i = 0; i + 1 < a->len; i += 2) /* held before anything can run */
         Py_INCREF((PyObject *)a->pdata[i]);
     PyObject *out = PyList_New(0);
@@ -1659,6 +1697,8 @@ static PyMethodDef module_methods[] = {
     {"hide_frames_of", mod_hide_frames_of, METH_O, "hide_frames_of(globals()): frames running this module's code are the observer's own"},
     {"is_own_frame", mod_is_own_frame, METH_O, "is_own_frame(frame): does it run code of a module given to hide_frames_of"},
     {"alloc_fail_at", mod_alloc_fail_at, METH_O, "test hook: fail the nth engine allocation (0: never)"},
+    {"type_name", mod_type_name, METH_O, "type_name(cls) -> cls's name as snapshots give it (no Python code runs)"},
+    {"alloc_live", mod_alloc_live, METH_NOARGS, "test hook: engine allocations not yet freed"},
     {"value_hash", mod_value_hash, METH_O, "value_hash(bytes) -> the 64-bit hash a snapshot keeps of a string's or bytes' contents"},
     {"rss", mod_rss, METH_NOARGS, "resident set size of this process in bytes"},
     {"referents", mod_referents, METH_O, "referents(obj) -> addresses the walk records as obj's edges"},

@@ -82,8 +82,10 @@ typedef void (*hc_py_root_cb)(void *data, uintptr_t addr, const char *label);
  * codec registry, atexit callbacks, audit hooks, signal handlers, warnings filters, gc
  * callbacks and garbage, static builtin types' dicts and subclass lists (3.12+), small ints,
  * singletons, m_copy of single-phase modules, …) and one tagged virtual node per thread
- * state of the interpreter.  Holds HEAD_LOCK while walking the thread list. */
-void hc_py_roots(PyInterpreterState *interp, hc_py_root_cb cb, void *data);
+ * state of the interpreter.  Holds HEAD_LOCK while walking the thread list.  Returns -1 when
+ * an allocation failed and some roots were not reported (the caller must not trust a result
+ * built from them), else 0. */
+int hc_py_roots(PyInterpreterState *interp, hc_py_root_cb cb, void *data);
 
 /* Referents of a virtual node (tagged address).  THREAD: every PyObject * field of the thread
  * state (dict, async_exc, exception state and its exc_info chain, context, async-gen hooks,

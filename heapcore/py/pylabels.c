@@ -9,6 +9,7 @@
  * missing edge.  Reads only: no Python code, no object created or materialised. */
 #include "pycompat.h"
 #include "heapcore/via.h"
+#include "heapcore/error.h"
 #include <structmember.h>
 
 #include <glib.h>
@@ -39,9 +40,10 @@
 typedef struct named {
     hc_py_label_cb cb;
     void *data;
-    uintptr_t *v;
+    uintptr_t *v; /* first `local`, then from hc_try_* if an object names more */
     size_t n, cap;
     int fail; /* out of memory: report the rest unnamed anyway */
+    uintptr_t local[64];
 } named;
 
 static void emit(named *nm, const void *target, unsigned kind, uintptr_t arg)
@@ -50,12 +52,14 @@ static void emit(named *nm, const void *target, unsigned kind, uintptr_t arg)
     nm->cb(nm->data, (uintptr_t)target, kind, arg);
     if (nm->fail) return;
     if (nm->n == nm->cap) {
-        size_t c = nm->cap ? nm->cap * 2 : 64;
-        uintptr_t *v = realloc(nm->v, c * sizeof *v);
+        size_t c = nm->cap * 2;
+        uintptr_t *v = hc_try_reallocarray(nm->v == nm->local ? NULL : nm->v, c, sizeof *v);
         if (v == NULL) {
             nm->fail = 1;
             return;
         }
+        if (nm->v == nm->local)
+            memcpy(v, nm->local, sizeof nm->local);
         nm->v = v;
         nm->cap = c;
     }
@@ -359,7 +363,13 @@ void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data)
     }
     PyObject *o = (PyObject *)addr;
     PyTypeObject *tp = Py_TYPE(o);
-    named nm = {cb, data, NULL, 0, 0, 0};
+    named nm; /* field by field: `local` needs no zeroing */
+    nm.cb = cb;
+    nm.data = data;
+    nm.v = nm.local;
+    nm.n = 0;
+    nm.cap = G_N_ELEMENTS(nm.local);
+    nm.fail = 0;
 
     if (PyList_Check(o))
         seq_items(&nm, ((PyListObject *)o)->ob_item, PyList_GET_SIZE(o));
@@ -411,7 +421,7 @@ void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data)
     }
     field(&nm, tp, "__class__");
     if (!complete(tp)) report_rest(&nm, o, tp);
-    free(nm.v);
+    if (nm.v != nm.local) hc_free(nm.v);
 }
 
 /* ---- text ---------------------------------------------------------------------------------- */

@@ -88,9 +88,9 @@ static uint32_t py_type_init(void *vctx, uintptr_t key, uintptr_t *data)
         flags |= HC_TYPE_MODULE;
     if (ctx->ninfos == ctx->infocap) {
         size_t c = ctx->infocap ? ctx->infocap * 2 : 256;
-        hc_py_size_info *p = realloc(ctx->infos, c * sizeof *p);
+        hc_py_size_info *p = hc_try_reallocarray(ctx->infos, c, sizeof *p);
         if (!p) {
-            ctx->nomem = TRUE; /* sizes of this type fall back to tp_basicsize */
+            ctx->nomem = TRUE; /* sizes of this type are computed without the cached info */
             return flags;
         }
         ctx->infos = p;
@@ -202,7 +202,8 @@ static void root_cb(void *w, uintptr_t addr, const char *label)
 static void py_roots(void *vctx, hc_walk *w)
 {
     py_ctx *ctx = vctx;
-    hc_py_roots(ctx->interp, root_cb, w);
+    if (hc_py_roots(ctx->interp, root_cb, w) < 0)
+        hc_walk_fail(w, "the list of roots");
     for (size_t i = 0; i < ctx->nroots; i++)
         if (ctx->roots[i].obj)
             hc_walk_add_root(w, (uintptr_t)ctx->roots[i].obj, ctx->roots[i].label);
@@ -240,15 +241,10 @@ static void ascii_of(PyObject *s, char *buf, size_t len)
     g_strlcpy(buf, "?", len);
 }
 
-/* Heapy's names: builtins bare, everything else module.name (not the qualname). */
-static void name_type(hc_graph *g, uint32_t t)
+/* Heapy's names: builtins bare, everything else module.name (not the qualname).  Read from
+ * the type's fields and dict: no Python code runs (a metaclass cannot interfere). */
+void hc_py_type_name(PyTypeObject *tp, char *out, size_t len)
 {
-    uintptr_t key = hc_graph_type_key(g, t);
-    if (key <= HC_PY_VTAG_MASK) {
-        hc_graph_set_type_name(g, t, hc_py_virtual_kind((unsigned)key));
-        return;
-    }
-    PyTypeObject *tp = (PyTypeObject *)key;
     char module[256], name[256];
     if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
         ascii_of(((PyHeapTypeObject *)tp)->ht_name, name, sizeof name);
@@ -266,13 +262,22 @@ static void name_type(hc_graph *g, uint32_t t)
             g_strlcpy(name, tp->tp_name, sizeof name);
         }
     }
-    if (strcmp(module, "builtins") == 0) {
-        hc_graph_set_type_name(g, t, name);
-    } else {
-        char *full = g_strconcat(module, ".", name, NULL);
-        hc_graph_set_type_name(g, t, full);
-        g_free(full);
+    if (strcmp(module, "builtins") == 0)
+        g_strlcpy(out, name, len);
+    else
+        g_snprintf(out, len, "%s.%s", module, name);
+}
+
+static void name_type(hc_graph *g, uint32_t t)
+{
+    uintptr_t key = hc_graph_type_key(g, t);
+    if (key <= HC_PY_VTAG_MASK) {
+        hc_graph_set_type_name(g, t, hc_py_virtual_kind((unsigned)key));
+        return;
     }
+    char full[520];
+    hc_py_type_name((PyTypeObject *)key, full, sizeof full);
+    hc_graph_set_type_name(g, t, full);
 }
 
 /* Each module's __name__ (ASCII, else '?'), read from its dict right after the walk: no
@@ -315,7 +320,7 @@ hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *ex
         .is_hidden = py_is_hidden,
     };
     hc_graph *g = hc_walk_run_with(&model, 1u << 16, options, error);
-    free(ctx.infos);
+    hc_free(ctx.infos);
     if (!g)
         return NULL;
     gboolean modules = FALSE;
@@ -339,11 +344,11 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed)
     size_t k = hc_py_sizecall_count(g);
     if (!k)
         return 0;
-    uint32_t *ids = malloc(k * sizeof *ids);
-    uint64_t *values = malloc(k * sizeof *values);
+    uint32_t *ids = hc_try_malloc(k * sizeof *ids);
+    uint64_t *values = hc_try_malloc(k * sizeof *values);
     if (!ids || !values) {
-        free(ids);
-        free(values);
+        hc_free(ids);
+        hc_free(values);
         PyErr_NoMemory();
         return -1;
     }
@@ -375,8 +380,10 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed)
             v = PyLong_AsLongLong(r);
         Py_XDECREF(r);
         if (PyErr_Occurred()) {
-            if (PyErr_ExceptionMatches(PyExc_MemoryError))
-                rc = -1; /* keep the error, stop calling, still release the references */
+            /* MemoryError, KeyboardInterrupt, SystemExit: keep the error, stop calling, still
+             * release the references.  Any other error: the basic size. */
+            if (PyErr_ExceptionMatches(PyExc_MemoryError) || !PyErr_ExceptionMatches(PyExc_Exception))
+                rc = -1;
             else
                 PyErr_Clear();
         }
@@ -392,8 +399,8 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed)
     }
     for (size_t j = 0; j < k; j++)
         Py_DECREF((PyObject *)hc_graph_addr(g, ids[j]));
-    free(ids);
-    free(values);
+    hc_free(ids);
+    hc_free(values);
     return rc;
 }
 
@@ -404,11 +411,11 @@ int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, Py
     *nout = 0;
     if (which)
         *which = NULL;
-    PyObject **objs = malloc((n ? n : 1) * sizeof *objs);
-    uint32_t *match = malloc((n ? n : 1) * sizeof *match);
+    PyObject **objs = hc_try_malloc((n ? n : 1) * sizeof *objs);
+    uint32_t *match = hc_try_malloc((n ? n : 1) * sizeof *match);
     if (!objs || !match) {
-        free(objs);
-        free(match);
+        hc_free(objs);
+        hc_free(match);
         PyErr_NoMemory();
         return -1;
     }
@@ -430,7 +437,7 @@ int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, Py
     if (which)
         *which = match;
     else
-        free(match);
+        hc_free(match);
     for (size_t j = 0; j < k; j++)
         Py_INCREF(objs[j]);
     *out = objs;

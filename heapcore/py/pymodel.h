@@ -59,4 +59,8 @@ void hc_py_labeller(hc_labeller *out);
 #include "heapcore/values.h"
 void hc_py_value_model(hc_value_model *out);
 
+/* tp's name as snapshots name it ("module.Name", builtins bare, ASCII), read from its fields
+ * without running Python code (a metaclass's __getattribute__ is not asked). */
+void hc_py_type_name(PyTypeObject *tp, char *out, size_t len);
+
 #endif

@@ -8,6 +8,7 @@
  * private to Objects/dictobject.c and is restated below.  See thesis-notes/roots.md. */
 
 #include "pycompat.h"
+#include "heapcore/error.h"
 
 #include <sched.h>
 #include <signal.h>
@@ -56,6 +57,7 @@
 typedef struct {
     hc_py_root_cb cb;
     void *data;
+    int nomem; /* an allocation failed: some roots were not reported */
 } root_ctx;
 
 static void root(root_ctx *rc, const void *p, const char *label)
@@ -347,8 +349,11 @@ static void static_types_by_subclasses(root_ctx *rc, PyInterpreterState *interp)
     char nm[128];
 
     cap = 1024;
-    seen = (PyTypeObject **)malloc(cap * sizeof *seen);
-    if (seen == NULL) return;
+    seen = (PyTypeObject **)hc_try_malloc(cap * sizeof *seen);
+    if (seen == NULL) {
+        rc->nomem = 1;
+        return;
+    }
     seen[nseen++] = &PyBaseObject_Type;
     /* seen[] doubles as the work queue: seen[next..nseen) still have to be expanded */
     while (next < nseen) {
@@ -377,15 +382,18 @@ static void static_types_by_subclasses(root_ctx *rc, PyInterpreterState *interp)
             if (nseen == cap) {
                 PyTypeObject **ns;
                 if (cap >= 1u << 20) break;
-                ns = (PyTypeObject **)realloc(seen, 2 * cap * sizeof *seen);
-                if (ns == NULL) break;
+                ns = (PyTypeObject **)hc_try_reallocarray(seen, 2 * cap, sizeof *seen);
+                if (ns == NULL) {
+                    rc->nomem = 1;
+                    break;
+                }
                 seen = ns;
                 cap *= 2;
             }
             seen[nseen++] = (PyTypeObject *)sub;
         }
     }
-    free(seen);
+    hc_free(seen);
 }
 
 static void roots_interp(root_ctx *rc, PyInterpreterState *interp)
@@ -674,14 +682,14 @@ static void roots_runtime(root_ctx *rc)
 #endif
 }
 
-void hc_py_roots(PyInterpreterState *interp, hc_py_root_cb cb, void *data)
+int hc_py_roots(PyInterpreterState *interp, hc_py_root_cb cb, void *data)
 {
-    root_ctx rc = {cb, data};
+    root_ctx rc = {cb, data, 0};
     PyThreadState **ts = NULL;
     size_t n = 0, cap = 0, k;
     long guard = 0;
 
-    if (interp == NULL || cb == NULL) return;
+    if (interp == NULL || cb == NULL) return 0;
     roots_interp(&rc, interp);
     roots_runtime(&rc);
 
@@ -692,7 +700,7 @@ void hc_py_roots(PyInterpreterState *interp, hc_py_root_cb cb, void *data)
         for (t = interp_thread_head(interp); t != NULL && guard < HC_CHAIN_MAX; t = t->next)
             guard++;
         cap = (size_t)guard;
-        if (cap > 0) ts = (PyThreadState **)malloc(cap * sizeof *ts);
+        if (cap > 0 && (ts = (PyThreadState **)hc_try_malloc(cap * sizeof *ts)) == NULL) rc.nomem = 1;
         if (ts != NULL)
             for (t = interp_thread_head(interp); t != NULL && n < cap; t = t->next) ts[n++] = t;
     }
@@ -703,7 +711,8 @@ void hc_py_roots(PyInterpreterState *interp, hc_py_root_cb cb, void *data)
         hc_py_virtual_label((uintptr_t)ts[k] | HC_PY_VTAG_THREAD, label, sizeof label);
         cb(data, (uintptr_t)ts[k] | HC_PY_VTAG_THREAD, label);
     }
-    free(ts);
+    hc_free(ts);
+    return rc.nomem ? -1 : 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */

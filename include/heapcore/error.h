@@ -45,6 +45,9 @@ void *hc_try_calloc_mapped(size_t n, size_t size);
 /* Test hook: make the nth hc_try_* allocation from now on fail (1 = the next one); 0 disables.
  * Returns the number of hc_try_* calls made since the last call to this function. */
 unsigned long hc_alloc_fail_at(unsigned long nth);
+/* Blocks allocated by hc_try_* and not yet given to hc_free (every such block is freed by
+ * hc_free, and hc_free frees only such blocks): a leak check for tests. */
+long hc_alloc_live(void);
 
 G_END_DECLS
 #endif

@@ -2,9 +2,11 @@
 
 Exit codes (for scripts): 0 done; 2 bad usage; 3 a file could not be read or written;
 4 a file is not a valid heapcore snapshot (truncated, damaged, another format or version);
-1 anything else.  ``run`` exits with the program's own status (3 if the snapshot could not
-be written).  Progress goes to stderr when a step takes longer than a second; results go
-to stdout.
+5 attach: cannot attach to the process (none, not CPython, another CPython version, ptrace
+not permitted, no gdb); 6 attach: the process did not take the snapshot in time; 1 anything
+else.  ``run`` exits with the program's own status (3 if the snapshot could not be
+written).  Progress goes to stderr when a step takes longer than a second; results go to
+stdout.
 """
 import argparse
 import builtins
@@ -19,6 +21,7 @@ import types
 from . import _engine, _report
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_IO, EXIT_FORMAT = 0, 1, 2, 3, 4
+EXIT_ATTACH, EXIT_TIMEOUT = 5, 6
 BY_CHOICES = ("clodo", "type", "rcs", "module", "size", "via", "unity")
 
 
@@ -166,6 +169,21 @@ def cmd_run(args):
     return status
 
 
+def cmd_attach(args):
+    from . import _attach
+    return _attach.attach(args.pid, args.output, args.keep_strings, args.timeout, args.quiet)
+
+
+def _seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError("not a positive number of seconds: %r" % text)
+    return value
+
+
 # -- analysis -----------------------------------------------------------------------------
 
 def cmd_show(args):
@@ -233,9 +251,11 @@ def parser():
     p = argparse.ArgumentParser(
         prog="python3 -m heapcore",
         description="heapcore: an exhaustive heap analyser for CPython.  Take a snapshot of a "
-                    "program (run), then analyse the file anywhere (show, top, diff, html, export).",
+                    "program (run) or of a running process (attach), then analyse the file anywhere "
+                    "(show, top, diff, html, export).",
         epilog="Exit codes: 0 done, 1 error, 2 bad usage, 3 a file could not be read or written, "
-               "4 not a valid snapshot file.  run exits with the program's status.",
+               "4 not a valid snapshot file, 5 cannot attach to the process, 6 the process did not take "
+               "the snapshot in time.  run exits with the program's status.",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -256,6 +276,15 @@ def parser():
                    help="store str and bytes contents (redacted by default: length and hash only)")
     r.add_argument("script", help="the program")
     r.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
+
+    a = add("attach", "write a snapshot of a running CPython process (with gdb; the process needs no heapcore)",
+            cmd_attach)
+    a.add_argument("pid", type=int, metavar="PID", help="the process")
+    a.add_argument("-o", "--output", required=True, metavar="FILE", help="the snapshot file (the process writes it)")
+    a.add_argument("--keep-strings", action="store_true",
+                   help="store str and bytes contents (redacted by default: length and hash only)")
+    a.add_argument("--timeout", type=_seconds, default=30.0, metavar="SECONDS",
+                   help="how long to wait for the process to take the snapshot (default 30)")
 
     s = add("show", "the heap table of a snapshot file", cmd_show)
     s.add_argument("file")

@@ -161,8 +161,7 @@ class _Anything(Kind):
 
 
 def _type_name(tp):
-    mod = getattr(tp, "__module__", "builtins")
-    return tp.__name__ if mod == "builtins" else "%s.%s" % (mod, tp.__name__)
+    return _engine.type_name(tp)  # as the snapshot names it; a metaclass cannot interfere
 
 
 def as_kind(obj):

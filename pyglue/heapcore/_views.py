@@ -41,9 +41,8 @@ def brief(node, obj, owner_address=None):
         return "function: %s.%s" % (obj.__module__, obj.__qualname__)
     if t is types.ModuleType:
         return "module: %s" % (node["name"] or "?")
-    if isinstance(obj, type):
-        mod = obj.__dict__.get("__module__", "builtins")
-        return "%s: %s" % (kind, obj.__name__ if mod == "builtins" else "%s.%s" % (mod, obj.__name__))
+    if isinstance(obj, type):  # named from its fields: a metaclass's __getattribute__ is not asked
+        return "%s: %s" % (kind, _engine.type_name(obj))
     return "%s: 0x%x" % (kind, addr)
 
 

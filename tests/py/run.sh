@@ -9,4 +9,4 @@ if [ -n "${SANITIZERS:-}" ]; then
   export LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS
 fi
 rm -f "$BUILDDIR/results-py.json"  # a crash writes no report: it must not find an old one
-HEAPCORE_TEST_OUTPUT="$BUILDDIR" PYTHONPATH="$STAGE" exec "$PYTHON" "$SRCDIR/tests/py/runner.py" "$SRCDIR/tests/py" "$BUILDDIR/results-py.json"
+HEAPCORE_TEST_OUTPUT="$BUILDDIR" PYTHONPATH="$STAGE:$BUILDDIR/tests/py/.libs" exec "$PYTHON" "$SRCDIR/tests/py/runner.py" "$SRCDIR/tests/py" "$BUILDDIR/results-py.json"

@@ -1,0 +1,220 @@
+"""python3 -m heapcore attach PID: a snapshot of a running CPython process that never imported
+heapcore, queued into it with gdb and taken at a safe point; the process goes on unharmed
+(no names left in __main__, heapcore's directory off sys.path again, nothing on its stderr);
+and the errors: no such process, not CPython, another CPython version, ptrace not permitted,
+no gdb, a main thread blocked in C code (timeout, and the request then does nothing)."""
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import unittest
+
+import heapcore
+from heapcore import _engine
+
+STAGE = os.path.dirname(os.path.dirname(os.path.abspath(heapcore.__file__)))
+
+# The process attached to: 5000 Markers, then a loop answering requests on stdin between
+# short C calls (select with a timeout), so that it reaches a bytecode boundary often.
+# argv[1]: "traceme" (trace itself, so that no debugger can attach) or seconds to block first.
+CHILD = textwrap.dedent('''
+    import os, select, sys, time
+    class Marker:
+        pass
+    markers = [Marker() for _ in range(5000)]
+    secret = "heapcore-attach-secret-%d" % os.getpid()
+    if sys.argv[1:] == ["traceme"]:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        print("traced %d" % libc.ptrace(0, 0, None, None), flush=True)  # PTRACE_TRACEME
+    else:
+        print("ready", flush=True)
+    if sys.argv[1:] and sys.argv[1] != "traceme":
+        time.sleep(float(sys.argv[1]))  # one long C call
+        print("awake", flush=True)
+    while True:
+        if select.select([sys.stdin], [], [], 0.05)[0]:
+            line = sys.stdin.readline().strip()
+            if not line:
+                break
+            if line == "path":
+                reply = sys.path
+            elif line == "names":
+                reply = sorted(vars(sys.modules["__main__"]))
+            else:
+                reply = line
+            sys.stdout.write(repr(reply) + "\\n")
+            sys.stdout.flush()
+''')
+
+
+def heapcore_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "heapcore"] + list(args), capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def other_python():
+    """An interpreter of another CPython 3.10-3.13 version, or None."""
+    mine = "%d.%d" % sys.version_info[:2]
+    for v in ("3.10", "3.11", "3.12", "3.13"):
+        if v == mine:
+            continue
+        found = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/%s.*/bin/python%s" % (v, v))))
+        found += [p for p in [shutil.which("python" + v)] if p]
+        for path in found:
+            if os.access(path, os.X_OK):
+                return path, v
+    return None, None
+
+
+@unittest.skipIf(shutil.which("gdb") is None, "gdb is not installed (apt-get install gdb)")
+class Attach(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="heapcore-attach-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.script = os.path.join(self.dir, "child.py")
+        with open(self.script, "w") as f:
+            f.write(CHILD)
+
+    def spawn(self, *args, python=None, first="ready"):
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the child cannot import heapcore
+        p = subprocess.Popen([python or sys.executable, self.script] + list(args), stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.addCleanup(self.stop, p)
+        line = p.stdout.readline().strip()
+        self.assertTrue(line.startswith(first), "child: %r" % line)
+        return p, line
+
+    @staticmethod
+    def stop(p):
+        if p.poll() is None:
+            p.kill()
+        p.wait(timeout=30)
+        for f in (p.stdin, p.stdout, p.stderr):
+            f.close()
+
+    @staticmethod
+    def ask(p, request):
+        p.stdin.write(request + "\n")
+        p.stdin.flush()
+        return eval(p.stdout.readline())
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def test_snapshot_of_a_running_process(self):
+        p, _ = self.spawn()
+        path_before, names_before = self.ask(p, "path"), self.ask(p, "names")
+        self.assertNotIn(STAGE, path_before)
+        out = self.path("child.hcsnap")
+        t0 = time.perf_counter()
+        r = heapcore_cli("attach", str(p.pid), "-o", os.path.relpath(out))  # a relative FILE, made absolute
+        took = time.perf_counter() - t0
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stderr, r"heapcore: process %d: wrote .*child\.hcsnap \(\d+\.\d MB\)" % p.pid)
+        y = heapcore.load(out)
+        rows = {row[1]: row for row in y._s.partition(_engine.BY_CLODO)}
+        self.assertEqual(rows["__main__.Marker"][2], 5000)
+        self.assertEqual(y.meta["pid"], str(p.pid))
+        # the process goes on, unchanged
+        self.assertEqual(self.ask(p, "ping"), "ping")
+        self.assertEqual(self.ask(p, "path"), path_before)
+        self.assertEqual(self.ask(p, "names"), names_before)
+        with open(out, "rb") as f:
+            self.assertFalse(b"heapcore-attach-secret-" in f.read(), "a redacted string is in the file")
+        # again (heapcore is imported there now), keeping strings
+        kept = self.path("kept.hcsnap")
+        r = heapcore_cli("attach", str(p.pid), "-o", kept, "--keep-strings")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(kept, "rb") as f:
+            self.assertTrue(b"heapcore-attach-secret-%d" % p.pid in f.read(), "the kept string is missing")
+        self.assertEqual(self.ask(p, "path"), path_before)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["child.hcsnap", "child.py", "kept.hcsnap"])
+        p.stdin.close()
+        self.assertEqual(p.wait(timeout=30), 0)
+        self.assertEqual(p.stderr.read(), "")  # nothing printed into the process's stderr
+        sys.stderr.write("[attach: %.2f s] " % took)
+
+    def test_main_thread_blocked_in_c_times_out(self):
+        p, _ = self.spawn("4")  # time.sleep(4) first
+        t0 = time.monotonic()
+        r = heapcore_cli("attach", str(p.pid), "-o", self.path("late.hcsnap"), "--timeout", "1")
+        self.assertEqual(r.returncode, 6, r.stderr)
+        self.assertIn("did not take the snapshot within 1 s", r.stderr)
+        self.assertIn("blocked in C code", r.stderr)
+        self.assertLess(time.monotonic() - t0, 4)
+        # when the sleep returns the queued request runs, finds itself cancelled, does nothing
+        self.assertEqual(p.stdout.readline().strip(), "awake")
+        self.assertEqual(self.ask(p, "ping"), "ping")
+        self.assertEqual(os.listdir(self.dir), ["child.py"])
+        p.stdin.close()
+        self.assertEqual(p.wait(timeout=30), 0)
+        self.assertEqual(p.stderr.read(), "")
+
+    def test_not_cpython(self):
+        p = subprocess.Popen([shutil.which("sleep"), "100"])
+        self.addCleanup(lambda: (p.kill(), p.wait()))
+        r = heapcore_cli("attach", str(p.pid), "-o", self.path("x.hcsnap"))
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertIn("process %d (%s) is not a CPython process" % (p.pid, shutil.which("sleep")), r.stderr)
+        self.assertIsNone(p.poll())
+
+    def test_other_cpython_version(self):
+        python, version = other_python()
+        if python is None:
+            self.skipTest("no CPython of another version here")
+        p, _ = self.spawn(python=python)
+        r = heapcore_cli("attach", str(p.pid), "-o", self.path("x.hcsnap"))
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertIn("process %d runs CPython %s, this heapcore is built for %d.%d: run python%s -m heapcore attach"
+                      % ((p.pid, version) + sys.version_info[:2] + (version,)), r.stderr)
+        self.assertEqual(self.ask(p, "ping"), "ping")
+
+    def test_no_such_process(self):
+        p = subprocess.Popen(["true"])
+        p.wait()
+        r = heapcore_cli("attach", str(p.pid), "-o", self.path("x.hcsnap"))
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertIn("process %d does not exist" % p.pid, r.stderr)
+
+    def test_ptrace_not_permitted(self):
+        p, line = self.spawn("traceme", first="traced")
+        self.assertEqual(line, "traced 0")
+        r = heapcore_cli("attach", str(p.pid), "-o", self.path("x.hcsnap"))
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertIn("cannot attach to process %d: ptrace: Operation not permitted" % p.pid, r.stderr)
+        self.assertIn("already traced by process %d" % os.getpid(), r.stderr)
+        self.assertIn("/proc/sys/kernel/yama/ptrace_scope", r.stderr)
+        self.assertIn("CAP_SYS_PTRACE", r.stderr)
+        self.assertEqual(self.ask(p, "ping"), "ping")
+        self.assertEqual(os.listdir(self.dir), ["child.py"])
+
+    def test_usage_and_file_errors(self):
+        p, _ = self.spawn()
+        no_gdb = dict(os.environ, PATH=self.dir)
+        r = heapcore_cli("attach", str(p.pid), "-o", self.path("x.hcsnap"), env=no_gdb)
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertIn("gdb is not installed", r.stderr)
+        r = heapcore_cli("attach", str(p.pid), "-o", self.path("missing/x.hcsnap"))
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("no such directory", r.stderr)
+        os.mkdir(self.path("adir"))
+        r = heapcore_cli("attach", str(p.pid), "-o", self.path("adir"))  # fails in the process
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("process %d could not write %s: OSError: " % (p.pid, self.path("adir")), r.stderr)
+        self.assertEqual(heapcore_cli("attach", str(p.pid)).returncode, 2)  # -o is required
+        self.assertEqual(heapcore_cli("attach", "x", "-o", "y").returncode, 2)
+        self.assertEqual(heapcore_cli("attach", str(p.pid), "-o", "y", "--timeout", "0").returncode, 2)
+        self.assertEqual(self.ask(p, "ping"), "ping")
+        self.assertEqual(sorted(os.listdir(self.dir)), ["adir", "child.py"])
+        p.stdin.close()
+        self.assertEqual(p.wait(timeout=30), 0)
+        self.assertEqual(p.stderr.read(), "")
+
+
+if __name__ == "__main__":
+    unittest.main()

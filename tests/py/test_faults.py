@@ -1,0 +1,184 @@
+"""Allocation failure: every engine allocation (hc_try_*), failed in turn, gives a MemoryError
+or the right result; the interpreter stays usable and nothing leaks (the engine's count of
+live blocks, and CPython's allocated blocks, come back to where they were)."""
+import gc
+import os
+import sys
+import tempfile
+import unittest
+
+from support import hpy, _engine
+
+import heapcore
+
+
+class Holder:
+    def __init__(self, i):
+        self.items = [i, str(i) * 3]
+        self.tag = "t%d" % (i % 7)
+
+
+class Few:
+    pass
+
+
+HOLDERS = [Holder(i) for i in range(200)]
+FEW = [Few() for _ in range(3)]
+TMP = tempfile.mkdtemp(prefix="heapcore-faults-")
+
+
+def _sets(h, x):
+    """(the Holders, the Holders and what they refer to, the Fews) of heap set x."""
+    m = x & h.Type(Holder)
+    return m, m | m.referents, x & h.Type(Few)
+
+
+def _dump_load(x, m, s, few):
+    path = os.path.join(TMP, "m.hcs")
+    m.dump(path)
+    y = heapcore.load(path)
+    return str(y.bytype) + str(y.byvia) + str(y.domisize)
+
+
+def _html(x, m, s, few):
+    few.html(os.path.join(TMP, "r.html"))
+    return "written"
+
+
+def _chrome(x, m, s, few):
+    few.export_chrome(os.path.join(TMP, "r.heapsnapshot"))
+    return "written"
+
+
+# (name, step, deterministic, stride): a step takes (a fresh heap set, and its _sets) and
+# returns text; a deterministic step's text is the same on every fresh snapshot.  Every
+# allocation is failed in turn (stride 1), but for the HTML report's ~1500, where every 10th is.
+STEPS = [(c, (lambda c: lambda x, m, s, few: str(getattr(s, c)))(c), True, 1) for c in
+         ("bytype", "byclodo", "byrcs", "bysize", "bymodule", "byvia", "byunity", "byidset")] + [
+    ("domisize", lambda x, m, s, few: str(s.domisize), True, 1),
+    ("dominos", lambda x, m, s, few: str(m.dominos.bytype), True, 1),
+    ("top", lambda x, m, s, few: str(few.top(3)), False, 1),
+    ("sp", lambda x, m, s, few: str(few.sp), True, 1),
+    ("referrers", lambda x, m, s, few: str(m.referrers.bytype), True, 1),
+    ("algebra", lambda x, m, s, few: str(((x - m) | few) & s ^ m), True, 1),
+    ("dump+load", _dump_load, True, 1),
+    ("chrome", _chrome, True, 1),
+    ("html", _html, True, 10),
+]
+
+
+def _calls(fn):
+    _engine.alloc_fail_at(0)
+    fn()
+    return _engine.alloc_fail_at(0)
+
+
+def sweep():
+    """Fail each engine allocation of each step in turn.  Returns ({step: [calls,
+    MemoryErrors]}, [problems])."""
+    h = hpy()
+    seen, problems = {}, []
+    # heap() itself: the walk, its roots, sizes and numbering.
+    ref = str((h.heap() & h.Type(Holder)).bytype)
+    calls = _calls(h.heap)
+    errors = 0
+    for n in range(1, calls + 2):
+        _engine.alloc_fail_at(n)
+        try:
+            x = h.heap()
+        except MemoryError:
+            errors += 1
+            continue
+        finally:
+            _engine.alloc_fail_at(0)
+        if str((x & h.Type(Holder)).bytype) != ref:
+            problems.append("heap() at %d: wrong result" % n)
+    seen["heap"] = [calls, errors]
+    for name, step, deterministic, stride in STEPS:
+        def run(x):
+            return step(x, *_sets(h, x))
+        ref = run(h.heap())
+        x = h.heap()
+        sets = _sets(h, x)
+        calls = _calls(lambda: step(x, *sets))
+        errors = 0
+        for n in range(1, calls + 2, stride):
+            x = h.heap()
+            sets = _sets(h, x)
+            _engine.alloc_fail_at(n)
+            try:
+                got = step(x, *sets)
+            except MemoryError:
+                got = None
+                errors += 1
+            except Exception as e:  # anything but MemoryError is a defect
+                got = None
+                problems.append("%s at %d: %s: %s" % (name, n, type(e).__name__, e))
+            finally:
+                _engine.alloc_fail_at(0)
+            if got is None or not deterministic:
+                again = step(x, *sets)  # the same snapshot, after the failure
+                if got is not None and got != again:
+                    problems.append("%s at %d: differs when run again" % (name, n))
+                got = again
+            if deterministic and got != ref:
+                problems.append("%s at %d: wrong result" % (name, n))
+        seen[name] = [calls, errors]
+        if os.environ.get("HEAPCORE_SWEEP_VERBOSE"):
+            sys.stderr.write("%s %s\n" % (name, seen[name]))
+    return seen, problems
+
+
+def main():
+    """The sweep, in a small process of its own (python -S: a heap of ~25k objects, so
+    that each of the ~1000 failures costs little)."""
+    import json
+    h = hpy()
+    for name, step, _, _ in STEPS:  # warm CPython's caches first
+        x = h.heap()
+        step(x, *_sets(h, x))
+    del x
+    gc.collect()
+    live0, blocks = _engine.alloc_live(), sys.getallocatedblocks()
+    seen, problems = sweep()
+    gc.collect()
+    report = {"seen": seen, "problems": problems, "leaked": _engine.alloc_live() - live0,
+              "python_blocks": sys.getallocatedblocks() - blocks,
+              "holders": (h.heap() & h.Type(Holder)).count, "sum": sum(range(100))}
+    print(json.dumps(report))
+
+
+class AllocationFailure(unittest.TestCase):
+    def test_every_allocation_failing_in_turn(self):
+        import json
+        import subprocess
+        p = subprocess.run([sys.executable, "-S", __file__, "--sweep"], capture_output=True, text=True,
+                           cwd=os.path.dirname(os.path.abspath(__file__)))
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        r = json.loads(p.stdout.strip().splitlines()[-1])
+        self.assertEqual(r["problems"], [])
+        self.assertEqual(r["leaked"], 0, "engine blocks leaked")
+        self.assertLess(r["python_blocks"], 200, "Python objects leaked")
+        for name, (calls, errors) in r["seen"].items():
+            self.assertGreater(calls, 0, name)
+            self.assertGreater(errors, 0, name)
+        self.assertEqual(len(r["seen"]), len(STEPS) + 1)
+        # the interpreter was still fine, and so was heapcore
+        self.assertEqual((r["holders"], r["sum"]), (len(HOLDERS), 4950))
+
+    def test_the_live_count_moves(self):
+        # alloc_live is not stuck at a constant: a held snapshot holds engine blocks.
+        gc.collect()
+        live0 = _engine.alloc_live()
+        x = hpy().heap()
+        self.assertGreater(_engine.alloc_live(), live0)
+        del x
+        gc.collect()
+        self.assertEqual(_engine.alloc_live(), live0)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--sweep"]:
+        main()
+    else:
+        unittest.main()
