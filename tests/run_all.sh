@@ -1,11 +1,20 @@
 #!/bin/sh
 # Build heapcore for every CPython 3.10–3.13 found and run every test suite of each; ends with
 # one line "N passed, N failed" summing all suites of all versions.
-#   tests/run_all.sh [--enable-sanitizers] [python3.X ...]
+#   tests/run_all.sh [--enable-sanitizers | --full] [python3.X ...]
+# --enable-sanitizers: every build under ASan+UBSan.
+# --full (what CI runs): besides the plain builds, the whole suite once more under
+#   ASan+UBSan (one version), the real workloads (make check-workloads: CPython's own test
+#   modules, then every analysis) plain and under ASan+UBSan (one version each), and a clang
+#   build of everything with -Werror; each counts as suites in the summary.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 conf_extra=""
-if [ "${1:-}" = "--enable-sanitizers" ]; then conf_extra="--enable-sanitizers"; shift; fi
+full=""
+case "${1:-}" in
+  --enable-sanitizers) conf_extra="--enable-sanitizers"; shift ;;
+  --full) full=1; shift ;;
+esac
 if [ $# -gt 0 ]; then
   pythons="$*"
 else
@@ -13,8 +22,8 @@ else
   for v in 3.10 3.11 3.12 3.13; do
     p=""
     if command -v pyenv >/dev/null 2>&1; then
-      for full in $(pyenv versions --bare 2>/dev/null | grep -E "^$v\.[0-9]+$"); do
-        p="$(pyenv prefix "$full")/bin/python$v"
+      for full_v in $(pyenv versions --bare 2>/dev/null | grep -E "^$v\.[0-9]+$"); do
+        p="$(pyenv prefix "$full_v")/bin/python$v"
       done
     fi
     [ -z "$p" ] && p=$(command -v "python$v" 2>/dev/null || true)
@@ -26,22 +35,79 @@ cd "$top"
 [ -x configure ] || autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; echo "0 passed, 1 failed"; exit 1; }
 dirs=""
 status=0
-for py in $pythons; do
-  ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-  b="$top/build/py$ver${conf_extra:+-san}"
+
+# build PYTHON DIR CONFIGURE-ARGS...: configure and make in DIR; 0 if it built.
+build() {
+  py=$1; b=$2; shift 2
   mkdir -p "$b"
   rm -f "$b"/results-*.json
-  dirs="$dirs $b"
-  echo "=== CPython $ver ($py) in $b"
-  ( cd "$b" && "$top/configure" -q PYTHON="$py" $conf_extra >configure.out 2>&1 ) \
-    || { echo "configure failed for $ver:"; tail -20 "$b/configure.out"; status=1; continue; }
+  ( cd "$b" && "$top/configure" -q PYTHON="$py" "$@" >configure.out 2>&1 ) \
+    || { echo "configure failed in $b:"; tail -20 "$b/configure.out"; return 1; }
   ( cd "$b" && make -j"$(nproc)" >make.out 2>&1 ) \
-    || { echo "build failed for $ver:"; tail -40 "$b/make.out"; status=1; continue; }
+    || { echo "build failed in $b:"; tail -40 "$b/make.out"; return 1; }
+}
+
+# suites DIR: make check in DIR (its reports: results-*.json).
+suites() {
+  b=$1
   ( cd "$b" && make -j1 check >check.out 2>&1 ) || status=1
   grep -E '^(PASS|FAIL|ERROR|XFAIL|XPASS|SKIP):' "$b/check.out" || tail -40 "$b/check.out"
   for log in "$b"/tests/py/run.log "$b"/tests/unit/run_gtest.log; do
     [ -f "$log" ] && grep -E '^(FAIL|ERROR):|Error|FAILED|Sanitizer|runtime error' "$log" | head -40
   done
+}
+
+# workloads DIR: make check-workloads in DIR (report: results-workloads.json).
+workloads() {
+  b=$1
+  ( cd "$b" && make check-workloads WORKLOADS_ARGS="--json $b/results-workloads.json" >workloads.out 2>&1 ) || status=1
+  tail -3 "$b/workloads.out"
+  grep -E '^(FAIL|CRASH)|Sanitizer|runtime error' "$b/workloads.out" | head -20
+}
+
+version_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])'; }
+
+for py in $pythons; do
+  ver=$(version_of "$py")
+  b="$top/build/py$ver${conf_extra:+-san}"
+  dirs="$dirs $b"
+  echo "=== CPython $ver ($py) in $b"
+  build "$py" "$b" $conf_extra || { status=1; continue; }
+  suites "$b"
 done
+
+if [ -n "$full" ]; then
+  # one version for the extra runs: 3.12 if found, else the last one
+  xpy=""
+  for py in $pythons; do xpy=$py; [ "$(version_of "$py")" = 3.12 ] && break; done
+  ver=$(version_of "$xpy")
+
+  b="$top/build/py$ver"
+  echo "=== real workloads, CPython $ver in $b"
+  workloads "$b"
+  dirs="$dirs $b:workloads"
+
+  b="$top/build/py$ver-san"
+  dirs="$dirs $b $b:workloads"
+  echo "=== ASan+UBSan, CPython $ver in $b"
+  if build "$xpy" "$b" --enable-sanitizers; then
+    suites "$b"
+    echo "=== real workloads under ASan+UBSan, CPython $ver"
+    workloads "$b"
+  else
+    status=1
+  fi
+
+  b="$top/build/py$ver-clang"
+  dirs="$dirs $b:build"
+  echo "=== clang -Werror build (everything, tests included), CPython $ver in $b"
+  if build "$xpy" "$b" CC=clang CXX=clang++ && ( cd "$b" && make -j"$(nproc)" check TESTS= >check-build.out 2>&1 ); then
+    echo '{"passed": 1, "failed": 0}' >"$b/results-build.json"
+  else
+    tail -30 "$b/check-build.out" 2>/dev/null
+    echo '{"passed": 0, "failed": 1}' >"$b/results-build.json"
+    status=1
+  fi
+fi
 python3 "$top/tests/summarize.py" $dirs || status=1
 exit $status

@@ -1,7 +1,8 @@
 """Sum the JSON reports of every suite of every build dir into 'N passed, N failed'.
 
-Usage: summarize.py BUILD_DIR... ; a build dir with a missing report counts one failure per
-missing suite, so a crash that prevents a report is never silently a pass."""
+Usage: summarize.py BUILD_DIR[:SUITE]... ; a plain BUILD_DIR stands for its three test suites,
+BUILD_DIR:SUITE for its report results-SUITE.json alone (workloads, build).  A missing report
+counts one failure, so a crash that prevents a report is never silently a pass."""
 import json
 import os
 import sys
@@ -28,8 +29,9 @@ def count(path):
 
 def main(dirs):
     P = F = S = 0
-    for d in dirs:
-        for s in SUITES:
+    for arg in dirs:
+        d, _, one = arg.partition(":")
+        for s in (["results-%s.json" % one] if one else SUITES):
             path = os.path.join(d, s)
             if not os.path.exists(path):
                 print("%s: %s missing (counted as 1 failure)" % (d, s))

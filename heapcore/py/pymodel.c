@@ -304,6 +304,15 @@ hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *ex
 {
     py_ctx ctx = {0};
     ctx.interp = PyInterpreterState_Get();
+    if (ctx.interp != PyInterpreterState_Main()) {
+        /* Single-phase heapcore shares its module's objects with the main interpreter, and
+         * through them much of the main heap: a walk from here would mix the two. */
+        g_set_error(error, HC_ERROR, HC_ERROR_STATE,
+                    "heapcore walks the main interpreter only, and this is subinterpreter %lld: take the "
+                    "snapshot from the main interpreter (which never includes a subinterpreter's objects)",
+                    (long long)PyInterpreterState_GetID(ctx.interp));
+        return NULL;
+    }
     hc_py_threads_prepare();
     ctx.roots = roots;
     ctx.nroots = nroots;

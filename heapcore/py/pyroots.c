@@ -423,8 +423,12 @@ static void roots_interp(root_ctx *rc, PyInterpreterState *interp)
     root(rc, interp->dict, "interp.dict");
 
     /* single-phase extension modules: PyModuleDef.m_base.m_copy (a dict copy of the module's
-     * namespace kept for re-import); reachable through the modules_by_index list. */
-    if (by_index != NULL && PyList_Check(by_index)) {
+     * namespace kept for re-import); reachable through the modules_by_index list.  The defs
+     * are the runtime's, shared by every interpreter: while a subinterpreter exists, a copy
+     * may hold its objects (3.10/3.11 re-copy sys's namespace from each new interpreter), so
+     * they are left out then (a copy made here is still found: a dict this interpreter's gc
+     * tracks). */
+    if (by_index != NULL && PyList_Check(by_index) && PyInterpreterState_Next(PyInterpreterState_Head()) == NULL) {
         Py_ssize_t n = PyList_GET_SIZE(by_index), k;
         for (k = 0; k < n; k++) {
             PyObject *m = PyList_GET_ITEM(by_index, k);

@@ -1,0 +1,120 @@
+"""Threads and interpreters: heap() from any thread sees every thread; subinterpreters are
+never mixed into the main interpreter's heap, and heapcore says so clearly when asked to walk
+one."""
+import threading
+import unittest
+
+from support import hpy
+
+try:
+    import _xxsubinterpreters as interpreters
+except ImportError:
+    try:
+        import _interpreters as interpreters
+    except ImportError:
+        interpreters = None
+
+
+class OnlyMain:
+    pass
+
+
+class OnlyWorker:
+    pass
+
+
+class OnlyCaller:
+    pass
+
+
+class FromAnotherThread(unittest.TestCase):
+    def test_heap_from_a_worker_sees_every_thread(self):
+        h = hpy()
+        main_local = OnlyMain()  # held by this frame only
+        ready, done = threading.Event(), threading.Event()
+        result = {}
+
+        def holder():
+            worker_local = OnlyWorker()  # held by this thread's frame only
+            ready.set()
+            done.wait(30)
+            del worker_local
+
+        def caller():
+            caller_local = OnlyCaller()  # held by the calling thread's own frame
+            try:
+                x = h.heap()
+                result["counts"] = [(x & h.Type(c)).count for c in (OnlyMain, OnlyWorker, OnlyCaller)]
+                result["main in"] = main_local in x
+            except BaseException as e:
+                result["error"] = e
+            del caller_local
+
+        t1 = threading.Thread(target=holder)
+        t1.start()
+        ready.wait(30)
+        t2 = threading.Thread(target=caller)
+        t2.start()
+        t2.join(60)
+        done.set()
+        t1.join(60)
+        self.assertNotIn("error", result)
+        self.assertEqual(result["counts"], [1, 1, 1])
+        self.assertTrue(result["main in"])
+
+
+def _run(iid, code):
+    run = getattr(interpreters, "run_string", None) or interpreters.exec
+    return run(iid, code)
+
+
+def _create(legacy):
+    if not legacy:
+        return interpreters.create()
+    try:
+        return interpreters.create(isolated=False)  # 3.12
+    except TypeError:
+        pass
+    if hasattr(interpreters, "new_config"):  # 3.13
+        return interpreters.create(interpreters.new_config("legacy"))
+    return interpreters.create()  # 3.10, 3.11: every subinterpreter shares the GIL
+
+
+@unittest.skipIf(interpreters is None, "no subinterpreter module")
+class Subinterpreters(unittest.TestCase):
+    def test_main_heap_never_includes_a_subinterpreters_objects(self):
+        for legacy in (False, True):
+            iid = _create(legacy)
+            try:
+                _run(iid, "import sys\nclass SubOnly: pass\nsys.sub_only = [SubOnly() for _ in range(321)]\n")
+                x = hpy().heap()
+                names = [r[1] for r in x.bytype._partition()]
+                self.assertFalse([n for n in names if "SubOnly" in n], legacy)
+            finally:
+                interpreters.destroy(iid)
+
+    def test_walking_from_a_subinterpreter_is_refused_clearly(self):
+        for legacy in (False, True):
+            iid = _create(legacy)
+            try:
+                out = _run(iid, "\n".join([
+                    "import sys",
+                    "try:",
+                    "    import heapcore",
+                    "    heapcore.hpy().heap()",
+                    "    sys.heapcore_result = 'walked'",
+                    "except ImportError as e:",
+                    "    sys.heapcore_result = 'ImportError: ' + str(e)",
+                    "except RuntimeError as e:",
+                    "    sys.heapcore_result = 'RuntimeError: ' + str(e)",
+                    "if sys.heapcore_result == 'walked' or 'subinterpreter' not in sys.heapcore_result:",
+                    "    raise AssertionError(sys.heapcore_result)",
+                ]))
+                self.assertIsNone(out)  # 3.13's exec returns the uncaught exception, if any
+            finally:
+                interpreters.destroy(iid)
+        self.assertGreater(hpy().heap().count, 0)  # the main interpreter is unaffected
+
+
+if __name__ == "__main__":
+    unittest.main()
