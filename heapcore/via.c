@@ -150,7 +150,9 @@ static uint32_t lab_intern(lab_table *t, uint32_t kind, uintptr_t arg)
 
 typedef struct tgt { /* a referent among one node's edges */
     uintptr_t addr;
-    uint32_t j; /* byvia: the member's position in s; capture: the edge's position */
+    uint32_t j;      /* byvia: the member's position in s; capture: the edge's position */
+    uint32_t filled; /* capture, in the first entry of an address: how many of its edges are
+                      * named (the first ones: they are named in order) */
 } tgt;
 
 /* By address (to find one). */
@@ -193,7 +195,7 @@ static int cmp_ovf(const void *a, const void *b)
 static void via_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg)
 {
     via_run *v = edata;
-    tgt key = {target, 0};
+    tgt key = {target, 0, 0};
     const tgt *hit = NULL;
     if (v->nt <= 8) { /* most referrers: a scan beats a binary search */
         for (size_t i = 0; i < v->nt; i++)
@@ -391,7 +393,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
         v.nt = 0;
         for (uint32_t k = 0; k < ne; k++)
             if (MEMBER(e[k]))
-                v.t[v.nt++] = (tgt){hc_graph_addr(g, e[k]), pos[e[k]]};
+                v.t[v.nt++] = (tgt){hc_graph_addr(g, e[k]), pos[e[k]], 0};
         if (!v.nt)
             continue;
         sort_tgt(v.t, v.nt);
@@ -676,31 +678,25 @@ typedef struct cap_run {
 static void cap_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg)
 {
     cap_run *c = edata;
-    size_t i = 0;
-    if (c->nt > 8) { /* the first entry with this address */
-        size_t lo = 0, hi = c->nt;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (c->t[mid].addr < target)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        i = lo;
+    size_t lo = 0, hi = c->nt; /* the first entry with this address */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c->t[mid].addr < target)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    for (; i < c->nt; i++) {
-        if (c->t[i].addr != target) {
-            if (c->nt > 8 || c->t[i].addr > target)
-                return;
-            continue;
-        }
-        uint32_t *slot = &c->out[c->t[i].j];
-        if (*slot == NIL) { /* the first edge to this referent not named yet */
-            uint32_t lid = lab_intern(&c->labs, kind, arg);
-            *slot = lid < 0x80000000u ? lid : NIL; /* the high bit marks final numbers */
-            return;
-        }
-    }
+    if (lo == c->nt || c->t[lo].addr != target)
+        return;
+    /* the first edge to this referent not named yet: straight after the named ones (a list
+     * of k times one object names k edges to it, in O(1) each) */
+    tgt *first = &c->t[lo];
+    size_t i = lo + first->filled;
+    if (i >= c->nt || c->t[i].addr != target)
+        return; /* all named already */
+    first->filled++;
+    uint32_t lid = lab_intern(&c->labs, kind, arg);
+    c->out[c->t[i].j] = lid < 0x80000000u ? lid : NIL; /* the high bit marks final numbers */
 }
 
 typedef struct text_group {
@@ -744,7 +740,7 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
             if (e[k] == tnode)
                 out[k] = HC_LABEL_CLASS | 0x80000000u; /* final already: marked */
             else
-                c.t[c.nt++] = (tgt){g->addr[e[k]], k};
+                c.t[c.nt++] = (tgt){g->addr[e[k]], k, 0};
         }
         if (c.nt && HC_BIT(alive, r)) {
             sort_tgt(c.t, c.nt);
