@@ -12,6 +12,7 @@
 struct hc_paths {
     hc_graph *g;
     uint32_t *parent; /* [n] BFS parent, FROM_ROOT for a root, NIL if not reached */
+    uint32_t *depth;  /* [n] the path's length (nodes) where reached: O(1) hc_paths_len */
 };
 
 /* The position of label in skip (NULL-terminated), or -1. */
@@ -29,16 +30,19 @@ hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, const c
     hc_paths *p = hc_try_calloc(1, sizeof *p);
     uint32_t *queue = hc_try_malloc_mapped(((size_t)nn + 1) * sizeof *queue);
     uint32_t *parent = hc_try_malloc_mapped(((size_t)nn + 1) * sizeof *parent);
+    uint32_t *depth = hc_try_malloc_mapped(((size_t)nn + 1) * sizeof *depth);
     guint8 *want = hc_try_calloc((size_t)nn + 1, 1); /* a byte per node: a wanted target */
-    if (!p || !queue || !parent || !want) {
+    if (!p || !queue || !parent || !depth || !want) {
         hc_free(p);
         hc_free(queue);
         hc_free(parent);
+        hc_free(depth);
         hc_free(want);
         g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory finding paths from the roots");
         return NULL;
     }
     p->parent = parent;
+    p->depth = depth;
     for (uint32_t i = 0; i < nn; i++)
         p->parent[i] = NIL;
     uint32_t head = 0, tail = 0, left = 0; /* left: distinct wanted targets not reached yet */
@@ -67,6 +71,7 @@ hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, const c
                 if (r == nroots && !(g->flags[v] & HC_NODE_COMPLEMENT))
                     continue;
                 p->parent[v] = FROM_ROOT;
+                p->depth[v] = 1;
                 queue[tail++] = v;
             }
         }
@@ -81,6 +86,7 @@ hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, const c
                 uint32_t t = e[k];
                 if (p->parent[t] == NIL && !hc_graph_hidden_fast(g, t)) {
                     p->parent[t] = v;
+                    p->depth[t] = p->depth[v] + 1;
                     queue[tail++] = t;
                 }
             }
@@ -98,16 +104,20 @@ void hc_paths_free(hc_paths *p)
         return;
     hc_graph_unref(p->g);
     hc_free(p->parent);
+    hc_free(p->depth);
     hc_free(p);
+}
+
+uint32_t hc_paths_len(const hc_paths *p, uint32_t target)
+{
+    return target < p->g->n && p->parent[target] != NIL ? p->depth[target] : 0;
 }
 
 uint32_t hc_paths_get(const hc_paths *p, uint32_t target, uint32_t *out, uint32_t cap)
 {
-    if (target >= p->g->n || p->parent[target] == NIL)
+    uint32_t len = hc_paths_len(p, target);
+    if (!len)
         return 0;
-    uint32_t len = 0;
-    for (uint32_t v = target; v != FROM_ROOT; v = p->parent[v])
-        len++;
     uint32_t i = len;
     for (uint32_t v = target; v != FROM_ROOT; v = p->parent[v])
         if (--i < cap)

@@ -69,6 +69,8 @@ struct hc_walk {
     uint32_t tmask;
     size_t tcap;            /* capacity of g->types                             */
     uint32_t types_checked; /* types whose object has been looked for           */
+    uint8_t type_flags;     /* node flags for type objects found now (by ob_type
+                             * only): those of the phase, as for what it reaches */
     struct { uintptr_t key; uint32_t t; } tcache[16]; /* recent keys, by address bits */
     uint64_t ecap;          /* capacity of g->edges (grown in pass 1 already)   */
     /* pass 2, one copy of the walk per thread (see record_all) */
@@ -438,7 +440,7 @@ static void add_type_nodes(hc_walk *w)
     for (; w->types_checked < g->ntypes && !w->error; w->types_checked++) {
         hc_type *ty = &g->types[w->types_checked];
         if (!(ty->flags & (HC_TYPE_VIRTUAL | HC_TYPE_NOOBJ)))
-            discover(w, ty->key, 0);
+            discover(w, ty->key, w->type_flags);
     }
 }
 
@@ -479,6 +481,7 @@ static void complement(hc_walk *w)
         return;
     m->complement(m->ctx, w);
     /* The observer's own objects first, so that what only they reach is hidden, not a leak. */
+    w->type_flags = HC_NODE_HIDDEN | HC_NODE_UNREACH;
     for (size_t k = 0; k < w->ncand && !w->error; k++) {
         uintptr_t a = w->cand[k], key = m->type_of(m->ctx, a);
         uint32_t t = type_index(w, key);
@@ -488,6 +491,7 @@ static void complement(hc_walk *w)
             drain(w);
     }
     drain_deferred(w);
+    w->type_flags = HC_NODE_COMPLEMENT | HC_NODE_UNREACH;
     for (size_t k = 0; k < w->ncand && !w->error; k++) {
         if (!discover(w, w->cand[k], HC_NODE_COMPLEMENT | HC_NODE_UNREACH))
             continue;

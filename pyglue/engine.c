@@ -357,7 +357,7 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
     uint32_t least = 0, nleast = 0;
     if (shortest) {
         for (Py_ssize_t i = 0; i < n; i++) {
-            uint32_t len = hc_paths_get(p, ids[i], path, 0);
+            uint32_t len = hc_paths_len(p, ids[i]);
             if (len && (!least || len < least)) {
                 least = len;
                 nleast = 0;
@@ -368,11 +368,11 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
     if (!(out = PyList_New(0)))
         goto done;
     for (Py_ssize_t i = 0; i < n; i++) {
-        uint32_t len = hc_paths_get(p, ids[i], path, cap);
-        if (shortest && (!len || len != least))
+        if (shortest && (!least || hc_paths_len(p, ids[i]) != least)) /* O(1) each, not O(path) */
             continue;
         if (shortest && PyList_GET_SIZE(out) >= (Py_ssize_t)shortest)
             break;
+        uint32_t len = hc_paths_get(p, ids[i], path, cap);
         if (len > cap) { /* a long path (a linked list): make room and ask again */
             uint32_t *more = g_try_renew(uint32_t, path, len);
             if (!more) {

@@ -175,6 +175,17 @@ static void py_expand(void *vctx, hc_walk *w, uintptr_t addr, uintptr_t key, uin
     }
     PyObject *o = (PyObject *)addr;
     PyTypeObject *tp = (PyTypeObject *)key;
+    if (Py_REFCNT(o) <= 0) {
+        /* A freed object that a free list still links and a module's traverse still reports
+         * (3.12's _asyncio visits its FutureIter free list): not alive.  Hidden, so that no
+         * set shows it and nothing hands it back (a new reference would free it twice), and
+         * not expanded (its fields are stale). */
+        if (size)
+            *size = 0;
+        if (flags)
+            *flags |= HC_NODE_HIDDEN;
+        return;
+    }
     if (!size) {
         /* the walk's first pass: referents only */
     } else if (data) {

@@ -476,11 +476,14 @@ managed_values_size(PyObject *o, PyTypeObject *tp)
 
 /* ---- bodies (each mirrors the version's __sizeof__) ---------------------------------------- */
 
+/* |ob_size|, at most 2^48 (no real object has more items; a nonsense ob_size, even
+ * PY_SSIZE_T_MIN, must not overflow what it is multiplied by) */
 static uint64_t
 abs_size(PyObject *o)
 {
     Py_ssize_t n = Py_SIZE(o);
-    return (uint64_t)(n < 0 ? -n : n);
+    uint64_t a = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+    return a < (1ull << 48) ? a : (1ull << 48);
 }
 
 /* int___sizeof__: 3.10 |ob_size| digits; 3.11 at least one digit; 3.12+ digit count from lv_tag.

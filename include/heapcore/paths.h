@@ -32,6 +32,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(hc_paths, hc_paths_free)
 /* A shortest path to target: its length in nodes (0 if the search did not reach it), the
  * nodes written to out[0..min(length, cap)) from the root down to target. */
 uint32_t hc_paths_get(const hc_paths *p, uint32_t target, uint32_t *out, uint32_t cap);
+/* The same length alone, in O(1) (hc_paths_get walks the path). */
+uint32_t hc_paths_len(const hc_paths *p, uint32_t target);
 
 /* The first root record naming node id (the label to start a path with), records labelled
  * `skip` left out, or HC_NONE for a complement root or a node no record names.  O(records). */

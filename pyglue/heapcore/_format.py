@@ -50,11 +50,9 @@ def row_lines(rows, total_count, total_size, start, stop, reached=None):
 def wrap(line):
     """A row as Heapy prints it: cut at WRAP columns, each continuation indented INDENT
     columns, trailing blanks stripped."""
-    pieces = [line[:WRAP]]
-    rest = line[WRAP:]
-    while rest:
-        pieces.append(" " * INDENT + rest[:WRAP - INDENT])
-        rest = rest[WRAP - INDENT:]
+    step = WRAP - INDENT  # slices by position: linear in the line's length (a row name can be
+    pieces = [line[:WRAP]]  # a 10 MB dict key)
+    pieces += [" " * INDENT + line[k:k + step] for k in range(WRAP, len(line), step)]
     return [p.rstrip() for p in pieces]
 
 
