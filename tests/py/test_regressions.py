@@ -1,0 +1,65 @@
+"""Bugs the real workloads found (tests/workloads/repro has the original reproducers)."""
+import asyncio
+import gc
+import os
+import subprocess
+import sys
+import textwrap
+import unittest
+
+from support import hpy
+
+
+class Regressions(unittest.TestCase):
+    def test_freed_objects_on_a_free_list_are_not_alive(self):
+        # 3.12's _asyncio traverses its FutureIter free list: freed objects, refcount 0.
+        # They must not be counted, and .nodes must not revive them (a double free, then
+        # an endless walk).  In a child, with a timeout: a hang must fail, not stall.
+        child = textwrap.dedent('''
+            import asyncio, sys
+            from heapcore import hpy
+            loop = asyncio.new_event_loop()
+            it = loop.create_future().__await__()
+            FI = type(it)
+            del it
+            h = hpy()
+            fi = h.heap() & h.Type(FI)
+            assert fi.count == 0 and fi.nodes == [], fi.count
+            alive = [loop.create_future().__await__() for _ in range(3)]
+            fi = h.heap() & h.Type(FI)
+            assert fi.count == 3 and len(fi.nodes) == 3, fi.count
+            del alive, fi
+            assert h.heap().count > 0
+            print("ok")
+        ''')
+        r = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120)
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, "ok"), r.stderr[-1500:])
+
+    def test_a_garbage_class_and_its_instance_are_unreachable(self):
+        # A class holding its own instance, garbage since make() returned: the complement
+        # finds the instance, and the class through its ob_type only.  Both are unreachable
+        # (heapu), dominated (domisize), and have a path.
+        gc.disable()
+        try:
+            def make():
+                class Local:
+                    pass
+                Local.me = Local()
+                return id(Local)
+            addr = make()
+            h = hpy()
+            x = h.heap()
+            self.assertEqual((x - x.dominos).count, 0)
+            self.assertEqual(x.domisize, x.size)
+            u = h.heapu()
+            self.assertIn(addr, [id(o) for o in u.nodes if isinstance(o, type)])
+            local = [r for r in u.bytype._partition() if r[1].endswith(".Local")]
+            self.assertEqual([r[2] for r in local], [1])
+            self.assertNotEqual(str((x & u).byid[0].sp), "")
+        finally:
+            gc.enable()
+            gc.collect()
+
+
+if __name__ == "__main__":
+    unittest.main()
