@@ -105,7 +105,8 @@ _engine.hide_type(hpy)
 
 def load(path):
     """Read a snapshot file written by ``x.dump(path)`` or ``h.dump(path)``: the set it holds,
-    on which the table, every classifier but byvia, the set algebra, dominators and retained
+    on which the table, every classifier (byvia with one label per reference: a reference
+    with two names keeps the first), the set algebra, dominators and retained
     sizes, paths and diffs work as in the process it came from.  Its objects are not live:
     ``.nodes`` raises RuntimeError.  A damaged or foreign file raises ValueError naming the
     problem; an unreadable one OSError.  ``x.meta`` says where the file came from."""
