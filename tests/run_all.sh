@@ -3,10 +3,10 @@
 # one line "N passed, N failed" summing all suites of all versions.
 #   tests/run_all.sh [--enable-sanitizers | --full] [python3.X ...]
 # --enable-sanitizers: every build under ASan+UBSan.
-# --full (what CI runs): besides the plain builds, the whole suite once more under
-#   ASan+UBSan (one version), the real workloads (make check-workloads: CPython's own test
-#   modules, then every analysis) plain and under ASan+UBSan (one version each), and a clang
-#   build of everything with -Werror; each counts as suites in the summary.
+# --full (what CI runs): besides the plain builds, on one version: the whole suite once more
+#   under ASan+UBSan, the real workloads under ASan+UBSan (make check-workloads: CPython's
+#   own test modules, then every analysis; any crash, inconsistency or sanitizer report
+#   fails), and a clang build of everything with -Werror; each counts in the summary.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 conf_extra=""
@@ -81,11 +81,6 @@ if [ -n "$full" ]; then
   xpy=""
   for py in $pythons; do xpy=$py; [ "$(version_of "$py")" = 3.12 ] && break; done
   ver=$(version_of "$xpy")
-
-  b="$top/build/py$ver"
-  echo "=== real workloads, CPython $ver in $b"
-  workloads "$b"
-  dirs="$dirs $b:workloads"
 
   b="$top/build/py$ver-san"
   dirs="$dirs $b $b:workloads"
