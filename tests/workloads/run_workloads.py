@@ -531,7 +531,7 @@ def sanitizer_env(env):
         out = subprocess.run(cc.split() + ["-print-file-name=" + lib], capture_output=True, text=True)
         libs.append(out.stdout.strip() or lib)
     env["LD_PRELOAD"] = " ".join(libs)
-    env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1:" + env.get("ASAN_OPTIONS", "")
+    env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1:allocator_may_return_null=1:" + env.get("ASAN_OPTIONS", "")
     env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:" + env.get("UBSAN_OPTIONS", "")
     return env
 
