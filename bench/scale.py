@@ -56,19 +56,12 @@ import tempfile
 import threading
 import time
 
+from w1_setup import status  # a /proc/self/status figure in bytes
+
 FULL = {"chain-slots": 10_000_000, "chain-list": 10_000_000, "chain-tuple": 10_000_000,
         "same-list": 100_000_000, "dict-int": 10_000_000, "dict-str": 10_000_000}
 STEPS = ["heap", "bytype", "domisize", "top5", "locate", "sp", "dump", "load"]
 TAG = "SCALE-RESULT "
-
-
-def status(key):
-    """A /proc/self/status figure in bytes ("VmRSS:", "VmHWM:"), 0 if absent."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def reset_hwm():
