@@ -16,7 +16,6 @@ typedef struct py_ctx {
     size_t nextra;
     hc_py_size_info *infos; /* one per type seen, indexed by (type data - 1) */
     size_t ninfos, infocap;
-    gboolean nomem;
 } py_ctx;
 
 static PyTypeObject **hidden_types;
@@ -89,10 +88,8 @@ static uint32_t py_type_init(void *vctx, uintptr_t key, uintptr_t *data)
     if (ctx->ninfos == ctx->infocap) {
         size_t c = ctx->infocap ? ctx->infocap * 2 : 256;
         hc_py_size_info *p = hc_try_reallocarray(ctx->infos, c, sizeof *p);
-        if (!p) {
-            ctx->nomem = TRUE; /* sizes of this type are computed without the cached info */
-            return flags;
-        }
+        if (!p)
+            return flags; /* sizes of this type are computed without the cached info */
         ctx->infos = p;
         ctx->infocap = c;
     }
