@@ -69,11 +69,18 @@ uint64_t *hc_graph_alive_in(const hc_graph *g, const hc_graph *live)
     uint64_t *bits = hc_try_calloc_mapped((size_t)n / 64 + 1, sizeof *bits);
     if (!bits)
         return NULL;
-    uint32_t r2 = 0, n2 = live ? live->n : 0;
+    /* A merge over both graphs' address orders, one part at a time: real nodes come first
+     * and virtual ones after them, each part in address order (a virtual node's address may
+     * be below a real one's). */
+    uint32_t r2 = 0, n2 = live ? live->nreal : 0;
     for (uint32_t r = 0; r < n; r++) {
+        if (live && r == g->nreal) { /* the virtual parts */
+            r2 = live->nreal;
+            n2 = live->n;
+        }
         if (g->flags[r] & HC_NODE_HIDDEN)
             continue;
-        if (live) { /* a merge over both graphs' address orders */
+        if (live) {
             uintptr_t addr = g->addr[r];
             while (r2 < n2 && live->addr[r2] < addr)
                 r2++;

@@ -34,7 +34,12 @@ struct SynthHeap {
     std::thread::id main_thread = std::this_thread::get_id();
     bool types_are_objects = false;  // type keys are object addresses (a test sets it)
 
-    static uintptr_t addr(uint32_t k) { return (uintptr_t)(k + 1) * 16; }
+    // Every tag_every-th object (0: none) is a virtual node: its address carries the tag bit,
+    // so virtual and real addresses interleave (a test sets it with TagEvery).
+    static inline uint32_t tag_every = 0;
+    static uintptr_t addr(uint32_t k) {
+        return (uintptr_t)(k + 1) * 16 | (tag_every && k % tag_every == tag_every - 1 ? 1 : 0);
+    }
     static uint32_t index(uintptr_t a) { return (uint32_t)(a / 16 - 1); }
     uint32_t add(uint32_t type = 0, uint64_t size = 8) {
         objs.push_back(Obj{});
