@@ -387,11 +387,17 @@ gboolean hc_chrome_write(const hc_graph *g, const uint8_t *category, const hc_ed
             uint32_t ne;
             const uint32_t *e = hc_graph_edges(g, i, &ne);
             uint64_t base = hc_graph_edge_at(g, i);
+            hc_index_cursor ic;
+            if (lab)
+                hc_index_cursor_init(&ic, lab + base, ne);
             for (uint32_t k = 0; k < ne; k++) {
+                uint32_t index = lab ? hc_index_next(&ic, lab[base + k]) : HC_NONE;
                 if (ord[e[k]] == HC_NONE)
                     continue;
                 edge_kind ek = {E_HIDDEN, TRUE, HC_NONE};
-                if (lab && lab[base + k] < nlk)
+                if (index != HC_NONE)
+                    ek = (edge_kind){E_ELEMENT, TRUE, index};
+                else if (lab && lab[base + k] < nlk)
                     ek = lk[lab[base + k]];
                 EDGE(ek.type, ek.by_index && ek.value == HC_NONE ? k : ek.value, ord[e[k]]);
             }

@@ -555,7 +555,7 @@ static const char *str_at(const section *s, uint32_t off)
     return (const char *)s->p + off;
 }
 
-static gboolean read_header(const uint8_t *data, size_t len, section *secs, GError **error)
+static gboolean read_header(const uint8_t *data, size_t len, section *secs, uint32_t *version_out, GError **error)
 {
     if (len < HEADER_SIZE)
         return bad(error, "%zu bytes, shorter than the %d-byte header (truncated?)", len, HEADER_SIZE);
@@ -566,8 +566,9 @@ static gboolean read_header(const uint8_t *data, size_t len, section *secs, GErr
         return bad(error, "written with the other byte order (big-endian); this machine is little-endian");
     if (bom != BOM)
         return bad(error, "corrupt byte-order mark");
-    if (version != HC_SNAPFILE_VERSION)
-        return bad(error, "format version %u; this heapcore reads version %d", version, HC_SNAPFILE_VERSION);
+    if (version < 1 || version > HC_SNAPFILE_VERSION)
+        return bad(error, "format version %u; this heapcore reads versions 1 to %d", version, HC_SNAPFILE_VERSION);
+    *version_out = version;
     if (psize != sizeof(void *))
         return bad(error, "written with %u-byte pointers; this machine has %zu", psize, sizeof(void *));
     if (nsec > MAX_SECTIONS)
@@ -770,12 +771,12 @@ static gboolean read_graph(hc_graph *g, section *secs, GError **error)
 
 /* LABELS and EDGELABELS, if present: attached to g (the edge numbers are decoded on first
  * use; hc_edge_labels_ready checks them then). */
-static gboolean read_labels(hc_graph *g, const section *secs, GError **error)
+static gboolean read_labels(hc_graph *g, const section *secs, uint32_t version, GError **error)
 {
     const section *ls = &secs[SEC_LABELS], *es = &secs[SEC_EDGELABELS];
     if (!ls->present)
         return TRUE;
-    if (ls->count < 2 || ls->count > ls->len || ls->count >= UINT32_MAX)
+    if (ls->count < (version >= 2 ? HC_LABEL_RESERVED : 2) || ls->count > ls->len || ls->count >= UINT32_MAX)
         return bad(error, "LABELS: %" G_GUINT64_FORMAT " texts in %" G_GUINT64_FORMAT " bytes", ls->count, ls->len);
     /* (that they match the edges one for one is checked when they are decoded, on first use:
      * a pass over the edges here would cost the load 5 %) */
@@ -796,7 +797,7 @@ static gboolean read_labels(hc_graph *g, const section *secs, GError **error)
         texts[i] = g_strndup((const char *)p, (gsize)len);
         p += len;
     }
-    hc_graph_attach(g, HC_ATTACH_LABELS, hc_edge_labels_new_encoded(texts, nt, es->p, es->len),
+    hc_graph_attach(g, HC_ATTACH_LABELS, hc_edge_labels_new_encoded(texts, nt, es->p, es->len, version < 2),
                     (GDestroyNotify)hc_edge_labels_free);
     return TRUE;
 }
@@ -869,7 +870,8 @@ hc_graph *hc_snapfile_read_buffer(const uint8_t *data, size_t len, uint32_t **me
 {
     section secs[SEC_LAST + 1];
     memset(secs, 0, sizeof secs);
-    if (!read_header(data, len, secs, error))
+    uint32_t version = 0;
+    if (!read_header(data, len, secs, &version, error))
         return NULL;
     /* The sections' checksums are verified on a helper thread while this one decodes (the
      * decoder checks everything it reads, so decoding unverified bytes is safe); a checksum
@@ -883,7 +885,7 @@ hc_graph *hc_snapfile_read_buffer(const uint8_t *data, size_t len, uint32_t **me
     if (!bad_sec && (m = read_meta(&secs[SEC_META], &why)) != NULL) {
         if (!(g = hc_graph_alloc()))
             g_set_error(&why, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading a snapshot file");
-        else if (!read_graph(g, secs, &why) || !read_labels(g, secs, &why) ||
+        else if (!read_graph(g, secs, &why) || !read_labels(g, secs, version, &why) ||
                  !read_values(g, &secs[SEC_VALUES], &why) ||
                  !(mem = read_members(&secs[SEC_MEMBERS], g->n, &nm, &why)))
             g_clear_pointer(&g, hc_graph_unref);

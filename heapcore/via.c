@@ -596,6 +596,7 @@ struct hc_edge_labels {
     uint32_t *edge; /* [edges of g] text numbers; NULL until decoded */
     uint8_t *enc;   /* stored form (a file's EDGELABELS section), until decoded */
     size_t enc_len;
+    gboolean legacy; /* enc is a version-1 file's: numbers from HC_LABEL_INDEX up move up two */
 };
 
 void hc_edge_labels_free(hc_edge_labels *L)
@@ -614,9 +615,26 @@ uint32_t hc_edge_labels_ntexts(const hc_edge_labels *L) { return L->ntext; }
 const char *hc_edge_labels_text(const hc_edge_labels *L, uint32_t i) { return i < L->ntext ? L->text[i] : "?"; }
 const uint32_t *hc_edge_labels_edges(const hc_edge_labels *L) { return L->edge; }
 
-hc_edge_labels *hc_edge_labels_new_encoded(char **texts, uint32_t ntexts, const uint8_t *enc, size_t len)
+void hc_index_cursor_init(hc_index_cursor *c, const uint32_t *lab, uint32_t n)
+{
+    c->fwd = c->rev = 0;
+    for (uint32_t k = 0; k < n; k++)
+        c->rev += lab[k] == HC_LABEL_RINDEX;
+}
+
+hc_edge_labels *hc_edge_labels_new_encoded(char **texts, uint32_t ntexts, const uint8_t *enc, size_t len,
+                                           gboolean legacy)
 {
     hc_edge_labels *L = g_new0(hc_edge_labels, 1);
+    if (legacy && ntexts >= HC_LABEL_INDEX) { /* make room for the index numbers */
+        const uint32_t more = HC_LABEL_RESERVED - HC_LABEL_INDEX;
+        texts = g_renew(char *, texts, ntexts + more);
+        memmove(texts + HC_LABEL_RESERVED, texts + HC_LABEL_INDEX, (ntexts - HC_LABEL_INDEX) * sizeof *texts);
+        texts[HC_LABEL_INDEX] = g_strdup("[m]");
+        texts[HC_LABEL_RINDEX] = g_strdup("[-m]");
+        ntexts += more;
+        L->legacy = TRUE;
+    }
     L->text = texts;
     L->ntext = ntexts;
     L->enc = g_memdup2(enc, len ? len : 1);
@@ -649,6 +667,8 @@ gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **err
                 g_set_error(error, HC_ERROR, HC_ERROR_FORMAT, "EDGELABELS: cut short at edge %" G_GUINT64_FORMAT, k);
                 return FALSE;
             }
+            if (L->legacy && v >= HC_LABEL_INDEX)
+                v += HC_LABEL_RESERVED - HC_LABEL_INDEX;
             if (v >= L->ntext) {
                 hc_free(edge);
                 g_set_error(error, HC_ERROR, HC_ERROR_FORMAT, "EDGELABELS: edge %" G_GUINT64_FORMAT " has label %" G_GUINT64_FORMAT " of %u", k, v, L->ntext);
@@ -668,11 +688,19 @@ gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **err
     return TRUE;
 }
 
+/* A capture's label slot: a raw label id (below CAP_INDEX), NIL (not named yet), a final
+ * number | CAP_FINAL, or an element index i | CAP_INDEX (i < CAP_INDEX) until the node is
+ * done: then the ones that count up from 0 become HC_LABEL_INDEX, the others raw labels. */
+#define CAP_FINAL 0x80000000u
+#define CAP_INDEX 0x40000000u
+
 typedef struct cap_run {
     lab_table labs;
     tgt *t; /* this node's edges other than to its type, by (address, position) */
     size_t nt, tcap;
-    uint32_t *out; /* this node's label slots (raw label ids; NIL: not named yet) */
+    uint32_t *out; /* this node's label slots */
+    uint32_t index_kind; /* the labeller's (1 + kind, 0: none) */
+    gboolean indexed;    /* this node has CAP_INDEX slots */
 } cap_run;
 
 static void cap_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg)
@@ -695,8 +723,49 @@ static void cap_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg
     if (i >= c->nt || c->t[i].addr != target)
         return; /* all named already */
     first->filled++;
+    if (c->index_kind && kind == c->index_kind - 1 && arg < CAP_INDEX) {
+        c->out[c->t[i].j] = CAP_INDEX | (uint32_t)arg; /* no text: resolved when the node is done */
+        c->indexed = TRUE;
+        return;
+    }
     uint32_t lid = lab_intern(&c->labs, kind, arg);
-    c->out[c->t[i].j] = lid < 0x80000000u ? lid : NIL; /* the high bit marks final numbers */
+    c->out[c->t[i].j] = lid < CAP_INDEX ? lid : NIL;
+}
+
+/* The node's index slots: if they read "[0]", "[1]", ... in edge order, or in reverse edge
+ * order (CPython visits a list's items last first), each is one reserved number
+ * (HC_LABEL_INDEX, _RINDEX: a file keeps one small number each); otherwise those that count
+ * up in edge order are HC_LABEL_INDEX and the others raw labels with a text of their own. */
+static void cap_resolve_indices(cap_run *c, uint32_t *out, uint32_t cnt)
+{
+#define IS_INDEX(v) ((v) != NIL && !((v) & CAP_FINAL) && ((v) & CAP_INDEX))
+    uint32_t total = 0, m = 0;
+    for (uint32_t k = 0; k < cnt; k++)
+        total += IS_INDEX(out[k]);
+    gboolean fwd = TRUE, rev = TRUE;
+    for (uint32_t k = 0; k < cnt && (fwd || rev); k++)
+        if (IS_INDEX(out[k])) {
+            uint32_t i = out[k] & (CAP_INDEX - 1);
+            fwd = fwd && i == m;
+            rev = rev && i == total - 1 - m;
+            m++;
+        }
+    m = 0;
+    for (uint32_t k = 0; k < cnt; k++) {
+        uint32_t v = out[k];
+        if (!IS_INDEX(v))
+            continue;
+        uint32_t i = v & (CAP_INDEX - 1);
+        if (fwd || rev || i == m) {
+            out[k] = CAP_FINAL | (fwd || !rev ? HC_LABEL_INDEX : HC_LABEL_RINDEX);
+            m += !rev || fwd;
+        } else {
+            uint32_t lid = lab_intern(&c->labs, c->index_kind - 1, i);
+            out[k] = lid < CAP_INDEX ? lid : NIL;
+        }
+    }
+    c->indexed = FALSE;
+#undef IS_INDEX
 }
 
 typedef struct text_group {
@@ -718,6 +787,7 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
     uint32_t n = g->n;
     uint64_t ne = hc_graph_edge_at(g, n);
     cap_run c = {0};
+    c.index_kind = lab->index_kind;
     hc_edge_labels *L = NULL;
     uint32_t *edge = hc_try_malloc_mapped((ne ? ne : 1) * sizeof *edge);
     gboolean ok = edge && lab_init(&c.labs);
@@ -738,7 +808,7 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
         for (uint32_t k = 0; k < cnt; k++) {
             out[k] = NIL;
             if (e[k] == tnode)
-                out[k] = HC_LABEL_CLASS | 0x80000000u; /* final already: marked */
+                out[k] = HC_LABEL_CLASS | CAP_FINAL; /* final already: marked */
             else
                 c.t[c.nt++] = (tgt){g->addr[e[k]], k, 0};
         }
@@ -746,10 +816,12 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
             sort_tgt(c.t, c.nt);
             c.out = out;
             lab->labels(lab->ctx, g->addr[r], cap_emit, &c);
+            if (c.indexed)
+                cap_resolve_indices(&c, out, cnt);
         }
     }
     ok = ok && !c.labs.fail;
-    /* texts: one group per distinct text, numbered by decreasing use after "?" and ".__class__" */
+    /* texts: one group per distinct text, numbered by decreasing use after the reserved ones */
     uint32_t nraw = (uint32_t)c.labs.n;
     text_group **of = NULL; /* raw label -> its group */
     GHashTable *by_text = NULL;
@@ -790,16 +862,18 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
         }
         g_ptr_array_sort(order, cmp_group_ptr);
         L = g_new0(hc_edge_labels, 1);
-        L->ntext = order->len + 2;
+        L->ntext = order->len + HC_LABEL_RESERVED;
         L->text = g_new(char *, L->ntext);
         L->text[HC_LABEL_UNKNOWN] = g_strdup("?");
         L->text[HC_LABEL_CLASS] = g_strdup(".__class__");
+        L->text[HC_LABEL_INDEX] = g_strdup("[m]");
+        L->text[HC_LABEL_RINDEX] = g_strdup("[-m]");
         if (unknown)
             unknown->number = HC_LABEL_UNKNOWN;
         if (cls)
             cls->number = HC_LABEL_CLASS;
         for (guint i = 0; i < order->len; i++)
-            ((text_group *)order->pdata[i])->number = i + 2;
+            ((text_group *)order->pdata[i])->number = i + HC_LABEL_RESERVED;
         GHashTableIter it;
         gpointer key, val;
         g_hash_table_iter_init(&it, by_text);
@@ -811,7 +885,7 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
         g_ptr_array_free(order, TRUE);
         for (uint64_t k = 0; k < ne; k++) {
             uint32_t v = edge[k];
-            edge[k] = v == NIL ? HC_LABEL_UNKNOWN : v & 0x80000000u ? (v & 0x7fffffffu) : of[v]->number;
+            edge[k] = v == NIL ? HC_LABEL_UNKNOWN : v & CAP_FINAL ? (v & ~CAP_FINAL) : of[v]->number;
         }
         L->edge = edge;
         edge = NULL;
@@ -831,6 +905,9 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
 
 /* ---- a labeller over stored labels -------------------------------------------------------- */
 
+/* Its label kinds: a stored text's number, or an element index */
+enum { STORED_TEXT = 0, STORED_INDEX = 1 };
+
 static void stored_labels(void *ctx, uintptr_t addr, hc_label_emit emit, void *edata)
 {
     hc_stored_labeller *st = ctx;
@@ -846,15 +923,24 @@ static void stored_labels(void *ctx, uintptr_t addr, hc_label_emit emit, void *e
     uint32_t cnt;
     const uint32_t *e = hc_graph_edges(g, id, &cnt);
     const uint32_t *lab = hc_edge_labels_edges(st->L) + hc_graph_edge_at(g, id);
-    for (uint32_t k = 0; k < cnt; k++)
-        emit(edata, g->addr[e[k]], 0, lab[k]);
+    hc_index_cursor ic; /* element indices: (STORED_INDEX, i) */
+    hc_index_cursor_init(&ic, lab, cnt);
+    for (uint32_t k = 0; k < cnt; k++) {
+        uint32_t i = hc_index_next(&ic, lab[k]);
+        if (i != UINT32_MAX)
+            emit(edata, g->addr[e[k]], STORED_INDEX, i);
+        else
+            emit(edata, g->addr[e[k]], STORED_TEXT, lab[k]);
+    }
 }
 
 static void stored_text(void *ctx, uint32_t kind, uintptr_t arg, GString *out)
 {
     hc_stored_labeller *st = ctx;
-    (void)kind;
-    g_string_append(out, hc_edge_labels_text(st->L, arg < UINT32_MAX ? (uint32_t)arg : UINT32_MAX));
+    if (kind == STORED_INDEX)
+        g_string_append_printf(out, "[%" G_GUINT64_FORMAT "]", (guint64)arg);
+    else
+        g_string_append(out, hc_edge_labels_text(st->L, arg < UINT32_MAX ? (uint32_t)arg : UINT32_MAX));
 }
 
 static void stored_roots(void *ctx, hc_root_emit emit, void *edata)
@@ -875,4 +961,5 @@ void hc_via_stored_labeller(hc_stored_labeller *st, const hc_graph *g, const hc_
     st->lab.roots = stored_roots;
     st->lab.keep_root = model ? model->keep_root : NULL; /* the model's keep_root reads only the label */
     st->lab.ctx = st;
+    st->lab.index_kind = STORED_INDEX + 1;
 }

@@ -509,6 +509,7 @@ void hc_py_labeller(hc_labeller *out)
     out->text = lab_text;
     out->roots = lab_roots_fn;
     out->ctx = NULL;
+    out->index_kind = HC_PY_LBL_INDEX + 1;
 }
 
 /* ---- values ----------------------------------------------------------------------------------- */

@@ -21,7 +21,9 @@
 
 G_BEGIN_DECLS
 
-#define HC_SNAPFILE_VERSION 1
+/* Version 2 reserves edge label 2 for element indices (via.h HC_LABEL_INDEX); version 1
+ * files are still read. */
+#define HC_SNAPFILE_VERSION 2
 
 /* Write g, with members[0..nmembers) (ascending node ids; the set the file stands for),
  * meta (a NULL-terminated key, value, key, value, ... vector of UTF-8 text; may be NULL),

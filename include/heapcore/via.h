@@ -37,6 +37,9 @@ typedef struct hc_labeller {
      * caller added for its own call (iso()'s arguments) say nothing about the heap. */
     gboolean (*keep_root)(void *ctx, const char *label);
     void *ctx;
+    /* 1 + the kind whose label (kind, i) reads "[i]" (an element index), or 0: none.  Kept
+     * labels store the common case without a text each (HC_LABEL_INDEX). */
+    uint32_t index_kind;
 } hc_labeller;
 
 /* Label kind the engine adds for members named by a root record: "<root LABEL>". */
@@ -73,24 +76,46 @@ void hc_via_path(hc_graph *g, const uint32_t *path, uint32_t n, const hc_labelle
  * loaded from a file, or after the objects are gone.  Texts are numbered by decreasing use
  * (a file stores small numbers in fewer bytes); text 0 is "?" (a referrer that was not
  * alive, or an edge its labeller did not name), text 1 ".__class__" (an object's edge to its
- * own type, which a file stores without a label). */
+ * own type, which a file stores without a label), numbers 2 and 3 element indices with no
+ * text of their own: an edge numbered 2 reads "[m]", m the number of the same node's earlier
+ * edges numbered 2, and one numbered 3 "[m]", m the number of its later edges numbered 3 (a
+ * list's items, which CPython visits last first: a 100-million-item list keeps one small
+ * number per edge, not 100 million texts; stored texts "[m]" and "[-m]"). */
 typedef struct hc_edge_labels hc_edge_labels;
 #define HC_LABEL_UNKNOWN 0u
 #define HC_LABEL_CLASS 1u
+#define HC_LABEL_INDEX 2u
+#define HC_LABEL_RINDEX 3u
+#define HC_LABEL_RESERVED 4u /* the first number of a text */
+
+/* The element indices of a node's edges, in edge order: init with the node's n label
+ * numbers, then hc_index_next(&c, lab[k]) for k = 0, 1, ... gives the index edge k stands
+ * for (HC_LABEL_INDEX or _RINDEX), or UINT32_MAX. */
+typedef struct hc_index_cursor {
+    uint32_t fwd, rev;
+} hc_index_cursor;
+void hc_index_cursor_init(hc_index_cursor *c, const uint32_t *lab, uint32_t n);
+static inline uint32_t hc_index_next(hc_index_cursor *c, uint32_t label)
+{
+    return label == HC_LABEL_INDEX ? c->fwd++ : label == HC_LABEL_RINDEX ? --c->rev : UINT32_MAX;
+}
 
 /* Label every edge of g whose source is set in `alive` (hc_graph_alive_in: the source is
  * alive now, so the labeller may read it).  Extra memory while it runs: the label table;
  * kept: 4 bytes per edge and the texts.  NULL + HC_ERROR_NOMEM if out of memory. */
 hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labeller *lab, GError **error);
 /* From stored parts (a file's reader): texts[0..ntexts) (taken; texts[0] "?", texts[1]
- * ".__class__"), and the label numbers of g's edges that do not go to their source's type,
- * in CSR order, as varints enc[0..len) (copied; decoded on first use: hc_edge_labels_ready). */
-hc_edge_labels *hc_edge_labels_new_encoded(char **texts, uint32_t ntexts, const uint8_t *enc, size_t len);
+ * ".__class__", texts[2] the index text), and the label numbers of g's edges that do not go
+ * to their source's type, in CSR order, as varints enc[0..len) (copied; decoded on first use:
+ * hc_edge_labels_ready).  `legacy` (a version-1 file): no number is reserved for indices
+ * (numbers from 2 up are texts; they are moved up by two). */
+hc_edge_labels *hc_edge_labels_new_encoded(char **texts, uint32_t ntexts, const uint8_t *enc, size_t len,
+                                           gboolean legacy);
 void hc_edge_labels_free(hc_edge_labels *L); /* accepts NULL */
 /* Decode the stored form if not done yet: FALSE + HC_ERROR_FORMAT if it does not fit g. */
 gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **error);
 uint32_t hc_edge_labels_ntexts(const hc_edge_labels *L);
-const char *hc_edge_labels_text(const hc_edge_labels *L, uint32_t i);
+const char *hc_edge_labels_text(const hc_edge_labels *L, uint32_t i); /* 2, 3: "[m]", "[-m]" */
 /* The label numbers, one per edge of g in CSR order (after hc_edge_labels_ready). */
 const uint32_t *hc_edge_labels_edges(const hc_edge_labels *L);
 

@@ -194,7 +194,9 @@ class Cli(unittest.TestCase):
         self.assertIn("lines", props)
         lst = props["lines"]
         kinds = [edges[3 * e] for e in range(first_edge[lst], first_edge[lst] + nodes[lst * 7 + 4])]
-        self.assertEqual(kinds.count(1), 3)  # element edges
+        self.assertEqual(kinds.count(1), 3)  # element edges, [0] [1] [2] (stored as indices)
+        self.assertEqual(sorted(edges[3 * e + 1] for e in range(first_edge[lst], first_edge[lst] + nodes[lst * 7 + 4])
+                                if edges[3 * e] == 1), [0, 1, 2])
         # redacted strings are named by length and hash
         out2 = self.path("old.heapsnapshot")
         heapcore("export", "--format", "chrome", self.old, "-o", out2)

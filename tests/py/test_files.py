@@ -72,6 +72,26 @@ class Files(unittest.TestCase):
         kids = self.y & h.Type(bytearray)
         self.assertEqual(str(kids.byvia), str((self.x & h.Type(bytearray)).byvia))
 
+    def test_index_labels_survive_the_file(self):
+        # a list's items are stored as element indices (no text each): they read as before
+        items = [bytearray(1013) for _ in range(2000)]
+        items.append(items[3])  # one item twice: [3] and [2000]
+        items.append(None)
+        path = os.path.join(self.dir, "list.hcsnap")
+        x = h.heap()
+        x.dump(path)
+        y = heapcore.load(path)
+        mine_x, mine_y = x & h.Size(bytearray(1013).__sizeof__()), y & h.Size(bytearray(1013).__sizeof__())
+        self.assertEqual(mine_y.count, 2000)
+        rows_x = sorted(r[1] for r in mine_x.byvia._partition())
+        rows_y = sorted(r[1] for r in mine_y.byvia._partition())
+        self.assertEqual(rows_y, rows_x)
+        self.assertIn("'[2000]', '[3]'", rows_y)
+        self.assertIn("'[1999]'", rows_y)
+        self.assertEqual(str(mine_y.sp), str(mine_x.sp))
+        self.assertIn(".f_locals['items'][17", str(mine_y.sp))
+        del items
+
     def test_strings_are_redacted_unless_kept(self):
         secret = "a secret of heapcore-files %d" % os.getpid()
         holder = [secret, secret.encode()]

@@ -55,18 +55,27 @@ hc_graph *random_graph(std::mt19937 &rng, uint32_t n) {
     return g;
 }
 
-// A labeller reading a graph (standing in for the live objects): edge k of node i is "[k]",
-// except every fifth, which it does not name (so it stays "?"); the type edge is named last.
+// A labeller reading a graph (standing in for the live objects): node i's k-th edge other
+// than to its type is "[k]" (as a list's items), except where (i + j) % 5 == 0 (j the edge's
+// position), which it does not name (so it stays "?").  `reverse`: items count from the last
+// edge (as CPython visits a list's).
 struct GraphLab {
     hc_graph *g;
+    bool reverse = false;
+    bool holes = true;  // leave every fifth edge unnamed
 };
 
 void glab_labels(void *ctx, uintptr_t addr, hc_label_emit emit, void *edata) {
     hc_graph *g = ((GraphLab *)ctx)->g;
-    uint32_t id = hc_graph_lookup(g, addr), ne;
+    uint32_t id = hc_graph_lookup(g, addr), ne, tnode = hc_graph_type_node(g, hc_graph_type(g, id)), k = 0;
     const uint32_t *e = hc_graph_edges(g, id, &ne);
-    for (uint32_t k = 0; k < ne; k++)
-        if ((id + k) % 5 != 0) emit(edata, hc_graph_addr(g, e[k]), 1, k);
+    uint32_t items = 0;
+    for (uint32_t j = 0; j < ne; j++) items += e[j] != tnode;
+    for (uint32_t j = 0; j < ne; j++) {
+        if (e[j] == tnode) continue;
+        if (!((GraphLab *)ctx)->holes || (id + j) % 5 != 0) emit(edata, hc_graph_addr(g, e[j]), 1, ((GraphLab *)ctx)->reverse ? items - 1 - k : k);
+        k++;
+    }
 }
 
 void glab_text(void *, uint32_t, uintptr_t arg, GString *out) { g_string_append_printf(out, "[%u]", (unsigned)arg); }
@@ -78,12 +87,14 @@ void gval_value(void *, uintptr_t addr, uint64_t *length, GString *out) {
     *length = out->len;
 }
 
-// The labels and values a capture gives for g, every third node dead; attached to g.
-void capture(hc_graph *g) {
-    GraphLab gl = {g};
+// The labels and values a capture gives for g, every third node dead; attached to g.  With
+// index_kind 2 (the labeller's kind 1, "[k]", as an element index), labels that count up
+// from "[0]" are kept as HC_LABEL_INDEX.
+void capture(hc_graph *g, uint32_t index_kind = 2, bool reverse = false, bool holes = true) {
+    GraphLab gl = {g, reverse, holes};
     uint64_t *alive = hc_graph_alive_in(g, nullptr);
     for (uint32_t i = 0; i < hc_graph_n(g); i += 3) alive[i >> 6] &= ~((uint64_t)1 << (i & 63));
-    hc_labeller lab = {glab_labels, glab_text, nullptr, nullptr, &gl};
+    hc_labeller lab = {glab_labels, glab_text, nullptr, nullptr, &gl, index_kind};
     hc_value_model vm = {gval_has, gval_value, &gl};
     GError *err = nullptr;
     hc_edge_labels *L = hc_via_capture(g, alive, &lab, &err);
@@ -102,8 +113,25 @@ std::vector<std::string> edge_texts(hc_graph *g) {
     EXPECT_TRUE(hc_edge_labels_ready(L, g, &err)) << (err ? err->message : "");
     g_clear_error(&err);
     const uint32_t *lab = hc_edge_labels_edges(L);
-    for (uint64_t k = 0; lab && k < hc_graph_nedges(g); k++) out.push_back(hc_edge_labels_text(L, lab[k]));
+    for (uint32_t i = 0, k = 0; lab && i < hc_graph_n(g); i++) {
+        uint32_t ne, m = 0, rev = 0;  // the node's m-th INDEX edge reads "[m]"; RINDEX from the end
+        hc_graph_edges(g, i, &ne);
+        for (uint32_t j = 0; j < ne; j++) rev += lab[k + j] == HC_LABEL_RINDEX;
+        for (uint32_t j = 0; j < ne; j++, k++)
+            out.push_back(lab[k] == HC_LABEL_INDEX    ? "[" + std::to_string(m++) + "]"
+                          : lab[k] == HC_LABEL_RINDEX ? "[" + std::to_string(--rev) + "]"
+                                                      : hc_edge_labels_text(L, lab[k]));
+    }
     return out;
+}
+
+// How many edges use label number `number`.
+uint64_t uses_of(hc_graph *g, uint32_t number) {
+    hc_edge_labels *L = (hc_edge_labels *)hc_graph_attached(g, HC_ATTACH_LABELS);
+    const uint32_t *lab = hc_edge_labels_edges(L);
+    uint64_t n = 0;
+    for (uint64_t k = 0; lab && k < hc_graph_nedges(g); k++) n += lab[k] == number;
+    return n;
 }
 
 std::string value_text(hc_graph *g) {
@@ -229,7 +257,8 @@ struct File {
     hc_graph *g = nullptr;
     std::vector<uint32_t> members;
     std::vector<uint8_t> bytes;
-    explicit File(uint32_t n, uint32_t seed = 1, bool with_details = true) {
+    explicit File(uint32_t n, uint32_t seed = 1, bool with_details = true, uint32_t index_kind = 2, bool reverse = false,
+                  bool holes = true) {
         std::mt19937 rng(seed);
         g = random_graph(rng, n);
         for (uint32_t i = 0; i < hc_graph_n(g); i += 3) members.push_back(i);
@@ -237,7 +266,7 @@ struct File {
         path = dir + "/x.hcsnap";
         const char *meta[] = {"python", "3.x", "argv", "prog a b", nullptr};
         GError *err = nullptr;
-        if (with_details) capture(g);
+        if (with_details) capture(g, index_kind, reverse, holes);
         EXPECT_TRUE(hc_snapfile_write(g, members.data(), (uint32_t)members.size(), meta,
                                       (hc_edge_labels *)hc_graph_attached(g, HC_ATTACH_LABELS),
                                       (hc_values *)hc_graph_attached(g, HC_ATTACH_VALUES), path.c_str(), &err))
@@ -407,10 +436,14 @@ TEST(Snapfile, HeaderProblemsAreNamed) {
     b[0] = 'X';
     expect_format_error(b, "magic", "magic");
     b = f.bytes;
-    uint32_t v = 2;
+    uint32_t v = HC_SNAPFILE_VERSION + 1;
     memcpy(&b[12], &v, 4);
     resign(b);
-    expect_format_error(b, "format version 2", "version");
+    expect_format_error(b, ("format version " + std::to_string(v)).c_str(), "version");
+    v = 0;
+    memcpy(&b[12], &v, 4);
+    resign(b);
+    expect_format_error(b, "format version 0", "version 0");
     b = f.bytes;
     uint32_t swapped = 0x0D0C0B0Au;
     memcpy(&b[8], &swapped, 4);
@@ -536,10 +569,11 @@ TEST(Snapfile, LabelsAndValuesRoundTrip) {
         for (uint32_t i = 0; i < hc_graph_n(f.g); i++) {
             uint32_t ne, tnode = hc_graph_type_node(f.g, hc_graph_type(f.g, i));
             const uint32_t *e = hc_graph_edges(f.g, i, &ne);
-            for (uint32_t j = 0; j < ne; j++, k++) {
+            for (uint32_t j = 0, item = 0; j < ne; j++, k++) {
                 std::string want = e[j] == tnode ? ".__class__"
                                    : i % 3 == 0 || (i + j) % 5 == 0 ? "?"
-                                                                     : "[" + std::to_string(j) + "]";
+                                                                     : "[" + std::to_string(item) + "]";
+                item += e[j] != tnode;
                 // a second edge to the same referent takes the first unnamed label after it
                 if (want != texts[k] && want[0] == '[' && texts[k][0] == '[') continue;
                 ASSERT_EQ(texts[k], want) << "node " << i << " edge " << j;
@@ -653,4 +687,146 @@ TEST(Snapfile, HostileLabelsAndValues) {
     memcpy(&b[entry + 24], &count, 8);
     resign(b);
     expect_format_error(b, "LABELS", "huge text count");
+}
+
+namespace {
+
+uint64_t get_varint(const uint8_t *&p) {
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+        v |= (uint64_t)(*p & 0x7f) << shift;
+        if (!(*p++ & 0x80)) return v;
+    }
+}
+
+void put_varint(std::vector<uint8_t> &out, uint64_t v) {
+    for (; v >= 0x80; v >>= 7) out.push_back((uint8_t)(v | 0x80));
+    out.push_back((uint8_t)v);
+}
+
+// Replace the section of a kind by new bytes (appended at the end, 8-aligned; the old bytes
+// stay, outside every section) with a new count.
+void replace_section(std::vector<uint8_t> &f, uint32_t kind, const std::vector<uint8_t> &bytes, uint64_t count) {
+    size_t entry = 0;
+    ASSERT_NE(section_at(f, kind, &entry), 0u);
+    while (f.size() % 8) f.push_back(0);
+    uint64_t off = f.size(), len = bytes.size();
+    f.insert(f.end(), bytes.begin(), bytes.end());
+    memcpy(&f[entry + 8], &off, 8);
+    memcpy(&f[entry + 16], &len, 8);
+    memcpy(&f[entry + 24], &count, 8);
+}
+
+}  // namespace
+
+// Element indices that count up from [0] in edge order or in reverse are kept as one number
+// (HC_LABEL_INDEX, _RINDEX), not one text each; they read as the texts they stand for, in
+// memory and from the file.
+TEST(Snapfile, IndexLabelsReadAsTheirTexts) {
+    for (uint32_t n : {40u, 41u, 42u, 43u, 3000u, 3001u, 3002u, 3003u}) {
+        bool reverse = n % 2, holes = n % 4 < 2;
+        File plain(n, n, true, 0, reverse, holes), indexed(n, n, true, 2, reverse, holes);
+        for (uint32_t number : {HC_LABEL_INDEX, HC_LABEL_RINDEX}) EXPECT_EQ(uses_of(plain.g, number), 0u);
+        // without holes, every item edge of a live node is an index; with them (a "?" among
+        // a node's items), in edge order the ones before the first hole at least
+        // (a node of one item takes INDEX either way)
+        uint64_t items = 0, got = uses_of(indexed.g, HC_LABEL_INDEX) + uses_of(indexed.g, HC_LABEL_RINDEX);
+        EXPECT_GT(uses_of(indexed.g, reverse ? HC_LABEL_RINDEX : HC_LABEL_INDEX), 0u) << n;
+        for (uint32_t i = 1; i < hc_graph_n(indexed.g); i++) {
+            uint32_t ne, tnode = hc_graph_type_node(indexed.g, hc_graph_type(indexed.g, i));
+            const uint32_t *e = hc_graph_edges(indexed.g, i, &ne);
+            for (uint32_t j = 0; i % 3 != 0 && j < ne; j++) items += e[j] != tnode;
+        }
+        if (holes)
+            EXPECT_GT(got, 0u) << n;
+        else
+            EXPECT_EQ(got, items) << n;
+        std::vector<std::string> want = edge_texts(plain.g);
+        EXPECT_EQ(edge_texts(indexed.g), want);
+        hc_edge_labels *Lp = (hc_edge_labels *)hc_graph_attached(plain.g, HC_ATTACH_LABELS);
+        hc_edge_labels *Li = (hc_edge_labels *)hc_graph_attached(indexed.g, HC_ATTACH_LABELS);
+        EXPECT_LT(hc_edge_labels_ntexts(Li), hc_edge_labels_ntexts(Lp));
+        GError *err = nullptr;
+        g_autoptr(hc_graph) back = read(indexed.bytes, &err);
+        ASSERT_NE(back, nullptr) << err->message;
+        EXPECT_EQ(edge_texts(back), want);
+        // the stored labeller reads them as texts too (byvia, paths on a loaded graph)
+        hc_stored_labeller st;
+        hc_via_stored_labeller(&st, back, (hc_edge_labels *)hc_graph_attached(back, HC_ATTACH_LABELS), nullptr);
+        uint64_t at = 0;
+        for (uint32_t i = 0; i < hc_graph_n(back) && !HasFailure(); i++) {
+            uint32_t ne;
+            const uint32_t *e = hc_graph_edges(back, i, &ne);
+            for (uint32_t j = 0; j < ne; j++) {
+                uint32_t first = 0;
+                while (e[first] != e[j]) first++;
+                uint32_t path[2] = {i, e[j]};
+                char *labels[2] = {nullptr, nullptr};
+                uintptr_t root = hc_graph_addr(back, i);
+                hc_via_path(back, path, 2, &st.lab, &root, 1, labels);
+                EXPECT_EQ(std::string(labels[1]), want[at + first]) << "node " << i << " edge " << j;
+                g_free(labels[1]);
+            }
+            at += ne;
+        }
+    }
+}
+
+// A version-1 file (no number reserved for indices: texts from 2 up are the file's) reads as
+// it did.  Made here from a version-2 file without index labels.
+TEST(Snapfile, Version1FilesAreRead) {
+    File f(500, 3, true, 0);
+    std::vector<std::string> want = edge_texts(f.g);
+    std::vector<uint8_t> b = f.bytes;
+    size_t le = 0, ee = 0;
+    size_t lo = section_at(b, 11, &le), eo = section_at(b, 12, &ee);
+    uint64_t llen, lcount, elen, ecount;
+    memcpy(&llen, &b[le + 16], 8);
+    memcpy(&lcount, &b[le + 24], 8);
+    memcpy(&elen, &b[ee + 16], 8);
+    memcpy(&ecount, &b[ee + 24], 8);
+    std::vector<uint8_t> labels, edges;
+    const uint8_t *p = &b[lo];
+    for (uint64_t t = 0; t < lcount; t++) {
+        uint64_t len = get_varint(p);
+        if (t == HC_LABEL_INDEX || t == HC_LABEL_RINDEX) {
+            EXPECT_EQ(std::string((const char *)p, len), t == HC_LABEL_INDEX ? "[m]" : "[-m]");
+        } else {
+            put_varint(labels, len);
+            labels.insert(labels.end(), p, p + len);
+        }
+        p += len;
+    }
+    ASSERT_EQ(p, &b[lo] + llen);
+    p = &b[eo];
+    for (uint64_t k = 0; k < ecount; k++) {
+        uint64_t v = get_varint(p);
+        ASSERT_TRUE(v != HC_LABEL_INDEX && v != HC_LABEL_RINDEX);
+        put_varint(edges, v >= HC_LABEL_RESERVED ? v - 2 : v);
+    }
+    ASSERT_EQ(p, &b[eo] + elen);
+    replace_section(b, 11, labels, lcount - 2);
+    replace_section(b, 12, edges, ecount);
+    uint32_t v1 = 1;
+    memcpy(&b[12], &v1, 4);
+    resign(b);
+    GError *err = nullptr;
+    g_autoptr(hc_graph) back = read(b, &err);
+    ASSERT_NE(back, nullptr) << err->message;
+    EXPECT_EQ(edge_texts(back), want);
+    // and a version-1 file whose first edge label is one past its texts is refused
+    std::vector<uint8_t> bad = b, big;
+    const uint8_t *q = edges.data();
+    get_varint(q);
+    put_varint(big, lcount - 2);
+    big.insert(big.end(), q, (const uint8_t *)edges.data() + edges.size());
+    replace_section(bad, 12, big, ecount);
+    resign(bad);
+    g_autoptr(hc_graph) g2 = read(bad, &err);
+    ASSERT_NE(g2, nullptr) << err->message;  // edge labels are checked when first used
+    hc_edge_labels *L2 = (hc_edge_labels *)hc_graph_attached(g2, HC_ATTACH_LABELS);
+    EXPECT_FALSE(hc_edge_labels_ready(L2, g2, &err));
+    ASSERT_NE(err, nullptr);
+    EXPECT_EQ(err->code, HC_ERROR_FORMAT) << err->message;
+    g_clear_error(&err);
 }
