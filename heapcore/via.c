@@ -696,16 +696,53 @@ gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **err
 
 typedef struct cap_run {
     lab_table labs;
-    tgt *t; /* this node's edges other than to its type, by (address, position) */
+    const hc_graph *g;
+    const uint32_t *e; /* this node's edges */
+    uint32_t cnt, tnode;
+    tgt *t; /* its edges other than to its type, by (address, position); made on first need */
     size_t nt, tcap;
+    gboolean t_made, fail;
     uint32_t *out; /* this node's label slots */
     uint32_t index_kind; /* the labeller's (1 + kind, 0: none) */
     gboolean indexed;    /* this node has CAP_INDEX slots */
 } cap_run;
 
+/* The node's edges by referent, for labels not matched by position. */
+static gboolean cap_make_t(cap_run *c)
+{
+    if (c->cnt > c->tcap) {
+        tgt *t = g_try_renew(tgt, c->t, c->cnt);
+        if (!t) {
+            c->fail = TRUE;
+            return FALSE;
+        }
+        c->t = t;
+        c->tcap = c->cnt;
+    }
+    c->nt = 0;
+    for (uint32_t k = 0; k < c->cnt; k++)
+        if (c->e[k] != c->tnode)
+            c->t[c->nt++] = (tgt){c->g->addr[c->e[k]], k, 0};
+    sort_tgt(c->t, c->nt);
+    c->t_made = TRUE;
+    return TRUE;
+}
+
 static void cap_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg)
 {
     cap_run *c = edata;
+    if (c->index_kind && kind == c->index_kind - 1 && arg < CAP_INDEX && arg < c->cnt) {
+        /* an element index: item i is edge i, or edge cnt-1-i (CPython visits a list's items
+         * last first); no lookup (a 100-million-item list needs no table of its edges) */
+        uint32_t p = (uint32_t)arg, q = c->cnt - 1 - p;
+        if ((c->out[p] == NIL && c->g->addr[c->e[p]] == target) || (c->out[p = q] == NIL && c->g->addr[c->e[q]] == target)) {
+            c->out[p] = CAP_INDEX | (uint32_t)arg;
+            c->indexed = TRUE;
+            return;
+        }
+    }
+    if (!c->t_made && !cap_make_t(c))
+        return;
     size_t lo = 0, hi = c->nt; /* the first entry with this address */
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -717,9 +754,12 @@ static void cap_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg
     if (lo == c->nt || c->t[lo].addr != target)
         return;
     /* the first edge to this referent not named yet: straight after the named ones (a list
-     * of k times one object names k edges to it, in O(1) each) */
+     * of k times one object names k edges to it, in O(1) each), past any named by position */
     tgt *first = &c->t[lo];
     size_t i = lo + first->filled;
+    while (i < c->nt && c->t[i].addr == target && c->out[c->t[i].j] != NIL)
+        i++;
+    first->filled = (uint32_t)(i - lo);
     if (i >= c->nt || c->t[i].addr != target)
         return; /* all named already */
     first->filled++;
@@ -788,36 +828,31 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
     uint64_t ne = hc_graph_edge_at(g, n);
     cap_run c = {0};
     c.index_kind = lab->index_kind;
+    c.g = g;
     hc_edge_labels *L = NULL;
     uint32_t *edge = hc_try_malloc_mapped((ne ? ne : 1) * sizeof *edge);
     gboolean ok = edge && lab_init(&c.labs);
     for (uint32_t r = 0; ok && r < n; r++) {
         uint32_t cnt, tnode = g->types[g->type[r]].node;
         const uint32_t *e = hc_graph_edges(g, r, &cnt);
-        uint32_t *out = edge + hc_graph_edge_at(g, r);
-        if (cnt > c.tcap) {
-            tgt *t = g_try_renew(tgt, c.t, cnt);
-            if (!t) {
-                ok = FALSE;
-                break;
-            }
-            c.t = t;
-            c.tcap = cnt;
-        }
-        c.nt = 0;
+        uint32_t *out = edge + hc_graph_edge_at(g, r), other = 0;
         for (uint32_t k = 0; k < cnt; k++) {
             out[k] = NIL;
             if (e[k] == tnode)
                 out[k] = HC_LABEL_CLASS | CAP_FINAL; /* final already: marked */
             else
-                c.t[c.nt++] = (tgt){g->addr[e[k]], k, 0};
+                other++;
         }
-        if (c.nt && HC_BIT(alive, r)) {
-            sort_tgt(c.t, c.nt);
+        if (other && HC_BIT(alive, r)) {
+            c.e = e;
+            c.cnt = cnt;
+            c.tnode = tnode;
+            c.t_made = FALSE;
             c.out = out;
             lab->labels(lab->ctx, g->addr[r], cap_emit, &c);
             if (c.indexed)
                 cap_resolve_indices(&c, out, cnt);
+            ok = !c.fail;
         }
     }
     ok = ok && !c.labs.fail;
