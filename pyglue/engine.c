@@ -251,9 +251,28 @@ static PyObject *Snapshot_idom(SnapshotObject *self, PyObject *arg)
 
 /* paths(ids) -> for each id, (root label or None, [(node id, kind name), ...] from the root
  * down to it), or None if no root reaches it.  One breadth-first search for all of them. */
+/* A str for text, shared by every use of the same text in one paths() call (a 10-million-hop
+ * path repeats a few kind names and labels: one str each, not one per hop).  New reference;
+ * NULL + exception on failure. */
+static PyObject *shared_str(GHashTable *strs, const char *text)
+{
+    PyObject *s = g_hash_table_lookup(strs, text);
+    if (s) {
+        Py_INCREF(s);
+        return s;
+    }
+    if (!(s = PyUnicode_DecodeUTF8(text, (Py_ssize_t)strlen(text), "replace")))
+        return NULL;
+    Py_INCREF(s);
+    g_hash_table_insert(strs, g_strdup(text), s);
+    return s;
+}
+
+static void decref_value(gpointer value) { Py_DECREF((PyObject *)value); }
+
 /* One path as Python: (root label or None, [(id, kind text), ...][, [edge label, ...]]). */
 static PyObject *path_item(SnapshotObject *self, const uint32_t *path, uint32_t len, const hc_labeller *lab,
-                           const uintptr_t *roots, size_t nroots, GString *name)
+                           const uintptr_t *roots, size_t nroots, GString *name, GHashTable *strs)
 {
     uint32_t r = hc_paths_root_record(self->g, path[0], NULL);
     PyObject *hops = PyList_New(len);
@@ -263,7 +282,8 @@ static PyObject *path_item(SnapshotObject *self, const uint32_t *path, uint32_t 
         const char *own = hc_graph_node_name(self->g, path[k]); /* a module's name */
         if (own)
             g_string_append_printf(name, " %s", own);
-        PyObject *t = Py_BuildValue("(Is)", path[k], name->str);
+        PyObject *kind = shared_str(strs, name->str);
+        PyObject *t = kind ? Py_BuildValue("(IN)", path[k], kind) : NULL;
         if (!t)
             Py_CLEAR(hops);
         else
@@ -280,7 +300,7 @@ static PyObject *path_item(SnapshotObject *self, const uint32_t *path, uint32_t 
         hc_via_path(self->g, path, len, lab, roots, nroots, texts);
         labels = PyList_New(len - 1);
         for (uint32_t k = 1; labels && k < len; k++) {
-            PyObject *t = PyUnicode_DecodeUTF8(texts[k], (Py_ssize_t)strlen(texts[k]), "replace");
+            PyObject *t = shared_str(strs, texts[k]);
             if (!t)
                 Py_CLEAR(labels);
             else
@@ -318,6 +338,7 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
     PyObject *out = NULL;
     hc_paths *p = NULL;
     GString *name = g_string_new(NULL);
+    GHashTable *strs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, decref_value);
     hc_labeller lab;
     hc_stored_labeller stored;
     uintptr_t *roots = NULL;
@@ -389,7 +410,7 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
             item = Py_None;
             Py_INCREF(item);
         } else {
-            item = path_item(self, path, len, want_labels ? &lab : NULL, roots, nroots, name);
+            item = path_item(self, path, len, want_labels ? &lab : NULL, roots, nroots, name, strs);
         }
         if (!item || PyList_Append(out, item) < 0) {
             Py_XDECREF(item);
@@ -404,6 +425,7 @@ done:
     g_free(roots);
     hc_paths_free(p);
     g_string_free(name, TRUE);
+    g_hash_table_destroy(strs);
     g_free(ids);
     g_free(path);
     Py_DECREF(fast);
