@@ -699,6 +699,7 @@ typedef struct cap_run {
     const hc_graph *g;
     const uint32_t *e; /* this node's edges */
     uint32_t cnt, tnode;
+    uintptr_t type_addr; /* the node's type object: every edge to it is named already */
     tgt *t; /* its edges other than to its type, by (address, position); made on first need */
     size_t nt, tcap;
     gboolean t_made, fail;
@@ -741,6 +742,8 @@ static void cap_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg
             return;
         }
     }
+    if (target == c->type_addr)
+        return; /* (its ".__class__", which every object reports: no table of its edges) */
     if (!c->t_made && !cap_make_t(c))
         return;
     size_t lo = 0, hi = c->nt; /* the first entry with this address */
@@ -847,6 +850,7 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
             c.e = e;
             c.cnt = cnt;
             c.tnode = tnode;
+            c.type_addr = tnode == HC_NONE ? 0 : g->addr[tnode];
             c.t_made = FALSE;
             c.out = out;
             lab->labels(lab->ctx, g->addr[r], cap_emit, &c);

@@ -43,6 +43,7 @@ typedef struct named {
     uintptr_t *v; /* first `local`, then from hc_try_* if an object names more */
     size_t n, cap;
     int fail; /* out of memory: report the rest unnamed anyway */
+    int record; /* keep the named ones (for the "?" pass; not for complete() types) */
     uintptr_t local[64];
 } named;
 
@@ -50,7 +51,7 @@ static void emit(named *nm, const void *target, unsigned kind, uintptr_t arg)
 {
     if (target == NULL) return;
     nm->cb(nm->data, (uintptr_t)target, kind, arg);
-    if (nm->fail) return;
+    if (nm->fail || !nm->record) return;
     if (nm->n == nm->cap) {
         size_t c = nm->cap * 2;
         uintptr_t *v = hc_try_reallocarray(nm->v == nm->local ? NULL : nm->v, c, sizeof *v);
@@ -370,6 +371,7 @@ void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data)
     nm.n = 0;
     nm.cap = G_N_ELEMENTS(nm.local);
     nm.fail = 0;
+    nm.record = !complete(tp); /* a 100-million-item list keeps no list of its items */
 
     if (PyList_Check(o))
         seq_items(&nm, ((PyListObject *)o)->ob_item, PyList_GET_SIZE(o));

@@ -81,7 +81,8 @@ class Files(unittest.TestCase):
         x = h.heap()
         x.dump(path)
         y = heapcore.load(path)
-        mine_x, mine_y = x & h.Size(bytearray(1013).__sizeof__()), y & h.Size(bytearray(1013).__sizeof__())
+        size = h.Size(bytearray(1013).__sizeof__())
+        mine_x, mine_y = x & h.Type(bytearray) & size, y & h.Type(bytearray) & size
         self.assertEqual(mine_y.count, 2000)
         rows_x = sorted(r[1] for r in mine_x.byvia._partition())
         rows_y = sorted(r[1] for r in mine_y.byvia._partition())
