@@ -111,6 +111,7 @@ uint64_t hc_graph_offsets_from_counts(hc_graph *g, uint32_t n)
 
 uint32_t hc_graph_n(const hc_graph *g) { return g->n; }
 gboolean hc_graph_is_loaded(const hc_graph *g) { return g->loaded; }
+void hc_graph_set_loaded(hc_graph *g) { g->loaded = TRUE; }
 uintptr_t hc_graph_addr(const hc_graph *g, uint32_t id) { return g->addr[id]; }
 uint32_t hc_graph_type(const hc_graph *g, uint32_t id) { return g->type[id]; }
 uint32_t hc_graph_flags(const hc_graph *g, uint32_t id) { return g->flags[id]; }

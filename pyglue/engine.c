@@ -889,14 +889,21 @@ static PyObject *IdSet_addresses(IdSetObject *self, PyObject *unused)
     return list;
 }
 
-/* A set of a snapshot read from a file has no live objects behind it: FALSE + RuntimeError. */
+/* A set of a snapshot read from a file, or of a subinterpreter's heap, has no live objects
+ * behind it here: FALSE + RuntimeError. */
 static gboolean require_live(IdSetObject *self)
 {
     if (!hc_graph_is_loaded(hc_idset_graph(self->s)))
         return TRUE;
-    PyErr_SetString(PyExc_RuntimeError,
-                    "this snapshot was loaded from a file: it has no live objects (nodes and byid "
-                    "need the process it was taken in)");
+    PyObject *meta = self->snap->meta, *in = meta ? PyDict_GetItemString(meta, "interpreter") : NULL;
+    if (in)
+        PyErr_Format(PyExc_RuntimeError,
+                     "this snapshot is subinterpreter %U's heap: its objects are not handed to another "
+                     "interpreter (nodes and byid need them)", in);
+    else
+        PyErr_SetString(PyExc_RuntimeError,
+                        "this snapshot was loaded from a file: it has no live objects (nodes and byid "
+                        "need the process it was taken in)");
     return FALSE;
 }
 
@@ -1506,6 +1513,111 @@ static PyObject *mod_snapshot(PyObject *mod, PyObject *args)
     return snapshot_take(extra, capture);
 }
 
+/* The raised exception (cleared), or NULL. */
+static PyObject *take_exception(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyErr_GetRaisedException();
+#else
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    PyErr_NormalizeException(&t, &v, &tb);
+    Py_XDECREF(t);
+    Py_XDECREF(tb);
+    return v;
+#endif
+}
+
+/* interpreter_snapshot(id, keep_strings=False) -> Snapshot of subinterpreter `id`'s heap,
+ * taken from the main interpreter.  The walk, the edge labels and string values, and the
+ * __sizeof__ calls run in the subinterpreter's own context (a thread state of its own, its
+ * GIL); what the main interpreter reaches is left out (hc_py_walk_sub).  The result is like
+ * a loaded file's: no live objects are handed across. */
+static PyObject *mod_interpreter_snapshot(PyObject *mod, PyObject *args)
+{
+    (void)mod;
+    long long want;
+    int keep = 0;
+    if (!PyArg_ParseTuple(args, "L|p", &want, &keep))
+        return NULL;
+    PyInterpreterState *main_in = PyInterpreterState_Main(), *in;
+    if (PyInterpreterState_Get() != main_in) {
+        PyErr_SetString(PyExc_RuntimeError, "a subinterpreter's heap is taken from the main interpreter");
+        return NULL;
+    }
+    if (in_sizeof) {
+        PyErr_SetString(PyExc_RuntimeError, "heapcore: a heap snapshot was asked for by an object's __sizeof__ "
+                                            "while a snapshot was measuring it");
+        return NULL;
+    }
+    for (in = PyInterpreterState_Head(); in != NULL; in = PyInterpreterState_Next(in))
+        if (PyInterpreterState_GetID(in) == want)
+            break;
+    if (in == NULL || in == main_in) {
+        PyErr_Format(PyExc_ValueError, in ? "interpreter %lld is the main one: take its heap with heap()"
+                                          : "no interpreter %lld", want);
+        return NULL;
+    }
+    GError *err = NULL;
+    hc_graph *main_g = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, &err);
+    if (!main_g)
+        return set_error(err);
+    PyThreadState *sub_ts = PyThreadState_New(in);
+    if (!sub_ts) {
+        hc_graph_unref(main_g);
+        return PyErr_NoMemory();
+    }
+    /* into the subinterpreter: its GIL (its own, or the shared one) */
+    PyThreadState *mine = PyEval_SaveThread();
+    PyEval_AcquireThread(sub_ts);
+    hc_graph *g = hc_py_walk_sub(main_g, &err);
+    if (g) {
+        hc_edge_labels *L;
+        hc_values *V;
+        if (capture_details(g, NULL, keep, &L, &V, &err)) {
+            hc_graph_attach(g, HC_ATTACH_LABELS, L, (GDestroyNotify)hc_edge_labels_free);
+            hc_graph_attach(g, HC_ATTACH_VALUES, V, (GDestroyNotify)hc_values_free);
+        } else {
+            g_clear_pointer(&g, hc_graph_unref);
+        }
+    }
+    if (g) {
+        size_t failed = 0;
+        in_sizeof = 1;
+        int rc = hc_py_apply_sizeof(g, &failed);
+        in_sizeof = 0;
+        if (rc < 0) { /* an exception of the subinterpreter's: told as text, not carried over */
+            PyObject *exc = take_exception();
+            PyObject *text = exc ? PyObject_Str(exc) : NULL;
+            const char *u = text ? PyUnicode_AsUTF8(text) : NULL;
+            g_set_error(&err, HC_ERROR, HC_ERROR_STATE, "measuring the subinterpreter's objects failed: %s",
+                        u ? u : "?");
+            PyErr_Clear();
+            Py_XDECREF(text);
+            Py_XDECREF(exc);
+            g_clear_pointer(&g, hc_graph_unref);
+        } else {
+            hc_graph_set_sizeof_failures(g, (uint32_t)MIN(failed, UINT32_MAX));
+        }
+    }
+    PyThreadState_Clear(sub_ts);
+    PyThreadState_DeleteCurrent(); /* releases the subinterpreter's GIL */
+    PyEval_RestoreThread(mine);
+    hc_graph_unref(main_g);
+    if (!g)
+        return set_error(err);
+    hc_graph_set_loaded(g); /* its addresses are the subinterpreter's: never handed out here */
+    PyObject *meta = Py_BuildValue("{s:N}", "interpreter", PyUnicode_FromFormat("%lld", want));
+    PyObject *snap = meta ? wrap_snapshot(g) : NULL;
+    if (snap)
+        ((SnapshotObject *)snap)->meta = meta;
+    else if (meta)
+        Py_DECREF(meta);
+    else
+        hc_graph_unref(g);
+    return snap;
+}
+
 /* tp as a type, or NULL with "fn() takes a type" (TypeError). */
 static PyTypeObject *type_arg(PyObject *tp, const char *fn)
 {
@@ -1716,6 +1828,7 @@ static PyMethodDef module_methods[] = {
     {"labels", mod_labels, METH_O, "labels(obj) -> [(address, label)]: obj's referents with the labels byvia and paths use"},
     {"snapshot", mod_snapshot, METH_VARARGS, "snapshot(extra_roots=None, capture=0) -> Snapshot of the whole heap; capture 1: with edge labels and string hashes read at once (for a file), 2: and string contents"},
     {"hide_type", mod_hide_type, METH_O, "hide_type(cls): instances of cls are the observer's own"},
+    {"interpreter_snapshot", mod_interpreter_snapshot, METH_VARARGS, "interpreter_snapshot(id, keep_strings=False): a subinterpreter's heap, taken from the main one (like a loaded file)"},
     {"hide_frames_of", mod_hide_frames_of, METH_O, "hide_frames_of(globals()): frames running this module's code are the observer's own"},
     {"is_own_frame", mod_is_own_frame, METH_O, "is_own_frame(frame): does it run code of a module given to hide_frames_of"},
     {"alloc_fail_at", mod_alloc_fail_at, METH_O, "test hook: fail the nth engine allocation (0: never)"},

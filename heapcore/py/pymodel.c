@@ -16,6 +16,7 @@ typedef struct py_ctx {
     size_t nextra;
     hc_py_size_info *infos; /* one per type seen, indexed by (type data - 1) */
     size_t ninfos, infocap;
+    const hc_graph *exclude; /* hc_py_walk_sub: the main interpreter's objects */
 } py_ctx;
 
 static PyTypeObject **hidden_types;
@@ -172,6 +173,15 @@ static void py_expand(void *vctx, hc_walk *w, uintptr_t addr, uintptr_t key, uin
     }
     PyObject *o = (PyObject *)addr;
     PyTypeObject *tp = (PyTypeObject *)key;
+    if (ctx->exclude && !(PyType_Check(o) && !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) &&
+        hc_graph_lookup(ctx->exclude, addr) != HC_NONE) {
+        /* the main interpreter's (hc_py_walk_sub): hidden, not expanded */
+        if (size)
+            *size = 0;
+        if (flags)
+            *flags |= HC_NODE_HIDDEN;
+        return;
+    }
     if (Py_REFCNT(o) <= 0) {
         /* A freed object that a free list still links and a module's traverse still reports
          * (3.12's _asyncio visits its FutureIter free list): not alive.  Hidden, so that no
@@ -307,6 +317,8 @@ static void name_modules(hc_graph *g)
     }
 }
 
+static hc_graph *walk_ctx(py_ctx *c, uint32_t options, GError **error);
+
 hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *extra, size_t nextra,
                      uint32_t options, GError **error)
 {
@@ -317,22 +329,41 @@ hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *ex
          * through them much of the main heap: a walk from here would mix the two. */
         g_set_error(error, HC_ERROR, HC_ERROR_STATE,
                     "heapcore walks the main interpreter only, and this is subinterpreter %lld: take the "
-                    "snapshot from the main interpreter (which never includes a subinterpreter's objects)",
-                    (long long)PyInterpreterState_GetID(ctx.interp));
+                    "snapshot from the main interpreter (which never includes a subinterpreter's objects), "
+                    "or its own with hpy().heap(interpreter=%lld) there",
+                    (long long)PyInterpreterState_GetID(ctx.interp), (long long)PyInterpreterState_GetID(ctx.interp));
         return NULL;
     }
-    hc_py_threads_prepare();
     ctx.roots = roots;
     ctx.nroots = nroots;
     ctx.extra = extra;
     ctx.nextra = nextra;
+    return walk_ctx(&ctx, options, error);
+}
+
+hc_graph *hc_py_walk_sub(const hc_graph *main, GError **error)
+{
+    py_ctx ctx = {0};
+    ctx.interp = PyInterpreterState_Get();
+    if (ctx.interp == PyInterpreterState_Main()) {
+        g_set_error(error, HC_ERROR, HC_ERROR_STATE, "hc_py_walk_sub: this is the main interpreter");
+        return NULL;
+    }
+    ctx.exclude = main;
+    return walk_ctx(&ctx, 0, error);
+}
+
+static hc_graph *walk_ctx(py_ctx *c, uint32_t options, GError **error)
+{
+    py_ctx ctx = *c;
+    hc_py_threads_prepare();
     hc_model model = {
         .ctx = &ctx,
         .type_of = py_type_of,
         .type_init = py_type_init,
         .expand = py_expand,
         .roots = py_roots,
-        .extra_roots = nextra ? py_extra_roots : NULL,
+        .extra_roots = ctx.nextra ? py_extra_roots : NULL,
         .complement = py_complement,
         .is_hidden = py_is_hidden,
     };

@@ -30,6 +30,14 @@ int hc_py_hide_type(PyTypeObject *tp);
 hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *extra, size_t nextra,
                      uint32_t options, GError **error);
 
+/* Walk the current interpreter, a subinterpreter (the caller switched to it): like
+ * hc_py_walk, but the objects `main` (a walk of the main interpreter, nodes only) holds are
+ * hidden and not expanded, except static types (process-wide; walked with this
+ * interpreter's own state of them): the subinterpreter's heap never includes what the main
+ * one reaches (process-wide constants, or main's objects a legacy subinterpreter shares
+ * through a single-phase module's dict). */
+hc_graph *hc_py_walk_sub(const hc_graph *main, GError **error);
+
 /* The addresses the walk records as edges of o (its referents, the __dict__ owner link
  * excepted), as a new list of ints; for tests and introspection.  NULL + exception. */
 PyObject *hc_py_referents(PyObject *o);

@@ -103,6 +103,9 @@ void hc_graph_walk_times(const hc_graph *g, double out[HC_WALK_PHASES]);
 /* TRUE for a graph read from a snapshot file (snapfile.h): its addresses name no live
  * object of this process. */
 gboolean hc_graph_is_loaded(const hc_graph *g);
+/* Mark g as not backed by objects this caller may read (a subinterpreter's heap, walked in
+ * its own context): it is treated as loaded from a file from then on. */
+void hc_graph_set_loaded(hc_graph *g);
 
 /* What other modules keep with a graph, freed with it: details read from live objects
  * when the graph was taken or saved (via.h's edge labels, values.h's string values), so

@@ -36,9 +36,19 @@ class hpy:
         _engine.snapshot)."""
         return _engine.snapshot(None, capture).select(require, _NOT_SHOWN)
 
-    def heap(self, _capture=0):
+    def heap(self, _capture=0, interpreter=None):
         """Every object alive (reachable from the roots, or gc-tracked and unreachable), minus
-        those present at the last setrelheap().  The walk creates and frees nothing."""
+        those present at the last setrelheap().  The walk creates and frees nothing.
+
+        interpreter: a subinterpreter's id (or an object with an ``id``): its heap instead,
+        taken from the main interpreter in the subinterpreter's own context, without what
+        the main interpreter reaches.  Like a loaded file, the set has no live objects
+        (``.nodes`` raises); its labels and string values were read during the walk."""
+        if interpreter is not None:
+            iid = getattr(interpreter, "id", interpreter)
+            snap = _engine.interpreter_snapshot(int(iid), bool(_capture > 1))
+            return IdentitySet(snap.select(0, _NOT_SHOWN), "clodo",
+                               header="Subinterpreter %d, without what the main interpreter reaches." % int(iid))
         everything = self._everything(0, _capture)
         header = None
         if self._ref is None:

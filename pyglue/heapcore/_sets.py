@@ -100,7 +100,8 @@ class IdentitySet:
 
     @property
     def loaded(self):
-        """True for a set read from a snapshot file (it has no live objects)."""
+        """True for a set read from a snapshot file, or of a subinterpreter's heap (it has no
+        live objects here)."""
         return self._s.snapshot.loaded
 
     @property

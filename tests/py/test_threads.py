@@ -80,6 +80,10 @@ def _create(legacy):
     return interpreters.create()  # 3.10, 3.11: every subinterpreter shares the GIL
 
 
+class MainOnly:
+    pass
+
+
 @unittest.skipIf(interpreters is None, "no subinterpreter module")
 class Subinterpreters(unittest.TestCase):
     def test_main_heap_never_includes_a_subinterpreters_objects(self):
@@ -92,6 +96,76 @@ class Subinterpreters(unittest.TestCase):
                 self.assertFalse([n for n in names if "SubOnly" in n], legacy)
             finally:
                 interpreters.destroy(iid)
+
+    def test_a_subinterpreters_heap_when_asked(self):
+        # taken from the main interpreter, in the subinterpreter's own context: its objects
+        # exactly, nothing only the main interpreter holds, and no live object handed over
+        keep = [MainOnly() for _ in range(77)]
+        h = hpy()
+        for legacy in (False, True):
+            iid = _create(legacy)
+            try:
+                _run(iid, "import sys\nclass SubOnly:\n    pass\n"
+                          "sys.sub_only = [SubOnly() for _ in range(321)]\n")
+                x = h.heap(interpreter=iid)
+                self.assertTrue(x.loaded)
+                self.assertIn("Subinterpreter %d" % iid, str(x))
+                counts = {r[1]: r[2] for r in x.bytype._partition()}  # (kind, name, count, size)
+                self.assertEqual(counts.get("__main__.SubOnly"), 321, legacy)
+                self.assertFalse([n for n in counts if "MainOnly" in n], legacy)
+                self.assertEqual(x.count, sum(counts.values()))
+                with self.assertRaises(RuntimeError):
+                    x.nodes
+                # labels were read in the subinterpreter: byvia and paths work on the set
+                parts = x.bytype._partition()
+                subs = x.bytype[[r[1] for r in parts].index("__main__.SubOnly")]
+                self.assertEqual(subs.count, 321)
+                via = {r[1] for r in subs.byvia._partition()}
+                self.assertEqual(len(via), 321)
+                self.assertTrue({"'[0]'", "'[320]'"} <= via, sorted(via)[:5])
+                self.assertIn("_sysdict['sub_only'][", str(subs.sp))
+                # the main heap still never includes them, and is unaffected
+                self.assertFalse([r for r in hpy().heap().bytype._partition() if "SubOnly" in r[1]])
+            finally:
+                interpreters.destroy(iid)
+        del keep
+
+    def test_a_subinterpreter_busy_in_another_thread(self):
+        # the walk waits for the subinterpreter's GIL (its own on 3.12+) and runs while the
+        # subinterpreter's thread is paused between bytecodes
+        iid = _create(False)
+        try:
+            _run(iid, "import sys\nsys.acc = []\n")
+            done = []
+
+            def busy():
+                _run(iid, "import sys, time\nt = time.time()\nwhile time.time() - t < 1.0:\n"
+                          "    sys.acc.append([1, 2])\n    if len(sys.acc) > 100000:\n        sys.acc.clear()\n")
+                done.append(True)
+
+            t = threading.Thread(target=busy)
+            t.start()
+            h = hpy()
+            counts = [h.heap(interpreter=iid).count for _ in range(4)]
+            t.join(60)
+            self.assertEqual(done, [True])
+            self.assertTrue(all(c > 1000 for c in counts), counts)
+            x = h.heap(interpreter=iid)
+            lists = {r[1]: r[2] for r in x.bytype._partition()}["list"]
+            self.assertGreaterEqual(lists, 1)
+        finally:
+            interpreters.destroy(iid)
+
+    def test_asking_for_a_wrong_interpreter(self):
+        h = hpy()
+        with self.assertRaises(ValueError):
+            h.heap(interpreter=10**9)
+        main_id = interpreters.get_main()
+        main_id = getattr(main_id, "id", main_id)
+        if isinstance(main_id, tuple):  # 3.13: (id, whence)
+            main_id = main_id[0]
+        with self.assertRaises(ValueError):
+            h.heap(interpreter=int(main_id))
 
     def test_walking_from_a_subinterpreter_is_refused_clearly(self):
         for legacy in (False, True):
