@@ -1587,11 +1587,13 @@ static PyObject *mod_interpreter_snapshot(PyObject *mod, PyObject *args)
         int rc = hc_py_apply_sizeof(g, &failed);
         in_sizeof = 0;
         if (rc < 0) { /* an exception of the subinterpreter's: told as text, not carried over */
+            gboolean nomem = PyErr_ExceptionMatches(PyExc_MemoryError);
             PyObject *exc = take_exception();
             PyObject *text = exc ? PyObject_Str(exc) : NULL;
             const char *u = text ? PyUnicode_AsUTF8(text) : NULL;
-            g_set_error(&err, HC_ERROR, HC_ERROR_STATE, "measuring the subinterpreter's objects failed: %s",
-                        u ? u : "?");
+            g_set_error(&err, HC_ERROR, nomem ? HC_ERROR_NOMEM : HC_ERROR_STATE,
+                        "measuring the subinterpreter's objects failed: %s: %s",
+                        exc ? Py_TYPE(exc)->tp_name : "?", u ? u : "?");
             PyErr_Clear();
             Py_XDECREF(text);
             Py_XDECREF(exc);

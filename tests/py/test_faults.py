@@ -50,6 +50,24 @@ def _chrome(x, m, s, few):
     return "written"
 
 
+_SUB = []
+
+
+def _subinterpreter(x, m, s, few):
+    """A subinterpreter's heap (made on first use; switching into it and back must survive
+    every failure)."""
+    if not _SUB:
+        try:
+            import _interpreters as interpreters
+        except ImportError:
+            import _xxsubinterpreters as interpreters
+        iid = interpreters.create()
+        (getattr(interpreters, "run_string", None) or interpreters.exec)(
+            iid, "import sys\nclass Sub:\n    pass\nsys.subs = [Sub() for _ in range(30)]\n")
+        _SUB.append(iid)
+    return str(hpy().heap(interpreter=_SUB[0]).bytype)
+
+
 # (name, step, deterministic, stride): a step takes (a fresh heap set, and its _sets) and
 # returns text; a deterministic step's text is the same on every fresh snapshot.  Every
 # allocation is failed in turn (stride 1), but for the HTML report's ~1300, where every 10th is.
@@ -67,6 +85,7 @@ STEPS = [(c, (lambda c: lambda x, m, s, few: str(getattr(s, c)))(c), True, 1) fo
     ("dump+load", _dump_load, True, 1),
     ("chrome", _chrome, True, 1),
     ("html", _html, True, 10),
+    ("subinterpreter", _subinterpreter, True, 1),
 ]
 
 
