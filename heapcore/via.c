@@ -591,7 +591,8 @@ void hc_via_path(hc_graph *g, const uint32_t *path, uint32_t n, const hc_labelle
 /* ---- labels kept with a graph ---------------------------------------------------------------- */
 
 struct hc_edge_labels {
-    char **text; /* [ntext] */
+    char **text; /* [ntext]: each g_malloc'd, or (arena set) pointers into the arena */
+    char *arena; /* a capture's texts, one block (hc_free) */
     uint32_t ntext;
     uint32_t *edge; /* [edges of g] text numbers; NULL until decoded */
     uint8_t *enc;   /* stored form (a file's EDGELABELS section), until decoded */
@@ -603,9 +604,14 @@ void hc_edge_labels_free(hc_edge_labels *L)
 {
     if (!L)
         return;
-    for (uint32_t i = 0; i < L->ntext; i++)
-        g_free(L->text[i]);
-    g_free(L->text);
+    if (L->arena) {
+        hc_free(L->arena);
+        hc_free(L->text);
+    } else {
+        for (uint32_t i = 0; L->text && i < L->ntext; i++)
+            g_free(L->text[i]);
+        g_free(L->text);
+    }
     hc_free(L->edge);
     g_free(L->enc);
     g_free(L);
@@ -811,15 +817,118 @@ static void cap_resolve_indices(cap_run *c, uint32_t *out, uint32_t cnt)
 #undef IS_INDEX
 }
 
+/* The distinct texts of a capture: one arena of NUL-terminated texts, a group per text, and
+ * an open-addressing table of group numbers (about 40 bytes per text besides the text: a
+ * million-key dict has two million of them). */
 typedef struct text_group {
-    uint64_t uses;
+    uint64_t off;  /* the text, in the arena */
+    uint64_t uses; /* edges with it */
     uint32_t first; /* first raw label with this text, for a stable order */
     uint32_t number;
 } text_group;
 
-static int cmp_group_ptr(const void *a, const void *b)
+typedef struct text_set {
+    char *text;
+    size_t len, cap;
+    text_group *grp;
+    uint32_t n, gcap;
+    uint32_t *slot; /* group + 1, 0 empty */
+    size_t mask;
+} text_set;
+
+static uint64_t text_hash(const char *t, size_t len)
 {
-    const text_group *x = *(text_group *const *)a, *y = *(text_group *const *)b;
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)t[i]) * 1099511628211u;
+    return h ^ (h >> 29);
+}
+
+/* For at most `expect` texts: the groups and the table are made at their full size (no
+ * growth, so no peak of two copies). */
+static gboolean ts_init(text_set *ts, uint32_t expect)
+{
+    size_t cap = 64;
+    while (cap < (size_t)expect * 2)
+        cap *= 2;
+    ts->mask = cap - 1;
+    ts->gcap = expect ? expect : 1;
+    return (ts->slot = hc_try_calloc_mapped(cap, sizeof *ts->slot)) != NULL &&
+           (ts->grp = hc_try_malloc_mapped((size_t)ts->gcap * sizeof *ts->grp)) != NULL;
+}
+
+static void ts_free(text_set *ts)
+{
+    hc_free(ts->text);
+    hc_free(ts->grp);
+    hc_free(ts->slot);
+}
+
+/* Room for `more` bytes of text. */
+static gboolean ts_reserve(text_set *ts, size_t more)
+{
+    if (ts->len + more <= ts->cap)
+        return TRUE;
+    size_t cap = ts->cap ? ts->cap : 4096;
+    while (cap < ts->len + more)
+        cap *= 2;
+    char *t = hc_try_realloc(ts->text, cap);
+    if (!t)
+        return FALSE;
+    ts->text = t;
+    ts->cap = cap;
+    return TRUE;
+}
+
+/* Append a text (room reserved): its offset. */
+static uint64_t ts_append(text_set *ts, const char *t, size_t len)
+{
+    uint64_t off = ts->len;
+    memcpy(ts->text + off, t, len);
+    ts->text[off + len] = '\0';
+    ts->len += len + 1;
+    return off;
+}
+
+static uint32_t ts_find(const text_set *ts, const char *t, size_t len)
+{
+    for (size_t h = text_hash(t, len) & ts->mask;; h = (h + 1) & ts->mask) {
+        uint32_t k = ts->slot[h];
+        if (!k)
+            return NIL;
+        if (strcmp(ts->text + ts->grp[k - 1].off, t) == 0)
+            return k - 1;
+    }
+}
+
+/* The group of a text, new if need be; NIL if out of memory.  The table was sized for
+ * every raw label at init: it never fills past half. */
+static uint32_t ts_add(text_set *ts, const char *t, size_t len)
+{
+    size_t h = text_hash(t, len) & ts->mask;
+    for (;; h = (h + 1) & ts->mask) {
+        uint32_t k = ts->slot[h];
+        if (!k)
+            break;
+        if (strcmp(ts->text + ts->grp[k - 1].off, t) == 0)
+            return k - 1;
+    }
+    if (ts->n == ts->gcap || !ts_reserve(ts, len + 1))
+        return NIL;
+    ts->grp[ts->n] = (text_group){ts_append(ts, t, len), 0, NIL, 0};
+    ts->slot[h] = ts->n + 1;
+    return ts->n++;
+}
+
+typedef struct group_rank {
+    uint64_t uses;
+    uint32_t first, k;
+} group_rank;
+
+/* By decreasing use, then first appearance. */
+static int cmp_group_rank(const void *a, const void *b)
+{
+    const group_rank *x = a, *y = b;
     if (x->uses != y->uses)
         return x->uses > y->uses ? -1 : 1;
     return x->first < y->first ? -1 : x->first > y->first;
@@ -862,79 +971,77 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
     ok = ok && !c.labs.fail;
     /* texts: one group per distinct text, numbered by decreasing use after the reserved ones */
     uint32_t nraw = (uint32_t)c.labs.n;
-    text_group **of = NULL; /* raw label -> its group */
-    GHashTable *by_text = NULL;
-    GPtrArray *groups = NULL;
-    if (ok)
-        ok = (of = hc_try_calloc_mapped(nraw ? nraw : 1, sizeof *of)) != NULL;
-    if (ok) {
-        by_text = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        groups = g_ptr_array_new_with_free_func(g_free);
-        GString *s = g_string_new(NULL);
-        for (size_t h = 0; h <= c.labs.mask; h++) {
-            const lab_entry *le = &c.labs.slot[h];
-            if (le->id == NIL)
-                continue;
-            g_string_truncate(s, 0);
-            lab->text(lab->ctx, le->kind, le->arg, s);
-            text_group *grp = g_hash_table_lookup(by_text, s->str);
-            if (!grp) {
-                grp = g_new0(text_group, 1);
-                grp->first = le->id;
-                g_hash_table_insert(by_text, g_strdup(s->str), grp);
-                g_ptr_array_add(groups, grp);
-            }
-            grp->first = MIN(grp->first, le->id);
-            of[le->id] = grp;
+    text_set ts = {0};
+    uint32_t *of = NULL; /* raw label -> its group */
+    ok = ok && (of = hc_try_malloc_mapped((nraw ? nraw : 1) * sizeof *of)) != NULL && ts_init(&ts, nraw);
+    GString *s = g_string_new(NULL);
+    for (size_t h = 0; ok && h <= c.labs.mask; h++) {
+        const lab_entry *le = &c.labs.slot[h];
+        if (le->id == NIL)
+            continue;
+        g_string_truncate(s, 0);
+        lab->text(lab->ctx, le->kind, le->arg, s);
+        uint32_t k = ts_add(&ts, s->str, s->len);
+        if (k == NIL) {
+            ok = FALSE;
+            break;
         }
-        g_string_free(s, TRUE);
+        ts.grp[k].first = MIN(ts.grp[k].first, le->id);
+        of[le->id] = k;
+    }
+    g_string_free(s, TRUE);
+    lab_free(&c.labs); /* every raw label has its group now */
+    c.labs.slot = NULL;
+    /* the reserved texts may also come from a labeller ("?" for unnamed referents) */
+    uint32_t unknown = ok ? ts_find(&ts, "?", 1) : NIL, cls = ok ? ts_find(&ts, ".__class__", 10) : NIL;
+    group_rank *order = NULL;
+    if (ok)
+        ok = (order = hc_try_malloc_mapped(((size_t)ts.n ? ts.n : 1) * sizeof *order)) != NULL;
+    if (ok) {
         for (uint64_t k = 0; k < ne; k++)
             if (edge[k] < nraw)
-                of[edge[k]]->uses++;
-        /* the reserved texts may also come from a labeller ("?" for unnamed referents) */
-        text_group *unknown = g_hash_table_lookup(by_text, "?"), *cls = g_hash_table_lookup(by_text, ".__class__");
-        GPtrArray *order = g_ptr_array_sized_new(groups->len);
-        for (guint i = 0; i < groups->len; i++) {
-            text_group *grp = groups->pdata[i];
-            if (grp != unknown && grp != cls)
-                g_ptr_array_add(order, grp);
+                ts.grp[of[edge[k]]].uses++;
+        uint32_t norder = 0;
+        for (uint32_t k = 0; k < ts.n; k++)
+            if (k != unknown && k != cls)
+                order[norder++] = (group_rank){ts.grp[k].uses, ts.grp[k].first, k};
+        qsort(order, norder, sizeof *order, cmp_group_rank);
+        L = g_try_new0(hc_edge_labels, 1);
+        ok = L && ts_reserve(&ts, HC_LABEL_RESERVED * 8) &&
+             (L->text = hc_try_malloc(((size_t)norder + HC_LABEL_RESERVED) * sizeof *L->text)) != NULL;
+        if (ok) {
+            static const char *const reserved[HC_LABEL_RESERVED] = {"?", ".__class__", "[m]", "[-m]"};
+            uint64_t roff[HC_LABEL_RESERVED];
+            for (uint32_t r = 0; r < HC_LABEL_RESERVED; r++)
+                roff[r] = ts_append(&ts, reserved[r], strlen(reserved[r])); /* room reserved: no failure */
+            L->ntext = norder + HC_LABEL_RESERVED;
+            L->arena = ts.text; /* the texts move into L: pointers into it from now on */
+            ts.text = NULL;
+            for (uint32_t r = 0; r < HC_LABEL_RESERVED; r++)
+                L->text[r] = L->arena + roff[r];
+            if (unknown != NIL)
+                ts.grp[unknown].number = HC_LABEL_UNKNOWN;
+            if (cls != NIL)
+                ts.grp[cls].number = HC_LABEL_CLASS;
+            for (uint32_t i = 0; i < norder; i++) {
+                ts.grp[order[i].k].number = i + HC_LABEL_RESERVED;
+                L->text[i + HC_LABEL_RESERVED] = L->arena + ts.grp[order[i].k].off;
+            }
+            for (uint64_t k = 0; k < ne; k++) {
+                uint32_t v = edge[k];
+                edge[k] = v == NIL ? HC_LABEL_UNKNOWN : v & CAP_FINAL ? (v & ~CAP_FINAL) : ts.grp[of[v]].number;
+            }
+            L->edge = edge;
+            edge = NULL;
+        } else {
+            hc_edge_labels_free(L);
+            L = NULL;
         }
-        g_ptr_array_sort(order, cmp_group_ptr);
-        L = g_new0(hc_edge_labels, 1);
-        L->ntext = order->len + HC_LABEL_RESERVED;
-        L->text = g_new(char *, L->ntext);
-        L->text[HC_LABEL_UNKNOWN] = g_strdup("?");
-        L->text[HC_LABEL_CLASS] = g_strdup(".__class__");
-        L->text[HC_LABEL_INDEX] = g_strdup("[m]");
-        L->text[HC_LABEL_RINDEX] = g_strdup("[-m]");
-        if (unknown)
-            unknown->number = HC_LABEL_UNKNOWN;
-        if (cls)
-            cls->number = HC_LABEL_CLASS;
-        for (guint i = 0; i < order->len; i++)
-            ((text_group *)order->pdata[i])->number = i + HC_LABEL_RESERVED;
-        GHashTableIter it;
-        gpointer key, val;
-        g_hash_table_iter_init(&it, by_text);
-        while (g_hash_table_iter_next(&it, &key, &val)) {
-            text_group *grp = val;
-            if (grp != unknown && grp != cls)
-                L->text[grp->number] = g_strdup(key);
-        }
-        g_ptr_array_free(order, TRUE);
-        for (uint64_t k = 0; k < ne; k++) {
-            uint32_t v = edge[k];
-            edge[k] = v == NIL ? HC_LABEL_UNKNOWN : v & CAP_FINAL ? (v & ~CAP_FINAL) : of[v]->number;
-        }
-        L->edge = edge;
-        edge = NULL;
-    } else if (error && !*error) {
-        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory labelling edges");
     }
-    if (groups)
-        g_ptr_array_free(groups, TRUE);
-    if (by_text)
-        g_hash_table_destroy(by_text);
+    if (!L && error && !*error)
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory labelling edges");
+    hc_free(order);
+    ts_free(&ts);
     hc_free(of);
     hc_free(edge);
     g_free(c.t);
