@@ -381,6 +381,7 @@ gboolean hc_chrome_write(const hc_graph *g, const uint8_t *category, const hc_ed
                     EDGE(E_ELEMENT, idx++, ord[g->roots[r].id]);
         }
         const uint32_t *lab = labels ? hc_edge_labels_edges(labels) : NULL;
+        GString *itext = g_string_new(NULL);
         for (uint32_t i = 0; i < n && !w.failed; i++) {
             if (ord[i] == HC_NONE)
                 continue;
@@ -391,17 +392,22 @@ gboolean hc_chrome_write(const hc_graph *g, const uint8_t *category, const hc_ed
             if (lab)
                 hc_index_cursor_init(&ic, lab + base, ne);
             for (uint32_t k = 0; k < ne; k++) {
-                uint32_t index = lab ? hc_index_next(&ic, lab[base + k]) : HC_NONE;
+                uint32_t fam = 0, index = lab ? hc_index_next(&ic, lab[base + k], &fam) : HC_NONE;
                 if (ord[e[k]] == HC_NONE)
                     continue;
                 edge_kind ek = {E_HIDDEN, TRUE, HC_NONE};
-                if (index != HC_NONE)
+                if (index != HC_NONE && fam == 0) { /* a sequence's item */
                     ek = (edge_kind){E_ELEMENT, TRUE, index};
-                else if (lab && lab[base + k] < nlk)
+                } else if (index != HC_NONE) { /* another family: as its text would be */
+                    g_string_truncate(itext, 0);
+                    hc_edge_labels_index_text(labels, fam, index, itext);
+                    ek = classify_label(itext->str, &st);
+                } else if (lab && lab[base + k] < nlk)
                     ek = lk[lab[base + k]];
                 EDGE(ek.type, ek.by_index && ek.value == HC_NONE ? k : ek.value, ord[e[k]]);
             }
         }
+        g_string_free(itext, TRUE);
 #undef EDGE
         jw_s(&w, "],\n\"locations\":[],\n\"strings\":[");
         for (guint k = 0; k < st.v->len; k++) {

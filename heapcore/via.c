@@ -597,7 +597,7 @@ struct hc_edge_labels {
     uint32_t *edge; /* [edges of g] text numbers; NULL until decoded */
     uint8_t *enc;   /* stored form (a file's EDGELABELS section), until decoded */
     size_t enc_len;
-    gboolean legacy; /* enc is a version-1 file's: numbers from HC_LABEL_INDEX up move up two */
+    gboolean legacy; /* enc is a version-1 file's: numbers from 2 up move past the families' */
 };
 
 void hc_edge_labels_free(hc_edge_labels *L)
@@ -623,21 +623,30 @@ const uint32_t *hc_edge_labels_edges(const hc_edge_labels *L) { return L->edge; 
 
 void hc_index_cursor_init(hc_index_cursor *c, const uint32_t *lab, uint32_t n)
 {
-    c->fwd = c->rev = 0;
+    memset(c, 0, sizeof *c);
     for (uint32_t k = 0; k < n; k++)
-        c->rev += lab[k] == HC_LABEL_RINDEX;
+        if (lab[k] >= HC_LABEL_FWD(0) && lab[k] < HC_LABEL_RESERVED && (lab[k] - HC_LABEL_FWD(0)) % 2)
+            c->rev[(lab[k] - HC_LABEL_FWD(0)) / 2]++;
+}
+
+void hc_edge_labels_index_text(const hc_edge_labels *L, uint32_t f, uint32_t i, GString *out)
+{
+    const char *p = f < HC_INDEX_FAMILIES ? hc_edge_labels_text(L, HC_LABEL_FWD(f)) : "[]";
+    size_t n = strlen(p);
+    g_string_append_len(out, p, n && p[n - 1] == ']' ? (gssize)n - 1 : (gssize)n);
+    g_string_append_printf(out, "%u]", i);
 }
 
 hc_edge_labels *hc_edge_labels_new_encoded(char **texts, uint32_t ntexts, const uint8_t *enc, size_t len,
                                            gboolean legacy)
 {
     hc_edge_labels *L = g_new0(hc_edge_labels, 1);
-    if (legacy && ntexts >= HC_LABEL_INDEX) { /* make room for the index numbers */
-        const uint32_t more = HC_LABEL_RESERVED - HC_LABEL_INDEX;
+    if (legacy && ntexts >= HC_LABEL_FWD(0)) { /* make room for the index numbers */
+        const uint32_t more = HC_LABEL_RESERVED - HC_LABEL_FWD(0);
         texts = g_renew(char *, texts, ntexts + more);
-        memmove(texts + HC_LABEL_RESERVED, texts + HC_LABEL_INDEX, (ntexts - HC_LABEL_INDEX) * sizeof *texts);
-        texts[HC_LABEL_INDEX] = g_strdup("[m]");
-        texts[HC_LABEL_RINDEX] = g_strdup("[-m]");
+        memmove(texts + HC_LABEL_RESERVED, texts + HC_LABEL_FWD(0), (ntexts - HC_LABEL_FWD(0)) * sizeof *texts);
+        for (uint32_t r = HC_LABEL_FWD(0); r < HC_LABEL_RESERVED; r++)
+            texts[r] = g_strdup("[]"); /* never used by a version-1 file */
         ntexts += more;
         L->legacy = TRUE;
     }
@@ -673,8 +682,8 @@ gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **err
                 g_set_error(error, HC_ERROR, HC_ERROR_FORMAT, "EDGELABELS: cut short at edge %" G_GUINT64_FORMAT, k);
                 return FALSE;
             }
-            if (L->legacy && v >= HC_LABEL_INDEX)
-                v += HC_LABEL_RESERVED - HC_LABEL_INDEX;
+            if (L->legacy && v >= HC_LABEL_FWD(0))
+                v += HC_LABEL_RESERVED - HC_LABEL_FWD(0);
             if (v >= L->ntext) {
                 hc_free(edge);
                 g_set_error(error, HC_ERROR, HC_ERROR_FORMAT, "EDGELABELS: edge %" G_GUINT64_FORMAT " has label %" G_GUINT64_FORMAT " of %u", k, v, L->ntext);
@@ -695,10 +704,13 @@ gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **err
 }
 
 /* A capture's label slot: a raw label id (below CAP_INDEX), NIL (not named yet), a final
- * number | CAP_FINAL, or an element index i | CAP_INDEX (i < CAP_INDEX) until the node is
- * done: then the ones that count up from 0 become HC_LABEL_INDEX, the others raw labels. */
+ * number | CAP_FINAL, or index i of family f, CAP_INDEX | f << CAP_FSHIFT | i (i <= CAP_IMAX),
+ * until the node is done: then those that count up or down from 0 become the family's
+ * reserved numbers, the others raw labels. */
 #define CAP_FINAL 0x80000000u
 #define CAP_INDEX 0x40000000u
+#define CAP_FSHIFT 28
+#define CAP_IMAX ((1u << CAP_FSHIFT) - 1)
 
 typedef struct cap_run {
     lab_table labs;
@@ -710,7 +722,7 @@ typedef struct cap_run {
     size_t nt, tcap;
     gboolean t_made, fail;
     uint32_t *out; /* this node's label slots */
-    uint32_t index_kind; /* the labeller's (1 + kind, 0: none) */
+    uint32_t index_kind[HC_INDEX_FAMILIES]; /* the labeller's (1 + kind, 0: none) */
     gboolean indexed;    /* this node has CAP_INDEX slots */
 } cap_run;
 
@@ -735,10 +747,20 @@ static gboolean cap_make_t(cap_run *c)
     return TRUE;
 }
 
+/* The index family of a label kind, or HC_INDEX_FAMILIES. */
+static inline uint32_t cap_family(const cap_run *c, uint32_t kind, uintptr_t arg)
+{
+    uint32_t f = 0;
+    while (f < HC_INDEX_FAMILIES && !(c->index_kind[f] && kind == c->index_kind[f] - 1))
+        f++;
+    return f < HC_INDEX_FAMILIES && arg <= CAP_IMAX ? f : HC_INDEX_FAMILIES;
+}
+
 static void cap_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg)
 {
     cap_run *c = edata;
-    if (c->index_kind && kind == c->index_kind - 1 && arg < CAP_INDEX && arg < c->cnt) {
+    uint32_t fam = cap_family(c, kind, arg);
+    if (fam == 0 && arg < c->cnt) {
         /* an element index: item i is edge i, or edge cnt-1-i (CPython visits a list's items
          * last first); no lookup (a 100-million-item list needs no table of its edges) */
         uint32_t p = (uint32_t)arg, q = c->cnt - 1 - p;
@@ -772,8 +794,8 @@ static void cap_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg
     if (i >= c->nt || c->t[i].addr != target)
         return; /* all named already */
     first->filled++;
-    if (c->index_kind && kind == c->index_kind - 1 && arg < CAP_INDEX) {
-        c->out[c->t[i].j] = CAP_INDEX | (uint32_t)arg; /* no text: resolved when the node is done */
+    if (fam < HC_INDEX_FAMILIES) {
+        c->out[c->t[i].j] = CAP_INDEX | fam << CAP_FSHIFT | (uint32_t)arg; /* resolved when the node is done */
         c->indexed = TRUE;
         return;
     }
@@ -781,40 +803,45 @@ static void cap_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg
     c->out[c->t[i].j] = lid < CAP_INDEX ? lid : NIL;
 }
 
-/* The node's index slots: if they read "[0]", "[1]", ... in edge order, or in reverse edge
- * order (CPython visits a list's items last first), each is one reserved number
- * (HC_LABEL_INDEX, _RINDEX: a file keeps one small number each); otherwise those that count
- * up in edge order are HC_LABEL_INDEX and the others raw labels with a text of their own. */
+/* The node's index slots, per family: if they read P "0]", P "1]", ... in edge order, or in
+ * reverse edge order (CPython visits a list's items last first), each is one reserved number
+ * (HC_LABEL_FWD(f), _REV(f): a file keeps one small number each); otherwise those that
+ * count up in edge order are HC_LABEL_FWD(f) and the others raw labels with a text of their
+ * own. */
 static void cap_resolve_indices(cap_run *c, uint32_t *out, uint32_t cnt)
 {
-#define IS_INDEX(v) ((v) != NIL && !((v) & CAP_FINAL) && ((v) & CAP_INDEX))
-    uint32_t total = 0, m = 0;
-    for (uint32_t k = 0; k < cnt; k++)
-        total += IS_INDEX(out[k]);
-    gboolean fwd = TRUE, rev = TRUE;
-    for (uint32_t k = 0; k < cnt && (fwd || rev); k++)
-        if (IS_INDEX(out[k])) {
-            uint32_t i = out[k] & (CAP_INDEX - 1);
-            fwd = fwd && i == m;
-            rev = rev && i == total - 1 - m;
-            m++;
-        }
-    m = 0;
-    for (uint32_t k = 0; k < cnt; k++) {
-        uint32_t v = out[k];
-        if (!IS_INDEX(v))
+#define IS_FAM(v, f) ((v) != NIL && ((v) & (CAP_FINAL | CAP_INDEX)) == CAP_INDEX && (((v) >> CAP_FSHIFT) & 3) == (f))
+    for (uint32_t f = 0; f < HC_INDEX_FAMILIES; f++) {
+        uint32_t total = 0, m = 0;
+        for (uint32_t k = 0; k < cnt; k++)
+            total += IS_FAM(out[k], f);
+        if (!total)
             continue;
-        uint32_t i = v & (CAP_INDEX - 1);
-        if (fwd || rev || i == m) {
-            out[k] = CAP_FINAL | (fwd || !rev ? HC_LABEL_INDEX : HC_LABEL_RINDEX);
-            m += !rev || fwd;
-        } else {
-            uint32_t lid = lab_intern(&c->labs, c->index_kind - 1, i);
-            out[k] = lid < CAP_INDEX ? lid : NIL;
+        gboolean fwd = TRUE, rev = TRUE;
+        for (uint32_t k = 0; k < cnt && (fwd || rev); k++)
+            if (IS_FAM(out[k], f)) {
+                uint32_t i = out[k] & CAP_IMAX;
+                fwd = fwd && i == m;
+                rev = rev && i == total - 1 - m;
+                m++;
+            }
+        m = 0;
+        for (uint32_t k = 0; k < cnt; k++) {
+            uint32_t v = out[k];
+            if (!IS_FAM(v, f))
+                continue;
+            uint32_t i = v & CAP_IMAX;
+            if (fwd || rev || i == m) {
+                out[k] = CAP_FINAL | (fwd || !rev ? HC_LABEL_FWD(f) : HC_LABEL_REV(f));
+                m += !rev || fwd;
+            } else {
+                uint32_t lid = lab_intern(&c->labs, c->index_kind[f] - 1, i);
+                out[k] = lid < CAP_INDEX ? lid : NIL;
+            }
         }
     }
     c->indexed = FALSE;
-#undef IS_INDEX
+#undef IS_FAM
 }
 
 /* The distinct texts of a capture: one arena of NUL-terminated texts, a group per text, and
@@ -939,7 +966,23 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
     uint32_t n = g->n;
     uint64_t ne = hc_graph_edge_at(g, n);
     cap_run c = {0};
-    c.index_kind = lab->index_kind;
+    /* the families' prefixes, from their index 0's text: P "0]" */
+    char *prefix[HC_INDEX_FAMILIES] = {0};
+    for (uint32_t f = 0; f < HC_INDEX_FAMILIES; f++) {
+        c.index_kind[f] = lab->index_kind[f];
+        if (!c.index_kind[f])
+            continue;
+        GString *t = g_string_new(NULL);
+        lab->text(lab->ctx, c.index_kind[f] - 1, 0, t);
+        if (t->len >= 3 && strcmp(t->str + t->len - 3, "[0]") == 0) {
+            g_string_truncate(t, t->len - 2);
+            g_string_append_c(t, ']');
+            prefix[f] = g_string_free(t, FALSE);
+        } else { /* not of the form: no family */
+            c.index_kind[f] = 0;
+            g_string_free(t, TRUE);
+        }
+    }
     c.g = g;
     hc_edge_labels *L = NULL;
     uint32_t *edge = hc_try_malloc_mapped((ne ? ne : 1) * sizeof *edge);
@@ -1007,10 +1050,15 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
                 order[norder++] = (group_rank){ts.grp[k].uses, ts.grp[k].first, k};
         qsort(order, norder, sizeof *order, cmp_group_rank);
         L = g_try_new0(hc_edge_labels, 1);
-        ok = L && ts_reserve(&ts, HC_LABEL_RESERVED * 8) &&
+        size_t room = 64;
+        for (uint32_t f = 0; f < HC_INDEX_FAMILIES; f++)
+            room += 2 * (prefix[f] ? strlen(prefix[f]) + 1 : 3);
+        ok = L && ts_reserve(&ts, room) &&
              (L->text = hc_try_malloc(((size_t)norder + HC_LABEL_RESERVED) * sizeof *L->text)) != NULL;
         if (ok) {
-            static const char *const reserved[HC_LABEL_RESERVED] = {"?", ".__class__", "[m]", "[-m]"};
+            const char *reserved[HC_LABEL_RESERVED] = {"?", ".__class__"};
+            for (uint32_t f = 0; f < HC_INDEX_FAMILIES; f++)
+                reserved[HC_LABEL_FWD(f)] = reserved[HC_LABEL_REV(f)] = prefix[f] ? prefix[f] : "[]";
             uint64_t roff[HC_LABEL_RESERVED];
             for (uint32_t r = 0; r < HC_LABEL_RESERVED; r++)
                 roff[r] = ts_append(&ts, reserved[r], strlen(reserved[r])); /* room reserved: no failure */
@@ -1042,6 +1090,8 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
         g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory labelling edges");
     hc_free(order);
     ts_free(&ts);
+    for (uint32_t f = 0; f < HC_INDEX_FAMILIES; f++)
+        g_free(prefix[f]);
     hc_free(of);
     hc_free(edge);
     g_free(c.t);
@@ -1051,7 +1101,7 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
 
 /* ---- a labeller over stored labels -------------------------------------------------------- */
 
-/* Its label kinds: a stored text's number, or an element index */
+/* Its label kinds: a stored text's number, or an index of family kind - STORED_INDEX */
 enum { STORED_TEXT = 0, STORED_INDEX = 1 };
 
 static void stored_labels(void *ctx, uintptr_t addr, hc_label_emit emit, void *edata)
@@ -1069,12 +1119,12 @@ static void stored_labels(void *ctx, uintptr_t addr, hc_label_emit emit, void *e
     uint32_t cnt;
     const uint32_t *e = hc_graph_edges(g, id, &cnt);
     const uint32_t *lab = hc_edge_labels_edges(st->L) + hc_graph_edge_at(g, id);
-    hc_index_cursor ic; /* element indices: (STORED_INDEX, i) */
+    hc_index_cursor ic; /* indices: (STORED_INDEX + family, i) */
     hc_index_cursor_init(&ic, lab, cnt);
     for (uint32_t k = 0; k < cnt; k++) {
-        uint32_t i = hc_index_next(&ic, lab[k]);
+        uint32_t f = 0, i = hc_index_next(&ic, lab[k], &f);
         if (i != UINT32_MAX)
-            emit(edata, g->addr[e[k]], STORED_INDEX, i);
+            emit(edata, g->addr[e[k]], STORED_INDEX + f, i);
         else
             emit(edata, g->addr[e[k]], STORED_TEXT, lab[k]);
     }
@@ -1083,8 +1133,8 @@ static void stored_labels(void *ctx, uintptr_t addr, hc_label_emit emit, void *e
 static void stored_text(void *ctx, uint32_t kind, uintptr_t arg, GString *out)
 {
     hc_stored_labeller *st = ctx;
-    if (kind == STORED_INDEX)
-        g_string_append_printf(out, "[%" G_GUINT64_FORMAT "]", (guint64)arg);
+    if (kind >= STORED_INDEX)
+        hc_edge_labels_index_text(st->L, kind - STORED_INDEX, (uint32_t)arg, out);
     else
         g_string_append(out, hc_edge_labels_text(st->L, arg < UINT32_MAX ? (uint32_t)arg : UINT32_MAX));
 }
@@ -1107,5 +1157,6 @@ void hc_via_stored_labeller(hc_stored_labeller *st, const hc_graph *g, const hc_
     st->lab.roots = stored_roots;
     st->lab.keep_root = model ? model->keep_root : NULL; /* the model's keep_root reads only the label */
     st->lab.ctx = st;
-    st->lab.index_kind = STORED_INDEX + 1;
+    for (uint32_t f = 0; f < HC_INDEX_FAMILIES; f++)
+        st->lab.index_kind[f] = STORED_INDEX + f + 1;
 }

@@ -540,7 +540,9 @@ void hc_py_labeller(hc_labeller *out)
     out->text = lab_text;
     out->roots = lab_roots_fn;
     out->ctx = NULL;
-    out->index_kind = HC_PY_LBL_INDEX + 1;
+    out->index_kind[0] = HC_PY_LBL_INDEX + 1;  /* [i] */
+    out->index_kind[1] = HC_PY_LBL_KEYOF + 1;  /* .keys()[i] */
+    out->index_kind[2] = HC_PY_LBL_MEMBER + 1; /* list(_)[i] */
 }
 
 /* ---- values ----------------------------------------------------------------------------------- */

@@ -21,7 +21,7 @@
 
 G_BEGIN_DECLS
 
-/* Version 2 reserves edge label 2 for element indices (via.h HC_LABEL_INDEX); version 1
+/* Version 2 reserves edge labels 2 to 7 for indices (via.h HC_LABEL_FWD, _REV); version 1
  * files are still read. */
 #define HC_SNAPFILE_VERSION 2
 

@@ -22,6 +22,9 @@
 G_BEGIN_DECLS
 
 typedef void (*hc_label_emit)(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg);
+
+/* Kinds of labels numbered by position (a list's items, a dict's keys, a set's members) */
+#define HC_INDEX_FAMILIES 3
 typedef void (*hc_root_emit)(void *edata, uintptr_t addr);
 
 typedef struct hc_labeller {
@@ -37,9 +40,10 @@ typedef struct hc_labeller {
      * caller added for its own call (iso()'s arguments) say nothing about the heap. */
     gboolean (*keep_root)(void *ctx, const char *label);
     void *ctx;
-    /* 1 + the kind whose label (kind, i) reads "[i]" (an element index), or 0: none.  Kept
-     * labels store the common case without a text each (HC_LABEL_INDEX). */
-    uint32_t index_kind;
+    /* Index families: index_kind[f] is 1 + a kind whose label (kind, i) reads P "i]", P a
+     * prefix ending in "[" that text(kind, 0) shows ("[0]", ".keys()[0]"), or 0: none.
+     * Kept labels store such labels without a text each (HC_LABEL_FWD(f), HC_LABEL_REV(f)). */
+    uint32_t index_kind[HC_INDEX_FAMILIES];
 } hc_labeller;
 
 /* Label kind the engine adds for members named by a root record: "<root LABEL>". */
@@ -76,29 +80,39 @@ void hc_via_path(hc_graph *g, const uint32_t *path, uint32_t n, const hc_labelle
  * loaded from a file, or after the objects are gone.  Texts are numbered by decreasing use
  * (a file stores small numbers in fewer bytes); text 0 is "?" (a referrer that was not
  * alive, or an edge its labeller did not name), text 1 ".__class__" (an object's edge to its
- * own type, which a file stores without a label), numbers 2 and 3 element indices with no
- * text of their own: an edge numbered 2 reads "[m]", m the number of the same node's earlier
- * edges numbered 2, and one numbered 3 "[m]", m the number of its later edges numbered 3 (a
- * list's items, which CPython visits last first: a 100-million-item list keeps one small
- * number per edge, not 100 million texts; stored texts "[m]" and "[-m]"). */
+ * own type, which a file stores without a label), then two numbers per index family f with
+ * no text of their own: an edge numbered HC_LABEL_FWD(f) reads P "m]", m the number of the
+ * same node's earlier edges numbered so, and one numbered HC_LABEL_REV(f) P "m]", m the
+ * number of its later edges numbered so (a list's items, which CPython visits last first: a
+ * 100-million-item list keeps one small number per edge, not 100 million texts).  Their
+ * stored texts are P "]" ("[]", ".keys()[]", ...): the family's prefix. */
 typedef struct hc_edge_labels hc_edge_labels;
 #define HC_LABEL_UNKNOWN 0u
 #define HC_LABEL_CLASS 1u
-#define HC_LABEL_INDEX 2u
-#define HC_LABEL_RINDEX 3u
-#define HC_LABEL_RESERVED 4u /* the first number of a text */
+#define HC_LABEL_FWD(f) (2u + 2u * (f))
+#define HC_LABEL_REV(f) (3u + 2u * (f))
+#define HC_LABEL_INDEX HC_LABEL_FWD(0)
+#define HC_LABEL_RINDEX HC_LABEL_REV(0)
+#define HC_LABEL_RESERVED (2u + 2u * HC_INDEX_FAMILIES) /* the first number of a text */
 
-/* The element indices of a node's edges, in edge order: init with the node's n label
- * numbers, then hc_index_next(&c, lab[k]) for k = 0, 1, ... gives the index edge k stands
- * for (HC_LABEL_INDEX or _RINDEX), or UINT32_MAX. */
+/* The indices of a node's edges, in edge order: init with the node's n label numbers, then
+ * hc_index_next(&c, lab[k], &f) for k = 0, 1, ... gives the index edge k stands for (and its
+ * family f), or UINT32_MAX. */
 typedef struct hc_index_cursor {
-    uint32_t fwd, rev;
+    uint32_t fwd[HC_INDEX_FAMILIES], rev[HC_INDEX_FAMILIES];
 } hc_index_cursor;
 void hc_index_cursor_init(hc_index_cursor *c, const uint32_t *lab, uint32_t n);
-static inline uint32_t hc_index_next(hc_index_cursor *c, uint32_t label)
+static inline uint32_t hc_index_next(hc_index_cursor *c, uint32_t label, uint32_t *family)
 {
-    return label == HC_LABEL_INDEX ? c->fwd++ : label == HC_LABEL_RINDEX ? --c->rev : UINT32_MAX;
+    if (label < HC_LABEL_FWD(0) || label >= HC_LABEL_RESERVED)
+        return UINT32_MAX;
+    uint32_t f = (label - HC_LABEL_FWD(0)) / 2;
+    *family = f;
+    return label == HC_LABEL_FWD(f) ? c->fwd[f]++ : --c->rev[f];
 }
+/* Append the text of index i of family f: the family's prefix (its stored text without the
+ * last "]"), i, "]". */
+void hc_edge_labels_index_text(const hc_edge_labels *L, uint32_t f, uint32_t i, GString *out);
 
 /* Label every edge of g whose source is set in `alive` (hc_graph_alive_in: the source is
  * alive now, so the labeller may read it).  Extra memory while it runs: the label table;
@@ -108,14 +122,14 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
  * ".__class__", texts[2] the index text), and the label numbers of g's edges that do not go
  * to their source's type, in CSR order, as varints enc[0..len) (copied; decoded on first use:
  * hc_edge_labels_ready).  `legacy` (a version-1 file): no number is reserved for indices
- * (numbers from 2 up are texts; they are moved up by two). */
+ * (numbers from 2 up are texts; they are moved up past the families'). */
 hc_edge_labels *hc_edge_labels_new_encoded(char **texts, uint32_t ntexts, const uint8_t *enc, size_t len,
                                            gboolean legacy);
 void hc_edge_labels_free(hc_edge_labels *L); /* accepts NULL */
 /* Decode the stored form if not done yet: FALSE + HC_ERROR_FORMAT if it does not fit g. */
 gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **error);
 uint32_t hc_edge_labels_ntexts(const hc_edge_labels *L);
-const char *hc_edge_labels_text(const hc_edge_labels *L, uint32_t i); /* 2, 3: "[m]", "[-m]" */
+const char *hc_edge_labels_text(const hc_edge_labels *L, uint32_t i); /* families: their prefix "]" */
 /* The label numbers, one per edge of g in CSR order (after hc_edge_labels_ready). */
 const uint32_t *hc_edge_labels_edges(const hc_edge_labels *L);
 

@@ -20,6 +20,14 @@ class Node:
         self.kids = [bytearray(10) for _ in range(k)]
 
 
+class Key:
+    pass
+
+
+class Member:
+    pass
+
+
 class Files(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -92,6 +100,23 @@ class Files(unittest.TestCase):
         self.assertEqual(str(mine_y.sp), str(mine_x.sp))
         self.assertRegex(str(mine_y.sp), r"\.f_locals\['items'\]\[\d+\]\n")
         del items
+
+    def test_key_and_member_labels_survive_the_file(self):
+        # a dict's keys (.keys()[i]) and a set's members (list(_)[i]) are stored as indices too
+        table = {Key(): i for i in range(1500)}
+        members = {Member() for _ in range(1200)}
+        path = os.path.join(self.dir, "keys.hcsnap")
+        x = h.heap()
+        x.dump(path)
+        y = heapcore.load(path)
+        for cls, want, n in ((Key, ".keys()[1499]", 1500), (Member, "list(_)[1199]", 1200)):
+            rows_x = sorted(r[1] for r in (x & h.Type(cls)).byvia._partition())
+            rows_y = sorted(r[1] for r in (y & h.Type(cls)).byvia._partition())
+            self.assertEqual(len(rows_y), n)
+            self.assertEqual(rows_y, rows_x)
+            self.assertIn(repr(want), rows_y)
+            self.assertEqual(str((y & h.Type(cls)).sp), str((x & h.Type(cls)).sp))
+        del table, members
 
     def test_strings_are_redacted_unless_kept(self):
         secret = "a secret of heapcore-files %d" % os.getpid()

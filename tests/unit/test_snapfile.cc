@@ -94,7 +94,7 @@ void capture(hc_graph *g, uint32_t index_kind = 2, bool reverse = false, bool ho
     GraphLab gl = {g, reverse, holes};
     uint64_t *alive = hc_graph_alive_in(g, nullptr);
     for (uint32_t i = 0; i < hc_graph_n(g); i += 3) alive[i >> 6] &= ~((uint64_t)1 << (i & 63));
-    hc_labeller lab = {glab_labels, glab_text, nullptr, nullptr, &gl, index_kind};
+    hc_labeller lab = {glab_labels, glab_text, nullptr, nullptr, &gl, {index_kind, 0, 0}};
     hc_value_model vm = {gval_has, gval_value, &gl};
     GError *err = nullptr;
     hc_edge_labels *L = hc_via_capture(g, alive, &lab, &err);
@@ -806,8 +806,8 @@ TEST(Snapfile, Version1FilesAreRead) {
     const uint8_t *p = &b[lo];
     for (uint64_t t = 0; t < lcount; t++) {
         uint64_t len = get_varint(p);
-        if (t == HC_LABEL_INDEX || t == HC_LABEL_RINDEX) {
-            EXPECT_EQ(std::string((const char *)p, len), t == HC_LABEL_INDEX ? "[m]" : "[-m]");
+        if (t >= HC_LABEL_INDEX && t < HC_LABEL_RESERVED) {  // the families' prefixes
+            EXPECT_EQ(std::string((const char *)p, len), "[]");
         } else {
             put_varint(labels, len);
             labels.insert(labels.end(), p, p + len);
@@ -818,11 +818,11 @@ TEST(Snapfile, Version1FilesAreRead) {
     p = &b[eo];
     for (uint64_t k = 0; k < ecount; k++) {
         uint64_t v = get_varint(p);
-        ASSERT_TRUE(v != HC_LABEL_INDEX && v != HC_LABEL_RINDEX);
-        put_varint(edges, v >= HC_LABEL_RESERVED ? v - 2 : v);
+        ASSERT_TRUE(v < HC_LABEL_INDEX || v >= HC_LABEL_RESERVED);
+        put_varint(edges, v >= HC_LABEL_RESERVED ? v - (HC_LABEL_RESERVED - 2) : v);
     }
     ASSERT_EQ(p, &b[eo] + elen);
-    replace_section(b, 11, labels, lcount - 2);
+    replace_section(b, 11, labels, lcount - (HC_LABEL_RESERVED - 2));
     replace_section(b, 12, edges, ecount);
     uint32_t v1 = 1;
     memcpy(&b[12], &v1, 4);
@@ -835,7 +835,7 @@ TEST(Snapfile, Version1FilesAreRead) {
     std::vector<uint8_t> bad = b, big;
     const uint8_t *q = edges.data();
     get_varint(q);
-    put_varint(big, lcount - 2);
+    put_varint(big, lcount - (HC_LABEL_RESERVED - 2));
     big.insert(big.end(), q, (const uint8_t *)edges.data() + edges.size());
     replace_section(bad, 12, big, ecount);
     resign(bad);

@@ -84,7 +84,7 @@ TEST(Via, KindsAreTheLabelSetsOfLiveReferrers) {
         g_autoptr(hc_idset) s = hc_idset_new_copy(g, ids.data(), ids.size(), &err);
         ASSERT_NE(s, nullptr);
         Lab lab{&h, {}, {}};
-        hc_labeller L = {labels, text, roots, nullptr, &lab, 0};
+        hc_labeller L = {labels, text, roots, nullptr, &lab, {}};
         g_autoptr(hc_kinds) k = hc_via_kinds(s, live, &L, &err);
         ASSERT_NE(k, nullptr) << err->message;
         if (dead >= 0) {
@@ -133,7 +133,7 @@ TEST(Via, PathLabelsStopWhereNothingIsProven) {
     uint32_t path[4] = {hc_graph_lookup(g, SynthHeap::addr(0)), hc_graph_lookup(g, SynthHeap::addr(1)),
                         hc_graph_lookup(g, SynthHeap::addr(2)), hc_graph_lookup(g, SynthHeap::addr(3))};
     Lab lab{&h, {}, {0}};
-    hc_labeller L = {labels, text, roots, nullptr, &lab, 0};
+    hc_labeller L = {labels, text, roots, nullptr, &lab, {}};
     size_t nr;
     uintptr_t *rs = hc_via_roots(&L, &nr);
     ASSERT_EQ(nr, 1u);
