@@ -917,29 +917,27 @@ static uint64_t ts_append(text_set *ts, const char *t, size_t len)
     return off;
 }
 
+/* The slot of a text: where its group is, or the empty slot where it would go. */
+static size_t ts_probe(const text_set *ts, const char *t, size_t len)
+{
+    size_t h = text_hash(t, len) & ts->mask;
+    while (ts->slot[h] && strcmp(ts->text + ts->grp[ts->slot[h] - 1].off, t) != 0)
+        h = (h + 1) & ts->mask;
+    return h;
+}
+
 static uint32_t ts_find(const text_set *ts, const char *t, size_t len)
 {
-    for (size_t h = text_hash(t, len) & ts->mask;; h = (h + 1) & ts->mask) {
-        uint32_t k = ts->slot[h];
-        if (!k)
-            return NIL;
-        if (strcmp(ts->text + ts->grp[k - 1].off, t) == 0)
-            return k - 1;
-    }
+    return ts->slot[ts_probe(ts, t, len)] - 1; /* empty: 0 - 1 = NIL */
 }
 
 /* The group of a text, new if need be; NIL if out of memory.  The table was sized for
  * every raw label at init: it never fills past half. */
 static uint32_t ts_add(text_set *ts, const char *t, size_t len)
 {
-    size_t h = text_hash(t, len) & ts->mask;
-    for (;; h = (h + 1) & ts->mask) {
-        uint32_t k = ts->slot[h];
-        if (!k)
-            break;
-        if (strcmp(ts->text + ts->grp[k - 1].off, t) == 0)
-            return k - 1;
-    }
+    size_t h = ts_probe(ts, t, len);
+    if (ts->slot[h])
+        return ts->slot[h] - 1;
     if (ts->n == ts->gcap || !ts_reserve(ts, len + 1))
         return NIL;
     ts->grp[ts->n] = (text_group){ts_append(ts, t, len), 0, NIL, 0};

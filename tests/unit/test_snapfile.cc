@@ -138,6 +138,32 @@ std::vector<std::string> by_referent(hc_graph *g, const std::vector<std::string>
     return out;
 }
 
+// Every edge of a loaded graph, asked as a one-edge path of the stored labeller: its label
+// must be texts' (edge_texts order) of the node's first edge to that referent (a path names
+// the first).  Returns the number of edges checked.
+uint64_t expect_paths_read_as(hc_graph *back, const std::vector<std::string> &texts) {
+    hc_stored_labeller st;
+    hc_via_stored_labeller(&st, back, (hc_edge_labels *)hc_graph_attached(back, HC_ATTACH_LABELS), nullptr);
+    uint64_t at = 0, checked = 0;
+    for (uint32_t i = 0; i < hc_graph_n(back); i++) {
+        uint32_t ne;
+        const uint32_t *e = hc_graph_edges(back, i, &ne);
+        for (uint32_t j = 0; j < ne; j++) {
+            uint32_t first = 0;
+            while (e[first] != e[j]) first++;
+            uint32_t path[2] = {i, e[j]};
+            char *labels[2] = {nullptr, nullptr};
+            uintptr_t root = hc_graph_addr(back, i);
+            hc_via_path(back, path, 2, &st.lab, &root, 1, labels);
+            EXPECT_EQ(std::string(labels[1]), texts.at(at + first)) << "node " << i << " edge " << j;
+            g_free(labels[1]);
+            checked++;
+        }
+        at += ne;
+    }
+    return checked;
+}
+
 // How many edges use label number `number`.
 uint64_t uses_of(hc_graph *g, uint32_t number) {
     hc_edge_labels *L = (hc_edge_labels *)hc_graph_attached(g, HC_ATTACH_LABELS);
@@ -605,28 +631,7 @@ TEST(Snapfile, LabelsAndValuesRoundTrip) {
         expect_same(f.g, back);
         // the stored labeller names a path's edges as the file's labels do (the first edge
         // from a node to its referent)
-        hc_stored_labeller st;
-        hc_via_stored_labeller(&st, back, (hc_edge_labels *)hc_graph_attached(back, HC_ATTACH_LABELS), nullptr);
-        std::vector<std::string> bt = edge_texts(back);
-        uint64_t at = 0;
-        int checked = 0;
-        for (uint32_t i = 0; i < hc_graph_n(back); i++) {
-            uint32_t ne;
-            const uint32_t *e = hc_graph_edges(back, i, &ne);
-            for (uint32_t j = 0; j < ne; j++) {
-                uint32_t first = 0;
-                while (e[first] != e[j]) first++;
-                uint32_t path[2] = {i, e[j]};
-                char *labels[2] = {nullptr, nullptr};
-                uintptr_t root = hc_graph_addr(back, i);
-                hc_via_path(back, path, 2, &st.lab, &root, 1, labels);
-                EXPECT_EQ(std::string(labels[1]), bt[at + first]) << "node " << i << " edge " << j;
-                g_free(labels[1]);
-                checked++;
-            }
-            at += ne;
-        }
-        EXPECT_EQ((uint64_t)checked, hc_graph_nedges(back));
+        EXPECT_EQ(expect_paths_read_as(back, edge_texts(back)), hc_graph_nedges(back));
     }
 }
 
@@ -768,24 +773,7 @@ TEST(Snapfile, IndexLabelsReadAsTheirTexts) {
         EXPECT_EQ(want, edge_texts(indexed.g));
         EXPECT_EQ(by_referent(back, want), by_referent(plain.g, edge_texts(plain.g)));
         // the stored labeller reads them as texts too (byvia, paths on a loaded graph)
-        hc_stored_labeller st;
-        hc_via_stored_labeller(&st, back, (hc_edge_labels *)hc_graph_attached(back, HC_ATTACH_LABELS), nullptr);
-        uint64_t at = 0;
-        for (uint32_t i = 0; i < hc_graph_n(back) && !HasFailure(); i++) {
-            uint32_t ne;
-            const uint32_t *e = hc_graph_edges(back, i, &ne);
-            for (uint32_t j = 0; j < ne; j++) {
-                uint32_t first = 0;
-                while (e[first] != e[j]) first++;
-                uint32_t path[2] = {i, e[j]};
-                char *labels[2] = {nullptr, nullptr};
-                uintptr_t root = hc_graph_addr(back, i);
-                hc_via_path(back, path, 2, &st.lab, &root, 1, labels);
-                EXPECT_EQ(std::string(labels[1]), want[at + first]) << "node " << i << " edge " << j;
-                g_free(labels[1]);
-            }
-            at += ne;
-        }
+        EXPECT_EQ(expect_paths_read_as(back, want), hc_graph_nedges(back));
     }
 }
 
