@@ -1456,13 +1456,45 @@ static PyObject *mod_load(PyObject *mod, PyObject *arg)
  * snapshot itself would call itself again, without end. */
 static _Thread_local int in_sizeof;
 
+/* FALSE + RuntimeError while this thread runs a snapshot's __sizeof__ calls. */
+static gboolean not_in_sizeof(void)
+{
+    if (!in_sizeof)
+        return TRUE;
+    PyErr_SetString(PyExc_RuntimeError, "heapcore: a heap snapshot was asked for by an object's __sizeof__ "
+                                        "while a snapshot was measuring it");
+    return FALSE;
+}
+
+/* Capture g's edge labels and string values (g walked just now: every node alive) and attach
+ * them to it. */
+static gboolean attach_details(hc_graph *g, gboolean keep, GError **err)
+{
+    hc_edge_labels *L;
+    hc_values *V;
+    if (!capture_details(g, NULL, keep, &L, &V, err))
+        return FALSE;
+    hc_graph_attach(g, HC_ATTACH_LABELS, L, (GDestroyNotify)hc_edge_labels_free);
+    hc_graph_attach(g, HC_ATTACH_VALUES, V, (GDestroyNotify)hc_values_free);
+    return TRUE;
+}
+
+/* The __sizeof__ calls of g walked just now, and its count of failed ones: -1 + exception. */
+static int measure_sizes(hc_graph *g)
+{
+    size_t failed = 0;
+    in_sizeof = 1;
+    int rc = hc_py_apply_sizeof(g, &failed);
+    in_sizeof = 0;
+    if (rc == 0)
+        hc_graph_set_sizeof_failures(g, (uint32_t)MIN(failed, UINT32_MAX));
+    return rc;
+}
+
 static PyObject *snapshot_take(PyObject *extra_obj, int capture)
 {
-    if (in_sizeof) {
-        PyErr_SetString(PyExc_RuntimeError, "heapcore: a heap snapshot was asked for by an object's __sizeof__ "
-                                            "while a snapshot was measuring it");
+    if (!not_in_sizeof())
         return NULL;
-    }
     PyObject *fast = NULL;
     PyObject *const *extra = NULL;
     Py_ssize_t nextra = 0;
@@ -1481,25 +1513,15 @@ static PyObject *snapshot_take(PyObject *extra_obj, int capture)
     Py_XDECREF(fast);
     if (!g)
         return set_error(err);
-    if (capture) { /* before __sizeof__ calls run Python code: every node is alive still */
-        hc_edge_labels *L;
-        hc_values *V;
-        if (!capture_details(g, NULL, capture > 1, &L, &V, &err)) {
-            hc_graph_unref(g);
-            return set_error(err);
-        }
-        hc_graph_attach(g, HC_ATTACH_LABELS, L, (GDestroyNotify)hc_edge_labels_free);
-        hc_graph_attach(g, HC_ATTACH_VALUES, V, (GDestroyNotify)hc_values_free);
+    /* details before __sizeof__ calls run Python code: every node is alive still */
+    if (capture && !attach_details(g, capture > 1, &err)) {
+        hc_graph_unref(g);
+        return set_error(err);
     }
-    size_t failed = 0;
-    in_sizeof = 1;
-    int rc = hc_py_apply_sizeof(g, &failed);
-    in_sizeof = 0;
-    if (rc < 0) {
+    if (measure_sizes(g) < 0) {
         hc_graph_unref(g);
         return NULL;
     }
-    hc_graph_set_sizeof_failures(g, (uint32_t)MIN(failed, UINT32_MAX));
     return wrap_snapshot(g);
 }
 
@@ -1545,11 +1567,8 @@ static PyObject *mod_interpreter_snapshot(PyObject *mod, PyObject *args)
         PyErr_SetString(PyExc_RuntimeError, "a subinterpreter's heap is taken from the main interpreter");
         return NULL;
     }
-    if (in_sizeof) {
-        PyErr_SetString(PyExc_RuntimeError, "heapcore: a heap snapshot was asked for by an object's __sizeof__ "
-                                            "while a snapshot was measuring it");
+    if (!not_in_sizeof())
         return NULL;
-    }
     for (in = PyInterpreterState_Head(); in != NULL; in = PyInterpreterState_Next(in))
         if (PyInterpreterState_GetID(in) == want)
             break;
@@ -1571,36 +1590,20 @@ static PyObject *mod_interpreter_snapshot(PyObject *mod, PyObject *args)
     PyThreadState *mine = PyEval_SaveThread();
     PyEval_AcquireThread(sub_ts);
     hc_graph *g = hc_py_walk_sub(main_g, &err);
-    if (g) {
-        hc_edge_labels *L;
-        hc_values *V;
-        if (capture_details(g, NULL, keep, &L, &V, &err)) {
-            hc_graph_attach(g, HC_ATTACH_LABELS, L, (GDestroyNotify)hc_edge_labels_free);
-            hc_graph_attach(g, HC_ATTACH_VALUES, V, (GDestroyNotify)hc_values_free);
-        } else {
-            g_clear_pointer(&g, hc_graph_unref);
-        }
-    }
-    if (g) {
-        size_t failed = 0;
-        in_sizeof = 1;
-        int rc = hc_py_apply_sizeof(g, &failed);
-        in_sizeof = 0;
-        if (rc < 0) { /* an exception of the subinterpreter's: told as text, not carried over */
-            gboolean nomem = PyErr_ExceptionMatches(PyExc_MemoryError);
-            PyObject *exc = take_exception();
-            PyObject *text = exc ? PyObject_Str(exc) : NULL;
-            const char *u = text ? PyUnicode_AsUTF8(text) : NULL;
-            g_set_error(&err, HC_ERROR, nomem ? HC_ERROR_NOMEM : HC_ERROR_STATE,
-                        "measuring the subinterpreter's objects failed: %s: %s",
-                        exc ? Py_TYPE(exc)->tp_name : "?", u ? u : "?");
-            PyErr_Clear();
-            Py_XDECREF(text);
-            Py_XDECREF(exc);
-            g_clear_pointer(&g, hc_graph_unref);
-        } else {
-            hc_graph_set_sizeof_failures(g, (uint32_t)MIN(failed, UINT32_MAX));
-        }
+    if (g && !attach_details(g, keep, &err))
+        g_clear_pointer(&g, hc_graph_unref);
+    if (g && measure_sizes(g) < 0) { /* an exception of the subinterpreter's: told as text, not carried over */
+        gboolean nomem = PyErr_ExceptionMatches(PyExc_MemoryError);
+        PyObject *exc = take_exception();
+        PyObject *text = exc ? PyObject_Str(exc) : NULL;
+        const char *u = text ? PyUnicode_AsUTF8(text) : NULL;
+        g_set_error(&err, HC_ERROR, nomem ? HC_ERROR_NOMEM : HC_ERROR_STATE,
+                    "measuring the subinterpreter's objects failed: %s: %s", exc ? Py_TYPE(exc)->tp_name : "?",
+                    u ? u : "?");
+        PyErr_Clear();
+        Py_XDECREF(text);
+        Py_XDECREF(exc);
+        g_clear_pointer(&g, hc_graph_unref);
     }
     PyThreadState_Clear(sub_ts);
     PyThreadState_DeleteCurrent(); /* releases the subinterpreter's GIL */
