@@ -317,7 +317,33 @@ static void name_modules(hc_graph *g)
     }
 }
 
-static hc_graph *walk_ctx(py_ctx *c, uint32_t options, GError **error);
+/* The walk of c's interpreter (hc_py_walk, hc_py_walk_sub), then its types' and modules' names. */
+static hc_graph *walk_ctx(py_ctx *c, uint32_t options, GError **error)
+{
+    hc_py_threads_prepare();
+    hc_model model = {
+        .ctx = c,
+        .type_of = py_type_of,
+        .type_init = py_type_init,
+        .expand = py_expand,
+        .roots = py_roots,
+        .extra_roots = c->nextra ? py_extra_roots : NULL,
+        .complement = py_complement,
+        .is_hidden = py_is_hidden,
+    };
+    hc_graph *g = hc_walk_run_with(&model, 1u << 16, options, error);
+    hc_free(c->infos);
+    if (!g)
+        return NULL;
+    gboolean modules = FALSE;
+    for (uint32_t t = 0; t < hc_graph_ntypes(g); t++) {
+        name_type(g, t);
+        modules |= (hc_graph_type_flags(g, t) & HC_TYPE_MODULE) != 0;
+    }
+    if (modules)
+        name_modules(g);
+    return g;
+}
 
 hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *extra, size_t nextra,
                      uint32_t options, GError **error)
@@ -353,33 +379,6 @@ hc_graph *hc_py_walk_sub(const hc_graph *main, GError **error)
     return walk_ctx(&ctx, 0, error);
 }
 
-static hc_graph *walk_ctx(py_ctx *c, uint32_t options, GError **error)
-{
-    py_ctx ctx = *c;
-    hc_py_threads_prepare();
-    hc_model model = {
-        .ctx = &ctx,
-        .type_of = py_type_of,
-        .type_init = py_type_init,
-        .expand = py_expand,
-        .roots = py_roots,
-        .extra_roots = ctx.nextra ? py_extra_roots : NULL,
-        .complement = py_complement,
-        .is_hidden = py_is_hidden,
-    };
-    hc_graph *g = hc_walk_run_with(&model, 1u << 16, options, error);
-    hc_free(ctx.infos);
-    if (!g)
-        return NULL;
-    gboolean modules = FALSE;
-    for (uint32_t t = 0; t < hc_graph_ntypes(g); t++) {
-        name_type(g, t);
-        modules |= (hc_graph_type_flags(g, t) & HC_TYPE_MODULE) != 0;
-    }
-    if (modules)
-        name_modules(g);
-    return g;
-}
 
 size_t hc_py_sizecall_count(const hc_graph *g)
 {
