@@ -1,6 +1,15 @@
 /* heapcore/py/pycompat.c — the shared accessors of pycompat.h that are too big to inline. */
 #include "pycompat.h"
 
+#include <string.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter" /* CPython's internal headers */
+#if PY_VERSION_HEX >= 0x030B0000
+#include "internal/pycore_dict.h" /* PyDictKeysObject, DK_ENTRIES */
+#endif
+#pragma GCC diagnostic pop
+
 #if PY_VERSION_HEX >= 0x030C0000
 hc_static_state *hc_py_static_type_state(PyInterpreterState *interp, PyTypeObject *tp)
 {
@@ -34,6 +43,81 @@ hc_static_state *hc_py_static_type_state(PyInterpreterState *interp, PyTypeObjec
 #endif
     return NULL;
 }
-#else
-typedef int hc_pycompat_empty; /* nothing shared below 3.12 */
 #endif
+
+/* ---- dict lookups that run no Python code ------------------------------------------------ */
+
+/* Whether str (or str subclass) k has the contents of key: unicode_eq's test.  Equal strings
+ * have equal kinds (PEP 393 canonical form). */
+static int str_is_key(PyObject *k, PyObject *key)
+{
+    if (!PyUnicode_IS_READY(k))
+        return 0; /* 3.10 legacy string; a dict key is always ready (it was hashed) */
+    Py_ssize_t n = PyUnicode_GET_LENGTH(k);
+    return n == PyUnicode_GET_LENGTH(key) && PyUnicode_KIND(k) == PyUnicode_KIND(key) &&
+           memcmp(PyUnicode_DATA(k), PyUnicode_DATA(key), (size_t)n * PyUnicode_KIND(k)) == 0;
+}
+
+/* What the dict lookup of key (hash) would decide for entry key k, stored hash h: 1 match,
+ * 0 no match, -1 only Python code could tell (the dict would call k's __eq__). */
+static int entry_matches(PyObject *k, Py_hash_t h, PyObject *key, Py_hash_t hash)
+{
+    if (k == key)
+        return 1;
+    if (PyUnicode_CheckExact(k))
+        return str_is_key(k, key); /* equal contents imply equal hashes */
+    if (h != hash)
+        return 0; /* the dict compares stored hashes first */
+    /* A str subclass that keeps str's comparison: PyObject_RichCompare(k, key, Py_EQ) is
+     * unicode_richcompare, a content comparison. */
+    if (PyUnicode_Check(k) && Py_TYPE(k)->tp_richcompare == PyUnicode_Type.tp_richcompare)
+        return str_is_key(k, key);
+    return -1;
+}
+
+int hc_py_dict_peek_str(PyObject *d, PyObject *key, Py_hash_t hash, PyObject **value)
+{
+    PyDictObject *mp = (PyDictObject *)d;
+    *value = NULL;
+#if PY_VERSION_HEX >= 0x030B0000
+    PyDictKeysObject *dk = mp->ma_keys;
+    Py_ssize_t n = dk->dk_nentries;
+    if (dk->dk_kind == DICT_KEYS_GENERAL) { /* never split */
+        PyDictKeyEntry *ep = DK_ENTRIES(dk);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (ep[i].me_key == NULL || ep[i].me_value == NULL)
+                continue; /* unused or deleted */
+            int r = entry_matches(ep[i].me_key, ep[i].me_hash, key, hash);
+            if (r != 0) {
+                *value = r > 0 ? ep[i].me_value : NULL;
+                return r > 0 ? 0 : -1;
+            }
+        }
+    } else { /* all keys are exact str */
+        PyDictUnicodeEntry *ep = DK_UNICODE_ENTRIES(dk);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *v = mp->ma_values != NULL ? mp->ma_values->values[i] : ep[i].me_value;
+            if (ep[i].me_key != NULL && v != NULL && entry_matches(ep[i].me_key, -1, key, hash) > 0) {
+                *value = v;
+                return 0;
+            }
+        }
+    }
+#else
+    hc310_keys *dk = (hc310_keys *)mp->ma_keys;
+    hc310_entry *ep = hc310_entries(dk);
+    Py_ssize_t n = dk->dk_nentries;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        /* split tables keep the values in ma_values (and only exact str keys) */
+        PyObject *v = mp->ma_values != NULL ? mp->ma_values[i] : ep[i].me_value;
+        if (ep[i].me_key == NULL || v == NULL)
+            continue; /* unused, or deleted (the key is then the dummy) */
+        int r = entry_matches(ep[i].me_key, ep[i].me_hash, key, hash);
+        if (r != 0) {
+            *value = r > 0 ? v : NULL;
+            return r > 0 ? 0 : -1;
+        }
+    }
+#endif
+    return 0;
+}

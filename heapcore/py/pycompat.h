@@ -64,4 +64,13 @@ typedef static_builtin_state hc_static_state;
 hc_static_state *hc_py_static_type_state(PyInterpreterState *interp, PyTypeObject *tp);
 #endif
 
+/* All versions: the value of str key `key` (its hash in `hash`) in dict d, into *value
+ * (borrowed; NULL if absent), read from the entry arrays directly: no hashing, no allocation,
+ * no error set, and no comparison that could run Python code (PyDict_GetItem would call the
+ * __eq__ of a colliding key, which may free objects in the middle of a capture).  Returns 0
+ * when decided, -1 when a key only Python code could compare with ours (a non-str key, or a
+ * str subclass with its own __eq__, whose stored hash equals ours) makes it undecidable:
+ * *value is then NULL.  Linear in the dict's entries. */
+int hc_py_dict_peek_str(PyObject *d, PyObject *key, Py_hash_t hash, PyObject **value);
+
 #endif

@@ -3,6 +3,7 @@
  * (pyroots.c), sizes come from pysize.c.  Also what runs right after a walk: type names and
  * the objects whose size only their own __sizeof__ knows. */
 #include "pymodel.h"
+#include "pycompat.h"
 
 #include <frameobject.h>
 
@@ -26,6 +27,7 @@ static size_t nhidden;
 static PyObject *str_module;  /* "__module__" */
 static PyObject *str_sizeof;  /* "__sizeof__" */
 static PyObject *str_name;    /* "__name__" */
+static Py_hash_t hash_module, hash_name; /* their hashes (str hashes run no Python code) */
 
 int hc_py_model_init(void)
 {
@@ -34,6 +36,8 @@ int hc_py_model_init(void)
     if (!str_sizeof && !(str_sizeof = PyUnicode_InternFromString("__sizeof__")))
         return -1;
     if (!str_name && !(str_name = PyUnicode_InternFromString("__name__")))
+        return -1;
+    if ((hash_module = PyObject_Hash(str_module)) == -1 || (hash_name = PyObject_Hash(str_name)) == -1)
         return -1;
     hc_py_size_global_init();
     return 0;
@@ -266,9 +270,9 @@ void hc_py_type_name(PyTypeObject *tp, char *out, size_t len)
     char module[256], name[256];
     if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
         ascii_of(((PyHeapTypeObject *)tp)->ht_name, name, sizeof name);
-        PyObject *m = tp->tp_dict ? PyDict_GetItemWithError(tp->tp_dict, str_module) : NULL;
-        if (!m)
-            PyErr_Clear();
+        PyObject *m = NULL;
+        if (tp->tp_dict && PyDict_Check(tp->tp_dict))
+            (void)hc_py_dict_peek_str(tp->tp_dict, str_module, hash_module, &m); /* undecidable: '?' */
         ascii_of(m, module, sizeof module);
     } else {
         const char *dot = strrchr(tp->tp_name, '.');
@@ -299,8 +303,9 @@ static void name_type(hc_graph *g, uint32_t t)
 }
 
 /* Each module's __name__ (ASCII, else '?'), read from its dict right after the walk: no
- * Python code has run since, so every node is alive.  A lookup in a dict of str keys runs no
- * Python code and creates nothing. */
+ * Python code has run since, so every node is alive.  The lookup reads the dict's entries
+ * (hc_py_dict_peek_str): PyDict_GetItem would call the __eq__ of a key whose hash collides with
+ * "__name__", and that code may free objects the walk just recorded. */
 static void name_modules(hc_graph *g)
 {
     char name[256];
@@ -309,9 +314,9 @@ static void name_modules(hc_graph *g)
             (hc_graph_flags(g, id) & (HC_NODE_VIRTUAL | HC_NODE_HIDDEN)))
             continue;
         PyObject *d = PyModule_GetDict((PyObject *)hc_graph_addr(g, id));
-        PyObject *v = d ? PyDict_GetItemWithError(d, str_name) : NULL;
-        if (!v)
-            PyErr_Clear();
+        PyObject *v = NULL;
+        if (d && PyDict_Check(d))
+            (void)hc_py_dict_peek_str(d, str_name, hash_name, &v); /* undecidable: '?' */
         ascii_of(v, name, sizeof name);
         hc_graph_set_node_name(g, id, name);
     }

@@ -112,94 +112,6 @@ type_dict(PyTypeObject *tp)
     return tp->tp_dict;
 }
 
-/* Whether str (or str subclass) k has the contents of our key: unicode_eq's test.  Equal
- * strings have equal kinds (PEP 393 canonical form). */
-static int
-str_is_key(PyObject *k)
-{
-    PyObject *key = hc_size_state.key;
-    if (!PyUnicode_IS_READY(k)) {
-        return 0; /* 3.10 legacy string; a dict key is always ready (it was hashed) */
-    }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(k);
-    return n == PyUnicode_GET_LENGTH(key) && PyUnicode_KIND(k) == PyUnicode_KIND(key) &&
-           memcmp(PyUnicode_DATA(k), PyUnicode_DATA(key), (size_t)n * PyUnicode_KIND(k)) == 0;
-}
-
-/* What the dict lookup of our key would decide for entry key k, stored hash h: 1 match,
- * 0 no match, -1 only Python code could tell (the dict would call k's __eq__). */
-static int
-entry_matches(PyObject *k, Py_hash_t h)
-{
-    if (k == hc_size_state.key) {
-        return 1;
-    }
-    if (PyUnicode_CheckExact(k)) {
-        return str_is_key(k); /* equal contents imply equal hashes */
-    }
-    if (h != hc_size_state.hash) {
-        return 0; /* the dict compares stored hashes first */
-    }
-    /* A str subclass that keeps str's comparison: PyObject_RichCompare(k, key, Py_EQ) is
-     * unicode_richcompare, a content comparison. */
-    if (PyUnicode_Check(k) && Py_TYPE(k)->tp_richcompare == PyUnicode_Type.tp_richcompare) {
-        return str_is_key(k);
-    }
-    return -1;
-}
-
-/* The value of our key in dict d into *value (NULL if absent); -1 if undecidable. */
-static int
-dict_find_key(PyObject *d, PyObject **value)
-{
-    PyDictObject *mp = (PyDictObject *)d;
-    *value = NULL;
-#if PY_VERSION_HEX >= 0x030B0000
-    PyDictKeysObject *dk = mp->ma_keys;
-    Py_ssize_t n = dk->dk_nentries;
-    if (dk->dk_kind == DICT_KEYS_GENERAL) { /* never split */
-        PyDictKeyEntry *ep = DK_ENTRIES(dk);
-        for (Py_ssize_t i = 0; i < n; i++) {
-            if (ep[i].me_key == NULL || ep[i].me_value == NULL) {
-                continue; /* unused or deleted */
-            }
-            int r = entry_matches(ep[i].me_key, ep[i].me_hash);
-            if (r != 0) {
-                *value = r > 0 ? ep[i].me_value : NULL;
-                return r > 0 ? 0 : -1;
-            }
-        }
-    }
-    else { /* all keys are exact str */
-        PyDictUnicodeEntry *ep = DK_UNICODE_ENTRIES(dk);
-        for (Py_ssize_t i = 0; i < n; i++) {
-            PyObject *v = mp->ma_values != NULL ? mp->ma_values->values[i] : ep[i].me_value;
-            if (ep[i].me_key != NULL && v != NULL && entry_matches(ep[i].me_key, -1) > 0) {
-                *value = v;
-                return 0;
-            }
-        }
-    }
-#else
-    hc310_keys *dk = (hc310_keys *)mp->ma_keys;
-    hc310_entry *ep = hc310_entries(dk);
-    Py_ssize_t n = dk->dk_nentries;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        /* split tables keep the values in ma_values (and only exact str keys) */
-        PyObject *v = mp->ma_values != NULL ? mp->ma_values[i] : ep[i].me_value;
-        if (ep[i].me_key == NULL || v == NULL) {
-            continue; /* unused, or deleted (the key is then the dummy) */
-        }
-        int r = entry_matches(ep[i].me_key, ep[i].me_hash);
-        if (r != 0) {
-            *value = r > 0 ? v : NULL;
-            return r > 0 ? 0 : -1;
-        }
-    }
-#endif
-    return 0;
-}
-
 /* _PyType_Lookup(tp, "__sizeof__") without its cache: the borrowed result in *descr (NULL if
  * none); -1 if some dict holds a key only Python code could compare. */
 static int
@@ -214,7 +126,7 @@ lookup_sizeof(PyTypeObject *tp, PyObject **descr)
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); i++) {
             PyObject *base = PyTuple_GET_ITEM(mro, i);
             PyObject *d = PyType_Check(base) ? type_dict((PyTypeObject *)base) : NULL;
-            if (d != NULL && PyDict_Check(d) && (dict_find_key(d, descr) < 0 || *descr)) {
+            if (d != NULL && PyDict_Check(d) && (hc_py_dict_peek_str(d, hc_size_state.key, hc_size_state.hash, descr) < 0 || *descr)) {
                 return *descr != NULL ? 0 : -1;
             }
         }
@@ -222,7 +134,7 @@ lookup_sizeof(PyTypeObject *tp, PyObject **descr)
     }
     for (int guard = 0; tp != NULL && guard < 10000; tp = tp->tp_base, guard++) {
         PyObject *d = type_dict(tp);
-        if (d != NULL && PyDict_Check(d) && (dict_find_key(d, descr) < 0 || *descr)) {
+        if (d != NULL && PyDict_Check(d) && (hc_py_dict_peek_str(d, hc_size_state.key, hc_size_state.hash, descr) < 0 || *descr)) {
             return *descr != NULL ? 0 : -1;
         }
     }
