@@ -1325,68 +1325,6 @@ static PyTypeObject IdSet_Type = {
 
 /* ---- module functions --------------------------------------------------------------------- */
 
-/* Signal handlers live in a file-static array on 3.10/3.11: read them through the signal
- * module before the walk (Python code may run only before and after the walk). */
-typedef struct {
-    hc_py_root *roots;
-    PyObject **held;
-    char **labels;
-    size_t n;
-} pre_roots;
-
-static void pre_roots_free(pre_roots *p)
-{
-    for (size_t i = 0; i < p->n; i++) {
-        Py_XDECREF(p->held[i]);
-        g_free(p->labels[i]);
-    }
-    g_free(p->roots);
-    g_free(p->held);
-    g_free(p->labels);
-}
-
-static int pre_roots_collect(pre_roots *p)
-{
-    memset(p, 0, sizeof *p);
-#if PY_VERSION_HEX < 0x030C0000
-    PyObject *signal = PyImport_ImportModule("signal");
-    if (!signal) {
-        PyErr_Clear();
-        return 0;
-    }
-    size_t cap = 64;
-    p->roots = g_new0(hc_py_root, cap);
-    p->held = g_new0(PyObject *, cap);
-    p->labels = g_new0(char *, cap);
-    static PyObject *name; /* interned once: see pymodel.c on CPython's method cache */
-    if (!name && !(name = PyUnicode_InternFromString("getsignal"))) {
-        PyErr_Clear();
-        Py_DECREF(signal);
-        return 0;
-    }
-    PyObject *getsignal = PyObject_GetAttr(signal, name);
-    for (int s = 1; getsignal && s < 65 && p->n < cap; s++) {
-        PyObject *h = PyObject_CallFunction(getsignal, "i", s);
-        if (!h) {
-            PyErr_Clear();
-            continue;
-        }
-        if (h == Py_None || PyLong_Check(h)) {
-            Py_DECREF(h);
-            continue;
-        }
-        p->held[p->n] = h;
-        p->labels[p->n] = g_strdup_printf("signal handler %d", s);
-        p->roots[p->n] = (hc_py_root){h, p->labels[p->n]};
-        p->n++;
-    }
-    Py_XDECREF(getsignal);
-    Py_DECREF(signal);
-    PyErr_Clear();
-#endif
-    return 0;
-}
-
 /* A new Snapshot owning g (or NULL + exception, g released). */
 static PyObject *wrap_snapshot(hc_graph *g)
 {
@@ -1505,11 +1443,8 @@ static PyObject *snapshot_take(PyObject *extra_obj, int capture)
         extra = PySequence_Fast_ITEMS(fast);
         nextra = PySequence_Fast_GET_SIZE(fast);
     }
-    pre_roots pre;
-    pre_roots_collect(&pre);
     GError *err = NULL;
-    hc_graph *g = hc_py_walk(pre.roots, pre.n, extra, (size_t)nextra, 0, &err);
-    pre_roots_free(&pre);
+    hc_graph *g = hc_py_walk(NULL, 0, extra, (size_t)nextra, 0, &err);
     Py_XDECREF(fast);
     if (!g)
         return set_error(err);

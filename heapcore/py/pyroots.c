@@ -148,7 +148,6 @@ static const char *basename_of(const char *p)
 }
 #endif
 
-#if HC_PY312
 static const char *signal_name(int i)
 {
     switch (i) {
@@ -230,7 +229,6 @@ static const char *signal_name(int i)
     default: return NULL;
     }
 }
-#endif
 
 /* ---------------------------------------------------------------------------------------- */
 /* HEAD_LOCK: the runtime's interpreters mutex guards every interpreter's thread list.      */
@@ -621,6 +619,61 @@ static void roots_interp(root_ctx *rc, PyInterpreterState *interp)
 #endif
 }
 
+#if !HC_PY312
+/* 3.10/3.11: the Python signal handlers live in the file-static Handlers[] array of
+ * Modules/signalmodule.c.  They are read through that file's own getsignal, called as the C
+ * function of the _signal module's PyModuleDef (never through the module's dict, which the
+ * program may patch): it reads Handlers[s].func and returns it with a new reference, which is
+ * dropped at once (Handlers[] still holds it).  Its argument is a cached small int, so nothing
+ * is created, and no Python code runs.  Without an imported _signal no Python handler can have
+ * been set. */
+static void signal_handlers_pre312(root_ctx *rc)
+{
+    static PyObject *key;
+    static Py_hash_t hash;
+    PyInterpreterState *main = PyInterpreterState_Main();
+    PyObject *modules = main != NULL ? main->modules : NULL, *m = NULL;
+    if (key == NULL) {
+        PyObject *k = PyUnicode_InternFromString("_signal");
+        if (k == NULL || (hash = PyObject_Hash(k)) == -1) {
+            Py_XDECREF(k);
+            PyErr_Clear();
+            rc->nomem = 1;
+            return;
+        }
+        key = k;
+    }
+    if (modules == NULL || !PyDict_Check(modules) || hc_py_dict_peek_str(modules, key, hash, &m) < 0 ||
+        m == NULL || !PyModule_CheckExact(m))
+        return;
+    PyModuleDef *def = PyModule_GetDef(m);
+    PyMethodDef *getsignal = NULL;
+    for (PyMethodDef *md = def != NULL ? def->m_methods : NULL; md != NULL && md->ml_name != NULL; md++)
+        if (strcmp(md->ml_name, "getsignal") == 0 && (md->ml_flags & (METH_O | METH_VARARGS | METH_KEYWORDS |
+                                                                      METH_FASTCALL | METH_NOARGS)) == METH_O)
+            getsignal = md;
+    if (getsignal == NULL)
+        return;
+    for (int i = 1; i < NSIG && i <= 256; i++) {
+        PyObject *arg = PyLong_FromLong(i); /* a cached small int: creates nothing */
+        PyObject *h = arg != NULL ? getsignal->ml_meth(m, arg) : NULL;
+        Py_XDECREF(arg);
+        if (h == NULL) {
+            PyErr_Clear();
+            continue;
+        }
+        if (h != Py_None) {
+            const char *nm = signal_name(i);
+            if (nm != NULL)
+                rootf(rc, h, "signal handler %s", nm);
+            else
+                rootf(rc, h, "signal handler %d", i);
+        }
+        Py_DECREF(h); /* Handlers[i] still holds it */
+    }
+}
+#endif
+
 static void roots_runtime(root_ctx *rc)
 {
 #if HC_PY311
@@ -680,9 +733,9 @@ static void roots_runtime(root_ctx *rc)
     root(rc, _PyRuntime.faulthandler.fatal_error.file, "faulthandler file");
     root(rc, _PyRuntime.faulthandler.thread.file, "faulthandler dump_traceback_later file");
 #else
-    /* 3.10/3.11: signal handlers live in the file-static Handlers[] array of
-     * Modules/signalmodule.c and faulthandler's file in a file-static struct of
-     * Modules/faulthandler.c: not reachable from here (the Python side reports them). */
+    signal_handlers_pre312(rc);
+    /* faulthandler's file lives in a file-static struct of Modules/faulthandler.c: not
+     * reachable from here; the faulthandler module does not traverse it either. */
 #endif
 }
 
