@@ -332,6 +332,7 @@ class IdentitySet:
         index = {}
         kinds = [0] * len(ids)
         pairs = self._s.resolve(True)
+        obj = None
         for node_id, obj in pairs:
             tb = tracemalloc.get_object_traceback(obj)
             if tb is None:
@@ -342,7 +343,7 @@ class IdentitySet:
                 index[site] = len(names)
                 names.append(site)
             kinds[where[node_id]] = index[site]
-        del pairs, obj
+        del pairs, obj  # the live objects are not kept
         return IdentitySet(self._s, Custom(self._s.explicit_kinds(kinds, names),
                                            "Producer (line of allocation)"), self._held)
 

@@ -12,6 +12,7 @@ from . import _engine
 
 PAGE = 10
 _SCALARS = (int, float, bool, complex)
+_SIZED = (list, tuple, set, frozenset, dict, bytearray)
 
 
 def _limited(r, width=60):
@@ -26,24 +27,40 @@ def brief(node, obj, owner_address=None):
         return "%s: 0x%x" % (kind, owner_address)
     if obj is None:
         return "%s: 0x%x" % (kind, addr)
+    # type() is Py_TYPE; every test below is by identity or on an exact built-in type, so no
+    # metaclass __eq__, __getattribute__('__class__') or proxy forwarding can run.
     t = type(obj)
     if t is str or t is bytes:
         return "%s: %s" % (kind, _limited(repr(obj)))
-    if t in _SCALARS:
+    if _one_of(t, _SCALARS):
         if t is int and obj.bit_length() > 128:
             return "%s: 0x%x" % (kind, addr)
         return "%s: %r" % (kind, obj)
-    if t in (list, tuple, set, frozenset, dict, bytearray):
+    if _one_of(t, _SIZED):
         return "%s: 0x%x*%d" % (kind, addr, len(obj))
     if t is types.BuiltinFunctionType:
-        return "%s: %s" % (kind, obj.__name__)
-    if t is types.FunctionType:
-        return "function: %s.%s" % (obj.__module__, obj.__qualname__)
+        return "%s: %s" % (kind, _text(obj.__name__))
+    if t is types.FunctionType:  # both are data descriptors of function: no __dict__ lookup
+        return "function: %s.%s" % (_text(obj.__module__), _text(obj.__qualname__))
     if t is types.ModuleType:
         return "module: %s" % (node["name"] or "?")
-    if isinstance(obj, type):  # named from its fields: a metaclass's __getattribute__ is not asked
+    if issubclass(t, type):  # type is exact: CPython reads t's MRO, asks no __subclasscheck__
         return "%s: %s" % (kind, _engine.type_name(obj))
     return "%s: 0x%x" % (kind, addr)
+
+
+def _one_of(t, types_):
+    """t is one of types_, by identity (`t in types_` would call a metaclass's __eq__)."""
+    for k in types_:
+        if t is k:
+            return True
+    return False
+
+
+def _text(v):
+    """An attribute's value as text when it is an exact str, else '?' (formatting anything
+    else would call its __str__)."""
+    return v if type(v) is str else "?"
 
 
 class ById:
