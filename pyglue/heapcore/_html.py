@@ -58,6 +58,18 @@ def dom_tree(x, max_boxes=MAX_BOXES):
     return root
 
 
+def _flat(root):
+    """The tree as a flat list, parents first: [name, retained, size, others, others' count,
+    parent's index] (-1 for the root).  Nested JSON would recurse once per level in json.dumps
+    (RecursionError for a long chain on 3.10/3.11) and in the browser's parser."""
+    out, queue = [], [(root, -1)]
+    for node, parent in queue:  # breadth first: the queue grows while it is read
+        index = len(out)
+        out.append([node["n"], node["r"], node["s"], node["o"], node["k"], parent])
+        queue.extend((child, index) for child in node["c"])
+    return out
+
+
 def _table(head, rows, numeric):
     out = ["<table><thead><tr>"]
     out += ["<th%s>%s</th>" % (' class="num"' if numeric[i] else "", html.escape(h)) for i, h in enumerate(head)]
@@ -101,7 +113,7 @@ def report(x, old=None, title="heap"):
     for key in ("python", "pid", "created", "argv", "heapcore"):
         if key in meta:
             facts.append((key, meta[key]))
-    data = json.dumps(tree, separators=(",", ":")).replace("</", "<\\/")
+    data = json.dumps(_flat(tree), separators=(",", ":")).replace("</", "<\\/")
     body = ["<h1>heapcore: %s</h1>" % html.escape(title),
             "<dl>" + "".join("<dt>%s</dt><dd>%s</dd>" % (html.escape(k), html.escape(str(v))) for k, v in facts) + "</dl>",
             "<h2>Dominator tree by retained size</h2>",
@@ -138,7 +150,13 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}tbody tr:hover{
 "use strict";
 window.addEventListener("error", function (e) { document.body.dataset.error = String(e.message); });
 (function () {
-  var tree = JSON.parse(document.getElementById("tree-data").textContent);
+  var flat = JSON.parse(document.getElementById("tree-data").textContent), nodes = [], i0;
+  for (i0 = 0; i0 < flat.length; i0++) {  /* parents come first: no recursion at any depth */
+    var f = flat[i0], nd = {n: f[0], r: f[1], s: f[2], o: f[3], k: f[4], c: [], p: null};
+    if (f[5] >= 0) { nd.p = nodes[f[5]]; nd.p.c.push(nd); }
+    nodes.push(nd);
+  }
+  var tree = nodes[0];
   var map = document.getElementById("treemap"), crumbs = document.getElementById("crumbs");
   var path = [tree], drawn = 0;
   function fmt(b) {
@@ -211,19 +229,10 @@ window.addEventListener("error", function (e) { document.body.dataset.error = St
     var at = path.indexOf(n);
     if (at >= 0) path = path.slice(0, at + 1);
     else {
-      var found = find(tree, n, []);
-      path = found || [tree];
+      path = [];
+      for (var up = n; up; up = up.p) path.unshift(up);
     }
     render();
-  }
-  function find(node, target, trail) {
-    trail = trail.concat([node]);
-    if (node === target) return trail;
-    for (var i = 0; i < node.c.length; i++) {
-      var f = find(node.c[i], target, trail);
-      if (f) return f;
-    }
-    return null;
   }
   function render() {
     map.textContent = ""; crumbs.textContent = ""; drawn = 0;

@@ -172,6 +172,54 @@ class NoObservedCode(unittest.TestCase):
         self.assertEqual(calls, [])
 
 
+class NoRecursion(unittest.TestCase):
+    def test_a_million_link_chain_through_every_output(self):
+        # x.html() raised RecursionError on 3.10/3.11 for a 20,000-link chain: the treemap's
+        # nested boxes went through json.dumps.  Every output, at the default recursion
+        # limit, for the far end of a 1,000,000-link chain.
+        run_child(self, '''
+            import json, re, sys
+            from heapcore import hpy, load
+            from heapcore._sets import IdentitySet
+            N = 1000000
+            class Link:
+                __slots__ = ("next",)
+            head = None
+            for i in range(N):
+                link = Link()
+                link.next = head
+                head = link
+            del link
+            tail = head
+            while tail.next is not None:
+                tail = tail.next
+            addr = id(tail)
+            del tail
+            h = hpy()
+            x = h.heap()
+            found = x._s.snapshot.find(addr)
+            far = IdentitySet(x._s.snapshot.ids([found[0]]))
+            x.html("chain.html")
+            page = open("chain.html").read()
+            data = json.loads(re.search(r'id="tree-data" type="application/json">(.*?)</script>', page, re.S).group(1))
+            assert len(data) > 500, len(data)          # the treemap follows the chain down
+            assert max(row[5] for row in data) > 400   # deep: parents of parents
+            sp = str(far.sp)
+            assert sp.count(".next") == N - 1, sp.count(".next")
+            dot = far.dot()
+            assert dot.count(" -> ") >= N, dot.count(" -> ")   # and the hops above head
+            rp = str(far.rp)
+            assert "Link" in rp, rp
+            assert "Link" in str(x.top(3))
+            x.dump("chain.hcs")
+            y = load("chain.hcs")
+            fy = y & far
+            assert str(fy.sp) == sp
+            assert h.iso(head).domisize == N * (x & h.iso(head)).size
+            print("ok")
+        ''', timeout=600)
+
+
 class EmptyAndFreed(unittest.TestCase):
     def test_byprod_of_empty_and_freed_sets(self):
         # byprod raised UnboundLocalError when no member was alive.
