@@ -4,7 +4,7 @@
 #include "heapcore/values.h"
 #include "heapcore/via.h"
 #include "graph_private.h"
-#include "outfile.h"
+#include "outfile_private.h"
 
 #include <errno.h>
 #include <string.h>
@@ -279,7 +279,7 @@ gboolean hc_chrome_write(const hc_graph *g, const uint8_t *category, const hc_ed
     }
     if (!ok) {
         g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory exporting a snapshot");
-    } else if ((ok = hc_outfile_open(&out, path, error))) {
+    } else if ((ok = hc_outfile_open(&out, path, 0, error))) {
         w.f = out.f;
         w.b = g_string_sized_new(1u << 21);
         jw_s(&w, "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\","

@@ -8,7 +8,7 @@
 #include "heapcore/values.h"
 #include "heapcore/via.h"
 #include "graph_private.h"
-#include "outfile.h"
+#include "outfile_private.h"
 #include "varint_private.h"
 
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #if G_BYTE_ORDER != G_LITTLE_ENDIAN
@@ -430,7 +431,7 @@ gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t 
         return FALSE;
     }
     hc_outfile out;
-    if (!hc_outfile_open(&out, path, error)) {
+    if (!hc_outfile_open(&out, path, HC_OUTFILE_SEEKS, error)) {
         hc_free(buf);
         g_free(w);
         return FALSE;
@@ -912,19 +913,77 @@ hc_graph *hc_snapfile_read_buffer(const uint8_t *data, size_t len, uint32_t **me
     return g;
 }
 
+/* The whole of regular file path in memory (hc_free it), *len its length.  The file is read,
+ * not mapped: another process rewriting it in place (truncate, then write, as cp and `cat >`
+ * do) would make a mapped read die of SIGBUS.  A FIFO is opened without blocking and refused,
+ * like every file that is not regular; a file that changes length while read is refused. */
+static uint8_t *read_whole(const char *path, size_t *len, GError **error)
+{
+    int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        g_set_error(error, HC_ERROR, HC_ERROR_IO, "cannot read %s: %s", path, g_strerror(err));
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        g_set_error(error, HC_ERROR, HC_ERROR_IO, "cannot read %s: it is %s, not a regular file", path,
+                    S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO"
+                    : S_ISCHR(st.st_mode) ? "a character device" : "a special file");
+        return NULL;
+    }
+    size_t n = (size_t)st.st_size;
+    uint8_t *buf = (uint64_t)st.st_size > (uint64_t)SIZE_MAX - 1 ? NULL : hc_try_malloc_mapped(n ? n : 1);
+    if (!buf) {
+        close(fd);
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading %s (%llu bytes)", path,
+                    (unsigned long long)st.st_size);
+        return NULL;
+    }
+    size_t got = 0;
+    uint8_t probe; /* one more byte asked for at the end: a file that grew is refused too */
+    for (;;) {
+        ssize_t r = got < n ? read(fd, buf + got, n - got) : read(fd, &probe, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int err = errno;
+            close(fd);
+            hc_free(buf);
+            g_set_error(error, HC_ERROR, HC_ERROR_IO, "cannot read %s: %s", path, g_strerror(err));
+            return NULL;
+        }
+        if (r == 0 || got >= n) {
+            if (r > 0)
+                got += (size_t)r; /* grew: past the length fstat gave */
+            break;
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    if (got != n) {
+        hc_free(buf);
+        g_set_error(error, HC_ERROR, HC_ERROR_IO, "cannot read %s: it changed while it was read (%llu bytes, "
+                    "then %s%llu); another process is writing it", path, (unsigned long long)n,
+                    got > n ? "more than " : "", (unsigned long long)(got > n ? n : got));
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
 hc_graph *hc_snapfile_read(const char *path, uint32_t **members, uint32_t *nmembers, char ***meta,
                            GError **error)
 {
-    GError *why = NULL;
-    GMappedFile *mf = g_mapped_file_new(path, FALSE, &why);
-    if (!mf) {
-        g_set_error(error, HC_ERROR, HC_ERROR_IO, "cannot read %s: %s", path, why->message);
-        g_error_free(why);
+    size_t len = 0;
+    uint8_t *buf = read_whole(path, &len, error);
+    if (!buf)
         return NULL;
-    }
-    hc_graph *g = hc_snapfile_read_buffer((const uint8_t *)g_mapped_file_get_contents(mf),
-                                          g_mapped_file_get_length(mf), members, nmembers, meta, error);
-    g_mapped_file_unref(mf);
+    hc_graph *g = hc_snapfile_read_buffer(buf, len, members, nmembers, meta, error);
+    hc_free(buf);
     if (!g && error && *error && (*error)->code == HC_ERROR_FORMAT)
         g_prefix_error(error, "%s: ", path);
     return g;

@@ -1325,6 +1325,27 @@ static PyTypeObject IdSet_Type = {
 
 /* ---- module functions --------------------------------------------------------------------- */
 
+/* write_file(path, data: bytes): the engine's output rules (outfile.h) for a text output. */
+static PyObject *mod_write_file(PyObject *mod, PyObject *args)
+{
+    (void)mod;
+    PyObject *pathb = NULL;
+    Py_buffer data;
+    if (!PyArg_ParseTuple(args, "O&y*:write_file", PyUnicode_FSConverter, &pathb, &data))
+        return NULL;
+    GError *err = NULL;
+    gboolean ok;
+    const char *path = PyBytes_AS_STRING(pathb);
+    Py_BEGIN_ALLOW_THREADS
+    ok = hc_outfile_write_all(path, data.buf, (size_t)data.len, &err);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&data);
+    Py_DECREF(pathb);
+    if (!ok)
+        return set_error(err);
+    Py_RETURN_NONE;
+}
+
 /* A new Snapshot owning g (or NULL + exception, g released). */
 static PyObject *wrap_snapshot(hc_graph *g)
 {
@@ -1763,6 +1784,7 @@ static PyObject *mod_root_objects(PyObject *m, PyObject *unused)
 }
 
 static PyMethodDef module_methods[] = {
+    {"write_file", mod_write_file, METH_VARARGS, "write_file(path, data): write bytes as the snapshot writers do (a regular file replaced atomically, a symlink followed, a device or FIFO written directly)"},
     {"load", mod_load, METH_O, "load(path) -> (Snapshot, IdSet of the file's members); the snapshot's meta is the file's META"},
     {"root_objects", mod_root_objects, METH_NOARGS, "root_objects() -> [(label, obj)]: what the interpreter holds as roots now"},
     {"labels", mod_labels, METH_O, "labels(obj) -> [(address, label)]: obj's referents with the labels byvia and paths use"},

@@ -14,4 +14,5 @@
 #include "heapcore/snapfile.h"
 #include "heapcore/values.h"
 #include "heapcore/chrome.h"
+#include "heapcore/outfile.h"
 #endif

@@ -78,34 +78,61 @@ def _load(path, quiet):
 
 
 def _write_text(path, text):
-    """Write text to path through a temporary file and a rename (never half a file)."""
-    tmp = "%s.tmp-%d" % (path, os.getpid())
+    """Write text as every heapcore writer does (never half a file; a symlink followed; a
+    device or FIFO written directly, never replaced)."""
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        _engine.write_file(path, text.encode("utf-8"))
     except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise CliError("cannot write %s: %s" % (path, e.strerror or e), EXIT_IO)
+        raise CliError(str(e), EXIT_IO)
+
+
+def _say(text):
+    """A message on the process's stderr (fd 2): the program `run` runs may have replaced or
+    closed sys.stderr, and that must not turn its exit status into an error."""
+    try:
+        os.write(2, text.encode("utf-8", "replace"))
+    except OSError:
+        pass
+
+
+def _count(text):
+    """argparse type: a count of rows or objects, 1 to 10**9."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 10 ** 9:
+        raise argparse.ArgumentTypeError("not a count from 1 to 10**9: %r" % text)
+    return value
 
 
 # -- run ----------------------------------------------------------------------------------
 
+_UNCATCHABLE = tuple(getattr(signal, n) for n in ("SIGKILL", "SIGSTOP") if hasattr(signal, n))
+
+
 def _signal_number(name):
     text = name.upper()
     if text.isdigit():
-        return int(text)
-    if not text.startswith("SIG"):
-        text = "SIG" + text
-    num = getattr(signal, text, None)
-    if not isinstance(num, int):
-        raise CliError("unknown signal %r (try USR1, USR2, HUP or a number)" % name, EXIT_USAGE)
-    return num
+        num = int(text)
+    else:
+        if not text.startswith("SIG"):
+            text = "SIG" + text
+        num = getattr(signal, text, None)
+        if type(num) is not signal.Signals:
+            raise CliError("unknown signal %r (try USR1, USR2, HUP or a number)" % name, EXIT_USAGE)
+    if num in _UNCATCHABLE:
+        raise CliError("%s cannot be caught: no snapshot could be taken on it (try USR1)" % name, EXIT_USAGE)
+    if num not in signal.valid_signals():
+        raise CliError("not a signal number: %s (try USR1, USR2, HUP or a number)" % name, EXIT_USAGE)
+    return int(num)
+
+
+def _own_name(path, pid):
+    """path for a process forked from the one `run` started: its pid before the extension, so
+    that parent and child never write one name."""
+    root, ext = os.path.splitext(path)
+    return "%s-%d%s" % (root, pid, ext)
 
 
 def cmd_run(args):
@@ -116,31 +143,58 @@ def cmd_run(args):
             source = f.read()
     except OSError as e:
         raise CliError("cannot read %s: %s" % (script, e.strerror or e), EXIT_IO)
-    out = args.output or "heapcore-%d.hcsnap" % os.getpid()
+    # resolved now: the program may chdir, and the files belong where `run` was started
+    out = os.path.abspath(args.output or "heapcore-%d.hcsnap" % os.getpid())
+    shown = args.output or os.path.basename(out)
+    start_pid = os.getpid()
     h = hpy()
     taken = [0]
+    state = {"busy": False, "pending": 0}
 
     def dump(reason):
         taken[0] += 1
-        path = out.replace("{n}", str(taken[0]))
+        path, name = out.replace("{n}", str(taken[0])), shown.replace("{n}", str(taken[0]))
+        if os.getpid() != start_pid:  # a forked child: a name of its own
+            path, name = _own_name(path, os.getpid()), _own_name(name, os.getpid())
         t0 = time.perf_counter()
         try:
             h.dump(path, keep_strings=args.keep_strings)
-        except OSError as e:
-            sys.stderr.write("heapcore: cannot write %s: %s\n" % (path, e.strerror or e))
+        except OSError as e:  # the engine's message names the file and the reason
+            _say("heapcore: %s\n" % e)
             return False
-        sys.stderr.write("heapcore: %s: wrote %s (%.1f MB) in %.2f s\n" % (
-            reason, path, os.path.getsize(path) / 1e6, time.perf_counter() - t0))
+        try:
+            size = " (%.1f MB)" % (os.path.getsize(path) / 1e6) if os.path.isfile(path) else ""
+        except OSError:
+            size = ""
+        _say("heapcore: %s: wrote %s%s in %.2f s\n" % (reason, name, size, time.perf_counter() - t0))
         return True
 
     if args.on_signal:
         signum = _signal_number(args.on_signal)
-        name = signal.Signals(signum).name
+        sig_name = signal.Signals(signum).name if signum in set(signal.Signals) else str(signum)
 
         def on_signal(_signum, _frame):
-            dump("on %s" % name)
+            # A signal that arrives while a snapshot is written is not lost: one more
+            # snapshot follows.  (The OS merges signals that arrive together: several during
+            # one snapshot give one more, and the message says so.)
+            if state["busy"]:
+                state["pending"] += 1
+                return
+            state["busy"] = True
+            try:
+                dump("on %s" % sig_name)
+                while state["pending"]:
+                    _say("heapcore: %s arrived while the snapshot was written: taking one more "
+                         "(signals that arrive together are merged by the OS)\n" % sig_name)
+                    state["pending"] = 0
+                    dump("on %s (arrived during the last snapshot)" % sig_name)
+            finally:
+                state["busy"] = False
 
-        signal.signal(signum, on_signal)
+        try:
+            signal.signal(signum, on_signal)
+        except (OSError, ValueError) as e:
+            raise CliError("cannot take snapshots on %s: %s" % (args.on_signal, e), EXIT_USAGE)
     # the program runs as __main__, in a module of its own, as `python3 script.py` would run it
     main = types.ModuleType("__main__")
     main.__file__ = script
@@ -159,10 +213,10 @@ def cmd_run(args):
         elif isinstance(code, int):
             status = code
         else:
-            sys.stderr.write("%s\n" % code)
+            _say("%s\n" % code)
             status = EXIT_ERROR
     except BaseException:
-        traceback.print_exc()
+        _say(traceback.format_exc())
         status = EXIT_ERROR
     if (args.at_exit or not args.on_signal) and not dump("at exit"):
         return EXIT_IO
@@ -236,7 +290,7 @@ def cmd_export(args):
             try:
                 _chrome.export(y, args.output)
             except OSError as e:
-                raise CliError("cannot write %s: %s" % (args.output, e.strerror or e), EXIT_IO)
+                raise CliError(str(e), EXIT_IO)
     sys.stderr.write("heapcore: wrote %s\n" % args.output)
     return EXIT_OK
 
@@ -294,13 +348,13 @@ def parser():
 
     t = add("top", "the objects retaining most, with a shortest path from a root", cmd_top)
     t.add_argument("file")
-    t.add_argument("-n", type=int, default=10, help="how many (default 10)")
+    t.add_argument("-n", type=_count, default=10, help="how many (default 10)")
 
     d = add("diff", "what changed between two snapshot files, by kind (count, size, retained)", cmd_diff)
     d.add_argument("old")
     d.add_argument("new")
     d.add_argument("--by", choices=BY_CHOICES, default="clodo", help="classifier (default clodo)")
-    d.add_argument("--limit", type=int, default=20, help="kinds shown (default 20)")
+    d.add_argument("--limit", type=_count, default=20, help="kinds shown (default 20)")
 
     hm = add("html", "a self-contained HTML report: treemap of the dominator tree, tables, top retainers", cmd_html)
     hm.add_argument("file")
@@ -312,7 +366,7 @@ def parser():
     e.add_argument("file")
     e.add_argument("--format", choices=("chrome", "dot"), required=True)
     e.add_argument("-o", "--output", required=True, metavar="OUT")
-    e.add_argument("-n", type=int, default=20, help="dot: the top retainers drawn (default 20)")
+    e.add_argument("-n", type=_count, default=20, help="dot: the top retainers drawn (default 20)")
 
     add("demo", "build a small heap and show heap(), bytype and a diff", cmd_demo)
     return p

@@ -87,8 +87,7 @@ class IdentitySet:
         paths, and (with `since`, an older heap set) growth by kind."""
         from . import _html
         text = _html.report(self, since, title)
-        with open(os.fspath(path), "w", encoding="utf-8") as f:
-            f.write(text)
+        _engine.write_file(os.fspath(path), text.encode("utf-8"))
 
     def export_chrome(self, path, keep_strings=None):
         """Write this set's whole snapshot as a Chrome DevTools heap snapshot (open it in
@@ -189,8 +188,7 @@ class IdentitySet:
         if hasattr(file, "write"):
             file.write(text)
         else:
-            with open(file, "w", encoding="utf-8") as f:
-                f.write(text)
+            _engine.write_file(os.fspath(file), text.encode("utf-8"))
         return None
 
     @property

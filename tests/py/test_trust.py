@@ -2,10 +2,14 @@
 never crashes or hangs on hostile objects or files, and never loses a file.  Each test here
 failed before its fix; the ones that crashed the process run in a child."""
 import os
+import signal
+import stat
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
+import time
 import unittest
 
 from support import hpy, VERSION
@@ -218,6 +222,223 @@ class NoRecursion(unittest.TestCase):
             assert h.iso(head).domisize == N * (x & h.iso(head)).size
             print("ok")
         ''', timeout=600)
+
+
+def cli(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "heapcore"] + list(args), capture_output=True,
+                          text=True, timeout=kw.pop("timeout", 120), **kw)
+
+
+class Files(unittest.TestCase):
+    """Outputs: a regular file is replaced atomically, a symlink followed, a device or FIFO
+    written directly (never replaced), anything else refused.  Inputs: only regular files,
+    read (not mapped), never blocking."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="heapcore-files-", dir=TMP)
+        cls.snap = os.path.join(cls.dir, "s.hcsnap")
+        hpy().heap().dump(cls.snap)
+
+    def p(self, name):
+        return os.path.join(self.dir, name)
+
+    def test_symlink_is_followed_not_replaced(self):
+        # every writer renamed a temporary file over the target: -o link.hcsnap replaced
+        # the link with a regular file.
+        os.makedirs(self.p("sub"), exist_ok=True)
+        for target in ("real.hcsnap", "sub/dangling.hcsnap"):
+            link = self.p("link-" + os.path.basename(target))
+            os.symlink(target, link)
+            hpy().heap().dump(link)
+            self.assertTrue(os.path.islink(link))
+            self.assertTrue(os.path.isfile(self.p(target)), target)
+            self.assertEqual(heapcore.load(link).count, heapcore.load(os.path.realpath(link)).count)
+        html = self.p("report-link.html")
+        os.symlink("report.html", html)
+        (hpy().heap() & hpy().Type(int)).html(html)
+        self.assertTrue(os.path.islink(html))
+        self.assertIn("<html", open(self.p("report.html")).read())
+
+    def test_replacing_a_file_keeps_its_mode_and_a_long_name_works(self):
+        path = self.p("kept.hcsnap")
+        open(path, "w").close()
+        os.chmod(path, 0o600)
+        hpy().heap().dump(path)
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+        # the temporary file's suffix made a 250-character name fail (ENAMETOOLONG)
+        long_name = self.p("n" * 243 + ".hcsnap")
+        hpy().heap().dump(long_name)
+        self.assertGreater(heapcore.load(long_name).count, 0)
+        self.assertEqual([f for f in os.listdir(self.dir) if f.startswith(".heapcore-")], [])
+
+    def test_devices_are_written_not_replaced(self):
+        # as root, `export --format chrome x -o /dev/full` printed "wrote /dev/full", exit 0,
+        # and /dev/full became a regular file.
+        before = os.stat("/dev/full")
+        for args in (["export", "--format", "chrome", self.snap, "-o", "/dev/full"],
+                     ["export", "--format", "dot", self.snap, "-o", "/dev/full"],
+                     ["html", self.snap, "-o", "/dev/full"]):
+            r = cli(*args)
+            self.assertEqual(r.returncode, 3, r.stderr)
+            self.assertIn("No space left on device", r.stderr)
+        after = os.stat("/dev/full")
+        self.assertTrue(stat.S_ISCHR(after.st_mode))
+        self.assertEqual(after.st_ino, before.st_ino)
+        with self.assertRaises(OSError) as cm:
+            hpy().heap().dump("/dev/full")
+        self.assertIn("No space left", str(cm.exception))
+        # a snapshot to a pipe (the writer seeks: spooled, then copied)
+        code = ("import sys; sys.argv = ['heapcore', 'run', '-o', '/dev/stdout', %r]; "
+                "from heapcore._cli import main; sys.exit(main(sys.argv[1:]))" % self.p("tiny.py"))
+        with open(self.p("tiny.py"), "w") as f:
+            f.write("x = [1, 2, 3]\n")
+        out = self.p("piped.hcsnap")
+        with open(out, "wb") as f:
+            r = subprocess.run([sys.executable, "-m", "heapcore", "run", "-o", "/dev/stdout",
+                                self.p("tiny.py")], stdout=subprocess.PIPE, timeout=120)
+            f.write(r.stdout)
+        self.assertEqual(r.returncode, 0)
+        self.assertGreater(heapcore.load(out).count, 1000)
+
+    def test_directories_and_fifos(self):
+        with self.assertRaises(OSError) as cm:
+            hpy().heap().dump(self.dir)
+        self.assertIn("a directory", str(cm.exception))
+        fifo = self.p("fifo")
+        os.mkfifo(fifo)
+        # reading a FIFO blocked forever (show, diff, load)
+        for args in (["show", fifo], ["diff", fifo, self.snap], ["top", fifo]):
+            r = cli(*args, timeout=60)
+            self.assertEqual(r.returncode, 3, r.stderr)
+            self.assertIn("FIFO, not a regular file", r.stderr)
+        with self.assertRaises(OSError):
+            heapcore.load(fifo)
+        # writing one with no reader is refused, not blocked on; with a reader, written
+        r = cli("html", self.snap, "-o", fifo, timeout=60)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("no process reads", r.stderr)
+        got = []
+
+        def read_fifo():
+            with open(fifo, "rb") as f:
+                got.append(f.read())
+        reader = threading.Thread(target=read_fifo)
+        reader.start()
+        time.sleep(0.3)
+        r = cli("html", self.snap, "-o", fifo, timeout=60)
+        reader.join(60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
+        self.assertIn(b"<html", got[0])
+
+    def test_a_file_rewritten_during_load_is_an_error_not_a_signal(self):
+        # load() mapped the file: another process truncating and rewriting it in place killed
+        # the loading process with SIGBUS.  The reader now reads (and checks the length).
+        big = self.p("big.hcsnap")
+        keep = [bytearray(100) for _ in range(200000)]
+        hpy().heap().dump(big)
+        del keep
+        with open(big, "rb") as f:
+            data = f.read()
+        r = subprocess.run([sys.executable, "-c", textwrap.dedent('''
+            import os, sys, threading, heapcore
+            path, data = sys.argv[1], open(sys.argv[1], "rb").read()
+            stop = []
+            def rewrite():
+                while not stop:
+                    with open(path, "r+b") as f:
+                        f.truncate(0)
+                        f.write(data[: len(data) // 3])
+                        f.write(data[len(data) // 3:])
+            t = threading.Thread(target=rewrite)
+            t.start()
+            outcomes = set()
+            for _ in range(60):
+                try:
+                    heapcore.load(path)
+                    outcomes.add("ok")
+                except (OSError, ValueError) as e:
+                    outcomes.add(type(e).__name__)
+            stop.append(1)
+            t.join()
+            print(sorted(outcomes))
+            print("ok")
+        '''), big], capture_output=True, text=True, timeout=300)
+        self.assertEqual((r.returncode, r.stdout.strip().splitlines()[-1:]), (0, ["ok"]), r.stderr[-2000:])
+        with open(big, "wb") as f:
+            f.write(data)
+
+
+class Cli(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="heapcore-cli-", dir=TMP)
+        self.snap = os.path.join(self.dir, "s.hcsnap")
+        hpy().heap().dump(self.snap)
+
+    def test_bad_numbers_and_signals_are_usage_errors(self):
+        prog = os.path.join(self.dir, "p.py")
+        with open(prog, "w") as f:
+            f.write("pass\n")
+        for args in (["top", "-n", "-1", self.snap], ["top", "-n", str(10 ** 20), self.snap],
+                     ["top", "-n", "x", self.snap], ["export", "--format", "dot", "-n", "-5", self.snap, "-o", "x"],
+                     ["diff", "--limit", "0", self.snap, self.snap],
+                     ["run", "--on-signal", "KILL", prog], ["run", "--on-signal", "0", prog],
+                     ["run", "--on-signal", "STOP", prog], ["run", "--on-signal", "999", prog],
+                     ["run", "--on-signal", "SIG_DFL", prog]):
+            r = cli(*args)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertNotIn("Traceback", r.stderr)
+
+    def test_run_survives_the_program_replacing_stderr_and_resolves_o_at_start(self):
+        # sys.stderr = None in the program turned run's exit 0 into 1; a relative -o
+        # followed the program's os.chdir(); a forked child wrote over its parent's file.
+        prog = os.path.join(self.dir, "p.py")
+        with open(prog, "w") as f:
+            f.write(textwrap.dedent('''
+                import os, sys
+                os.mkdir("elsewhere")
+                os.chdir("elsewhere")
+                pid = os.fork()
+                if pid:
+                    os.waitpid(pid, 0)
+                else:
+                    marker = ["the child"]
+                sys.stderr = None
+            '''))
+        r = cli("run", "-o", "out.hcsnap", prog, cwd=self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        names = sorted(os.listdir(self.dir))
+        child = [n for n in names if n.startswith("out-") and n.endswith(".hcsnap")]
+        self.assertIn("out.hcsnap", names)
+        self.assertEqual(len(child), 1, names)
+        self.assertEqual(os.listdir(os.path.join(self.dir, "elsewhere")), [])
+        self.assertIn("wrote out.hcsnap", r.stderr)
+
+    def test_signals_during_a_snapshot_are_not_lost(self):
+        # with run --on-signal, of three signals arriving during a snapshot only one file
+        # was written, silently.
+        prog = os.path.join(self.dir, "p.py")
+        with open(prog, "w") as f:
+            f.write(textwrap.dedent('''
+                import os, signal, threading, time
+                keep = [[i] for i in range(1500000)]          # a snapshot takes a while
+                def hammer():
+                    time.sleep(0.5)
+                    os.kill(os.getpid(), signal.SIGUSR1)
+                    time.sleep(0.05)                       # inside the first snapshot
+                    os.kill(os.getpid(), signal.SIGUSR1)
+                    os.kill(os.getpid(), signal.SIGUSR1)
+                threading.Thread(target=hammer).start()
+                deadline = time.time() + 30
+                while time.time() < deadline and len([n for n in os.listdir(".") if n.endswith(".hcsnap")]) < 2:
+                    time.sleep(0.01)
+            '''))
+        r = cli("run", "--on-signal", "USR1", "-o", "s{n}.hcsnap", prog, cwd=self.dir, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        snaps = sorted(n for n in os.listdir(self.dir) if n.startswith("s") and n[1:2].isdigit())
+        self.assertEqual(snaps, ["s1.hcsnap", "s2.hcsnap"], r.stderr)
+        self.assertIn("arrived while the snapshot was written", r.stderr)
 
 
 class EmptyAndFreed(unittest.TestCase):
