@@ -38,11 +38,14 @@ void hc_graph_unref(hc_graph *g)
     if (g->names)
         g_hash_table_destroy(g->names);
     for (uint32_t t = 0; t < g->ntypes; t++)
-        g_free(g->types[t].name);
+        if (!hc_graph_in_pool(g, g->types[t].name))
+            g_free(g->types[t].name);
     hc_free(g->types);
     hc_free(g->roots);
     if (g->labels)
         g_string_free(g->labels, TRUE);
+    hc_free(g->pool);
+    hc_free(g->pnames);
     hc_free(g->owners);
     for (int a = 0; a < HC_ATTACH_LAST; a++)
         if (g->attached[a] && g->attached_free[a])
@@ -222,20 +225,40 @@ const char *hc_graph_type_name(const hc_graph *g, uint32_t t)
 void hc_graph_set_type_name(hc_graph *g, uint32_t t, const char *name)
 {
     g_return_if_fail(t < g->ntypes);
-    g_free(g->types[t].name);
+    if (!hc_graph_in_pool(g, g->types[t].name))
+        g_free(g->types[t].name);
     g->types[t].name = g_strdup(name);
 }
 
 void hc_graph_set_node_name(hc_graph *g, uint32_t id, const char *name)
 {
-    g_return_if_fail(id < g->n);
+    g_return_if_fail(id < g->n && !g->pool); /* a loaded graph's names are pooled */
     if (!g->names)
         g->names = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     g_hash_table_replace(g->names, GUINT_TO_POINTER(id), g_strdup(name));
 }
 
+void hc_graph_set_pooled_names(hc_graph *g, uint64_t *pnames, uint32_t npnames)
+{
+    hc_free(g->pnames);
+    qsort(pnames, npnames, sizeof *pnames, cmp_u64);
+    g->pnames = pnames;
+    g->npnames = npnames;
+}
+
 const char *hc_graph_node_name(const hc_graph *g, uint32_t id)
 {
+    if (g->pnames) { /* the first pair of id: a lower bound */
+        size_t lo = 0, hi = g->npnames;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if ((g->pnames[mid] >> 32) < id)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo < g->npnames && (g->pnames[lo] >> 32) == id ? g->pool + (uint32_t)g->pnames[lo] : NULL;
+    }
     return g->names ? g_hash_table_lookup(g->names, GUINT_TO_POINTER(id)) : NULL;
 }
 
@@ -243,7 +266,7 @@ uint32_t hc_graph_nroots(const hc_graph *g) { return g->nroots; }
 uint32_t hc_graph_root_id(const hc_graph *g, uint32_t r) { return g->roots[r].id; }
 const char *hc_graph_root_label(const hc_graph *g, uint32_t r)
 {
-    return g->labels->str + g->roots[r].label;
+    return g->pool ? g->pool + g->roots[r].label : g->labels->str + g->roots[r].label;
 }
 
 size_t hc_graph_memory(const hc_graph *g)
@@ -253,7 +276,8 @@ size_t hc_graph_memory(const hc_graph *g)
                (n + 1) * sizeof *g->offsets + (n / HC_OBASE_SPAN + 1) * sizeof *g->obase +
                hc_graph_nedges(g) * sizeof *g->edges +
                g->ntypes * sizeof *g->types + g->nroots * sizeof *g->roots +
-               g->nowners * sizeof *g->owners + (g->labels ? g->labels->allocated_len : 0);
+               g->nowners * sizeof *g->owners + (g->labels ? g->labels->allocated_len : 0) + g->pool_len +
+               (size_t)g->npnames * sizeof *g->pnames;
     return m;
 }
 

@@ -10,7 +10,7 @@ typedef struct hc_type {
     uintptr_t data; /* the model's per-type word (e.g. its size strategy)       */
     uint32_t node;  /* node id of the type object, HC_NONE if none              */
     uint32_t flags; /* HC_TYPE_*                                                */
-    char *name;     /* g_malloc'd, NULL until named                             */
+    char *name;     /* g_malloc'd (or, loaded, in pool), NULL until named       */
 } hc_type;
 
 typedef struct hc_root {
@@ -32,12 +32,19 @@ struct hc_graph {
                              span of HC_OBASE_SPAN nodes (offsets[span start] = 0)      */
     uint32_t *edges;      /* [offsets[n]] referent ids                               */
     GHashTable *bigsize;  /* id -> uint64_t* for sizes >= HC_SIZE_BIG; NULL if none  */
-    GHashTable *names;    /* id -> g_malloc'd name (modules); NULL if none           */
+    GHashTable *names;    /* id -> name (modules): g_malloc'd, or in pool if loaded; NULL if none */
     hc_type *types;       /* [ntypes]                                                */
     uint32_t ntypes;
     hc_root *roots;       /* [nroots]                                                */
     uint32_t nroots;
-    GString *labels;      /* NUL-separated root labels                               */
+    GString *labels;      /* NUL-separated root labels (walked graphs)                */
+    char *pool;           /* loaded graphs: the file's STRINGS, copied once; type and node
+                             names and root labels point into it, so a file that names one
+                             string a thousand times costs its length once, not a thousand
+                             times (NULL for walked graphs) */
+    size_t pool_len;
+    uint64_t *pnames;     /* loaded graphs: node names as (id << 32 | pool offset), ascending */
+    uint32_t npnames;
     uint64_t *owners;     /* [nowners] (dict id << 32 | owner id), sorted            */
     uint32_t nowners;
     uint32_t sizeof_failures; /* see hc_graph_sizeof_failures                              */
@@ -50,6 +57,16 @@ struct hc_graph {
 };
 
 hc_graph *hc_graph_alloc(void); /* zeroed, refcount 1; NULL if out of memory */
+
+/* Whether p points into g's pool (then it is not freed on its own). */
+static inline gboolean hc_graph_in_pool(const hc_graph *g, const char *p)
+{
+    return g->pool && p >= g->pool && p < g->pool + g->pool_len;
+}
+
+/* Loaded graphs: the node names, npnames (id << 32 | pool offset) pairs in any order, taken
+ * over (hc_free'd with g); sorted here.  Replaces any names set before. */
+void hc_graph_set_pooled_names(hc_graph *g, uint64_t *pnames, uint32_t npnames);
 
 /* 32-bit offsets with a 64-bit base per span of 2^16 nodes: 4 bytes per node instead of 8,
  * any number of edges in all; a span's own edges must number fewer than 2^32. */

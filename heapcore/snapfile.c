@@ -222,20 +222,27 @@ static void sec_end(writer *w)
 /* A string table built while writing: the offset of each string added. */
 typedef struct strtab {
     GString *s;
-    GHashTable *at; /* string -> offset + 1 */
+    GHashTable *at;     /* string -> offset + 1 */
+    GHashTable *by_ptr; /* the same, by address: a loaded graph's pool names one string many
+                           times, and each would be hashed in full */
 } strtab;
 
 static uint32_t str_add(strtab *t, const char *s)
 {
     if (!s)
         s = "";
-    gpointer hit = g_hash_table_lookup(t->at, s);
+    gpointer hit = g_hash_table_lookup(t->by_ptr, s);
     if (hit)
         return GPOINTER_TO_UINT(hit) - 1;
-    uint32_t off = (uint32_t)t->s->len;
-    g_string_append_len(t->s, s, (gssize)strlen(s) + 1);
-    g_hash_table_insert(t->at, g_strdup(s), GUINT_TO_POINTER(off + 1));
-    return off;
+    hit = g_hash_table_lookup(t->at, s);
+    if (!hit) {
+        uint32_t off = (uint32_t)t->s->len;
+        g_string_append_len(t->s, s, (gssize)strlen(s) + 1);
+        hit = GUINT_TO_POINTER(off + 1);
+        g_hash_table_insert(t->at, g_strdup(s), hit);
+    }
+    g_hash_table_insert(t->by_ptr, (gpointer)s, hit);
+    return GPOINTER_TO_UINT(hit) - 1;
 }
 
 static int cmp_first_u32(const void *a, const void *b)
@@ -261,7 +268,8 @@ static void write_sections(writer *w, const hc_graph *g, const uint32_t *members
                            const char *const *meta, const hc_edge_labels *labels, const hc_values *values)
 {
     uint32_t n = g->n;
-    strtab st = {g_string_new(NULL), g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
+    strtab st = {g_string_new(NULL), g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+                 g_hash_table_new(g_direct_hash, g_direct_equal)};
     str_add(&st, "");
 
     uint64_t npairs = 0;
@@ -300,6 +308,10 @@ static void write_sections(writer *w, const hc_graph *g, const uint32_t *members
             g_array_append_val(named, pair);
         }
         g_array_sort(named, cmp_first_u32);
+    }
+    for (uint32_t i = 0; i < g->npnames; i++) { /* a loaded graph's (already in id order) */
+        uint32_t pair[2] = {(uint32_t)(g->pnames[i] >> 32), str_add(&st, g->pool + (uint32_t)g->pnames[i])};
+        g_array_append_val(named, pair);
     }
     sec_begin(w, SEC_STRINGS, st.s->len);
     w_bytes(w, st.s->str, st.s->len);
@@ -411,6 +423,7 @@ static void write_sections(writer *w, const hc_graph *g, const uint32_t *members
     g_free(rlabel);
     g_string_free(st.s, TRUE);
     g_hash_table_destroy(st.at);
+    g_hash_table_destroy(st.by_ptr);
 }
 
 gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t nmembers,
@@ -549,11 +562,30 @@ static inline uint64_t rd64(const uint8_t *p)
 }
 
 /* A string of the STRINGS section at off, or NULL if off is out of range or unterminated. */
-static const char *str_at(const section *s, uint32_t off)
+/* The string at offset off of STRINGS (checked NUL-terminated and UTF-8 by check_strings),
+ * in g's pool; NULL if off is out of range or in the middle of a character. */
+static const char *str_at(const hc_graph *g, uint32_t off)
 {
-    if (off >= s->len || !memchr(s->p + off, 0, s->len - off))
+    if (off >= g->pool_len || ((unsigned char)g->pool[off] & 0xC0) == 0x80)
         return NULL;
-    return (const char *)s->p + off;
+    return g->pool + off;
+}
+
+/* Whether every NUL-separated string of len bytes at p (p[len - 1] == 0) is UTF-8: text a
+ * file names is checked once, at load, so that nothing later can fail to decode it. */
+static gboolean all_utf8(const uint8_t *p, size_t len, size_t *bad_at)
+{
+    const uint8_t *end = p + len, *s = p;
+    while (s < end) {
+        const uint8_t *z = memchr(s, 0, (size_t)(end - s));
+        size_t n = z ? (size_t)(z - s) : (size_t)(end - s);
+        if (!g_utf8_validate((const char *)s, (gssize)n, NULL)) {
+            *bad_at = (size_t)(s - p);
+            return FALSE;
+        }
+        s += n + 1;
+    }
+    return TRUE;
 }
 
 static gboolean read_header(const uint8_t *data, size_t len, section *secs, uint32_t *version_out, GError **error)
@@ -606,7 +638,9 @@ static char **read_meta(const section *s, GError **error)
 {
     if (s->count > s->len / 2)
         return bad(error, "META: %" G_GUINT64_FORMAT " entries in %" G_GUINT64_FORMAT " bytes", s->count, s->len), NULL;
-    char **v = g_new0(char *, s->count * 2 + 1);
+    char **v = g_try_new0(char *, s->count * 2 + 1);
+    if (!v)
+        return g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading META"), NULL;
     const uint8_t *p = s->p, *end = s->p + s->len;
     for (uint64_t i = 0; i < s->count * 2; i++) {
         const uint8_t *z = memchr(p, 0, (size_t)(end - p));
@@ -614,7 +648,15 @@ static char **read_meta(const section *s, GError **error)
             g_strfreev(v);
             return bad(error, "META: an unterminated string"), NULL;
         }
-        v[i] = g_strndup((const char *)p, (gsize)(z - p));
+        if (!g_utf8_validate((const char *)p, z - p, NULL)) {
+            g_strfreev(v);
+            return bad(error, "META: string %" G_GUINT64_FORMAT " is not UTF-8", i), NULL;
+        }
+        if (!(v[i] = g_try_malloc((gsize)(z - p) + 1))) {
+            g_strfreev(v);
+            return g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading META"), NULL;
+        }
+        memcpy(v[i], p, (size_t)(z - p) + 1);
         p = z + 1;
     }
     return v;
@@ -640,6 +682,15 @@ static gboolean read_graph(hc_graph *g, section *secs, GError **error)
         return bad(error, "ROOTS, OWNERS or NAMES: more entries than bytes allow");
     if (strs->len == 0 || strs->p[strs->len - 1] != 0)
         return bad(error, "STRINGS: not NUL-terminated");
+    size_t bad_at;
+    if (!all_utf8(strs->p, strs->len, &bad_at))
+        return bad(error, "STRINGS: the text at offset %zu is not UTF-8", bad_at);
+    if (!(g->pool = hc_try_malloc(strs->len))) {
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading a snapshot file");
+        return FALSE;
+    }
+    memcpy(g->pool, strs->p, strs->len);
+    g->pool_len = strs->len;
     g->lost_edges = rd64(info->p + 16);
     g->sizeof_failures = rd32(info->p + 24);
     g->loaded = TRUE;
@@ -655,7 +706,6 @@ static gboolean read_graph(hc_graph *g, section *secs, GError **error)
     g->edges = hc_try_malloc_mapped((size_t)(nedges ? nedges : 1) * sizeof *g->edges);
     g->roots = hc_try_malloc((size_t)(roots->count ? roots->count : 1) * sizeof *g->roots);
     g->owners = hc_try_malloc((size_t)(owners->count ? owners->count : 1) * sizeof *g->owners);
-    g->labels = g_string_new(NULL);
     if (!g->types || !g->addr || !g->type || !g->size || !g->flags || !g->offsets || !g->obase ||
         !g->edges || !g->roots || !g->owners) {
         g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading a snapshot file");
@@ -666,7 +716,7 @@ static gboolean read_graph(hc_graph *g, section *secs, GError **error)
     g->nreal = nreal;
     for (uint32_t t = 0; t < ntypes; t++) {
         const uint8_t *e = types->p + (size_t)t * 24;
-        const char *name = str_at(strs, rd32(e + 16));
+        const char *name = str_at(g, rd32(e + 16));
         uint32_t node = rd32(e + 12);
         if (!name)
             return bad(error, "TYPES: type %u's name is out of range", t);
@@ -675,7 +725,7 @@ static gboolean read_graph(hc_graph *g, section *secs, GError **error)
         g->types[t].key = (uintptr_t)rd64(e);
         g->types[t].flags = rd32(e + 8) & ~(uint32_t)(HC_TYPE_HIDDEN | HC_TYPE_SOMEHIDDEN | HC_TYPE_SIZECALL);
         g->types[t].node = node;
-        g->types[t].name = g_strdup(name);
+        g->types[t].name = (char *)name; /* in the pool */
     }
 
     const uint8_t *p = nodes->p, *end = nodes->p + nodes->len;
@@ -740,12 +790,11 @@ static gboolean read_graph(hc_graph *g, section *secs, GError **error)
     g->nroots = (uint32_t)roots->count;
     for (uint32_t r = 0; r < g->nroots; r++) {
         uint32_t id = rd32(roots->p + (size_t)r * 8);
-        const char *label = str_at(strs, rd32(roots->p + (size_t)r * 8 + 4));
+        const char *label = str_at(g, rd32(roots->p + (size_t)r * 8 + 4));
         if (id >= n || !label)
             return bad(error, "ROOTS: record %u is out of range", r);
         g->roots[r].id = id;
-        g->roots[r].label = (uint32_t)g->labels->len;
-        g_string_append_len(g->labels, label, (gssize)strlen(label) + 1);
+        g->roots[r].label = (uint32_t)(label - g->pool);
     }
     g->nowners = (uint32_t)owners->count;
     for (uint32_t o = 0; o < g->nowners; o++) {
@@ -754,13 +803,22 @@ static gboolean read_graph(hc_graph *g, section *secs, GError **error)
             return bad(error, "OWNERS: pair %u is out of range or out of order", o);
         g->owners[o] = pair;
     }
+    uint64_t *pn = names->count ? hc_try_malloc((size_t)names->count * sizeof *pn) : NULL;
+    if (names->count && !pn) {
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading a snapshot file");
+        return FALSE;
+    }
     for (uint64_t i = 0; i < names->count; i++) {
         uint32_t id = rd32(names->p + i * 8);
-        const char *name = str_at(strs, rd32(names->p + i * 8 + 4));
-        if (id >= n || !name)
+        const char *name = str_at(g, rd32(names->p + i * 8 + 4));
+        if (id >= n || !name) {
+            hc_free(pn);
             return bad(error, "NAMES: entry %" G_GUINT64_FORMAT " is out of range", i);
-        hc_graph_set_node_name(g, id, name);
+        }
+        pn[i] = (uint64_t)id << 32 | (uint32_t)(name - g->pool);
     }
+    if (pn)
+        hc_graph_set_pooled_names(g, pn, (uint32_t)names->count);
     GError *why = NULL;
     if (!hc_graph_validate(g, &why)) {
         bad(error, "%s", why->message);
@@ -784,22 +842,38 @@ static gboolean read_labels(hc_graph *g, const section *secs, uint32_t version, 
     uint64_t nedges = hc_graph_edge_at(g, g->n);
     if (es->count > nedges || es->count > es->len)
         return bad(error, "EDGELABELS: %" G_GUINT64_FORMAT " labels for %" G_GUINT64_FORMAT " edges", es->count, nedges);
+    /* the texts in one arena: each takes its bytes and a NUL, at most what its varint
+     * length and bytes take in the file, so the arena is no bigger than the section */
     uint32_t nt = (uint32_t)ls->count;
-    char **texts = g_new0(char *, nt);
+    char **texts = hc_try_malloc((size_t)nt * sizeof *texts);
+    char *arena = texts ? hc_try_malloc(ls->len + 1) : NULL;
+    if (!arena) {
+        hc_free(texts);
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading LABELS");
+        return FALSE;
+    }
     const uint8_t *p = ls->p, *end = ls->p + ls->len;
+    size_t at = 0;
     for (uint32_t i = 0; i < nt; i++) {
         uint64_t len;
-        if (!hc_varint_read(&p, end, &len) || len > (uint64_t)(end - p)) {
-            for (uint32_t k = 0; k < i; k++)
-                g_free(texts[k]);
-            g_free(texts);
-            return bad(error, "LABELS: text %u is cut short", i);
+        gboolean cut = !hc_varint_read(&p, end, &len) || len > (uint64_t)(end - p);
+        if (cut || memchr(p, 0, (size_t)len) || !g_utf8_validate((const char *)p, (gssize)len, NULL)) {
+            hc_free(texts);
+            hc_free(arena);
+            return bad(error, cut ? "LABELS: text %u is cut short" : "LABELS: text %u is not UTF-8 text", i);
         }
-        texts[i] = g_strndup((const char *)p, (gsize)len);
+        texts[i] = arena + at;
+        memcpy(arena + at, p, (size_t)len);
+        at += (size_t)len;
+        arena[at++] = 0;
         p += len;
     }
-    hc_graph_attach(g, HC_ATTACH_LABELS, hc_edge_labels_new_encoded(texts, nt, es->p, es->len, version < 2),
-                    (GDestroyNotify)hc_edge_labels_free);
+    hc_edge_labels *L = hc_edge_labels_new_encoded(texts, arena, nt, es->p, es->len, version < 2);
+    if (!L) {
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading LABELS");
+        return FALSE;
+    }
+    hc_graph_attach(g, HC_ATTACH_LABELS, L, (GDestroyNotify)hc_edge_labels_free);
     return TRUE;
 }
 

@@ -613,7 +613,7 @@ void hc_edge_labels_free(hc_edge_labels *L)
         g_free(L->text);
     }
     hc_free(L->edge);
-    g_free(L->enc);
+    hc_free(L->enc);
     g_free(L);
 }
 
@@ -637,22 +637,39 @@ void hc_edge_labels_index_text(const hc_edge_labels *L, uint32_t f, uint32_t i, 
     g_string_append_printf(out, "%u]", i);
 }
 
-hc_edge_labels *hc_edge_labels_new_encoded(char **texts, uint32_t ntexts, const uint8_t *enc, size_t len,
-                                           gboolean legacy)
+hc_edge_labels *hc_edge_labels_new_encoded(char **texts, char *arena, uint32_t ntexts, const uint8_t *enc,
+                                           size_t len, gboolean legacy)
 {
-    hc_edge_labels *L = g_new0(hc_edge_labels, 1);
-    if (legacy && ntexts >= HC_LABEL_FWD(0)) { /* make room for the index numbers */
+    static char family[] = "[]"; /* never used by a version-1 file */
+    hc_edge_labels *L = g_try_new0(hc_edge_labels, 1);
+    uint8_t *copy = L ? hc_try_malloc(len ? len : 1) : NULL;
+    if (copy && legacy && ntexts >= HC_LABEL_FWD(0)) { /* make room for the index numbers */
         const uint32_t more = HC_LABEL_RESERVED - HC_LABEL_FWD(0);
-        texts = g_renew(char *, texts, ntexts + more);
-        memmove(texts + HC_LABEL_RESERVED, texts + HC_LABEL_FWD(0), (ntexts - HC_LABEL_FWD(0)) * sizeof *texts);
-        for (uint32_t r = HC_LABEL_FWD(0); r < HC_LABEL_RESERVED; r++)
-            texts[r] = g_strdup("[]"); /* never used by a version-1 file */
-        ntexts += more;
-        L->legacy = TRUE;
+        char **grown = hc_try_reallocarray(texts, (size_t)ntexts + more, sizeof *texts);
+        if (grown) {
+            texts = grown;
+            memmove(texts + HC_LABEL_RESERVED, texts + HC_LABEL_FWD(0),
+                    (ntexts - HC_LABEL_FWD(0)) * sizeof *texts);
+            for (uint32_t r = HC_LABEL_FWD(0); r < HC_LABEL_RESERVED; r++)
+                texts[r] = family;
+            ntexts += more;
+            L->legacy = TRUE;
+        } else {
+            hc_free(copy);
+            copy = NULL;
+        }
     }
+    if (!copy) {
+        hc_free(texts);
+        hc_free(arena);
+        g_free(L);
+        return NULL;
+    }
+    memcpy(copy, enc, len);
     L->text = texts;
+    L->arena = arena;
     L->ntext = ntexts;
-    L->enc = g_memdup2(enc, len ? len : 1);
+    L->enc = copy;
     L->enc_len = len;
     return L;
 }

@@ -118,13 +118,15 @@ void hc_edge_labels_index_text(const hc_edge_labels *L, uint32_t f, uint32_t i, 
  * alive now, so the labeller may read it).  Extra memory while it runs: the label table;
  * kept: 4 bytes per edge and the texts.  NULL + HC_ERROR_NOMEM if out of memory. */
 hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labeller *lab, GError **error);
-/* From stored parts (a file's reader): texts[0..ntexts) (taken; texts[0] "?", texts[1]
- * ".__class__", texts[2] the index text), and the label numbers of g's edges that do not go
- * to their source's type, in CSR order, as varints enc[0..len) (copied; decoded on first use:
+/* From stored parts (a file's reader): texts[0..ntexts) (texts[0] "?", texts[1]
+ * ".__class__", texts[2] the index text), pointers into arena; both hc_try_* blocks, taken
+ * (freed on failure too); and the label numbers of g's edges that do not go to their
+ * source's type, in CSR order, as varints enc[0..len) (copied; decoded on first use:
  * hc_edge_labels_ready).  `legacy` (a version-1 file): no number is reserved for indices
- * (numbers from 2 up are texts; they are moved up past the families'). */
-hc_edge_labels *hc_edge_labels_new_encoded(char **texts, uint32_t ntexts, const uint8_t *enc, size_t len,
-                                           gboolean legacy);
+ * (numbers from 2 up are texts; they are moved up past the families').  NULL if out of
+ * memory. */
+hc_edge_labels *hc_edge_labels_new_encoded(char **texts, char *arena, uint32_t ntexts, const uint8_t *enc,
+                                           size_t len, gboolean legacy);
 void hc_edge_labels_free(hc_edge_labels *L); /* accepts NULL */
 /* Decode the stored form if not done yet: FALSE + HC_ERROR_FORMAT if it does not fit g. */
 gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **error);

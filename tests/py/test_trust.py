@@ -275,22 +275,30 @@ class Files(unittest.TestCase):
     def test_devices_are_written_not_replaced(self):
         # as root, `export --format chrome x -o /dev/full` printed "wrote /dev/full", exit 0,
         # and /dev/full became a regular file.
-        before = os.stat("/dev/full")
-        for args in (["export", "--format", "chrome", self.snap, "-o", "/dev/full"],
-                     ["export", "--format", "dot", self.snap, "-o", "/dev/full"],
-                     ["html", self.snap, "-o", "/dev/full"]):
+        # A device node of our own that behaves as /dev/full (a broken build must not damage
+        # the machine's), where the test may make one.
+        full = self.p("full")
+        try:
+            os.mknod(full, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
+        except (OSError, AttributeError):
+            full = "/dev/full"
+            if os.geteuid() == 0:
+                self.skipTest("cannot make a device node here; not risking /dev/full")
+        before = os.stat(full)
+        for args in (["export", "--format", "chrome", self.snap, "-o", full],
+                     ["export", "--format", "dot", self.snap, "-o", full],
+                     ["html", self.snap, "-o", full]):
             r = cli(*args)
             self.assertEqual(r.returncode, 3, r.stderr)
             self.assertIn("No space left on device", r.stderr)
-        after = os.stat("/dev/full")
+        after = os.stat(full)
         self.assertTrue(stat.S_ISCHR(after.st_mode))
         self.assertEqual(after.st_ino, before.st_ino)
         with self.assertRaises(OSError) as cm:
-            hpy().heap().dump("/dev/full")
+            hpy().heap().dump(full)
         self.assertIn("No space left", str(cm.exception))
+        self.assertTrue(stat.S_ISCHR(os.stat(full).st_mode))
         # a snapshot to a pipe (the writer seeks: spooled, then copied)
-        code = ("import sys; sys.argv = ['heapcore', 'run', '-o', '/dev/stdout', %r]; "
-                "from heapcore._cli import main; sys.exit(main(sys.argv[1:]))" % self.p("tiny.py"))
         with open(self.p("tiny.py"), "w") as f:
             f.write("x = [1, 2, 3]\n")
         out = self.p("piped.hcsnap")
@@ -368,6 +376,73 @@ class Files(unittest.TestCase):
         self.assertEqual((r.returncode, r.stdout.strip().splitlines()[-1:]), (0, ["ok"]), r.stderr[-2000:])
         with open(big, "wb") as f:
             f.write(data)
+
+
+def hostile_copy(data, strings_extra, patch):
+    """A snapshot file (bytes) with strings_extra appended to its STRINGS section and patch(kind,
+    bytearray) applied to each section, every checksum recomputed: hostile, not corrupt.  Returns
+    (bytes, offset of strings_extra in STRINGS).  (The layout: thesis-notes/snapshot-file.md.)"""
+    import hashlib
+    import struct
+    f = bytearray(data)
+    nsec = struct.unpack_from("<I", f, 20)[0]
+    at = None
+    for i in range(nsec):
+        e = 64 + 56 * i
+        kind, _, off, length, count = struct.unpack_from("<IIQQQ", f, e)
+        body = bytearray(f[off:off + length])
+        if kind == 3:
+            at = len(body)
+            body += strings_extra
+        patch(kind, body)
+        while len(f) % 8:
+            f.append(0)
+        struct.pack_into("<QQ", f, e + 8, len(f), len(body))
+        f += body
+        f[e + 32:e + 52] = hashlib.sha1(bytes(body)).digest()
+    head = bytearray(f[:64])
+    head[40:60] = bytes(20)
+    f[40:60] = hashlib.sha1(bytes(head) + bytes(f[64:64 + 56 * nsec])).digest()
+    return bytes(f), at
+
+
+class HostileFiles(unittest.TestCase):
+    def test_text_that_is_not_utf8_is_a_format_error_naming_the_section(self):
+        # A type name that is not UTF-8 loaded fine, then str(y), bytype, top, sp, html and dot
+        # raised UnicodeDecodeError, and the CLI exited 1 with a traceback.
+        import struct
+        d = tempfile.mkdtemp(dir=TMP)
+        good = os.path.join(d, "good.hcsnap")
+        hpy().heap().dump(good)
+        with open(good, "rb") as f:
+            data = f.read()
+        offset, extra = [None], [b""]
+
+        def patch(kind, body):
+            if kind == 3:
+                offset[0] = len(body) - len(extra[0])
+            if kind == 4:  # the first type's name
+                struct.pack_into("<I", body, 16, offset[0])
+        extra[0] = b"\xff\xfeab\x00"
+        bad, _ = hostile_copy(data, extra[0], patch)
+        path = os.path.join(d, "bad.hcsnap")
+        with open(path, "wb") as f:
+            f.write(bad)
+        with self.assertRaises(ValueError) as cm:
+            heapcore.load(path)
+        self.assertIn("STRINGS", str(cm.exception))
+        for args in (["show", path], ["top", path], ["html", path, "-o", os.path.join(d, "r.html")]):
+            r = cli(*args)
+            self.assertEqual(r.returncode, 4, r.stderr)
+            self.assertNotIn("Traceback", r.stderr)
+            self.assertIn("not UTF-8", r.stderr)
+        # the copy with the same patch but valid text loads: the helper makes valid files
+        extra[0] = "ünïcode\x00".encode()
+        ok, _ = hostile_copy(data, extra[0], patch)
+        with open(path, "wb") as f:
+            f.write(ok)
+        y = heapcore.load(path)
+        self.assertIn("ünïcode", str(y.bytype.all))
 
 
 class Cli(unittest.TestCase):
