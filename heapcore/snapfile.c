@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1017,6 +1018,15 @@ static uint8_t *read_whole(const char *path, size_t *len, GError **error)
                     (unsigned long long)st.st_size);
         return NULL;
     }
+#ifdef MADV_POPULATE_WRITE
+    /* one call maps every page of the buffer: a fault per 4 KiB page during the read cost
+     * as much as the copy (W1: 60 MB, ~35 ms of faults) */
+    if (n >= HC_BIG_ARRAY) {
+        uintptr_t a = ((uintptr_t)buf + 4095) & ~(uintptr_t)4095, z = ((uintptr_t)buf + n) & ~(uintptr_t)4095;
+        if (z > a)
+            (void)madvise((void *)a, z - a, MADV_POPULATE_WRITE);
+    }
+#endif
     size_t got = 0;
     uint8_t probe; /* one more byte asked for at the end: a file that grew is refused too */
     for (;;) {
