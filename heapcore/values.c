@@ -79,7 +79,8 @@ gboolean hc_values_add(hc_values *v, uint32_t id, uint64_t length, uint64_t hash
             v->bytes = q;
             v->bcap = c;
         }
-        memcpy(v->bytes + v->nbytes, contents, nbytes);
+        if (nbytes) /* an empty first value: bytes may still be NULL (memcpy(NULL, p, 0) is UB) */
+            memcpy(v->bytes + v->nbytes, contents, nbytes);
         e.at = v->nbytes;
         e.nbytes = (uint32_t)nbytes;
         v->nbytes += nbytes;
@@ -95,6 +96,34 @@ static void *nomem(GError **error)
     return NULL;
 }
 
+struct hc_value_sink {
+    uint64_t hash;   /* FNV-1a of every byte put so far */
+    gboolean keep;   /* keep the first HC_VALUE_KEEP_MAX bytes in buf */
+    char *buf;       /* hc_try_malloc'd at its full size on first need; NULL: none */
+    size_t kept;
+    gboolean nomem;  /* buf could not be had */
+};
+
+void hc_value_sink_put(hc_value_sink *s, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    uint64_t h = s->hash;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ull;
+    }
+    s->hash = h;
+    if (!s->keep || s->kept >= HC_VALUE_KEEP_MAX || n == 0)
+        return;
+    if (!s->buf && !(s->buf = hc_try_malloc(HC_VALUE_KEEP_MAX))) {
+        s->nomem = TRUE;
+        return;
+    }
+    size_t take = MIN(n, HC_VALUE_KEEP_MAX - s->kept);
+    memcpy(s->buf + s->kept, b, take);
+    s->kept += take;
+}
+
 hc_values *hc_values_capture(const hc_graph *g, const uint64_t *alive, const hc_value_model *m,
                              gboolean keep, GError **error)
 {
@@ -107,9 +136,7 @@ hc_values *hc_values_capture(const hc_graph *g, const uint64_t *alive, const hc_
         hc_values_free(v);
         return nomem(error);
     }
-    /* one object's contents: a GString is the model's interface (glib aborts only if a single
-     * string's copy cannot be had) */
-    GString *s = g_string_new(NULL);
+    hc_value_sink s = {0, keep, NULL, 0, FALSE};
     for (uint32_t r = 0; r < g->nreal; r++) {
         uint32_t t = g->type[r];
         if (valued[t] == 2 || !HC_BIT(alive, r))
@@ -121,15 +148,16 @@ hc_values *hc_values_capture(const hc_graph *g, const uint64_t *alive, const hc_
                 continue;
         }
         uint64_t length = 0;
-        g_string_truncate(s, 0);
-        m->value(m->ctx, g->addr[r], &length, s);
-        if (!hc_values_add(v, r, length, hc_values_hash(s->str, s->len), keep ? s->str : NULL, s->len)) {
+        s.hash = 0xcbf29ce484222325ull; /* FNV-1a's offset basis, as hc_values_hash */
+        s.kept = 0;
+        m->value(m->ctx, g->addr[r], &length, &s);
+        if (s.nomem || !hc_values_add(v, r, length, s.hash, keep ? (s.buf ? s.buf : "") : NULL, s.kept)) {
             hc_values_free(v);
             v = nomem(error);
             break;
         }
     }
-    g_string_free(s, TRUE);
+    hc_free(s.buf);
     hc_free(valued);
     return v;
 }

@@ -715,7 +715,7 @@ gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **err
         return FALSE;
     }
     L->edge = edge;
-    g_clear_pointer(&L->enc, g_free);
+    g_clear_pointer(&L->enc, hc_free);
     L->enc_len = 0;
     return TRUE;
 }

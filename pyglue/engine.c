@@ -4,6 +4,7 @@
  * the observed heap; both are hidden from walks (their type is registered as the observer's
  * own).  This file only translates: arguments in, HcError out as Python exceptions. */
 #include "pymodel.h"
+#include "pycompat.h"
 
 #include <frameobject.h>
 
@@ -1525,26 +1526,33 @@ static PyObject *mod_interpreter_snapshot(PyObject *mod, PyObject *args)
     }
     if (!not_in_sizeof())
         return NULL;
-    for (in = PyInterpreterState_Head(); in != NULL; in = PyInterpreterState_Next(in))
-        if (PyInterpreterState_GetID(in) == want)
-            break;
-    if (in == NULL || in == main_in) {
-        PyErr_Format(PyExc_ValueError, in ? "interpreter %lld is the main one: take its heap with heap()"
-                                          : "no interpreter %lld", want);
-        return NULL;
-    }
     GError *err = NULL;
     hc_graph *main_g = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, &err);
     if (!main_g)
         return set_error(err);
+    /* Looked up after the main walk (which lets other threads run while its helpers work:
+     * one may destroy the interpreter), then held by a thread state of ours and marked
+     * running before the main GIL is released again. */
+    for (in = PyInterpreterState_Head(); in != NULL; in = PyInterpreterState_Next(in))
+        if (PyInterpreterState_GetID(in) == want)
+            break;
+    if (in == NULL || in == main_in) {
+        hc_graph_unref(main_g);
+        PyErr_Format(PyExc_ValueError, in ? "interpreter %lld is the main one: take its heap with heap()"
+                                          : "no interpreter %lld", want);
+        return NULL;
+    }
     PyThreadState *sub_ts = PyThreadState_New(in);
     if (!sub_ts) {
         hc_graph_unref(main_g);
         return PyErr_NoMemory();
     }
-    /* into the subinterpreter: its GIL (its own, or the shared one) */
-    PyThreadState *mine = PyEval_SaveThread();
-    PyEval_AcquireThread(sub_ts);
+    /* Marked running while the main GIL still keeps every thread of main away: destroy()
+     * then refuses it cleanly until we are out (pycompat.h).  A subinterpreter running in
+     * another thread is marked already; once in, it is marked for us if that run ended. */
+    int marked = hc_py_interp_mark_running(in, sub_ts);
+    PyThreadState *mine = hc_py_interp_enter(sub_ts); /* into the subinterpreter (pycompat.h) */
+    marked |= hc_py_interp_mark_running(in, sub_ts);
     hc_graph *g = hc_py_walk_sub(main_g, &err);
     if (g && !attach_details(g, keep, &err))
         g_clear_pointer(&g, hc_graph_unref);
@@ -1561,9 +1569,7 @@ static PyObject *mod_interpreter_snapshot(PyObject *mod, PyObject *args)
         Py_XDECREF(exc);
         g_clear_pointer(&g, hc_graph_unref);
     }
-    PyThreadState_Clear(sub_ts);
-    PyThreadState_DeleteCurrent(); /* releases the subinterpreter's GIL */
-    PyEval_RestoreThread(mine);
+    hc_py_interp_leave(sub_ts, mine, in, marked);
     hc_graph_unref(main_g);
     if (!g)
         return set_error(err);

@@ -179,9 +179,10 @@ void hc_py_label_text(unsigned kind, uintptr_t arg, struct _GString *out);
  * bytearray and their subclasses. */
 int hc_py_has_value(uintptr_t type_key);
 /* The value of the live object at addr (of such a type): its length (characters for str,
- * bytes otherwise) and its contents appended to out (UTF-8 for str, lone surrogates as
- * \udxxx).  Reads only. */
-void hc_py_value(uintptr_t addr, uint64_t *length, struct _GString *out);
+ * bytes otherwise) and its contents given to out in place or in small pieces (UTF-8 for str,
+ * lone surrogates as \udxxx): nothing the size of the object is allocated.  Reads only. */
+struct hc_value_sink;
+void hc_py_value(uintptr_t addr, uint64_t *length, struct hc_value_sink *out);
 
 /* ---- pysize.c ------------------------------------------------------------------------ */
 

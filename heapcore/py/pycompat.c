@@ -1,6 +1,7 @@
 /* heapcore/py/pycompat.c — the shared accessors of pycompat.h that are too big to inline. */
 #include "pycompat.h"
 
+#include <glib.h>
 #include <string.h>
 
 #pragma GCC diagnostic push
@@ -44,6 +45,105 @@ hc_static_state *hc_py_static_type_state(PyInterpreterState *interp, PyTypeObjec
     return NULL;
 }
 #endif
+
+/* ---- subinterpreters marked running (pycompat.h) ------------------------------------- */
+
+#if PY_VERSION_HEX >= 0x030D0000
+#define HC_INTERP_MAIN(in) ((in)->threads.main) /* 3.13 */
+#elif PY_VERSION_HEX >= 0x030C0000
+#define HC_INTERP_MAIN(in) ((in)->threads_main) /* 3.12 */
+#endif
+
+int hc_py_interp_mark_running(PyInterpreterState *in, PyThreadState *ts)
+{
+#ifdef HC_INTERP_MAIN
+    if (in == NULL || ts == NULL || HC_INTERP_MAIN(in) != NULL)
+        return 0;
+    HC_INTERP_MAIN(in) = ts;
+    return 1;
+#else
+    (void)in;
+    (void)ts;
+    return 0;
+#endif
+}
+
+void hc_py_interp_unmark_running(PyInterpreterState *in, PyThreadState *ts)
+{
+#ifdef HC_INTERP_MAIN
+    if (in != NULL && HC_INTERP_MAIN(in) == ts)
+        HC_INTERP_MAIN(in) = NULL;
+#else
+    (void)in;
+    (void)ts;
+#endif
+}
+
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
+/* 3.12, a subinterpreter sharing main's GIL: take_gil asks the holder to let go through the
+ * eval breaker of the *waiter's* interpreter, which a busy thread of main never reads, so
+ * waiting as the subinterpreter's thread state starved (hang).  While we wait, this helper
+ * asks main's threads directly, every millisecond. */
+typedef struct {
+    PyInterpreterState *main;
+    gint stop;
+} nudge_ctx;
+
+static gpointer nudge_main(gpointer data)
+{
+    nudge_ctx *n = data;
+    while (!g_atomic_int_get(&n->stop)) {
+        _Py_atomic_store_relaxed(&n->main->ceval.gil_drop_request, 1);
+        _Py_atomic_store_relaxed(&n->main->ceval.eval_breaker, 1);
+        g_usleep(1000);
+    }
+    return NULL;
+}
+#endif
+
+PyThreadState *hc_py_interp_enter(PyThreadState *sub_ts)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+#if PY_VERSION_HEX < 0x030D0000
+    PyInterpreterState *main = PyInterpreterState_Main();
+    nudge_ctx n = {main, 0};
+    GThread *nudger = sub_ts->interp->ceval.gil == main->ceval.gil
+                          ? g_thread_try_new("heapcore-nudge", nudge_main, &n, NULL) : NULL;
+#endif
+    PyThreadState *mine = PyEval_SaveThread();
+    PyEval_AcquireThread(sub_ts);
+#if PY_VERSION_HEX < 0x030D0000
+    if (nudger) {
+        g_atomic_int_set(&n.stop, 1);
+        g_thread_join(nudger);
+    }
+#endif
+    return mine;
+#else
+    return PyThreadState_Swap(sub_ts);
+#endif
+}
+
+void hc_py_interp_leave(PyThreadState *sub_ts, PyThreadState *mine, PyInterpreterState *in, int marked)
+{
+    PyThreadState_Clear(sub_ts);
+#if PY_VERSION_HEX >= 0x030C0000
+    /* Back on main's GIL before sub_ts is unmarked and deleted: meanwhile no thread of main
+     * can reach destroy(), whose PyThreadState_New would race with the deletion (3.13 hands
+     * out the interpreter's preallocated initial thread state, which sub_ts may be:
+     * "init_threadstate: thread state already initialized"). */
+    PyEval_ReleaseThread(sub_ts);
+    PyEval_RestoreThread(mine);
+    if (marked)
+        hc_py_interp_unmark_running(in, sub_ts);
+    PyThreadState_Delete(sub_ts);
+#else
+    (void)in;
+    (void)marked;
+    PyThreadState_Swap(mine);
+    PyThreadState_Delete(sub_ts);
+#endif
+}
 
 /* ---- dict lookups that run no Python code ------------------------------------------------ */
 

@@ -64,6 +64,31 @@ typedef static_builtin_state hc_static_state;
 hc_static_state *hc_py_static_type_state(PyInterpreterState *interp, PyTypeObject *tp);
 #endif
 
+/* Whether the subinterpreter in is marked as running its main program: 3.12+'s
+ * _interpreters.destroy() refuses such an interpreter ("interpreter running") instead of
+ * tearing it down, which a walk inside it (an extra thread state in it) turns into a fatal
+ * error ("Py_EndInterpreter: not the last thread", 3.12) or a crash (3.13).
+ * hc_py_interp_mark_running marks it for ts if it is not marked (returns 1: unmark it with
+ * hc_py_interp_unmark_running before ts goes), else returns 0 and changes nothing.
+ * 3.10/3.11: destroy refuses any interpreter with more than one thread state, which the
+ * walk's own thread state already ensures: both do nothing there.  Call with a GIL held
+ * that keeps destroy from running (the main one). */
+int hc_py_interp_mark_running(PyInterpreterState *in, PyThreadState *ts);
+void hc_py_interp_unmark_running(PyInterpreterState *in, PyThreadState *ts);
+
+/* Switch the calling thread from the main interpreter (its thread state current, the GIL
+ * held) into a subinterpreter, on sub_ts (a new thread state of it), and back.  3.12+:
+ * the main GIL released, the subinterpreter's GIL taken (its own, or the shared one), which
+ * waits for a thread running there to pause.  3.10/3.11: every interpreter shares one GIL,
+ * and it is kept: the thread states are swapped under it.  (Releasing and taking it again
+ * starved: a waiting thread's drop request is sent to its own interpreter, here the
+ * subinterpreter, so a busy thread of main never let go of the GIL: the heap() hung.)
+ * hc_py_interp_enter returns main's thread state for hc_py_interp_leave, which clears sub_ts,
+ * comes back, unmarks `in` if `marked` (hc_py_interp_mark_running) and deletes sub_ts, in
+ * an order that gives destroy() no window. */
+PyThreadState *hc_py_interp_enter(PyThreadState *sub_ts);
+void hc_py_interp_leave(PyThreadState *sub_ts, PyThreadState *mine, PyInterpreterState *in, int marked);
+
 /* All versions: the value of str key `key` (its hash in `hash`) in dict d, into *value
  * (borrowed; NULL if absent), read from the entry arrays directly: no hashing, no allocation,
  * no error set, and no comparison that could run Python code (PyDict_GetItem would call the

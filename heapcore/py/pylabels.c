@@ -8,6 +8,7 @@
  * edge of the snapshot gets a label, and an unknown type degrades to "?" rather than to a
  * missing edge.  Reads only: no Python code, no object created or materialised. */
 #include "pycompat.h"
+#include "heapcore/values.h"
 #include "heapcore/via.h"
 #include "heapcore/error.h"
 #include <structmember.h>
@@ -460,18 +461,51 @@ int hc_py_has_value(uintptr_t type_key)
            PyType_FastSubclass(tp, Py_TPFLAGS_BYTES_SUBCLASS) || PyType_IsSubtype(tp, &PyByteArray_Type);
 }
 
-void hc_py_value(uintptr_t addr, uint64_t *length, GString *out)
+/* str_utf8 for a value: ASCII in place, anything else encoded a few thousand characters at a
+ * time into a buffer on the stack (the same bytes str_utf8 makes). */
+static void str_utf8_sink(PyObject *s, hc_value_sink *out)
+{
+#if !HC_PY312
+    if (!PyUnicode_IS_READY(s)) {
+        hc_value_sink_put(out, "?", 1);
+        return;
+    }
+#endif
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    int kind = PyUnicode_KIND(s);
+    const void *d = PyUnicode_DATA(s);
+    if (kind == PyUnicode_1BYTE_KIND && PyUnicode_IS_ASCII(s)) {
+        hc_value_sink_put(out, d, (size_t)n);
+        return;
+    }
+    char buf[8192];
+    size_t at = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (at > sizeof buf - 8) {
+            hc_value_sink_put(out, buf, at);
+            at = 0;
+        }
+        Py_UCS4 c = PyUnicode_READ(kind, d, i);
+        if (c >= 0xd800 && c < 0xe000) /* a lone surrogate has no UTF-8 */
+            at += (size_t)g_snprintf(buf + at, 8, "\\u%04x", (unsigned)c);
+        else
+            at += (size_t)g_unichar_to_utf8(c, buf + at);
+    }
+    hc_value_sink_put(out, buf, at);
+}
+
+void hc_py_value(uintptr_t addr, uint64_t *length, hc_value_sink *out)
 {
     PyObject *o = (PyObject *)addr;
     if (PyUnicode_Check(o)) {
         *length = (uint64_t)PyUnicode_GET_LENGTH(o);
-        str_utf8(o, out);
+        str_utf8_sink(o, out);
     } else if (PyBytes_Check(o)) {
         *length = (uint64_t)PyBytes_GET_SIZE(o);
-        g_string_append_len(out, PyBytes_AS_STRING(o), PyBytes_GET_SIZE(o));
+        hc_value_sink_put(out, PyBytes_AS_STRING(o), (size_t)PyBytes_GET_SIZE(o));
     } else if (PyByteArray_Check(o)) {
         *length = (uint64_t)PyByteArray_GET_SIZE(o);
-        g_string_append_len(out, PyByteArray_AS_STRING(o), PyByteArray_GET_SIZE(o));
+        hc_value_sink_put(out, PyByteArray_AS_STRING(o), (size_t)PyByteArray_GET_SIZE(o));
     } else {
         *length = 0;
     }

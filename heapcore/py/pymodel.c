@@ -557,7 +557,7 @@ static gboolean val_has(void *ctx, uintptr_t type_key)
     return hc_py_has_value(type_key) != 0;
 }
 
-static void val_value(void *ctx, uintptr_t addr, uint64_t *length, GString *out)
+static void val_value(void *ctx, uintptr_t addr, uint64_t *length, hc_value_sink *out)
 {
     (void)ctx;
     hc_py_value(addr, length, out);

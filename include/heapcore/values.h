@@ -16,12 +16,19 @@ G_BEGIN_DECLS
 
 typedef struct hc_values hc_values;
 
+/* Where a value model puts one object's contents, piece by piece and in order: the sink
+ * hashes every piece and keeps at most HC_VALUE_KEEP_MAX bytes, so a 1 GB bytes object is
+ * read in place, never copied whole (a GString copy of it made glib abort when memory was
+ * short). */
+typedef struct hc_value_sink hc_value_sink;
+void hc_value_sink_put(hc_value_sink *s, const void *p, size_t n);
+
 typedef struct hc_value_model {
     /* Whether objects of the type with this key carry a value (str, bytes, ...). */
     gboolean (*has_value)(void *ctx, uintptr_t type_key);
     /* The value of the live object at addr: its length in the type's units (characters,
-     * bytes), its contents appended to out as bytes (UTF-8 for text). */
-    void (*value)(void *ctx, uintptr_t addr, uint64_t *length, GString *out);
+     * bytes), its contents given to out with hc_value_sink_put (UTF-8 for text). */
+    void (*value)(void *ctx, uintptr_t addr, uint64_t *length, hc_value_sink *out);
     void *ctx;
 } hc_value_model;
 
