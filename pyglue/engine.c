@@ -975,8 +975,12 @@ static PyObject *IdSet_via_kinds(IdSetObject *self, PyObject *unused)
         hc_via_stored_labeller(&st, g, L, &model);
         return wrap_kinds(hc_via_kinds(self->s, g, &st.lab, &err), &err);
     }
-    if (!require_live(self))
+    if (hc_graph_is_loaded(g)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "byvia needs the edges' labels, and this snapshot's file has none (it was written "
+                        "without them); byrcs gives the referrers' kinds, sp the paths with '?' labels");
         return NULL;
+    }
     hc_graph *live = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, &err);
     hc_kinds *k = NULL;
     if (live) {
@@ -1421,8 +1425,10 @@ static gboolean not_in_sizeof(void)
 {
     if (!in_sizeof)
         return TRUE;
-    PyErr_SetString(PyExc_RuntimeError, "heapcore: a heap snapshot was asked for by an object's __sizeof__ "
-                                        "while a snapshot was measuring it");
+    PyErr_SetString(PyExc_RuntimeError, "heapcore: a snapshot was asked for while another one is calling the "
+                                        "__sizeof__ methods of the objects it found (from such a __sizeof__, or from a "
+                                        "signal handler, __del__, weakref or gc callback that ran meanwhile); take it "
+                                        "after that snapshot returns");
     return FALSE;
 }
 
@@ -1451,9 +1457,20 @@ static int measure_sizes(hc_graph *g)
     return rc;
 }
 
+/* FALSE + RuntimeError while the interpreter is finalized: a __del__ or weakref callback run
+ * by the teardown would walk modules and objects half gone. */
+static gboolean not_finalizing(void)
+{
+    if (!hc_py_is_finalizing())
+        return TRUE;
+    PyErr_SetString(PyExc_RuntimeError, "the interpreter is shutting down: its heap is being torn down and "
+                                        "cannot be walked (take the snapshot before, e.g. from atexit)");
+    return FALSE;
+}
+
 static PyObject *snapshot_take(PyObject *extra_obj, int capture)
 {
-    if (!not_in_sizeof())
+    if (!not_finalizing() || !not_in_sizeof())
         return NULL;
     PyObject *fast = NULL;
     PyObject *const *extra = NULL;
@@ -1524,7 +1541,7 @@ static PyObject *mod_interpreter_snapshot(PyObject *mod, PyObject *args)
         PyErr_SetString(PyExc_RuntimeError, "a subinterpreter's heap is taken from the main interpreter");
         return NULL;
     }
-    if (!not_in_sizeof())
+    if (!not_finalizing() || !not_in_sizeof())
         return NULL;
     GError *err = NULL;
     hc_graph *main_g = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, &err);

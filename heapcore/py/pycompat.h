@@ -89,6 +89,17 @@ void hc_py_interp_unmark_running(PyInterpreterState *in, PyThreadState *ts);
 PyThreadState *hc_py_interp_enter(PyThreadState *sub_ts);
 void hc_py_interp_leave(PyThreadState *sub_ts, PyThreadState *mine, PyInterpreterState *in, int marked);
 
+/* Whether the interpreter is being finalized (its modules and objects torn down): no walk
+ * then.  3.13: Py_IsFinalizing; before: _Py_IsFinalizing. */
+static inline int hc_py_is_finalizing(void)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return Py_IsFinalizing();
+#else
+    return _Py_IsFinalizing();
+#endif
+}
+
 /* All versions: the value of str key `key` (its hash in `hash`) in dict d, into *value
  * (borrowed; NULL if absent), read from the entry arrays directly: no hashing, no allocation,
  * no error set, and no comparison that could run Python code (PyDict_GetItem would call the

@@ -31,10 +31,12 @@ class hpy:
         return "Top level interface to heapcore.\nUse eg: h.heap() for the heap."
 
     @staticmethod
-    def _everything(require=0, capture=0):
+    def _everything(require=0, capture=0, _snapshot=_engine.snapshot, _not_shown=_NOT_SHOWN):
         """A fresh walk's objects with all `require` flags, as an engine IdSet (capture: see
-        _engine.snapshot)."""
-        return _engine.snapshot(None, capture).select(require, _NOT_SHOWN)
+        _engine.snapshot).  The engine is bound here: during the interpreter's teardown this
+        module's globals may already be None, and the engine's clear RuntimeError must be
+        what a late heap() gets."""
+        return _snapshot(None, capture).select(require, _not_shown)
 
     def heap(self, _capture=0, interpreter=None):
         """Every object alive (reachable from the roots, or gc-tracked and unreachable), minus

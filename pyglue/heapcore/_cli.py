@@ -243,10 +243,13 @@ def _seconds(text):
 def cmd_show(args):
     y = _load(args.file, args.quiet)
     with _Progress("partitioning by %s" % args.by, args.quiet):
-        x = y.by(args.by)
-        if args.retained:
-            x = x.retained
-        text = str(x.all if args.all else x)
+        try:
+            x = y.by(args.by)
+            if args.retained:
+                x = x.retained
+            text = str(x.all if args.all else x)
+        except ValueError as e:  # what the file cannot answer (byvia without labels)
+            raise CliError(str(e), EXIT_ERROR)
     print(text)
     return EXIT_OK
 
