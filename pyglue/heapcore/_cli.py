@@ -163,7 +163,9 @@ def cmd_run(args):
             _say("heapcore: %s\n" % e)
             return False
         try:
-            size = " (%.1f MB)" % (os.path.getsize(path) / 1e6) if os.path.isfile(path) else ""
+            # a device name (/dev/stdout, even when it is a file) says nothing of the size
+            plain = os.path.isfile(path) and not path.startswith(("/dev/", "/proc/"))
+            size = " (%.1f MB)" % (os.path.getsize(path) / 1e6) if plain else ""
         except OSError:
             size = ""
         _say("heapcore: %s: wrote %s%s in %.2f s\n" % (reason, name, size, time.perf_counter() - t0))
