@@ -429,12 +429,14 @@ void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data)
 
 /* ---- text ---------------------------------------------------------------------------------- */
 
-/* A str's characters as UTF-8, read from its data (PyUnicode_AsUTF8 would cache a copy). */
-static void str_utf8(PyObject *s, GString *out)
+/* A str's characters as UTF-8 (lone surrogates as \\udxxx), read from its data
+ * (PyUnicode_AsUTF8 would cache a copy), given to put in pieces: ASCII in place, anything else
+ * encoded a few thousand characters at a time into a buffer on the stack. */
+static void str_utf8_pieces(PyObject *s, void (*put)(void *, const char *, size_t), void *ctx)
 {
 #if !HC_PY312
     if (!PyUnicode_IS_READY(s)) {
-        g_string_append(out, "?");
+        put(ctx, "?", 1);
         return;
     }
 #endif
@@ -442,16 +444,38 @@ static void str_utf8(PyObject *s, GString *out)
     int kind = PyUnicode_KIND(s);
     const void *d = PyUnicode_DATA(s);
     if (kind == PyUnicode_1BYTE_KIND && PyUnicode_IS_ASCII(s)) {
-        g_string_append_len(out, d, n);
+        put(ctx, d, (size_t)n);
         return;
     }
+    char buf[8192];
+    size_t at = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        if (at > sizeof buf - 8) {
+            put(ctx, buf, at);
+            at = 0;
+        }
         Py_UCS4 c = PyUnicode_READ(kind, d, i);
         if (c >= 0xd800 && c < 0xe000) /* a lone surrogate has no UTF-8 */
-            g_string_append_printf(out, "\\u%04x", (unsigned)c);
+            at += (size_t)g_snprintf(buf + at, 8, "\\u%04x", (unsigned)c);
         else
-            g_string_append_unichar(out, c);
+            at += (size_t)g_unichar_to_utf8(c, buf + at);
     }
+    put(ctx, buf, at);
+}
+
+static void put_gstring(void *out, const char *p, size_t n)
+{
+    g_string_append_len(out, p, (gssize)n);
+}
+
+static void put_sink(void *out, const char *p, size_t n)
+{
+    hc_value_sink_put(out, p, n);
+}
+
+static void str_utf8(PyObject *s, GString *out)
+{
+    str_utf8_pieces(s, put_gstring, out);
 }
 
 int hc_py_has_value(uintptr_t type_key)
@@ -461,45 +485,12 @@ int hc_py_has_value(uintptr_t type_key)
            PyType_FastSubclass(tp, Py_TPFLAGS_BYTES_SUBCLASS) || PyType_IsSubtype(tp, &PyByteArray_Type);
 }
 
-/* str_utf8 for a value: ASCII in place, anything else encoded a few thousand characters at a
- * time into a buffer on the stack (the same bytes str_utf8 makes). */
-static void str_utf8_sink(PyObject *s, hc_value_sink *out)
-{
-#if !HC_PY312
-    if (!PyUnicode_IS_READY(s)) {
-        hc_value_sink_put(out, "?", 1);
-        return;
-    }
-#endif
-    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
-    int kind = PyUnicode_KIND(s);
-    const void *d = PyUnicode_DATA(s);
-    if (kind == PyUnicode_1BYTE_KIND && PyUnicode_IS_ASCII(s)) {
-        hc_value_sink_put(out, d, (size_t)n);
-        return;
-    }
-    char buf[8192];
-    size_t at = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (at > sizeof buf - 8) {
-            hc_value_sink_put(out, buf, at);
-            at = 0;
-        }
-        Py_UCS4 c = PyUnicode_READ(kind, d, i);
-        if (c >= 0xd800 && c < 0xe000) /* a lone surrogate has no UTF-8 */
-            at += (size_t)g_snprintf(buf + at, 8, "\\u%04x", (unsigned)c);
-        else
-            at += (size_t)g_unichar_to_utf8(c, buf + at);
-    }
-    hc_value_sink_put(out, buf, at);
-}
-
 void hc_py_value(uintptr_t addr, uint64_t *length, hc_value_sink *out)
 {
     PyObject *o = (PyObject *)addr;
     if (PyUnicode_Check(o)) {
         *length = (uint64_t)PyUnicode_GET_LENGTH(o);
-        str_utf8_sink(o, out);
+        str_utf8_pieces(o, put_sink, out);
     } else if (PyBytes_Check(o)) {
         *length = (uint64_t)PyBytes_GET_SIZE(o);
         hc_value_sink_put(out, PyBytes_AS_STRING(o), (size_t)PyBytes_GET_SIZE(o));
