@@ -506,10 +506,16 @@ def hostile_copy(data, strings_extra, patch):
         struct.pack_into("<QQ", f, e + 8, len(f), len(body))
         f += body
         f[e + 32:e + 52] = hashlib.sha1(bytes(body)).digest()
+    resign_header(f, nsec)
+    return bytes(f), at
+
+
+def resign_header(f, nsec):
+    """Recompute file f's header digest (a bytearray, its table of nsec entries)."""
+    import hashlib
     head = bytearray(f[:64])
     head[40:60] = bytes(20)
     f[40:60] = hashlib.sha1(bytes(head) + bytes(f[64:64 + 56 * nsec])).digest()
-    return bytes(f), at
 
 
 class HostileFiles(unittest.TestCase):
@@ -719,7 +725,6 @@ class NoLabels(unittest.TestCase):
     def test_byvia_of_a_file_without_labels(self):
         # byvia on a file written without edge labels raised a RuntimeError saying the
         # snapshot "has no live objects", and `show --by via` ended in a traceback.
-        import hashlib
         import struct
         d = tempfile.mkdtemp(dir=TMP)
         path = os.path.join(d, "l.hcsnap")
@@ -731,9 +736,7 @@ class NoLabels(unittest.TestCase):
         keep = [e for e in entries if struct.unpack_from("<I", e, 0)[0] not in (11, 12)]
         data[64:64 + 56 * nsec] = b"".join(keep) + bytes(56 * (nsec - len(keep)))
         struct.pack_into("<I", data, 20, len(keep))
-        head = bytearray(data[:64])
-        head[40:60] = bytes(20)
-        data[40:60] = hashlib.sha1(bytes(head) + bytes(data[64:64 + 56 * len(keep)])).digest()
+        resign_header(data, len(keep))
         bare = os.path.join(d, "bare.hcsnap")
         with open(bare, "wb") as f:
             f.write(data)
