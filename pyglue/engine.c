@@ -1351,6 +1351,41 @@ static PyObject *mod_write_file(PyObject *mod, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* inject_source(pid, source: bytes, timeout) -> (status, pending_rc, errno, message): queue
+ * source in process pid (inject.h); status is one of "queued", "unsupported", "ptrace",
+ * "no-symbol", "gone", "stuck", "failed". */
+static PyObject *mod_inject_source(PyObject *mod, PyObject *args)
+{
+    (void)mod;
+    int pid;
+    Py_buffer src;
+    double timeout;
+    if (!PyArg_ParseTuple(args, "iy*d:inject_source", &pid, &src, &timeout))
+        return NULL;
+    if (memchr(src.buf, 0, (size_t)src.len)) {
+        PyBuffer_Release(&src);
+        PyErr_SetString(PyExc_ValueError, "inject_source: the source holds a NUL byte");
+        return NULL;
+    }
+    char *text = g_strndup(src.buf, (gsize)src.len);
+    PyBuffer_Release(&src);
+    int rc = -1, os_errno = 0;
+    char *message = NULL;
+    hc_inject_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = hc_inject_source(pid, text, strlen(text), timeout, &rc, &os_errno, &message);
+    Py_END_ALLOW_THREADS
+    g_free(text);
+    static const char *const names[] = {
+        [HC_INJECT_QUEUED] = "queued", [HC_INJECT_UNSUPPORTED] = "unsupported", [HC_INJECT_PTRACE] = "ptrace",
+        [HC_INJECT_NO_SYMBOL] = "no-symbol", [HC_INJECT_GONE] = "gone", [HC_INJECT_STUCK] = "stuck",
+        [HC_INJECT_FAILED] = "failed",
+    };
+    PyObject *r = Py_BuildValue("(siis)", names[st], rc, os_errno, message ? message : "");
+    g_free(message);
+    return r;
+}
+
 /* A new Snapshot owning g (or NULL + exception, g released). */
 static PyObject *wrap_snapshot(hc_graph *g)
 {
@@ -1808,6 +1843,7 @@ static PyObject *mod_root_objects(PyObject *m, PyObject *unused)
 
 static PyMethodDef module_methods[] = {
     {"write_file", mod_write_file, METH_VARARGS, "write_file(path, data): write bytes as the snapshot writers do (a regular file replaced atomically, a symlink followed, a device or FIFO written directly)"},
+    {"inject_source", mod_inject_source, METH_VARARGS, "inject_source(pid, source, timeout) -> (status, pending_rc, errno, message): queue Python source in another CPython process by ptrace (Linux x86-64)"},
     {"load", mod_load, METH_O, "load(path) -> (Snapshot, IdSet of the file's members); the snapshot's meta is the file's META"},
     {"root_objects", mod_root_objects, METH_NOARGS, "root_objects() -> [(label, obj)]: what the interpreter holds as roots now"},
     {"labels", mod_labels, METH_O, "labels(obj) -> [(address, label)]: obj's referents with the labels byvia and paths use"},

@@ -15,4 +15,5 @@
 #include "heapcore/values.h"
 #include "heapcore/chrome.h"
 #include "heapcore/outfile.h"
+#include "heapcore/inject.h"
 #endif

@@ -1,23 +1,24 @@
 """``python3 -m heapcore attach PID -o FILE``: a snapshot of a running CPython process that
-never imported heapcore, taken inside it with gdb's help.
+never imported heapcore, taken inside it.
 
-How it works (Linux, gdb on PATH):
+How it works (Linux):
 
 1. Before attaching, from /proc: the process exists, is not a zombie or stopped, and runs the
    CPython version this heapcore is built for (the name of a mapped ``libpython3.X.so``, else
    of /proc/PID/exe, ``python3.X``; the extension module is built per version, and importing
    it into another version could crash the process).  Unknown names are checked again inside
    the process, before anything is imported there.
-2. ``gdb -nx -batch -readnever -p PID -x SCRIPT`` stops the process and, at whatever
-   instruction it stopped, makes only two C calls that are safe there: ``mmap`` (a system
-   call: no lock, no malloc) for a page, into which gdb copies a short Python program
-   (``restore FILE binary ADDR``), and ``Py_AddPendingCall(PyRun_SimpleString, page)``, which
+2. The engine (``heapcore/inject.c``, ``_engine.inject_source``) stops the process's main
+   thread by ptrace, wherever it is, and makes there only two C calls that are safe at any
+   instruction: libc's ``mmap`` (a system call: no lock, no malloc) for a page, into which it
+   writes a short Python program, and ``Py_AddPendingCall(PyRun_SimpleString, page)``, which
    only queues the call (it needs neither the GIL nor a thread state; it holds the
-   interpreter's pending-calls lock for a moment).  Then gdb detaches.  gdb reads no debug
-   info (the pyenv builds have none anyway), so every call is cast, e.g. ``(int)
-   Py_AddPendingCall((int (*)(void *)) PyRun_SimpleString, (void *) $page)``.  A script file
-   (not ``-ex``) stops at its first error: nothing is done to a process without the symbol
-   ``Py_AddPendingCall``.  ``set unwindonsignal on``: a signal during a call unwinds it.
+   interpreter's pending-calls lock for a moment).  Then it puts back every register the
+   thread had (the whole XSAVE state, whatever its size) and lets it go; a system call it was
+   in is restarted.  Elsewhere than on x86-64, gdb does the same (``gdb -nx -batch -readnever
+   -p PID -x SCRIPT``, the calls cast since no debug info is read), where gdb can: gdb 13
+   cannot write back the extended state of CPUs with AMX, so every call it makes fails there
+   ("Couldn't write extended state status: Bad address"), which is why the engine does it.
 3. The interpreter runs the queued call on its main thread, with the GIL, at the next
    bytecode boundary (a safe point, as for a signal handler).  The program runs in a
    dictionary of its own (``__main__`` gains no names), catches every exception (nothing is
@@ -48,13 +49,17 @@ Limits:
 - ptrace must be allowed: the same user, or CAP_SYS_PTRACE (root); Yama's
   /proc/sys/kernel/yama/ptrace_scope at 0 (1: descendants only, or with CAP_SYS_PTRACE; 2:
   CAP_SYS_PTRACE only; 3: never); and the process not already traced by a debugger.
-- Should gdb stop the main thread just while it holds the pending-calls lock (a few
-  instructions, only while it takes a pending call off the queue), Py_AddPendingCall, called
-  on that thread, would wait forever: gdb is then killed after GDB_LIMIT seconds, which can
-  leave the process broken.  Unlikely (not seen in testing), but a reason to keep attach a
-  debugging tool.
+- Should the main thread be stopped just while it holds the pending-calls lock (a few
+  instructions, only while it takes someone else's pending call off the queue),
+  Py_AddPendingCall, called on that thread, would wait forever: after INJECT_LIMIT seconds the
+  call is abandoned and the thread's registers put back (with gdb: gdb is killed after
+  GDB_LIMIT seconds, which can leave the process broken).  Abandoning a wait on 3.10-3.12's
+  lock (a semaphore) is harmless; on 3.13 (a PyMutex, whose waiters queue on their own stack)
+  it could leave the lock's queue pointing at a dead stack frame.  Unlikely (not seen in
+  testing), but a reason to keep attach a debugging tool.
 """
 import ast
+import errno
 import os
 import re
 import shutil
@@ -68,6 +73,7 @@ from ._cli import CliError, EXIT_ATTACH, EXIT_ERROR, EXIT_IO, EXIT_OK, EXIT_TIME
 
 PAGE = 4096
 GDB_LIMIT = 120.0  # seconds gdb may take to attach, inject and detach
+INJECT_LIMIT = 10.0  # seconds one C call made in the process may take (Py_AddPendingCall waits for a lock)
 
 # The program the process runs (exec'd in a fresh dict).  It must parse on any Python 3: it
 # checks the version before importing anything of heapcore's.  Its frames are hidden from the
@@ -264,7 +270,48 @@ def _unlink(path):
 
 # -- gdb --------------------------------------------------------------------------------------
 
-def _inject(gdb, pid, source, exe):
+def _inject(pid, source, exe):
+    """Queue the request in the process: by ptrace from here (Linux x86-64), else with gdb.
+    Raises CliError when the request was not queued."""
+    from . import _engine
+    status, rc, err, message = _engine.inject_source(pid, source.encode("ascii"), INJECT_LIMIT)
+    if status == "queued":
+        if rc != 0:
+            raise CliError("process %d: Py_AddPendingCall failed (its queue of pending calls is full); try again"
+                           % pid, EXIT_ATTACH)
+        return
+    if status == "unsupported":
+        gdb = shutil.which("gdb")
+        if gdb is None:
+            raise CliError("cannot attach to process %d: gdb is not installed (Debian: apt-get install gdb)" % pid,
+                           EXIT_ATTACH)
+        _inject_gdb(gdb, pid, source, exe)
+        return
+    if status == "ptrace" and err == errno.EPERM:
+        raise _not_permitted(pid)
+    if status == "ptrace" and err == errno.ESRCH or status == "gone":
+        raise CliError("process %d does not exist (it exited)" % pid, EXIT_ATTACH)
+    if status == "no-symbol":
+        raise CliError("process %d (%s) is not a CPython process: %s" % (pid, exe or "?", message), EXIT_ATTACH)
+    raise CliError("could not queue the snapshot in process %d: %s" % (pid, message), EXIT_ATTACH)
+
+
+def _not_permitted(pid):
+    st = _status(pid) or {}
+    tracer = st.get("TracerPid", "0").strip()
+    why = (" (it is already traced by process %s, a debugger?)" % tracer) if tracer not in ("", "0") else ""
+    try:
+        with open("/proc/sys/kernel/yama/ptrace_scope") as f:
+            scope = "is %s" % f.read().strip()
+    except OSError:
+        scope = "is absent here"
+    return CliError("cannot attach to process %d: ptrace: Operation not permitted%s.  Attaching needs the "
+                    "same user, or CAP_SYS_PTRACE (root; in a container --cap-add=SYS_PTRACE), and Yama's "
+                    "/proc/sys/kernel/yama/ptrace_scope at 0 (1 or 2: CAP_SYS_PTRACE needed; 3: never); "
+                    "it %s" % (pid, why, scope), EXIT_ATTACH)
+
+
+def _inject_gdb(gdb, pid, source, exe):
     """Queue the request in the process with gdb.  Returns gdb's output; raises CliError when
     the request was not queued."""
     data = source.encode("ascii") + b"\0"
@@ -302,18 +349,7 @@ def _inject(gdb, pid, source, exe):
         raise CliError("process %d: Py_AddPendingCall failed (its queue of pending calls is full); try again"
                        % pid, EXIT_ATTACH)
     if "ptrace: Operation not permitted" in text:
-        st = _status(pid) or {}
-        tracer = st.get("TracerPid", "0").strip()
-        why = (" (it is already traced by process %s, a debugger?)" % tracer) if tracer not in ("", "0") else ""
-        try:
-            with open("/proc/sys/kernel/yama/ptrace_scope") as f:
-                scope = "is %s" % f.read().strip()
-        except OSError:
-            scope = "is absent here"
-        raise CliError("cannot attach to process %d: ptrace: Operation not permitted%s.  Attaching needs the "
-                       "same user, or CAP_SYS_PTRACE (root; in a container --cap-add=SYS_PTRACE), and Yama's "
-                       "/proc/sys/kernel/yama/ptrace_scope at 0 (1 or 2: CAP_SYS_PTRACE needed; 3: never); "
-                       "it %s" % (pid, why, scope), EXIT_ATTACH)
+        raise _not_permitted(pid)
     if "ptrace: No such process" in text:
         raise CliError("process %d does not exist (it exited)" % pid, EXIT_ATTACH)
     if re.search(r'No symbol "(Py_AddPendingCall|PyRun_SimpleString)"', text):
@@ -364,10 +400,6 @@ def attach(pid, output, keep_strings=False, timeout=30.0, quiet=False):
     theirs = target_version(pid)
     if theirs is not None and theirs != our_version():
         raise _version_error(pid, _vname(theirs))
-    gdb = shutil.which("gdb")
-    if gdb is None:
-        raise CliError("cannot attach to process %d: gdb is not installed (Debian: apt-get install gdb)" % pid,
-                       EXIT_ATTACH)
     out = os.path.abspath(output)
     directory, name = os.path.split(out)
     if not os.path.isdir(directory):
@@ -391,7 +423,7 @@ def attach(pid, output, keep_strings=False, timeout=30.0, quiet=False):
             pass
         source = request_source(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), out, keep_strings,
                                 our_version()[:2], base)
-        _inject(gdb, pid, source, exe)
+        _inject(pid, source, exe)
         result = _wait(pid, ticket, running, done, timeout, quiet)
     except KeyboardInterrupt:
         if not _unlink(ticket):  # too late to cancel: the process is taking the snapshot
