@@ -202,6 +202,12 @@ gboolean hc_idset_equal(const hc_idset *a, const hc_idset *b)
 
 hc_idset *hc_idset_sub_foreign(const hc_idset *a, const hc_idset *b, GError **error)
 {
+    return hc_idset_sub_foreign_with(a, b, NULL, NULL, error);
+}
+
+hc_idset *hc_idset_sub_foreign_with(const hc_idset *a, const hc_idset *b, hc_same_object_fn same_fn, void *ctx,
+                                    GError **error)
+{
     const hc_graph *ga = a->g;
     hc_graph *gb = b->g;
     uint32_t *out = hc_try_malloc((a->n ? a->n : 1) * sizeof *out);
@@ -219,6 +225,8 @@ hc_idset *hc_idset_sub_foreign(const hc_idset *a, const hc_idset *b, GError **er
         gboolean same = other != HC_NONE &&
                         gb->types[gb->type[other]].key == ga->types[ga->type[id]].key &&
                         hc_idset_contains(b, other);
+        if (same && same_fn)
+            same = same_fn(ctx, ga->addr[id], ga->types[ga->type[id]].key);
         if (!same)
             out[k++] = id;
     }

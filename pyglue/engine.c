@@ -41,6 +41,8 @@ typedef struct {
     hc_referrers *refs; /* reverse edges, computed on first need */
     hc_kinds *kinds[HC_NCLASSIFIERS]; /* classifiers made concrete, on first need */
     PyObject *meta;  /* a loaded snapshot's META section as a dict; NULL otherwise */
+    hc_py_born *born; /* live snapshots: what was allocated since the walk (pyborn.h), or NULL */
+    uint64_t seq;    /* live snapshots: 1, 2, ... in the order they were taken; loaded: 0 */
 } SnapshotObject;
 
 typedef struct {
@@ -86,6 +88,7 @@ static void Snapshot_dealloc(SnapshotObject *self)
     hc_referrers_free(self->refs);
     hc_graph_unref(self->g);
     Py_XDECREF(self->meta);
+    hc_py_born_stop(self->born);
     PyObject_Free(self);
 }
 
@@ -133,6 +136,9 @@ static PyObject *Snapshot_lookup(SnapshotObject *self, PyObject *obj)
     uint32_t id = hc_graph_lookup(self->g, (uintptr_t)obj);
     if (id == HC_NONE || hc_graph_type_key(self->g, hc_graph_type(self->g, id)) != (uintptr_t)Py_TYPE(obj))
         Py_RETURN_NONE;
+    if (hc_py_born_usable(self->born) &&
+        (hc_py_born_seen(self->born, (uintptr_t)obj) || hc_py_born_seen(self->born, (uintptr_t)Py_TYPE(obj))))
+        Py_RETURN_NONE; /* obj is newer than the snapshot: it took a freed object's address */
     return PyLong_FromUnsignedLong(id);
 }
 
@@ -660,7 +666,14 @@ static PyMethodDef Snapshot_methods[] = {
     {"idom", (PyCFunction)Snapshot_idom, METH_O, "idom(id) -> node id of its immediate dominator, 'root' under the super-root, None if unreached"},
     {NULL, NULL, 0, NULL},
 };
+static PyObject *Snapshot_get_tracked(SnapshotObject *self, void *closure)
+{
+    (void)closure;
+    return PyBool_FromLong(hc_py_born_usable(self->born));
+}
+
 static PyGetSetDef Snapshot_getset[] = {
+    {"tracked", (getter)Snapshot_get_tracked, NULL, "whether it can tell its objects from new ones at their addresses (pyborn.h); else address and type", NULL},
     {"n", (getter)Snapshot_get_n, NULL, "number of nodes", NULL},
     {"loaded", (getter)Snapshot_get_loaded, NULL, "read from a snapshot file (no live objects)", NULL},
     {"meta", (getter)Snapshot_get_meta, NULL, "a loaded snapshot's file description (dict), else None", NULL},
@@ -721,13 +734,38 @@ static PyObject *IdSet_op(IdSetObject *self, PyObject *args)
     return wrap_set(self->snap, hc_idset_op(self->s, b, (hc_setop)op, &err), &err);
 }
 
+/* Two live snapshots' view of an address: reused between them if the older one's tracker saw it
+ * allocated and the newer one's did not (allocated after both, it may or may not have been
+ * reused in between too: counted the same, as by address and type). */
+typedef struct {
+    const hc_py_born *older, *newer;
+} reuse_ctx;
+
+static gboolean reused_between(const reuse_ctx *c, uintptr_t addr)
+{
+    return hc_py_born_seen(c->older, addr) && !hc_py_born_seen(c->newer, addr);
+}
+
+static gboolean same_object(void *ctx, uintptr_t addr, uintptr_t type_key)
+{
+    const reuse_ctx *c = ctx;
+    return !reused_between(c, addr) && !reused_between(c, type_key);
+}
+
 static PyObject *IdSet_sub_foreign(IdSetObject *self, PyObject *other)
 {
     hc_idset *b = as_set(other);
     if (!b)
         return NULL;
     GError *err = NULL;
-    return wrap_set(self->snap, hc_idset_sub_foreign(self->s, b, &err), &err);
+    SnapshotObject *sa = self->snap, *sb = ((IdSetObject *)other)->snap;
+    reuse_ctx c = {NULL, NULL};
+    if (sa->seq && sb->seq && sa->seq != sb->seq) {
+        c.older = sa->seq < sb->seq ? sa->born : sb->born;
+        c.newer = sa->seq < sb->seq ? sb->born : sa->born;
+    }
+    hc_same_object_fn fn = hc_py_born_usable(c.older) ? same_object : NULL;
+    return wrap_set(self->snap, hc_idset_sub_foreign_with(self->s, b, fn, &c, &err), &err);
 }
 
 static PyObject *IdSet_subset(IdSetObject *self, PyObject *other)
@@ -923,7 +961,8 @@ static PyObject *IdSet_resolve(IdSetObject *self, PyObject *args)
     uint32_t *which = NULL;
     size_t n;
     const uint32_t *ids = hc_idset_ids(self->s);
-    int rc = hc_py_resolve(hc_idset_graph(self->s), ids, hc_idset_count(self->s), g2, &objs,
+    int rc = hc_py_resolve(hc_idset_graph(self->s), ids, hc_idset_count(self->s), g2,
+                           hc_py_born_usable(self->snap->born) ? self->snap->born : NULL, &objs,
                            pairs ? &which : NULL, &n);
     hc_graph_unref(g2);
     if (rc < 0)
@@ -1400,7 +1439,23 @@ static PyObject *wrap_snapshot(hc_graph *g)
     o->reach = NULL;
     o->refs = NULL;
     o->meta = NULL;
+    o->born = NULL;
+    o->seq = 0;
     memset(o->kinds, 0, sizeof o->kinds);
+    return (PyObject *)o;
+}
+
+/* wrap_snapshot for a graph walked just now; born (its tracker, may be NULL) goes with it. */
+static PyObject *wrap_live_snapshot(hc_graph *g, hc_py_born *born)
+{
+    static uint64_t taken;
+    SnapshotObject *o = (SnapshotObject *)wrap_snapshot(g);
+    if (!o) {
+        hc_py_born_stop(born);
+        return NULL;
+    }
+    o->born = born;
+    o->seq = ++taken;
     return (PyObject *)o;
 }
 
@@ -1519,19 +1574,23 @@ static PyObject *snapshot_take(PyObject *extra_obj, int capture)
     }
     GError *err = NULL;
     hc_graph *g = hc_py_walk(NULL, 0, extra, (size_t)nextra, 0, &err);
+    /* from here on, an address allocated again is not the snapshot's object any more (pyborn.h) */
+    hc_py_born *born = g ? hc_py_born_start() : NULL;
     Py_XDECREF(fast);
     if (!g)
         return set_error(err);
     /* details before __sizeof__ calls run Python code: every node is alive still */
     if (capture && !attach_details(g, capture > 1, &err)) {
+        hc_py_born_stop(born);
         hc_graph_unref(g);
         return set_error(err);
     }
     if (measure_sizes(g) < 0) {
+        hc_py_born_stop(born);
         hc_graph_unref(g);
         return NULL;
     }
-    return wrap_snapshot(g);
+    return wrap_live_snapshot(g, born);
 }
 
 static PyObject *mod_snapshot(PyObject *mod, PyObject *args)

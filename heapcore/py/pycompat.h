@@ -100,6 +100,23 @@ static inline int hc_py_is_finalizing(void)
 #endif
 }
 
+/* Whether the calling thread runs in the main interpreter (an allocator hook's question: from
+ * 3.12 a subinterpreter with its own GIL allocates concurrently with main).  3.10/3.11: one
+ * GIL for all, and no subinterpreter object is ever in main's snapshots, so TRUE is what the
+ * hook needs.  The thread state is read without the checks PyThreadState_Get makes. */
+static inline int hc_py_on_main_interpreter(void)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    PyThreadState *ts = PyThreadState_GetUnchecked();
+    return ts && ts->interp == PyInterpreterState_Main();
+#elif PY_VERSION_HEX >= 0x030C0000
+    PyThreadState *ts = _PyThreadState_UncheckedGet();
+    return ts && ts->interp == PyInterpreterState_Main();
+#else
+    return 1;
+#endif
+}
+
 /* All versions: the value of str key `key` (its hash in `hash`) in dict d, into *value
  * (borrowed; NULL if absent), read from the entry arrays directly: no hashing, no allocation,
  * no error set, and no comparison that could run Python code (PyDict_GetItem would call the

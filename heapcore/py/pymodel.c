@@ -456,8 +456,8 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed)
     return rc;
 }
 
-int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, PyObject ***out,
-                  uint32_t **which, size_t *nout)
+int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, const hc_py_born *born,
+                  PyObject ***out, uint32_t **which, size_t *nout)
 {
     *out = NULL;
     *nout = 0;
@@ -481,8 +481,11 @@ int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, Py
         uint32_t id2 = match[i];
         if (id2 == HC_NONE || (hc_graph_flags(g2, id2) & (HC_NODE_VIRTUAL | HC_NODE_HIDDEN)))
             continue;
-        if (hc_graph_type_key(g2, hc_graph_type(g2, id2)) != hc_graph_type_key(g, hc_graph_type(g, id)))
+        uintptr_t key = hc_graph_type_key(g, hc_graph_type(g, id));
+        if (hc_graph_type_key(g2, hc_graph_type(g2, id2)) != key)
             continue;
+        if (hc_py_born_seen(born, addr) || hc_py_born_seen(born, key))
+            continue; /* a new object at a freed one's address (or of a new type at a freed type's) */
         match[k] = i;
         objs[k++] = (PyObject *)addr;
     }

@@ -4,6 +4,7 @@
 #define HEAPCORE_PY_PYMODEL_H
 
 #include "pyadapter.h"
+#include "pyborn.h"
 #include "heapcore/heapcore.h"
 
 /* The label of the roots hc_py_walk adds for `extra` (iso()'s arguments): paths and byvia
@@ -52,11 +53,12 @@ size_t hc_py_sizecall_count(const hc_graph *g);
 int hc_py_apply_sizeof(hc_graph *g, size_t *failed);
 
 /* Strong references to the live objects of `ids` (sorted) of graph g, in a graph walked just
- * now (g2): objects match by address and type key; the rest are skipped.  *out receives a
+ * now (g2): objects match by address and type key, unless born (g's tracker, may be NULL) saw
+ * the address or the type's address allocated again since g was taken; the rest are skipped.  *out receives a
  * malloc'd array of new references (caller DECREFs and frees); if which is not NULL, *which a
  * malloc'd array of each object's position in ids (caller frees).  0 or -1 + exception. */
-int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, PyObject ***out,
-                  uint32_t **which, size_t *nout);
+int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, const hc_py_born *born,
+                  PyObject ***out, uint32_t **which, size_t *nout);
 
 /* The labeller of live objects (hc_py_labels, hc_py_label_text, the current roots) for
  * heapcore/via.c.  Its functions read objects: call them with the GIL held, before any Python

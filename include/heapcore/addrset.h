@@ -107,6 +107,26 @@ static inline int hc_addrset_add(hc_addrset *s, uintptr_t addr)
     return 1;
 }
 
+/* Add addr + 8*i for each bit i of mask (mask < 256): an address and a few of its neighbours
+ * in one store (the allocation hook of heapcore/py/pyborn.c marks 1-3 addresses per block).
+ * Keeps no count and no page bookkeeping: only for sets that are asked hc_addrset_contains
+ * and cleared, never frozen or iterated.  0, or -1 if out of memory. */
+static inline int hc_addrset_add_near(hc_addrset *s, uintptr_t addr, uint32_t mask)
+{
+    const hc_addrset_slot *slot = hc_addrset_slot_of(s, addr, TRUE);
+    if (G_UNLIKELY(!slot))
+        return -1;
+    uint32_t bit = HC_ADDRSET_BIT(addr), shift = bit & 63;
+    if (G_LIKELY(shift <= 56)) {
+        slot->bits[bit >> 6] |= (uint64_t)mask << shift;
+        return 0;
+    }
+    for (uint32_t i = 0; i < 8; i++) /* crosses a word, maybe a chunk: one at a time */
+        if (((mask >> i) & 1) && hc_addrset_add(s, addr + 8 * i) < 0)
+            return -1;
+    return 0;
+}
+
 /* The slot of addr's chunk and addr's bit in it (*bit), if addr is 8-aligned and its chunk
  * exists; else NULL.  Shared by the read-only lookups below. */
 static inline const hc_addrset_slot *hc_addrset_find(hc_addrset *s, uintptr_t addr, uint32_t *bit)

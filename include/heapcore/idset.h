@@ -43,6 +43,12 @@ gboolean hc_idset_equal(const hc_idset *a, const hc_idset *b);
 /* Members of a whose (address, type key) is not a member of b; b may be of another graph.
  * Builds b's graph address map if needed. */
 hc_idset *hc_idset_sub_foreign(const hc_idset *a, const hc_idset *b, GError **error);
+/* The same, where a pair matched by address and type key counts as one object only if
+ * same(ctx, address, type key) says it can be (e.g. the address was not reused in between);
+ * same NULL: always. */
+typedef gboolean (*hc_same_object_fn)(void *ctx, uintptr_t addr, uintptr_t type_key);
+hc_idset *hc_idset_sub_foreign_with(const hc_idset *a, const hc_idset *b, hc_same_object_fn same, void *ctx,
+                                    GError **error);
 
 G_END_DECLS
 #endif

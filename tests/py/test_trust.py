@@ -769,5 +769,119 @@ class EmptyAndFreed(unittest.TestCase):
         self.assertEqual(x.byprod.count, 3)
 
 
+class IdentityAcrossChurn(unittest.TestCase):
+    """A snapshot remembered objects by address and type only: after 1,000 objects died and
+    1,000 new ones of the same class were made, most new ones (40-99 %, by version) sat at a
+    dead one's address and counted as old: `new in old_set` was True, old_set.nodes returned
+    them, and h.heap() after setrelheap() showed only the few that did not.  A tracker of the
+    allocations since each snapshot (heapcore/py/pyborn.h) now tells them apart."""
+
+    CHURN = """
+        import gc, heapcore
+        from heapcore import _engine
+        h = heapcore.hpy()
+        class C:
+            pass
+        def count_c(x):
+            rows = {row[1]: row[2] for row in x._s.partition(_engine.BY_CLODO)}
+            return rows.get("__main__.C", 0)
+        survivors = [C() for _ in range(200)]   # live on
+        old = [C() for _ in range(1000)]        # die
+        old_ids = {id(o) for o in old}
+        old_set = h.heap()
+        assert old_set._s.snapshot.tracked
+        h.setrelheap()
+        del old; gc.collect()
+        new = [C() for _ in range(1000)]
+        reused = sum(id(o) in old_ids for o in new)
+        assert reused > 0, "no address was reused: the test shows nothing"
+        assert not any(o in old_set for o in new), sum(o in old_set for o in new)
+        assert all(o in old_set for o in survivors)
+        got = {id(o) for o in old_set.nodes if type(o) is C}
+        assert got == {id(o) for o in survivors}, (len(got), reused)
+        assert count_c(h.heap()) == 1000, count_c(h.heap())   # since setrelheap: the new ones
+        assert count_c(h.heap() - old_set) == 1000             # across two live snapshots
+        print("reused", reused)
+        print("ok")
+    """
+
+    def test_new_objects_at_dead_ones_addresses_are_new(self):
+        r = run_child(self, self.CHURN)
+        self.assertRegex(r.stdout, r"reused [1-9]")
+
+    def test_a_new_class_at_a_dead_class_address_is_new(self):
+        # the old set's .nodes returned instances of a new class made at the dead class's address
+        run_child(self, """
+            import gc, heapcore
+            h = heapcore.hpy()
+            def make():
+                class K:
+                    pass
+                return K
+            K = make(); k = K(); kid = id(K)
+            old_set = h.heap()
+            del K, k; gc.collect()
+            for _ in range(2000):
+                K2 = make()
+                if id(K2) == kid:
+                    break
+                del K2
+            else:
+                print("no class address was reused"); print("ok"); raise SystemExit
+            k2 = K2()
+            assert not any(type(o) is K2 for o in old_set.nodes)
+            assert K2 not in old_set and k2 not in old_set
+            print("ok")
+        """)
+
+    def test_tracemalloc_before_and_after(self):
+        # tracemalloc wraps heapcore's allocator hook, or heapcore wraps tracemalloc's: both
+        # keep working; when tracemalloc stops after heapcore wrapped it, it puts back what it
+        # had saved and so cuts heapcore's hook out: noticed (tracked False: identity by
+        # address and type for that snapshot), and the next snapshot hooks in again
+        run_child(self, """
+            import gc, tracemalloc, heapcore
+            h = heapcore.hpy()
+            s1 = h.heap()                       # heapcore's hook first
+            tracemalloc.start()                 # tracemalloc wraps it
+            xs = [object() for _ in range(100)]
+            assert tracemalloc.get_traced_memory()[0] > 0
+            assert s1._s.snapshot.tracked
+            tracemalloc.stop()                  # heapcore's hook is back on top
+            assert s1._s.snapshot.tracked
+            del s1; gc.collect()
+            tracemalloc.start()                 # tracemalloc first (heapcore's hook went with s1)
+            s2 = h.heap()                       # heapcore wraps it
+            ys = [object() for _ in range(100)]
+            assert tracemalloc.get_traced_memory()[0] > 0
+            assert s2._s.snapshot.tracked
+            tracemalloc.stop()                  # puts back what it had saved: cut out
+            assert not s2._s.snapshot.tracked
+            s3 = h.heap()                       # hooked in again
+            assert s3._s.snapshot.tracked
+            zs = [object() for _ in range(100)]
+            assert s3._s.snapshot.tracked and not s2._s.snapshot.tracked
+            print("ok")
+        """)
+
+    def test_trackers_are_capped_and_untracked_snapshots_still_work(self):
+        run_child(self, """
+            import heapcore
+            from heapcore import _engine
+            h = heapcore.hpy()
+            sets = [h.heap() for _ in range(10)]
+            tracked = [x._s.snapshot.tracked for x in sets]
+            assert tracked == [True] * 4 + [False] * 6, tracked
+            class C:
+                pass
+            c = C()
+            y = h.heap()                        # untracked too: address and type
+            assert not y._s.snapshot.tracked and c in y
+            del sets
+            z = h.heap()
+            assert z._s.snapshot.tracked and c in z
+            print("ok")
+        """)
+
 if __name__ == "__main__":
     unittest.main()

@@ -110,3 +110,33 @@ TEST(AddrSet, OutOfMemoryIsReportedAndNothingLeaks) {
     }
     EXPECT_GE(reported, (int)calls - 1);  // only the direct table's failure is absorbed
 }
+
+// hc_addrset_add_near (the allocation hook's marks): exactly addr + 8*i for the mask's bits,
+// also where they cross a word and a chunk, against std::set.
+TEST(AddrSet, AddNearMarksExactlyTheMasksAddresses) {
+    hc_addrset s;
+    hc_addrset_init(&s);
+    std::set<uintptr_t> want;
+    const uintptr_t chunk = (uintptr_t)1 << HC_ADDRSET_CHUNK_SHIFT;
+    std::vector<uintptr_t> starts = {0x7f0000000000, 0x7f0000000000 + 63 * 8, 0x7f0000000000 + 60 * 8,
+                                     0x7f0000000000 + chunk - 16, 0x7f0000000000 + chunk - 8, 0x555555554010};
+    for (uintptr_t a : random_addresses(2000, 7))
+        starts.push_back(a & ~(uintptr_t)15);
+    const uint32_t masks[] = {0x1, 0x5, 0x15, 0xff};
+    for (size_t k = 0; k < starts.size(); k++) {
+        uint32_t mask = masks[k % 4];
+        ASSERT_EQ(hc_addrset_add_near(&s, starts[k], mask), 0);
+        for (uint32_t i = 0; i < 8; i++)
+            if ((mask >> i) & 1)
+                want.insert(starts[k] + 8 * i);
+    }
+    for (uintptr_t a : want)
+        ASSERT_TRUE(hc_addrset_contains(&s, a)) << std::hex << a;
+    size_t extra = 0;
+    for (uintptr_t a : starts)
+        for (int d = -64; d <= 64; d += 8)
+            if (!want.count(a + d) && hc_addrset_contains(&s, a + d))
+                extra++;
+    EXPECT_EQ(extra, 0u);
+    hc_addrset_clear(&s);
+}
