@@ -1,5 +1,6 @@
 /* heapcore/chrome.c — a snapshot as a Chrome DevTools .heapsnapshot (see chrome.h). */
 #include "heapcore/chrome.h"
+#include "heapcore/partition.h"
 #include "heapcore/error.h"
 #include "heapcore/values.h"
 #include "heapcore/via.h"
@@ -342,9 +343,10 @@ gboolean hc_chrome_write(const hc_graph *g, const uint8_t *category, const hc_ed
                 if (o != HC_NONE) {
                     uint32_t ot = g->type[o];
                     if (dict_of[ot] == HC_NONE) {
-                        char *s = g_strdup_printf("dict of %s", g->types[ot].name ? g->types[ot].name : "?");
-                        dict_of[ot] = str_id(&st, s);
-                        g_free(s);
+                        GString *s = g_string_new(NULL); /* named as byclodo names it */
+                        hc_kind_name(g, HC_BY_CLODO, g->ntypes + ot, s);
+                        dict_of[ot] = str_id(&st, s->str);
+                        g_string_free(s, TRUE);
                     }
                     name = dict_of[ot];
                 }

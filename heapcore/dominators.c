@@ -301,7 +301,6 @@ void hc_domtree_free(hc_domtree *d)
     hc_free(d);
 }
 
-hc_graph *hc_domtree_graph(const hc_domtree *d) { return d->g; }
 
 uint32_t hc_domtree_idom(const hc_domtree *d, uint32_t id)
 {

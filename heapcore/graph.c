@@ -215,7 +215,6 @@ uint32_t hc_graph_ntypes(const hc_graph *g) { return g->ntypes; }
 uintptr_t hc_graph_type_key(const hc_graph *g, uint32_t t) { return g->types[t].key; }
 uint32_t hc_graph_type_node(const hc_graph *g, uint32_t t) { return g->types[t].node; }
 uint32_t hc_graph_type_flags(const hc_graph *g, uint32_t t) { return g->types[t].flags; }
-uintptr_t hc_graph_type_data(const hc_graph *g, uint32_t t) { return g->types[t].data; }
 
 const char *hc_graph_type_name(const hc_graph *g, uint32_t t)
 {
@@ -305,7 +304,7 @@ static uint32_t lower_bound(const hc_graph *g, uint32_t lo, uint32_t hi, uintptr
 /* The id range [*lo, *hi) of g that holds addr's kind of node: real, or virtual (tagged). */
 static void part_of(const hc_graph *g, uintptr_t addr, uint32_t *lo, uint32_t *hi)
 {
-    gboolean virt = (addr & 7) != 0;
+    gboolean virt = hc_addr_is_tagged(addr);
     *lo = virt ? g->nreal : 0;
     *hi = virt ? g->n : g->nreal;
 }
@@ -357,7 +356,7 @@ gboolean hc_graph_validate(const hc_graph *g, GError **error)
     if (g->nreal > g->n)
         FAIL("%u real nodes of %u", g->nreal, g->n);
     for (uint32_t i = 0; i < g->n; i++) {
-        if (((g->addr[i] & 7) != 0) != (i >= g->nreal))
+        if (hc_addr_is_tagged(g->addr[i]) != (i >= g->nreal))
             FAIL("node %u: address %#" G_GINTPTR_MODIFIER "x in the wrong part", i, g->addr[i]);
         if (i + 1 < g->n && i + 1 != g->nreal && g->addr[i] >= g->addr[i + 1])
             FAIL("addresses not increasing at node %u", i);

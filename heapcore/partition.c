@@ -325,7 +325,6 @@ void hc_kinds_free(hc_kinds *k)
     hc_free(k);
 }
 
-hc_classifier hc_kinds_classifier(const hc_kinds *k) { return k->c; }
 hc_graph *hc_kinds_graph(const hc_kinds *k) { return k->g; }
 uint32_t hc_kinds_count(const hc_kinds *k) { return k->n; }
 
@@ -401,17 +400,6 @@ void hc_kinds_name(const hc_kinds *k, uint32_t kind, GString *out)
     default:
         hc_kind_name(k->g, k->c, kind, out);
     }
-}
-
-size_t hc_kinds_memory(const hc_kinds *k)
-{
-    size_t m = sizeof *k;
-    if (k->c == HC_BY_RCS || k->c == HC_BY_EXPLICIT)
-        m += ((size_t)k->g->n + 1) * (k->per16 ? sizeof *k->per16 : sizeof *k->per_node) +
-             ((size_t)k->n + 1 + k->nsets_len) * sizeof(uint32_t);
-    if (k->sizes)
-        m += (size_t)k->n * sizeof *k->sizes;
-    return m;
 }
 
 /* ---- partitions ------------------------------------------------------------------------------ */
@@ -529,7 +517,6 @@ void hc_partition_free(hc_partition *p)
 
 uint32_t hc_partition_nrows(const hc_partition *p) { return p->nrows; }
 const hc_row *hc_partition_rows(const hc_partition *p) { return p->rows; }
-const hc_kinds *hc_partition_kinds(const hc_partition *p) { return p->k; }
 
 hc_idset *hc_idset_select_kind(hc_idset *s, const hc_kinds *kinds, uint32_t kind, GError **error)
 {

@@ -272,7 +272,7 @@ static void look_ahead(hc_walk *w)
 static gboolean discover(hc_walk *w, uintptr_t addr, uint8_t flags)
 {
     int fresh;
-    if (G_UNLIKELY(addr & 7)) {
+    if (G_UNLIKELY(hc_addr_is_tagged(addr))) {
         fresh = g_hash_table_add(w->virt, (gpointer)addr);
     } else {
         fresh = hc_addrset_add(&w->set, addr);
@@ -296,13 +296,13 @@ static gboolean discover(hc_walk *w, uintptr_t addr, uint8_t flags)
 
 static gboolean found(hc_walk *w, uintptr_t addr)
 {
-    return (addr & 7) ? g_hash_table_contains(w->virt, (gpointer)addr) : hc_addrset_contains(&w->set, addr);
+    return hc_addr_is_tagged(addr) ? g_hash_table_contains(w->virt, (gpointer)addr) : hc_addrset_contains(&w->set, addr);
 }
 
 /* The id of addr in pass 2, or HC_NONE. */
 static inline uint32_t id_of(hc_walk *w, uintptr_t addr)
 {
-    if (G_LIKELY(!(addr & 7)))
+    if (G_LIKELY(!hc_addr_is_tagged(addr)))
         return hc_addrset_rank(&w->set, addr);
     return GPOINTER_TO_UINT(g_hash_table_lookup(w->virt, (gpointer)addr)) - 1;
 }

@@ -37,8 +37,6 @@ hc_domtree *hc_domtree_new(hc_graph *g, GError **error);
 void hc_domtree_free(hc_domtree *d); /* accepts NULL */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(hc_domtree, hc_domtree_free)
 
-hc_graph *hc_domtree_graph(const hc_domtree *d); /* borrowed */
-
 /* Immediate dominator of node id: a node id, HC_DOM_SUPER, or HC_NONE if the super-root does
  * not reach it (hidden nodes and what only they reach).  O(1). */
 uint32_t hc_domtree_idom(const hc_domtree *d, uint32_t id);

@@ -18,6 +18,14 @@
 
 G_BEGIN_DECLS
 
+/* A virtual node's address (thread state, interpreter frame: a C structure, not an object)
+ * carries a tag in its low 3 bits; a real object's address is 8-aligned. */
+#define HC_ADDR_TAG_MASK ((uintptr_t)7)
+static inline gboolean hc_addr_is_tagged(uintptr_t addr)
+{
+    return (addr & HC_ADDR_TAG_MASK) != 0;
+}
+
 typedef struct hc_graph hc_graph;
 
 /* Node flags. */
@@ -80,7 +88,6 @@ uint32_t hc_graph_ntypes(const hc_graph *g);
 uintptr_t hc_graph_type_key(const hc_graph *g, uint32_t t);  /* the type's address / key   */
 uint32_t hc_graph_type_node(const hc_graph *g, uint32_t t);  /* its node id, or HC_NONE    */
 uint32_t hc_graph_type_flags(const hc_graph *g, uint32_t t);
-uintptr_t hc_graph_type_data(const hc_graph *g, uint32_t t); /* the model's per-type word  */
 const char *hc_graph_type_name(const hc_graph *g, uint32_t t); /* "" until named */
 /* Name type t (copied).  Called by the adapter right after the walk. */
 void hc_graph_set_type_name(hc_graph *g, uint32_t t, const char *name);

@@ -52,13 +52,10 @@ hc_kinds *hc_kinds_new_explicit(hc_graph *g, uint32_t *per_node, char **names, u
                                 GError **error);
 void hc_kinds_free(hc_kinds *k); /* accepts NULL */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(hc_kinds, hc_kinds_free)
-hc_classifier hc_kinds_classifier(const hc_kinds *k);
 hc_graph *hc_kinds_graph(const hc_kinds *k); /* borrowed */
 uint32_t hc_kinds_count(const hc_kinds *k);  /* kinds are 0 .. count-1 */
 uint32_t hc_kinds_of(const hc_kinds *k, uint32_t id);
 void hc_kinds_name(const hc_kinds *k, uint32_t kind, GString *out);
-/* Bytes the classifier holds (for rcs: its kind per node and the interned sets). */
-size_t hc_kinds_memory(const hc_kinds *k);
 
 typedef struct hc_row {
     uint32_t kind;
@@ -76,7 +73,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(hc_partition, hc_partition_free)
 
 uint32_t hc_partition_nrows(const hc_partition *p);
 const hc_row *hc_partition_rows(const hc_partition *p); /* sorted, borrowed */
-const hc_kinds *hc_partition_kinds(const hc_partition *p);
 /* The members of row r as a new set.  O(|s|). */
 hc_idset *hc_partition_row_set(const hc_partition *p, uint32_t r, GError **error);
 /* The members of s of kind `kind` as a new set.  O(|s|). */
