@@ -69,7 +69,7 @@ import sysconfig
 import tempfile
 import time
 
-from ._cli import CliError, EXIT_ATTACH, EXIT_ERROR, EXIT_IO, EXIT_OK, EXIT_TIMEOUT
+from ._errors import CliError, EXIT_ATTACH, EXIT_ERROR, EXIT_IO, EXIT_OK, EXIT_TIMEOUT
 
 PAGE = 4096
 GDB_LIMIT = 120.0  # seconds gdb may take to attach, inject and detach

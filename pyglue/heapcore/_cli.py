@@ -19,16 +19,10 @@ import traceback
 import types
 
 from . import _engine, _report
+from ._errors import (CliError, EXIT_ATTACH, EXIT_ERROR, EXIT_FORMAT, EXIT_IO, EXIT_OK,  # noqa: F401
+                      EXIT_TIMEOUT, EXIT_USAGE)
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_IO, EXIT_FORMAT = 0, 1, 2, 3, 4
-EXIT_ATTACH, EXIT_TIMEOUT = 5, 6
 BY_CHOICES = ("clodo", "type", "rcs", "module", "size", "via", "unity")
-
-
-class CliError(Exception):
-    def __init__(self, message, code):
-        super().__init__(message)
-        self.code = code
 
 
 class _Progress:
@@ -402,5 +396,4 @@ def main(argv=None):
 
 
 _engine.hide_frames_of(globals())
-for _cls in (_Progress, CliError):
-    _engine.hide_type(_cls)
+_engine.hide_type(_Progress)
