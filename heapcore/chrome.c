@@ -365,7 +365,7 @@ gboolean hc_chrome_write(const hc_graph *g, const uint8_t *category, const hc_ed
     do {                                     \
         jw_u(&w, (type), !first);            \
         jw_u(&w, (name), TRUE);              \
-        jw_u(&w, (uint64_t)(to) * NF, TRUE); \
+        jw_u(&w, (uint64_t)NF * (to), TRUE); \
         first = FALSE;                       \
     } while (0)
         for (uint32_t k = 0; k < ngroups; k++)

@@ -531,8 +531,8 @@ struct hc_reach {
     uint64_t total;
 };
 
-#define BIT(b, i) (((b)[(i) >> 6] >> ((i) & 63)) & 1)
-#define SET(b, i) ((b)[(i) >> 6] |= (uint64_t)1 << ((i) & 63))
+#define BIT(b, i) (((b)[(i) >> 6] >> (63 & (i))) & 1)
+#define SET(b, i) ((b)[(i) >> 6] |= (uint64_t)1 << (63 & (i)))
 
 /* Marks in seen (pre-marked nodes are treated as removed) what the super-root reaches; returns
  * the reached nodes' total size, UINT64_MAX if out of memory. */

@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+// clang-format off: the quark's name is one token to the macro
 G_DEFINE_QUARK(hc-error-quark, hc_error)
+// clang-format on
 
 static unsigned long alloc_calls;   /* hc_try_* calls since the hook was last armed */
 static unsigned long alloc_fail_at; /* fail when alloc_calls reaches this; 0 = never */

@@ -341,7 +341,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
     hc_kinds *out = NULL;
     gboolean ok = lab_init(&v.labs);
     v.over = g_array_new(FALSE, FALSE, sizeof(ovf));
-#define MEMBER(id) ((bits[(id) >> 6] >> ((id) & 63)) & 1)
+#define MEMBER(id) ((bits[(id) >> 6] >> (63 & (id))) & 1)
 
     /* member position by node id (touched only at members: lazily mapped) and the bitmap */
     ok = ok && (pos = hc_try_malloc_mapped((size_t)n * sizeof *pos)) != NULL;

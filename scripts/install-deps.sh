@@ -1,8 +1,9 @@
 #!/bin/sh
 # Install the system packages heapcore builds and tests with (Debian; run as root).  Chromium
-# renders the HTML report in a test (headless); gdb runs `python3 -m heapcore attach`.
+# renders the HTML report in a test (headless); gdb runs `python3 -m heapcore attach` off x86-64
+# (and backtraces of crashed workloads); clang-format checks the style (make format-check).
 set -e
-pkgs="build-essential clang autoconf automake libtool pkg-config libglib2.0-dev libgtest-dev googletest chromium gdb"
+pkgs="build-essential clang autoconf automake libtool pkg-config libglib2.0-dev libgtest-dev googletest chromium gdb clang-format"
 missing=""
 for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

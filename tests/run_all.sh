@@ -6,7 +6,8 @@
 # --full (what CI runs): besides the plain builds, on one version: the whole suite once more
 #   under ASan+UBSan, the real workloads under ASan+UBSan (make check-workloads: CPython's
 #   own test modules, then every analysis; any crash, inconsistency or sanitizer report
-#   fails), and a clang build of everything with -Werror; each counts in the summary.
+#   fails), a clang build of everything with -Werror, and make format-check; each counts in
+#   the summary.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 conf_extra=""
@@ -101,6 +102,14 @@ if [ -n "$full" ]; then
   else
     tail -30 "$b/check-build.out" 2>/dev/null
     echo '{"passed": 0, "failed": 1}' >"$b/results-build.json"
+    status=1
+  fi
+  dirs="$dirs $b:format"
+  echo "=== clang-format: the sources match .clang-format"
+  if ( cd "$b" && make format-check ); then
+    echo '{"passed": 1, "failed": 0}' >"$b/results-format.json"
+  else
+    echo '{"passed": 0, "failed": 1}' >"$b/results-format.json"
     status=1
   fi
 fi

@@ -32,7 +32,7 @@ enum {
     HC_PY_VTAG_FRAME = 2,   /* _PyInterpreterFrame * (3.11+) owned by a thread            */
     HC_PY_VTAG_MASK = 7
 };
-#define HC_PY_VTAG(addr) ((unsigned)((uintptr_t)(addr) & HC_PY_VTAG_MASK))
+#define HC_PY_VTAG(addr) ((unsigned)(HC_PY_VTAG_MASK & (uintptr_t)(addr)))
 #define HC_PY_VUNTAG(addr) ((void *)((uintptr_t)(addr) & ~(uintptr_t)HC_PY_VTAG_MASK))
 
 /* Flags on a reported referent. */

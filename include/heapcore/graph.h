@@ -127,7 +127,7 @@ void *hc_graph_attached(const hc_graph *g, hc_attach which);
  * was walked just now (nothing ran since), so every node that is not hidden.  NULL if out
  * of memory; hc_free it. */
 uint64_t *hc_graph_alive_in(const hc_graph *g, const hc_graph *live);
-#define HC_BIT(bits, id) (((bits)[(id) >> 6] >> ((id) & 63)) & 1)
+#define HC_BIT(bits, id) (((bits)[(id) >> 6] >> (63 & (id))) & 1)
 
 /* Bytes of engine memory the graph holds. */
 size_t hc_graph_memory(const hc_graph *g);
