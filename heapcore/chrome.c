@@ -70,8 +70,8 @@ static void jw_str(jw *w, const char *s)
 }
 
 typedef struct strtab {
-    GHashTable *at; /* text -> index + 1 */
-    GPtrArray *v;   /* texts (owned) */
+    GHashTable *at;  /* text -> index + 1 */
+    GPtrArray *v;    /* texts (owned) */
     GPtrArray *keys; /* other keys (invalid UTF-8 texts), owned */
 } strtab;
 
@@ -361,12 +361,12 @@ gboolean hc_chrome_write(const hc_graph *g, const uint8_t *category, const hc_ed
         }
         jw_s(&w, "],\n\"edges\":[");
         gboolean first = TRUE;
-#define EDGE(type, name, to)                 \
-    do {                                     \
-        jw_u(&w, (type), !first);            \
-        jw_u(&w, (name), TRUE);              \
-        jw_u(&w, (uint64_t)NF * (to), TRUE); \
-        first = FALSE;                       \
+#define EDGE(type, name, to)                \
+    do {                                    \
+        jw_u(&w, (type), !first);           \
+        jw_u(&w, (name), TRUE);             \
+        jw_u(&w, (uint64_t)NF *(to), TRUE); \
+        first = FALSE;                      \
     } while (0)
         for (uint32_t k = 0; k < ngroups; k++)
             EDGE(E_ELEMENT, k + 1, 1 + k);

@@ -16,13 +16,13 @@
 
 struct hc_domtree {
     hc_graph *g;
-    uint32_t reached;   /* N */
-    uint64_t total;     /* sum of the reached nodes' sizes */
-    uint32_t *idom;     /* [n] by node id: node id, HC_DOM_SUPER or HC_NONE */
-    uint32_t *ret;      /* [n] retained size by node id; HC_SIZE_BIG: in big_id/big_val */
-    uint32_t *pos;      /* [n] node id -> position in the tree's preorder; NIL if unreached */
-    uint32_t *order;    /* [N] position -> node id: each subtree is one contiguous run */
-    uint32_t nbig;      /* retained sizes >= HC_SIZE_BIG, by ascending node id */
+    uint32_t reached; /* N */
+    uint64_t total;   /* sum of the reached nodes' sizes */
+    uint32_t *idom;   /* [n] by node id: node id, HC_DOM_SUPER or HC_NONE */
+    uint32_t *ret;    /* [n] retained size by node id; HC_SIZE_BIG: in big_id/big_val */
+    uint32_t *pos;    /* [n] node id -> position in the tree's preorder; NIL if unreached */
+    uint32_t *order;  /* [N] position -> node id: each subtree is one contiguous run */
+    uint32_t nbig;    /* retained sizes >= HC_SIZE_BIG, by ascending node id */
     uint32_t *big_id;
     uint64_t *big_val;
 };
@@ -301,7 +301,6 @@ void hc_domtree_free(hc_domtree *d)
     hc_free(d);
 }
 
-
 uint32_t hc_domtree_idom(const hc_domtree *d, uint32_t id)
 {
     return id < d->g->n ? d->idom[id] : HC_NONE;
@@ -328,8 +327,14 @@ uint64_t hc_domtree_retained(const hc_domtree *d, uint32_t id)
     return id < d->g->n ? retained_of(d, id) : 0;
 }
 
-uint32_t hc_domtree_reached(const hc_domtree *d) { return d->reached; }
-uint64_t hc_domtree_total(const hc_domtree *d) { return d->total; }
+uint32_t hc_domtree_reached(const hc_domtree *d)
+{
+    return d->reached;
+}
+uint64_t hc_domtree_total(const hc_domtree *d)
+{
+    return d->total;
+}
 
 /* One past the end of the subtree run starting at position p0: the first later position whose
  * node's immediate dominator lies before p0 (a node inside the run has its parent inside). */
@@ -462,8 +467,8 @@ uint32_t hc_domtree_top_children(const hc_domtree *d, uint32_t id, uint32_t k, u
     return m;
 }
 
-gboolean hc_domtree_retained_by_kind(const hc_domtree *d, const hc_idset *s, const hc_kinds *kinds,
-                                     uint64_t *per_kind, GError **error)
+gboolean hc_domtree_retained_by_kind(const hc_domtree *d, const hc_idset *s, const hc_kinds *kinds, uint64_t *per_kind,
+                                     GError **error)
 {
     const hc_graph *g = d->g;
     uint32_t nkinds = hc_kinds_count(kinds), n = hc_idset_count(s);
@@ -588,7 +593,10 @@ void hc_reach_free(hc_reach *r)
     hc_free(r);
 }
 
-uint64_t hc_reach_total(const hc_reach *r) { return r->total; }
+uint64_t hc_reach_total(const hc_reach *r)
+{
+    return r->total;
+}
 
 /* The bitmap of what stays reached with ids[0..n) removed (the removed nodes not marked), and
  * its total size in *kept; NULL if out of memory. */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 // clang-format off: the quark's name is one token to the macro
-G_DEFINE_QUARK(hc-error-quark, hc_error)
+G_DEFINE_QUARK(hc - error - quark, hc_error)
 // clang-format on
 
 static unsigned long alloc_calls;   /* hc_try_* calls since the hook was last armed */

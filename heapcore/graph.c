@@ -112,13 +112,34 @@ uint64_t hc_graph_offsets_from_counts(hc_graph *g, uint32_t n)
     return at;
 }
 
-uint32_t hc_graph_n(const hc_graph *g) { return g->n; }
-gboolean hc_graph_is_loaded(const hc_graph *g) { return g->loaded; }
-void hc_graph_set_loaded(hc_graph *g) { g->loaded = TRUE; }
-uintptr_t hc_graph_addr(const hc_graph *g, uint32_t id) { return g->addr[id]; }
-uint32_t hc_graph_type(const hc_graph *g, uint32_t id) { return g->type[id]; }
-uint32_t hc_graph_flags(const hc_graph *g, uint32_t id) { return g->flags[id]; }
-uint64_t hc_graph_nedges(const hc_graph *g) { return g->offsets && g->obase ? hc_graph_edge_at(g, g->n) : 0; }
+uint32_t hc_graph_n(const hc_graph *g)
+{
+    return g->n;
+}
+gboolean hc_graph_is_loaded(const hc_graph *g)
+{
+    return g->loaded;
+}
+void hc_graph_set_loaded(hc_graph *g)
+{
+    g->loaded = TRUE;
+}
+uintptr_t hc_graph_addr(const hc_graph *g, uint32_t id)
+{
+    return g->addr[id];
+}
+uint32_t hc_graph_type(const hc_graph *g, uint32_t id)
+{
+    return g->type[id];
+}
+uint32_t hc_graph_flags(const hc_graph *g, uint32_t id)
+{
+    return g->flags[id];
+}
+uint64_t hc_graph_nedges(const hc_graph *g)
+{
+    return g->offsets && g->obase ? hc_graph_edge_at(g, g->n) : 0;
+}
 
 uint32_t hc_graph_select_flags(const hc_graph *g, uint32_t mask, uint32_t want, uint32_t *out)
 {
@@ -208,13 +229,31 @@ void hc_graph_sort_owners(hc_graph *g)
     g->nowners = k;
 }
 
-uint32_t hc_graph_sizeof_failures(const hc_graph *g) { return g->sizeof_failures; }
-void hc_graph_set_sizeof_failures(hc_graph *g, uint32_t n) { g->sizeof_failures = n; }
+uint32_t hc_graph_sizeof_failures(const hc_graph *g)
+{
+    return g->sizeof_failures;
+}
+void hc_graph_set_sizeof_failures(hc_graph *g, uint32_t n)
+{
+    g->sizeof_failures = n;
+}
 
-uint32_t hc_graph_ntypes(const hc_graph *g) { return g->ntypes; }
-uintptr_t hc_graph_type_key(const hc_graph *g, uint32_t t) { return g->types[t].key; }
-uint32_t hc_graph_type_node(const hc_graph *g, uint32_t t) { return g->types[t].node; }
-uint32_t hc_graph_type_flags(const hc_graph *g, uint32_t t) { return g->types[t].flags; }
+uint32_t hc_graph_ntypes(const hc_graph *g)
+{
+    return g->ntypes;
+}
+uintptr_t hc_graph_type_key(const hc_graph *g, uint32_t t)
+{
+    return g->types[t].key;
+}
+uint32_t hc_graph_type_node(const hc_graph *g, uint32_t t)
+{
+    return g->types[t].node;
+}
+uint32_t hc_graph_type_flags(const hc_graph *g, uint32_t t)
+{
+    return g->types[t].flags;
+}
 
 const char *hc_graph_type_name(const hc_graph *g, uint32_t t)
 {
@@ -261,8 +300,14 @@ const char *hc_graph_node_name(const hc_graph *g, uint32_t id)
     return g->names ? g_hash_table_lookup(g->names, GUINT_TO_POINTER(id)) : NULL;
 }
 
-uint32_t hc_graph_nroots(const hc_graph *g) { return g->nroots; }
-uint32_t hc_graph_root_id(const hc_graph *g, uint32_t r) { return g->roots[r].id; }
+uint32_t hc_graph_nroots(const hc_graph *g)
+{
+    return g->nroots;
+}
+uint32_t hc_graph_root_id(const hc_graph *g, uint32_t r)
+{
+    return g->roots[r].id;
+}
 const char *hc_graph_root_label(const hc_graph *g, uint32_t r)
 {
     return g->pool ? g->pool + g->roots[r].label : g->labels->str + g->roots[r].label;
@@ -273,15 +318,20 @@ size_t hc_graph_memory(const hc_graph *g)
     size_t n = g->n;
     size_t m = n * (sizeof *g->addr + sizeof *g->type + sizeof *g->size + sizeof *g->flags) +
                (n + 1) * sizeof *g->offsets + (n / HC_OBASE_SPAN + 1) * sizeof *g->obase +
-               hc_graph_nedges(g) * sizeof *g->edges +
-               g->ntypes * sizeof *g->types + g->nroots * sizeof *g->roots +
+               hc_graph_nedges(g) * sizeof *g->edges + g->ntypes * sizeof *g->types + g->nroots * sizeof *g->roots +
                g->nowners * sizeof *g->owners + (g->labels ? g->labels->allocated_len : 0) + g->pool_len +
                (size_t)g->npnames * sizeof *g->pnames;
     return m;
 }
 
-uint64_t hc_graph_lost_edges(const hc_graph *g) { return g->lost_edges; }
-uint64_t hc_graph_prefaulted(const hc_graph *g) { return g->prefaulted; }
+uint64_t hc_graph_lost_edges(const hc_graph *g)
+{
+    return g->lost_edges;
+}
+uint64_t hc_graph_prefaulted(const hc_graph *g)
+{
+    return g->prefaulted;
+}
 
 void hc_graph_walk_times(const hc_graph *g, double out[HC_WALK_PHASES])
 {
@@ -341,10 +391,10 @@ void hc_graph_match(const hc_graph *ga, const uint32_t *ids, uint32_t n, const h
 
 gboolean hc_graph_validate(const hc_graph *g, GError **error)
 {
-#define FAIL(...)                                                        \
-    do {                                                                 \
-        g_set_error(error, HC_ERROR, HC_ERROR_INVALID, __VA_ARGS__);     \
-        return FALSE;                                                    \
+#define FAIL(...)                                                    \
+    do {                                                             \
+        g_set_error(error, HC_ERROR, HC_ERROR_INVALID, __VA_ARGS__); \
+        return FALSE;                                                \
     } while (0)
     if (g->n && (!g->addr || !g->type || !g->size || !g->flags || !g->offsets || !g->obase))
         FAIL("missing column");
@@ -366,8 +416,7 @@ gboolean hc_graph_validate(const hc_graph *g, GError **error)
             FAIL("node %u has type %u of %u", i, g->type[i], g->ntypes);
         if ((g->flags[i] & HC_NODE_HIDDEN) && hc_graph_edge_at(g, i + 1) != hc_graph_edge_at(g, i))
             FAIL("hidden node %u has edges", i);
-        if (((g->flags[i] & HC_NODE_VIRTUAL) != 0) !=
-            ((g->types[g->type[i]].flags & HC_TYPE_VIRTUAL) != 0))
+        if (((g->flags[i] & HC_NODE_VIRTUAL) != 0) != ((g->types[g->type[i]].flags & HC_TYPE_VIRTUAL) != 0))
             FAIL("node %u: virtual flag disagrees with its type", i);
     }
     uint64_t ne = hc_graph_nedges(g);

@@ -20,39 +20,39 @@ typedef struct hc_root {
 
 struct hc_graph {
     gint refcount;
-    uint32_t n;           /* nodes                                                   */
-    uint32_t nreal;       /* nodes 0..nreal-1 have real (untagged) addresses         */
-    uintptr_t *addr;      /* [n] address (tagged for virtual nodes)                  */
-    uint32_t *type;       /* [n] index into types                                    */
-    uint32_t *size;       /* [n] bytes, HC_SIZE_BIG: see bigsize                     */
-    uint8_t *flags;       /* [n] HC_NODE_*                                           */
-    uint32_t *offsets;    /* [n+1] CSR offsets into edges, relative to obase: node i's
+    uint32_t n;          /* nodes                                                   */
+    uint32_t nreal;      /* nodes 0..nreal-1 have real (untagged) addresses         */
+    uintptr_t *addr;     /* [n] address (tagged for virtual nodes)                  */
+    uint32_t *type;      /* [n] index into types                                    */
+    uint32_t *size;      /* [n] bytes, HC_SIZE_BIG: see bigsize                     */
+    uint8_t *flags;      /* [n] HC_NODE_*                                           */
+    uint32_t *offsets;   /* [n+1] CSR offsets into edges, relative to obase: node i's
                              edges start at hc_graph_edge_at(g, i)                    */
-    uint64_t *obase;      /* [n/HC_OBASE_SPAN + 1] edge index of the first node of each
+    uint64_t *obase;     /* [n/HC_OBASE_SPAN + 1] edge index of the first node of each
                              span of HC_OBASE_SPAN nodes (offsets[span start] = 0)      */
-    uint32_t *edges;      /* [offsets[n]] referent ids                               */
-    GHashTable *bigsize;  /* id -> uint64_t* for sizes >= HC_SIZE_BIG; NULL if none  */
-    GHashTable *names;    /* id -> name (modules): g_malloc'd, or in pool if loaded; NULL if none */
-    hc_type *types;       /* [ntypes]                                                */
+    uint32_t *edges;     /* [offsets[n]] referent ids                               */
+    GHashTable *bigsize; /* id -> uint64_t* for sizes >= HC_SIZE_BIG; NULL if none  */
+    GHashTable *names;   /* id -> name (modules): g_malloc'd, or in pool if loaded; NULL if none */
+    hc_type *types;      /* [ntypes]                                                */
     uint32_t ntypes;
-    hc_root *roots;       /* [nroots]                                                */
+    hc_root *roots; /* [nroots]                                                */
     uint32_t nroots;
-    GString *labels;      /* NUL-separated root labels (walked graphs)                */
-    char *pool;           /* loaded graphs: the file's STRINGS, copied once; type and node
+    GString *labels; /* NUL-separated root labels (walked graphs)                */
+    char *pool;      /* loaded graphs: the file's STRINGS, copied once; type and node
                              names and root labels point into it, so a file that names one
                              string a thousand times costs its length once, not a thousand
                              times (NULL for walked graphs) */
     size_t pool_len;
-    uint64_t *pnames;     /* loaded graphs: node names as (id << 32 | pool offset), ascending */
+    uint64_t *pnames; /* loaded graphs: node names as (id << 32 | pool offset), ascending */
     uint32_t npnames;
-    uint64_t *owners;     /* [nowners] (dict id << 32 | owner id), sorted            */
+    uint64_t *owners; /* [nowners] (dict id << 32 | owner id), sorted            */
     uint32_t nowners;
-    uint32_t sizeof_failures; /* see hc_graph_sizeof_failures                              */
-    uint64_t lost_edges;  /* see hc_graph_lost_edges                                  */
-    uint64_t prefaulted;  /* see hc_graph_prefaulted                                  */
-    double walk_s[HC_WALK_PHASES]; /* see hc_graph_walk_times                          */
-    gboolean loaded;      /* read from a file: no live objects behind the addresses   */
-    void *attached[HC_ATTACH_LAST];          /* see hc_graph_attach                  */
+    uint32_t sizeof_failures;       /* see hc_graph_sizeof_failures                              */
+    uint64_t lost_edges;            /* see hc_graph_lost_edges                                  */
+    uint64_t prefaulted;            /* see hc_graph_prefaulted                                  */
+    double walk_s[HC_WALK_PHASES];  /* see hc_graph_walk_times                          */
+    gboolean loaded;                /* read from a file: no live objects behind the addresses   */
+    void *attached[HC_ATTACH_LAST]; /* see hc_graph_attach                  */
     GDestroyNotify attached_free[HC_ATTACH_LAST];
 };
 

@@ -121,9 +121,18 @@ void hc_idset_unref(hc_idset *s)
     hc_free(s);
 }
 
-hc_graph *hc_idset_graph(const hc_idset *s) { return s->g; }
-uint32_t hc_idset_count(const hc_idset *s) { return s->n; }
-const uint32_t *hc_idset_ids(const hc_idset *s) { return s->ids; }
+hc_graph *hc_idset_graph(const hc_idset *s)
+{
+    return s->g;
+}
+uint32_t hc_idset_count(const hc_idset *s)
+{
+    return s->n;
+}
+const uint32_t *hc_idset_ids(const hc_idset *s)
+{
+    return s->ids;
+}
 
 uint64_t hc_idset_size(const hc_idset *s)
 {
@@ -222,8 +231,7 @@ hc_idset *hc_idset_sub_foreign_with(const hc_idset *a, const hc_idset *b, hc_sam
     for (uint32_t i = 0; i < a->n; i++) {
         uint32_t id = a->ids[i];
         uint32_t other = out[i];
-        gboolean same = other != HC_NONE &&
-                        gb->types[gb->type[other]].key == ga->types[ga->type[id]].key &&
+        gboolean same = other != HC_NONE && gb->types[gb->type[other]].key == ga->types[ga->type[id]].key &&
                         hc_idset_contains(b, other);
         if (same && same_fn)
             same = same_fn(ctx, ga->addr[id], ga->types[ga->type[id]].key);

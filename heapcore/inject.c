@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #define PAGE 4096
-#define STACK_GAP 512           /* below the thread's rsp: past the 128-byte red zone */
-#define XSTATE_MAX (256 << 10)  /* far more than any CPU's XSAVE area (AMX: 11 KB) */
+#define STACK_GAP 512          /* below the thread's rsp: past the 128-byte red zone */
+#define XSTATE_MAX (256 << 10) /* far more than any CPU's XSAVE area (AMX: 11 KB) */
 #define EFLAGS_TF 0x100
 #define EFLAGS_DF 0x400
 
@@ -31,9 +31,9 @@ typedef struct {
     size_t xlen;
     struct user_fpregs_struct fp; /* ... its x87/SSE state (FXSAVE) */
     gboolean saved;
-    guint64 give_back;            /* signals (bit n-1 for signal n) that arrived while held */
-    int err;                      /* errno of the failing call */
-    char *msg;                    /* what went wrong, in words */
+    guint64 give_back; /* signals (bit n-1 for signal n) that arrived while held */
+    int err;           /* errno of the failing call */
+    char *msg;         /* what went wrong, in words */
 } tracee;
 
 static void say(tracee *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -55,8 +55,8 @@ static void keep_signal(tracee *t, int sig)
 /* ---- symbols ------------------------------------------------------------------------------ */
 
 typedef struct {
-    char *path;      /* as /proc/PID/maps names it */
-    guint64 start;   /* where its mapping of file offset 0 starts (0: none seen) */
+    char *path;    /* as /proc/PID/maps names it */
+    guint64 start; /* where its mapping of file offset 0 starts (0: none seen) */
 } mapped;
 
 /* The ELF files pid maps, in address order (the executable of a PIE first, then libraries:
@@ -125,8 +125,9 @@ static guint64 elf_lookup(pid_t pid, const mapped *m, const char *name)
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)b;
     if (n < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
         (eh->e_type != ET_DYN && eh->e_type != ET_EXEC) || eh->e_shentsize != sizeof(Elf64_Shdr) ||
-        eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_shoff > n || eh->e_shnum > (n - eh->e_shoff) / sizeof(Elf64_Shdr) ||
-        eh->e_phoff > n || eh->e_phnum > (n - eh->e_phoff) / sizeof(Elf64_Phdr))
+        eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_shoff > n ||
+        eh->e_shnum > (n - eh->e_shoff) / sizeof(Elf64_Shdr) || eh->e_phoff > n ||
+        eh->e_phnum > (n - eh->e_phoff) / sizeof(Elf64_Phdr))
         goto out;
     /* the load bias: where the first PT_LOAD (file offset 0) is, minus where it asks to be */
     guint64 bias = 0;
@@ -175,8 +176,8 @@ static gboolean is_libc(const char *path)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    return g_str_has_prefix(base, "libc.so") || g_str_has_prefix(base, "libc-") ||
-           g_str_has_prefix(base, "ld-musl-") || g_str_has_prefix(base, "libc.musl");
+    return g_str_has_prefix(base, "libc.so") || g_str_has_prefix(base, "libc-") || g_str_has_prefix(base, "ld-musl-") ||
+           g_str_has_prefix(base, "libc.musl");
 }
 
 /* name's address in the first file (of those is_libc accepts, if libc_only) defining it. */
@@ -332,8 +333,8 @@ static gboolean write_mem(tracee *t, guint64 addr, const void *data, size_t len)
 
 /* Call fn(args...) in the stopped thread; its return value in *ret.  On QUEUED-like success
  * the thread is stopped again (at the fault at address 0), its registers still the call's. */
-static hc_inject_status call(tracee *t, const char *what, guint64 fn, const guint64 *args, int nargs,
-                             double timeout_s, guint64 *ret)
+static hc_inject_status call(tracee *t, const char *what, guint64 fn, const guint64 *args, int nargs, double timeout_s,
+                             guint64 *ret)
 {
     struct user_regs_struct r = t->regs;
     guint64 sp = ((guint64)t->regs.rsp - STACK_GAP) & ~(guint64)15;
@@ -384,8 +385,9 @@ static hc_inject_status call(tracee *t, const char *what, guint64 fn, const guin
                 say(t, "process %d exited during the call to %s", (int)t->pid, what);
                 return HC_INJECT_GONE;
             }
-            say(t, "the call to %s in process %d did not return within %g s (is its main thread stopped "
-                   "inside the interpreter's pending-calls lock?): abandoned, its registers put back",
+            say(t,
+                "the call to %s in process %d did not return within %g s (is its main thread stopped "
+                "inside the interpreter's pending-calls lock?): abandoned, its registers put back",
                 what, (int)t->pid, timeout_s);
             return HC_INJECT_STUCK;
         }
@@ -405,8 +407,8 @@ static hc_inject_status call(tracee *t, const char *what, guint64 fn, const guin
             return HC_INJECT_QUEUED;
         }
         if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP) {
-            say(t, "the call to %s in process %d faulted (signal %d at %#llx): abandoned, its registers put back",
-                what, (int)t->pid, sig, (unsigned long long)now.rip);
+            say(t, "the call to %s in process %d faulted (signal %d at %#llx): abandoned, its registers put back", what,
+                (int)t->pid, sig, (unsigned long long)now.rip);
             return HC_INJECT_STUCK;
         }
         keep_signal(t, sig); /* not now: given back once the thread is let go */
@@ -468,7 +470,7 @@ hc_inject_status hc_inject_source(int pid, const char *source, size_t len, doubl
     if (stopped && save_state(&t)) {
         size_t size = (len + 1 + PAGE - 1) / PAGE * PAGE;
         guint64 page = 0;
-        guint64 margs[6] = {0, size, 3 /* PROT_READ|PROT_WRITE */, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */,
+        guint64 margs[6] = {0,           size, 3 /* PROT_READ|PROT_WRITE */, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */,
                             (guint64)-1, 0};
         st = call(&t, "mmap", map, margs, 6, timeout_s, &page);
         if (st == HC_INJECT_QUEUED && (page == (guint64)-1 || page == 0 || (page & (PAGE - 1)))) {

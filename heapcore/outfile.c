@@ -81,8 +81,7 @@ static gboolean open_direct(hc_outfile *o, const struct stat *st, unsigned flags
     if (fd < 0) {
         int err = errno;
         if (err == ENXIO && S_ISFIFO(st->st_mode)) {
-            g_set_error(error, HC_ERROR, HC_ERROR_IO, "cannot write %s: it is a FIFO that no process reads",
-                        o->name);
+            g_set_error(error, HC_ERROR, HC_ERROR_IO, "cannot write %s: it is a FIFO that no process reads", o->name);
             return FALSE;
         }
         return io_error(error, "cannot write", o->name, err);
@@ -95,8 +94,8 @@ static gboolean open_direct(hc_outfile *o, const struct stat *st, unsigned flags
         char *spool = NULL;
         int sfd = g_file_open_tmp("heapcore-spool-XXXXXX", &spool, &e);
         if (sfd < 0) {
-            g_set_error(error, HC_ERROR, HC_ERROR_IO, "cannot write %s: no temporary file to spool it: %s",
-                        o->name, e ? e->message : "?");
+            g_set_error(error, HC_ERROR, HC_ERROR_IO, "cannot write %s: no temporary file to spool it: %s", o->name,
+                        e ? e->message : "?");
             g_clear_error(&e);
             close(fd);
             return FALSE;
@@ -178,8 +177,10 @@ gboolean hc_outfile_open(hc_outfile *o, const char *path, unsigned flags, GError
     }
     if (exists && !S_ISREG(st.st_mode)) {
         g_set_error(error, HC_ERROR, HC_ERROR_IO, "cannot write %s: it is %s, not a regular file", path,
-                    S_ISDIR(st.st_mode) ? "a directory" : S_ISBLK(st.st_mode) ? "a block device"
-                    : S_ISSOCK(st.st_mode) ? "a socket" : "a special file");
+                    S_ISDIR(st.st_mode)    ? "a directory"
+                    : S_ISBLK(st.st_mode)  ? "a block device"
+                    : S_ISSOCK(st.st_mode) ? "a socket"
+                                           : "a special file");
         outfile_clear(o);
         return FALSE;
     }

@@ -52,7 +52,7 @@ struct hc_kinds {
     uint32_t *set_off;  /* rcs: set i's clodo kinds are sets[set_off[i] .. set_off[i + 1]) */
     uint32_t *sets;
     uint32_t nsets_len;
-    uint64_t *sizes;    /* size: the distinct sizes, ascending */
+    uint64_t *sizes;     /* size: the distinct sizes, ascending */
     GHashTable *modkind; /* module: node id -> kind (1..n-1)                   */
     char **modnames;     /* module, explicit: [n] kind -> name                  */
 };
@@ -263,13 +263,26 @@ hc_kinds *hc_kinds_new(hc_graph *g, hc_classifier c, const hc_referrers *refs, G
     k->c = c;
     gboolean ok = TRUE;
     switch (c) {
-    case HC_BY_TYPE: k->n = g->ntypes; break;
-    case HC_BY_CLODO: k->n = 2 * g->ntypes; break;
-    case HC_BY_UNITY: k->n = 1; break;
-    case HC_BY_RCS: ok = kinds_rcs(k, refs); break;
-    case HC_BY_SIZE: ok = kinds_size(k); break;
-    case HC_BY_MODULE: ok = kinds_module(k); break;
-    default: break;
+    case HC_BY_TYPE:
+        k->n = g->ntypes;
+        break;
+    case HC_BY_CLODO:
+        k->n = 2 * g->ntypes;
+        break;
+    case HC_BY_UNITY:
+        k->n = 1;
+        break;
+    case HC_BY_RCS:
+        ok = kinds_rcs(k, refs);
+        break;
+    case HC_BY_SIZE:
+        ok = kinds_size(k);
+        break;
+    case HC_BY_MODULE:
+        ok = kinds_module(k);
+        break;
+    default:
+        break;
     }
     if (!ok) {
         k->g = NULL;
@@ -281,8 +294,7 @@ hc_kinds *hc_kinds_new(hc_graph *g, hc_classifier c, const hc_referrers *refs, G
     return k;
 }
 
-hc_kinds *hc_kinds_new_explicit(hc_graph *g, uint32_t *per_node, char **names, uint32_t nkinds,
-                                GError **error)
+hc_kinds *hc_kinds_new_explicit(hc_graph *g, uint32_t *per_node, char **names, uint32_t nkinds, GError **error)
 {
     hc_kinds *k = hc_try_calloc(1, sizeof *k);
     gboolean ok = k != NULL;
@@ -325,15 +337,24 @@ void hc_kinds_free(hc_kinds *k)
     hc_free(k);
 }
 
-hc_graph *hc_kinds_graph(const hc_kinds *k) { return k->g; }
-uint32_t hc_kinds_count(const hc_kinds *k) { return k->n; }
+hc_graph *hc_kinds_graph(const hc_kinds *k)
+{
+    return k->g;
+}
+uint32_t hc_kinds_count(const hc_kinds *k)
+{
+    return k->n;
+}
 
 uint32_t hc_kinds_of(const hc_kinds *k, uint32_t id)
 {
     switch (k->c) {
-    case HC_BY_RCS: return k->per16 ? k->per16[id] : k->per_node[id];
-    case HC_BY_EXPLICIT: return k->per_node[id];
-    case HC_BY_UNITY: return 0;
+    case HC_BY_RCS:
+        return k->per16 ? k->per16[id] : k->per_node[id];
+    case HC_BY_EXPLICIT:
+        return k->per_node[id];
+    case HC_BY_UNITY:
+        return 0;
     case HC_BY_MODULE:
         return (k->g->types[k->g->type[id]].flags & HC_TYPE_MODULE)
                    ? GPOINTER_TO_UINT(g_hash_table_lookup(k->modkind, GUINT_TO_POINTER(id)))
@@ -350,7 +371,8 @@ uint32_t hc_kinds_of(const hc_kinds *k, uint32_t id)
         }
         return lo;
     }
-    default: return hc_classify(k->g, k->c, id);
+    default:
+        return hc_classify(k->g, k->c, id);
     }
 }
 
@@ -515,8 +537,14 @@ void hc_partition_free(hc_partition *p)
     hc_free(p);
 }
 
-uint32_t hc_partition_nrows(const hc_partition *p) { return p->nrows; }
-const hc_row *hc_partition_rows(const hc_partition *p) { return p->rows; }
+uint32_t hc_partition_nrows(const hc_partition *p)
+{
+    return p->nrows;
+}
+const hc_row *hc_partition_rows(const hc_partition *p)
+{
+    return p->rows;
+}
 
 hc_idset *hc_idset_select_kind(hc_idset *s, const hc_kinds *kinds, uint32_t kind, GError **error)
 {

@@ -8,20 +8,22 @@
 #include "heapcore/error.h"
 #include "threads.h"
 
-#define RING 256              /* pending requests; more are dropped (they are hints)  */
-#define STEP (256u << 10)     /* bytes per madvise: the granularity of forget/stop    */
+#define RING 256          /* pending requests; more are dropped (they are hints)  */
+#define STEP (256u << 10) /* bytes per madvise: the granularity of forget/stop    */
 
 struct hc_prefault {
     GThread *thread;
     GMutex lock;
-    GCond work;               /* a request or stop arrived                           */
-    GCond idle;               /* the helper finished a request                       */
-    struct { uintptr_t lo, hi; } ring[RING];
-    unsigned head, tail;      /* ring[head .. tail) pending, indices mod RING         */
+    GCond work; /* a request or stop arrived                           */
+    GCond idle; /* the helper finished a request                       */
+    struct {
+        uintptr_t lo, hi;
+    } ring[RING];
+    unsigned head, tail; /* ring[head .. tail) pending, indices mod RING         */
     gboolean stop;
-    gboolean busy;            /* populating a request                                */
-    gint gen;                 /* bumped by forget: the request in hand is abandoned  */
-    guint64 done;             /* bytes populated                                     */
+    gboolean busy; /* populating a request                                */
+    gint gen;      /* bumped by forget: the request in hand is abandoned  */
+    guint64 done;  /* bytes populated                                     */
 };
 
 #ifdef MADV_POPULATE_WRITE

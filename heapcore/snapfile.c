@@ -32,30 +32,35 @@
 #define DIGEST 20 /* SHA-1 */
 
 enum {
-    SEC_META = 1,    /* key\0value\0... ; count = pairs                                    */
-    SEC_INFO = 2,    /* u32 n, u32 nreal, u64 nedges, u64 lost_edges, u32 sizeof_failures  */
-    SEC_STRINGS = 3, /* NUL-terminated strings, referenced by byte offset                  */
-    SEC_TYPES = 4,   /* per type: u64 key, u32 flags, u32 node, u32 name, u32 0            */
-    SEC_NODES = 5,   /* per node: varint address delta, type, size, u8 flags, edge count   */
-    SEC_EDGES = 6,   /* per edge: varint 0 (the source's type object) or zigzag(t - s) + 1 */
-    SEC_ROOTS = 7,   /* per root record: u32 id, u32 label                                 */
-    SEC_OWNERS = 8,  /* u64 (dict id << 32 | owner id), ascending                          */
-    SEC_NAMES = 9,   /* per named node: u32 id, u32 name                                   */
-    SEC_MEMBERS = 10, /* varint gaps between the set's ascending ids                       */
-    SEC_REQUIRED = 10, /* the sections above are in every file; those below are optional    */
-    SEC_LABELS = 11, /* edge label texts by number: varint length, bytes ; count = texts    */
+    SEC_META = 1,        /* key\0value\0... ; count = pairs                                    */
+    SEC_INFO = 2,        /* u32 n, u32 nreal, u64 nedges, u64 lost_edges, u32 sizeof_failures  */
+    SEC_STRINGS = 3,     /* NUL-terminated strings, referenced by byte offset                  */
+    SEC_TYPES = 4,       /* per type: u64 key, u32 flags, u32 node, u32 name, u32 0            */
+    SEC_NODES = 5,       /* per node: varint address delta, type, size, u8 flags, edge count   */
+    SEC_EDGES = 6,       /* per edge: varint 0 (the source's type object) or zigzag(t - s) + 1 */
+    SEC_ROOTS = 7,       /* per root record: u32 id, u32 label                                 */
+    SEC_OWNERS = 8,      /* u64 (dict id << 32 | owner id), ascending                          */
+    SEC_NAMES = 9,       /* per named node: u32 id, u32 name                                   */
+    SEC_MEMBERS = 10,    /* varint gaps between the set's ascending ids                       */
+    SEC_REQUIRED = 10,   /* the sections above are in every file; those below are optional    */
+    SEC_LABELS = 11,     /* edge label texts by number: varint length, bytes ; count = texts    */
     SEC_EDGELABELS = 12, /* per edge not to its source's type, in CSR order: varint number  */
-    SEC_VALUES = 13, /* per str/bytes node: varint id gap, varint length, u64 hash, varint
+    SEC_VALUES = 13,     /* per str/bytes node: varint id gap, varint length, u64 hash, varint
                         kept bytes + 1 (0: redacted), the bytes ; count = values            */
     SEC_LAST = 13
 };
 
-static const char *const sec_names[] = {"?", "META", "INFO", "STRINGS", "TYPES", "NODES",
-                                        "EDGES", "ROOTS", "OWNERS", "NAMES", "MEMBERS",
-                                        "LABELS", "EDGELABELS", "VALUES"};
+static const char *const sec_names[] = {"?",     "META",   "INFO",  "STRINGS", "TYPES",  "NODES",      "EDGES",
+                                        "ROOTS", "OWNERS", "NAMES", "MEMBERS", "LABELS", "EDGELABELS", "VALUES"};
 
-static inline uint64_t zz(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-static inline int64_t unzz(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+static inline uint64_t zz(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+static inline int64_t unzz(uint64_t v)
+{
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
 
 /* ---- writing ------------------------------------------------------------------------------ */
 
@@ -71,12 +76,12 @@ typedef struct wjob {
 
 typedef struct writer {
     FILE *f;
-    uint8_t *buf;       /* the buffer being filled */
+    uint8_t *buf; /* the buffer being filled */
     size_t used;
-    uint64_t pos;       /* file offset of buf[0] */
-    GChecksum *ck;      /* the section being written */
-    gint failed;        /* (atomic: the helper sets it) */
-    int err;            /* errno of the failure (set before failed) */
+    uint64_t pos;  /* file offset of buf[0] */
+    GChecksum *ck; /* the section being written */
+    gint failed;   /* (atomic: the helper sets it) */
+    int err;       /* errno of the failure (set before failed) */
     /* The helper thread (NULL: all on this one) checksums and writes full buffers while this
      * thread encodes the next: jobs in `jobs`, buffers back in `done`. */
     GThread *helper;
@@ -186,8 +191,14 @@ static inline void w_varint(writer *w, uint64_t v)
     w->used = (size_t)(p - w->buf);
 }
 
-static void w_u32(writer *w, uint32_t v) { w_bytes(w, &v, 4); }
-static void w_u64(writer *w, uint64_t v) { w_bytes(w, &v, 8); }
+static void w_u32(writer *w, uint32_t v)
+{
+    w_bytes(w, &v, 4);
+}
+static void w_u64(writer *w, uint64_t v)
+{
+    w_bytes(w, &v, 8);
+}
 
 static void sec_begin(writer *w, uint32_t kind, uint64_t count)
 {
@@ -427,9 +438,8 @@ static void write_sections(writer *w, const hc_graph *g, const uint32_t *members
     g_hash_table_destroy(st.by_ptr);
 }
 
-gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t nmembers,
-                           const char *const *meta, const hc_edge_labels *labels, const hc_values *values,
-                           const char *path, GError **error)
+gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t nmembers, const char *const *meta,
+                           const hc_edge_labels *labels, const hc_values *values, const char *path, GError **error)
 {
     for (uint32_t k = 0; k < nmembers; k++)
         if (members[k] >= g->n || (k && members[k] <= members[k - 1])) {
@@ -630,8 +640,7 @@ static gboolean read_header(const uint8_t *data, size_t len, section *secs, uint
         if (!secs[k].present)
             return bad(error, "section %s is missing", sec_names[k]);
     if (secs[SEC_LABELS].present != secs[SEC_EDGELABELS].present)
-        return bad(error, "section %s is missing",
-                   sec_names[secs[SEC_LABELS].present ? SEC_EDGELABELS : SEC_LABELS]);
+        return bad(error, "section %s is missing", sec_names[secs[SEC_LABELS].present ? SEC_EDGELABELS : SEC_LABELS]);
     return TRUE;
 }
 
@@ -678,7 +687,8 @@ static gboolean read_graph(hc_graph *g, section *secs, GError **error)
     if (nedges != edges->count || nedges > edges->len)
         return bad(error, "EDGES: %" G_GUINT64_FORMAT " edges in %" G_GUINT64_FORMAT " bytes", nedges, edges->len);
     if (types->count > types->len / 24 || types->count >= UINT32_MAX)
-        return bad(error, "TYPES: %" G_GUINT64_FORMAT " types in %" G_GUINT64_FORMAT " bytes", types->count, types->len);
+        return bad(error, "TYPES: %" G_GUINT64_FORMAT " types in %" G_GUINT64_FORMAT " bytes", types->count,
+                   types->len);
     if (roots->count > roots->len / 8 || owners->count > owners->len / 8 || names->count > names->len / 8)
         return bad(error, "ROOTS, OWNERS or NAMES: more entries than bytes allow");
     if (strs->len == 0 || strs->p[strs->len - 1] != 0)
@@ -707,8 +717,8 @@ static gboolean read_graph(hc_graph *g, section *secs, GError **error)
     g->edges = hc_try_malloc_mapped((size_t)(nedges ? nedges : 1) * sizeof *g->edges);
     g->roots = hc_try_malloc((size_t)(roots->count ? roots->count : 1) * sizeof *g->roots);
     g->owners = hc_try_malloc((size_t)(owners->count ? owners->count : 1) * sizeof *g->owners);
-    if (!g->types || !g->addr || !g->type || !g->size || !g->flags || !g->offsets || !g->obase ||
-        !g->edges || !g->roots || !g->owners) {
+    if (!g->types || !g->addr || !g->type || !g->size || !g->flags || !g->offsets || !g->obase || !g->edges ||
+        !g->roots || !g->owners) {
         g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading a snapshot file");
         return FALSE;
     }
@@ -752,7 +762,7 @@ static gboolean read_graph(hc_graph *g, section *secs, GError **error)
         at += count;
         g->addr[i] = addr;
         g->type[i] = (uint32_t)type;
-        g->flags[i] = flags & (uint8_t) ~HC_NODE_SIZECALL;
+        g->flags[i] = flags & (uint8_t)~HC_NODE_SIZECALL;
         g->size[i] = 0;
         if (size < HC_SIZE_BIG)
             g->size[i] = (uint32_t)size;
@@ -842,7 +852,8 @@ static gboolean read_labels(hc_graph *g, const section *secs, uint32_t version, 
      * a pass over the edges here would cost the load 5 %) */
     uint64_t nedges = hc_graph_edge_at(g, g->n);
     if (es->count > nedges || es->count > es->len)
-        return bad(error, "EDGELABELS: %" G_GUINT64_FORMAT " labels for %" G_GUINT64_FORMAT " edges", es->count, nedges);
+        return bad(error, "EDGELABELS: %" G_GUINT64_FORMAT " labels for %" G_GUINT64_FORMAT " edges", es->count,
+                   nedges);
     /* the texts in one arena: each takes its bytes and a NUL, at most what its varint
      * length and bytes take in the file, so the arena is no bigger than the section */
     uint32_t nt = (uint32_t)ls->count;
@@ -941,8 +952,8 @@ static uint32_t *read_members(const section *s, uint32_t n, uint32_t *count, GEr
     return m;
 }
 
-hc_graph *hc_snapfile_read_buffer(const uint8_t *data, size_t len, uint32_t **members,
-                                  uint32_t *nmembers, char ***meta, GError **error)
+hc_graph *hc_snapfile_read_buffer(const uint8_t *data, size_t len, uint32_t **members, uint32_t *nmembers, char ***meta,
+                                  GError **error)
 {
     section secs[SEC_LAST + 1];
     memset(secs, 0, sizeof secs);
@@ -962,8 +973,7 @@ hc_graph *hc_snapfile_read_buffer(const uint8_t *data, size_t len, uint32_t **me
         if (!(g = hc_graph_alloc()))
             g_set_error(&why, HC_ERROR, HC_ERROR_NOMEM, "out of memory reading a snapshot file");
         else if (!read_graph(g, secs, &why) || !read_labels(g, secs, version, &why) ||
-                 !read_values(g, &secs[SEC_VALUES], &why) ||
-                 !(mem = read_members(&secs[SEC_MEMBERS], g->n, &nm, &why)))
+                 !read_values(g, &secs[SEC_VALUES], &why) || !(mem = read_members(&secs[SEC_MEMBERS], g->n, &nm, &why)))
             g_clear_pointer(&g, hc_graph_unref);
     }
     if (ck)
@@ -1006,8 +1016,10 @@ static uint8_t *read_whole(const char *path, size_t *len, GError **error)
     if (!S_ISREG(st.st_mode)) {
         close(fd);
         g_set_error(error, HC_ERROR, HC_ERROR_IO, "cannot read %s: it is %s, not a regular file", path,
-                    S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO"
-                    : S_ISCHR(st.st_mode) ? "a character device" : "a special file");
+                    S_ISDIR(st.st_mode)    ? "a directory"
+                    : S_ISFIFO(st.st_mode) ? "a FIFO"
+                    : S_ISCHR(st.st_mode)  ? "a character device"
+                                           : "a special file");
         return NULL;
     }
     size_t n = (size_t)st.st_size;
@@ -1050,17 +1062,17 @@ static uint8_t *read_whole(const char *path, size_t *len, GError **error)
     close(fd);
     if (got != n) {
         hc_free(buf);
-        g_set_error(error, HC_ERROR, HC_ERROR_IO, "cannot read %s: it changed while it was read (%llu bytes, "
-                    "then %s%llu); another process is writing it", path, (unsigned long long)n,
-                    got > n ? "more than " : "", (unsigned long long)(got > n ? n : got));
+        g_set_error(error, HC_ERROR, HC_ERROR_IO,
+                    "cannot read %s: it changed while it was read (%llu bytes, "
+                    "then %s%llu); another process is writing it",
+                    path, (unsigned long long)n, got > n ? "more than " : "", (unsigned long long)(got > n ? n : got));
         return NULL;
     }
     *len = n;
     return buf;
 }
 
-hc_graph *hc_snapfile_read(const char *path, uint32_t **members, uint32_t *nmembers, char ***meta,
-                           GError **error)
+hc_graph *hc_snapfile_read(const char *path, uint32_t **members, uint32_t *nmembers, char ***meta, GError **error)
 {
     size_t len = 0;
     uint8_t *buf = read_whole(path, &len, error);

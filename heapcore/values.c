@@ -13,9 +13,9 @@ typedef struct value {
 
 /* Plain arrays from hc_try_* (not GArray/GString, which abort when out of memory). */
 struct hc_values {
-    value *v;         /* by ascending id */
+    value *v; /* by ascending id */
     uint32_t n, cap;
-    char *bytes;      /* kept contents, back to back */
+    char *bytes; /* kept contents, back to back */
     size_t nbytes, bcap;
     gboolean kept;
 };
@@ -58,8 +58,7 @@ void hc_values_free(hc_values *v)
     hc_free(v);
 }
 
-gboolean hc_values_add(hc_values *v, uint32_t id, uint64_t length, uint64_t hash, const void *contents,
-                       size_t nbytes)
+gboolean hc_values_add(hc_values *v, uint32_t id, uint64_t length, uint64_t hash, const void *contents, size_t nbytes)
 {
     value e = {length, hash, UINT64_MAX, id, 0};
     if (v->n == v->cap) {
@@ -97,11 +96,11 @@ static void *nomem(GError **error)
 }
 
 struct hc_value_sink {
-    uint64_t hash;   /* FNV-1a of every byte put so far */
-    gboolean keep;   /* keep the first HC_VALUE_KEEP_MAX bytes in buf */
-    char *buf;       /* hc_try_malloc'd at its full size on first need; NULL: none */
+    uint64_t hash; /* FNV-1a of every byte put so far */
+    gboolean keep; /* keep the first HC_VALUE_KEEP_MAX bytes in buf */
+    char *buf;     /* hc_try_malloc'd at its full size on first need; NULL: none */
     size_t kept;
-    gboolean nomem;  /* buf could not be had */
+    gboolean nomem; /* buf could not be had */
 };
 
 void hc_value_sink_put(hc_value_sink *s, const void *p, size_t n)
@@ -124,8 +123,8 @@ void hc_value_sink_put(hc_value_sink *s, const void *p, size_t n)
     s->kept += take;
 }
 
-hc_values *hc_values_capture(const hc_graph *g, const uint64_t *alive, const hc_value_model *m,
-                             gboolean keep, GError **error)
+hc_values *hc_values_capture(const hc_graph *g, const uint64_t *alive, const hc_value_model *m, gboolean keep,
+                             GError **error)
 {
     /* per type: 0 not asked yet, 1 has values, 2 has none; asked at the first live instance
      * (so the type object is alive: the instance holds it) */
@@ -142,8 +141,9 @@ hc_values *hc_values_capture(const hc_graph *g, const uint64_t *alive, const hc_
         if (valued[t] == 2 || !HC_BIT(alive, r))
             continue;
         if (valued[t] == 0) {
-            valued[t] = !(g->types[t].flags & (HC_TYPE_VIRTUAL | HC_TYPE_NOOBJ)) &&
-                                m->has_value(m->ctx, g->types[t].key) ? 1 : 2;
+            valued[t] =
+                !(g->types[t].flags & (HC_TYPE_VIRTUAL | HC_TYPE_NOOBJ)) && m->has_value(m->ctx, g->types[t].key) ? 1
+                                                                                                                  : 2;
             if (valued[t] == 2)
                 continue;
         }
@@ -177,8 +177,14 @@ hc_values *hc_values_redacted(const hc_values *v)
     return r;
 }
 
-uint32_t hc_values_count(const hc_values *v) { return v->n; }
-gboolean hc_values_kept(const hc_values *v) { return v->kept; }
+uint32_t hc_values_count(const hc_values *v)
+{
+    return v->n;
+}
+gboolean hc_values_kept(const hc_values *v)
+{
+    return v->kept;
+}
 
 void hc_values_get(const hc_values *v, uint32_t i, uint32_t *id, uint64_t *length, uint64_t *hash,
                    const char **contents, size_t *nbytes)

@@ -173,10 +173,10 @@ static int cmp_tgt(const void *a, const void *b)
 
 typedef struct via_run {
     lab_table labs;
-    tgt *t;       /* this referrer's member referents, by address */
+    tgt *t; /* this referrer's member referents, by address */
     size_t nt, tcap;
-    uint64_t *off; /* [|s|+1] slot offsets per member (off[j+1] - off[j]: its in-edges) */
-    uint32_t *fill; /* [|s|] slots used */
+    uint64_t *off;   /* [|s|+1] slot offsets per member (off[j+1] - off[j]: its in-edges) */
+    uint32_t *fill;  /* [|s|] slots used */
     uint32_t *slots; /* label ids */
     GArray *over;    /* labels past a member's slots (a referrer naming one referent under
                         several labels, or an edge the walk recorded once): ovf pairs */
@@ -229,8 +229,8 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Text of every label, the distinct texts sorted; rank[id] = the position of id's text. */
-static gboolean rank_labels(lab_table *L, const hc_labeller *lab, hc_graph *g, uint32_t **rank_out,
-                            char ***texts_out, uint32_t *ntexts_out)
+static gboolean rank_labels(lab_table *L, const hc_labeller *lab, hc_graph *g, uint32_t **rank_out, char ***texts_out,
+                            uint32_t *ntexts_out)
 {
     uint32_t n = (uint32_t)L->n;
     char **text = hc_try_calloc_mapped(n ? n : 1, sizeof *text);
@@ -456,8 +456,8 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
                 hit->kind = names->len;
                 g_hash_table_add(sets, hit);
                 if (d == 0)
-                    g_ptr_array_add(names, g_strdup(k->v[0] == 0 ? "<no referrers>"
-                                                                 : "<referrers freed since the snapshot>"));
+                    g_ptr_array_add(names,
+                                    g_strdup(k->v[0] == 0 ? "<no referrers>" : "<referrers freed since the snapshot>"));
                 else
                     g_ptr_array_add(names, set_name(hit, texts));
             }
@@ -564,8 +564,8 @@ uintptr_t *hc_via_roots(const hc_labeller *lab, size_t *n)
     return rl.v;
 }
 
-void hc_via_path(hc_graph *g, const uint32_t *path, uint32_t n, const hc_labeller *lab,
-                 const uintptr_t *roots, size_t nroots, char **labels)
+void hc_via_path(hc_graph *g, const uint32_t *path, uint32_t n, const hc_labeller *lab, const uintptr_t *roots,
+                 size_t nroots, char **labels)
 {
     if (n == 0)
         return;
@@ -617,9 +617,18 @@ void hc_edge_labels_free(hc_edge_labels *L)
     g_free(L);
 }
 
-uint32_t hc_edge_labels_ntexts(const hc_edge_labels *L) { return L->ntext; }
-const char *hc_edge_labels_text(const hc_edge_labels *L, uint32_t i) { return i < L->ntext ? L->text[i] : "?"; }
-const uint32_t *hc_edge_labels_edges(const hc_edge_labels *L) { return L->edge; }
+uint32_t hc_edge_labels_ntexts(const hc_edge_labels *L)
+{
+    return L->ntext;
+}
+const char *hc_edge_labels_text(const hc_edge_labels *L, uint32_t i)
+{
+    return i < L->ntext ? L->text[i] : "?";
+}
+const uint32_t *hc_edge_labels_edges(const hc_edge_labels *L)
+{
+    return L->edge;
+}
 
 void hc_index_cursor_init(hc_index_cursor *c, const uint32_t *lab, uint32_t n)
 {
@@ -637,8 +646,8 @@ void hc_edge_labels_index_text(const hc_edge_labels *L, uint32_t f, uint32_t i, 
     g_string_append_printf(out, "%u]", i);
 }
 
-hc_edge_labels *hc_edge_labels_new_encoded(char **texts, char *arena, uint32_t ntexts, const uint8_t *enc,
-                                           size_t len, gboolean legacy)
+hc_edge_labels *hc_edge_labels_new_encoded(char **texts, char *arena, uint32_t ntexts, const uint8_t *enc, size_t len,
+                                           gboolean legacy)
 {
     static char family[] = "[]"; /* never used by a version-1 file */
     hc_edge_labels *L = g_try_new0(hc_edge_labels, 1);
@@ -648,8 +657,7 @@ hc_edge_labels *hc_edge_labels_new_encoded(char **texts, char *arena, uint32_t n
         char **grown = hc_try_reallocarray(texts, (size_t)ntexts + more, sizeof *texts);
         if (grown) {
             texts = grown;
-            memmove(texts + HC_LABEL_RESERVED, texts + HC_LABEL_FWD(0),
-                    (ntexts - HC_LABEL_FWD(0)) * sizeof *texts);
+            memmove(texts + HC_LABEL_RESERVED, texts + HC_LABEL_FWD(0), (ntexts - HC_LABEL_FWD(0)) * sizeof *texts);
             for (uint32_t r = HC_LABEL_FWD(0); r < HC_LABEL_RESERVED; r++)
                 texts[r] = family;
             ntexts += more;
@@ -703,7 +711,9 @@ gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **err
                 v += HC_LABEL_RESERVED - HC_LABEL_FWD(0);
             if (v >= L->ntext) {
                 hc_free(edge);
-                g_set_error(error, HC_ERROR, HC_ERROR_FORMAT, "EDGELABELS: edge %" G_GUINT64_FORMAT " has label %" G_GUINT64_FORMAT " of %u", k, v, L->ntext);
+                g_set_error(error, HC_ERROR, HC_ERROR_FORMAT,
+                            "EDGELABELS: edge %" G_GUINT64_FORMAT " has label %" G_GUINT64_FORMAT " of %u", k, v,
+                            L->ntext);
                 return FALSE;
             }
             edge[k] = (uint32_t)v;
@@ -735,12 +745,12 @@ typedef struct cap_run {
     const uint32_t *e; /* this node's edges */
     uint32_t cnt, tnode;
     uintptr_t type_addr; /* the node's type object: every edge to it is named already */
-    tgt *t; /* its edges other than to its type, by (address, position); made on first need */
+    tgt *t;              /* its edges other than to its type, by (address, position); made on first need */
     size_t nt, tcap;
     gboolean t_made, fail;
-    uint32_t *out; /* this node's label slots */
+    uint32_t *out;                          /* this node's label slots */
     uint32_t index_kind[HC_INDEX_FAMILIES]; /* the labeller's (1 + kind, 0: none) */
-    gboolean indexed;    /* this node has CAP_INDEX slots */
+    gboolean indexed;                       /* this node has CAP_INDEX slots */
 } cap_run;
 
 /* The node's edges by referent, for labels not matched by position. */
@@ -781,7 +791,8 @@ static void cap_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg
         /* an element index: item i is edge i, or edge cnt-1-i (CPython visits a list's items
          * last first); no lookup (a 100-million-item list needs no table of its edges) */
         uint32_t p = (uint32_t)arg, q = c->cnt - 1 - p;
-        if ((c->out[p] == NIL && c->g->addr[c->e[p]] == target) || (c->out[p = q] == NIL && c->g->addr[c->e[q]] == target)) {
+        if ((c->out[p] == NIL && c->g->addr[c->e[p]] == target) ||
+            (c->out[p = q] == NIL && c->g->addr[c->e[q]] == target)) {
             c->out[p] = CAP_INDEX | (uint32_t)arg;
             c->indexed = TRUE;
             return;
@@ -865,8 +876,8 @@ static void cap_resolve_indices(cap_run *c, uint32_t *out, uint32_t cnt)
  * an open-addressing table of group numbers (about 40 bytes per text besides the text: a
  * million-key dict has two million of them). */
 typedef struct text_group {
-    uint64_t off;  /* the text, in the arena */
-    uint64_t uses; /* edges with it */
+    uint64_t off;   /* the text, in the arena */
+    uint64_t uses;  /* edges with it */
     uint32_t first; /* first raw label with this text, for a stable order */
     uint32_t number;
 } text_group;

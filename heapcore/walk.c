@@ -33,54 +33,57 @@ void hc_graph_sort_owners(hc_graph *g); /* graph.c */
 struct hc_walk {
     const hc_model *model;
     hc_graph *g;
-    int pass;               /* 1: discovery, 2: edges                          */
-    gboolean nodes_only;    /* HC_WALK_NODES_ONLY: no edge array, no pass 2    */
-    hc_addrset set;         /* 8-aligned addresses found                        */
-    GHashTable *virt;       /* tagged address -> 0 (pass 1) / id + 1 (pass 2)   */
+    int pass;            /* 1: discovery, 2: edges                          */
+    gboolean nodes_only; /* HC_WALK_NODES_ONLY: no edge array, no pass 2    */
+    hc_addrset set;      /* 8-aligned addresses found                        */
+    GHashTable *virt;    /* tagged address -> 0 (pass 1) / id + 1 (pass 2)   */
     /* pass 1 */
-    uintptr_t *qaddr;       /* the discovery queue                              */
+    uintptr_t *qaddr; /* the discovery queue                              */
     uint8_t *qflags;
     uint32_t *qtype;
-    uint32_t *qsize;        /* HC_SIZE_BIG: see bigs                            */
-    uint8_t *qcnt;          /* referents counted (edges), 255: see bigcnt        */
-    uint64_t *bigcnt;       /* (queue entry, count) pairs of counts >= 255      */
+    uint32_t *qsize;  /* HC_SIZE_BIG: see bigs                            */
+    uint8_t *qcnt;    /* referents counted (edges), 255: see bigcnt        */
+    uint64_t *bigcnt; /* (queue entry, count) pairs of counts >= 255      */
     size_t nbigcnt, bigcntcap;
-    uintptr_t *bigs;        /* (address, size) pairs of sizes >= HC_SIZE_BIG    */
+    uintptr_t *bigs; /* (address, size) pairs of sizes >= HC_SIZE_BIG    */
     size_t nbigs, bigcap;
     size_t nq, qcap;
-    size_t next;            /* next queue entry to expand                       */
+    size_t next; /* next queue entry to expand                       */
     /* memory written ahead of its use (prefault.h) */
-    hc_prefault *pf;        /* NULL until the walk is big enough, or if none    */
+    hc_prefault *pf; /* NULL until the walk is big enough, or if none    */
     gboolean pf_tried;
-    size_t pf_q;            /* queue entries asked for                          */
-    uint64_t pf_e;          /* edges asked for                                  */
-    size_t next_q;          /* when to look ahead again                         */
+    size_t pf_q;   /* queue entries asked for                          */
+    uint64_t pf_e; /* edges asked for                                  */
+    size_t next_q; /* when to look ahead again                         */
     uint64_t next_e;
-    uint8_t inherit;        /* flags the referents of the current node inherit  */
-    uint64_t nvisits;       /* referents of non-hidden nodes (pass 2's edges)   */
-    size_t *deferred;       /* queue entries of hidden-typed nodes met normally */
+    uint8_t inherit;  /* flags the referents of the current node inherit  */
+    uint64_t nvisits; /* referents of non-hidden nodes (pass 2's edges)   */
+    size_t *deferred; /* queue entries of hidden-typed nodes met normally */
     size_t ndeferred, defcap;
-    uintptr_t *cand;        /* complement candidates                            */
+    uintptr_t *cand; /* complement candidates                            */
     size_t ncand, candcap;
-    uintptr_t *rootaddr;    /* address of each root record                      */
+    uintptr_t *rootaddr; /* address of each root record                      */
     size_t rcap;
     /* the type table's index */
-    uint32_t *tslots;       /* type index, HC_NONE = empty                      */
+    uint32_t *tslots; /* type index, HC_NONE = empty                      */
     uint32_t tmask;
     size_t tcap;            /* capacity of g->types                             */
     uint32_t types_checked; /* types whose object has been looked for           */
     uint8_t type_flags;     /* node flags for type objects found now (by ob_type
                              * only): those of the phase, as for what it reaches */
-    struct { uintptr_t key; uint32_t t; } tcache[16]; /* recent keys, by address bits */
-    uint64_t ecap;          /* capacity of g->edges (grown in pass 1 already)   */
+    struct {
+        uintptr_t key;
+        uint32_t t;
+    } tcache[16];  /* recent keys, by address bits */
+    uint64_t ecap; /* capacity of g->edges (grown in pass 1 already)   */
     /* pass 2, one copy of the walk per thread (see record_all) */
-    uint32_t cur;           /* node being expanded                              */
-    uint64_t at, end;       /* its edge slots: pass 1 counted them              */
-    uint64_t lost;          /* referents pass 1 did not report                  */
-    gboolean gaps;          /* a node had fewer referents than counted          */
-    uint64_t *own;          /* ownership pairs (dict id << 32 | owner id)       */
+    uint32_t cur;     /* node being expanded                              */
+    uint64_t at, end; /* its edge slots: pass 1 counted them              */
+    uint64_t lost;    /* referents pass 1 did not report                  */
+    gboolean gaps;    /* a node had fewer referents than counted          */
+    uint64_t *own;    /* ownership pairs (dict id << 32 | owner id)       */
     size_t nown, ocap;
-    GError *error;          /* sticky: first failure                            */
+    GError *error; /* sticky: first failure                            */
 };
 
 static void fail_nomem(hc_walk *w, const char *what)
@@ -217,8 +220,8 @@ static gboolean queue_reserve(hc_walk *w, size_t need)
     return TRUE;
 }
 
-#define AHEAD_Q ((size_t)1 << 16)   /* queue entries faulted in ahead of the queue's end  */
-#define AHEAD_E ((uint64_t)1 << 17) /* edges ahead of the visits counted                  */
+#define AHEAD_Q ((size_t)1 << 16)      /* queue entries faulted in ahead of the queue's end  */
+#define AHEAD_E ((uint64_t)1 << 17)    /* edges ahead of the visits counted                  */
 #define PREFAULT_MIN ((size_t)1 << 18) /* smaller walks take their own faults (no thread) */
 
 static void ask(hc_walk *w, const void *base, size_t from, size_t to, size_t size)
@@ -296,7 +299,8 @@ static gboolean discover(hc_walk *w, uintptr_t addr, uint8_t flags)
 
 static gboolean found(hc_walk *w, uintptr_t addr)
 {
-    return hc_addr_is_tagged(addr) ? g_hash_table_contains(w->virt, (gpointer)addr) : hc_addrset_contains(&w->set, addr);
+    return hc_addr_is_tagged(addr) ? g_hash_table_contains(w->virt, (gpointer)addr)
+                                   : hc_addrset_contains(&w->set, addr);
 }
 
 /* The id of addr in pass 2, or HC_NONE. */
@@ -348,7 +352,10 @@ void hc_walk_visit_dict(hc_walk *w, uintptr_t addr)
     w->own[w->nown++] = (uint64_t)d << 32 | w->cur;
 }
 
-uint32_t hc_walk_count(const hc_walk *w) { return w->pass == 1 ? (uint32_t)w->nq : w->g->n; }
+uint32_t hc_walk_count(const hc_walk *w)
+{
+    return w->pass == 1 ? (uint32_t)w->nq : w->g->n;
+}
 
 void hc_walk_add_candidate(hc_walk *w, uintptr_t addr)
 {
@@ -632,9 +639,8 @@ static gboolean number_nodes(hc_walk *w)
     for (size_t k = 0; k < w->nbigs && !w->error; k += 2)
         hc_graph_set_size(g, id_of(w, w->bigs[k]), w->bigs[k + 1], &w->error);
     for (uint32_t t = 0; t < g->ntypes; t++)
-        g->types[t].node = (g->types[t].flags & (HC_TYPE_VIRTUAL | HC_TYPE_NOOBJ))
-                               ? HC_NONE
-                               : id_of(w, g->types[t].key);
+        g->types[t].node =
+            (g->types[t].flags & (HC_TYPE_VIRTUAL | HC_TYPE_NOOBJ)) ? HC_NONE : id_of(w, g->types[t].key);
     return !w->error;
 }
 
@@ -669,17 +675,16 @@ static void record_node(hc_walk *w, uint32_t i)
 static inline gboolean helper_may(const hc_graph *g, uint32_t i)
 {
     uint32_t t = g->type[i];
-    return t == HC_NONE || (g->flags[i] & HC_NODE_HIDDEN) ||
-           (g->types[t].flags & (HC_TYPE_LEAF | HC_TYPE_THREADSAFE));
+    return t == HC_NONE || (g->flags[i] & HC_NODE_HIDDEN) || (g->types[t].flags & (HC_TYPE_LEAF | HC_TYPE_THREADSAFE));
 }
 
-#define PASS2_BLOCK 4096u                /* ids per unit of work                      */
+#define PASS2_BLOCK 4096u /* ids per unit of work                      */
 
 typedef struct pass2 {
-    hc_walk helper;         /* the helper's own copy of the walk                */
+    hc_walk helper; /* the helper's own copy of the walk                */
     uint32_t nblocks;
-    gint next;              /* next block to take                               */
-    uint8_t *by_helper;     /* [nblocks] 1: taken by the helper, 2: and it left
+    gint next;          /* next block to take                               */
+    uint8_t *by_helper; /* [nblocks] 1: taken by the helper, 2: and it left
                                nodes that were not HC_TYPE_THREADSAFE           */
 } pass2;
 
@@ -736,8 +741,7 @@ static void record_all(hc_walk *w)
     pass2 p = {0};
     GThread *thread = NULL;
     p.nblocks = (n + PASS2_BLOCK - 1) / PASS2_BLOCK;
-    if (hc_parallel_wanted(n) &&
-        (p.by_helper = hc_try_calloc(p.nblocks, 1)) != NULL) {
+    if (hc_parallel_wanted(n) && (p.by_helper = hc_try_calloc(p.nblocks, 1)) != NULL) {
         p.helper = *w;
         p.helper.own = NULL;
         p.helper.nown = p.helper.ocap = 0;
@@ -786,7 +790,7 @@ static void record_all(hc_walk *w)
 /* After pass 2, if a node had fewer referents than pass 1 counted: drop the empty slots. */
 static void close_gaps(hc_graph *g)
 {
-    uint64_t out = 0, from = 0;   /* new end so far; old start of node i */
+    uint64_t out = 0, from = 0;      /* new end so far; old start of node i */
     uint64_t old_base = g->obase[0]; /* old base of the span holding node i + 1 */
     for (uint32_t i = 0; i < g->n; i++) {
         uint32_t j = i + 1;
@@ -863,18 +867,18 @@ hc_graph *hc_walk_run_with(const hc_model *model, uint32_t expected, uint32_t op
         queue_reserve(&w, expected ? expected : 1024);
 
     if (!w.error) {
-        model->roots(model->ctx, &w);        /* phase 1 */
+        model->roots(model->ctx, &w); /* phase 1 */
         drain(&w);
-        drain_deferred(&w);                  /* phase 2 */
+        drain_deferred(&w); /* phase 2 */
     }
-    if (model->extra_roots && !w.error) {    /* phase 3 */
+    if (model->extra_roots && !w.error) { /* phase 3 */
         model->extra_roots(model->ctx, &w);
         drain(&w);
         drain_deferred(&w);
     }
     t[0] = g_get_monotonic_time();
     if (!w.error)
-        complement(&w);                      /* phase 4 */
+        complement(&w); /* phase 4 */
     t[1] = g_get_monotonic_time();
 
     if (!w.error && number_nodes(&w)) {

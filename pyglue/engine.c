@@ -17,12 +17,24 @@ static PyObject *set_error(GError *err)
     PyObject *exc = PyExc_RuntimeError;
     if (err && err->domain == HC_ERROR) {
         switch ((HcError)err->code) {
-        case HC_ERROR_NOMEM: exc = PyExc_MemoryError; break;
-        case HC_ERROR_INVALID: exc = PyExc_ValueError; break;
-        case HC_ERROR_LIMIT: exc = PyExc_OverflowError; break;
-        case HC_ERROR_STATE: exc = PyExc_RuntimeError; break;
-        case HC_ERROR_IO: exc = PyExc_OSError; break;
-        case HC_ERROR_FORMAT: exc = PyExc_ValueError; break;
+        case HC_ERROR_NOMEM:
+            exc = PyExc_MemoryError;
+            break;
+        case HC_ERROR_INVALID:
+            exc = PyExc_ValueError;
+            break;
+        case HC_ERROR_LIMIT:
+            exc = PyExc_OverflowError;
+            break;
+        case HC_ERROR_STATE:
+            exc = PyExc_RuntimeError;
+            break;
+        case HC_ERROR_IO:
+            exc = PyExc_OSError;
+            break;
+        case HC_ERROR_FORMAT:
+            exc = PyExc_ValueError;
+            break;
         }
     }
     PyErr_SetString(exc, err ? err->message : "heapcore engine error");
@@ -33,28 +45,25 @@ static PyObject *set_error(GError *err)
 /* ---- Snapshot ------------------------------------------------------------------------------ */
 
 typedef struct {
-    PyObject_HEAD
-    hc_graph *g;
-    hc_domtree *dom; /* computed on first need */
-    double dom_s;    /* seconds it took */
-    hc_reach *reach; /* what the roots reach, computed on first need (sets' domisize) */
-    hc_referrers *refs; /* reverse edges, computed on first need */
+    PyObject_HEAD hc_graph *g;
+    hc_domtree *dom;                  /* computed on first need */
+    double dom_s;                     /* seconds it took */
+    hc_reach *reach;                  /* what the roots reach, computed on first need (sets' domisize) */
+    hc_referrers *refs;               /* reverse edges, computed on first need */
     hc_kinds *kinds[HC_NCLASSIFIERS]; /* classifiers made concrete, on first need */
-    PyObject *meta;  /* a loaded snapshot's META section as a dict; NULL otherwise */
-    hc_py_born *born; /* live snapshots: what was allocated since the walk (pyborn.h), or NULL */
-    uint64_t seq;    /* live snapshots: 1, 2, ... in the order they were taken; loaded: 0 */
+    PyObject *meta;                   /* a loaded snapshot's META section as a dict; NULL otherwise */
+    hc_py_born *born;                 /* live snapshots: what was allocated since the walk (pyborn.h), or NULL */
+    uint64_t seq;                     /* live snapshots: 1, 2, ... in the order they were taken; loaded: 0 */
 } SnapshotObject;
 
 typedef struct {
-    PyObject_HEAD
-    hc_idset *s;
+    PyObject_HEAD hc_idset *s;
     SnapshotObject *snap; /* the snapshot of s's graph: shares its dominator tree */
 } IdSetObject;
 
 /* Kinds: a classifier the caller computed (hc_kinds_new_explicit) for one snapshot. */
 typedef struct {
-    PyObject_HEAD
-    hc_kinds *k;
+    PyObject_HEAD hc_kinds *k;
     hc_graph *g; /* the graph it classifies (borrowed from k) */
 } KindsObject;
 
@@ -200,11 +209,11 @@ static PyObject *Snapshot_node(SnapshotObject *self, PyObject *arg)
     uint32_t owner = hc_graph_owner(self->g, i);
     GString *kind = g_string_new(NULL);
     hc_kind_name(self->g, HC_BY_CLODO, hc_classify(self->g, HC_BY_CLODO, i), kind);
-    PyObject *out = Py_BuildValue("{s:K,s:s,s:K,s:I,s:N,s:s,s:z,s:N}", "address", (unsigned long long)hc_graph_addr(self->g, i),
-                                  "type", hc_graph_type_name(self->g, hc_graph_type(self->g, i)), "size",
-                                  (unsigned long long)hc_graph_size(self->g, i), "flags", hc_graph_flags(self->g, i),
-                                  "edges", edges, "kind", kind->str, "name", hc_graph_node_name(self->g, i),
-                                  "owner", owner == HC_NONE ? Py_NewRef(Py_None) : PyLong_FromUnsignedLong(owner));
+    PyObject *out = Py_BuildValue(
+        "{s:K,s:s,s:K,s:I,s:N,s:s,s:z,s:N}", "address", (unsigned long long)hc_graph_addr(self->g, i), "type",
+        hc_graph_type_name(self->g, hc_graph_type(self->g, i)), "size", (unsigned long long)hc_graph_size(self->g, i),
+        "flags", hc_graph_flags(self->g, i), "edges", edges, "kind", kind->str, "name", hc_graph_node_name(self->g, i),
+        "owner", owner == HC_NONE ? Py_NewRef(Py_None) : PyLong_FromUnsignedLong(owner));
     g_string_free(kind, TRUE);
     return out;
 }
@@ -275,7 +284,10 @@ static PyObject *shared_str(GHashTable *strs, const char *text)
     return s;
 }
 
-static void decref_value(gpointer value) { Py_DECREF((PyObject *)value); }
+static void decref_value(gpointer value)
+{
+    Py_DECREF((PyObject *)value);
+}
 
 /* One path as Python: (root label or None, [(id, kind text), ...][, [edge label, ...]]). */
 static PyObject *path_item(SnapshotObject *self, const uint32_t *path, uint32_t len, const hc_labeller *lab,
@@ -542,8 +554,7 @@ static PyObject *Snapshot_export_chrome(SnapshotObject *self, PyObject *args)
     gboolean ok = details_for_file(self->g, keep, &d, &err);
     if (ok) {
         const char *path = PyBytes_AS_STRING(bytes);
-        Py_BEGIN_ALLOW_THREADS
-        ok = hc_chrome_write(self->g, cat.buf, d.labels, d.values, path, &err);
+        Py_BEGIN_ALLOW_THREADS ok = hc_chrome_write(self->g, cat.buf, d.labels, d.values, path, &err);
         Py_END_ALLOW_THREADS
     }
     details_release(&d);
@@ -625,8 +636,16 @@ static PyObject *Snapshot_validate(SnapshotObject *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-static PyObject *Snapshot_get_n(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLong(hc_graph_n(self->g)); }
-static PyObject *Snapshot_get_loaded(SnapshotObject *self, void *c) { (void)c; return PyBool_FromLong(hc_graph_is_loaded(self->g)); }
+static PyObject *Snapshot_get_n(SnapshotObject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromUnsignedLong(hc_graph_n(self->g));
+}
+static PyObject *Snapshot_get_loaded(SnapshotObject *self, void *c)
+{
+    (void)c;
+    return PyBool_FromLong(hc_graph_is_loaded(self->g));
+}
 static PyObject *Snapshot_get_meta(SnapshotObject *self, void *c)
 {
     (void)c;
@@ -634,11 +653,31 @@ static PyObject *Snapshot_get_meta(SnapshotObject *self, void *c)
     Py_INCREF(m);
     return m;
 }
-static PyObject *Snapshot_get_nedges(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLongLong(hc_graph_nedges(self->g)); }
-static PyObject *Snapshot_get_memory(SnapshotObject *self, void *c) { (void)c; return PyLong_FromSize_t(hc_graph_memory(self->g)); }
-static PyObject *Snapshot_get_failures(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLong(hc_graph_sizeof_failures(self->g)); }
-static PyObject *Snapshot_get_lost(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLongLong(hc_graph_lost_edges(self->g)); }
-static PyObject *Snapshot_get_prefaulted(SnapshotObject *self, void *c) { (void)c; return PyLong_FromUnsignedLongLong(hc_graph_prefaulted(self->g)); }
+static PyObject *Snapshot_get_nedges(SnapshotObject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromUnsignedLongLong(hc_graph_nedges(self->g));
+}
+static PyObject *Snapshot_get_memory(SnapshotObject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromSize_t(hc_graph_memory(self->g));
+}
+static PyObject *Snapshot_get_failures(SnapshotObject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromUnsignedLong(hc_graph_sizeof_failures(self->g));
+}
+static PyObject *Snapshot_get_lost(SnapshotObject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromUnsignedLongLong(hc_graph_lost_edges(self->g));
+}
+static PyObject *Snapshot_get_prefaulted(SnapshotObject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromUnsignedLongLong(hc_graph_prefaulted(self->g));
+}
 static PyObject *Snapshot_get_times(SnapshotObject *self, void *c)
 {
     (void)c;
@@ -655,15 +694,23 @@ static PyMethodDef Snapshot_methods[] = {
     {"roots", (PyCFunction)Snapshot_roots, METH_NOARGS, "roots() -> [(node id, label)]"},
     {"node", (PyCFunction)Snapshot_node, METH_O, "node(id) -> dict describing one node"},
     {"validate", (PyCFunction)Snapshot_validate, METH_NOARGS, "check the graph's invariants"},
-    {"type_index", (PyCFunction)Snapshot_type_index, METH_O, "type_index(tp) -> tp's type kind in this snapshot, or None"},
-    {"dom_children", (PyCFunction)Snapshot_dom_children, METH_VARARGS, "dom_children(id or None, k) -> (count, total retained, [(id, retained)] of the k largest children) in the dominator tree"},
-    {"kind_name", (PyCFunction)Snapshot_kind_name, METH_O, "kind_name(id) -> the node's kind (class / dict of class), with a module's name"},
+    {"type_index", (PyCFunction)Snapshot_type_index, METH_O,
+     "type_index(tp) -> tp's type kind in this snapshot, or None"},
+    {"dom_children", (PyCFunction)Snapshot_dom_children, METH_VARARGS,
+     "dom_children(id or None, k) -> (count, total retained, [(id, retained)] of the k largest children) in the dominator tree"},
+    {"kind_name", (PyCFunction)Snapshot_kind_name, METH_O,
+     "kind_name(id) -> the node's kind (class / dict of class), with a module's name"},
     {"type_names", (PyCFunction)Snapshot_type_names, METH_NOARGS, "type_names() -> [the name of each type index]"},
-    {"export_chrome", (PyCFunction)Snapshot_export_chrome, METH_VARARGS, "export_chrome(path, categories, keep_strings=False): write a Chrome DevTools .heapsnapshot"},
-    {"value", (PyCFunction)Snapshot_value, METH_O, "value(id) -> None or (length, hash, contents or None): a str/bytes node's value kept with the snapshot"},
-    {"paths", (PyCFunction)Snapshot_paths, METH_VARARGS, "paths(ids, labels=False) -> [(root label, [(id, kind), ...][, [edge label, ...]]) or None]: shortest paths from the roots"},
-    {"retained", (PyCFunction)Snapshot_retained, METH_O, "retained(id) -> bytes freed if node id became unreachable (dominator tree, computed once)"},
-    {"idom", (PyCFunction)Snapshot_idom, METH_O, "idom(id) -> node id of its immediate dominator, 'root' under the super-root, None if unreached"},
+    {"export_chrome", (PyCFunction)Snapshot_export_chrome, METH_VARARGS,
+     "export_chrome(path, categories, keep_strings=False): write a Chrome DevTools .heapsnapshot"},
+    {"value", (PyCFunction)Snapshot_value, METH_O,
+     "value(id) -> None or (length, hash, contents or None): a str/bytes node's value kept with the snapshot"},
+    {"paths", (PyCFunction)Snapshot_paths, METH_VARARGS,
+     "paths(ids, labels=False) -> [(root label, [(id, kind), ...][, [edge label, ...]]) or None]: shortest paths from the roots"},
+    {"retained", (PyCFunction)Snapshot_retained, METH_O,
+     "retained(id) -> bytes freed if node id became unreachable (dominator tree, computed once)"},
+    {"idom", (PyCFunction)Snapshot_idom, METH_O,
+     "idom(id) -> node id of its immediate dominator, 'root' under the super-root, None if unreached"},
     {NULL, NULL, 0, NULL},
 };
 static PyObject *Snapshot_get_tracked(SnapshotObject *self, void *closure)
@@ -673,20 +720,25 @@ static PyObject *Snapshot_get_tracked(SnapshotObject *self, void *closure)
 }
 
 static PyGetSetDef Snapshot_getset[] = {
-    {"tracked", (getter)Snapshot_get_tracked, NULL, "whether it can tell its objects from new ones at their addresses (pyborn.h); else address and type", NULL},
+    {"tracked", (getter)Snapshot_get_tracked, NULL,
+     "whether it can tell its objects from new ones at their addresses (pyborn.h); else address and type", NULL},
     {"n", (getter)Snapshot_get_n, NULL, "number of nodes", NULL},
     {"loaded", (getter)Snapshot_get_loaded, NULL, "read from a snapshot file (no live objects)", NULL},
     {"meta", (getter)Snapshot_get_meta, NULL, "a loaded snapshot's file description (dict), else None", NULL},
     {"nedges", (getter)Snapshot_get_nedges, NULL, "number of edges", NULL},
     {"memory", (getter)Snapshot_get_memory, NULL, "engine bytes held", NULL},
     {"sizeof_failures", (getter)Snapshot_get_failures, NULL, "objects whose own __sizeof__ failed", NULL},
-    {"lost_edges", (getter)Snapshot_get_lost, NULL, "referents the walk's second pass met that its first had not (normally 0)", NULL},
+    {"lost_edges", (getter)Snapshot_get_lost, NULL,
+     "referents the walk's second pass met that its first had not (normally 0)", NULL},
     {"walk_times", (getter)Snapshot_get_times, NULL, "seconds per walk phase (for benchmarks)", NULL},
     {"ntypes", (getter)Snapshot_get_ntypes, NULL, "number of types (clodo kinds past it are 'dict of' kinds)", NULL},
-    {"reached_size", (getter)Snapshot_get_reached_size, NULL, "bytes of everything the roots reach (what retained sizes are shares of)", NULL},
+    {"reached_size", (getter)Snapshot_get_reached_size, NULL,
+     "bytes of everything the roots reach (what retained sizes are shares of)", NULL},
     {"has_dominators", (getter)Snapshot_get_has_dominators, NULL, "whether the dominator tree has been computed", NULL},
-    {"dominators_time", (getter)Snapshot_get_dom_time, NULL, "seconds the dominator tree took (computes it if needed)", NULL},
-    {"prefaulted", (getter)Snapshot_get_prefaulted, NULL, "bytes of the walk's arrays its helper thread faulted in (for benchmarks)", NULL},
+    {"dominators_time", (getter)Snapshot_get_dom_time, NULL, "seconds the dominator tree took (computes it if needed)",
+     NULL},
+    {"prefaulted", (getter)Snapshot_get_prefaulted, NULL,
+     "bytes of the walk's arrays its helper thread faulted in (for benchmarks)", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 static PyTypeObject Snapshot_Type = {
@@ -844,8 +896,7 @@ static PyObject *IdSet_partition(IdSetObject *self, PyObject *args)
     for (uint32_t r = 0; list && r < n; r++) {
         g_string_truncate(name, 0);
         hc_kinds_name(k, rows[r].kind, name);
-        PyObject *t = Py_BuildValue("(IsIK)", rows[r].kind, name->str, rows[r].count,
-                                    (unsigned long long)rows[r].size);
+        PyObject *t = Py_BuildValue("(IsIK)", rows[r].kind, name->str, rows[r].count, (unsigned long long)rows[r].size);
         if (!t) {
             Py_CLEAR(list);
             break;
@@ -938,7 +989,8 @@ static gboolean require_live(IdSetObject *self)
     if (in)
         PyErr_Format(PyExc_RuntimeError,
                      "this snapshot is subinterpreter %U's heap: its objects are not handed to another "
-                     "interpreter (nodes and byid need them)", in);
+                     "interpreter (nodes and byid need them)",
+                     in);
     else
         PyErr_SetString(PyExc_RuntimeError,
                         "this snapshot was loaded from a file: it has no live objects (nodes and byid "
@@ -961,9 +1013,9 @@ static PyObject *IdSet_resolve(IdSetObject *self, PyObject *args)
     uint32_t *which = NULL;
     size_t n;
     const uint32_t *ids = hc_idset_ids(self->s);
-    int rc = hc_py_resolve(hc_idset_graph(self->s), ids, hc_idset_count(self->s), g2,
-                           hc_py_born_usable(self->snap->born) ? self->snap->born : NULL, &objs,
-                           pairs ? &which : NULL, &n);
+    int rc =
+        hc_py_resolve(hc_idset_graph(self->s), ids, hc_idset_count(self->s), g2,
+                      hc_py_born_usable(self->snap->born) ? self->snap->born : NULL, &objs, pairs ? &which : NULL, &n);
     hc_graph_unref(g2);
     if (rc < 0)
         return NULL;
@@ -1038,7 +1090,8 @@ static PyObject *IdSet_explicit_kinds(IdSetObject *self, PyObject *args)
     PyObject *kl, *nl;
     if (!PyArg_ParseTuple(args, "OO", &kl, &nl))
         return NULL;
-    PyObject *kf = PySequence_Fast(kl, "kinds must be a sequence"), *nf = kf ? PySequence_Fast(nl, "names must be a sequence") : NULL;
+    PyObject *kf = PySequence_Fast(kl, "kinds must be a sequence"),
+             *nf = kf ? PySequence_Fast(nl, "names must be a sequence") : NULL;
     if (!kf || !nf) {
         Py_XDECREF(kf);
         return NULL;
@@ -1086,8 +1139,16 @@ done:
     return res;
 }
 
-static PyObject *IdSet_get_count(IdSetObject *self, void *c) { (void)c; return PyLong_FromUnsignedLong(hc_idset_count(self->s)); }
-static PyObject *IdSet_get_size(IdSetObject *self, void *c) { (void)c; return PyLong_FromUnsignedLongLong(hc_idset_size(self->s)); }
+static PyObject *IdSet_get_count(IdSetObject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromUnsignedLong(hc_idset_count(self->s));
+}
+static PyObject *IdSet_get_size(IdSetObject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromUnsignedLongLong(hc_idset_size(self->s));
+}
 /* A one-object set's figures come from the tree when it exists (O(1) or O(answer)); any
  * other set's from a reachability pass with the set removed. */
 static PyObject *IdSet_get_domisize(IdSetObject *self, void *c)
@@ -1218,8 +1279,8 @@ static PyObject *IdSet_same_graph(IdSetObject *self, PyObject *other)
 
 /* Capture edge labels and string values from the live objects (those of g still alive in
  * `live`, or all of g if live is NULL: walked just now) into *L and *V (the caller's). */
-static gboolean capture_details(hc_graph *g, const hc_graph *live, gboolean keep, hc_edge_labels **L,
-                                hc_values **V, GError **err)
+static gboolean capture_details(hc_graph *g, const hc_graph *live, gboolean keep, hc_edge_labels **L, hc_values **V,
+                                GError **err)
 {
     uint64_t *alive = hc_graph_alive_in(g, live);
     if (!alive) {
@@ -1250,8 +1311,7 @@ static gboolean details_for_file(hc_graph *g, gboolean keep, file_details *d, GE
     memset(d, 0, sizeof *d);
     d->labels = hc_graph_attached(g, HC_ATTACH_LABELS);
     d->values = hc_graph_attached(g, HC_ATTACH_VALUES);
-    gboolean live_again = !hc_graph_is_loaded(g) &&
-                          (!d->labels || !d->values || (keep && !hc_values_kept(d->values)));
+    gboolean live_again = !hc_graph_is_loaded(g) && (!d->labels || !d->values || (keep && !hc_values_kept(d->values)));
     if (live_again) {
         hc_graph *live = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, err);
         if (!live)
@@ -1314,8 +1374,7 @@ static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
     file_details d;
     ok = details_for_file(g, keep, &d, &err);
     if (ok) {
-        Py_BEGIN_ALLOW_THREADS
-        ok = hc_snapfile_write(g, ids, count, meta, d.labels, d.values, path, &err);
+        Py_BEGIN_ALLOW_THREADS ok = hc_snapfile_write(g, ids, count, meta, d.labels, d.values, path, &err);
         Py_END_ALLOW_THREADS
     }
     details_release(&d);
@@ -1328,7 +1387,8 @@ static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
 }
 
 static PyMethodDef IdSet_methods[] = {
-    {"dump", (PyCFunction)IdSet_dump, METH_VARARGS, "dump(path, meta, keep_strings=False): write the snapshot to a file, this set as its members (edge labels and string values read from the objects still alive, unless the snapshot has them)"},
+    {"dump", (PyCFunction)IdSet_dump, METH_VARARGS,
+     "dump(path, meta, keep_strings=False): write the snapshot to a file, this set as its members (edge labels and string values read from the objects still alive, unless the snapshot has them)"},
     {"op", (PyCFunction)IdSet_op, METH_VARARGS, "op(other, code): 0 |, 1 &, 2 -, 3 ^ (same snapshot)"},
     {"sub_foreign", (PyCFunction)IdSet_sub_foreign, METH_O, "members whose (address, type) is not in other"},
     {"subset", (PyCFunction)IdSet_subset, METH_O, "self <= other"},
@@ -1338,22 +1398,29 @@ static PyMethodDef IdSet_methods[] = {
     {"select", (PyCFunction)IdSet_select, METH_VARARGS, "select(classifier, kind) -> IdSet"},
     {"ids", (PyCFunction)IdSet_ids, METH_NOARGS, "node ids (sorted)"},
     {"kinds", (PyCFunction)IdSet_kinds, METH_VARARGS, "kinds(classifier) -> kind of each member"},
-    {"dominos", (PyCFunction)IdSet_dominos, METH_NOARGS, "dominos() -> IdSet of what would become unreachable with this set (itself included)"},
-    {"referrers", (PyCFunction)IdSet_referrers, METH_NOARGS, "referrers() -> IdSet of the objects referring to members (reverse edges built once per snapshot)"},
+    {"dominos", (PyCFunction)IdSet_dominos, METH_NOARGS,
+     "dominos() -> IdSet of what would become unreachable with this set (itself included)"},
+    {"referrers", (PyCFunction)IdSet_referrers, METH_NOARGS,
+     "referrers() -> IdSet of the objects referring to members (reverse edges built once per snapshot)"},
     {"referents", (PyCFunction)IdSet_referents, METH_NOARGS, "referents() -> IdSet of the objects members refer to"},
-    {"idoms", (PyCFunction)IdSet_idoms, METH_NOARGS, "idoms() -> IdSet of the members' immediate dominators outside the set"},
+    {"idoms", (PyCFunction)IdSet_idoms, METH_NOARGS,
+     "idoms() -> IdSet of the members' immediate dominators outside the set"},
     {"top", (PyCFunction)IdSet_top, METH_O, "top(k) -> [(id, retained)] of the k members retaining most"},
-    {"retained_by_kind", (PyCFunction)IdSet_retained_by_kind, METH_VARARGS, "retained_by_kind(classifier) -> {kind: bytes retained by the members no same-kind member dominates}"},
+    {"retained_by_kind", (PyCFunction)IdSet_retained_by_kind, METH_VARARGS,
+     "retained_by_kind(classifier) -> {kind: bytes retained by the members no same-kind member dominates}"},
     {"addresses", (PyCFunction)IdSet_addresses, METH_NOARGS, "the members' addresses, in id order"},
-    {"explicit_kinds", (PyCFunction)IdSet_explicit_kinds, METH_VARARGS, "explicit_kinds(kinds, names) -> Kinds for partition/select"},
-    {"via_kinds", (PyCFunction)IdSet_via_kinds, METH_NOARGS, "the members by how they are referred to (fresh walk; labels read from live referrers)"},
+    {"explicit_kinds", (PyCFunction)IdSet_explicit_kinds, METH_VARARGS,
+     "explicit_kinds(kinds, names) -> Kinds for partition/select"},
+    {"via_kinds", (PyCFunction)IdSet_via_kinds, METH_NOARGS,
+     "the members by how they are referred to (fresh walk; labels read from live referrers)"},
     {"resolve", (PyCFunction)IdSet_resolve, METH_VARARGS, "the live objects (fresh walk, matched by address and type)"},
     {NULL, NULL, 0, NULL},
 };
 static PyGetSetDef IdSet_getset[] = {
     {"count", (getter)IdSet_get_count, NULL, "number of objects", NULL},
     {"size", (getter)IdSet_get_size, NULL, "total true size in bytes", NULL},
-    {"domisize", (getter)IdSet_get_domisize, NULL, "bytes freed if all the set's objects became unreachable together", NULL},
+    {"domisize", (getter)IdSet_get_domisize, NULL, "bytes freed if all the set's objects became unreachable together",
+     NULL},
     {"snapshot", (getter)IdSet_get_snapshot, NULL, "the snapshot of this set", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
@@ -1380,10 +1447,8 @@ static PyObject *mod_write_file(PyObject *mod, PyObject *args)
     GError *err = NULL;
     gboolean ok;
     const char *path = PyBytes_AS_STRING(pathb);
-    Py_BEGIN_ALLOW_THREADS
-    ok = hc_outfile_write_all(path, data.buf, (size_t)data.len, &err);
-    Py_END_ALLOW_THREADS
-    PyBuffer_Release(&data);
+    Py_BEGIN_ALLOW_THREADS ok = hc_outfile_write_all(path, data.buf, (size_t)data.len, &err);
+    Py_END_ALLOW_THREADS PyBuffer_Release(&data);
     Py_DECREF(pathb);
     if (!ok)
         return set_error(err);
@@ -1411,13 +1476,12 @@ static PyObject *mod_inject_source(PyObject *mod, PyObject *args)
     int rc = -1, os_errno = 0;
     char *message = NULL;
     hc_inject_status st;
-    Py_BEGIN_ALLOW_THREADS
-    st = hc_inject_source(pid, text, strlen(text), timeout, &rc, &os_errno, &message);
-    Py_END_ALLOW_THREADS
-    g_free(text);
+    Py_BEGIN_ALLOW_THREADS st = hc_inject_source(pid, text, strlen(text), timeout, &rc, &os_errno, &message);
+    Py_END_ALLOW_THREADS g_free(text);
     static const char *const names[] = {
-        [HC_INJECT_QUEUED] = "queued", [HC_INJECT_UNSUPPORTED] = "unsupported", [HC_INJECT_PTRACE] = "ptrace",
-        [HC_INJECT_NO_SYMBOL] = "no-symbol", [HC_INJECT_GONE] = "gone", [HC_INJECT_STUCK] = "stuck",
+        [HC_INJECT_QUEUED] = "queued", [HC_INJECT_UNSUPPORTED] = "unsupported",
+        [HC_INJECT_PTRACE] = "ptrace", [HC_INJECT_NO_SYMBOL] = "no-symbol",
+        [HC_INJECT_GONE] = "gone",     [HC_INJECT_STUCK] = "stuck",
         [HC_INJECT_FAILED] = "failed",
     };
     PyObject *r = Py_BuildValue("(siis)", names[st], rc, os_errno, message ? message : "");
@@ -1471,10 +1535,8 @@ static PyObject *mod_load(PyObject *mod, PyObject *arg)
     char **meta = NULL;
     hc_graph *g;
     const char *path = PyBytes_AS_STRING(bytes);
-    Py_BEGIN_ALLOW_THREADS
-    g = hc_snapfile_read(path, &members, &nmembers, &meta, &err);
-    Py_END_ALLOW_THREADS
-    Py_DECREF(bytes);
+    Py_BEGIN_ALLOW_THREADS g = hc_snapfile_read(path, &members, &nmembers, &meta, &err);
+    Py_END_ALLOW_THREADS Py_DECREF(bytes);
     if (!g)
         return set_error(err);
     PyObject *dict = PyDict_New(), *snap = NULL, *set = NULL, *out = NULL;
@@ -1649,8 +1711,8 @@ static PyObject *mod_interpreter_snapshot(PyObject *mod, PyObject *args)
             break;
     if (in == NULL || in == main_in) {
         hc_graph_unref(main_g);
-        PyErr_Format(PyExc_ValueError, in ? "interpreter %lld is the main one: take its heap with heap()"
-                                          : "no interpreter %lld", want);
+        PyErr_Format(PyExc_ValueError,
+                     in ? "interpreter %lld is the main one: take its heap with heap()" : "no interpreter %lld", want);
         return NULL;
     }
     PyThreadState *sub_ts = PyThreadState_New(in);
@@ -1901,30 +1963,41 @@ static PyObject *mod_root_objects(PyObject *m, PyObject *unused)
 }
 
 static PyMethodDef module_methods[] = {
-    {"write_file", mod_write_file, METH_VARARGS, "write_file(path, data): write bytes as the snapshot writers do (a regular file replaced atomically, a symlink followed, a device or FIFO written directly)"},
-    {"inject_source", mod_inject_source, METH_VARARGS, "inject_source(pid, source, timeout) -> (status, pending_rc, errno, message): queue Python source in another CPython process by ptrace (Linux x86-64)"},
-    {"load", mod_load, METH_O, "load(path) -> (Snapshot, IdSet of the file's members); the snapshot's meta is the file's META"},
-    {"root_objects", mod_root_objects, METH_NOARGS, "root_objects() -> [(label, obj)]: what the interpreter holds as roots now"},
-    {"labels", mod_labels, METH_O, "labels(obj) -> [(address, label)]: obj's referents with the labels byvia and paths use"},
-    {"snapshot", mod_snapshot, METH_VARARGS, "snapshot(extra_roots=None, capture=0) -> Snapshot of the whole heap; capture 1: with edge labels and string hashes read at once (for a file), 2: and string contents"},
+    {"write_file", mod_write_file, METH_VARARGS,
+     "write_file(path, data): write bytes as the snapshot writers do (a regular file replaced atomically, a symlink followed, a device or FIFO written directly)"},
+    {"inject_source", mod_inject_source, METH_VARARGS,
+     "inject_source(pid, source, timeout) -> (status, pending_rc, errno, message): queue Python source in another CPython process by ptrace (Linux x86-64)"},
+    {"load", mod_load, METH_O,
+     "load(path) -> (Snapshot, IdSet of the file's members); the snapshot's meta is the file's META"},
+    {"root_objects", mod_root_objects, METH_NOARGS,
+     "root_objects() -> [(label, obj)]: what the interpreter holds as roots now"},
+    {"labels", mod_labels, METH_O,
+     "labels(obj) -> [(address, label)]: obj's referents with the labels byvia and paths use"},
+    {"snapshot", mod_snapshot, METH_VARARGS,
+     "snapshot(extra_roots=None, capture=0) -> Snapshot of the whole heap; capture 1: with edge labels and string hashes read at once (for a file), 2: and string contents"},
     {"hide_type", mod_hide_type, METH_O, "hide_type(cls): instances of cls are the observer's own"},
-    {"interpreter_snapshot", mod_interpreter_snapshot, METH_VARARGS, "interpreter_snapshot(id, keep_strings=False): a subinterpreter's heap, taken from the main one (like a loaded file)"},
-    {"hide_frames_of", mod_hide_frames_of, METH_O, "hide_frames_of(globals()): frames running this module's code are the observer's own"},
-    {"is_own_frame", mod_is_own_frame, METH_O, "is_own_frame(frame): does it run code of a module given to hide_frames_of"},
+    {"interpreter_snapshot", mod_interpreter_snapshot, METH_VARARGS,
+     "interpreter_snapshot(id, keep_strings=False): a subinterpreter's heap, taken from the main one (like a loaded file)"},
+    {"hide_frames_of", mod_hide_frames_of, METH_O,
+     "hide_frames_of(globals()): frames running this module's code are the observer's own"},
+    {"is_own_frame", mod_is_own_frame, METH_O,
+     "is_own_frame(frame): does it run code of a module given to hide_frames_of"},
     {"alloc_fail_at", mod_alloc_fail_at, METH_O, "test hook: fail the nth engine allocation (0: never)"},
     {"type_name", mod_type_name, METH_O, "type_name(cls) -> cls's name as snapshots give it (no Python code runs)"},
     {"alloc_live", mod_alloc_live, METH_NOARGS, "test hook: engine allocations not yet freed"},
-    {"value_hash", mod_value_hash, METH_O, "value_hash(bytes) -> the 64-bit hash a snapshot keeps of a string's or bytes' contents"},
+    {"value_hash", mod_value_hash, METH_O,
+     "value_hash(bytes) -> the 64-bit hash a snapshot keeps of a string's or bytes' contents"},
     {"rss", mod_rss, METH_NOARGS, "resident set size of this process in bytes"},
     {"referents", mod_referents, METH_O, "referents(obj) -> addresses the walk records as obj's edges"},
-    {"is_leaf_type", mod_is_leaf_type, METH_O, "is_leaf_type(tp) -> whether the walk skips tp's instances in its second pass"},
-    {"is_threadsafe_type", mod_is_threadsafe_type, METH_O, "is_threadsafe_type(tp) -> whether the walk's second pass may record tp's instances on its helper thread"},
+    {"is_leaf_type", mod_is_leaf_type, METH_O,
+     "is_leaf_type(tp) -> whether the walk skips tp's instances in its second pass"},
+    {"is_threadsafe_type", mod_is_threadsafe_type, METH_O,
+     "is_threadsafe_type(tp) -> whether the walk's second pass may record tp's instances on its helper thread"},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "heapcore._engine", "The heapcore engine (C).", -1, module_methods,
-    NULL, NULL, NULL, NULL,
+    PyModuleDef_HEAD_INIT, "heapcore._engine", "The heapcore engine (C).", -1, module_methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__engine(void)
@@ -1933,8 +2006,7 @@ PyMODINIT_FUNC PyInit__engine(void)
         return NULL;
     if (hc_py_model_init() < 0)
         return NULL;
-    if (hc_py_hide_type(&Snapshot_Type) < 0 || hc_py_hide_type(&IdSet_Type) < 0 ||
-        hc_py_hide_type(&Kinds_Type) < 0)
+    if (hc_py_hide_type(&Snapshot_Type) < 0 || hc_py_hide_type(&IdSet_Type) < 0 || hc_py_hide_type(&Kinds_Type) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (!m)

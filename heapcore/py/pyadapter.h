@@ -28,8 +28,8 @@
  * so a tagged address never equals an object address).  Virtual nodes have size 0 and are
  * never Python objects: they are never resolved to objects and never appear in heap() sets. */
 enum {
-    HC_PY_VTAG_THREAD = 1,  /* PyThreadState *                                           */
-    HC_PY_VTAG_FRAME = 2,   /* _PyInterpreterFrame * (3.11+) owned by a thread            */
+    HC_PY_VTAG_THREAD = 1, /* PyThreadState *                                           */
+    HC_PY_VTAG_FRAME = 2,  /* _PyInterpreterFrame * (3.11+) owned by a thread            */
     HC_PY_VTAG_MASK = 7
 };
 #define HC_PY_VTAG(addr) ((unsigned)(HC_PY_VTAG_MASK & (uintptr_t)(addr)))
@@ -50,17 +50,17 @@ typedef void (*hc_py_ref_cb)(void *data, uintptr_t addr, unsigned rflags);
  * an argument; its text (hc_py_label_text) reads the argument, so labels are turned into text
  * while the objects they came from are still alive (no Python code in between). */
 enum {
-    HC_PY_LBL_NONE = 0,  /* not known: "?"                                   arg unused      */
-    HC_PY_LBL_INDEX,     /* [i] of a list or tuple                           arg i           */
-    HC_PY_LBL_KEY,       /* ['k'] a dict value                               arg the key     */
-    HC_PY_LBL_KEYOF,     /* .keys()[i] a dict key                            arg i           */
-    HC_PY_LBL_ATTR,      /* .name, name a str object                         arg the str     */
-    HC_PY_LBL_FIELD,     /* .name, name a C string                           arg const char* */
-    HC_PY_LBL_LOCAL,     /* .f_locals['name'] a frame's local, cell or free  arg the str     */
-    HC_PY_LBL_STACK,     /* .f_valuestack[i] (no Python attribute)           arg i           */
-    HC_PY_LBL_MEMBER,    /* list(_)[i] a set member                          arg i           */
-    HC_PY_LBL_NOTE,      /* <what> no Python expression reaches it           arg const char* */
-    HC_PY_LBL_KINDS,     /* number of base kinds                                             */
+    HC_PY_LBL_NONE = 0, /* not known: "?"                                   arg unused      */
+    HC_PY_LBL_INDEX,    /* [i] of a list or tuple                           arg i           */
+    HC_PY_LBL_KEY,      /* ['k'] a dict value                               arg the key     */
+    HC_PY_LBL_KEYOF,    /* .keys()[i] a dict key                            arg i           */
+    HC_PY_LBL_ATTR,     /* .name, name a str object                         arg the str     */
+    HC_PY_LBL_FIELD,    /* .name, name a C string                           arg const char* */
+    HC_PY_LBL_LOCAL,    /* .f_locals['name'] a frame's local, cell or free  arg the str     */
+    HC_PY_LBL_STACK,    /* .f_valuestack[i] (no Python attribute)           arg i           */
+    HC_PY_LBL_MEMBER,   /* list(_)[i] a set member                          arg i           */
+    HC_PY_LBL_NOTE,     /* <what> no Python expression reaches it           arg const char* */
+    HC_PY_LBL_KINDS,    /* number of base kinds                                             */
     /* prefixes (or'ed in): the label is inside a generator's embedded frame */
     HC_PY_LBL_GEN = 1u << 4,  /* .gi_frame */
     HC_PY_LBL_CORO = 2u << 4, /* .cr_frame */
@@ -127,8 +127,7 @@ const char *hc_py_virtual_kind(unsigned vtag);
 void hc_py_virtual_label(uintptr_t vaddr, char *buf, size_t len);
 
 /* Call cb for every object in every gc generation of interp, including the permanent one. */
-void hc_py_gc_objects(PyInterpreterState *interp, void (*cb)(void *data, PyObject *o),
-                      void *data);
+void hc_py_gc_objects(PyInterpreterState *interp, void (*cb)(void *data, PyObject *o), void *data);
 
 /* Referents of `o` that tp_traverse does not report (or that exist on non-gc types): all
  * PyObject * fields of code objects; a type's ht_name, ht_qualname, ht_slots, ht_module,

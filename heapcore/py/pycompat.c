@@ -107,8 +107,8 @@ PyThreadState *hc_py_interp_enter(PyThreadState *sub_ts)
 #if PY_VERSION_HEX < 0x030D0000
     PyInterpreterState *main = PyInterpreterState_Main();
     nudge_ctx n = {main, 0};
-    GThread *nudger = sub_ts->interp->ceval.gil == main->ceval.gil
-                          ? g_thread_try_new("heapcore-nudge", nudge_main, &n, NULL) : NULL;
+    GThread *nudger =
+        sub_ts->interp->ceval.gil == main->ceval.gil ? g_thread_try_new("heapcore-nudge", nudge_main, &n, NULL) : NULL;
 #endif
     PyThreadState *mine = PyEval_SaveThread();
     PyEval_AcquireThread(sub_ts);

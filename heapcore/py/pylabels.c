@@ -33,8 +33,8 @@
 #endif
 #pragma GCC diagnostic pop
 
-#define T_OBJ 6     /* T_OBJECT / _Py_T_OBJECT in every version */
-#define T_OBJ_EX 16 /* T_OBJECT_EX / Py_T_OBJECT_EX */
+#define T_OBJ 6      /* T_OBJECT / _Py_T_OBJECT in every version */
+#define T_OBJ_EX 16  /* T_OBJECT_EX / Py_T_OBJECT_EX */
 #define REL_OFFSET 8 /* Py_RELATIVE_OFFSET (3.12+) */
 
 /* What has been named so far for one object, to report the rest as "?". */
@@ -43,16 +43,18 @@ typedef struct named {
     void *data;
     uintptr_t *v; /* first `local`, then from hc_try_* if an object names more */
     size_t n, cap;
-    int fail; /* out of memory: report the rest unnamed anyway */
+    int fail;   /* out of memory: report the rest unnamed anyway */
     int record; /* keep the named ones (for the "?" pass; not for complete() types) */
     uintptr_t local[64];
 } named;
 
 static void emit(named *nm, const void *target, unsigned kind, uintptr_t arg)
 {
-    if (target == NULL) return;
+    if (target == NULL)
+        return;
     nm->cb(nm->data, (uintptr_t)target, kind, arg);
-    if (nm->fail || !nm->record) return;
+    if (nm->fail || !nm->record)
+        return;
     if (nm->n == nm->cap) {
         size_t c = nm->cap * 2;
         uintptr_t *v = hc_try_reallocarray(nm->v == nm->local ? NULL : nm->v, c, sizeof *v);
@@ -95,8 +97,10 @@ typedef struct rest {
 static void rest_one(rest *rs, uintptr_t addr)
 {
     named *nm = rs->nm;
-    if (addr == 0) return;
-    if (!nm->fail && nm->n && bsearch(&addr, nm->v, nm->n, sizeof *nm->v, cmp_uptr)) return;
+    if (addr == 0)
+        return;
+    if (!nm->fail && nm->n && bsearch(&addr, nm->v, nm->n, sizeof *nm->v, cmp_uptr))
+        return;
     nm->cb(nm->data, addr, rs->kind, rs->arg);
 }
 
@@ -120,9 +124,10 @@ static void report_rest(named *nm, PyObject *o, PyTypeObject *tp)
     rest rs = {nm, HC_PY_LBL_NONE, 0};
     if (PyModule_Check(o)) {
         rs.kind = HC_PY_LBL_NOTE;
-        rs.arg = (uintptr_t)"module state";
+        rs.arg = (uintptr_t) "module state";
     }
-    if (!nm->fail && nm->n > 1) qsort(nm->v, nm->n, sizeof *nm->v, cmp_uptr);
+    if (!nm->fail && nm->n > 1)
+        qsort(nm->v, nm->n, sizeof *nm->v, cmp_uptr);
     if (PyType_IS_GC(tp) && (!tp->tp_is_gc || tp->tp_is_gc(o)) && tp->tp_traverse)
         tp->tp_traverse(o, rest_visit, &rs);
     hc_py_extra_labels(o, tp, rest_label, &rs);
@@ -132,7 +137,8 @@ static void report_rest(named *nm, PyObject *o, PyTypeObject *tp)
 
 static void seq_items(named *nm, PyObject **items, Py_ssize_t n)
 {
-    for (Py_ssize_t i = 0; i < n; i++) emit(nm, items[i], HC_PY_LBL_INDEX, (uintptr_t)i);
+    for (Py_ssize_t i = 0; i < n; i++)
+        emit(nm, items[i], HC_PY_LBL_INDEX, (uintptr_t)i);
 }
 
 static void dict_items(named *nm, PyDictObject *d)
@@ -140,12 +146,14 @@ static void dict_items(named *nm, PyDictObject *d)
     Py_ssize_t i, n, pos = 0;
 #if HC_PY311
     PyDictKeysObject *k = d->ma_keys;
-    if (k == NULL) return;
+    if (k == NULL)
+        return;
     n = k->dk_nentries;
     if (k->dk_kind == DICT_KEYS_GENERAL) {
         PyDictKeyEntry *e = DK_ENTRIES(k);
         for (i = 0; i < n; i++) {
-            if (e[i].me_key == NULL || e[i].me_value == NULL) continue;
+            if (e[i].me_key == NULL || e[i].me_value == NULL)
+                continue;
             emit(nm, e[i].me_value, HC_PY_LBL_KEY, (uintptr_t)e[i].me_key);
             emit(nm, e[i].me_key, HC_PY_LBL_KEYOF, (uintptr_t)pos++);
         }
@@ -153,7 +161,8 @@ static void dict_items(named *nm, PyDictObject *d)
         PyDictUnicodeEntry *e = DK_UNICODE_ENTRIES(k);
         for (i = 0; i < n; i++) {
             PyObject *v = d->ma_values != NULL ? d->ma_values->values[i] : e[i].me_value;
-            if (e[i].me_key == NULL || v == NULL) continue;
+            if (e[i].me_key == NULL || v == NULL)
+                continue;
             emit(nm, v, HC_PY_LBL_KEY, (uintptr_t)e[i].me_key);
             emit(nm, e[i].me_key, HC_PY_LBL_KEYOF, (uintptr_t)pos++);
         }
@@ -161,12 +170,14 @@ static void dict_items(named *nm, PyDictObject *d)
 #else
     hc310_keys *k = (hc310_keys *)d->ma_keys;
     hc310_entry *e;
-    if (k == NULL) return;
+    if (k == NULL)
+        return;
     e = hc310_entries(k);
     n = k->dk_nentries;
     for (i = 0; i < n; i++) {
         PyObject *v = d->ma_values != NULL ? d->ma_values[i] : e[i].me_value;
-        if (e[i].me_key == NULL || v == NULL) continue;
+        if (e[i].me_key == NULL || v == NULL)
+            continue;
         emit(nm, v, HC_PY_LBL_KEY, (uintptr_t)e[i].me_key);
         emit(nm, e[i].me_key, HC_PY_LBL_KEYOF, (uintptr_t)pos++);
     }
@@ -176,10 +187,12 @@ static void dict_items(named *nm, PyDictObject *d)
 static void set_items(named *nm, PySetObject *so)
 {
     Py_ssize_t i, pos = 0;
-    if (so->table == NULL) return;
+    if (so->table == NULL)
+        return;
     for (i = 0; i <= so->mask; i++) {
         PyObject *key = so->table[i].key;
-        if (key == NULL || key == _PySet_Dummy) continue;
+        if (key == NULL || key == _PySet_Dummy)
+            continue;
         emit(nm, key, HC_PY_LBL_MEMBER, (uintptr_t)pos++);
     }
 }
@@ -194,35 +207,43 @@ static void managed_values(named *nm, PyObject *o, PyTypeObject *tp)
     PyObject **values = NULL;
     Py_ssize_t cap = -1, i, n;
     PyDictKeysObject *keys;
-    if (!(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT)) return;
+    if (!(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT))
+        return;
 #if HC_PY313
-    if (!(tp->tp_flags & Py_TPFLAGS_INLINE_VALUES)) return;
+    if (!(tp->tp_flags & Py_TPFLAGS_INLINE_VALUES))
+        return;
     {
         PyDictValues *v = _PyObject_InlineValues(o);
-        if (!v->valid) return;
+        if (!v->valid)
+            return;
         values = v->values;
         cap = v->capacity;
     }
 #elif HC_PY312
     {
         uintptr_t dorv = ((const uintptr_t *)o)[-3];
-        if ((dorv & 1) == 0) return;
+        if ((dorv & 1) == 0)
+            return;
         values = ((PyDictValues *)(dorv + 1))->values;
     }
 #else
     {
         PyDictValues *v = ((PyDictValues **)o)[-4];
-        if (v == NULL) return;
+        if (v == NULL)
+            return;
         values = v->values;
     }
 #endif
     keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
-    if (keys == NULL || keys->dk_kind == DICT_KEYS_GENERAL) return;
+    if (keys == NULL || keys->dk_kind == DICT_KEYS_GENERAL)
+        return;
     n = keys->dk_nentries;
-    if (cap >= 0 && n > cap) n = cap;
+    if (cap >= 0 && n > cap)
+        n = cap;
     for (i = 0; i < n; i++) {
         PyObject *name = DK_UNICODE_ENTRIES(keys)[i].me_key;
-        if (values[i] != NULL && name != NULL) emit(nm, values[i], HC_PY_LBL_ATTR, (uintptr_t)name);
+        if (values[i] != NULL && name != NULL)
+            emit(nm, values[i], HC_PY_LBL_ATTR, (uintptr_t)name);
     }
 #else
     (void)nm, (void)o, (void)tp;
@@ -235,13 +256,17 @@ static void members(named *nm, PyObject *o, PyTypeObject *tp)
     long guard = 0;
     for (PyTypeObject *t = tp; t != NULL && guard < 1000; t = t->tp_base, guard++) {
         PyMemberDef *m = t->tp_members;
-        if (m == NULL) continue;
+        if (m == NULL)
+            continue;
         for (; m->name != NULL; m++) {
-            if ((m->type != T_OBJ && m->type != T_OBJ_EX) || m->offset <= 0) continue;
+            if ((m->type != T_OBJ && m->type != T_OBJ_EX) || m->offset <= 0)
+                continue;
 #if HC_PY312
-            if (m->flags & REL_OFFSET) continue;
+            if (m->flags & REL_OFFSET)
+                continue;
 #endif
-            if ((size_t)m->offset + sizeof(PyObject *) > (size_t)t->tp_basicsize) continue;
+            if ((size_t)m->offset + sizeof(PyObject *) > (size_t)t->tp_basicsize)
+                continue;
             field(nm, *(PyObject **)((char *)o + m->offset), m->name);
         }
     }
@@ -270,11 +295,13 @@ static void function_fields(named *nm, PyFunctionObject *f)
 
 static void type_fields(named *nm, PyTypeObject *t)
 {
-    if (t->tp_dict != NULL) field(nm, t->tp_dict, "__dict__");
+    if (t->tp_dict != NULL)
+        field(nm, t->tp_dict, "__dict__");
     field(nm, t->tp_mro, "__mro__");
     field(nm, t->tp_bases, "__bases__");
     field(nm, t->tp_base, "__base__");
-    if ((uintptr_t)t->tp_subclasses > 4096) field(nm, t->tp_subclasses, "__subclasses__()");
+    if ((uintptr_t)t->tp_subclasses > 4096)
+        field(nm, t->tp_subclasses, "__subclasses__()");
     if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
         PyHeapTypeObject *ht = (PyHeapTypeObject *)t;
         field(nm, ht->ht_name, "__name__");
@@ -305,7 +332,7 @@ static void frame_object_fields(named *nm, PyFrameObject *f)
             Py_ssize_t nv = co->co_nlocals, nc = PyTuple_GET_SIZE(co->co_cellvars),
                        nf = PyTuple_GET_SIZE(co->co_freevars), i;
             for (i = 0; i < nv + nc + nf; i++) {
-                PyObject *name = i < nv ? PyTuple_GET_ITEM(co->co_varnames, i)
+                PyObject *name = i < nv        ? PyTuple_GET_ITEM(co->co_varnames, i)
                                  : i < nv + nc ? PyTuple_GET_ITEM(co->co_cellvars, i - nv)
                                                : PyTuple_GET_ITEM(co->co_freevars, i - nv - nc);
                 emit(nm, f->f_localsplus[i], HC_PY_LBL_LOCAL, (uintptr_t)name);
@@ -358,7 +385,8 @@ static int complete(PyTypeObject *tp)
 
 void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data)
 {
-    if (addr == 0 || cb == NULL) return;
+    if (addr == 0 || cb == NULL)
+        return;
     if (HC_PY_VTAG(addr)) {
         hc_py_virtual_labels(addr, cb, data);
         return;
@@ -420,11 +448,14 @@ void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data)
         members(&nm, o, tp);
         managed_values(&nm, o, tp);
         PyObject *d = hc_py_instance_dict(o, tp);
-        if (d != NULL) field(&nm, d, "__dict__");
+        if (d != NULL)
+            field(&nm, d, "__dict__");
     }
     field(&nm, tp, "__class__");
-    if (!complete(tp)) report_rest(&nm, o, tp);
-    if (nm.v != nm.local) hc_free(nm.v);
+    if (!complete(tp))
+        report_rest(&nm, o, tp);
+    if (nm.v != nm.local)
+        hc_free(nm.v);
 }
 
 /* ---- text ---------------------------------------------------------------------------------- */
@@ -481,8 +512,8 @@ static void str_utf8(PyObject *s, GString *out)
 int hc_py_has_value(uintptr_t type_key)
 {
     PyTypeObject *tp = (PyTypeObject *)type_key;
-    return PyType_FastSubclass(tp, Py_TPFLAGS_UNICODE_SUBCLASS) ||
-           PyType_FastSubclass(tp, Py_TPFLAGS_BYTES_SUBCLASS) || PyType_IsSubtype(tp, &PyByteArray_Type);
+    return PyType_FastSubclass(tp, Py_TPFLAGS_UNICODE_SUBCLASS) || PyType_FastSubclass(tp, Py_TPFLAGS_BYTES_SUBCLASS) ||
+           PyType_IsSubtype(tp, &PyByteArray_Type);
 }
 
 void hc_py_value(uintptr_t addr, uint64_t *length, hc_value_sink *out)
@@ -547,13 +578,17 @@ void hc_py_label_text(unsigned kind, uintptr_t arg, struct _GString *out)
     static const char *const prefix[] = {"", ".gi_frame", ".cr_frame", ".ag_frame"};
     g_string_append(out, prefix[(kind >> 4) & 3]);
     switch (kind & HC_PY_LBL_BASE) {
-    case HC_PY_LBL_INDEX: g_string_append_printf(out, "[%lu]", (unsigned long)arg); break;
+    case HC_PY_LBL_INDEX:
+        g_string_append_printf(out, "[%lu]", (unsigned long)arg);
+        break;
     case HC_PY_LBL_KEY:
         g_string_append_c(out, '[');
         key_text((PyObject *)arg, out);
         g_string_append_c(out, ']');
         break;
-    case HC_PY_LBL_KEYOF: g_string_append_printf(out, ".keys()[%lu]", (unsigned long)arg); break;
+    case HC_PY_LBL_KEYOF:
+        g_string_append_printf(out, ".keys()[%lu]", (unsigned long)arg);
+        break;
     case HC_PY_LBL_ATTR:
         g_string_append_c(out, '.');
         name_text((PyObject *)arg, out);
@@ -567,9 +602,17 @@ void hc_py_label_text(unsigned kind, uintptr_t arg, struct _GString *out)
         key_text((PyObject *)arg, out);
         g_string_append_c(out, ']');
         break;
-    case HC_PY_LBL_STACK: g_string_append_printf(out, ".f_valuestack[%lu]", (unsigned long)arg); break;
-    case HC_PY_LBL_MEMBER: g_string_append_printf(out, "list(_)[%lu]", (unsigned long)arg); break;
-    case HC_PY_LBL_NOTE: g_string_append_printf(out, "<%s>", (const char *)arg); break;
-    default: g_string_append(out, "?"); break;
+    case HC_PY_LBL_STACK:
+        g_string_append_printf(out, ".f_valuestack[%lu]", (unsigned long)arg);
+        break;
+    case HC_PY_LBL_MEMBER:
+        g_string_append_printf(out, "list(_)[%lu]", (unsigned long)arg);
+        break;
+    case HC_PY_LBL_NOTE:
+        g_string_append_printf(out, "<%s>", (const char *)arg);
+        break;
+    default:
+        g_string_append(out, "?");
+        break;
     }
 }

@@ -24,9 +24,9 @@ static PyTypeObject **hidden_types;
 static size_t nhidden;
 /* Interned names, made once: a fresh str per call would fill CPython's method cache (keyed by
  * the name's address) with new strings on every snapshot. */
-static PyObject *str_module;  /* "__module__" */
-static PyObject *str_sizeof;  /* "__sizeof__" */
-static PyObject *str_name;    /* "__name__" */
+static PyObject *str_module;             /* "__module__" */
+static PyObject *str_sizeof;             /* "__sizeof__" */
+static PyObject *str_name;               /* "__name__" */
 static Py_hash_t hash_module, hash_name; /* their hashes (str hashes run no Python code) */
 
 int hc_py_model_init(void)
@@ -164,8 +164,8 @@ PyObject *hc_py_referents(PyObject *o)
     return out;
 }
 
-static void py_expand(void *vctx, hc_walk *w, uintptr_t addr, uintptr_t key, uintptr_t data,
-                      uint64_t *size, uint32_t *flags)
+static void py_expand(void *vctx, hc_walk *w, uintptr_t addr, uintptr_t key, uintptr_t data, uint64_t *size,
+                      uint32_t *flags)
 {
     py_ctx *ctx = vctx;
     (void)flags;
@@ -350,8 +350,8 @@ static hc_graph *walk_ctx(py_ctx *c, uint32_t options, GError **error)
     return g;
 }
 
-hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *extra, size_t nextra,
-                     uint32_t options, GError **error)
+hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *extra, size_t nextra, uint32_t options,
+                     GError **error)
 {
     py_ctx ctx = {0};
     ctx.interp = PyInterpreterState_Get();
@@ -383,7 +383,6 @@ hc_graph *hc_py_walk_sub(const hc_graph *main, GError **error)
     ctx.exclude = main;
     return walk_ctx(&ctx, 0, error);
 }
-
 
 size_t hc_py_sizecall_count(const hc_graph *g)
 {
@@ -456,8 +455,8 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed)
     return rc;
 }
 
-int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, const hc_py_born *born,
-                  PyObject ***out, uint32_t **which, size_t *nout)
+int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, const hc_py_born *born, PyObject ***out,
+                  uint32_t **which, size_t *nout)
 {
     *out = NULL;
     *nout = 0;

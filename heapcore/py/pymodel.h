@@ -13,7 +13,7 @@
 
 /* A root handed in from outside the adapter (e.g. signal handlers read before the walk). */
 typedef struct hc_py_root {
-    PyObject *obj;     /* borrowed; the caller keeps it alive across the walk */
+    PyObject *obj; /* borrowed; the caller keeps it alive across the walk */
     const char *label;
 } hc_py_root;
 
@@ -28,8 +28,8 @@ int hc_py_hide_type(PyTypeObject *tp);
  * (objects the user handed over, phase 3), then the gc complement.  Runs no Python code and
  * creates no object.  Then names every type.  Returns a new graph or NULL + GError.
  * `options`: hc_walk_run_with's (HC_WALK_NODES_ONLY to learn only which objects are alive). */
-hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *extra, size_t nextra,
-                     uint32_t options, GError **error);
+hc_graph *hc_py_walk(const hc_py_root *roots, size_t nroots, PyObject *const *extra, size_t nextra, uint32_t options,
+                     GError **error);
 
 /* Walk the current interpreter, a subinterpreter (the caller switched to it): like
  * hc_py_walk, but the objects `main` (a walk of the main interpreter, nodes only) holds are
@@ -57,8 +57,8 @@ int hc_py_apply_sizeof(hc_graph *g, size_t *failed);
  * the address or the type's address allocated again since g was taken; the rest are skipped.  *out receives a
  * malloc'd array of new references (caller DECREFs and frees); if which is not NULL, *which a
  * malloc'd array of each object's position in ids (caller frees).  0 or -1 + exception. */
-int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, const hc_py_born *born,
-                  PyObject ***out, uint32_t **which, size_t *nout);
+int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, const hc_py_born *born, PyObject ***out,
+                  uint32_t **which, size_t *nout);
 
 /* The labeller of live objects (hc_py_labels, hc_py_label_text, the current roots) for
  * heapcore/via.c.  Its functions read objects: call them with the GIL held, before any Python

@@ -62,16 +62,17 @@ typedef struct {
 
 static void root(root_ctx *rc, const void *p, const char *label)
 {
-    if (p != NULL) rc->cb(rc->data, (uintptr_t)p, label);
+    if (p != NULL)
+        rc->cb(rc->data, (uintptr_t)p, label);
 }
 
-static void rootf(root_ctx *rc, const void *p, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void rootf(root_ctx *rc, const void *p, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void rootf(root_ctx *rc, const void *p, const char *fmt, ...)
 {
     char buf[160];
     va_list ap;
-    if (p == NULL) return;
+    if (p == NULL)
+        return;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
@@ -80,7 +81,8 @@ static void rootf(root_ctx *rc, const void *p, const char *fmt, ...)
 
 static inline void ref(hc_py_ref_cb cb, void *data, const void *p, unsigned flags)
 {
-    if (p != NULL) cb(data, (uintptr_t)p, flags);
+    if (p != NULL)
+        cb(data, (uintptr_t)p, flags);
 }
 
 /* Labelled references.  The walk's callbacks take no labels; hc_py_virtual_labels and
@@ -96,12 +98,14 @@ typedef struct label_ctx {
 static void label_sink(void *data, uintptr_t addr, unsigned flags)
 {
     label_ctx *lc = data;
-    if (!(flags & HC_PY_REF_DICT_OF)) lc->cb(lc->data, addr, HC_PY_LBL_NONE, 0);
+    if (!(flags & HC_PY_REF_DICT_OF))
+        lc->cb(lc->data, addr, HC_PY_LBL_NONE, 0);
 }
 
 static inline void refl(hc_py_ref_cb cb, void *data, const void *p, unsigned kind, uintptr_t arg)
 {
-    if (p == NULL) return;
+    if (p == NULL)
+        return;
     if (cb == label_sink) {
         label_ctx *lc = data;
         lc->cb(lc->data, (uintptr_t)p, kind | lc->prefix, arg);
@@ -115,7 +119,8 @@ static inline void refl(hc_py_ref_cb cb, void *data, const void *p, unsigned kin
  * anything.  Returns dst. */
 static char *str_ascii(PyObject *s, char *dst, size_t n)
 {
-    if (n == 0) return dst;
+    if (n == 0)
+        return dst;
     dst[0] = '\0';
     if (s == NULL || !PyUnicode_Check(s)) {
         snprintf(dst, n, "?");
@@ -152,81 +157,107 @@ static const char *signal_name(int i)
 {
     switch (i) {
 #ifdef SIGHUP
-    case SIGHUP: return "SIGHUP";
+    case SIGHUP:
+        return "SIGHUP";
 #endif
 #ifdef SIGINT
-    case SIGINT: return "SIGINT";
+    case SIGINT:
+        return "SIGINT";
 #endif
 #ifdef SIGQUIT
-    case SIGQUIT: return "SIGQUIT";
+    case SIGQUIT:
+        return "SIGQUIT";
 #endif
 #ifdef SIGILL
-    case SIGILL: return "SIGILL";
+    case SIGILL:
+        return "SIGILL";
 #endif
 #ifdef SIGTRAP
-    case SIGTRAP: return "SIGTRAP";
+    case SIGTRAP:
+        return "SIGTRAP";
 #endif
 #ifdef SIGABRT
-    case SIGABRT: return "SIGABRT";
+    case SIGABRT:
+        return "SIGABRT";
 #endif
 #ifdef SIGBUS
-    case SIGBUS: return "SIGBUS";
+    case SIGBUS:
+        return "SIGBUS";
 #endif
 #ifdef SIGFPE
-    case SIGFPE: return "SIGFPE";
+    case SIGFPE:
+        return "SIGFPE";
 #endif
 #ifdef SIGKILL
-    case SIGKILL: return "SIGKILL";
+    case SIGKILL:
+        return "SIGKILL";
 #endif
 #ifdef SIGUSR1
-    case SIGUSR1: return "SIGUSR1";
+    case SIGUSR1:
+        return "SIGUSR1";
 #endif
 #ifdef SIGSEGV
-    case SIGSEGV: return "SIGSEGV";
+    case SIGSEGV:
+        return "SIGSEGV";
 #endif
 #ifdef SIGUSR2
-    case SIGUSR2: return "SIGUSR2";
+    case SIGUSR2:
+        return "SIGUSR2";
 #endif
 #ifdef SIGPIPE
-    case SIGPIPE: return "SIGPIPE";
+    case SIGPIPE:
+        return "SIGPIPE";
 #endif
 #ifdef SIGALRM
-    case SIGALRM: return "SIGALRM";
+    case SIGALRM:
+        return "SIGALRM";
 #endif
 #ifdef SIGTERM
-    case SIGTERM: return "SIGTERM";
+    case SIGTERM:
+        return "SIGTERM";
 #endif
 #ifdef SIGCHLD
-    case SIGCHLD: return "SIGCHLD";
+    case SIGCHLD:
+        return "SIGCHLD";
 #endif
 #ifdef SIGCONT
-    case SIGCONT: return "SIGCONT";
+    case SIGCONT:
+        return "SIGCONT";
 #endif
 #ifdef SIGTSTP
-    case SIGTSTP: return "SIGTSTP";
+    case SIGTSTP:
+        return "SIGTSTP";
 #endif
 #ifdef SIGWINCH
-    case SIGWINCH: return "SIGWINCH";
+    case SIGWINCH:
+        return "SIGWINCH";
 #endif
 #ifdef SIGXCPU
-    case SIGXCPU: return "SIGXCPU";
+    case SIGXCPU:
+        return "SIGXCPU";
 #endif
 #ifdef SIGXFSZ
-    case SIGXFSZ: return "SIGXFSZ";
+    case SIGXFSZ:
+        return "SIGXFSZ";
 #endif
 #ifdef SIGVTALRM
-    case SIGVTALRM: return "SIGVTALRM";
+    case SIGVTALRM:
+        return "SIGVTALRM";
 #endif
 #ifdef SIGPROF
-    case SIGPROF: return "SIGPROF";
+    case SIGPROF:
+        return "SIGPROF";
 #endif
 #ifdef SIGIO
-    case SIGIO: return "SIGIO";
+    case SIGIO:
+        return "SIGIO";
 #endif
 #ifdef SIGSYS
-    case SIGSYS: return "SIGSYS";
+    case SIGSYS:
+        return "SIGSYS";
 #endif
-    default: return NULL;
+    default:
+        return NULL;
     }
 }
 
@@ -277,8 +308,7 @@ static int tstate_is_live(PyThreadState *ts)
     long guard = 0;
     PyInterpreterState *in;
     head_lock();
-    for (in = _PyRuntime.interpreters.head; in != NULL && !found && guard < HC_CHAIN_MAX;
-         in = in->next) {
+    for (in = _PyRuntime.interpreters.head; in != NULL && !found && guard < HC_CHAIN_MAX; in = in->next) {
         PyThreadState *t;
         for (t = interp_thread_head(in); t != NULL && guard < HC_CHAIN_MAX; t = t->next, guard++) {
             if (t == ts) {
@@ -290,7 +320,6 @@ static int tstate_is_live(PyThreadState *ts)
     head_unlock();
     return found;
 }
-
 
 /* ---------------------------------------------------------------------------------------- */
 /* 3.11+: the runtime-static str objects (_Py_ID / _Py_STR), stepped through in memory.     */
@@ -306,9 +335,11 @@ static void static_str_block(root_ctx *rc, char *p, char *end, const char *label
         PyObject *s = (PyObject *)p;
         Py_ssize_t len;
         size_t sz;
-        if (Py_TYPE(s) != &PyUnicode_Type || !PyUnicode_IS_COMPACT_ASCII(s)) break;
+        if (Py_TYPE(s) != &PyUnicode_Type || !PyUnicode_IS_COMPACT_ASCII(s))
+            break;
         len = ((PyASCIIObject *)s)->length;
-        if (len < 0 || len > 4096) break;
+        if (len < 0 || len > 4096)
+            break;
         root(rc, s, label);
         sz = sizeof(PyASCIIObject) + (size_t)len + 1;
         sz = (sz + align - 1) & ~(align - 1);
@@ -320,7 +351,6 @@ static void static_str_block(root_ctx *rc, char *p, char *end, const char *label
 /* ---------------------------------------------------------------------------------------- */
 /* hc_py_roots                                                                              */
 
-
 /* Static types are not gc objects and are often referenced by nothing but their own
  * descriptors; 3.10/3.11 keep no list of them (3.12+ list only the core builtin ones).  Every
  * ready type is registered in its bases' subclass dicts ({id: weakref}), so walk down from
@@ -331,8 +361,10 @@ static PyObject *subclasses_dict(PyInterpreterState *interp, PyTypeObject *t)
 #if HC_PY312
     if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         hc_static_state *st = hc_py_static_type_state(interp, t);
-        if (st != NULL) sc = st->tp_subclasses;
-        else if ((uintptr_t)sc <= 4096) sc = NULL;
+        if (st != NULL)
+            sc = st->tp_subclasses;
+        else if ((uintptr_t)sc <= 4096)
+            sc = NULL;
     }
 #else
     (void)interp;
@@ -365,21 +397,25 @@ static void static_types_by_subclasses(root_ctx *rc, PyInterpreterState *interp)
             snprintf(nm, sizeof nm, "%s", t->tp_name ? t->tp_name : "?");
             rootf(rc, t, "static type %s", nm);
         }
-        if (sc == NULL) continue;
+        if (sc == NULL)
+            continue;
         while (PyDict_Next(sc, &pos, &key, &wr)) {
             PyObject *sub;
             size_t k;
-            if (wr == NULL || !PyWeakref_Check(wr)) continue;
+            if (wr == NULL || !PyWeakref_Check(wr))
+                continue;
             sub = ((PyWeakReference *)wr)->wr_object;
             if (sub == NULL || sub == Py_None || !PyType_Check(sub) ||
                 (((PyTypeObject *)sub)->tp_flags & Py_TPFLAGS_HEAPTYPE))
                 continue;
             for (k = 0; k < nseen && seen[k] != (PyTypeObject *)sub; k++) {
             }
-            if (k < nseen) continue;
+            if (k < nseen)
+                continue;
             if (nseen == cap) {
                 PyTypeObject **ns;
-                if (cap >= 1u << 20) break;
+                if (cap >= 1u << 20)
+                    break;
                 ns = (PyTypeObject **)hc_try_reallocarray(seen, 2 * cap, sizeof *seen);
                 if (ns == NULL) {
                     rc->nomem = 1;
@@ -431,11 +467,11 @@ static void roots_interp(root_ctx *rc, PyInterpreterState *interp)
         for (k = 0; k < n; k++) {
             PyObject *m = PyList_GET_ITEM(by_index, k);
             PyModuleDef *def;
-            if (m == NULL || !PyModule_Check(m)) continue;
+            if (m == NULL || !PyModule_Check(m))
+                continue;
             def = PyModule_GetDef(m); /* plain field read, creates nothing */
             if (def != NULL && def->m_base.m_copy != NULL)
-                rootf(rc, def->m_base.m_copy, "m_copy of module %s",
-                      def->m_name ? def->m_name : "?");
+                rootf(rc, def->m_base.m_copy, "m_copy of module %s", def->m_name ? def->m_name : "?");
         }
     }
 
@@ -469,7 +505,8 @@ static void roots_interp(root_ctx *rc, PyInterpreterState *interp)
 #else
             atexit_callback *cb = interp->atexit.callbacks[i];
 #endif
-            if (cb == NULL) continue;
+            if (cb == NULL)
+                continue;
             rootf(rc, cb->func, "atexit callback %d func", i);
             rootf(rc, cb->args, "atexit callback %d args", i);
             rootf(rc, cb->kwargs, "atexit callback %d kwargs", i);
@@ -511,7 +548,8 @@ static void roots_interp(root_ctx *rc, PyInterpreterState *interp)
     /* _ast module state: every field from AST_type to withitem_type is a PyObject * */
     {
         PyObject **p = &interp->ast.AST_type, **e = &interp->ast.withitem_type;
-        for (; p <= e; p++) root(rc, *p, "ast state");
+        for (; p <= e; p++)
+            root(rc, *p, "ast state");
     }
 
 #if HC_PY311
@@ -520,8 +558,7 @@ static void roots_interp(root_ctx *rc, PyInterpreterState *interp)
     root(rc, interp->callable_cache.list_append, "callable_cache list.append");
 #endif
 #if HC_PY312
-    root(rc, interp->callable_cache.object__getattribute__,
-         "callable_cache object.__getattribute__");
+    root(rc, interp->callable_cache.object__getattribute__, "callable_cache object.__getattribute__");
     root(rc, interp->cached_objects.interned_strings, "interned strings");
     root(rc, interp->cached_objects.str_replace_inf, "ast str_replace_inf");
     root(rc, interp->cached_objects.objreduce, "object.__reduce__");
@@ -533,15 +570,13 @@ static void roots_interp(root_ctx *rc, PyInterpreterState *interp)
     root(rc, interp->cached_objects.paramspecargs_type, "typing ParamSpecArgs type");
     root(rc, interp->cached_objects.paramspeckwargs_type, "typing ParamSpecKwargs type");
     root(rc, &interp->static_objects.singletons.hamt_empty, "empty hamt");
-    root(rc, &interp->static_objects.singletons.last_resort_memory_error,
-         "last-resort MemoryError");
+    root(rc, &interp->static_objects.singletons.last_resort_memory_error, "last-resort MemoryError");
     {
         int t, e;
         for (t = 0; t < PY_MONITORING_TOOL_IDS; t++) {
             rootf(rc, interp->monitoring_tool_names[t], "sys.monitoring tool %d name", t);
             for (e = 0; e < _PY_MONITORING_EVENTS; e++)
-                rootf(rc, interp->monitoring_callables[t][e],
-                      "sys.monitoring tool %d event %d callback", t, e);
+                rootf(rc, interp->monitoring_callables[t][e], "sys.monitoring tool %d event %d callback", t, e);
         }
     }
 #endif
@@ -585,7 +620,8 @@ static void roots_interp(root_ctx *rc, PyInterpreterState *interp)
 #endif
         for (k = 0; k < n; k++) {
             hc_static_state *st = &arr[k];
-            if (st->type == NULL) continue;
+            if (st->type == NULL)
+                continue;
             snprintf(nm, sizeof nm, "%s", st->type->tp_name ? st->type->tp_name : "?");
             rootf(rc, st->type, "static type %s", nm);
             rootf(rc, st->tp_dict, "static type dict %s", nm);
@@ -594,7 +630,8 @@ static void roots_interp(root_ctx *rc, PyInterpreterState *interp)
 #if HC_PY313
         for (k = 0; k < _Py_MAX_MANAGED_STATIC_EXT_TYPES; k++) {
             hc_static_state *st = &interp->types.for_extensions.initialized[k];
-            if (st->type == NULL) continue;
+            if (st->type == NULL)
+                continue;
             snprintf(nm, sizeof nm, "%s", st->type->tp_name ? st->type->tp_name : "?");
             rootf(rc, st->type, "static type %s", nm);
             rootf(rc, st->tp_dict, "static type dict %s", nm);
@@ -610,9 +647,11 @@ static void roots_interp(root_ctx *rc, PyInterpreterState *interp)
     for (i = 0; i < _PY_NSMALLNEGINTS + _PY_NSMALLPOSINTS; i++)
         root(rc, interp->small_ints[i], "small int");
     root(rc, interp->bytes.empty_string, "empty bytes");
-    for (i = 0; i < 256; i++) root(rc, interp->bytes.characters[i], "1-byte bytes");
+    for (i = 0; i < 256; i++)
+        root(rc, interp->bytes.characters[i], "1-byte bytes");
     root(rc, interp->unicode.empty_string, "empty str");
-    for (i = 0; i < 256; i++) root(rc, interp->unicode.latin1[i], "latin-1 char str");
+    for (i = 0; i < 256; i++)
+        root(rc, interp->unicode.latin1[i], "latin-1 char str");
 #if PyTuple_MAXSAVESIZE > 0
     root(rc, interp->tuple.free_list[0], "empty tuple");
 #endif
@@ -643,14 +682,14 @@ static void signal_handlers_pre312(root_ctx *rc)
         }
         key = k;
     }
-    if (modules == NULL || !PyDict_Check(modules) || hc_py_dict_peek_str(modules, key, hash, &m) < 0 ||
-        m == NULL || !PyModule_CheckExact(m))
+    if (modules == NULL || !PyDict_Check(modules) || hc_py_dict_peek_str(modules, key, hash, &m) < 0 || m == NULL ||
+        !PyModule_CheckExact(m))
         return;
     PyModuleDef *def = PyModule_GetDef(m);
     PyMethodDef *getsignal = NULL;
     for (PyMethodDef *md = def != NULL ? def->m_methods : NULL; md != NULL && md->ml_name != NULL; md++)
-        if (strcmp(md->ml_name, "getsignal") == 0 && (md->ml_flags & (METH_O | METH_VARARGS | METH_KEYWORDS |
-                                                                      METH_FASTCALL | METH_NOARGS)) == METH_O)
+        if (strcmp(md->ml_name, "getsignal") == 0 &&
+            (md->ml_flags & (METH_O | METH_VARARGS | METH_KEYWORDS | METH_FASTCALL | METH_NOARGS)) == METH_O)
             getsignal = md;
     if (getsignal == NULL)
         return;
@@ -695,17 +734,17 @@ static void roots_runtime(root_ctx *rc)
     for (i = 0; i < _PY_NSMALLNEGINTS + _PY_NSMALLPOSINTS; i++)
         root(rc, &HC_SINGLETONS.small_ints[i], "small int");
     root(rc, &HC_SINGLETONS.bytes_empty, "empty bytes");
-    for (i = 0; i < 256; i++) root(rc, &HC_SINGLETONS.bytes_characters[i].ob, "1-byte bytes");
+    for (i = 0; i < 256; i++)
+        root(rc, &HC_SINGLETONS.bytes_characters[i].ob, "1-byte bytes");
     root(rc, &HC_SINGLETONS.tuple_empty, "empty tuple");
-    for (i = 0; i < 128; i++) root(rc, &HC_SINGLETONS.strings.ascii[i]._ascii, "static str");
-    for (i = 0; i < 128; i++) root(rc, &HC_SINGLETONS.strings.latin1[i]._latin1, "static str");
+    for (i = 0; i < 128; i++)
+        root(rc, &HC_SINGLETONS.strings.ascii[i]._ascii, "static str");
+    for (i = 0; i < 128; i++)
+        root(rc, &HC_SINGLETONS.strings.latin1[i]._latin1, "static str");
     static_str_block(rc, (char *)&HC_SINGLETONS.strings.literals,
-                     (char *)&HC_SINGLETONS.strings.literals +
-                         sizeof HC_SINGLETONS.strings.literals,
-                     "static str");
+                     (char *)&HC_SINGLETONS.strings.literals + sizeof HC_SINGLETONS.strings.literals, "static str");
     static_str_block(rc, (char *)&HC_SINGLETONS.strings.identifiers,
-                     (char *)&HC_SINGLETONS.strings.identifiers +
-                         sizeof HC_SINGLETONS.strings.identifiers,
+                     (char *)&HC_SINGLETONS.strings.identifiers + sizeof HC_SINGLETONS.strings.identifiers,
                      "static str");
 #if HC_PY312
     root(rc, &HC_SINGLETONS.hamt_bitmap_node_empty, "empty hamt node");
@@ -746,7 +785,8 @@ int hc_py_roots(PyInterpreterState *interp, hc_py_root_cb cb, void *data)
     size_t n = 0, cap = 0, k;
     long guard = 0;
 
-    if (interp == NULL || cb == NULL) return 0;
+    if (interp == NULL || cb == NULL)
+        return 0;
     roots_interp(&rc, interp);
     roots_runtime(&rc);
 
@@ -757,9 +797,11 @@ int hc_py_roots(PyInterpreterState *interp, hc_py_root_cb cb, void *data)
         for (t = interp_thread_head(interp); t != NULL && guard < HC_CHAIN_MAX; t = t->next)
             guard++;
         cap = (size_t)guard;
-        if (cap > 0 && (ts = (PyThreadState **)hc_try_malloc(cap * sizeof *ts)) == NULL) rc.nomem = 1;
+        if (cap > 0 && (ts = (PyThreadState **)hc_try_malloc(cap * sizeof *ts)) == NULL)
+            rc.nomem = 1;
         if (ts != NULL)
-            for (t = interp_thread_head(interp); t != NULL && n < cap; t = t->next) ts[n++] = t;
+            for (t = interp_thread_head(interp); t != NULL && n < cap; t = t->next)
+                ts[n++] = t;
     }
     head_unlock();
 
@@ -783,7 +825,8 @@ static int globals_are_own(PyObject *globals)
 {
     size_t i;
     for (i = 0; i < nown_globals; i++)
-        if (own_globals[i] == globals) return 1;
+        if (own_globals[i] == globals)
+            return 1;
     return 0;
 }
 
@@ -794,7 +837,8 @@ int hc_py_hide_frames_of(PyObject *globals)
         PyErr_SetString(PyExc_TypeError, "hide_frames_of: a module's globals (a dict) expected");
         return -1;
     }
-    if (globals_are_own(globals)) return 0;
+    if (globals_are_own(globals))
+        return 0;
     g = realloc(own_globals, (nown_globals + 1) * sizeof *g);
     if (g == NULL) {
         PyErr_NoMemory();
@@ -808,7 +852,8 @@ int hc_py_hide_frames_of(PyObject *globals)
 
 int hc_py_frame_is_own(uintptr_t addr)
 {
-    if (nown_globals == 0) return 0;
+    if (nown_globals == 0)
+        return 0;
 #if HC_PY311
     if (HC_PY_VTAG(addr) == HC_PY_VTAG_FRAME)
         return globals_are_own(((_PyInterpreterFrame *)HC_PY_VUNTAG(addr))->f_globals);
@@ -852,13 +897,15 @@ static void report_frame_chain(_PyInterpreterFrame *f, const char *name, hc_py_r
 {
     long guard = 0;
     for (; f != NULL && guard < HC_CHAIN_MAX; f = f->previous, guard++) {
-        if (frame_is_shim(f)) continue;
+        if (frame_is_shim(f))
+            continue;
         switch (f->owner) {
         case FRAME_OWNED_BY_THREAD:
             refl(cb, data, (void *)((uintptr_t)f | HC_PY_VTAG_FRAME), HC_PY_LBL_FIELD, (uintptr_t)name);
             /* the observer's frame is hidden: the first frame below it is reported here too,
              * so that the caller's frames are not reached only through hidden ones */
-            if (globals_are_own(f->f_globals)) break;
+            if (globals_are_own(f->f_globals))
+                break;
             return;
         case FRAME_OWNED_BY_GENERATOR:
             refl(cb, data, (char *)f - offsetof(PyGenObject, gi_iframe), HC_PY_LBL_FIELD, (uintptr_t)name);
@@ -874,17 +921,17 @@ static void report_frame_chain(_PyInterpreterFrame *f, const char *name, hc_py_r
 
 /* Locals/cells/frees that are bound, and the value stack when stacktop says it is visible
  * (stacktop is -1 while the frame executes or calls into C). */
-static void frame_localsplus(_PyInterpreterFrame *f, PyCodeObject *co, int from, hc_py_ref_cb cb,
-                             void *data)
+static void frame_localsplus(_PyInterpreterFrame *f, PyCodeObject *co, int from, hc_py_ref_cb cb, void *data)
 {
     int i, nl, top;
-    if (co == NULL) return;
+    if (co == NULL)
+        return;
     nl = co->co_nlocalsplus;
     top = f->stacktop;
-    if (from < 0) from = 0;
+    if (from < 0)
+        from = 0;
     for (i = from; i < nl; i++)
-        refl(cb, data, f->localsplus[i], HC_PY_LBL_LOCAL,
-             (uintptr_t)PyTuple_GET_ITEM(co->co_localsplusnames, i));
+        refl(cb, data, f->localsplus[i], HC_PY_LBL_LOCAL, (uintptr_t)PyTuple_GET_ITEM(co->co_localsplusnames, i));
     if (top > nl && top <= nl + co->co_stacksize)
         for (i = (from > nl ? from : nl); i < top; i++)
             refl(cb, data, f->localsplus[i], HC_PY_LBL_STACK, (uintptr_t)(i - nl));
@@ -893,21 +940,22 @@ static void frame_localsplus(_PyInterpreterFrame *f, PyCodeObject *co, int from,
 static void frame_refs(_PyInterpreterFrame *f, hc_py_ref_cb cb, void *data)
 {
     PyCodeObject *co;
-    if (f == NULL || frame_is_shim(f)) return;
+    if (f == NULL || frame_is_shim(f))
+        return;
 #if HC_PY313
-    refl(cb, data, f->f_executable, HC_PY_LBL_FIELD, (uintptr_t)"f_code");
+    refl(cb, data, f->f_executable, HC_PY_LBL_FIELD, (uintptr_t) "f_code");
 #else
-    refl(cb, data, f->f_code, HC_PY_LBL_FIELD, (uintptr_t)"f_code");
+    refl(cb, data, f->f_code, HC_PY_LBL_FIELD, (uintptr_t) "f_code");
 #endif
 #if HC_PY312
-    refl(cb, data, f->f_funcobj, HC_PY_LBL_FIELD, (uintptr_t)"f_func");
+    refl(cb, data, f->f_funcobj, HC_PY_LBL_FIELD, (uintptr_t) "f_func");
 #else
-    refl(cb, data, f->f_func, HC_PY_LBL_FIELD, (uintptr_t)"f_func");
+    refl(cb, data, f->f_func, HC_PY_LBL_FIELD, (uintptr_t) "f_func");
 #endif
-    refl(cb, data, f->f_globals, HC_PY_LBL_FIELD, (uintptr_t)"f_globals");
-    refl(cb, data, f->f_builtins, HC_PY_LBL_FIELD, (uintptr_t)"f_builtins");
-    refl(cb, data, f->f_locals, HC_PY_LBL_FIELD, (uintptr_t)"f_locals");
-    refl(cb, data, f->frame_obj, HC_PY_LBL_FIELD, (uintptr_t)"frame_obj");
+    refl(cb, data, f->f_globals, HC_PY_LBL_FIELD, (uintptr_t) "f_globals");
+    refl(cb, data, f->f_builtins, HC_PY_LBL_FIELD, (uintptr_t) "f_builtins");
+    refl(cb, data, f->f_locals, HC_PY_LBL_FIELD, (uintptr_t) "f_locals");
+    refl(cb, data, f->frame_obj, HC_PY_LBL_FIELD, (uintptr_t) "frame_obj");
     co = frame_code(f);
     frame_localsplus(f, co, 0, cb, data);
     report_frame_chain(f->previous, "f_back", cb, data);
@@ -917,11 +965,11 @@ static void frame_refs(_PyInterpreterFrame *f, hc_py_ref_cb cb, void *data)
 static void exc_item_refs(_PyErr_StackItem *it, hc_py_ref_cb cb, void *data)
 {
 #if HC_PY311
-    refl(cb, data, it->exc_value, HC_PY_LBL_FIELD, (uintptr_t)"exc_info");
+    refl(cb, data, it->exc_value, HC_PY_LBL_FIELD, (uintptr_t) "exc_info");
 #else
-    refl(cb, data, it->exc_type, HC_PY_LBL_FIELD, (uintptr_t)"exc_type");
-    refl(cb, data, it->exc_value, HC_PY_LBL_FIELD, (uintptr_t)"exc_info");
-    refl(cb, data, it->exc_traceback, HC_PY_LBL_FIELD, (uintptr_t)"exc_traceback");
+    refl(cb, data, it->exc_type, HC_PY_LBL_FIELD, (uintptr_t) "exc_type");
+    refl(cb, data, it->exc_value, HC_PY_LBL_FIELD, (uintptr_t) "exc_info");
+    refl(cb, data, it->exc_traceback, HC_PY_LBL_FIELD, (uintptr_t) "exc_traceback");
 #endif
 }
 
@@ -930,50 +978,52 @@ static void thread_refs(PyThreadState *ts, hc_py_ref_cb cb, void *data)
     long guard = 0;
     _PyErr_StackItem *it;
 
-    refl(cb, data, ts->dict, HC_PY_LBL_FIELD, (uintptr_t)"dict");
-    refl(cb, data, ts->async_exc, HC_PY_LBL_FIELD, (uintptr_t)"async_exc");
-    refl(cb, data, ts->c_profileobj, HC_PY_LBL_FIELD, (uintptr_t)"c_profileobj");
-    refl(cb, data, ts->c_traceobj, HC_PY_LBL_FIELD, (uintptr_t)"c_traceobj");
+    refl(cb, data, ts->dict, HC_PY_LBL_FIELD, (uintptr_t) "dict");
+    refl(cb, data, ts->async_exc, HC_PY_LBL_FIELD, (uintptr_t) "async_exc");
+    refl(cb, data, ts->c_profileobj, HC_PY_LBL_FIELD, (uintptr_t) "c_profileobj");
+    refl(cb, data, ts->c_traceobj, HC_PY_LBL_FIELD, (uintptr_t) "c_traceobj");
 #if HC_PY312
-    refl(cb, data, ts->current_exception, HC_PY_LBL_FIELD, (uintptr_t)"current_exception");
+    refl(cb, data, ts->current_exception, HC_PY_LBL_FIELD, (uintptr_t) "current_exception");
 #else
-    refl(cb, data, ts->curexc_type, HC_PY_LBL_FIELD, (uintptr_t)"curexc_type");
-    refl(cb, data, ts->curexc_value, HC_PY_LBL_FIELD, (uintptr_t)"curexc_value");
-    refl(cb, data, ts->curexc_traceback, HC_PY_LBL_FIELD, (uintptr_t)"curexc_traceback");
+    refl(cb, data, ts->curexc_type, HC_PY_LBL_FIELD, (uintptr_t) "curexc_type");
+    refl(cb, data, ts->curexc_value, HC_PY_LBL_FIELD, (uintptr_t) "curexc_value");
+    refl(cb, data, ts->curexc_traceback, HC_PY_LBL_FIELD, (uintptr_t) "curexc_traceback");
 #endif
     /* handled exceptions: the thread's own item, then the exc_info chain (the other items
      * live in running generators) */
     exc_item_refs(&ts->exc_state, cb, data);
     for (it = ts->exc_info; it != NULL && guard < HC_CHAIN_MAX; it = it->previous_item, guard++)
-        if (it != &ts->exc_state) exc_item_refs(it, cb, data);
-    refl(cb, data, ts->async_gen_firstiter, HC_PY_LBL_FIELD, (uintptr_t)"async_gen_firstiter");
-    refl(cb, data, ts->async_gen_finalizer, HC_PY_LBL_FIELD, (uintptr_t)"async_gen_finalizer");
-    refl(cb, data, ts->context, HC_PY_LBL_FIELD, (uintptr_t)"context");
+        if (it != &ts->exc_state)
+            exc_item_refs(it, cb, data);
+    refl(cb, data, ts->async_gen_firstiter, HC_PY_LBL_FIELD, (uintptr_t) "async_gen_firstiter");
+    refl(cb, data, ts->async_gen_finalizer, HC_PY_LBL_FIELD, (uintptr_t) "async_gen_finalizer");
+    refl(cb, data, ts->context, HC_PY_LBL_FIELD, (uintptr_t) "context");
 #if !HC_PY313
     /* _thread's release_sentinel: on_delete_data is a strong weakref to the thread's lock */
-    if (ts->on_delete != NULL && ts->on_delete_data != NULL &&
-        PyWeakref_CheckRefExact((PyObject *)ts->on_delete_data))
-        refl(cb, data, ts->on_delete_data, HC_PY_LBL_FIELD, (uintptr_t)"on_delete_data");
+    if (ts->on_delete != NULL && ts->on_delete_data != NULL && PyWeakref_CheckRefExact((PyObject *)ts->on_delete_data))
+        refl(cb, data, ts->on_delete_data, HC_PY_LBL_FIELD, (uintptr_t) "on_delete_data");
 #endif
 #if HC_PY313
-    refl(cb, data, ts->threading_local_key, HC_PY_LBL_FIELD, (uintptr_t)"threading_local_key");
-    refl(cb, data, ts->threading_local_sentinel, HC_PY_LBL_FIELD, (uintptr_t)"threading_local_sentinel");
-    refl(cb, data, ((_PyThreadStateImpl *)ts)->asyncio_running_loop, HC_PY_LBL_FIELD, (uintptr_t)"asyncio_running_loop");
+    refl(cb, data, ts->threading_local_key, HC_PY_LBL_FIELD, (uintptr_t) "threading_local_key");
+    refl(cb, data, ts->threading_local_sentinel, HC_PY_LBL_FIELD, (uintptr_t) "threading_local_sentinel");
+    refl(cb, data, ((_PyThreadStateImpl *)ts)->asyncio_running_loop, HC_PY_LBL_FIELD,
+         (uintptr_t) "asyncio_running_loop");
 #endif
 
     /* top frame */
 #if HC_PY313
     report_frame_chain(ts->current_frame, "frame", cb, data);
 #elif HC_PY311
-    if (ts->cframe != NULL) report_frame_chain(ts->cframe->current_frame, "frame", cb, data);
+    if (ts->cframe != NULL)
+        report_frame_chain(ts->cframe->current_frame, "frame", cb, data);
 #else
     {
         PyFrameObject *f = ts->frame;
-        refl(cb, data, f, HC_PY_LBL_FIELD, (uintptr_t)"frame");
+        refl(cb, data, f, HC_PY_LBL_FIELD, (uintptr_t) "frame");
         /* past the observer's frames (hidden), the caller's: see report_frame_chain */
         for (guard = 0; f != NULL && guard < HC_CHAIN_MAX && globals_are_own(f->f_globals); guard++) {
             f = f->f_back;
-            refl(cb, data, f, HC_PY_LBL_FIELD, (uintptr_t)"frame");
+            refl(cb, data, f, HC_PY_LBL_FIELD, (uintptr_t) "frame");
         }
     }
 #endif
@@ -982,10 +1032,12 @@ static void thread_refs(PyThreadState *ts, hc_py_ref_cb cb, void *data)
 void hc_py_virtual_refs(uintptr_t vaddr, hc_py_ref_cb cb, void *data)
 {
     void *p = HC_PY_VUNTAG(vaddr);
-    if (p == NULL || cb == NULL) return;
+    if (p == NULL || cb == NULL)
+        return;
     switch (HC_PY_VTAG(vaddr)) {
     case HC_PY_VTAG_THREAD:
-        if (tstate_is_live((PyThreadState *)p)) thread_refs((PyThreadState *)p, cb, data);
+        if (tstate_is_live((PyThreadState *)p))
+            thread_refs((PyThreadState *)p, cb, data);
         break;
     case HC_PY_VTAG_FRAME:
 #if HC_PY311
@@ -1013,7 +1065,8 @@ void hc_py_iframe_labels(void *iframe, unsigned prefix, hc_py_label_cb cb, void 
 {
 #if HC_PY311
     label_ctx lc = {cb, data, prefix};
-    if (iframe != NULL) frame_refs((_PyInterpreterFrame *)iframe, label_sink, &lc);
+    if (iframe != NULL)
+        frame_refs((_PyInterpreterFrame *)iframe, label_sink, &lc);
 #else
     (void)iframe, (void)prefix, (void)cb, (void)data;
 #endif
@@ -1022,18 +1075,23 @@ void hc_py_iframe_labels(void *iframe, unsigned prefix, hc_py_label_cb cb, void 
 const char *hc_py_virtual_kind(unsigned vtag)
 {
     switch (vtag) {
-    case HC_PY_VTAG_THREAD: return "thread state";
-    case HC_PY_VTAG_FRAME: return "interpreter frame";
-    default: return "virtual node";
+    case HC_PY_VTAG_THREAD:
+        return "thread state";
+    case HC_PY_VTAG_FRAME:
+        return "interpreter frame";
+    default:
+        return "virtual node";
     }
 }
 
 void hc_py_virtual_label(uintptr_t vaddr, char *buf, size_t len)
 {
     void *p = HC_PY_VUNTAG(vaddr);
-    if (buf == NULL || len == 0) return;
+    if (buf == NULL || len == 0)
+        return;
     buf[0] = '\0';
-    if (p == NULL) return;
+    if (p == NULL)
+        return;
     switch (HC_PY_VTAG(vaddr)) {
     case HC_PY_VTAG_THREAD: {
         PyThreadState *ts = (PyThreadState *)p;
@@ -1082,17 +1140,19 @@ static void gc_list(PyGC_Head *h, void (*cb)(void *, PyObject *), void *data)
 {
     PyGC_Head *g;
     long guard = 0;
-    if (h == NULL) return;
-    for (g = (PyGC_Head *)h->_gc_next; g != NULL && g != h && guard < 100000000L;
-         g = (PyGC_Head *)g->_gc_next, guard++)
+    if (h == NULL)
+        return;
+    for (g = (PyGC_Head *)h->_gc_next; g != NULL && g != h && guard < 100000000L; g = (PyGC_Head *)g->_gc_next, guard++)
         cb(data, (PyObject *)(g + 1));
 }
 
 void hc_py_gc_objects(PyInterpreterState *interp, void (*cb)(void *data, PyObject *o), void *data)
 {
     int i;
-    if (interp == NULL || cb == NULL) return;
-    for (i = 0; i < NUM_GENERATIONS; i++) gc_list(&interp->gc.generations[i].head, cb, data);
+    if (interp == NULL || cb == NULL)
+        return;
+    for (i = 0; i < NUM_GENERATIONS; i++)
+        gc_list(&interp->gc.generations[i].head, cb, data);
     gc_list(&interp->gc.permanent_generation.head, cb, data);
 }
 
@@ -1118,8 +1178,7 @@ static void *hc310_lookdict(void)
             hc310_entry *e = hc310_entries(k);
             Py_ssize_t i;
             for (i = 0; i < k->dk_nentries; i++)
-                if (e[i].me_key != NULL && e[i].me_value != NULL &&
-                    !PyUnicode_CheckExact(e[i].me_key)) {
+                if (e[i].me_key != NULL && e[i].me_value != NULL && !PyUnicode_CheckExact(e[i].me_key)) {
                     cached = k->dk_lookup;
                     break;
                 }
@@ -1136,20 +1195,23 @@ static void dict_keys_refs(PyDictObject *d, hc_py_ref_cb cb, void *data)
     PyDictKeysObject *k = d->ma_keys;
     PyDictUnicodeEntry *e;
     Py_ssize_t i, n;
-    if (k == NULL || k->dk_kind == DICT_KEYS_GENERAL) return; /* traverse visits the keys */
+    if (k == NULL || k->dk_kind == DICT_KEYS_GENERAL)
+        return; /* traverse visits the keys */
     e = DK_UNICODE_ENTRIES(k);
     n = k->dk_nentries;
     for (i = 0; i < n; i++) {
         PyObject *key = e[i].me_key;
         PyObject *val = d->ma_values != NULL ? d->ma_values->values[i] : e[i].me_value;
-        if (key != NULL && val != NULL) cb(data, (uintptr_t)key, 0);
+        if (key != NULL && val != NULL)
+            cb(data, (uintptr_t)key, 0);
     }
 #else
     hc310_keys *k = (hc310_keys *)d->ma_keys;
     hc310_entry *e;
     void *general = hc310_lookdict();
     Py_ssize_t i, n;
-    if (k == NULL) return;
+    if (k == NULL)
+        return;
     if (d->ma_values == NULL && (general == NULL || k->dk_lookup == general))
         return; /* general table (or unknown): traverse visits the keys */
     e = hc310_entries(k);
@@ -1157,7 +1219,8 @@ static void dict_keys_refs(PyDictObject *d, hc_py_ref_cb cb, void *data)
     for (i = 0; i < n; i++) {
         PyObject *key = e[i].me_key;
         PyObject *val = d->ma_values != NULL ? d->ma_values[i] : e[i].me_value;
-        if (key != NULL && val != NULL) cb(data, (uintptr_t)key, 0);
+        if (key != NULL && val != NULL)
+            cb(data, (uintptr_t)key, 0);
     }
 #endif
 }
@@ -1166,20 +1229,24 @@ static void dict_keys_refs(PyDictObject *d, hc_py_ref_cb cb, void *data)
 static void shared_keys_refs(PyDictKeysObject *keys, hc_py_ref_cb cb, void *data)
 {
     Py_ssize_t i, n;
-    if (keys == NULL) return;
+    if (keys == NULL)
+        return;
 #if HC_PY311
     if (keys->dk_kind == DICT_KEYS_GENERAL) {
         PyDictKeyEntry *e = DK_ENTRIES(keys);
-        for (i = 0, n = keys->dk_nentries; i < n; i++) refl(cb, data, e[i].me_key, HC_PY_LBL_NOTE, (uintptr_t)"shared key");
+        for (i = 0, n = keys->dk_nentries; i < n; i++)
+            refl(cb, data, e[i].me_key, HC_PY_LBL_NOTE, (uintptr_t) "shared key");
     } else {
         PyDictUnicodeEntry *e = DK_UNICODE_ENTRIES(keys);
-        for (i = 0, n = keys->dk_nentries; i < n; i++) refl(cb, data, e[i].me_key, HC_PY_LBL_NOTE, (uintptr_t)"shared key");
+        for (i = 0, n = keys->dk_nentries; i < n; i++)
+            refl(cb, data, e[i].me_key, HC_PY_LBL_NOTE, (uintptr_t) "shared key");
     }
 #else
     {
         hc310_keys *k = (hc310_keys *)keys;
         hc310_entry *e = hc310_entries(k);
-        for (i = 0, n = k->dk_nentries; i < n; i++) refl(cb, data, e[i].me_key, HC_PY_LBL_NOTE, (uintptr_t)"shared key");
+        for (i = 0, n = k->dk_nentries; i < n; i++)
+            refl(cb, data, e[i].me_key, HC_PY_LBL_NOTE, (uintptr_t) "shared key");
     }
 #endif
 }
@@ -1189,32 +1256,32 @@ static void shared_keys_refs(PyDictKeysObject *keys, hc_py_ref_cb cb, void *data
 
 static void code_refs(PyCodeObject *co, hc_py_ref_cb cb, void *data)
 {
-    refl(cb, data, co->co_consts, HC_PY_LBL_FIELD, (uintptr_t)"co_consts");
-    refl(cb, data, co->co_names, HC_PY_LBL_FIELD, (uintptr_t)"co_names");
-    refl(cb, data, co->co_filename, HC_PY_LBL_FIELD, (uintptr_t)"co_filename");
-    refl(cb, data, co->co_name, HC_PY_LBL_FIELD, (uintptr_t)"co_name");
-    refl(cb, data, co->co_linetable, HC_PY_LBL_FIELD, (uintptr_t)"co_linetable");
+    refl(cb, data, co->co_consts, HC_PY_LBL_FIELD, (uintptr_t) "co_consts");
+    refl(cb, data, co->co_names, HC_PY_LBL_FIELD, (uintptr_t) "co_names");
+    refl(cb, data, co->co_filename, HC_PY_LBL_FIELD, (uintptr_t) "co_filename");
+    refl(cb, data, co->co_name, HC_PY_LBL_FIELD, (uintptr_t) "co_name");
+    refl(cb, data, co->co_linetable, HC_PY_LBL_FIELD, (uintptr_t) "co_linetable");
 #if HC_PY311
-    refl(cb, data, co->co_exceptiontable, HC_PY_LBL_FIELD, (uintptr_t)"co_exceptiontable");
-    refl(cb, data, co->co_localsplusnames, HC_PY_LBL_FIELD, (uintptr_t)"co_localsplusnames");
-    refl(cb, data, co->co_localspluskinds, HC_PY_LBL_FIELD, (uintptr_t)"co_localspluskinds");
-    refl(cb, data, co->co_qualname, HC_PY_LBL_FIELD, (uintptr_t)"co_qualname");
+    refl(cb, data, co->co_exceptiontable, HC_PY_LBL_FIELD, (uintptr_t) "co_exceptiontable");
+    refl(cb, data, co->co_localsplusnames, HC_PY_LBL_FIELD, (uintptr_t) "co_localsplusnames");
+    refl(cb, data, co->co_localspluskinds, HC_PY_LBL_FIELD, (uintptr_t) "co_localspluskinds");
+    refl(cb, data, co->co_qualname, HC_PY_LBL_FIELD, (uintptr_t) "co_qualname");
 #else
-    refl(cb, data, co->co_code, HC_PY_LBL_FIELD, (uintptr_t)"co_code");
-    refl(cb, data, co->co_varnames, HC_PY_LBL_FIELD, (uintptr_t)"co_varnames");
-    refl(cb, data, co->co_freevars, HC_PY_LBL_FIELD, (uintptr_t)"co_freevars");
-    refl(cb, data, co->co_cellvars, HC_PY_LBL_FIELD, (uintptr_t)"co_cellvars");
+    refl(cb, data, co->co_code, HC_PY_LBL_FIELD, (uintptr_t) "co_code");
+    refl(cb, data, co->co_varnames, HC_PY_LBL_FIELD, (uintptr_t) "co_varnames");
+    refl(cb, data, co->co_freevars, HC_PY_LBL_FIELD, (uintptr_t) "co_freevars");
+    refl(cb, data, co->co_cellvars, HC_PY_LBL_FIELD, (uintptr_t) "co_cellvars");
     /* co_zombieframe: a dead frame kept for reuse (refcount 0): not an object reference */
 #endif
 #if HC_PY311 && !HC_PY312
-    refl(cb, data, co->_co_code, HC_PY_LBL_FIELD, (uintptr_t)"co_code");
+    refl(cb, data, co->_co_code, HC_PY_LBL_FIELD, (uintptr_t) "co_code");
 #endif
 #if HC_PY312
     if (co->_co_cached != NULL) {
-        refl(cb, data, co->_co_cached->_co_code, HC_PY_LBL_FIELD, (uintptr_t)"co_code");
-        refl(cb, data, co->_co_cached->_co_varnames, HC_PY_LBL_FIELD, (uintptr_t)"co_varnames");
-        refl(cb, data, co->_co_cached->_co_cellvars, HC_PY_LBL_FIELD, (uintptr_t)"co_cellvars");
-        refl(cb, data, co->_co_cached->_co_freevars, HC_PY_LBL_FIELD, (uintptr_t)"co_freevars");
+        refl(cb, data, co->_co_cached->_co_code, HC_PY_LBL_FIELD, (uintptr_t) "co_code");
+        refl(cb, data, co->_co_cached->_co_varnames, HC_PY_LBL_FIELD, (uintptr_t) "co_varnames");
+        refl(cb, data, co->_co_cached->_co_cellvars, HC_PY_LBL_FIELD, (uintptr_t) "co_cellvars");
+        refl(cb, data, co->_co_cached->_co_freevars, HC_PY_LBL_FIELD, (uintptr_t) "co_freevars");
     }
 #endif
 #if HC_PY313
@@ -1246,21 +1313,22 @@ static void type_refs(PyTypeObject *t, int is_gc, hc_py_ref_cb cb, void *data)
     if (!is_gc) {
         /* static type: type_traverse is never called (it would abort), so report what it
          * would: dict, cache, mro, bases, base */
-        refl(cb, data, dict, HC_PY_LBL_FIELD, (uintptr_t)"__dict__");
-        refl(cb, data, t->tp_cache, HC_PY_LBL_FIELD, (uintptr_t)"__cache__");
-        refl(cb, data, t->tp_mro, HC_PY_LBL_FIELD, (uintptr_t)"__mro__");
-        refl(cb, data, t->tp_bases, HC_PY_LBL_FIELD, (uintptr_t)"__bases__");
-        refl(cb, data, (PyObject *)t->tp_base, HC_PY_LBL_FIELD, (uintptr_t)"__base__");
+        refl(cb, data, dict, HC_PY_LBL_FIELD, (uintptr_t) "__dict__");
+        refl(cb, data, t->tp_cache, HC_PY_LBL_FIELD, (uintptr_t) "__cache__");
+        refl(cb, data, t->tp_mro, HC_PY_LBL_FIELD, (uintptr_t) "__mro__");
+        refl(cb, data, t->tp_bases, HC_PY_LBL_FIELD, (uintptr_t) "__bases__");
+        refl(cb, data, (PyObject *)t->tp_base, HC_PY_LBL_FIELD, (uintptr_t) "__base__");
     }
-    if (dict != NULL && PyDict_Check(dict)) ref(cb, data, dict, HC_PY_REF_DICT_OF);
+    if (dict != NULL && PyDict_Check(dict))
+        ref(cb, data, dict, HC_PY_REF_DICT_OF);
     if (subclasses != NULL && (uintptr_t)subclasses > 4096 && PyDict_Check((PyObject *)subclasses))
-        refl(cb, data, subclasses, HC_PY_LBL_FIELD, (uintptr_t)"__subclasses__()");
+        refl(cb, data, subclasses, HC_PY_LBL_FIELD, (uintptr_t) "__subclasses__()");
 
     if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
         PyHeapTypeObject *ht = (PyHeapTypeObject *)t;
-        refl(cb, data, ht->ht_name, HC_PY_LBL_FIELD, (uintptr_t)"__name__");
-        refl(cb, data, ht->ht_qualname, HC_PY_LBL_FIELD, (uintptr_t)"__qualname__");
-        refl(cb, data, ht->ht_slots, HC_PY_LBL_FIELD, (uintptr_t)"__slots__");
+        refl(cb, data, ht->ht_name, HC_PY_LBL_FIELD, (uintptr_t) "__name__");
+        refl(cb, data, ht->ht_qualname, HC_PY_LBL_FIELD, (uintptr_t) "__qualname__");
+        refl(cb, data, ht->ht_slots, HC_PY_LBL_FIELD, (uintptr_t) "__slots__");
         /* ht_module is visited by type_traverse */
         shared_keys_refs(ht->ht_cached_keys, cb, data);
     }
@@ -1285,27 +1353,30 @@ PyObject *hc_py_instance_dict(PyObject *o, PyTypeObject *tp)
         Py_ssize_t off = tp->tp_dictoffset;
         if (off < 0) {
             Py_ssize_t n = Py_SIZE(o);
-            if (n < 0) n = -n;
+            if (n < 0)
+                n = -n;
             off += (Py_ssize_t)_PyObject_VAR_SIZE(tp, n);
         }
-        if (off > 0) return *(PyObject **)((char *)o + off);
+        if (off > 0)
+            return *(PyObject **)((char *)o + off);
     }
     return NULL;
 }
 
-static void instance_dict_refs(PyObject *o, PyTypeObject *tp, int is_gc, hc_py_ref_cb cb,
-                               void *data)
+static void instance_dict_refs(PyObject *o, PyTypeObject *tp, int is_gc, hc_py_ref_cb cb, void *data)
 {
     PyObject *d = hc_py_instance_dict(o, tp);
     int traversed = is_gc; /* does tp_traverse report the dict pointer itself? */
 
 #if HC_PY313
-    if (d != NULL && (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) &&
-        (tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) && _PyObject_InlineValues(o)->valid)
+    if (d != NULL && (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) && (tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) &&
+        _PyObject_InlineValues(o)->valid)
         traversed = 0; /* PyObject_VisitManagedDict visits the values, not the dict */
 #endif
-    if (d == NULL || !PyDict_Check(d)) return;
-    if (!traversed) refl(cb, data, d, HC_PY_LBL_FIELD, (uintptr_t)"__dict__");
+    if (d == NULL || !PyDict_Check(d))
+        return;
+    if (!traversed)
+        refl(cb, data, d, HC_PY_LBL_FIELD, (uintptr_t) "__dict__");
     cb(data, (uintptr_t)d, HC_PY_REF_DICT_OF);
 }
 
@@ -1317,11 +1388,14 @@ static void gen_running_locals(PyObject *o, hc_py_ref_cb cb, void *data)
     PyGenObject *g = (PyGenObject *)o;
     _PyInterpreterFrame *f;
     PyCodeObject *co;
-    if (g->gi_frame_state >= FRAME_CLEARED) return;
+    if (g->gi_frame_state >= FRAME_CLEARED)
+        return;
     f = (_PyInterpreterFrame *)g->gi_iframe;
     co = frame_code(f);
-    if (co == NULL) return;
-    if (f->stacktop >= co->co_nlocalsplus) return; /* traverse saw them all */
+    if (co == NULL)
+        return;
+    if (f->stacktop >= co->co_nlocalsplus)
+        return; /* traverse saw them all */
     frame_localsplus(f, co, f->stacktop < 0 ? 0 : f->stacktop, cb, data);
 }
 #endif
@@ -1329,9 +1403,12 @@ static void gen_running_locals(PyObject *o, hc_py_ref_cb cb, void *data)
 void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data)
 {
     int is_gc;
-    if (o == NULL || cb == NULL) return;
-    if (tp == NULL) tp = Py_TYPE(o);
-    if (tp == NULL) return;
+    if (o == NULL || cb == NULL)
+        return;
+    if (tp == NULL)
+        tp = Py_TYPE(o);
+    if (tp == NULL)
+        return;
     is_gc = PyType_IS_GC(tp) && (tp->tp_is_gc == NULL || tp->tp_is_gc(o));
 
     if (tp == &PyCode_Type) {
@@ -1340,13 +1417,14 @@ void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data
         type_refs((PyTypeObject *)o, is_gc, cb, data);
     }
 
-    if (PyType_FastSubclass(tp, Py_TPFLAGS_DICT_SUBCLASS)) dict_keys_refs((PyDictObject *)o, cb, data);
+    if (PyType_FastSubclass(tp, Py_TPFLAGS_DICT_SUBCLASS))
+        dict_keys_refs((PyDictObject *)o, cb, data);
 
     if (tp == &PyCoro_Type) {
 #if HC_PY311
-        refl(cb, data, ((PyCoroObject *)o)->cr_origin_or_finalizer, HC_PY_LBL_FIELD, (uintptr_t)"cr_origin");
+        refl(cb, data, ((PyCoroObject *)o)->cr_origin_or_finalizer, HC_PY_LBL_FIELD, (uintptr_t) "cr_origin");
 #else
-        refl(cb, data, ((PyCoroObject *)o)->cr_origin, HC_PY_LBL_FIELD, (uintptr_t)"cr_origin");
+        refl(cb, data, ((PyCoroObject *)o)->cr_origin, HC_PY_LBL_FIELD, (uintptr_t) "cr_origin");
 #endif
     }
 #if HC_PY311
@@ -1354,10 +1432,12 @@ void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data
         gen_running_locals(o, cb, data);
 #endif
 
-    if (!PyType_FastSubclass(tp, Py_TPFLAGS_TYPE_SUBCLASS)) instance_dict_refs(o, tp, is_gc, cb, data);
+    if (!PyType_FastSubclass(tp, Py_TPFLAGS_TYPE_SUBCLASS))
+        instance_dict_refs(o, tp, is_gc, cb, data);
 
     /* the type: heap types' traverse visits it (3.9+ rule), nothing else does */
-    if (!is_gc || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) refl(cb, data, tp, HC_PY_LBL_FIELD, (uintptr_t)"__class__");
+    if (!is_gc || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))
+        refl(cb, data, tp, HC_PY_LBL_FIELD, (uintptr_t) "__class__");
 }
 
 /* subtype_traverse, the tp_traverse of every class made by a class statement (file-static in
@@ -1389,9 +1469,11 @@ static int n_safe;
 static void add_safe(PyTypeObject *tp)
 {
     int i;
-    if (tp == NULL || tp->tp_traverse == NULL || n_safe == N_SAFE) return;
+    if (tp == NULL || tp->tp_traverse == NULL || n_safe == N_SAFE)
+        return;
     for (i = 0; i < n_safe; i++)
-        if (safe_traverse[i] == tp->tp_traverse) return;
+        if (safe_traverse[i] == tp->tp_traverse)
+            return;
     safe_traverse[n_safe++] = tp->tp_traverse;
 }
 
@@ -1400,7 +1482,8 @@ void hc_py_threads_prepare(void)
 #if !HC_PY311
     (void)hc310_lookdict();
 #endif
-    if (n_safe) return;
+    if (n_safe)
+        return;
     add_safe(&PyList_Type);
     add_safe(&PyTuple_Type);
     add_safe(&PyDict_Type);
@@ -1434,9 +1517,11 @@ void hc_py_threads_prepare(void)
 static int safe(traverseproc f)
 {
     int i;
-    if (f == NULL) return 1;
+    if (f == NULL)
+        return 1;
     for (i = 0; i < n_safe; i++)
-        if (safe_traverse[i] == f) return 1;
+        if (safe_traverse[i] == f)
+            return 1;
     return 0;
 }
 
@@ -1453,7 +1538,8 @@ int hc_py_type_is_threadsafe(PyTypeObject *tp)
     /* A class statement's type: subtype_traverse reads the slots and the dict, then calls the
      * first base traverse that is not subtype_traverse. */
     for (; b != NULL && subtype_traverse_fn != NULL && b->tp_traverse == subtype_traverse_fn; b = b->tp_base)
-        if (b->tp_is_gc != NULL) return 0;
+        if (b->tp_is_gc != NULL)
+            return 0;
     /* A type made in C (static, or from a spec) may inherit a safe traverse (a dict subclass
      * in an extension: the collector calls the same function on it). */
     return b != NULL && b->tp_is_gc == NULL && safe(b->tp_traverse);
@@ -1461,8 +1547,7 @@ int hc_py_type_is_threadsafe(PyTypeObject *tp)
 
 int hc_py_type_is_leaf(PyTypeObject *tp)
 {
-    if (PyType_IS_GC(tp) || tp == &PyCode_Type || tp == &PyCoro_Type || tp == &PyGen_Type ||
-        tp == &PyAsyncGen_Type)
+    if (PyType_IS_GC(tp) || tp == &PyCode_Type || tp == &PyCoro_Type || tp == &PyGen_Type || tp == &PyAsyncGen_Type)
         return 0;
     if (PyType_FastSubclass(tp, Py_TPFLAGS_TYPE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS))
         return 0;

@@ -43,17 +43,17 @@
 
 /* info->strategy: the low byte is the body formula, HC_SZF_VALUES adds the managed values. */
 enum {
-    HC_SZ_BASIC = 0,  /* object.__sizeof__: tp_basicsize + tp_itemsize*|ob_size| */
-    HC_SZ_INT,        /* int.__sizeof__ (also bool and int subclasses) */
-    HC_SZ_STR,        /* str.__sizeof__ */
-    HC_SZ_BYTEARRAY,  /* bytearray.__sizeof__ */
-    HC_SZ_LIST,       /* list.__sizeof__ */
-    HC_SZ_DICT,       /* dict.__sizeof__ (_PyDict_SizeOf) */
-    HC_SZ_SET,        /* set.__sizeof__ / frozenset.__sizeof__ */
-    HC_SZ_TYPE,       /* type.__sizeof__ (and metaclasses) */
-    HC_SZ_CODE,       /* code.__sizeof__ */
-    HC_SZ_FRAME,      /* frame.__sizeof__ */
-    HC_SZ_GEN,        /* generator/coroutine/async_generator.__sizeof__ (3.11+) */
+    HC_SZ_BASIC = 0, /* object.__sizeof__: tp_basicsize + tp_itemsize*|ob_size| */
+    HC_SZ_INT,       /* int.__sizeof__ (also bool and int subclasses) */
+    HC_SZ_STR,       /* str.__sizeof__ */
+    HC_SZ_BYTEARRAY, /* bytearray.__sizeof__ */
+    HC_SZ_LIST,      /* list.__sizeof__ */
+    HC_SZ_DICT,      /* dict.__sizeof__ (_PyDict_SizeOf) */
+    HC_SZ_SET,       /* set.__sizeof__ / frozenset.__sizeof__ */
+    HC_SZ_TYPE,      /* type.__sizeof__ (and metaclasses) */
+    HC_SZ_CODE,      /* code.__sizeof__ */
+    HC_SZ_FRAME,     /* frame.__sizeof__ */
+    HC_SZ_GEN,       /* generator/coroutine/async_generator.__sizeof__ (3.11+) */
     HC_SZ_KIND_MASK = 0xff,
     /* Managed-dict values that __sizeof__ does not count: 3.11/3.12 the separately malloc'd
      * values array while the instance dict is not materialised; 3.13 the inline values. */
@@ -80,8 +80,8 @@ typedef struct {
  * afterwards.  This is the one piece of global state of pysize.c: hc_py_size_info_init has no
  * context argument and must not create the key string itself. */
 static struct {
-    PyObject *key;   /* interned "__sizeof__", strong reference kept for the process */
-    Py_hash_t hash;  /* its hash */
+    PyObject *key;              /* interned "__sizeof__", strong reference kept for the process */
+    Py_hash_t hash;             /* its hash */
     destructor subtype_dealloc; /* tp_dealloc of every class made by type_new, or NULL */
     int nimpls;
     hc_sizeof_impl impls[HC_MAX_IMPLS];
@@ -100,8 +100,7 @@ static struct {
 /* The dict of type tp, as typeobject.c's lookup_tp_dict: 3.12+ keep the dict of a static
  * builtin type (_Py_TPFLAGS_STATIC_BUILTIN) in the interpreter's type state, with tp_dict NULL;
  * found by hc_py_static_type_state (pycompat.c). */
-static PyObject *
-type_dict(PyTypeObject *tp)
+static PyObject *type_dict(PyTypeObject *tp)
 {
 #if PY_VERSION_HEX >= 0x030C0000
     if ((tp->tp_flags & _Py_TPFLAGS_STATIC_BUILTIN) && !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
@@ -114,8 +113,7 @@ type_dict(PyTypeObject *tp)
 
 /* _PyType_Lookup(tp, "__sizeof__") without its cache: the borrowed result in *descr (NULL if
  * none); -1 if some dict holds a key only Python code could compare. */
-static int
-lookup_sizeof(PyTypeObject *tp, PyObject **descr)
+static int lookup_sizeof(PyTypeObject *tp, PyObject **descr)
 {
     PyObject *mro = tp->tp_mro;
     *descr = NULL;
@@ -126,7 +124,8 @@ lookup_sizeof(PyTypeObject *tp, PyObject **descr)
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); i++) {
             PyObject *base = PyTuple_GET_ITEM(mro, i);
             PyObject *d = PyType_Check(base) ? type_dict((PyTypeObject *)base) : NULL;
-            if (d != NULL && PyDict_Check(d) && (hc_py_dict_peek_str(d, hc_size_state.key, hc_size_state.hash, descr) < 0 || *descr)) {
+            if (d != NULL && PyDict_Check(d) &&
+                (hc_py_dict_peek_str(d, hc_size_state.key, hc_size_state.hash, descr) < 0 || *descr)) {
                 return *descr != NULL ? 0 : -1;
             }
         }
@@ -134,7 +133,8 @@ lookup_sizeof(PyTypeObject *tp, PyObject **descr)
     }
     for (int guard = 0; tp != NULL && guard < 10000; tp = tp->tp_base, guard++) {
         PyObject *d = type_dict(tp);
-        if (d != NULL && PyDict_Check(d) && (hc_py_dict_peek_str(d, hc_size_state.key, hc_size_state.hash, descr) < 0 || *descr)) {
+        if (d != NULL && PyDict_Check(d) &&
+            (hc_py_dict_peek_str(d, hc_size_state.key, hc_size_state.hash, descr) < 0 || *descr)) {
             return *descr != NULL ? 0 : -1;
         }
     }
@@ -142,8 +142,7 @@ lookup_sizeof(PyTypeObject *tp, PyObject **descr)
 }
 
 /* The C function of a method descriptor, and in *owner the type it was defined on. */
-static PyCFunction
-sizeof_meth(PyObject *descr, PyTypeObject **owner)
+static PyCFunction sizeof_meth(PyObject *descr, PyTypeObject **owner)
 {
     if (descr == NULL || !Py_IS_TYPE(descr, &PyMethodDescr_Type)) {
         return NULL;
@@ -153,8 +152,7 @@ sizeof_meth(PyObject *descr, PyTypeObject **owner)
     return md->d_method ? md->d_method->ml_meth : NULL;
 }
 
-static void
-register_impl(PyTypeObject *tp, uint32_t strategy)
+static void register_impl(PyTypeObject *tp, uint32_t strategy)
 {
     PyTypeObject *owner = NULL;
     PyObject *descr = NULL;
@@ -172,8 +170,7 @@ register_impl(PyTypeObject *tp, uint32_t strategy)
     hc_size_state.nimpls++;
 }
 
-void
-hc_py_size_global_init(void)
+void hc_py_size_global_init(void)
 {
     if (hc_size_state.key != NULL) {
         return;
@@ -211,13 +208,12 @@ hc_py_size_global_init(void)
 #endif
     /* subtype_dealloc is static in typeobject.c: read it off a throwaway class.  Without it
      * HC_SZF_GENALLOC is never used and those instances get plain __sizeof__ semantics. */
-    PyObject *probe = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_hc_size_probe",
-                                            (PyObject *)&PyBaseObject_Type);
+    PyObject *probe =
+        PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_hc_size_probe", (PyObject *)&PyBaseObject_Type);
     if (probe != NULL) {
         hc_size_state.subtype_dealloc = ((PyTypeObject *)probe)->tp_dealloc;
         Py_DECREF(probe);
-    }
-    else {
+    } else {
         PyErr_Clear();
     }
 }
@@ -225,8 +221,7 @@ hc_py_size_global_init(void)
 /* ---- header ------------------------------------------------------------------------------ */
 
 /* Bytes allocated before the object: _PyType_PreHeaderSize (3.11+) or the GC head (3.10). */
-static uint32_t
-preheader_size(PyTypeObject *tp)
+static uint32_t preheader_size(PyTypeObject *tp)
 {
     uint32_t n = PyType_IS_GC(tp) ? (uint32_t)sizeof(PyGC_Head) : 0;
 #if PY_VERSION_HEX >= 0x030C0000
@@ -241,8 +236,7 @@ preheader_size(PyTypeObject *tp)
     return n;
 }
 
-void
-hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info)
+void hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info)
 {
     memset(info, 0, sizeof(*info));
     info->header = preheader_size(tp);
@@ -283,32 +277,26 @@ hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info)
     if (info->needs_call) {
         return;
     }
-    if ((tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && tp->tp_itemsize > 0 &&
-        tp->tp_alloc == PyType_GenericAlloc && hc_size_state.subtype_dealloc != NULL &&
-        tp->tp_dealloc == hc_size_state.subtype_dealloc &&
+    if ((tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && tp->tp_itemsize > 0 && tp->tp_alloc == PyType_GenericAlloc &&
+        hc_size_state.subtype_dealloc != NULL && tp->tp_dealloc == hc_size_state.subtype_dealloc &&
         (info->strategy == HC_SZ_BASIC || info->strategy == HC_SZ_INT)) {
         info->strategy |= HC_SZF_GENALLOC;
     }
 }
 
-
 /* ---- dict keys (type.__sizeof__ counts ht_cached_keys) ---------------------------------- */
 
 /* _PyDict_KeysSize (not exported in any of the four versions). */
-static uint64_t
-dict_keys_size(PyDictKeysObject *keys)
+static uint64_t dict_keys_size(PyDictKeysObject *keys)
 {
 #if PY_VERSION_HEX >= 0x030B0000
     uint64_t size = (uint64_t)1 << keys->dk_log2_size;
-    uint64_t es = keys->dk_kind == DICT_KEYS_GENERAL ? sizeof(PyDictKeyEntry)
-                                                     : sizeof(PyDictUnicodeEntry);
-    return sizeof(PyDictKeysObject) + ((uint64_t)1 << keys->dk_log2_index_bytes) +
-           ((size << 1) / 3) * es;
+    uint64_t es = keys->dk_kind == DICT_KEYS_GENERAL ? sizeof(PyDictKeyEntry) : sizeof(PyDictUnicodeEntry);
+    return sizeof(PyDictKeysObject) + ((uint64_t)1 << keys->dk_log2_index_bytes) + ((size << 1) / 3) * es;
 #else
     const hc310_keys *k = (const hc310_keys *)keys;
     uint64_t size = (uint64_t)k->dk_size;
-    return sizeof(hc310_keys) + hc310_index_width(k->dk_size) * size +
-           ((size << 1) / 3) * sizeof(hc310_entry);
+    return sizeof(hc310_keys) + hc310_index_width(k->dk_size) * size + ((size << 1) / 3) * sizeof(hc310_entry);
 #endif
 }
 
@@ -320,8 +308,7 @@ dict_keys_size(PyDictKeysObject *keys)
  * dk_usable) at creation, which is not stored.  That sum only shrinks (each new instance
  * decrements dk_usable while it is > 1), so today's value is a lower bound; the prefix bounds
  * n to [prefix-9, prefix-2].  Take today's value clamped into that range. */
-static uint64_t
-separate_values_size(const void *values, PyDictKeysObject *keys)
+static uint64_t separate_values_size(const void *values, PyDictKeysObject *keys)
 {
     unsigned prefix = ((const uint8_t *)values)[-1];
     int64_t n = keys ? (int64_t)keys->dk_nentries + (int64_t)keys->dk_usable : -1;
@@ -332,8 +319,7 @@ separate_values_size(const void *values, PyDictKeysObject *keys)
         }
         if (n < lo) {
             n = n < 0 ? hi : lo;
-        }
-        else if (n > hi) {
+        } else if (n > hi) {
             n = hi;
         }
         return prefix + 8 * (uint64_t)n;
@@ -345,8 +331,7 @@ separate_values_size(const void *values, PyDictKeysObject *keys)
 }
 #endif
 
-static uint64_t
-managed_values_size(PyObject *o, PyTypeObject *tp)
+static uint64_t managed_values_size(PyObject *o, PyTypeObject *tp)
 {
 #if PY_VERSION_HEX >= 0x030D0000
     /* Inline values right after the PyObject header: PyDictValues{capacity,size,embedded,valid}
@@ -373,8 +358,7 @@ managed_values_size(PyObject *o, PyTypeObject *tp)
     if ((dorv & 1) == 0) {
         return 0;
     }
-    return separate_values_size((const void *)(dorv + 1),
-                                ((PyHeapTypeObject *)tp)->ht_cached_keys);
+    return separate_values_size((const void *)(dorv + 1), ((PyHeapTypeObject *)tp)->ht_cached_keys);
 #elif PY_VERSION_HEX >= 0x030B0000
     /* Word -4 is the values pointer, NULL once the dict (word -3) has been materialised. */
     const void *values = ((void *const *)o)[-4];
@@ -390,8 +374,7 @@ managed_values_size(PyObject *o, PyTypeObject *tp)
 
 /* |ob_size|, at most 2^48 (no real object has more items; a nonsense ob_size, even
  * PY_SSIZE_T_MIN, must not overflow what it is multiplied by) */
-static uint64_t
-abs_size(PyObject *o)
+static uint64_t abs_size(PyObject *o)
 {
     Py_ssize_t n = Py_SIZE(o);
     uint64_t a = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
@@ -403,8 +386,7 @@ abs_size(PyObject *o)
  * sizeof(PyLongObject) (32), not 28: _PyLong_FromMedium, which makes the results of arithmetic
  * and of PyLong_FromLong/FromSsize_t, requests 32 bytes; only the parsing paths (int(str),
  * int.from_bytes, json) request 28 (_PyLong_New(1)), and obmalloc gives both a 32-byte block. */
-static uint64_t
-int_body(PyObject *o)
+static uint64_t int_body(PyObject *o)
 {
 #if PY_VERSION_HEX >= 0x030C0000
     uint64_t nd = (uint64_t)_PyLong_DigitCount((PyLongObject *)o);
@@ -423,8 +405,7 @@ int_body(PyObject *o)
 #endif
 }
 
-static uint64_t
-round_up8(uint64_t n)
+static uint64_t round_up8(uint64_t n)
 {
     return (n + 7) & ~(uint64_t)7;
 }
@@ -433,8 +414,7 @@ round_up8(uint64_t n)
  * requests round_up(tp_basicsize + (n + 1) * tp_itemsize, 8).  n is |ob_size| for
  * tuple/bytes-like subtypes; long_subtype_new passes the digit count (3.11+: at least 1).
  * int.__sizeof__ also ignores the subtype's larger basicsize (3.10/3.11 weakref/dict slots). */
-static uint64_t
-genalloc_body(PyObject *o, PyTypeObject *tp, uint32_t kind)
+static uint64_t genalloc_body(PyObject *o, PyTypeObject *tp, uint32_t kind)
 {
     uint64_t n;
     if (kind == HC_SZ_INT) {
@@ -446,8 +426,7 @@ genalloc_body(PyObject *o, PyTypeObject *tp, uint32_t kind)
 #if PY_VERSION_HEX >= 0x030B0000
         n = n ? n : 1;
 #endif
-    }
-    else {
+    } else {
         n = abs_size(o);
     }
     return round_up8((uint64_t)tp->tp_basicsize + (n + 1) * (uint64_t)tp->tp_itemsize);
@@ -455,8 +434,7 @@ genalloc_body(PyObject *o, PyTypeObject *tp, uint32_t kind)
 
 /* object.__sizeof__.  int's ob_size is not an item count (3.12+: lv_tag); only the needs_call
  * fallback can meet an int here. */
-static uint64_t
-basic_body(PyObject *o, PyTypeObject *tp)
+static uint64_t basic_body(PyObject *o, PyTypeObject *tp)
 {
     if (tp->tp_itemsize > 0 && PyType_FastSubclass(tp, Py_TPFLAGS_LONG_SUBCLASS)) {
         return int_body(o) + (uint64_t)(tp->tp_basicsize - PyLong_Type.tp_basicsize);
@@ -470,8 +448,7 @@ basic_body(PyObject *o, PyTypeObject *tp)
 
 /* unicode__sizeof__: base struct + characters (compact: inline; legacy: separate block) + the
  * UTF-8 cache when it is a separate block + (3.10) the wchar_t cache when separate. */
-static uint64_t
-str_body(PyObject *o)
+static uint64_t str_body(PyObject *o)
 {
     const PyASCIIObject *a = (const PyASCIIObject *)o;
     const PyCompactUnicodeObject *c = (const PyCompactUnicodeObject *)o;
@@ -484,12 +461,10 @@ str_body(PyObject *o)
     if (compact_ascii) {
         size = sizeof(PyASCIIObject) + len + 1;
         data = a + 1;
-    }
-    else if (a->state.compact) {
+    } else if (a->state.compact) {
         size = sizeof(PyCompactUnicodeObject) + (len + 1) * kind;
         data = c + 1;
-    }
-    else {
+    } else {
         data = ((const PyUnicodeObject *)o)->data.any;
         size = sizeof(PyUnicodeObject);
         if (data != NULL) {
@@ -510,8 +485,7 @@ str_body(PyObject *o)
     return size;
 }
 
-static uint64_t
-set_body(PyObject *o, PyTypeObject *tp)
+static uint64_t set_body(PyObject *o, PyTypeObject *tp)
 {
     const PySetObject *s = (const PySetObject *)o;
     uint64_t n = (uint64_t)tp->tp_basicsize;
@@ -521,8 +495,7 @@ set_body(PyObject *o, PyTypeObject *tp)
     return n;
 }
 
-static uint64_t
-dict_body(PyObject *o)
+static uint64_t dict_body(PyObject *o)
 {
     /* _PyDict_SizeOf (exported in 3.10–3.13) only reads the dict; it creates nothing. */
     uint64_t n = (uint64_t)_PyDict_SizeOf((PyDictObject *)o);
@@ -549,8 +522,7 @@ dict_body(PyObject *o)
     return n;
 }
 
-static uint64_t
-type_body(PyObject *o)
+static uint64_t type_body(PyObject *o)
 {
     PyTypeObject *t = (PyTypeObject *)o;
     if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
@@ -565,8 +537,7 @@ type_body(PyObject *o)
 }
 
 /* co_extra block: _PyCodeObjectExtra {Py_ssize_t ce_size; void *ce_extras[1];} (codeobject.c). */
-static uint64_t
-code_extra_size(const PyCodeObject *co)
+static uint64_t code_extra_size(const PyCodeObject *co)
 {
     const Py_ssize_t *extra = (const Py_ssize_t *)co->co_extra;
     if (extra == NULL) {
@@ -575,8 +546,7 @@ code_extra_size(const PyCodeObject *co)
     return 2 * sizeof(void *) + ((uint64_t)extra[0] - 1) * sizeof(void *);
 }
 
-static uint64_t
-code_body(PyObject *o, PyTypeObject *tp)
+static uint64_t code_body(PyObject *o, PyTypeObject *tp)
 {
     const PyCodeObject *co = (const PyCodeObject *)o;
 #if PY_VERSION_HEX >= 0x030B0000
@@ -600,8 +570,7 @@ code_body(PyObject *o, PyTypeObject *tp)
 
 #if PY_VERSION_HEX >= 0x030B0000
 /* Slots after the _PyInterpreterFrame specials: locals+cells+frees and the value stack. */
-static uint64_t
-frame_slots(PyCodeObject *code)
+static uint64_t frame_slots(PyCodeObject *code)
 {
     if (code == NULL || !PyCode_Check(code)) {
         return 0;
@@ -613,8 +582,7 @@ frame_slots(PyCodeObject *code)
 #endif
 }
 
-static PyCodeObject *
-iframe_code(const _PyInterpreterFrame *f)
+static PyCodeObject *iframe_code(const _PyInterpreterFrame *f)
 {
 #if PY_VERSION_HEX >= 0x030D0000
     return (PyCodeObject *)f->f_executable;
@@ -624,8 +592,7 @@ iframe_code(const _PyInterpreterFrame *f)
 }
 #endif
 
-static uint64_t
-frame_body(PyObject *o)
+static uint64_t frame_body(PyObject *o)
 {
     PyFrameObject *f = (PyFrameObject *)o;
 #if PY_VERSION_HEX >= 0x030B0000
@@ -634,14 +601,12 @@ frame_body(PyObject *o)
 #else
     PyCodeObject *code = f->f_code;
     uint64_t extras = (uint64_t)code->co_stacksize + (uint64_t)code->co_nlocals +
-                      (uint64_t)PyTuple_GET_SIZE(code->co_cellvars) +
-                      (uint64_t)PyTuple_GET_SIZE(code->co_freevars);
+                      (uint64_t)PyTuple_GET_SIZE(code->co_cellvars) + (uint64_t)PyTuple_GET_SIZE(code->co_freevars);
     return sizeof(PyFrameObject) + (extras - 1) * sizeof(PyObject *);
 #endif
 }
 
-static uint64_t
-gen_body(PyObject *o, PyTypeObject *tp)
+static uint64_t gen_body(PyObject *o, PyTypeObject *tp)
 {
 #if PY_VERSION_HEX >= 0x030B0000
     /* gen_sizeof, shared by generators, coroutines and async generators (same head). */
@@ -655,8 +620,7 @@ gen_body(PyObject *o, PyTypeObject *tp)
 #endif
 }
 
-uint64_t
-hc_py_size(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info)
+uint64_t hc_py_size(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info)
 {
     uint64_t header = info->header;
     uint64_t body;
@@ -679,8 +643,7 @@ hc_py_size(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info)
         body = (uint64_t)tp->tp_basicsize + (uint64_t)((PyByteArrayObject *)o)->ob_alloc;
         break;
     case HC_SZ_LIST:
-        body = (uint64_t)tp->tp_basicsize +
-               (uint64_t)((PyListObject *)o)->allocated * sizeof(PyObject *);
+        body = (uint64_t)tp->tp_basicsize + (uint64_t)((PyListObject *)o)->allocated * sizeof(PyObject *);
         break;
     case HC_SZ_DICT:
         body = dict_body(o);
@@ -715,8 +678,7 @@ hc_py_size(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info)
     return header + body;
 }
 
-uint64_t
-hc_py_size_values(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info)
+uint64_t hc_py_size_values(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info)
 {
     return (info->strategy & HC_SZF_VALUES) ? managed_values_size(o, tp) : 0;
 }

@@ -22,21 +22,22 @@ G_BEGIN_DECLS
 
 #define HC_NONE UINT32_MAX /* "no id" */
 
-#define HC_ADDRSET_CHUNK_SHIFT 30                                  /* 1 GiB chunks          */
-#define HC_ADDRSET_BITS (1u << (HC_ADDRSET_CHUNK_SHIFT - 3))       /* bits per chunk        */
-#define HC_ADDRSET_WORDS (HC_ADDRSET_BITS / 64)                    /* 2^21 words            */
-#define HC_ADDRSET_BLOCKS (HC_ADDRSET_WORDS / 8)                   /* 512-bit blocks        */
-#define HC_ADDRSET_PAGE_WORDS 512                                  /* words per 4 KiB page  */
+#define HC_ADDRSET_CHUNK_SHIFT 30                                   /* 1 GiB chunks          */
+#define HC_ADDRSET_BITS (1u << (HC_ADDRSET_CHUNK_SHIFT - 3))        /* bits per chunk        */
+#define HC_ADDRSET_WORDS (HC_ADDRSET_BITS / 64)                     /* 2^21 words            */
+#define HC_ADDRSET_BLOCKS (HC_ADDRSET_WORDS / 8)                    /* 512-bit blocks        */
+#define HC_ADDRSET_PAGE_WORDS 512                                   /* words per 4 KiB page  */
 #define HC_ADDRSET_PAGES (HC_ADDRSET_WORDS / HC_ADDRSET_PAGE_WORDS) /* 4096 pages per chunk  */
 #define HC_ADDRSET_CACHE 8
-#define HC_ADDRSET_DIRECT ((uintptr_t)1 << 17) /* chunk keys below this (addresses below 2^47,
+#define HC_ADDRSET_DIRECT \
+    ((uintptr_t)1 << 17) /* chunk keys below this (addresses below 2^47,
                                                   all of x86-64 and arm64 user space with
                                                   4-level tables) have their own slot      */
 
 typedef struct hc_addrset_chunk {
-    uintptr_t key;      /* address >> HC_ADDRSET_CHUNK_SHIFT                          */
-    uint64_t *bits;     /* [HC_ADDRSET_WORDS], zero pages until touched               */
-    uint32_t *before;   /* [HC_ADDRSET_BLOCKS] members before each block (by freeze)  */
+    uintptr_t key;                         /* address >> HC_ADDRSET_CHUNK_SHIFT                          */
+    uint64_t *bits;                        /* [HC_ADDRSET_WORDS], zero pages until touched               */
+    uint32_t *before;                      /* [HC_ADDRSET_BLOCKS] members before each block (by freeze)  */
     uint64_t pages[HC_ADDRSET_PAGES / 64]; /* bitmap pages that hold a member         */
 } hc_addrset_chunk;
 
@@ -54,7 +55,7 @@ typedef struct hc_addrset {
                                                 NULL = empty                               */
     hc_addrset_chunk **chunks;               /* sorted by key                                 */
     uint32_t nchunks, chunkcap;
-    uint32_t count;                          /* members                                       */
+    uint32_t count; /* members                                       */
     gboolean frozen;
 } hc_addrset;
 

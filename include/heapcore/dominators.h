@@ -71,8 +71,8 @@ uint32_t hc_domtree_top(const hc_domtree *d, const hc_idset *s, uint32_t k, uint
  * sizes of s's members of that kind that no other member of the same kind dominates, so a
  * kind's figure counts no byte twice and never exceeds hc_domtree_total.  One pass over the
  * tree in preorder: O(reached nodes + tree depth).  FALSE with HC_ERROR_NOMEM. */
-gboolean hc_domtree_retained_by_kind(const hc_domtree *d, const hc_idset *s, const hc_kinds *kinds,
-                                     uint64_t *per_kind, GError **error);
+gboolean hc_domtree_retained_by_kind(const hc_domtree *d, const hc_idset *s, const hc_kinds *kinds, uint64_t *per_kind,
+                                     GError **error);
 
 /* What the super-root reaches without a dominator tree: a bit per node and their total size,
  * one reachability pass (O(nodes + edges)); the base of a set's retained size and of the set

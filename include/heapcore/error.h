@@ -16,12 +16,12 @@ G_BEGIN_DECLS
 GQuark hc_error_quark(void);
 
 typedef enum {
-    HC_ERROR_NOMEM,     /* an engine allocation failed                        */
-    HC_ERROR_INVALID,   /* bad argument (wrong snapshot, id out of range, …)  */
-    HC_ERROR_STATE,     /* the interpreter is in a state that cannot be walked */
-    HC_ERROR_LIMIT,     /* more than 2^32-2 objects, or another hard limit     */
-    HC_ERROR_IO,        /* a file could not be read or written (OS message)     */
-    HC_ERROR_FORMAT,    /* a snapshot file is truncated, corrupt or not ours    */
+    HC_ERROR_NOMEM,   /* an engine allocation failed                        */
+    HC_ERROR_INVALID, /* bad argument (wrong snapshot, id out of range, …)  */
+    HC_ERROR_STATE,   /* the interpreter is in a state that cannot be walked */
+    HC_ERROR_LIMIT,   /* more than 2^32-2 objects, or another hard limit     */
+    HC_ERROR_IO,      /* a file could not be read or written (OS message)     */
+    HC_ERROR_FORMAT,  /* a snapshot file is truncated, corrupt or not ours    */
 } HcError;
 
 /* malloc/realloc/calloc that return NULL on failure (and under the failure hook). */

@@ -40,19 +40,19 @@ enum {
 
 /* Type flags (from the object model). */
 enum {
-    HC_TYPE_VIRTUAL = 1u << 0, /* its nodes are virtual (thread states, interpreter frames) */
-    HC_TYPE_HIDDEN = 1u << 1,  /* its instances are the observer's own: hide them and what
+    HC_TYPE_VIRTUAL = 1u << 0,    /* its nodes are virtual (thread states, interpreter frames) */
+    HC_TYPE_HIDDEN = 1u << 1,     /* its instances are the observer's own: hide them and what
                                   only they reach                                            */
-    HC_TYPE_DICT = 1u << 2,    /* exactly dict: named "dict (no owner)" when ownerless       */
-    HC_TYPE_SIZECALL = 1u << 3, /* instances need a __sizeof__ call after the walk           */
-    HC_TYPE_DICTLIKE = 1u << 4, /* dict or a subclass: may be some object's __dict__         */
-    HC_TYPE_NOOBJ = 1u << 5,    /* the type key is not an object's address (no type node)    */
-    HC_TYPE_LEAF = 1u << 6,     /* instances refer to nothing but their type (when the type
+    HC_TYPE_DICT = 1u << 2,       /* exactly dict: named "dict (no owner)" when ownerless       */
+    HC_TYPE_SIZECALL = 1u << 3,   /* instances need a __sizeof__ call after the walk           */
+    HC_TYPE_DICTLIKE = 1u << 4,   /* dict or a subclass: may be some object's __dict__         */
+    HC_TYPE_NOOBJ = 1u << 5,      /* the type key is not an object's address (no type node)    */
+    HC_TYPE_LEAF = 1u << 6,       /* instances refer to nothing but their type (when the type
                                    has a node): the walk's second pass need not expand them  */
     HC_TYPE_THREADSAFE = 1u << 7, /* the second pass may expand its instances on a helper
                                    thread, beside the walk's own: the model's expand (size ==
                                    NULL) then only reads memory and calls hc_walk_visit*    */
-    HC_TYPE_MODULE = 1u << 8,   /* a module type: its nodes carry names (hc_graph_node_name) */
+    HC_TYPE_MODULE = 1u << 8,     /* a module type: its nodes carry names (hc_graph_node_name) */
     HC_TYPE_SOMEHIDDEN = 1u << 9, /* some instances are the observer's own (the walk asks the
                                    model's is_hidden for each): hidden as HC_TYPE_HIDDEN's  */
 };
@@ -85,8 +85,8 @@ void hc_graph_set_sizeof_failures(hc_graph *g, uint32_t n);
 
 /* The type table. */
 uint32_t hc_graph_ntypes(const hc_graph *g);
-uintptr_t hc_graph_type_key(const hc_graph *g, uint32_t t);  /* the type's address / key   */
-uint32_t hc_graph_type_node(const hc_graph *g, uint32_t t);  /* its node id, or HC_NONE    */
+uintptr_t hc_graph_type_key(const hc_graph *g, uint32_t t); /* the type's address / key   */
+uint32_t hc_graph_type_node(const hc_graph *g, uint32_t t); /* its node id, or HC_NONE    */
 uint32_t hc_graph_type_flags(const hc_graph *g, uint32_t t);
 const char *hc_graph_type_name(const hc_graph *g, uint32_t t); /* "" until named */
 /* Name type t (copied).  Called by the adapter right after the walk. */

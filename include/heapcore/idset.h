@@ -29,8 +29,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(hc_idset, hc_idset_unref)
 
 hc_graph *hc_idset_graph(const hc_idset *s); /* borrowed */
 uint32_t hc_idset_count(const hc_idset *s);
-const uint32_t *hc_idset_ids(const hc_idset *s); /* borrowed, sorted */
-uint64_t hc_idset_size(const hc_idset *s);      /* sum of true sizes, O(n) */
+const uint32_t *hc_idset_ids(const hc_idset *s);            /* borrowed, sorted */
+uint64_t hc_idset_size(const hc_idset *s);                  /* sum of true sizes, O(n) */
 gboolean hc_idset_contains(const hc_idset *s, uint32_t id); /* O(log n) */
 
 typedef enum { HC_SET_OR, HC_SET_AND, HC_SET_SUB, HC_SET_XOR } hc_setop;

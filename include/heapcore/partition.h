@@ -23,11 +23,11 @@
 G_BEGIN_DECLS
 
 typedef enum {
-    HC_BY_TYPE,  /* kind = type index                                    */
-    HC_BY_CLODO, /* kind = type index, or ntypes + owner's type index    */
-    HC_BY_RCS,   /* kind = an interned set of referrers' clodo kinds     */
-    HC_BY_SIZE,  /* kind = index of the node's size among distinct sizes */
-    HC_BY_UNITY, /* kind = 0 for every node                              */
+    HC_BY_TYPE,   /* kind = type index                                    */
+    HC_BY_CLODO,  /* kind = type index, or ntypes + owner's type index    */
+    HC_BY_RCS,    /* kind = an interned set of referrers' clodo kinds     */
+    HC_BY_SIZE,   /* kind = index of the node's size among distinct sizes */
+    HC_BY_UNITY,  /* kind = 0 for every node                              */
     HC_BY_MODULE, /* kind = a module's name; 0 ("~module") for the rest  */
     HC_NCLASSIFIERS,
     HC_BY_EXPLICIT = HC_NCLASSIFIERS /* kinds given by the caller: hc_kinds_new_explicit */
@@ -48,8 +48,7 @@ hc_kinds *hc_kinds_new(hc_graph *g, hc_classifier c, const hc_referrers *refs, G
  * every node of g (each < nkinds; only a partitioned set's members matter) and names[nkinds]
  * (g_strdup'd).  Takes ownership of both (per_node from hc_try_malloc; names from g_malloc,
  * each freed with g_free) even on failure.  NULL + INVALID if a kind is out of range. */
-hc_kinds *hc_kinds_new_explicit(hc_graph *g, uint32_t *per_node, char **names, uint32_t nkinds,
-                                GError **error);
+hc_kinds *hc_kinds_new_explicit(hc_graph *g, uint32_t *per_node, char **names, uint32_t nkinds, GError **error);
 void hc_kinds_free(hc_kinds *k); /* accepts NULL */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(hc_kinds, hc_kinds_free)
 hc_graph *hc_kinds_graph(const hc_kinds *k); /* borrowed */

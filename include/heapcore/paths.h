@@ -24,8 +24,7 @@ typedef struct hc_paths hc_paths;
  * the complement roots, one label after the other in skip's order (the calling thread's stack,
  * then a caller's own arguments: they say how the caller holds an object, not how the heap
  * does).  NULL with HC_ERROR_NOMEM if out of memory.  Holds a reference to g. */
-hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, const char *const *skip,
-                       GError **error);
+hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, const char *const *skip, GError **error);
 void hc_paths_free(hc_paths *p); /* accepts NULL */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(hc_paths, hc_paths_free)
 

@@ -32,19 +32,18 @@ G_BEGIN_DECLS
  * HC_ERROR_NOMEM, HC_ERROR_INVALID). */
 struct hc_edge_labels;
 struct hc_values;
-gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t nmembers,
-                           const char *const *meta, const struct hc_edge_labels *labels,
-                           const struct hc_values *values, const char *path, GError **error);
+gboolean hc_snapfile_write(const hc_graph *g, const uint32_t *members, uint32_t nmembers, const char *const *meta,
+                           const struct hc_edge_labels *labels, const struct hc_values *values, const char *path,
+                           GError **error);
 
 /* Read a file: a new graph (marked loaded: hc_graph_is_loaded; edge labels and values, if
  * the file has them, attached: hc_graph_attached), the members (ascending; hc_free them) and
  * the meta vector (g_strfreev it).  NULL + error (HC_ERROR_IO, HC_ERROR_FORMAT, HC_ERROR_NOMEM). */
-hc_graph *hc_snapfile_read(const char *path, uint32_t **members, uint32_t *nmembers, char ***meta,
-                           GError **error);
+hc_graph *hc_snapfile_read(const char *path, uint32_t **members, uint32_t *nmembers, char ***meta, GError **error);
 
 /* The same from a buffer (for tests and fuzzing): data[0..len) is the whole file. */
-hc_graph *hc_snapfile_read_buffer(const uint8_t *data, size_t len, uint32_t **members,
-                                  uint32_t *nmembers, char ***meta, GError **error);
+hc_graph *hc_snapfile_read_buffer(const uint8_t *data, size_t len, uint32_t **members, uint32_t *nmembers, char ***meta,
+                                  GError **error);
 
 G_END_DECLS
 #endif

@@ -37,13 +37,12 @@ typedef struct hc_value_model {
 
 /* Values of g's real nodes set in `alive` (hc_graph_alive_in) whose type has values; with
  * keep, their contents too.  NULL + HC_ERROR_NOMEM if out of memory. */
-hc_values *hc_values_capture(const hc_graph *g, const uint64_t *alive, const hc_value_model *m,
-                             gboolean keep, GError **error);
+hc_values *hc_values_capture(const hc_graph *g, const uint64_t *alive, const hc_value_model *m, gboolean keep,
+                             GError **error);
 hc_values *hc_values_new(void); /* empty, to fill with hc_values_add (a file's reader); NULL if out of memory */
 hc_values *hc_values_new_sized(uint32_t count); /* the same, room for count made at once */
 /* Add node id's value (ids ascending); contents may be NULL (redacted).  FALSE if out of memory. */
-gboolean hc_values_add(hc_values *v, uint32_t id, uint64_t length, uint64_t hash, const void *contents,
-                       size_t nbytes);
+gboolean hc_values_add(hc_values *v, uint32_t id, uint64_t length, uint64_t hash, const void *contents, size_t nbytes);
 void hc_values_free(hc_values *v); /* accepts NULL */
 /* A copy without contents (lengths and hashes only); NULL if out of memory. */
 hc_values *hc_values_redacted(const hc_values *v);

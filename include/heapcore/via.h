@@ -71,8 +71,8 @@ uintptr_t *hc_via_roots(const hc_labeller *lab, size_t *n);
  * path[i-1] -> path[i]; "?" once the path can no longer be proven alive (path[0] not among
  * `roots` (hc_via_roots), or a node that no longer refers to the next: nothing unproven is
  * read).  labels[0] is set to NULL.  The caller frees each label. */
-void hc_via_path(hc_graph *g, const uint32_t *path, uint32_t n, const hc_labeller *lab,
-                 const uintptr_t *roots, size_t nroots, char **labels);
+void hc_via_path(hc_graph *g, const uint32_t *path, uint32_t n, const hc_labeller *lab, const uintptr_t *roots,
+                 size_t nroots, char **labels);
 
 /* ---- labels kept with a graph ----------------------------------------------------------
  * Every edge's label text, read from the live objects once (when a snapshot is taken to be
@@ -125,8 +125,8 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
  * hc_edge_labels_ready).  `legacy` (a version-1 file): no number is reserved for indices
  * (numbers from 2 up are texts; they are moved up past the families').  NULL if out of
  * memory. */
-hc_edge_labels *hc_edge_labels_new_encoded(char **texts, char *arena, uint32_t ntexts, const uint8_t *enc,
-                                           size_t len, gboolean legacy);
+hc_edge_labels *hc_edge_labels_new_encoded(char **texts, char *arena, uint32_t ntexts, const uint8_t *enc, size_t len,
+                                           gboolean legacy);
 void hc_edge_labels_free(hc_edge_labels *L); /* accepts NULL */
 /* Decode the stored form if not done yet: FALSE + HC_ERROR_FORMAT if it does not fit g. */
 gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **error);

@@ -36,8 +36,8 @@ typedef struct hc_model {
     /* Report the node's referents: hc_walk_visit for each referent, hc_walk_visit_dict for
      * the node's __dict__; unless size is NULL (the second pass), also its size (*size), and
      * it may OR HC_NODE_* bits into *flags.  Must report the same referents both times. */
-    void (*expand)(void *ctx, hc_walk *w, uintptr_t addr, uintptr_t tkey, uintptr_t tdata,
-                   uint64_t *size, uint32_t *flags);
+    void (*expand)(void *ctx, hc_walk *w, uintptr_t addr, uintptr_t tkey, uintptr_t tdata, uint64_t *size,
+                   uint32_t *flags);
     /* Call hc_walk_add_root for every root. */
     void (*roots)(void *ctx, hc_walk *w);
     /* Optional: call hc_walk_add_root for objects the caller handed over; run after phase 2. */

@@ -8,11 +8,13 @@
 
 #include "synth.h"
 
-namespace {
+namespace
+{
 
 // Reachable node ids from the super-root of g (roots and complement roots, not hidden), with
 // the nodes of `removed` deleted.
-std::vector<bool> reach_without(hc_graph *g, const std::set<uint32_t> &removed) {
+std::vector<bool> reach_without(hc_graph *g, const std::set<uint32_t> &removed)
+{
     uint32_t n = hc_graph_n(g);
     std::vector<bool> seen(n);
     std::vector<uint32_t> stack;
@@ -30,7 +32,8 @@ std::vector<bool> reach_without(hc_graph *g, const std::set<uint32_t> &removed) 
         const uint32_t *e = hc_graph_edges(g, v, &ne);
         for (uint32_t k = 0; k < ne; k++) {
             uint32_t t = e[k];
-            if (removed.count(t) || seen[t] || (hc_graph_flags(g, t) & HC_NODE_HIDDEN)) continue;
+            if (removed.count(t) || seen[t] || (hc_graph_flags(g, t) & HC_NODE_HIDDEN))
+                continue;
             seen[t] = true;
             stack.push_back(t);
         }
@@ -39,15 +42,18 @@ std::vector<bool> reach_without(hc_graph *g, const std::set<uint32_t> &removed) 
 }
 
 // The same with one node deleted (HC_NONE: none).
-std::vector<bool> reach(hc_graph *g, uint32_t removed) {
+std::vector<bool> reach(hc_graph *g, uint32_t removed)
+{
     return reach_without(g, removed == HC_NONE ? std::set<uint32_t>{} : std::set<uint32_t>{removed});
 }
 
-std::vector<uint32_t> members(hc_idset *s) {
+std::vector<uint32_t> members(hc_idset *s)
+{
     return std::vector<uint32_t>(hc_idset_ids(s), hc_idset_ids(s) + hc_idset_count(s));
 }
 
-void check_against_brute_force(hc_graph *g, const char *what) {
+void check_against_brute_force(hc_graph *g, const char *what)
+{
     uint32_t n = hc_graph_n(g);
     g_autoptr(hc_domtree) d = hc_domtree_new(g, nullptr);
     ASSERT_NE(d, nullptr);
@@ -59,15 +65,18 @@ void check_against_brute_force(hc_graph *g, const char *what) {
     uint32_t reached = 0;
     for (uint32_t x = 0; x < n; x++) {
         reached += all[x];
-        if (!all[x]) continue;
+        if (!all[x])
+            continue;
         std::vector<bool> r = reach(g, x);
         for (uint32_t v = 0; v < n; v++)
-            if (all[v] && v != x && !r[v]) dom[v].insert(x);
+            if (all[v] && v != x && !r[v])
+                dom[v].insert(x);
     }
     EXPECT_EQ(hc_domtree_reached(d), reached) << what;
     uint64_t total = 0;
     for (uint32_t v = 0; v < n; v++)
-        if (all[v]) total += hc_graph_size(g, v);
+        if (all[v])
+            total += hc_graph_size(g, v);
     EXPECT_EQ(hc_domtree_total(d), total) << what;
     EXPECT_EQ(hc_reach_total(r), total) << what;
     for (uint32_t v = 0; v < n; v++) {
@@ -83,7 +92,8 @@ void check_against_brute_force(hc_graph *g, const char *what) {
         // reachability pass, what becomes unreachable without v: both the brute-force set.
         std::vector<uint32_t> below{v};
         for (uint32_t w = 0; w < n; w++)
-            if (dom[w].count(v)) below.push_back(w);
+            if (dom[w].count(v))
+                below.push_back(w);
         std::sort(below.begin(), below.end());
         EXPECT_EQ(members(sub), below) << what << " node " << v;
         g_autoptr(hc_idset) gone = hc_dominos(r, &v, 1, nullptr);
@@ -92,11 +102,13 @@ void check_against_brute_force(hc_graph *g, const char *what) {
         // The immediate dominator is the strict dominator that all the others dominate.
         uint32_t want = HC_DOM_SUPER;
         for (uint32_t x : dom[v])
-            if (dom[x].size() + 1 == dom[v].size()) want = x;
+            if (dom[x].size() + 1 == dom[v].size())
+                want = x;
         EXPECT_EQ(hc_domtree_idom(d, v), want) << what << " node " << v;
         uint64_t retained = hc_graph_size(g, v);
         for (uint32_t w = 0; w < n; w++)
-            if (dom[w].count(v)) retained += hc_graph_size(g, w);
+            if (dom[w].count(v))
+                retained += hc_graph_size(g, w);
         EXPECT_EQ(hc_domtree_retained(d, v), retained) << what << " node " << v;
         // A one-node set's domisize is its retained size (a reachability pass against the
         // semi-NCA tree: two algorithms).
@@ -106,16 +118,19 @@ void check_against_brute_force(hc_graph *g, const char *what) {
     std::mt19937 rng(n);
     for (int t = 0; t < 5 && n > 0; t++) {
         std::set<uint32_t> s;
-        for (uint32_t k = 1 + rng() % 4; k; k--) s.insert(rng() % n);
+        for (uint32_t k = 1 + rng() % 4; k; k--)
+            s.insert(rng() % n);
         std::vector<bool> left = reach_without(g, s);
         uint64_t want = 0;
         for (uint32_t v = 0; v < n; v++)
-            if (all[v] && !left[v]) want += hc_graph_size(g, v);
+            if (all[v] && !left[v])
+                want += hc_graph_size(g, v);
         std::vector<uint32_t> ids(s.begin(), s.end());
         EXPECT_EQ(hc_domisize(r, ids.data(), (uint32_t)ids.size(), nullptr), want) << what << " set " << t;
         std::vector<uint32_t> gone_want;
         for (uint32_t v = 0; v < n; v++)
-            if (all[v] && !left[v]) gone_want.push_back(v);
+            if (all[v] && !left[v])
+                gone_want.push_back(v);
         g_autoptr(hc_idset) gone = hc_dominos(r, ids.data(), (uint32_t)ids.size(), nullptr);
         ASSERT_NE(gone, nullptr);
         EXPECT_EQ(members(gone), gone_want) << what << " set " << t;
@@ -124,7 +139,8 @@ void check_against_brute_force(hc_graph *g, const char *what) {
         std::set<uint32_t> up;
         for (uint32_t v : s) {
             uint32_t i = hc_domtree_idom(d, v);
-            if (i != HC_NONE && i != HC_DOM_SUPER && !s.count(i)) up.insert(i);
+            if (i != HC_NONE && i != HC_DOM_SUPER && !s.count(i))
+                up.insert(i);
         }
         g_autoptr(hc_idset) ups = hc_domtree_idoms(d, set, nullptr);
         ASSERT_NE(ups, nullptr);
@@ -147,7 +163,8 @@ void check_against_brute_force(hc_graph *g, const char *what) {
     for (int half = 0; half < 2; half++) {
         std::vector<uint32_t> ids;
         for (uint32_t v = 0; v < n; v++)
-            if (!half || rng() % 2) ids.push_back(v);
+            if (!half || rng() % 2)
+                ids.push_back(v);
         g_autoptr(hc_idset) set = hc_idset_new_copy(g, ids.data(), ids.size(), nullptr);
         std::set<uint32_t> in(ids.begin(), ids.end());
         g_autoptr(hc_referrers) refs = hc_referrers_new(g, nullptr);
@@ -156,49 +173,67 @@ void check_against_brute_force(hc_graph *g, const char *what) {
             ASSERT_NE(kinds, nullptr);
             std::vector<uint64_t> want(hc_kinds_count(kinds)), got(want.size() + 1, 7);
             for (uint32_t v : ids) {
-                if (!all[v]) continue;
+                if (!all[v])
+                    continue;
                 uint32_t k = hc_kinds_of(kinds, v);
                 bool covered = false;
-                for (uint32_t x : dom[v]) covered |= in.count(x) && hc_kinds_of(kinds, x) == k;
-                if (!covered) want[k] += hc_domtree_retained(d, v);
+                for (uint32_t x : dom[v])
+                    covered |= in.count(x) && hc_kinds_of(kinds, x) == k;
+                if (!covered)
+                    want[k] += hc_domtree_retained(d, v);
             }
             ASSERT_TRUE(hc_domtree_retained_by_kind(d, set, kinds, got.data(), nullptr));
             EXPECT_EQ(got.back(), 7u) << "wrote past the kinds";
             got.pop_back();
             EXPECT_EQ(got, want) << what << " half " << half << " classifier " << c;
-            for (uint64_t x : got) EXPECT_LE(x, total);
+            for (uint64_t x : got)
+                EXPECT_LE(x, total);
         }
     }
 }
 
-}  // namespace
+} // namespace
 
-TEST(Dominators, RandomGraphsMatchBruteForce) {
+TEST(Dominators, RandomGraphsMatchBruteForce)
+{
     std::mt19937 rng(2026);
     for (int trial = 0; trial < 3000; trial++) {
         SynthHeap h;
         uint32_t n = 1 + rng() % 40;
-        h.type_flags[3] = HC_TYPE_HIDDEN;  // the observer's own: left out of the tree
-        for (uint32_t i = 0; i < n; i++) h.add(rng() % 4 == 3 && rng() % 3 == 0 ? 3 : rng() % 3, 1 + rng() % 1000);
+        h.type_flags[3] = HC_TYPE_HIDDEN; // the observer's own: left out of the tree
+        for (uint32_t i = 0; i < n; i++)
+            h.add(rng() % 4 == 3 && rng() % 3 == 0 ? 3 : rng() % 3, 1 + rng() % 1000);
         uint32_t ne = rng() % (3 * n + 1);
-        for (uint32_t e = 0; e < ne; e++) h.link(rng() % n, rng() % n);  // cycles, self-loops
+        for (uint32_t e = 0; e < ne; e++)
+            h.link(rng() % n, rng() % n); // cycles, self-loops
         for (uint32_t i = 0; i < n; i++) {
-            if (rng() % 6 == 0) h.roots.push_back(i);
-            if (rng() % 4 == 0) h.gc.push_back(i);  // unreached ones become complement roots
+            if (rng() % 6 == 0)
+                h.roots.push_back(i);
+            if (rng() % 4 == 0)
+                h.gc.push_back(i); // unreached ones become complement roots
         }
         g_autoptr(hc_graph) g = h.walk();
         ASSERT_NE(g, nullptr);
         std::string what = "trial " + std::to_string(trial);
         check_against_brute_force(g, what.c_str());
-        if (HasFailure()) return;
+        if (HasFailure())
+            return;
     }
 }
 
-TEST(Dominators, ChainDiamondAndManyRoots) {
+TEST(Dominators, ChainDiamondAndManyRoots)
+{
     // 0 -> 1 -> {2, 3} -> 4 -> 5; a second root 6 -> 4.
     SynthHeap h;
-    for (int i = 0; i < 7; i++) h.add(0, 10u << i);
-    h.link(0, 1); h.link(1, 2); h.link(1, 3); h.link(2, 4); h.link(3, 4); h.link(4, 5); h.link(6, 4);
+    for (int i = 0; i < 7; i++)
+        h.add(0, 10u << i);
+    h.link(0, 1);
+    h.link(1, 2);
+    h.link(1, 3);
+    h.link(2, 4);
+    h.link(3, 4);
+    h.link(4, 5);
+    h.link(6, 4);
     h.roots = {0};
     {
         g_autoptr(hc_graph) g = h.walk();
@@ -206,32 +241,36 @@ TEST(Dominators, ChainDiamondAndManyRoots) {
         auto id = [&](uint32_t k) { return id_of(g, k); };
         EXPECT_EQ(hc_domtree_idom(d, id(0)), HC_DOM_SUPER);
         EXPECT_EQ(hc_domtree_idom(d, id(2)), id(1));
-        EXPECT_EQ(hc_domtree_idom(d, id(4)), id(1));  // through 2 or 3
+        EXPECT_EQ(hc_domtree_idom(d, id(4)), id(1)); // through 2 or 3
         EXPECT_EQ(hc_domtree_idom(d, id(5)), id(4));
         EXPECT_EQ(hc_domtree_retained(d, id(1)), (uint64_t)(20 + 40 + 80 + 160 + 320));
         EXPECT_EQ(hc_domtree_retained(d, id(0)), (uint64_t)(10 + 20 + 40 + 80 + 160 + 320));
-        EXPECT_EQ(id(6), HC_NONE);  // not reached: not in the snapshot
+        EXPECT_EQ(id(6), HC_NONE); // not reached: not in the snapshot
     }
-    h.roots = {0, 6};  // now 4 has two ways in: only the super-root dominates it
+    h.roots = {0, 6}; // now 4 has two ways in: only the super-root dominates it
     g_autoptr(hc_graph) g = h.walk();
     g_autoptr(hc_domtree) d = hc_domtree_new(g, nullptr);
     EXPECT_EQ(hc_domtree_idom(d, id_of(g, 4)), HC_DOM_SUPER);
     EXPECT_EQ(hc_domtree_retained(d, id_of(g, 1)), (uint64_t)(20 + 40 + 80));
     // Neither root alone frees 4 and 5; both together do: more than the sum of retained.
     uint32_t both[2] = {id_of(g, 0), id_of(g, 6)};
-    if (both[0] > both[1]) std::swap(both[0], both[1]);
+    if (both[0] > both[1])
+        std::swap(both[0], both[1]);
     g_autoptr(hc_reach) r = hc_reach_new(g, nullptr);
     EXPECT_EQ(hc_domisize(r, both, 2, nullptr), (uint64_t)(10 + 20 + 40 + 80 + 160 + 320 + 640));
-    EXPECT_EQ(hc_domtree_retained(d, id_of(g, 0)) + hc_domtree_retained(d, id_of(g, 6)), (uint64_t)(10 + 20 + 40 + 80 + 640));
+    EXPECT_EQ(hc_domtree_retained(d, id_of(g, 0)) + hc_domtree_retained(d, id_of(g, 6)),
+              (uint64_t)(10 + 20 + 40 + 80 + 640));
     check_against_brute_force(g, "diamond");
 }
 
-TEST(Dominators, TwoMillionLongChainNeedsNoRecursion) {
+TEST(Dominators, TwoMillionLongChainNeedsNoRecursion)
+{
     SynthHeap h;
     const uint32_t n = 2000000;
     h.objs.resize(n);
-    for (uint32_t i = 0; i + 1 < n; i++) h.objs[i].refs.push_back(i + 1);
-    h.objs[n - 1].refs.push_back(0);  // and a cycle back
+    for (uint32_t i = 0; i + 1 < n; i++)
+        h.objs[i].refs.push_back(i + 1);
+    h.objs[n - 1].refs.push_back(0); // and a cycle back
     h.roots = {0};
     g_autoptr(hc_graph) g = h.walk();
     ASSERT_NE(g, nullptr);
@@ -253,12 +292,18 @@ TEST(Dominators, TwoMillionLongChainNeedsNoRecursion) {
     EXPECT_EQ(per[hc_classify(g, HC_BY_TYPE, id_of(g, 0))], (uint64_t)n * 8);
 }
 
-TEST(Dominators, RetainedSizesPast4GiB) {
+TEST(Dominators, RetainedSizesPast4GiB)
+{
     // 0 -> 1 -> 2 -> 3, each 3 GiB but the last: retained sizes need more than 32 bits.
     SynthHeap h;
     const uint64_t big = 3ull << 30;
-    h.add(0, big); h.add(0, big); h.add(1, 16); h.add(0, big);
-    h.link(0, 1); h.link(1, 2); h.link(2, 3);
+    h.add(0, big);
+    h.add(0, big);
+    h.add(1, 16);
+    h.add(0, big);
+    h.link(0, 1);
+    h.link(1, 2);
+    h.link(2, 3);
     h.roots = {0};
     g_autoptr(hc_graph) g = h.walk();
     g_autoptr(hc_domtree) d = hc_domtree_new(g, nullptr);
@@ -278,14 +323,20 @@ TEST(Dominators, RetainedSizesPast4GiB) {
     check_against_brute_force(g, "past 4 GiB");
 }
 
-TEST(Dominators, FailingEveryAllocationInTurnGivesNomemOrTheTree) {
+TEST(Dominators, FailingEveryAllocationInTurnGivesNomemOrTheTree)
+{
     SynthHeap h;
-    for (int i = 0; i < 500; i++) h.add(i % 3, 8 + i);
-    for (int i = 0; i + 1 < 500; i++) h.link(i, i + 1), h.link(i, (i * 7) % 500);
+    for (int i = 0; i < 500; i++)
+        h.add(i % 3, 8 + i);
+    for (int i = 0; i + 1 < 500; i++)
+        h.link(i, i + 1), h.link(i, (i * 7) % 500);
     h.roots = {0};
     g_autoptr(hc_graph) g = h.walk();
     hc_alloc_fail_at(0);
-    { g_autoptr(hc_domtree) d = hc_domtree_new(g, nullptr); ASSERT_NE(d, nullptr); }
+    {
+        g_autoptr(hc_domtree) d = hc_domtree_new(g, nullptr);
+        ASSERT_NE(d, nullptr);
+    }
     unsigned long calls = hc_alloc_fail_at(0);
     ASSERT_GT(calls, 5u);
     for (unsigned long nth = 1; nth <= calls; nth++) {
@@ -293,7 +344,7 @@ TEST(Dominators, FailingEveryAllocationInTurnGivesNomemOrTheTree) {
         GError *err = nullptr;
         hc_domtree *d = hc_domtree_new(g, &err);
         hc_alloc_fail_at(0);
-        ASSERT_EQ(d, nullptr) << nth;  // every allocation is needed
+        ASSERT_EQ(d, nullptr) << nth; // every allocation is needed
         ASSERT_NE(err, nullptr);
         EXPECT_EQ(err->code, HC_ERROR_NOMEM);
         g_clear_error(&err);
@@ -329,14 +380,15 @@ TEST(Dominators, FailingEveryAllocationInTurnGivesNomemOrTheTree) {
         }
         uint64_t gone_size = 0;
         if (gone)
-            for (uint32_t v : members(gone)) gone_size += hc_graph_size(g, v);
+            for (uint32_t v : members(gone))
+                gone_size += hc_graph_size(g, v);
         if (gone) {
             EXPECT_EQ(gone_size, want_size) << nth;
         }
         hc_idset_unref(gone);
         hc_idset_unref(sub);
         hc_reach_free(r);
-        if (calls < nth) {  // no allocation failed: everything must have succeeded
+        if (calls < nth) { // no allocation failed: everything must have succeeded
             EXPECT_TRUE(ok_kind && gone && sub && size != UINT64_MAX);
             EXPECT_GT(nth, 6u);
             break;

@@ -7,29 +7,36 @@
 
 #include "synth.h"
 
-static hc_idset *make(hc_graph *g, const std::set<uint32_t> &ids) {
+static hc_idset *make(hc_graph *g, const std::set<uint32_t> &ids)
+{
     std::vector<uint32_t> v(ids.begin(), ids.end());
     return hc_idset_new_copy(g, v.data(), v.size(), nullptr);
 }
 
-static std::set<uint32_t> members(const hc_idset *s) {
+static std::set<uint32_t> members(const hc_idset *s)
+{
     return std::set<uint32_t>(hc_idset_ids(s), hc_idset_ids(s) + hc_idset_count(s));
 }
 
-static hc_graph *line_graph(uint32_t n) {
+static hc_graph *line_graph(uint32_t n)
+{
     SynthHeap h;
-    for (uint32_t i = 0; i < n; i++) h.add(i % 3, i + 1);
-    for (uint32_t i = 0; i + 1 < n; i++) h.link(i, i + 1);
+    for (uint32_t i = 0; i < n; i++)
+        h.add(i % 3, i + 1);
+    for (uint32_t i = 0; i + 1 < n; i++)
+        h.link(i, i + 1);
     h.roots = {0};
     return h.walk();
 }
 
-TEST(IdSet, AlgebraMatchesStdSet) {
+TEST(IdSet, AlgebraMatchesStdSet)
+{
     g_autoptr(hc_graph) g = line_graph(200);
     std::mt19937 rng(3);
     for (int trial = 0; trial < 200; trial++) {
         std::set<uint32_t> A, B;
-        for (int i = 0; i < 80; i++) A.insert(rng() % 200), B.insert(rng() % 200);
+        for (int i = 0; i < 80; i++)
+            A.insert(rng() % 200), B.insert(rng() % 200);
         g_autoptr(hc_idset) a = make(g, A);
         g_autoptr(hc_idset) b = make(g, B);
         std::set<uint32_t> u, in, d, x;
@@ -50,12 +57,14 @@ TEST(IdSet, AlgebraMatchesStdSet) {
         EXPECT_TRUE(hc_idset_subset(a, su));
         EXPECT_EQ(hc_idset_equal(a, b), A == B);
         uint64_t size = 0;
-        for (uint32_t i : A) size += hc_graph_size(g, i);
+        for (uint32_t i : A)
+            size += hc_graph_size(g, i);
         EXPECT_EQ(hc_idset_size(a), size);
     }
 }
 
-TEST(IdSet, CopySortsDeduplicatesAndRejectsBadIds) {
+TEST(IdSet, CopySortsDeduplicatesAndRejectsBadIds)
+{
     g_autoptr(hc_graph) g = line_graph(10);
     uint32_t ids[] = {5, 1, 5, 3};
     g_autoptr(hc_idset) s = hc_idset_new_copy(g, ids, 4, nullptr);
@@ -68,7 +77,8 @@ TEST(IdSet, CopySortsDeduplicatesAndRejectsBadIds) {
     g_clear_error(&err);
 }
 
-TEST(IdSet, OperationsAcrossSnapshotsAreRefused) {
+TEST(IdSet, OperationsAcrossSnapshotsAreRefused)
+{
     g_autoptr(hc_graph) g1 = line_graph(5);
     g_autoptr(hc_graph) g2 = line_graph(5);
     g_autoptr(hc_idset) a = hc_idset_new_flags(g1, 0, 0, nullptr);
@@ -79,15 +89,18 @@ TEST(IdSet, OperationsAcrossSnapshotsAreRefused) {
     g_clear_error(&err);
 }
 
-TEST(IdSet, ForeignDifferenceMatchesByAddressAndType) {
+TEST(IdSet, ForeignDifferenceMatchesByAddressAndType)
+{
     SynthHeap h;
-    for (int i = 0; i < 6; i++) h.add(0);
-    for (int i = 0; i < 5; i++) h.link(i, i + 1);
+    for (int i = 0; i < 6; i++)
+        h.add(0);
+    for (int i = 0; i < 5; i++)
+        h.link(i, i + 1);
     h.roots = {0};
     g_autoptr(hc_graph) before = h.walk();
-    h.add(0);          // a new object 6
+    h.add(0); // a new object 6
     h.link(5, 6);
-    h.objs[3].type = 1;  // object 3 "reused" by an object of another type
+    h.objs[3].type = 1; // object 3 "reused" by an object of another type
     g_autoptr(hc_graph) after = h.walk();
     g_autoptr(hc_idset) a = hc_idset_new_flags(after, 0, 0, nullptr);
     g_autoptr(hc_idset) b = hc_idset_new_flags(before, 0, 0, nullptr);

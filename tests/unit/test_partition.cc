@@ -7,12 +7,16 @@
 
 #include "synth.h"
 
-TEST(Partition, CountsSizesOrderAndRows) {
+TEST(Partition, CountsSizesOrderAndRows)
+{
     SynthHeap h;
     uint32_t r = h.add(0, 1);
-    for (int i = 0; i < 5; i++) h.link(r, h.add(1, 10));   // 5 x type 1 = 50 bytes
-    for (int i = 0; i < 2; i++) h.link(r, h.add(2, 100));  // 2 x type 2 = 200 bytes
-    for (int i = 0; i < 2; i++) h.link(r, h.add(3, 25));   // 2 x type 3 = 50 bytes (tie with 1)
+    for (int i = 0; i < 5; i++)
+        h.link(r, h.add(1, 10)); // 5 x type 1 = 50 bytes
+    for (int i = 0; i < 2; i++)
+        h.link(r, h.add(2, 100)); // 2 x type 2 = 200 bytes
+    for (int i = 0; i < 2; i++)
+        h.link(r, h.add(3, 25)); // 2 x type 3 = 50 bytes (tie with 1)
     h.roots = {r};
     g_autoptr(hc_graph) g = h.walk();
     const char *names[] = {"root", "b.one", "c.two", "a.three"};
@@ -41,10 +45,13 @@ TEST(Partition, CountsSizesOrderAndRows) {
     EXPECT_EQ(hc_partition_row_set(p, 4, nullptr), nullptr);
 }
 
-TEST(Partition, DictOfOwnerNaming) {
+TEST(Partition, DictOfOwnerNaming)
+{
     SynthHeap h;
     uint32_t r = h.add(0), inst = h.add(1), d1 = h.add(2), d2 = h.add(2);
-    h.link(r, inst); h.link(inst, d1); h.link(r, d2);
+    h.link(r, inst);
+    h.link(inst, d1);
+    h.link(r, d2);
     h.objs[inst].dict_of = (int)d1;
     h.type_flags[2] = HC_TYPE_DICT | HC_TYPE_DICTLIKE;
     h.roots = {r};
@@ -67,7 +74,8 @@ TEST(Partition, DictOfOwnerNaming) {
 // A set big enough for the two-thread selection and counting (threads.h) gives exactly what a
 // brute-force count gives: the ids by flags, and per type the count and size, with hidden and
 // complement nodes and dict owners in the mix.
-TEST(Partition, BigSetsSelectAndCountExactly) {
+TEST(Partition, BigSetsSelectAndCountExactly)
+{
     std::mt19937 rng(5);
     SynthHeap h;
     const uint32_t n = 400000;
@@ -76,11 +84,14 @@ TEST(Partition, BigSetsSelectAndCountExactly) {
     for (uint32_t i = 0; i < n; i++) {
         h.objs[i].type = rng() % 6;
         h.objs[i].size = 16 + rng() % 500;
-        if (i + 1 < n) h.objs[i].refs.push_back(i + 1);
-        if (h.objs[i].type == 1 && i + 7 < n && h.objs[i + 7].type == 3) h.objs[i].dict_of = (int)(i + 7);
+        if (i + 1 < n)
+            h.objs[i].refs.push_back(i + 1);
+        if (h.objs[i].type == 1 && i + 7 < n && h.objs[i + 7].type == 3)
+            h.objs[i].dict_of = (int)(i + 7);
     }
     h.roots = {0};
-    for (uint32_t i = 0; i < n; i += 97) h.gc.push_back(i);  // all reached anyway: a few roots
+    for (uint32_t i = 0; i < n; i += 97)
+        h.gc.push_back(i); // all reached anyway: a few roots
     g_autoptr(hc_graph) g = h.walk();
     ASSERT_NE(g, nullptr);
     uint32_t nn = hc_graph_n(g);
@@ -89,7 +100,8 @@ TEST(Partition, BigSetsSelectAndCountExactly) {
         for (uint32_t forbid : {0u, (uint32_t)HC_NODE_UNREACH}) {
             std::vector<uint32_t> want;
             for (uint32_t i = 0; i < nn; i++)
-                if ((hc_graph_flags(g, i) & require) == require && !(hc_graph_flags(g, i) & forbid)) want.push_back(i);
+                if ((hc_graph_flags(g, i) & require) == require && !(hc_graph_flags(g, i) & forbid))
+                    want.push_back(i);
             g_autoptr(hc_idset) s = hc_idset_new_flags(g, require, forbid, nullptr);
             ASSERT_NE(s, nullptr);
             std::vector<uint32_t> got(hc_idset_ids(s), hc_idset_ids(s) + hc_idset_count(s));
@@ -114,13 +126,16 @@ TEST(Partition, BigSetsSelectAndCountExactly) {
     }
 }
 
-TEST(Partition, ModulesByNameRcsAndSizes) {
+TEST(Partition, ModulesByNameRcsAndSizes)
+{
     // Types: 0 plain, 1 a module type.  Three modules, two named alike; a plain object held by
     // a module and by a plain one; sizes 8 and 24.
     SynthHeap h;
     h.type_flags[1] = HC_TYPE_MODULE;
     uint32_t m1 = h.add(1, 24), m2 = h.add(1, 24), m3 = h.add(1, 24), p = h.add(0, 8), q = h.add(0, 8);
-    h.link(m1, p); h.link(q, p); h.link(m2, q);
+    h.link(m1, p);
+    h.link(q, p);
+    h.link(m2, q);
     h.roots = {m1, m2, m3};
     g_autoptr(hc_graph) g = h.walk();
     hc_graph_set_node_name(g, id_of(g, m1), "alpha");
@@ -157,7 +172,8 @@ TEST(Partition, ModulesByNameRcsAndSizes) {
     EXPECT_EQ(bad, nullptr);
 }
 
-TEST(Partition, RcsKindsAreTheReferrerKindSets) {
+TEST(Partition, RcsKindsAreTheReferrerKindSets)
+{
     // On random graphs: two nodes share an rcs kind exactly when the sets of their visible
     // referrers' clodo kinds are equal, and the kind's name lists those kinds' names, sorted.
     std::mt19937 rng(31);
@@ -165,10 +181,13 @@ TEST(Partition, RcsKindsAreTheReferrerKindSets) {
         SynthHeap h;
         uint32_t n = 1 + rng() % 60;
         h.type_flags[4] = HC_TYPE_HIDDEN;
-        for (uint32_t i = 0; i < n; i++) h.add(rng() % 5);
-        for (uint32_t e = rng() % (4 * n + 1); e; e--) h.link(rng() % n, rng() % n);
         for (uint32_t i = 0; i < n; i++)
-            if (rng() % 3 == 0) h.roots.push_back(i);
+            h.add(rng() % 5);
+        for (uint32_t e = rng() % (4 * n + 1); e; e--)
+            h.link(rng() % n, rng() % n);
+        for (uint32_t i = 0; i < n; i++)
+            if (rng() % 3 == 0)
+                h.roots.push_back(i);
         g_autoptr(hc_graph) g = h.walk();
         ASSERT_NE(g, nullptr);
         const char *names[] = {"e", "d", "c", "b", "a"};
@@ -180,12 +199,14 @@ TEST(Partition, RcsKindsAreTheReferrerKindSets) {
         uint32_t gn = hc_graph_n(g);
         std::vector<std::set<std::string>> want(gn);
         for (uint32_t s = 0; s < gn; s++) {
-            if (hc_graph_flags(g, s) & HC_NODE_HIDDEN) continue;
+            if (hc_graph_flags(g, s) & HC_NODE_HIDDEN)
+                continue;
             uint32_t ne;
             const uint32_t *e = hc_graph_edges(g, s, &ne);
             GString *nm = g_string_new(NULL);
             hc_kind_name(g, HC_BY_CLODO, hc_classify(g, HC_BY_CLODO, s), nm);
-            for (uint32_t j = 0; j < ne; j++) want[e[j]].insert(nm->str);
+            for (uint32_t j = 0; j < ne; j++)
+                want[e[j]].insert(nm->str);
             g_string_free(nm, TRUE);
         }
         GString *got = g_string_new(NULL);
@@ -193,13 +214,16 @@ TEST(Partition, RcsKindsAreTheReferrerKindSets) {
             g_string_truncate(got, 0);
             hc_kinds_name(k, hc_kinds_of(k, a), got);
             std::string expect;
-            for (const std::string &s : want[a]) expect += (expect.empty() ? "" : ", ") + s;
-            if (want[a].empty()) expect = "<Nothing>";
+            for (const std::string &s : want[a])
+                expect += (expect.empty() ? "" : ", ") + s;
+            if (want[a].empty())
+                expect = "<Nothing>";
             EXPECT_EQ(got->str, expect) << "trial " << trial << " node " << a;
             for (uint32_t b = 0; b < gn; b++)
                 EXPECT_EQ(hc_kinds_of(k, a) == hc_kinds_of(k, b), want[a] == want[b]) << trial;
         }
         g_string_free(got, TRUE);
-        if (HasFailure()) return;
+        if (HasFailure())
+            return;
     }
 }

@@ -13,18 +13,22 @@ extern "C" {
 #include "prefault.h"
 }
 
-namespace {
+namespace
+{
 
 const size_t kPage = (size_t)sysconf(_SC_PAGESIZE);
 
-std::vector<unsigned char> resident(void *p, size_t len) {
+std::vector<unsigned char> resident(void *p, size_t len)
+{
     std::vector<unsigned char> v(len / kPage);
     EXPECT_EQ(mincore(p, len, v.data()), 0);
-    for (auto &b : v) b &= 1;
+    for (auto &b : v)
+        b &= 1;
     return v;
 }
 
-bool wait_for(hc_prefault *pf, uint64_t bytes) {
+bool wait_for(hc_prefault *pf, uint64_t bytes)
+{
     for (int i = 0; i < 5000 && hc_prefault_done(pf) < bytes; i++)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return hc_prefault_done(pf) >= bytes;
@@ -33,20 +37,23 @@ bool wait_for(hc_prefault *pf, uint64_t bytes) {
 struct Region {
     size_t len;
     char *p;
-    explicit Region(size_t l) : len(l) {
+    explicit Region(size_t l) : len(l)
+    {
         p = (char *)mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     }
     ~Region() { munmap(p, len); }
 };
 
-}  // namespace
+} // namespace
 
-TEST(Prefault, PopulatesExactlyTheWholePagesAskedForAndKeepsTheirContents) {
+TEST(Prefault, PopulatesExactlyTheWholePagesAskedForAndKeepsTheirContents)
+{
     hc_prefault *pf = hc_prefault_new();
-    if (!pf) GTEST_SKIP() << "no MADV_POPULATE_WRITE at build time, or no thread";
+    if (!pf)
+        GTEST_SKIP() << "no MADV_POPULATE_WRITE at build time, or no thread";
     Region r(64 * kPage);
     ASSERT_NE(r.p, MAP_FAILED);
-    r.p[40 * kPage + 7] = 42;  // written before: must survive
+    r.p[40 * kPage + 7] = 42; // written before: must survive
     // Ask for [10.5, 30.5) pages: only pages 11..29 lie wholly inside.
     hc_prefault_range(pf, r.p + 10 * kPage + kPage / 2, 20 * kPage);
     hc_prefault_range(pf, r.p + 40 * kPage, 2 * kPage);
@@ -60,14 +67,17 @@ TEST(Prefault, PopulatesExactlyTheWholePagesAskedForAndKeepsTheirContents) {
         EXPECT_EQ(v[i] != 0, want) << "page " << i;
     }
     EXPECT_EQ(r.p[40 * kPage + 7], 42);
-    for (size_t i = 11 * kPage; i < 30 * kPage; i++) ASSERT_EQ(r.p[i], 0);
+    for (size_t i = 11 * kPage; i < 30 * kPage; i++)
+        ASSERT_EQ(r.p[i], 0);
     EXPECT_EQ(hc_prefault_done(pf), 21 * kPage);
     hc_prefault_free(pf);
 }
 
-TEST(Prefault, ForgetStopsWorkInHandAndDropsPendingRequests) {
+TEST(Prefault, ForgetStopsWorkInHandAndDropsPendingRequests)
+{
     hc_prefault *pf = hc_prefault_new();
-    if (!pf) GTEST_SKIP() << "no MADV_POPULATE_WRITE at build time, or no thread";
+    if (!pf)
+        GTEST_SKIP() << "no MADV_POPULATE_WRITE at build time, or no thread";
     const size_t len = (size_t)256 << 20;
     Region r(len);
     ASSERT_NE(r.p, MAP_FAILED);
@@ -76,7 +86,7 @@ TEST(Prefault, ForgetStopsWorkInHandAndDropsPendingRequests) {
     hc_prefault_forget(pf);
     uint64_t after = hc_prefault_done(pf);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    EXPECT_EQ(hc_prefault_done(pf), after);  // nothing more after forget returned
+    EXPECT_EQ(hc_prefault_done(pf), after); // nothing more after forget returned
     EXPECT_LT(after, (uint64_t)len);
     // Still usable afterwards.
     hc_prefault_range(pf, r.p, 4 * kPage);
@@ -84,18 +94,20 @@ TEST(Prefault, ForgetStopsWorkInHandAndDropsPendingRequests) {
     hc_prefault_free(pf);
 }
 
-TEST(Prefault, FreeWithPendingRequestsAndNullAreFine) {
+TEST(Prefault, FreeWithPendingRequestsAndNullAreFine)
+{
     hc_prefault_free(nullptr);
     hc_prefault_range(nullptr, (void *)&kPage, 1);
     hc_prefault_forget(nullptr);
     EXPECT_EQ(hc_prefault_done(nullptr), 0u);
     hc_prefault *pf = hc_prefault_new();
-    if (!pf) GTEST_SKIP() << "no MADV_POPULATE_WRITE at build time, or no thread";
+    if (!pf)
+        GTEST_SKIP() << "no MADV_POPULATE_WRITE at build time, or no thread";
     Region r((size_t)64 << 20);
-    for (int i = 0; i < 1000; i++)  // more than the ring holds: the rest are dropped
+    for (int i = 0; i < 1000; i++) // more than the ring holds: the rest are dropped
         hc_prefault_range(pf, r.p + (size_t)(i % 16) * (4 << 20), (size_t)4 << 20);
     hc_prefault_free(pf);
-    hc_prefault_range(pf = hc_prefault_new(), nullptr, 100);  // a null range is ignored
+    hc_prefault_range(pf = hc_prefault_new(), nullptr, 100); // a null range is ignored
     hc_prefault_free(pf);
 }
 
@@ -106,10 +118,16 @@ extern "C" {
 #include "threads.h"
 }
 
-TEST(Threads, HelpersBlockSignalsAndTheCallerIsUntouched) {
+TEST(Threads, HelpersBlockSignalsAndTheCallerIsUntouched)
+{
     sigset_t before;
     pthread_sigmask(SIG_BLOCK, nullptr, &before);
-    struct Probe { bool helper; bool int_blocked; bool usr1_blocked; std::thread::id id; } a{}, b{};
+    struct Probe {
+        bool helper;
+        bool int_blocked;
+        bool usr1_blocked;
+        std::thread::id id;
+    } a{}, b{};
     std::thread::id me = std::this_thread::get_id();
     auto fn = [](void *p) {
         auto *pr = (Probe *)p;

@@ -15,21 +15,26 @@
 #include <signal.h>
 #include <sys/resource.h>
 
-namespace {
+namespace
+{
 
 const uint32_t kMaskedTypeFlags = HC_TYPE_HIDDEN | HC_TYPE_SOMEHIDDEN | HC_TYPE_SIZECALL;
 
 // A random heap whose first four objects are type objects (so edges to an object's own type,
 // coded specially in the file, occur), with dict owners, a size past 2^32, names and roots.
-hc_graph *random_graph(std::mt19937 &rng, uint32_t n) {
+hc_graph *random_graph(std::mt19937 &rng, uint32_t n)
+{
     SynthHeap h;
     n = std::max(n, 5u);
-    for (uint32_t i = 0; i < n; i++) h.add(rng() % 4, rng() % 3 == 0 ? rng() % 100000 : 16 + rng() % 200);
+    for (uint32_t i = 0; i < n; i++)
+        h.add(rng() % 4, rng() % 3 == 0 ? rng() % 100000 : 16 + rng() % 200);
     h.objs[n - 1].size = (uint64_t)5 << 32;
     h.type_flags[2] = HC_TYPE_DICTLIKE;
     for (uint32_t i = 4; i < n; i++) {
-        if (rng() % 2) h.link(i, h.objs[i].type);  // to its type object
-        for (uint32_t k = rng() % 4; k; k--) h.link(i, rng() % n);
+        if (rng() % 2)
+            h.link(i, h.objs[i].type); // to its type object
+        for (uint32_t k = rng() % 4; k; k--)
+            h.link(i, rng() % n);
         if (rng() % 8 == 0 && h.objs[i].type != 2) {
             uint32_t d = 4 + rng() % (n - 4);
             if (h.objs[d].type == 2) {
@@ -39,9 +44,11 @@ hc_graph *random_graph(std::mt19937 &rng, uint32_t n) {
         }
     }
     for (uint32_t i = 0; i < n; i++)
-        if (i < 2 || rng() % 9 == 0) h.roots.push_back(i);
+        if (i < 2 || rng() % 9 == 0)
+            h.roots.push_back(i);
     for (uint32_t i = 0; i < n; i++)
-        if (rng() % 4 == 0) h.gc.push_back(i);
+        if (rng() % 4 == 0)
+            h.gc.push_back(i);
     h.types_are_objects = true;
     hc_model m = h.model();
     m.type_of = [](void *c, uintptr_t a) -> uintptr_t {
@@ -62,30 +69,41 @@ hc_graph *random_graph(std::mt19937 &rng, uint32_t n) {
 struct GraphLab {
     hc_graph *g;
     bool reverse = false;
-    bool holes = true;  // leave every fifth edge unnamed
+    bool holes = true; // leave every fifth edge unnamed
 };
 
-void glab_labels(void *ctx, uintptr_t addr, hc_label_emit emit, void *edata) {
+void glab_labels(void *ctx, uintptr_t addr, hc_label_emit emit, void *edata)
+{
     hc_graph *g = ((GraphLab *)ctx)->g;
     uint32_t id = hc_graph_lookup(g, addr), ne, tnode = hc_graph_type_node(g, hc_graph_type(g, id)), k = 0;
     const uint32_t *e = hc_graph_edges(g, id, &ne);
     uint32_t items = 0;
-    for (uint32_t j = 0; j < ne; j++) items += e[j] != tnode;
+    for (uint32_t j = 0; j < ne; j++)
+        items += e[j] != tnode;
     for (uint32_t j = 0; j < ne; j++) {
-        if (e[j] == tnode) continue;
-        if (!((GraphLab *)ctx)->holes || (id + j) % 5 != 0) emit(edata, hc_graph_addr(g, e[j]), 1, ((GraphLab *)ctx)->reverse ? items - 1 - k : k);
+        if (e[j] == tnode)
+            continue;
+        if (!((GraphLab *)ctx)->holes || (id + j) % 5 != 0)
+            emit(edata, hc_graph_addr(g, e[j]), 1, ((GraphLab *)ctx)->reverse ? items - 1 - k : k);
         k++;
     }
 }
 
-void glab_text(void *, uint32_t, uintptr_t arg, GString *out) { g_string_append_printf(out, "[%u]", (unsigned)arg); }
+void glab_text(void *, uint32_t, uintptr_t arg, GString *out)
+{
+    g_string_append_printf(out, "[%u]", (unsigned)arg);
+}
 
 // Values: objects of type 1 are strings whose contents are "v" and their address.
-gboolean gval_has(void *ctx, uintptr_t key) { return key == hc_graph_type_key(((GraphLab *)ctx)->g, 1); }
-void gval_value(void *, uintptr_t addr, uint64_t *length, hc_value_sink *out) {
+gboolean gval_has(void *ctx, uintptr_t key)
+{
+    return key == hc_graph_type_key(((GraphLab *)ctx)->g, 1);
+}
+void gval_value(void *, uintptr_t addr, uint64_t *length, hc_value_sink *out)
+{
     char text[32];
     int n = g_snprintf(text, sizeof text, "v%lx", (unsigned long)addr);
-    hc_value_sink_put(out, text, (size_t)n / 2);  // in two pieces, as a model may
+    hc_value_sink_put(out, text, (size_t)n / 2); // in two pieces, as a model may
     hc_value_sink_put(out, text + n / 2, (size_t)n - (size_t)n / 2);
     *length = (uint64_t)n;
 }
@@ -93,10 +111,12 @@ void gval_value(void *, uintptr_t addr, uint64_t *length, hc_value_sink *out) {
 // The labels and values a capture gives for g, every third node dead; attached to g.  With
 // index_kind 2 (the labeller's kind 1, "[k]", as an element index), labels that count up
 // from "[0]" are kept as HC_LABEL_INDEX.
-void capture(hc_graph *g, uint32_t index_kind = 2, bool reverse = false, bool holes = true) {
+void capture(hc_graph *g, uint32_t index_kind = 2, bool reverse = false, bool holes = true)
+{
     GraphLab gl = {g, reverse, holes};
     uint64_t *alive = hc_graph_alive_in(g, nullptr);
-    for (uint32_t i = 0; i < hc_graph_n(g); i += 3) alive[i >> 6] &= ~((uint64_t)1 << (i & 63));
+    for (uint32_t i = 0; i < hc_graph_n(g); i += 3)
+        alive[i >> 6] &= ~((uint64_t)1 << (i & 63));
     hc_labeller lab = {glab_labels, glab_text, nullptr, nullptr, &gl, {index_kind, 0, 0}};
     hc_value_model vm = {gval_has, gval_value, &gl};
     GError *err = nullptr;
@@ -108,18 +128,21 @@ void capture(hc_graph *g, uint32_t index_kind = 2, bool reverse = false, bool ho
 }
 
 // The label text of every edge, by (node, position).
-std::vector<std::string> edge_texts(hc_graph *g) {
+std::vector<std::string> edge_texts(hc_graph *g)
+{
     hc_edge_labels *L = (hc_edge_labels *)hc_graph_attached(g, HC_ATTACH_LABELS);
     std::vector<std::string> out;
-    if (!L) return out;
+    if (!L)
+        return out;
     GError *err = nullptr;
     EXPECT_TRUE(hc_edge_labels_ready(L, g, &err)) << (err ? err->message : "");
     g_clear_error(&err);
     const uint32_t *lab = hc_edge_labels_edges(L);
     for (uint32_t i = 0, k = 0; lab && i < hc_graph_n(g); i++) {
-        uint32_t ne, m = 0, rev = 0;  // the node's m-th INDEX edge reads "[m]"; RINDEX from the end
+        uint32_t ne, m = 0, rev = 0; // the node's m-th INDEX edge reads "[m]"; RINDEX from the end
         hc_graph_edges(g, i, &ne);
-        for (uint32_t j = 0; j < ne; j++) rev += lab[k + j] == HC_LABEL_RINDEX;
+        for (uint32_t j = 0; j < ne; j++)
+            rev += lab[k + j] == HC_LABEL_RINDEX;
         for (uint32_t j = 0; j < ne; j++, k++)
             out.push_back(lab[k] == HC_LABEL_INDEX    ? "[" + std::to_string(m++) + "]"
                           : lab[k] == HC_LABEL_RINDEX ? "[" + std::to_string(--rev) + "]"
@@ -129,7 +152,8 @@ std::vector<std::string> edge_texts(hc_graph *g) {
 }
 
 // The texts of each node's edges, sorted per (node, referent).
-std::vector<std::string> by_referent(hc_graph *g, const std::vector<std::string> &texts) {
+std::vector<std::string> by_referent(hc_graph *g, const std::vector<std::string> &texts)
+{
     std::vector<std::string> out;
     for (uint32_t i = 0, k = 0; i < hc_graph_n(g); i++) {
         uint32_t ne;
@@ -144,7 +168,8 @@ std::vector<std::string> by_referent(hc_graph *g, const std::vector<std::string>
 // Every edge of a loaded graph, asked as a one-edge path of the stored labeller: its label
 // must be texts' (edge_texts order) of the node's first edge to that referent (a path names
 // the first).  Returns the number of edges checked.
-uint64_t expect_paths_read_as(hc_graph *back, const std::vector<std::string> &texts) {
+uint64_t expect_paths_read_as(hc_graph *back, const std::vector<std::string> &texts)
+{
     hc_stored_labeller st;
     hc_via_stored_labeller(&st, back, (hc_edge_labels *)hc_graph_attached(back, HC_ATTACH_LABELS), nullptr);
     uint64_t at = 0, checked = 0;
@@ -153,7 +178,8 @@ uint64_t expect_paths_read_as(hc_graph *back, const std::vector<std::string> &te
         const uint32_t *e = hc_graph_edges(back, i, &ne);
         for (uint32_t j = 0; j < ne; j++) {
             uint32_t first = 0;
-            while (e[first] != e[j]) first++;
+            while (e[first] != e[j])
+                first++;
             uint32_t path[2] = {i, e[j]};
             char *labels[2] = {nullptr, nullptr};
             uintptr_t root = hc_graph_addr(back, i);
@@ -168,15 +194,18 @@ uint64_t expect_paths_read_as(hc_graph *back, const std::vector<std::string> &te
 }
 
 // How many edges use label number `number`.
-uint64_t uses_of(hc_graph *g, uint32_t number) {
+uint64_t uses_of(hc_graph *g, uint32_t number)
+{
     hc_edge_labels *L = (hc_edge_labels *)hc_graph_attached(g, HC_ATTACH_LABELS);
     const uint32_t *lab = hc_edge_labels_edges(L);
     uint64_t n = 0;
-    for (uint64_t k = 0; lab && k < hc_graph_nedges(g); k++) n += lab[k] == number;
+    for (uint64_t k = 0; lab && k < hc_graph_nedges(g); k++)
+        n += lab[k] == number;
     return n;
 }
 
-std::string value_text(hc_graph *g) {
+std::string value_text(hc_graph *g)
+{
     hc_values *V = (hc_values *)hc_graph_attached(g, HC_ATTACH_VALUES);
     std::string out;
     for (uint32_t i = 0; V && i < hc_values_count(V); i++) {
@@ -191,7 +220,8 @@ std::string value_text(hc_graph *g) {
     return out;
 }
 
-void expect_same(hc_graph *a, hc_graph *b) {
+void expect_same(hc_graph *a, hc_graph *b)
+{
     ASSERT_EQ(hc_graph_n(a), hc_graph_n(b));
     ASSERT_EQ(hc_graph_nedges(a), hc_graph_nedges(b));
     ASSERT_EQ(hc_graph_ntypes(a), hc_graph_ntypes(b));
@@ -227,12 +257,14 @@ void expect_same(hc_graph *a, hc_graph *b) {
     EXPECT_EQ(value_text(a), value_text(b));
 }
 
-std::string tmpdir() {
+std::string tmpdir()
+{
     char tmpl[] = "/tmp/hc-snapfile-XXXXXX";
     return std::string(g_mkdtemp(tmpl));
 }
 
-std::vector<uint8_t> slurp(const std::string &path) {
+std::vector<uint8_t> slurp(const std::string &path)
+{
     gchar *data = nullptr;
     gsize len = 0;
     EXPECT_TRUE(g_file_get_contents(path.c_str(), &data, &len, nullptr));
@@ -243,7 +275,8 @@ std::vector<uint8_t> slurp(const std::string &path) {
 
 // Recompute every section checksum and the header's, so a test can hand the decoder
 // contents that are wrong yet pass the checksums (a hostile file, not a corrupt one).
-void resign(std::vector<uint8_t> &f) {
+void resign(std::vector<uint8_t> &f)
+{
     uint32_t nsec;
     memcpy(&nsec, &f[20], 4);
     for (uint32_t i = 0; i < nsec; i++) {
@@ -251,7 +284,8 @@ void resign(std::vector<uint8_t> &f) {
         uint64_t off, len;
         memcpy(&off, e + 8, 8);
         memcpy(&len, e + 16, 8);
-        if (off > f.size() || len > f.size() - off) continue;
+        if (off > f.size() || len > f.size() - off)
+            continue;
         GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA1);
         g_checksum_update(ck, f.data() + off, (gssize)len);
         gsize dlen = 20;
@@ -269,14 +303,17 @@ void resign(std::vector<uint8_t> &f) {
 }
 
 // Offset of the section of a kind (1 META .. 10 MEMBERS) and of its table entry.
-size_t section_at(const std::vector<uint8_t> &f, uint32_t kind, size_t *entry = nullptr) {
+size_t section_at(const std::vector<uint8_t> &f, uint32_t kind, size_t *entry = nullptr)
+{
     uint32_t nsec;
     memcpy(&nsec, &f[20], 4);
     for (uint32_t i = 0; i < nsec; i++) {
         uint32_t k;
         memcpy(&k, &f[64 + i * 56], 4);
-        if (k != kind) continue;
-        if (entry) *entry = 64 + i * 56;
+        if (k != kind)
+            continue;
+        if (entry)
+            *entry = 64 + i * 56;
         uint64_t off;
         memcpy(&off, &f[64 + i * 56 + 8], 8);
         return (size_t)off;
@@ -284,11 +321,13 @@ size_t section_at(const std::vector<uint8_t> &f, uint32_t kind, size_t *entry = 
     return 0;
 }
 
-hc_graph *read(const std::vector<uint8_t> &f, GError **err, std::vector<uint32_t> *members = nullptr) {
+hc_graph *read(const std::vector<uint8_t> &f, GError **err, std::vector<uint32_t> *members = nullptr)
+{
     uint32_t *m = nullptr, nm = 0;
     char **meta = nullptr;
     hc_graph *g = hc_snapfile_read_buffer(f.data(), f.size(), &m, &nm, &meta, err);
-    if (g && members) members->assign(m, m + nm);
+    if (g && members)
+        members->assign(m, m + nm);
     g_free(m);
     g_strfreev(meta);
     return g;
@@ -299,16 +338,19 @@ struct File {
     hc_graph *g = nullptr;
     std::vector<uint32_t> members;
     std::vector<uint8_t> bytes;
-    explicit File(uint32_t n, uint32_t seed = 1, bool with_details = true, uint32_t index_kind = 2, bool reverse = false,
-                  bool holes = true) {
+    explicit File(uint32_t n, uint32_t seed = 1, bool with_details = true, uint32_t index_kind = 2,
+                  bool reverse = false, bool holes = true)
+    {
         std::mt19937 rng(seed);
         g = random_graph(rng, n);
-        for (uint32_t i = 0; i < hc_graph_n(g); i += 3) members.push_back(i);
+        for (uint32_t i = 0; i < hc_graph_n(g); i += 3)
+            members.push_back(i);
         dir = tmpdir();
         path = dir + "/x.hcsnap";
         const char *meta[] = {"python", "3.x", "argv", "prog a b", nullptr};
         GError *err = nullptr;
-        if (with_details) capture(g, index_kind, reverse, holes);
+        if (with_details)
+            capture(g, index_kind, reverse, holes);
         EXPECT_TRUE(hc_snapfile_write(g, members.data(), (uint32_t)members.size(), meta,
                                       (hc_edge_labels *)hc_graph_attached(g, HC_ATTACH_LABELS),
                                       (hc_values *)hc_graph_attached(g, HC_ATTACH_VALUES), path.c_str(), &err))
@@ -316,14 +358,16 @@ struct File {
         g_clear_error(&err);
         bytes = slurp(path);
     }
-    ~File() {
+    ~File()
+    {
         hc_graph_unref(g);
         g_unlink(path.c_str());
         g_rmdir(dir.c_str());
     }
 };
 
-void expect_format_error(const std::vector<uint8_t> &f, const char *want, const char *what) {
+void expect_format_error(const std::vector<uint8_t> &f, const char *want, const char *what)
+{
     GError *err = nullptr;
     hc_graph *g = read(f, &err);
     EXPECT_EQ(g, nullptr) << what;
@@ -336,21 +380,24 @@ void expect_format_error(const std::vector<uint8_t> &f, const char *want, const 
     g_error_free(err);
 }
 
-}  // namespace
+} // namespace
 
-TEST(Snapfile, RandomGraphsRoundTrip) {
+TEST(Snapfile, RandomGraphsRoundTrip)
+{
     std::mt19937 rng(3);
     std::string dir = tmpdir(), path = dir + "/r.hcsnap";
     for (int trial = 0; trial < 60; trial++) {
-        uint32_t n = trial == 59 ? 200000 : 5 + rng() % 300;  // the last spans several offset bases
+        uint32_t n = trial == 59 ? 200000 : 5 + rng() % 300; // the last spans several offset bases
         g_autoptr(hc_graph) g = random_graph(rng, n);
         ASSERT_NE(g, nullptr);
         std::vector<uint32_t> members;
         for (uint32_t i = 0; i < hc_graph_n(g); i++)
-            if (rng() % 3 == 0) members.push_back(i);
+            if (rng() % 3 == 0)
+                members.push_back(i);
         const char *meta[] = {"key", "value", "empty", "", nullptr};
         GError *err = nullptr;
-        ASSERT_TRUE(hc_snapfile_write(g, members.data(), (uint32_t)members.size(), meta, nullptr, nullptr, path.c_str(), &err))
+        ASSERT_TRUE(
+            hc_snapfile_write(g, members.data(), (uint32_t)members.size(), meta, nullptr, nullptr, path.c_str(), &err))
             << err->message;
         uint32_t *m = nullptr, nm = 0;
         char **mv = nullptr;
@@ -364,7 +411,7 @@ TEST(Snapfile, RandomGraphsRoundTrip) {
         EXPECT_STREQ(mv[3], "");
         g_free(m);
         g_strfreev(mv);
-        if (trial == 59) {  // big enough for the checksums to run on a helper thread
+        if (trial == 59) { // big enough for the checksums to run on a helper thread
             std::vector<uint8_t> b = slurp(path);
             ASSERT_GT(b.size(), (size_t)1 << 20);
             for (size_t at : {b.size() / 3, b.size() - 5}) {
@@ -373,19 +420,22 @@ TEST(Snapfile, RandomGraphsRoundTrip) {
                 expect_format_error(c, "checksum mismatch", "a flipped bit in a big file");
             }
         }
-        if (HasFailure()) break;
+        if (HasFailure())
+            break;
     }
     // No temporary file is left beside the result.
     GDir *d = g_dir_open(dir.c_str(), 0, nullptr);
     int entries = 0;
-    while (g_dir_read_name(d)) entries++;
+    while (g_dir_read_name(d))
+        entries++;
     g_dir_close(d);
     EXPECT_EQ(entries, 1);
     g_unlink(path.c_str());
     g_rmdir(dir.c_str());
 }
 
-TEST(Snapfile, WriteErrorsAreIoErrorsAndLeaveNothing) {
+TEST(Snapfile, WriteErrorsAreIoErrorsAndLeaveNothing)
+{
     std::mt19937 rng(4);
     g_autoptr(hc_graph) g = random_graph(rng, 20);
     GError *err = nullptr;
@@ -407,9 +457,10 @@ TEST(Snapfile, WriteErrorsAreIoErrorsAndLeaveNothing) {
 
 // A write that fails half-way (the file size limit, as a full disk would) is an I/O error
 // and leaves neither the file nor its temporary behind.
-TEST(Snapfile, AWriteFailingHalfWayLeavesNothing) {
+TEST(Snapfile, AWriteFailingHalfWayLeavesNothing)
+{
     std::mt19937 rng(6);
-    g_autoptr(hc_graph) g = random_graph(rng, 400000);  // megabytes after the failure
+    g_autoptr(hc_graph) g = random_graph(rng, 400000); // megabytes after the failure
     std::string dir = tmpdir(), path = dir + "/big.hcsnap";
     struct rlimit old;
     ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
@@ -427,22 +478,26 @@ TEST(Snapfile, AWriteFailingHalfWayLeavesNothing) {
     g_clear_error(&err);
     GDir *d = g_dir_open(dir.c_str(), 0, nullptr);
     int entries = 0;
-    while (g_dir_read_name(d)) entries++;
+    while (g_dir_read_name(d))
+        entries++;
     g_dir_close(d);
     EXPECT_EQ(entries, 0);
     g_rmdir(dir.c_str());
 }
 
-TEST(Snapfile, EveryTruncationIsAFormatError) {
+TEST(Snapfile, EveryTruncationIsAFormatError)
+{
     File f(40);
     for (size_t len = 0; len < f.bytes.size(); len++) {
         std::vector<uint8_t> cut(f.bytes.begin(), f.bytes.begin() + len);
         expect_format_error(cut, nullptr, ("truncated to " + std::to_string(len)).c_str());
-        if (HasFailure()) return;
+        if (HasFailure())
+            return;
     }
 }
 
-TEST(Snapfile, BitFlipsAreCaughtByTheChecksums) {
+TEST(Snapfile, BitFlipsAreCaughtByTheChecksums)
+{
     File f(60);
     std::mt19937 rng(9);
     int caught = 0, harmless = 0;
@@ -452,7 +507,7 @@ TEST(Snapfile, BitFlipsAreCaughtByTheChecksums) {
         b[at] ^= (uint8_t)(1u << (rng() % 8));
         GError *err = nullptr;
         g_autoptr(hc_graph) g = read(b, &err);
-        if (g) {  // only the padding between sections is outside every checksum
+        if (g) { // only the padding between sections is outside every checksum
             expect_same(f.g, g);
             harmless++;
         } else {
@@ -466,13 +521,15 @@ TEST(Snapfile, BitFlipsAreCaughtByTheChecksums) {
             g_error_free(err);
             caught++;
         }
-        if (HasFailure()) return;
+        if (HasFailure())
+            return;
     }
     EXPECT_GT(caught, 2900);
     EXPECT_LT(harmless, 100);
 }
 
-TEST(Snapfile, HeaderProblemsAreNamed) {
+TEST(Snapfile, HeaderProblemsAreNamed)
+{
     File f(30);
     std::vector<uint8_t> b = f.bytes;
     b[0] = 'X';
@@ -501,11 +558,12 @@ TEST(Snapfile, HeaderProblemsAreNamed) {
     memcpy(&b[20], &many, 4);
     expect_format_error(b, "1000 sections", "section count");
     b = f.bytes;
-    b[70] ^= 1;  // the section table, under the header checksum
+    b[70] ^= 1; // the section table, under the header checksum
     expect_format_error(b, "header checksum", "table");
 }
 
-TEST(Snapfile, HostileContentsWithValidChecksums) {
+TEST(Snapfile, HostileContentsWithValidChecksums)
+{
     File f(50);
     size_t entry = 0, info = section_at(f.bytes, 2, &entry);
     // A node count far beyond what the NODES section could hold: refused before allocating.
@@ -558,7 +616,8 @@ TEST(Snapfile, HostileContentsWithValidChecksums) {
 // The seeded mutator: random byte edits (flips, sets, deletions, insertions, copies of
 // other bytes), half of them re-signed so the decoder behind the checksums is exercised.
 // Every outcome is a graph that validates or a format error.
-TEST(Snapfile, SeededMutationsNeverCrash) {
+TEST(Snapfile, SeededMutationsNeverCrash)
+{
     File f(80, 5);
     std::mt19937 rng(12345);
     int loaded = 0, refused = 0;
@@ -568,20 +627,32 @@ TEST(Snapfile, SeededMutationsNeverCrash) {
         for (int edits = 1 + rng() % 4; edits; edits--) {
             size_t at = 64 + rng() % (b.size() - 64);
             switch (rng() % 5) {
-            case 0: b[at] ^= (uint8_t)(1u << (rng() % 8)); break;
-            case 1: b[at] = (uint8_t)rng(); break;
-            case 2: if (b.size() > 80) b.erase(b.begin() + (long)at); break;
-            case 3: b.insert(b.begin() + (long)at, (uint8_t)rng()); break;
-            default: b[at] = b[64 + rng() % (b.size() - 64)]; break;
+            case 0:
+                b[at] ^= (uint8_t)(1u << (rng() % 8));
+                break;
+            case 1:
+                b[at] = (uint8_t)rng();
+                break;
+            case 2:
+                if (b.size() > 80)
+                    b.erase(b.begin() + (long)at);
+                break;
+            case 3:
+                b.insert(b.begin() + (long)at, (uint8_t)rng());
+                break;
+            default:
+                b[at] = b[64 + rng() % (b.size() - 64)];
+                break;
             }
         }
-        if (rng() % 2) resign(b);
+        if (rng() % 2)
+            resign(b);
         GError *err = nullptr;
         hc_graph *g = read(b, &err);
         if (g) {
             EXPECT_TRUE(hc_graph_validate(g, nullptr));
             hc_edge_labels *L = (hc_edge_labels *)hc_graph_attached(g, HC_ATTACH_LABELS);
-            if (L && !hc_edge_labels_ready(L, g, &err)) {  // decoded on first use: a format error or labels
+            if (L && !hc_edge_labels_ready(L, g, &err)) { // decoded on first use: a format error or labels
                 EXPECT_EQ(err->code, HC_ERROR_FORMAT) << err->message;
                 g_clear_error(&err);
             }
@@ -593,7 +664,8 @@ TEST(Snapfile, SeededMutationsNeverCrash) {
             g_error_free(err);
             refused++;
         }
-        if (HasFailure()) return;
+        if (HasFailure())
+            return;
     }
     EXPECT_GT(refused, budget / 2);
     RecordProperty("loaded", loaded);
@@ -601,7 +673,8 @@ TEST(Snapfile, SeededMutationsNeverCrash) {
 
 // Labels and values: what a capture names, the file keeps; "?" for dead sources and unnamed
 // edges, ".__class__" for the type edge; values of live strings only, contents when kept.
-TEST(Snapfile, LabelsAndValuesRoundTrip) {
+TEST(Snapfile, LabelsAndValuesRoundTrip)
+{
     for (uint32_t n : {40u, 41u, 3000u}) {
         File f(n, n);
         std::vector<std::string> texts = edge_texts(f.g);
@@ -612,12 +685,13 @@ TEST(Snapfile, LabelsAndValuesRoundTrip) {
             uint32_t ne, tnode = hc_graph_type_node(f.g, hc_graph_type(f.g, i));
             const uint32_t *e = hc_graph_edges(f.g, i, &ne);
             for (uint32_t j = 0, item = 0; j < ne; j++, k++) {
-                std::string want = e[j] == tnode ? ".__class__"
+                std::string want = e[j] == tnode                    ? ".__class__"
                                    : i % 3 == 0 || (i + j) % 5 == 0 ? "?"
-                                                                     : "[" + std::to_string(item) + "]";
+                                                                    : "[" + std::to_string(item) + "]";
                 item += e[j] != tnode;
                 // a second edge to the same referent takes the first unnamed label after it
-                if (want != texts[k] && want[0] == '[' && texts[k][0] == '[') continue;
+                if (want != texts[k] && want[0] == '[' && texts[k][0] == '[')
+                    continue;
                 ASSERT_EQ(texts[k], want) << "node " << i << " edge " << j;
                 named += want[0] == '[';
                 unknown += want == "?";
@@ -627,7 +701,8 @@ TEST(Snapfile, LabelsAndValuesRoundTrip) {
         EXPECT_GT(unknown, 5);
         std::string vals = value_text(f.g);
         EXPECT_NE(vals, "");
-        EXPECT_EQ(vals.find(":-;") == std::string::npos, hc_graph_n(f.g) % 2 == 1) << "contents kept for odd node counts only";
+        EXPECT_EQ(vals.find(":-;") == std::string::npos, hc_graph_n(f.g) % 2 == 1)
+            << "contents kept for odd node counts only";
         GError *err = nullptr;
         g_autoptr(hc_graph) back = read(f.bytes, &err);
         ASSERT_NE(back, nullptr) << err->message;
@@ -639,7 +714,8 @@ TEST(Snapfile, LabelsAndValuesRoundTrip) {
 }
 
 // A file without labels loads (paths then say "?"); hostile label and value sections are refused.
-TEST(Snapfile, HostileLabelsAndValues) {
+TEST(Snapfile, HostileLabelsAndValues)
+{
     File plain(30, 7, false);
     GError *err = nullptr;
     g_autoptr(hc_graph) g = read(plain.bytes, &err);
@@ -676,7 +752,7 @@ TEST(Snapfile, HostileLabelsAndValues) {
     b = f.bytes;
     uint64_t len;
     memcpy(&len, &b[entry + 16], 8);
-    len -= 1;  // the last label cut off (one-byte labels: count - 1 fits the bytes left)
+    len -= 1; // the last label cut off (one-byte labels: count - 1 fits the bytes left)
     memcpy(&b[entry + 16], &len, 8);
     memcpy(&count, &b[entry + 24], 8);
     count -= 1;
@@ -710,27 +786,34 @@ TEST(Snapfile, HostileLabelsAndValues) {
     expect_format_error(b, "LABELS", "huge text count");
 }
 
-namespace {
+namespace
+{
 
-uint64_t get_varint(const uint8_t *&p) {
+uint64_t get_varint(const uint8_t *&p)
+{
     uint64_t v = 0;
     for (int shift = 0;; shift += 7) {
         v |= (uint64_t)(*p & 0x7f) << shift;
-        if (!(*p++ & 0x80)) return v;
+        if (!(*p++ & 0x80))
+            return v;
     }
 }
 
-void put_varint(std::vector<uint8_t> &out, uint64_t v) {
-    for (; v >= 0x80; v >>= 7) out.push_back((uint8_t)(v | 0x80));
+void put_varint(std::vector<uint8_t> &out, uint64_t v)
+{
+    for (; v >= 0x80; v >>= 7)
+        out.push_back((uint8_t)(v | 0x80));
     out.push_back((uint8_t)v);
 }
 
 // Replace the section of a kind by new bytes (appended at the end, 8-aligned; the old bytes
 // stay, outside every section) with a new count.
-void replace_section(std::vector<uint8_t> &f, uint32_t kind, const std::vector<uint8_t> &bytes, uint64_t count) {
+void replace_section(std::vector<uint8_t> &f, uint32_t kind, const std::vector<uint8_t> &bytes, uint64_t count)
+{
     size_t entry = 0;
     ASSERT_NE(section_at(f, kind, &entry), 0u);
-    while (f.size() % 8) f.push_back(0);
+    while (f.size() % 8)
+        f.push_back(0);
     uint64_t off = f.size(), len = bytes.size();
     f.insert(f.end(), bytes.begin(), bytes.end());
     memcpy(&f[entry + 8], &off, 8);
@@ -738,16 +821,18 @@ void replace_section(std::vector<uint8_t> &f, uint32_t kind, const std::vector<u
     memcpy(&f[entry + 24], &count, 8);
 }
 
-}  // namespace
+} // namespace
 
 // Element indices that count up from [0] in edge order or in reverse are kept as one number
 // (HC_LABEL_INDEX, _RINDEX), not one text each; they read as the texts they stand for, in
 // memory and from the file.
-TEST(Snapfile, IndexLabelsReadAsTheirTexts) {
+TEST(Snapfile, IndexLabelsReadAsTheirTexts)
+{
     for (uint32_t n : {40u, 41u, 42u, 43u, 3000u, 3001u, 3002u, 3003u}) {
         bool reverse = n % 2, holes = n % 4 < 2;
         File plain(n, n, true, 0, reverse, holes), indexed(n, n, true, 2, reverse, holes);
-        for (uint32_t number : {HC_LABEL_INDEX, HC_LABEL_RINDEX}) EXPECT_EQ(uses_of(plain.g, number), 0u);
+        for (uint32_t number : {HC_LABEL_INDEX, HC_LABEL_RINDEX})
+            EXPECT_EQ(uses_of(plain.g, number), 0u);
         // without holes, every item edge of a live node is an index; with them (a "?" among
         // a node's items), in edge order the ones before the first hole at least
         // (a node of one item takes INDEX either way)
@@ -756,7 +841,8 @@ TEST(Snapfile, IndexLabelsReadAsTheirTexts) {
         for (uint32_t i = 1; i < hc_graph_n(indexed.g); i++) {
             uint32_t ne, tnode = hc_graph_type_node(indexed.g, hc_graph_type(indexed.g, i));
             const uint32_t *e = hc_graph_edges(indexed.g, i, &ne);
-            for (uint32_t j = 0; i % 3 != 0 && j < ne; j++) items += e[j] != tnode;
+            for (uint32_t j = 0; i % 3 != 0 && j < ne; j++)
+                items += e[j] != tnode;
         }
         if (holes)
             EXPECT_GT(got, 0u) << n;
@@ -782,7 +868,8 @@ TEST(Snapfile, IndexLabelsReadAsTheirTexts) {
 
 // A version-1 file (no number reserved for indices: texts from 2 up are the file's) reads as
 // it did.  Made here from a version-2 file without index labels.
-TEST(Snapfile, Version1FilesAreRead) {
+TEST(Snapfile, Version1FilesAreRead)
+{
     File f(500, 3, true, 0);
     std::vector<std::string> want = edge_texts(f.g);
     std::vector<uint8_t> b = f.bytes;
@@ -797,7 +884,7 @@ TEST(Snapfile, Version1FilesAreRead) {
     const uint8_t *p = &b[lo];
     for (uint64_t t = 0; t < lcount; t++) {
         uint64_t len = get_varint(p);
-        if (t >= HC_LABEL_INDEX && t < HC_LABEL_RESERVED) {  // the families' prefixes
+        if (t >= HC_LABEL_INDEX && t < HC_LABEL_RESERVED) { // the families' prefixes
             EXPECT_EQ(std::string((const char *)p, len), "[]");
         } else {
             put_varint(labels, len);
@@ -831,7 +918,7 @@ TEST(Snapfile, Version1FilesAreRead) {
     replace_section(bad, 12, big, ecount);
     resign(bad);
     g_autoptr(hc_graph) g2 = read(bad, &err);
-    ASSERT_NE(g2, nullptr) << err->message;  // edge labels are checked when first used
+    ASSERT_NE(g2, nullptr) << err->message; // edge labels are checked when first used
     hc_edge_labels *L2 = (hc_edge_labels *)hc_graph_attached(g2, HC_ATTACH_LABELS);
     EXPECT_FALSE(hc_edge_labels_ready(L2, g2, &err));
     ASSERT_NE(err, nullptr);
@@ -839,30 +926,36 @@ TEST(Snapfile, Version1FilesAreRead) {
     g_clear_error(&err);
 }
 
-namespace {
+namespace
+{
 
 // replace_section, re-signed: a hostile file whose checksums are all valid.
-void put_section(std::vector<uint8_t> &f, uint32_t kind, const std::vector<uint8_t> &contents, uint64_t count) {
+void put_section(std::vector<uint8_t> &f, uint32_t kind, const std::vector<uint8_t> &contents, uint64_t count)
+{
     replace_section(f, kind, contents, count);
     resign(f);
 }
 
-std::vector<uint8_t> section_bytes(const std::vector<uint8_t> &f, uint32_t kind, uint64_t *count = nullptr) {
+std::vector<uint8_t> section_bytes(const std::vector<uint8_t> &f, uint32_t kind, uint64_t *count = nullptr)
+{
     size_t entry = 0, off = section_at(f, kind, &entry);
     uint64_t len;
     memcpy(&len, &f[entry + 16], 8);
-    if (count) memcpy(count, &f[entry + 24], 8);
+    if (count)
+        memcpy(count, &f[entry + 24], 8);
     return std::vector<uint8_t>(f.begin() + (long)off, f.begin() + (long)(off + len));
 }
 
-void put32(std::vector<uint8_t> &v, uint32_t x) {
+void put32(std::vector<uint8_t> &v, uint32_t x)
+{
     uint8_t b[4];
     memcpy(b, &x, 4);
     v.insert(v.end(), b, b + 4);
 }
 
 // STRINGS with one more string, `text`, at the end; its offset in *at.
-std::vector<uint8_t> strings_plus(const std::vector<uint8_t> &f, const std::string &text, uint32_t *at) {
+std::vector<uint8_t> strings_plus(const std::vector<uint8_t> &f, const std::string &text, uint32_t *at)
+{
     std::vector<uint8_t> s = section_bytes(f, 3);
     *at = (uint32_t)s.size();
     s.insert(s.end(), text.begin(), text.end());
@@ -872,7 +965,8 @@ std::vector<uint8_t> strings_plus(const std::vector<uint8_t> &f, const std::stri
 
 // What a loaded graph holds beyond the file: the engine's own accounting (hc_graph_memory)
 // plus what the labels and names hold.  It must stay within a small multiple of the file.
-void expect_bounded(const std::vector<uint8_t> &b, const char *what) {
+void expect_bounded(const std::vector<uint8_t> &b, const char *what)
+{
     GError *err = nullptr;
     hc_graph *g = read(b, &err);
     ASSERT_NE(g, nullptr) << what << ": " << (err ? err->message : "");
@@ -893,12 +987,13 @@ void expect_bounded(const std::vector<uint8_t> &b, const char *what) {
     hc_graph_unref(g);
 }
 
-}  // namespace
+} // namespace
 
 // A hostile file names one 1 MB string 3,000 times: as root labels, type names and node
 // names.  Loading made a 3 GB string (root labels: glib abort under a 4 GB limit; type names
 // 3 GB resident) and a dump of the loaded set wrote 3 GB.  Each string is one copy now.
-TEST(Snapfile, RepeatedHugeStringsDoNotAmplify) {
+TEST(Snapfile, RepeatedHugeStringsDoNotAmplify)
+{
     File f(60, 9);
     std::string big(1 << 20, 'x');
     uint32_t at;
@@ -946,14 +1041,15 @@ TEST(Snapfile, RepeatedHugeStringsDoNotAmplify) {
 
 // Text a file names that is not UTF-8 loaded fine, then str(y), bytype, top, sp, bymodule,
 // html and dot raised UnicodeDecodeError.  It is refused at load, naming the section.
-TEST(Snapfile, TextThatIsNotUtf8IsRefusedAtLoad) {
+TEST(Snapfile, TextThatIsNotUtf8IsRefusedAtLoad)
+{
     File f(40, 10);
     uint32_t at;
     std::vector<uint8_t> b = f.bytes;
-    put_section(b, 3, strings_plus(f.bytes, "caf\xc3", &at), 0);  // a cut two-byte sequence
+    put_section(b, 3, strings_plus(f.bytes, "caf\xc3", &at), 0); // a cut two-byte sequence
     expect_format_error(b, "STRINGS", "a type name that is not UTF-8");
 
-    b = f.bytes;  // an offset into the middle of a character
+    b = f.bytes; // an offset into the middle of a character
     put_section(b, 3, strings_plus(f.bytes, "\xc3\xa9t\xc3\xa9", &at), 0);
     std::vector<uint8_t> types = section_bytes(f.bytes, 4);
     uint32_t mid = at + 1;
@@ -986,10 +1082,12 @@ TEST(Snapfile, TextThatIsNotUtf8IsRefusedAtLoad) {
 }
 
 // Extreme counts in every section: refused before anything is allocated for them.
-TEST(Snapfile, ExtremeCountsInEverySection) {
+TEST(Snapfile, ExtremeCountsInEverySection)
+{
     File f(40, 11);
     for (uint32_t kind = 1; kind <= 13; kind++) {
-        if (kind == 2 || kind == 3) continue;  // INFO's count is not read; STRINGS is counted by bytes
+        if (kind == 2 || kind == 3)
+            continue; // INFO's count is not read; STRINGS is counted by bytes
         for (uint64_t count : {(uint64_t)1 << 32, (uint64_t)1 << 62, ~(uint64_t)0}) {
             std::vector<uint8_t> b = f.bytes;
             uint64_t c0;
@@ -997,7 +1095,7 @@ TEST(Snapfile, ExtremeCountsInEverySection) {
             put_section(b, kind, s, count);
             GError *err = nullptr;
             hc_graph *g = read(b, &err);
-            if (g) {  // labels and values are checked on first use
+            if (g) { // labels and values are checked on first use
                 hc_edge_labels *L = (hc_edge_labels *)hc_graph_attached(g, HC_ATTACH_LABELS);
                 EXPECT_TRUE(L == nullptr || !hc_edge_labels_ready(L, g, &err) || kind != 12) << kind;
                 hc_graph_unref(g);
@@ -1013,7 +1111,8 @@ TEST(Snapfile, ExtremeCountsInEverySection) {
 // A file whose first kept value is empty: the reader copied 0 bytes to a NULL buffer
 // (memcpy(NULL, p, 0), undefined; UBSan reported it at values.c:82).  Under the sanitizers
 // this failed; everywhere it checks the value reads back empty and kept.
-TEST(Snapfile, AnEmptyFirstKeptValue) {
+TEST(Snapfile, AnEmptyFirstKeptValue)
+{
     hc_values *v = hc_values_new();
     ASSERT_NE(v, nullptr);
     ASSERT_TRUE(hc_values_add(v, 3, 0, 7, "", 0));
@@ -1025,7 +1124,7 @@ TEST(Snapfile, AnEmptyFirstKeptValue) {
     hc_values_get(v, 0, &id, &len, &hash, &c, &nb);
     EXPECT_EQ(id, 3u);
     EXPECT_EQ(nb, 0u);
-    EXPECT_NE(c, nullptr);  // kept, and empty
+    EXPECT_NE(c, nullptr); // kept, and empty
     hc_values_get(v, 1, &id, &len, &hash, &c, &nb);
     EXPECT_EQ(std::string(c, nb), "ab");
     hc_values_free(v);

@@ -9,44 +9,56 @@
 
 #include "synth.h"
 
-static std::vector<uint32_t> edges_of(hc_graph *g, uint32_t id) {
+static std::vector<uint32_t> edges_of(hc_graph *g, uint32_t id)
+{
     uint32_t n;
     const uint32_t *e = hc_graph_edges(g, id, &n);
     return std::vector<uint32_t>(e, e + n);
 }
 
-TEST(Walk, BfsIdsAndCsrEdges) {
+TEST(Walk, BfsIdsAndCsrEdges)
+{
     SynthHeap h;
-    for (int i = 0; i < 6; i++) h.add(0, 10 + i);
-    h.link(0, 1); h.link(0, 2); h.link(1, 3); h.link(2, 3); h.link(3, 0); h.link(4, 5);
+    for (int i = 0; i < 6; i++)
+        h.add(0, 10 + i);
+    h.link(0, 1);
+    h.link(0, 2);
+    h.link(1, 3);
+    h.link(2, 3);
+    h.link(3, 0);
+    h.link(4, 5);
     h.roots = {0};
     g_autoptr(hc_graph) g = h.walk();
     ASSERT_NE(g, nullptr);
     ASSERT_TRUE(hc_graph_validate(g, nullptr));
-    ASSERT_EQ(hc_graph_n(g), 4u);  // 4 and 5 are unreachable and not gc objects
+    ASSERT_EQ(hc_graph_n(g), 4u); // 4 and 5 are unreachable and not gc objects
     for (uint32_t k = 0; k < 4; k++) {
         uint32_t id = id_of(g, k);
         ASSERT_NE(id, HC_NONE);
         EXPECT_EQ(hc_graph_size(g, id), 10u + k);
         std::vector<uint32_t> want;
-        for (uint32_t r : h.objs[k].refs) want.push_back(id_of(g, r));
+        for (uint32_t r : h.objs[k].refs)
+            want.push_back(id_of(g, r));
         EXPECT_EQ(edges_of(g, id), want) << "object " << k;
     }
-    for (uint32_t k = 0; k + 1 < 4; k++)         // ids follow address order
+    for (uint32_t k = 0; k + 1 < 4; k++) // ids follow address order
         EXPECT_LT(id_of(g, k), id_of(g, k + 1));
     EXPECT_EQ(hc_graph_nroots(g), 1u);
     EXPECT_STREQ(hc_graph_root_label(g, 0), "root 0");
     EXPECT_TRUE(hc_graph_flags(g, id_of(g, 0)) & HC_NODE_ROOT);
     EXPECT_FALSE(hc_graph_flags(g, id_of(g, 1)) & HC_NODE_ROOT);
-    EXPECT_EQ(h.discovers, 4);                    // each node: once to discover it,
-    EXPECT_EQ(h.expands, 4);                      // once to record it
+    EXPECT_EQ(h.discovers, 4); // each node: once to discover it,
+    EXPECT_EQ(h.expands, 4);   // once to record it
 }
 
-TEST(Walk, ComplementRootsAreMinimalInDiscoveryOrder) {
+TEST(Walk, ComplementRootsAreMinimalInDiscoveryOrder)
+{
     SynthHeap h;
-    for (int i = 0; i < 6; i++) h.add();
+    for (int i = 0; i < 6; i++)
+        h.add();
     h.link(0, 1);
-    h.link(2, 3); h.link(3, 2);  // a garbage cycle
+    h.link(2, 3);
+    h.link(3, 2); // a garbage cycle
     h.link(4, 5);
     h.roots = {0};
     h.gc = {2, 3, 1, 4, 5};
@@ -54,25 +66,29 @@ TEST(Walk, ComplementRootsAreMinimalInDiscoveryOrder) {
     ASSERT_TRUE(hc_graph_validate(g, nullptr));
     ASSERT_EQ(hc_graph_n(g), 6u);
     auto fl = [&](uint32_t k) { return hc_graph_flags(g, id_of(g, k)); };
-    EXPECT_FALSE(fl(1) & HC_NODE_UNREACH);           // reachable, not a candidate
+    EXPECT_FALSE(fl(1) & HC_NODE_UNREACH); // reachable, not a candidate
     EXPECT_TRUE(fl(2) & HC_NODE_COMPLEMENT);
-    EXPECT_FALSE(fl(3) & HC_NODE_COMPLEMENT);        // reached from 2 first
+    EXPECT_FALSE(fl(3) & HC_NODE_COMPLEMENT); // reached from 2 first
     EXPECT_TRUE(fl(3) & HC_NODE_UNREACH);
     EXPECT_TRUE(fl(4) & HC_NODE_COMPLEMENT);
     EXPECT_FALSE(fl(5) & HC_NODE_COMPLEMENT);
     EXPECT_TRUE(fl(5) & HC_NODE_UNREACH);
 }
 
-TEST(Walk, HiddenObjectsAndWhatOnlyTheyReach) {
+TEST(Walk, HiddenObjectsAndWhatOnlyTheyReach)
+{
     SynthHeap h;
     uint32_t root = h.add(0), tool = h.add(1), mine = h.add(0), shared = h.add(0), deep = h.add(0);
     uint32_t tool_garbage = h.add(1), its_part = h.add(0);
     h.type_flags[1] = HC_TYPE_HIDDEN;
-    h.link(root, tool); h.link(tool, mine); h.link(mine, deep); h.link(tool, shared);
-    h.link(root, shared);  // shared is also the user's
+    h.link(root, tool);
+    h.link(tool, mine);
+    h.link(mine, deep);
+    h.link(tool, shared);
+    h.link(root, shared); // shared is also the user's
     h.link(tool_garbage, its_part);
     h.roots = {root};
-    h.gc = {its_part, tool_garbage};  // the tool's part comes first in gc order
+    h.gc = {its_part, tool_garbage}; // the tool's part comes first in gc order
     g_autoptr(hc_graph) g = h.walk();
     ASSERT_TRUE(hc_graph_validate(g, nullptr));
     auto fl = [&](uint32_t k) { return hc_graph_flags(g, id_of(g, k)); };
@@ -89,10 +105,12 @@ TEST(Walk, HiddenObjectsAndWhatOnlyTheyReach) {
     EXPECT_NE(std::find(e.begin(), e.end(), id_of(g, tool)), e.end());
 }
 
-TEST(Walk, ExtraRootsAndOwnership) {
+TEST(Walk, ExtraRootsAndOwnership)
+{
     SynthHeap h;
     uint32_t a = h.add(), inst = h.add(2), d = h.add(3), loose = h.add();
-    h.link(a, inst); h.link(inst, d);
+    h.link(a, inst);
+    h.link(inst, d);
     h.objs[inst].dict_of = (int)d;
     h.roots = {a};
     h.extra = {loose};
@@ -106,7 +124,8 @@ TEST(Walk, ExtraRootsAndOwnership) {
     EXPECT_STREQ(hc_graph_root_label(g, 1), "argument");
 }
 
-TEST(Walk, TypeObjectsReachedOnlyThroughObType) {
+TEST(Walk, TypeObjectsReachedOnlyThroughObType)
+{
     SynthHeap h;
     uint32_t a = h.add(0), t = h.add(0);
     (void)a;
@@ -124,11 +143,13 @@ TEST(Walk, TypeObjectsReachedOnlyThroughObType) {
     EXPECT_EQ(hc_graph_type_node(g, 0), id_of(g, t));
 }
 
-TEST(Walk, TenMillionLongChainNeedsNoRecursion) {
+TEST(Walk, TenMillionLongChainNeedsNoRecursion)
+{
     SynthHeap h;
     const uint32_t n = 10000000;
     h.objs.resize(n);
-    for (uint32_t i = 0; i + 1 < n; i++) h.objs[i].refs.push_back(i + 1);
+    for (uint32_t i = 0; i + 1 < n; i++)
+        h.objs[i].refs.push_back(i + 1);
     h.roots = {0};
     g_autoptr(hc_graph) g = h.walk();
     ASSERT_NE(g, nullptr);
@@ -139,31 +160,46 @@ TEST(Walk, TenMillionLongChainNeedsNoRecursion) {
 
 // Reachability from the roots (brute force) equals the walk's non-UNREACH nodes, and every
 // node's edges are its referents, on random graphs with cycles, self-loops and garbage.
-TEST(Walk, RandomGraphsMatchBruteForce) {
+TEST(Walk, RandomGraphsMatchBruteForce)
+{
     std::mt19937 rng(7);
     for (int trial = 0; trial < 300; trial++) {
         SynthHeap h;
         uint32_t n = 1 + rng() % 60;
-        for (uint32_t i = 0; i < n; i++) h.add(rng() % 4, rng() % 100);
+        for (uint32_t i = 0; i < n; i++)
+            h.add(rng() % 4, rng() % 100);
         uint32_t ne = rng() % (3 * n);
-        for (uint32_t e = 0; e < ne; e++) h.link(rng() % n, rng() % n);
+        for (uint32_t e = 0; e < ne; e++)
+            h.link(rng() % n, rng() % n);
         for (uint32_t i = 0; i < n; i++) {
-            if (rng() % 5 == 0) h.roots.push_back(i);
-            if (rng() % 3 == 0) h.gc.push_back(i);
+            if (rng() % 5 == 0)
+                h.roots.push_back(i);
+            if (rng() % 3 == 0)
+                h.gc.push_back(i);
         }
         std::set<uint32_t> reach;
         std::queue<uint32_t> q;
-        for (uint32_t r : h.roots) if (reach.insert(r).second) q.push(r);
+        for (uint32_t r : h.roots)
+            if (reach.insert(r).second)
+                q.push(r);
         while (!q.empty()) {
-            uint32_t x = q.front(); q.pop();
-            for (uint32_t y : h.objs[x].refs) if (reach.insert(y).second) q.push(y);
+            uint32_t x = q.front();
+            q.pop();
+            for (uint32_t y : h.objs[x].refs)
+                if (reach.insert(y).second)
+                    q.push(y);
         }
         std::set<uint32_t> all = reach;
         std::vector<uint32_t> stack;
-        for (uint32_t c : h.gc) if (all.insert(c).second) stack.push_back(c);
+        for (uint32_t c : h.gc)
+            if (all.insert(c).second)
+                stack.push_back(c);
         while (!stack.empty()) {
-            uint32_t x = stack.back(); stack.pop_back();
-            for (uint32_t y : h.objs[x].refs) if (all.insert(y).second) stack.push_back(y);
+            uint32_t x = stack.back();
+            stack.pop_back();
+            for (uint32_t y : h.objs[x].refs)
+                if (all.insert(y).second)
+                    stack.push_back(y);
         }
         g_autoptr(hc_graph) g = h.walk();
         ASSERT_TRUE(hc_graph_validate(g, nullptr));
@@ -173,7 +209,8 @@ TEST(Walk, RandomGraphsMatchBruteForce) {
             ASSERT_NE(id, HC_NONE);
             EXPECT_EQ(reach.count(k) == 0, (hc_graph_flags(g, id) & HC_NODE_UNREACH) != 0);
             std::vector<uint32_t> want;
-            for (uint32_t r : h.objs[k].refs) want.push_back(id_of(g, r));
+            for (uint32_t r : h.objs[k].refs)
+                want.push_back(id_of(g, r));
             EXPECT_EQ(edges_of(g, id), want);
             EXPECT_EQ(hc_graph_size(g, id), h.objs[k].size);
         }
@@ -184,27 +221,32 @@ TEST(Walk, RandomGraphsMatchBruteForce) {
 // of HC_TYPE_THREADSAFE types) builds exactly the graph a brute-force walk finds: every node's
 // edges in order, its size, and the dict ownership pairs; and only thread-safe types are
 // expanded off the walk's thread.
-TEST(Walk, BigWalkWithItsHelperThreadsIsExact) {
+TEST(Walk, BigWalkWithItsHelperThreadsIsExact)
+{
     std::mt19937 rng(11);
     SynthHeap h;
     const uint32_t n = 700000;
     h.objs.resize(n);
     h.type_flags[1] = HC_TYPE_THREADSAFE;
     h.type_flags[2] = HC_TYPE_THREADSAFE;
-    h.type_flags[4] = HC_TYPE_LEAF;  // no referents: its instances are not expanded again
+    h.type_flags[4] = HC_TYPE_LEAF; // no referents: its instances are not expanded again
     for (uint32_t i = 0; i < n; i++) {
         SynthHeap::Obj &o = h.objs[i];
         o.type = rng() % 5;
         o.size = 16 + rng() % 200;
         if (o.type != 4)
-            for (uint32_t k = rng() % 4; k; k--) o.refs.push_back(rng() % n);
-        if (i % 1000 == 0 && o.type != 4) o.refs.resize(300, i);  // counts past the one-byte column
+            for (uint32_t k = rng() % 4; k; k--)
+                o.refs.push_back(rng() % n);
+        if (i % 1000 == 0 && o.type != 4)
+            o.refs.resize(300, i); // counts past the one-byte column
         if (i % 10 == 3 && o.type != 4) {
             o.dict_of = (int)((i + 1) % n);
             o.refs.push_back((uint32_t)o.dict_of);
         }
-        if (i % 100 == 0) h.roots.push_back(i);
-        if (i % 3 == 0) h.gc.push_back(i);
+        if (i % 100 == 0)
+            h.roots.push_back(i);
+        if (i % 3 == 0)
+            h.gc.push_back(i);
     }
     g_autoptr(hc_graph) g = h.walk();
     ASSERT_TRUE(hc_graph_validate(g, nullptr));
@@ -213,21 +255,26 @@ TEST(Walk, BigWalkWithItsHelperThreadsIsExact) {
     stack.insert(stack.end(), h.gc.begin(), h.gc.end());
     uint32_t count = 0;
     while (!stack.empty()) {
-        uint32_t x = stack.back(); stack.pop_back();
-        if (seen[x]) continue;
+        uint32_t x = stack.back();
+        stack.pop_back();
+        if (seen[x])
+            continue;
         seen[x] = true;
         count++;
-        for (uint32_t y : h.objs[x].refs) stack.push_back(y);
+        for (uint32_t y : h.objs[x].refs)
+            stack.push_back(y);
     }
     ASSERT_EQ(hc_graph_n(g), count);
     uint64_t nedges = 0;
     uint32_t owned = 0;
     for (uint32_t k = 0; k < n; k++) {
-        if (!seen[k]) continue;
+        if (!seen[k])
+            continue;
         uint32_t id = id_of(g, k);
         ASSERT_NE(id, HC_NONE);
         std::vector<uint32_t> want;
-        for (uint32_t r : h.objs[k].refs) want.push_back(id_of(g, r));
+        for (uint32_t r : h.objs[k].refs)
+            want.push_back(id_of(g, r));
         ASSERT_EQ(edges_of(g, id), want) << "object " << k;
         ASSERT_EQ(hc_graph_size(g, id), h.objs[k].size);
         nedges += want.size();
@@ -251,15 +298,20 @@ TEST(Walk, BigWalkWithItsHelperThreadsIsExact) {
 // HC_WALK_NODES_ONLY (how byvia and resolve learn what is alive): the same nodes, types,
 // sizes, flags and roots as the full walk, no edges, and no node expanded a second time; on
 // small graphs and on one big enough for the prefault helper.
-TEST(Walk, NodesOnlyWalkHasTheFullWalksNodesAndNoEdges) {
+TEST(Walk, NodesOnlyWalkHasTheFullWalksNodesAndNoEdges)
+{
     std::mt19937 rng(5);
     for (uint32_t n : {1u, 40u, 2000u, 400000u}) {
         SynthHeap h;
-        for (uint32_t i = 0; i < n; i++) h.add(rng() % 4, 16 + rng() % 100);
-        for (uint32_t e = 0; e < 2 * n; e++) h.link(rng() % n, rng() % n);
+        for (uint32_t i = 0; i < n; i++)
+            h.add(rng() % 4, 16 + rng() % 100);
+        for (uint32_t e = 0; e < 2 * n; e++)
+            h.link(rng() % n, rng() % n);
         for (uint32_t i = 0; i < n; i++) {
-            if (rng() % 50 == 0 || i == 0) h.roots.push_back(i);
-            if (rng() % 3 == 0) h.gc.push_back(i);
+            if (rng() % 50 == 0 || i == 0)
+                h.roots.push_back(i);
+            if (rng() % 3 == 0)
+                h.gc.push_back(i);
         }
         g_autoptr(hc_graph) full = h.walk();
         ASSERT_NE(full, nullptr);
@@ -289,15 +341,18 @@ TEST(Walk, NodesOnlyWalkHasTheFullWalksNodesAndNoEdges) {
 // A model whose second expansion disagrees with its first (fewer referents, or one more)
 // gets a valid graph: the missing slots are closed up, the extra referent is counted as lost;
 // on one thread and with the helper.
-TEST(Walk, SecondPassReportingFewerOrMoreReferentsGivesAValidGraph) {
+TEST(Walk, SecondPassReportingFewerOrMoreReferentsGivesAValidGraph)
+{
     for (uint32_t n : {50u, 300000u}) {
         SynthHeap h;
         h.objs.resize(n);
         h.type_flags[0] = HC_TYPE_THREADSAFE;
         for (uint32_t i = 0; i + 1 < n; i++) {
             h.objs[i].refs = {i + 1, (i * 7) % n, (i * 13) % n};
-            if (i % 7 == 0) h.objs[i].pass2_drop = 2;
-            if (i % 11 == 0) h.objs[i].pass2_extra = (int)((i + 5) % n);
+            if (i % 7 == 0)
+                h.objs[i].pass2_drop = 2;
+            if (i % 11 == 0)
+                h.objs[i].pass2_extra = (int)((i + 5) % n);
         }
         h.roots = {0};
         g_autoptr(hc_graph) g = h.walk();
@@ -308,9 +363,11 @@ TEST(Walk, SecondPassReportingFewerOrMoreReferentsGivesAValidGraph) {
             const SynthHeap::Obj &o = h.objs[i];
             std::vector<uint32_t> want;
             size_t keep = o.refs.size() - std::min(o.refs.size(), (size_t)o.pass2_drop);
-            if (o.pass2_extra >= 0) want.push_back(id_of(g, (uint32_t)o.pass2_extra));
-            for (size_t k = 0; k < keep; k++) want.push_back(id_of(g, o.refs[k]));
-            if (want.size() > o.refs.size()) {  // only pass 1's count of slots is filled
+            if (o.pass2_extra >= 0)
+                want.push_back(id_of(g, (uint32_t)o.pass2_extra));
+            for (size_t k = 0; k < keep; k++)
+                want.push_back(id_of(g, o.refs[k]));
+            if (want.size() > o.refs.size()) { // only pass 1's count of slots is filled
                 want.resize(o.refs.size());
                 lost++;
             }
@@ -322,16 +379,25 @@ TEST(Walk, SecondPassReportingFewerOrMoreReferentsGivesAValidGraph) {
     }
 }
 
-TEST(Walk, FailingEveryAllocationInTurnGivesNomemOrAGraph) {
+TEST(Walk, FailingEveryAllocationInTurnGivesNomemOrAGraph)
+{
     SynthHeap h;
-    for (int i = 0; i < 3000; i++) h.add(i % 3);
-    for (int i = 0; i + 1 < 3000; i++) h.link(i, i + 1), h.link(i, (i * 7) % 3000);
+    for (int i = 0; i < 3000; i++)
+        h.add(i % 3);
+    for (int i = 0; i + 1 < 3000; i++)
+        h.link(i, i + 1), h.link(i, (i * 7) % 3000);
     h.roots = {0};
     h.gc = {5, 2999};
     hc_alloc_fail_at(0);
-    { g_autoptr(hc_graph) g = h.walk(); ASSERT_NE(g, nullptr); }
+    {
+        g_autoptr(hc_graph) g = h.walk();
+        ASSERT_NE(g, nullptr);
+    }
     unsigned long calls = hc_alloc_fail_at(0);
-    { g_autoptr(hc_graph) g = h.walk(); ASSERT_NE(g, nullptr); }  // the count, warm
+    {
+        g_autoptr(hc_graph) g = h.walk();
+        ASSERT_NE(g, nullptr);
+    } // the count, warm
     calls = hc_alloc_fail_at(0);
     ASSERT_GT(calls, 5u);
     int failures = 0;
@@ -341,7 +407,7 @@ TEST(Walk, FailingEveryAllocationInTurnGivesNomemOrAGraph) {
         hc_graph *g = h.walk(&err);
         hc_alloc_fail_at(0);
         if (g) {
-            EXPECT_TRUE(hc_graph_validate(g, nullptr));  // a failed shrink is harmless
+            EXPECT_TRUE(hc_graph_validate(g, nullptr)); // a failed shrink is harmless
             hc_graph_unref(g);
         } else {
             ASSERT_NE(err, nullptr) << "allocation " << nth;
@@ -356,7 +422,8 @@ TEST(Walk, FailingEveryAllocationInTurnGivesNomemOrAGraph) {
 // The same with a walk big enough for the helper threads (prefaulting, two-thread numbering
 // and pass 2, whose helper allocates ownership pairs): every allocation failing in turn gives
 // HC_ERROR_NOMEM or a valid graph whose edges are right, never a crash or a leak (ASan).
-TEST(Walk, FailingAllocationsInABigWalkWithHelpers) {
+TEST(Walk, FailingAllocationsInABigWalkWithHelpers)
+{
     SynthHeap h;
     const uint32_t n = 150000;
     h.objs.resize(n);
@@ -371,7 +438,10 @@ TEST(Walk, FailingAllocationsInABigWalkWithHelpers) {
     }
     h.roots = {0};
     hc_alloc_fail_at(0);
-    { g_autoptr(hc_graph) g = h.walk(); ASSERT_NE(g, nullptr); }
+    {
+        g_autoptr(hc_graph) g = h.walk();
+        ASSERT_NE(g, nullptr);
+    }
     unsigned long calls = hc_alloc_fail_at(0);
     ASSERT_GT(calls, 10u);
     int failures = 0, graphs = 0;
@@ -385,7 +455,8 @@ TEST(Walk, FailingAllocationsInABigWalkWithHelpers) {
             ASSERT_EQ(hc_graph_n(g), n);
             for (uint32_t k : {0u, 5u, n / 2, n - 2}) {
                 std::vector<uint32_t> want;
-                for (uint32_t r : h.objs[k].refs) want.push_back(id_of(g, r));
+                for (uint32_t r : h.objs[k].refs)
+                    want.push_back(id_of(g, r));
                 ASSERT_EQ(edges_of(g, id_of(g, k)), want) << "allocation " << nth;
             }
             graphs++;
@@ -403,7 +474,8 @@ TEST(Walk, FailingAllocationsInABigWalkWithHelpers) {
 
 // Nodes of a leaf type are expanded once (pass 1, for their size) and get one edge, to their
 // type's node, without a second expansion.
-TEST(Walk, LeafTypesGetTheirTypeEdgeWithoutASecondExpansion) {
+TEST(Walk, LeafTypesGetTheirTypeEdgeWithoutASecondExpansion)
+{
     SynthHeap h;
     uint32_t root = h.add(0), leaf1 = h.add(1, 24), leaf2 = h.add(1, 32), tobj = h.add(0);
     h.link(root, leaf1);
@@ -432,8 +504,8 @@ TEST(Walk, LeafTypesGetTheirTypeEdgeWithoutASecondExpansion) {
     ASSERT_NE(g, nullptr);
     ASSERT_TRUE(hc_graph_validate(g, nullptr));
     EXPECT_EQ(hc_graph_n(g), 4u);
-    EXPECT_EQ(h.discovers, 4);  // every node once in pass 1
-    EXPECT_EQ(h.expands, 2);    // pass 2 skips the two leaves
+    EXPECT_EQ(h.discovers, 4); // every node once in pass 1
+    EXPECT_EQ(h.expands, 2);   // pass 2 skips the two leaves
     for (uint32_t k : {leaf1, leaf2}) {
         EXPECT_EQ(edges_of(g, id_of(g, k)), std::vector<uint32_t>{id_of(g, tobj)});
         EXPECT_EQ(hc_graph_size(g, id_of(g, k)), h.objs[k].size);
