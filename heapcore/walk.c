@@ -913,5 +913,11 @@ hc_graph *hc_walk_run_with(const hc_model *model, uint32_t expected, uint32_t op
     g->offsets = shrink(g->offsets, (size_t)g->n + 1, sizeof *g->offsets);
     g->edges = shrink(g->edges, (size_t)hc_graph_edge_at(g, g->n), sizeof *g->edges);
     hc_graph_sort_owners(g);
+#ifdef HC_DEBUG
+    /* --enable-debug: every graph a walk builds is checked whole (a load always is) */
+    GError *why = NULL;
+    if (!hc_graph_validate(g, &why))
+        g_error("heapcore (debug build): the walk built an invalid graph: %s", why->message);
+#endif
     return g;
 }

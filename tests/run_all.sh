@@ -6,8 +6,8 @@
 # --full (what CI runs): besides the plain builds, on one version: the whole suite once more
 #   under ASan+UBSan, the real workloads under ASan+UBSan (make check-workloads: CPython's
 #   own test modules, then every analysis; any crash, inconsistency or sanitizer report
-#   fails), a clang build of everything with -Werror, and make format-check; each counts in
-#   the summary.
+#   fails), a debug build (--enable-debug: every walk's graph validated), a clang build of
+#   everything with -Werror, and make format-check; each counts in the summary.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 conf_extra=""
@@ -90,6 +90,15 @@ if [ -n "$full" ]; then
     suites "$b"
     echo "=== real workloads under ASan+UBSan, CPython $ver"
     workloads "$b"
+  else
+    status=1
+  fi
+
+  b="$top/build/py$ver-debug"
+  dirs="$dirs $b"
+  echo "=== debug build (every walk's graph validated), CPython $ver in $b"
+  if build "$xpy" "$b" --enable-debug; then
+    suites "$b"
   else
     status=1
   fi
