@@ -45,7 +45,8 @@ static PyObject *set_error(GError *err)
 /* ---- Snapshot ------------------------------------------------------------------------------ */
 
 typedef struct {
-    PyObject_HEAD hc_graph *g;
+    PyObject_HEAD
+    hc_graph *g;
     hc_domtree *dom;                  /* computed on first need */
     double dom_s;                     /* seconds it took */
     hc_reach *reach;                  /* what the roots reach, computed on first need (sets' domisize) */
@@ -57,13 +58,15 @@ typedef struct {
 } SnapshotObject;
 
 typedef struct {
-    PyObject_HEAD hc_idset *s;
+    PyObject_HEAD
+    hc_idset *s;
     SnapshotObject *snap; /* the snapshot of s's graph: shares its dominator tree */
 } IdSetObject;
 
 /* Kinds: a classifier the caller computed (hc_kinds_new_explicit) for one snapshot. */
 typedef struct {
-    PyObject_HEAD hc_kinds *k;
+    PyObject_HEAD
+    hc_kinds *k;
     hc_graph *g; /* the graph it classifies (borrowed from k) */
 } KindsObject;
 
@@ -554,7 +557,8 @@ static PyObject *Snapshot_export_chrome(SnapshotObject *self, PyObject *args)
     gboolean ok = details_for_file(self->g, keep, &d, &err);
     if (ok) {
         const char *path = PyBytes_AS_STRING(bytes);
-        Py_BEGIN_ALLOW_THREADS ok = hc_chrome_write(self->g, cat.buf, d.labels, d.values, path, &err);
+        Py_BEGIN_ALLOW_THREADS
+        ok = hc_chrome_write(self->g, cat.buf, d.labels, d.values, path, &err);
         Py_END_ALLOW_THREADS
     }
     details_release(&d);
@@ -1374,7 +1378,8 @@ static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
     file_details d;
     ok = details_for_file(g, keep, &d, &err);
     if (ok) {
-        Py_BEGIN_ALLOW_THREADS ok = hc_snapfile_write(g, ids, count, meta, d.labels, d.values, path, &err);
+        Py_BEGIN_ALLOW_THREADS
+        ok = hc_snapfile_write(g, ids, count, meta, d.labels, d.values, path, &err);
         Py_END_ALLOW_THREADS
     }
     details_release(&d);
@@ -1447,8 +1452,10 @@ static PyObject *mod_write_file(PyObject *mod, PyObject *args)
     GError *err = NULL;
     gboolean ok;
     const char *path = PyBytes_AS_STRING(pathb);
-    Py_BEGIN_ALLOW_THREADS ok = hc_outfile_write_all(path, data.buf, (size_t)data.len, &err);
-    Py_END_ALLOW_THREADS PyBuffer_Release(&data);
+    Py_BEGIN_ALLOW_THREADS
+    ok = hc_outfile_write_all(path, data.buf, (size_t)data.len, &err);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&data);
     Py_DECREF(pathb);
     if (!ok)
         return set_error(err);
@@ -1476,8 +1483,10 @@ static PyObject *mod_inject_source(PyObject *mod, PyObject *args)
     int rc = -1, os_errno = 0;
     char *message = NULL;
     hc_inject_status st;
-    Py_BEGIN_ALLOW_THREADS st = hc_inject_source(pid, text, strlen(text), timeout, &rc, &os_errno, &message);
-    Py_END_ALLOW_THREADS g_free(text);
+    Py_BEGIN_ALLOW_THREADS
+    st = hc_inject_source(pid, text, strlen(text), timeout, &rc, &os_errno, &message);
+    Py_END_ALLOW_THREADS
+    g_free(text);
     static const char *const names[] = {
         [HC_INJECT_QUEUED] = "queued", [HC_INJECT_UNSUPPORTED] = "unsupported",
         [HC_INJECT_PTRACE] = "ptrace", [HC_INJECT_NO_SYMBOL] = "no-symbol",
@@ -1535,8 +1544,10 @@ static PyObject *mod_load(PyObject *mod, PyObject *arg)
     char **meta = NULL;
     hc_graph *g;
     const char *path = PyBytes_AS_STRING(bytes);
-    Py_BEGIN_ALLOW_THREADS g = hc_snapfile_read(path, &members, &nmembers, &meta, &err);
-    Py_END_ALLOW_THREADS Py_DECREF(bytes);
+    Py_BEGIN_ALLOW_THREADS
+    g = hc_snapfile_read(path, &members, &nmembers, &meta, &err);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(bytes);
     if (!g)
         return set_error(err);
     PyObject *dict = PyDict_New(), *snap = NULL, *set = NULL, *out = NULL;
