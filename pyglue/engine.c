@@ -5,6 +5,7 @@
  * own).  This file only translates: arguments in, HcError out as Python exceptions. */
 #include "pymodel.h"
 #include "pycompat.h"
+#include "pysnapshot.h"
 
 #include <frameobject.h>
 
@@ -456,22 +457,6 @@ done:
 
 /* type_index(tp) -> the type kind (index) of tp in this snapshot, or None if no object of
  * this snapshot has that type. */
-/* What a snapshot file or an export carries besides the graph: edge labels and string values,
- * borrowed from the graph (attached) or captured for this write (own_*, freed by
- * details_release). */
-typedef struct file_details {
-    hc_edge_labels *labels, *own_labels;
-    hc_values *values, *own_values;
-} file_details;
-
-static void details_release(file_details *d)
-{
-    hc_edge_labels_free(d->own_labels);
-    hc_values_free(d->own_values);
-}
-
-static gboolean details_for_file(hc_graph *g, gboolean keep, file_details *d, GError **err);
-
 /* dom_children(id or None, k) -> (number of children, their total retained, [(child id,
  * retained)] of the k retaining most) in the dominator tree; None: the super-root's. */
 static PyObject *Snapshot_dom_children(SnapshotObject *self, PyObject *args)
@@ -553,15 +538,15 @@ static PyObject *Snapshot_export_chrome(SnapshotObject *self, PyObject *args)
         return PyErr_Format(PyExc_ValueError, "categories: %zd for %u types", cat.len, hc_graph_ntypes(self->g));
     }
     GError *err = NULL;
-    file_details d;
-    gboolean ok = details_for_file(self->g, keep, &d, &err);
+    hc_py_file_details d;
+    gboolean ok = hc_py_file_details_for(self->g, keep, &d, &err);
     if (ok) {
         const char *path = PyBytes_AS_STRING(bytes);
         Py_BEGIN_ALLOW_THREADS
         ok = hc_chrome_write(self->g, cat.buf, d.labels, d.values, path, &err);
         Py_END_ALLOW_THREADS
     }
-    details_release(&d);
+    hc_py_file_details_release(&d);
     PyBuffer_Release(&cat);
     Py_DECREF(bytes);
     if (!ok)
@@ -1281,66 +1266,6 @@ static PyObject *IdSet_same_graph(IdSetObject *self, PyObject *other)
     return b ? PyBool_FromLong(hc_idset_graph(self->s) == hc_idset_graph(b)) : NULL;
 }
 
-/* Capture edge labels and string values from the live objects (those of g still alive in
- * `live`, or all of g if live is NULL: walked just now) into *L and *V (the caller's). */
-static gboolean capture_details(hc_graph *g, const hc_graph *live, gboolean keep, hc_edge_labels **L, hc_values **V,
-                                GError **err)
-{
-    uint64_t *alive = hc_graph_alive_in(g, live);
-    if (!alive) {
-        g_set_error(err, HC_ERROR, HC_ERROR_NOMEM, "out of memory capturing edge labels");
-        return FALSE;
-    }
-    hc_labeller lab;
-    hc_py_labeller(&lab);
-    hc_value_model vm;
-    hc_py_value_model(&vm);
-    *L = hc_via_capture(g, alive, &lab, err);
-    *V = *L ? hc_values_capture(g, alive, &vm, keep, err) : NULL;
-    hc_free(alive);
-    if (!*V) {
-        hc_edge_labels_free(*L);
-        *L = NULL;
-        return FALSE;
-    }
-    return TRUE;
-}
-
-/* The edge labels and string values to write with g: those attached to it (captured when it
- * was taken, or read from its file), else captured now from the objects still alive (a fresh
- * walk proves which).  Values are redacted unless keep.  The caller calls details_release,
- * also after a failure. */
-static gboolean details_for_file(hc_graph *g, gboolean keep, file_details *d, GError **err)
-{
-    memset(d, 0, sizeof *d);
-    d->labels = hc_graph_attached(g, HC_ATTACH_LABELS);
-    d->values = hc_graph_attached(g, HC_ATTACH_VALUES);
-    gboolean live_again = !hc_graph_is_loaded(g) && (!d->labels || !d->values || (keep && !hc_values_kept(d->values)));
-    if (live_again) {
-        hc_graph *live = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, err);
-        if (!live)
-            return FALSE;
-        gboolean ok = capture_details(g, live, keep, &d->own_labels, &d->own_values, err);
-        hc_graph_unref(live);
-        if (!ok)
-            return FALSE;
-        d->labels = d->own_labels;
-        d->values = d->own_values;
-    }
-    if (d->labels && !hc_edge_labels_ready(d->labels, g, err))
-        return FALSE;
-    if (d->values && !keep && hc_values_kept(d->values)) {
-        hc_values *r = hc_values_redacted(d->values);
-        if (!r) {
-            g_set_error(err, HC_ERROR, HC_ERROR_NOMEM, "out of memory redacting string values");
-            return FALSE;
-        }
-        hc_values_free(d->own_values);
-        d->values = d->own_values = r;
-    }
-    return TRUE;
-}
-
 /* dump(path, meta): write the snapshot, with this set as the file's members.  meta: a
  * sequence of (key, value) str pairs.  The GIL is released while writing. */
 static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
@@ -1375,14 +1300,14 @@ static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
     hc_graph *g = hc_idset_graph(self->s);
     const uint32_t *ids = hc_idset_ids(self->s);
     uint32_t count = hc_idset_count(self->s);
-    file_details d;
-    ok = details_for_file(g, keep, &d, &err);
+    hc_py_file_details d;
+    ok = hc_py_file_details_for(g, keep, &d, &err);
     if (ok) {
         Py_BEGIN_ALLOW_THREADS
         ok = hc_snapfile_write(g, ids, count, meta, d.labels, d.values, path, &err);
         Py_END_ALLOW_THREADS
     }
-    details_release(&d);
+    hc_py_file_details_release(&d);
     g_free(meta);
     Py_DECREF(fast); /* after the write: meta's strings belong to its items */
     Py_DECREF(bytes);
@@ -1579,123 +1504,29 @@ static PyObject *mod_load(PyObject *mod, PyObject *arg)
     return out;
 }
 
-/* Set while this thread runs the __sizeof__ calls of a snapshot: a __sizeof__ that takes a
- * snapshot itself would call itself again, without end. */
-static _Thread_local int in_sizeof;
-
-/* FALSE + RuntimeError while this thread runs a snapshot's __sizeof__ calls. */
-static gboolean not_in_sizeof(void)
-{
-    if (!in_sizeof)
-        return TRUE;
-    PyErr_SetString(PyExc_RuntimeError, "heapcore: a snapshot was asked for while another one is calling the "
-                                        "__sizeof__ methods of the objects it found (from such a __sizeof__, or from a "
-                                        "signal handler, __del__, weakref or gc callback that ran meanwhile); take it "
-                                        "after that snapshot returns");
-    return FALSE;
-}
-
-/* Capture g's edge labels and string values (g walked just now: every node alive) and attach
- * them to it. */
-static gboolean attach_details(hc_graph *g, gboolean keep, GError **err)
-{
-    hc_edge_labels *L;
-    hc_values *V;
-    if (!capture_details(g, NULL, keep, &L, &V, err))
-        return FALSE;
-    hc_graph_attach(g, HC_ATTACH_LABELS, L, (GDestroyNotify)hc_edge_labels_free);
-    hc_graph_attach(g, HC_ATTACH_VALUES, V, (GDestroyNotify)hc_values_free);
-    return TRUE;
-}
-
-/* The __sizeof__ calls of g walked just now, and its count of failed ones: -1 + exception. */
-static int measure_sizes(hc_graph *g)
-{
-    size_t failed = 0;
-    in_sizeof = 1;
-    int rc = hc_py_apply_sizeof(g, &failed);
-    in_sizeof = 0;
-    if (rc == 0)
-        hc_graph_set_sizeof_failures(g, (uint32_t)MIN(failed, UINT32_MAX));
-    return rc;
-}
-
-/* FALSE + RuntimeError while the interpreter is finalized: a __del__ or weakref callback run
- * by the teardown would walk modules and objects half gone. */
-static gboolean not_finalizing(void)
-{
-    if (!hc_py_is_finalizing())
-        return TRUE;
-    PyErr_SetString(PyExc_RuntimeError, "the interpreter is shutting down: its heap is being torn down and "
-                                        "cannot be walked (take the snapshot before, e.g. from atexit)");
-    return FALSE;
-}
-
-static PyObject *snapshot_take(PyObject *extra_obj, int capture)
-{
-    if (!not_finalizing() || !not_in_sizeof())
-        return NULL;
-    PyObject *fast = NULL;
-    PyObject *const *extra = NULL;
-    Py_ssize_t nextra = 0;
-    if (extra_obj && extra_obj != Py_None) {
-        fast = PySequence_Fast(extra_obj, "extra roots must be a sequence");
-        if (!fast)
-            return NULL;
-        extra = PySequence_Fast_ITEMS(fast);
-        nextra = PySequence_Fast_GET_SIZE(fast);
-    }
-    GError *err = NULL;
-    hc_graph *g = hc_py_walk(NULL, 0, extra, (size_t)nextra, 0, &err);
-    /* from here on, an address allocated again is not the snapshot's object any more (pyborn.h) */
-    hc_py_born *born = g ? hc_py_born_start() : NULL;
-    Py_XDECREF(fast);
-    if (!g)
-        return set_error(err);
-    /* details before __sizeof__ calls run Python code: every node is alive still */
-    if (capture && !attach_details(g, capture > 1, &err)) {
-        hc_py_born_stop(born);
-        hc_graph_unref(g);
-        return set_error(err);
-    }
-    if (measure_sizes(g) < 0) {
-        hc_py_born_stop(born);
-        hc_graph_unref(g);
-        return NULL;
-    }
-    return wrap_live_snapshot(g, born);
-}
-
+/* snapshot(extra_roots=None, capture=0) -> Snapshot of the whole heap (pysnapshot.h). */
 static PyObject *mod_snapshot(PyObject *mod, PyObject *args)
 {
     (void)mod;
-    PyObject *extra = NULL;
+    PyObject *extra_obj = NULL, *fast = NULL;
     int capture = 0;
-    if (!PyArg_ParseTuple(args, "|Oi", &extra, &capture))
+    if (!PyArg_ParseTuple(args, "|Oi", &extra_obj, &capture))
         return NULL;
-    return snapshot_take(extra, capture);
-}
-
-/* The raised exception (cleared), or NULL. */
-static PyObject *take_exception(void)
-{
-#if PY_VERSION_HEX >= 0x030C0000
-    return PyErr_GetRaisedException();
-#else
-    PyObject *t, *v, *tb;
-    PyErr_Fetch(&t, &v, &tb);
-    PyErr_NormalizeException(&t, &v, &tb);
-    Py_XDECREF(t);
-    Py_XDECREF(tb);
-    return v;
-#endif
+    if (extra_obj && extra_obj != Py_None && !(fast = PySequence_Fast(extra_obj, "extra roots must be a sequence")))
+        return NULL;
+    GError *err = NULL;
+    hc_py_born *born;
+    hc_graph *g = hc_py_snapshot_take(fast ? PySequence_Fast_ITEMS(fast) : NULL,
+                                      fast ? (size_t)PySequence_Fast_GET_SIZE(fast) : 0, capture, &born, &err);
+    Py_XDECREF(fast);
+    if (!g)
+        return err ? set_error(err) : NULL;
+    return wrap_live_snapshot(g, born);
 }
 
 /* interpreter_snapshot(id, keep_strings=False) -> Snapshot of subinterpreter `id`'s heap,
- * taken from the main interpreter.  The walk, the edge labels and string values, and the
- * __sizeof__ calls run in the subinterpreter's own context (a thread state of its own, its
- * GIL); what the main interpreter reaches is left out (hc_py_walk_sub).  The result is like
- * a loaded file's: no live objects are handed across. */
+ * taken from the main interpreter (pysnapshot.h); like a loaded file's, with meta
+ * {"interpreter": id}. */
 static PyObject *mod_interpreter_snapshot(PyObject *mod, PyObject *args)
 {
     (void)mod;
@@ -1703,61 +1534,10 @@ static PyObject *mod_interpreter_snapshot(PyObject *mod, PyObject *args)
     int keep = 0;
     if (!PyArg_ParseTuple(args, "L|p", &want, &keep))
         return NULL;
-    PyInterpreterState *main_in = PyInterpreterState_Main(), *in;
-    if (PyInterpreterState_Get() != main_in) {
-        PyErr_SetString(PyExc_RuntimeError, "a subinterpreter's heap is taken from the main interpreter");
-        return NULL;
-    }
-    if (!not_finalizing() || !not_in_sizeof())
-        return NULL;
     GError *err = NULL;
-    hc_graph *main_g = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, &err);
-    if (!main_g)
-        return set_error(err);
-    /* Looked up after the main walk (which lets other threads run while its helpers work:
-     * one may destroy the interpreter), then held by a thread state of ours and marked
-     * running before the main GIL is released again. */
-    for (in = PyInterpreterState_Head(); in != NULL; in = PyInterpreterState_Next(in))
-        if (PyInterpreterState_GetID(in) == want)
-            break;
-    if (in == NULL || in == main_in) {
-        hc_graph_unref(main_g);
-        PyErr_Format(PyExc_ValueError,
-                     in ? "interpreter %lld is the main one: take its heap with heap()" : "no interpreter %lld", want);
-        return NULL;
-    }
-    PyThreadState *sub_ts = PyThreadState_New(in);
-    if (!sub_ts) {
-        hc_graph_unref(main_g);
-        return PyErr_NoMemory();
-    }
-    /* Marked running while the main GIL still keeps every thread of main away: destroy()
-     * then refuses it cleanly until we are out (pycompat.h).  A subinterpreter running in
-     * another thread is marked already; once in, it is marked for us if that run ended. */
-    int marked = hc_py_interp_mark_running(in, sub_ts);
-    PyThreadState *mine = hc_py_interp_enter(sub_ts); /* into the subinterpreter (pycompat.h) */
-    marked |= hc_py_interp_mark_running(in, sub_ts);
-    hc_graph *g = hc_py_walk_sub(main_g, &err);
-    if (g && !attach_details(g, keep, &err))
-        g_clear_pointer(&g, hc_graph_unref);
-    if (g && measure_sizes(g) < 0) { /* an exception of the subinterpreter's: told as text, not carried over */
-        gboolean nomem = PyErr_ExceptionMatches(PyExc_MemoryError);
-        PyObject *exc = take_exception();
-        PyObject *text = exc ? PyObject_Str(exc) : NULL;
-        const char *u = text ? PyUnicode_AsUTF8(text) : NULL;
-        g_set_error(&err, HC_ERROR, nomem ? HC_ERROR_NOMEM : HC_ERROR_STATE,
-                    "measuring the subinterpreter's objects failed: %s: %s", exc ? Py_TYPE(exc)->tp_name : "?",
-                    u ? u : "?");
-        PyErr_Clear();
-        Py_XDECREF(text);
-        Py_XDECREF(exc);
-        g_clear_pointer(&g, hc_graph_unref);
-    }
-    hc_py_interp_leave(sub_ts, mine, in, marked);
-    hc_graph_unref(main_g);
+    hc_graph *g = hc_py_snapshot_of_interpreter(want, keep, &err);
     if (!g)
-        return set_error(err);
-    hc_graph_set_loaded(g); /* its addresses are the subinterpreter's: never handed out here */
+        return err ? set_error(err) : NULL;
     PyObject *meta = Py_BuildValue("{s:N}", "interpreter", PyUnicode_FromFormat("%lld", want));
     PyObject *snap = meta ? wrap_snapshot(g) : NULL;
     if (snap)

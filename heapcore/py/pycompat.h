@@ -117,6 +117,22 @@ static inline int hc_py_on_main_interpreter(void)
 #endif
 }
 
+/* The exception being raised, cleared (a new reference), or NULL.  3.12+:
+ * PyErr_GetRaisedException; before: PyErr_Fetch, normalized. */
+static inline PyObject *hc_py_take_exception(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyErr_GetRaisedException();
+#else
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    PyErr_NormalizeException(&t, &v, &tb);
+    Py_XDECREF(t);
+    Py_XDECREF(tb);
+    return v;
+#endif
+}
+
 /* All versions: the value of str key `key` (its hash in `hash`) in dict d, into *value
  * (borrowed; NULL if absent), read from the entry arrays directly: no hashing, no allocation,
  * no error set, and no comparison that could run Python code (PyDict_GetItem would call the

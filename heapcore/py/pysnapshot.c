@@ -1,0 +1,200 @@
+/* heapcore/py/pysnapshot.c — taking snapshots of a live interpreter, and the details files
+ * and exports carry (see pysnapshot.h). */
+#include "pysnapshot.h"
+#include "pycompat.h"
+
+/* Capture edge labels and string values from the live objects (those of g still alive in
+ * `live`, or all of g if live is NULL: walked just now) into *L and *V (the caller's). */
+static gboolean capture_details(hc_graph *g, const hc_graph *live, gboolean keep, hc_edge_labels **L, hc_values **V,
+                                GError **err)
+{
+    uint64_t *alive = hc_graph_alive_in(g, live);
+    if (!alive) {
+        g_set_error(err, HC_ERROR, HC_ERROR_NOMEM, "out of memory capturing edge labels");
+        return FALSE;
+    }
+    hc_labeller lab;
+    hc_py_labeller(&lab);
+    hc_value_model vm;
+    hc_py_value_model(&vm);
+    *L = hc_via_capture(g, alive, &lab, err);
+    *V = *L ? hc_values_capture(g, alive, &vm, keep, err) : NULL;
+    hc_free(alive);
+    if (!*V) {
+        hc_edge_labels_free(*L);
+        *L = NULL;
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The edge labels and string values to write with g: those attached to it (captured when it
+ * was taken, or read from its file), else captured now from the objects still alive (a fresh
+ * walk proves which): pysnapshot.h. */
+gboolean hc_py_file_details_for(hc_graph *g, gboolean keep, hc_py_file_details *d, GError **err)
+{
+    memset(d, 0, sizeof *d);
+    d->labels = hc_graph_attached(g, HC_ATTACH_LABELS);
+    d->values = hc_graph_attached(g, HC_ATTACH_VALUES);
+    gboolean live_again = !hc_graph_is_loaded(g) && (!d->labels || !d->values || (keep && !hc_values_kept(d->values)));
+    if (live_again) {
+        hc_graph *live = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, err);
+        if (!live)
+            return FALSE;
+        gboolean ok = capture_details(g, live, keep, &d->own_labels, &d->own_values, err);
+        hc_graph_unref(live);
+        if (!ok)
+            return FALSE;
+        d->labels = d->own_labels;
+        d->values = d->own_values;
+    }
+    if (d->labels && !hc_edge_labels_ready(d->labels, g, err))
+        return FALSE;
+    if (d->values && !keep && hc_values_kept(d->values)) {
+        hc_values *r = hc_values_redacted(d->values);
+        if (!r) {
+            g_set_error(err, HC_ERROR, HC_ERROR_NOMEM, "out of memory redacting string values");
+            return FALSE;
+        }
+        hc_values_free(d->own_values);
+        d->values = d->own_values = r;
+    }
+    return TRUE;
+}
+
+void hc_py_file_details_release(hc_py_file_details *d)
+{
+    hc_edge_labels_free(d->own_labels);
+    hc_values_free(d->own_values);
+}
+
+/* Set while this thread runs the __sizeof__ calls of a snapshot: a __sizeof__ that takes a
+ * snapshot itself would call itself again, without end. */
+static _Thread_local int in_sizeof;
+
+/* FALSE + RuntimeError while this thread runs a snapshot's __sizeof__ calls. */
+static gboolean not_in_sizeof(void)
+{
+    if (!in_sizeof)
+        return TRUE;
+    PyErr_SetString(PyExc_RuntimeError, "heapcore: a snapshot was asked for while another one is calling the "
+                                        "__sizeof__ methods of the objects it found (from such a __sizeof__, or from a "
+                                        "signal handler, __del__, weakref or gc callback that ran meanwhile); take it "
+                                        "after that snapshot returns");
+    return FALSE;
+}
+
+/* Capture g's edge labels and string values (g walked just now: every node alive) and attach
+ * them to it. */
+static gboolean attach_details(hc_graph *g, gboolean keep, GError **err)
+{
+    hc_edge_labels *L;
+    hc_values *V;
+    if (!capture_details(g, NULL, keep, &L, &V, err))
+        return FALSE;
+    hc_graph_attach(g, HC_ATTACH_LABELS, L, (GDestroyNotify)hc_edge_labels_free);
+    hc_graph_attach(g, HC_ATTACH_VALUES, V, (GDestroyNotify)hc_values_free);
+    return TRUE;
+}
+
+/* The __sizeof__ calls of g walked just now, and its count of failed ones: -1 + exception. */
+static int measure_sizes(hc_graph *g)
+{
+    size_t failed = 0;
+    in_sizeof = 1;
+    int rc = hc_py_apply_sizeof(g, &failed);
+    in_sizeof = 0;
+    if (rc == 0)
+        hc_graph_set_sizeof_failures(g, (uint32_t)MIN(failed, UINT32_MAX));
+    return rc;
+}
+
+/* FALSE + RuntimeError while the interpreter is finalized: a __del__ or weakref callback run
+ * by the teardown would walk modules and objects half gone. */
+static gboolean not_finalizing(void)
+{
+    if (!hc_py_is_finalizing())
+        return TRUE;
+    PyErr_SetString(PyExc_RuntimeError, "the interpreter is shutting down: its heap is being torn down and "
+                                        "cannot be walked (take the snapshot before, e.g. from atexit)");
+    return FALSE;
+}
+
+hc_graph *hc_py_snapshot_take(PyObject *const *extra, size_t nextra, int capture, hc_py_born **born, GError **err)
+{
+    *born = NULL;
+    if (!not_finalizing() || !not_in_sizeof())
+        return NULL;
+    hc_graph *g = hc_py_walk(NULL, 0, extra, nextra, 0, err);
+    if (!g)
+        return NULL;
+    /* from here on, an address allocated again is not the snapshot's object any more (pyborn.h) */
+    hc_py_born *b = hc_py_born_start();
+    /* details before __sizeof__ calls run Python code: every node is alive still */
+    if ((capture && !attach_details(g, capture > 1, err)) || measure_sizes(g) < 0) {
+        hc_py_born_stop(b);
+        hc_graph_unref(g);
+        return NULL;
+    }
+    *born = b;
+    return g;
+}
+
+hc_graph *hc_py_snapshot_of_interpreter(long long id, gboolean keep, GError **err)
+{
+    PyInterpreterState *main_in = PyInterpreterState_Main(), *in;
+    if (PyInterpreterState_Get() != main_in) {
+        PyErr_SetString(PyExc_RuntimeError, "a subinterpreter's heap is taken from the main interpreter");
+        return NULL;
+    }
+    if (!not_finalizing() || !not_in_sizeof())
+        return NULL;
+    hc_graph *main_g = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, err);
+    if (!main_g)
+        return NULL;
+    /* Looked up after the main walk (which lets other threads run while its helpers work:
+     * one may destroy the interpreter), then held by a thread state of ours and marked
+     * running before the main GIL is released again. */
+    for (in = PyInterpreterState_Head(); in != NULL; in = PyInterpreterState_Next(in))
+        if (PyInterpreterState_GetID(in) == id)
+            break;
+    if (in == NULL || in == main_in) {
+        hc_graph_unref(main_g);
+        PyErr_Format(PyExc_ValueError,
+                     in ? "interpreter %lld is the main one: take its heap with heap()" : "no interpreter %lld", id);
+        return NULL;
+    }
+    PyThreadState *sub_ts = PyThreadState_New(in);
+    if (!sub_ts) {
+        hc_graph_unref(main_g);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    /* Marked running while the main GIL still keeps every thread of main away: destroy()
+     * then refuses it cleanly until we are out (pycompat.h).  A subinterpreter running in
+     * another thread is marked already; once in, it is marked for us if that run ended. */
+    int marked = hc_py_interp_mark_running(in, sub_ts);
+    PyThreadState *mine = hc_py_interp_enter(sub_ts); /* into the subinterpreter (pycompat.h) */
+    marked |= hc_py_interp_mark_running(in, sub_ts);
+    hc_graph *g = hc_py_walk_sub(main_g, err);
+    if (g && !attach_details(g, keep, err))
+        g_clear_pointer(&g, hc_graph_unref);
+    if (g && measure_sizes(g) < 0) { /* an exception of the subinterpreter's: told as text, not carried over */
+        gboolean nomem = PyErr_ExceptionMatches(PyExc_MemoryError);
+        PyObject *exc = hc_py_take_exception();
+        PyObject *text = exc ? PyObject_Str(exc) : NULL;
+        const char *u = text ? PyUnicode_AsUTF8(text) : NULL;
+        g_set_error(err, HC_ERROR, nomem ? HC_ERROR_NOMEM : HC_ERROR_STATE,
+                    "measuring the subinterpreter's objects failed: %s: %s", exc ? Py_TYPE(exc)->tp_name : "?",
+                    u ? u : "?");
+        PyErr_Clear();
+        Py_XDECREF(text);
+        Py_XDECREF(exc);
+        g_clear_pointer(&g, hc_graph_unref);
+    }
+    hc_py_interp_leave(sub_ts, mine, in, marked);
+    hc_graph_unref(main_g);
+    if (g)
+        hc_graph_set_loaded(g); /* its addresses are the subinterpreter's: never handed out here */
+    return g;
+}
