@@ -4,7 +4,8 @@
  * Py_BUILD_CORE_MODULE, CPython's internal headers).  The adapter is the engine's "object model"
  * for a live CPython 3.10–3.13 interpreter: roots (pyroots.c), referents that tp_traverse does not
  * report (pyroots.c), true sizes (pysize.c), and the glue to the generic walk (pymodel.c).
- * Every PY_VERSION_HEX test of the project lives in heapcore/py/.
+ * Every version test of the project lives in heapcore/py/, spelled HC_PY311/HC_PY312/HC_PY313
+ * (pycompat.h, the only reader of the raw version number: make check-compat).
  *
  * Nothing here may create, free, INCREF/DECREF or materialise a Python object, call Python code, or
  * call anything that can (no PyObject_GetAttr, no __dict__ getters, no PyUnicode_AsUTF8 on

@@ -6,19 +6,19 @@
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter" /* CPython's internal headers */
-#if PY_VERSION_HEX >= 0x030B0000
+#if HC_PY311
 #include "internal/pycore_dict.h" /* PyDictKeysObject, DK_ENTRIES */
 #endif
 #pragma GCC diagnostic pop
 
-#if PY_VERSION_HEX >= 0x030C0000
+#if HC_PY312
 hc_static_state *hc_py_static_type_state(PyInterpreterState *interp, PyTypeObject *tp)
 {
     size_t i, idx;
     if (interp == NULL || tp == NULL || (tp->tp_flags & Py_TPFLAGS_HEAPTYPE))
         return NULL;
     idx = (size_t)(uintptr_t)tp->tp_subclasses;
-#if PY_VERSION_HEX >= 0x030D0000
+#if HC_PY313
     if (idx >= 1 && idx <= _Py_MAX_MANAGED_STATIC_BUILTIN_TYPES &&
         interp->types.builtins.initialized[idx - 1].type == tp)
         return &interp->types.builtins.initialized[idx - 1];
@@ -48,9 +48,9 @@ hc_static_state *hc_py_static_type_state(PyInterpreterState *interp, PyTypeObjec
 
 /* ---- subinterpreters marked running (pycompat.h) ------------------------------------- */
 
-#if PY_VERSION_HEX >= 0x030D0000
+#if HC_PY313
 #define HC_INTERP_MAIN(in) ((in)->threads.main) /* 3.13 */
-#elif PY_VERSION_HEX >= 0x030C0000
+#elif HC_PY312
 #define HC_INTERP_MAIN(in) ((in)->threads_main) /* 3.12 */
 #endif
 
@@ -79,7 +79,7 @@ void hc_py_interp_unmark_running(PyInterpreterState *in, PyThreadState *ts)
 #endif
 }
 
-#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
+#if HC_PY312 && !HC_PY313
 /* 3.12, a subinterpreter sharing main's GIL: take_gil asks the holder to let go through the
  * eval breaker of the *waiter's* interpreter, which a busy thread of main never reads, so
  * waiting as the subinterpreter's thread state starved (hang).  While we wait, this helper
@@ -103,8 +103,8 @@ static gpointer nudge_main(gpointer data)
 
 PyThreadState *hc_py_interp_enter(PyThreadState *sub_ts)
 {
-#if PY_VERSION_HEX >= 0x030C0000
-#if PY_VERSION_HEX < 0x030D0000
+#if HC_PY312
+#if !HC_PY313
     PyInterpreterState *main = PyInterpreterState_Main();
     nudge_ctx n = {main, 0};
     GThread *nudger =
@@ -112,7 +112,7 @@ PyThreadState *hc_py_interp_enter(PyThreadState *sub_ts)
 #endif
     PyThreadState *mine = PyEval_SaveThread();
     PyEval_AcquireThread(sub_ts);
-#if PY_VERSION_HEX < 0x030D0000
+#if !HC_PY313
     if (nudger) {
         g_atomic_int_set(&n.stop, 1);
         g_thread_join(nudger);
@@ -127,7 +127,7 @@ PyThreadState *hc_py_interp_enter(PyThreadState *sub_ts)
 void hc_py_interp_leave(PyThreadState *sub_ts, PyThreadState *mine, PyInterpreterState *in, int marked)
 {
     PyThreadState_Clear(sub_ts);
-#if PY_VERSION_HEX >= 0x030C0000
+#if HC_PY312
     /* Back on main's GIL before sub_ts is unmarked and deleted: meanwhile no thread of main
      * can reach destroy(), whose PyThreadState_New would race with the deletion (3.13 hands
      * out the interpreter's preallocated initial thread state, which sub_ts may be:
@@ -179,7 +179,7 @@ int hc_py_dict_peek_str(PyObject *d, PyObject *key, Py_hash_t hash, PyObject **v
 {
     PyDictObject *mp = (PyDictObject *)d;
     *value = NULL;
-#if PY_VERSION_HEX >= 0x030B0000
+#if HC_PY311
     PyDictKeysObject *dk = mp->ma_keys;
     Py_ssize_t n = dk->dk_nentries;
     if (dk->dk_kind == DICT_KEYS_GENERAL) { /* never split */

@@ -6,20 +6,24 @@
 
 #include "pyadapter.h"
 
-/* Version tests of the adapter files. */
+/* Version tests of the adapter files: the only place PY_VERSION_HEX is read (make
+ * check-compat fails on any other). */
+#if PY_VERSION_HEX < 0x030A0000 || PY_VERSION_HEX >= 0x030E0000
+#error "heapcore supports CPython 3.10 to 3.13"
+#endif
 #define HC_PY311 (PY_VERSION_HEX >= 0x030B0000)
 #define HC_PY312 (PY_VERSION_HEX >= 0x030C0000)
 #define HC_PY313 (PY_VERSION_HEX >= 0x030D0000)
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter" /* 3.13's internal headers */
-#if PY_VERSION_HEX >= 0x030C0000
+#if HC_PY312
 #include "internal/pycore_interp.h"
 #include "internal/pycore_typeobject.h"
 #endif
 #pragma GCC diagnostic pop
 
-#if PY_VERSION_HEX < 0x030B0000
+#if !HC_PY311
 /* 3.10: PyDictKeysObject is private to Objects/dictobject.c (dict-common.h).  Its layout:
  * refcnt, size, lookup function, usable, nentries (sizeof 40 on 64-bit), then dk_size index
  * entries of 1/2/4/8 bytes each, then the {hash, key, value} entries. */
@@ -50,13 +54,13 @@ static inline hc310_entry *hc310_entries(hc310_keys *k)
 }
 #endif
 
-#if PY_VERSION_HEX >= 0x030D0000
+#if HC_PY313
 typedef managed_static_type_state hc_static_state;
-#elif PY_VERSION_HEX >= 0x030C0000
+#elif HC_PY312
 typedef static_builtin_state hc_static_state;
 #endif
 
-#if PY_VERSION_HEX >= 0x030C0000
+#if HC_PY312
 /* 3.12+: the per-interpreter state (tp_dict, tp_subclasses, …) of static type tp in interp, or
  * NULL (heap types, and static types without such state).  tp_subclasses holds index+1 (a small
  * integer, never a pointer) for these types; an entry is only trusted when its .type is tp.
@@ -93,7 +97,7 @@ void hc_py_interp_leave(PyThreadState *sub_ts, PyThreadState *mine, PyInterprete
  * then.  3.13: Py_IsFinalizing; before: _Py_IsFinalizing. */
 static inline int hc_py_is_finalizing(void)
 {
-#if PY_VERSION_HEX >= 0x030D0000
+#if HC_PY313
     return Py_IsFinalizing();
 #else
     return _Py_IsFinalizing();
@@ -106,10 +110,10 @@ static inline int hc_py_is_finalizing(void)
  * hook needs.  The thread state is read without the checks PyThreadState_Get makes. */
 static inline int hc_py_on_main_interpreter(void)
 {
-#if PY_VERSION_HEX >= 0x030D0000
+#if HC_PY313
     PyThreadState *ts = PyThreadState_GetUnchecked();
     return ts && ts->interp == PyInterpreterState_Main();
-#elif PY_VERSION_HEX >= 0x030C0000
+#elif HC_PY312
     PyThreadState *ts = _PyThreadState_UncheckedGet();
     return ts && ts->interp == PyInterpreterState_Main();
 #else
@@ -121,7 +125,7 @@ static inline int hc_py_on_main_interpreter(void)
  * PyErr_GetRaisedException; before: PyErr_Fetch, normalized. */
 static inline PyObject *hc_py_take_exception(void)
 {
-#if PY_VERSION_HEX >= 0x030C0000
+#if HC_PY312
     return PyErr_GetRaisedException();
 #else
     PyObject *t, *v, *tb;

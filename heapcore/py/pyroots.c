@@ -21,10 +21,6 @@
 #error "pyroots.c supports GIL builds of CPython only (free-threaded builds have no gc lists)"
 #endif
 
-#if PY_VERSION_HEX < 0x030A0000 || PY_VERSION_HEX >= 0x030E0000
-#error "pyroots.c supports CPython 3.10 to 3.13"
-#endif
-
 /* Some internal headers have unused parameters in static inline functions (3.13
  * pycore_object.h): silence that for CPython's headers only. */
 #pragma GCC diagnostic push

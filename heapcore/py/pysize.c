@@ -19,22 +19,19 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "internal/pycore_gc.h"   /* PyGC_Head */
 #include "internal/pycore_code.h" /* 3.10: struct _PyOpcache */
-#if PY_VERSION_HEX >= 0x030B0000
+#if HC_PY311
 #include "internal/pycore_dict.h"  /* PyDictKeysObject, PyDictValues */
 #include "internal/pycore_frame.h" /* PyFrameObject, _PyInterpreterFrame */
 #else
 #include "frameobject.h" /* 3.10: PyFrameObject */
 #endif
-#if PY_VERSION_HEX >= 0x030C0000
+#if HC_PY312
 #include "internal/pycore_long.h"
 #include "internal/pycore_interp.h"     /* interp->types.builtins (static types' tp_dict) */
 #include "internal/pycore_typeobject.h" /* static_builtin_state / managed_static_type_state */
 #endif
 #pragma GCC diagnostic pop
 
-#if PY_VERSION_HEX < 0x030A0000 || PY_VERSION_HEX >= 0x030E0000
-#error "pysize.c supports CPython 3.10 to 3.13"
-#endif
 #ifdef Py_GIL_DISABLED
 #error "pysize.c does not support free-threaded builds (no GC head, different header)"
 #endif
@@ -102,7 +99,7 @@ static struct {
  * found by hc_py_static_type_state (pycompat.c). */
 static PyObject *type_dict(PyTypeObject *tp)
 {
-#if PY_VERSION_HEX >= 0x030C0000
+#if HC_PY312
     if ((tp->tp_flags & _Py_TPFLAGS_STATIC_BUILTIN) && !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         hc_static_state *st = hc_py_static_type_state(PyInterpreterState_Get(), tp);
         return st != NULL ? st->tp_dict : NULL;
@@ -200,7 +197,7 @@ void hc_py_size_global_init(void)
     register_impl(&PyType_Type, HC_SZ_TYPE);
     register_impl(&PyCode_Type, HC_SZ_CODE);
     register_impl(&PyFrame_Type, HC_SZ_FRAME);
-#if PY_VERSION_HEX >= 0x030B0000
+#if HC_PY311
     /* 3.10 generators use object.__sizeof__ and are matched as BASIC above. */
     register_impl(&PyGen_Type, HC_SZ_GEN);
     register_impl(&PyCoro_Type, HC_SZ_GEN);
@@ -224,11 +221,11 @@ void hc_py_size_global_init(void)
 static uint32_t preheader_size(PyTypeObject *tp)
 {
     uint32_t n = PyType_IS_GC(tp) ? (uint32_t)sizeof(PyGC_Head) : 0;
-#if PY_VERSION_HEX >= 0x030C0000
+#if HC_PY312
     if (tp->tp_flags & Py_TPFLAGS_PREHEADER) { /* managed dict and/or managed weakref */
         n += 2 * (uint32_t)sizeof(PyObject *);
     }
-#elif PY_VERSION_HEX >= 0x030B0000
+#elif HC_PY311
     if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) { /* dict at -3, values at -4 */
         n += 2 * (uint32_t)sizeof(PyObject *);
     }
@@ -263,11 +260,11 @@ void hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info)
         }
     }
 
-#if PY_VERSION_HEX >= 0x030D0000
+#if HC_PY313
     if ((tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) && (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         info->strategy |= HC_SZF_VALUES;
     }
-#elif PY_VERSION_HEX >= 0x030B0000
+#elif HC_PY311
     if ((tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) && (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         info->strategy |= HC_SZF_VALUES;
     }
@@ -289,7 +286,7 @@ void hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info)
 /* _PyDict_KeysSize (not exported in any of the four versions). */
 static uint64_t dict_keys_size(PyDictKeysObject *keys)
 {
-#if PY_VERSION_HEX >= 0x030B0000
+#if HC_PY311
     uint64_t size = (uint64_t)1 << keys->dk_log2_size;
     uint64_t es = keys->dk_kind == DICT_KEYS_GENERAL ? sizeof(PyDictKeyEntry) : sizeof(PyDictUnicodeEntry);
     return sizeof(PyDictKeysObject) + ((uint64_t)1 << keys->dk_log2_index_bytes) + ((size << 1) / 3) * es;
@@ -302,7 +299,7 @@ static uint64_t dict_keys_size(PyDictKeysObject *keys)
 
 /* ---- managed values ------------------------------------------------------------------------ */
 
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030D0000
+#if HC_PY311 && !HC_PY313
 /* 3.11/3.12 new_values(n): one PyMem_Malloc of prefix + 8n, prefix = round_up(n+2, 8) stored
  * in the byte before the values; n was the type's shared_keys_usable_size (dk_nentries +
  * dk_usable) at creation, which is not stored.  That sum only shrinks (each new instance
@@ -333,7 +330,7 @@ static uint64_t separate_values_size(const void *values, PyDictKeysObject *keys)
 
 static uint64_t managed_values_size(PyObject *o, PyTypeObject *tp)
 {
-#if PY_VERSION_HEX >= 0x030D0000
+#if HC_PY313
     /* Inline values right after the PyObject header: PyDictValues{capacity,size,embedded,valid}
      * + values[capacity] + the insertion-order bytes, _PyInlineValuesSize = round_up(n, 8) +
      * 8(n+1).  The allocation used n = shared_keys_usable_size() *before*
@@ -352,14 +349,14 @@ static uint64_t managed_values_size(PyObject *o, PyTypeObject *tp)
         }
     }
     return ((n + 7) & ~(uint64_t)7) + 8 * (n + 1);
-#elif PY_VERSION_HEX >= 0x030C0000
+#elif HC_PY312
     /* Word -3 is a PyDictOrValues: low bit set -> values at (word + 1), else a dict or NULL. */
     uintptr_t dorv = ((const uintptr_t *)o)[-3];
     if ((dorv & 1) == 0) {
         return 0;
     }
     return separate_values_size((const void *)(dorv + 1), ((PyHeapTypeObject *)tp)->ht_cached_keys);
-#elif PY_VERSION_HEX >= 0x030B0000
+#elif HC_PY311
     /* Word -4 is the values pointer, NULL once the dict (word -3) has been materialised. */
     const void *values = ((void *const *)o)[-4];
     return values ? separate_values_size(values, ((PyHeapTypeObject *)tp)->ht_cached_keys) : 0;
@@ -388,13 +385,13 @@ static uint64_t abs_size(PyObject *o)
  * int.from_bytes, json) request 28 (_PyLong_New(1)), and obmalloc gives both a 32-byte block. */
 static uint64_t int_body(PyObject *o)
 {
-#if PY_VERSION_HEX >= 0x030C0000
+#if HC_PY312
     uint64_t nd = (uint64_t)_PyLong_DigitCount((PyLongObject *)o);
     if (nd <= 1 && Py_IS_TYPE(o, &PyLong_Type)) {
         return sizeof(PyLongObject);
     }
     return offsetof(PyLongObject, long_value.ob_digit) + (nd ? nd : 1) * sizeof(digit);
-#elif PY_VERSION_HEX >= 0x030B0000
+#elif HC_PY311
     uint64_t nd = abs_size(o);
     if (nd <= 1 && Py_IS_TYPE(o, &PyLong_Type)) {
         return sizeof(PyLongObject);
@@ -418,12 +415,12 @@ static uint64_t genalloc_body(PyObject *o, PyTypeObject *tp, uint32_t kind)
 {
     uint64_t n;
     if (kind == HC_SZ_INT) {
-#if PY_VERSION_HEX >= 0x030C0000
+#if HC_PY312
         n = (uint64_t)_PyLong_DigitCount((PyLongObject *)o);
 #else
         n = abs_size(o);
 #endif
-#if PY_VERSION_HEX >= 0x030B0000
+#if HC_PY311
         n = n ? n : 1;
 #endif
     } else {
@@ -471,7 +468,7 @@ static uint64_t str_body(PyObject *o)
             size += (len + 1) * kind;
         }
     }
-#if PY_VERSION_HEX < 0x030C0000
+#if !HC_PY312
     /* _PyUnicode_HAS_WSTR_MEMORY: wstr present and not shared with the data (or not ready). */
     if (a->wstr != NULL && (!a->state.ready || (const void *)a->wstr != data)) {
         uint64_t wlen = compact_ascii ? len : (uint64_t)c->wstr_length;
@@ -499,7 +496,7 @@ static uint64_t dict_body(PyObject *o)
 {
     /* _PyDict_SizeOf (exported in 3.10–3.13) only reads the dict; it creates nothing. */
     uint64_t n = (uint64_t)_PyDict_SizeOf((PyDictObject *)o);
-#if PY_VERSION_HEX >= 0x030B0000
+#if HC_PY311
     /* Split table: _PyDict_SizeOf adds 8 * the keys' usable size *now* for the values.  Replace
      * that by the values block as allocated: 3.11/3.12 prefix + 8n (new_values), 3.13
      * (capacity+1)*8 + round_up(capacity, 8) (values_size_from_count), or nothing when the
@@ -509,7 +506,7 @@ static uint64_t dict_body(PyObject *o)
         PyDictKeysObject *keys = d->ma_keys;
         uint64_t counted = 8 * (uint64_t)(keys->dk_nentries + keys->dk_usable);
         n = n > counted ? n - counted : n;
-#if PY_VERSION_HEX >= 0x030D0000
+#if HC_PY313
         if (!d->ma_values->embedded) {
             uint64_t cap = d->ma_values->capacity;
             n += (cap + 1) * sizeof(PyObject *) + ((cap + 7) & ~(uint64_t)7);
@@ -549,7 +546,7 @@ static uint64_t code_extra_size(const PyCodeObject *co)
 static uint64_t code_body(PyObject *o, PyTypeObject *tp)
 {
     const PyCodeObject *co = (const PyCodeObject *)o;
-#if PY_VERSION_HEX >= 0x030B0000
+#if HC_PY311
     /* _PyObject_VAR_SIZE(tp, Py_SIZE(co)): rounded up to a pointer. */
     uint64_t n = (uint64_t)tp->tp_basicsize + (uint64_t)tp->tp_itemsize * abs_size(o);
     n = (n + sizeof(void *) - 1) & ~(uint64_t)(sizeof(void *) - 1);
@@ -568,14 +565,14 @@ static uint64_t code_body(PyObject *o, PyTypeObject *tp)
 #endif
 }
 
-#if PY_VERSION_HEX >= 0x030B0000
+#if HC_PY311
 /* Slots after the _PyInterpreterFrame specials: locals+cells+frees and the value stack. */
 static uint64_t frame_slots(PyCodeObject *code)
 {
     if (code == NULL || !PyCode_Check(code)) {
         return 0;
     }
-#if PY_VERSION_HEX >= 0x030C0000
+#if HC_PY312
     return (uint64_t)_PyFrame_NumSlotsForCodeObject(code);
 #else
     return (uint64_t)code->co_nlocalsplus + (uint64_t)code->co_stacksize;
@@ -584,7 +581,7 @@ static uint64_t frame_slots(PyCodeObject *code)
 
 static PyCodeObject *iframe_code(const _PyInterpreterFrame *f)
 {
-#if PY_VERSION_HEX >= 0x030D0000
+#if HC_PY313
     return (PyCodeObject *)f->f_executable;
 #else
     return f->f_code;
@@ -595,7 +592,7 @@ static PyCodeObject *iframe_code(const _PyInterpreterFrame *f)
 static uint64_t frame_body(PyObject *o)
 {
     PyFrameObject *f = (PyFrameObject *)o;
-#if PY_VERSION_HEX >= 0x030B0000
+#if HC_PY311
     return offsetof(PyFrameObject, _f_frame_data) + offsetof(_PyInterpreterFrame, localsplus) +
            frame_slots(iframe_code(f->f_frame)) * sizeof(PyObject *);
 #else
@@ -608,7 +605,7 @@ static uint64_t frame_body(PyObject *o)
 
 static uint64_t gen_body(PyObject *o, PyTypeObject *tp)
 {
-#if PY_VERSION_HEX >= 0x030B0000
+#if HC_PY311
     /* gen_sizeof, shared by generators, coroutines and async generators (same head). */
     PyGenObject *g = (PyGenObject *)o;
     const _PyInterpreterFrame *f = (const _PyInterpreterFrame *)g->gi_iframe;
