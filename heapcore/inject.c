@@ -358,9 +358,9 @@ static hc_inject_status call(tracee *t, const char *what, guint64 fn, const guin
         return HC_INJECT_FAILED;
     }
     gint64 deadline = g_get_monotonic_time() + (gint64)(timeout_s * G_USEC_PER_SEC);
-    int resume_sig = 0;
     for (;;) {
-        if (ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)resume_sig) != 0) {
+        /* resumed with no signal: one that arrived is kept for later (note_stop) */
+        if (ptrace(PTRACE_CONT, t->pid, NULL, NULL) != 0) {
             t->err = errno;
             say(t, "cannot resume process %d: %s", (int)t->pid, g_strerror(errno));
             return errno == ESRCH ? HC_INJECT_GONE : HC_INJECT_FAILED;
@@ -412,7 +412,6 @@ static hc_inject_status call(tracee *t, const char *what, guint64 fn, const guin
             return HC_INJECT_STUCK;
         }
         keep_signal(t, sig); /* not now: given back once the thread is let go */
-        resume_sig = 0;
     }
 }
 
@@ -454,10 +453,7 @@ hc_inject_status hc_inject_source(int pid, const char *source, size_t len, doubl
         int status;
         int w = wait_stop(&t, g_get_monotonic_time() + 10 * G_USEC_PER_SEC, &status);
         if (w == STOPPED) {
-            if (!is_event_stop(status))
-                note_stop(&t, status); /* a signal on its way in: the thread is stopped anyway */
-            else if (is_stop_signal(WSTOPSIG(status)))
-                note_stop(&t, status);
+            note_stop(&t, status); /* a signal on its way in, or a group stop: kept for later */
             stopped = TRUE;
         } else {
             say(&t, w == EXITED ? "process %d exited" : "process %d did not stop for ptrace", pid);
@@ -473,7 +469,8 @@ hc_inject_status hc_inject_source(int pid, const char *source, size_t len, doubl
         guint64 margs[6] = {0,           size, 3 /* PROT_READ|PROT_WRITE */, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */,
                             (guint64)-1, 0};
         st = call(&t, "mmap", map, margs, 6, timeout_s, &page);
-        if (st == HC_INJECT_QUEUED && (page == (guint64)-1 || page == 0 || (page & (PAGE - 1)))) {
+        gboolean mapped = st == HC_INJECT_QUEUED && page != (guint64)-1 && page != 0 && !(page & (PAGE - 1));
+        if (st == HC_INJECT_QUEUED && !mapped) {
             say(&t, "mmap of %zu bytes failed in process %d", size, pid);
             st = HC_INJECT_FAILED;
         }
@@ -481,17 +478,19 @@ hc_inject_status hc_inject_source(int pid, const char *source, size_t len, doubl
             say(&t, "cannot write into process %d: %s", pid, g_strerror(t.err));
             st = HC_INJECT_FAILED;
         }
-        if (st == HC_INJECT_QUEUED) {
+        gboolean asked = st == HC_INJECT_QUEUED; /* Py_AddPendingCall is called */
+        if (asked) {
             guint64 rc = 0, pargs[2] = {run, page};
             st = call(&t, "Py_AddPendingCall", add, pargs, 2, timeout_s, &rc);
-            if (st == HC_INJECT_QUEUED) {
+            if (st == HC_INJECT_QUEUED)
                 *pending_rc = (int)(gint32)(guint32)rc;
-                if (*pending_rc != 0) {
-                    guint64 uargs[2] = {page, size}, ignored;
-                    call(&t, "munmap", unmap, uargs, 2, timeout_s, &ignored);
-                }
-            }
-        } else if (page && page != (guint64)-1 && st != HC_INJECT_GONE && st != HC_INJECT_STUCK) {
+        }
+        /* The page goes only when nothing can read it later: Py_AddPendingCall said no, or was
+         * never called (and the thread can still make a call: not gone, not left in an
+         * abandoned one).  If the call's outcome is unknown, the page stays. */
+        gboolean unused =
+            asked ? st == HC_INJECT_QUEUED && *pending_rc != 0 : st != HC_INJECT_GONE && st != HC_INJECT_STUCK;
+        if (mapped && unused) {
             guint64 uargs[2] = {page, size}, ignored;
             call(&t, "munmap", unmap, uargs, 2, timeout_s, &ignored);
         }

@@ -139,7 +139,7 @@ void hc_py_born_stop(hc_py_born *b)
 
 gboolean hc_py_born_usable(const hc_py_born *b)
 {
-    return b && !b->lost && hook_alive() && !b->lost;
+    return b && !b->lost && hook_alive(); /* hook_alive marks every tracker lost when it says no */
 }
 
 gboolean hc_py_born_seen(const hc_py_born *b, uintptr_t addr)
