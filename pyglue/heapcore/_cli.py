@@ -18,11 +18,10 @@ import time
 import traceback
 import types
 
-from . import _engine, _report
+from . import _files, _internal, _report
+from ._classifiers import CLI_CHOICES as BY_CHOICES
 from ._errors import (CliError, EXIT_ATTACH, EXIT_ERROR, EXIT_FORMAT, EXIT_IO, EXIT_OK,  # noqa: F401
                       EXIT_TIMEOUT, EXIT_USAGE)
-
-BY_CHOICES = ("clodo", "type", "rcs", "module", "size", "via", "unity")
 
 
 class _Progress:
@@ -71,11 +70,11 @@ def _load(path, quiet):
             raise CliError(str(e), EXIT_IO)
 
 
-def _write_text(path, text):
-    """Write text as every heapcore writer does (never half a file; a symlink followed; a
-    device or FIFO written directly, never replaced)."""
+def _writing(write, *args):
+    """Write a file by one of _files' writers (never half a file; a symlink followed; a
+    device or FIFO written directly, never replaced); a failure is the CLI's EXIT_IO."""
     try:
-        _engine.write_file(path, text.encode("utf-8"))
+        write(*args)
     except OSError as e:
         raise CliError(str(e), EXIT_IO)
 
@@ -268,11 +267,10 @@ def cmd_diff(args):
 
 
 def cmd_html(args):
-    from . import _html
     y = _load(args.file, args.quiet)
     old = _load(args.diff, args.quiet) if args.diff else None
     with _Progress("writing the report", args.quiet):
-        _write_text(args.output, _html.report(y, old, title=args.title or os.path.basename(args.file)))
+        _writing(_files.html, y, args.output, old, args.title or os.path.basename(args.file))
     sys.stderr.write("heapcore: wrote %s\n" % args.output)
     return EXIT_OK
 
@@ -281,15 +279,11 @@ def cmd_export(args):
     y = _load(args.file, args.quiet)
     with _Progress("exporting (%s)" % args.format, args.quiet):
         if args.format == "dot":
-            top = y._s.top(args.n)
-            from ._sets import IdentitySet
-            _write_text(args.output, IdentitySet(y._s.snapshot.ids([r[0] for r in top])).dot(limit=args.n))
+            top = _internal.engine_set(y).top(args.n)
+            tops = _internal.new_set(_internal.snapshot(y).ids([r[0] for r in top]))
+            _writing(_files.write_text, args.output, _files.dot(tops, None, args.n))
         else:
-            from . import _chrome
-            try:
-                _chrome.export(y, args.output)
-            except OSError as e:
-                raise CliError(str(e), EXIT_IO)
+            _writing(_files.export_chrome, y, args.output)
     sys.stderr.write("heapcore: wrote %s\n" % args.output)
     return EXIT_OK
 
@@ -395,5 +389,4 @@ def main(argv=None):
         return EXIT_ERROR
 
 
-_engine.hide_frames_of(globals())
-_engine.hide_type(_Progress)
+_internal.hide(globals(), _Progress)
