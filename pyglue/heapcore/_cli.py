@@ -129,20 +129,32 @@ def _own_name(path, pid):
 
 
 def cmd_run(args):
-    from . import hpy
     script = args.script
     try:
         with open(script, "rb") as f:
             source = f.read()
     except OSError as e:
         raise CliError("cannot read %s: %s" % (script, e.strerror or e), EXIT_IO)
+    dump = _snapshot_writer(args)
+    if args.on_signal:
+        _dump_on_signal(args.on_signal, dump)
+    main = _main_module(script, args.args)  # held until the last snapshot, as before
+    status = _run_as_main(main, script, source)
+    if (args.at_exit or not args.on_signal) and not dump("at exit"):
+        return EXIT_IO
+    return status
+
+
+def _snapshot_writer(args):
+    """run's dump(reason): writes the next snapshot file, says so on stderr, and returns
+    False (with the reason on stderr) if it could not be written."""
+    from . import hpy
     # resolved now: the program may chdir, and the files belong where `run` was started
     out = os.path.abspath(args.output or "heapcore-%d.hcsnap" % os.getpid())
     shown = args.output or os.path.basename(out)
     start_pid = os.getpid()
     h = hpy()
     taken = [0]
-    state = {"busy": False, "pending": 0}
 
     def dump(reason):
         taken[0] += 1
@@ -164,58 +176,67 @@ def cmd_run(args):
         _say("heapcore: %s: wrote %s%s in %.2f s\n" % (reason, name, size, time.perf_counter() - t0))
         return True
 
-    if args.on_signal:
-        signum = _signal_number(args.on_signal)
-        sig_name = signal.Signals(signum).name if signum in set(signal.Signals) else str(signum)
+    return dump
 
-        def on_signal(_signum, _frame):
-            # A signal that arrives while a snapshot is written is not lost: one more
-            # snapshot follows.  (The OS merges signals that arrive together: several during
-            # one snapshot give one more, and the message says so.)
-            if state["busy"]:
-                state["pending"] += 1
-                return
-            state["busy"] = True
-            try:
-                dump("on %s" % sig_name)
-                while state["pending"]:
-                    _say("heapcore: %s arrived while the snapshot was written: taking one more "
-                         "(signals that arrive together are merged by the OS)\n" % sig_name)
-                    state["pending"] = 0
-                    dump("on %s (arrived during the last snapshot)" % sig_name)
-            finally:
-                state["busy"] = False
 
+def _dump_on_signal(name, dump):
+    """Call dump each time signal `name` arrives (run --on-signal)."""
+    signum = _signal_number(name)
+    sig_name = signal.Signals(signum).name if signum in set(signal.Signals) else str(signum)
+    state = {"busy": False, "pending": 0}
+
+    def on_signal(_signum, _frame):
+        # A signal that arrives while a snapshot is written is not lost: one more
+        # snapshot follows.  (The OS merges signals that arrive together: several during
+        # one snapshot give one more, and the message says so.)
+        if state["busy"]:
+            state["pending"] += 1
+            return
+        state["busy"] = True
         try:
-            signal.signal(signum, on_signal)
-        except (OSError, ValueError) as e:
-            raise CliError("cannot take snapshots on %s: %s" % (args.on_signal, e), EXIT_USAGE)
-    # the program runs as __main__, in a module of its own, as `python3 script.py` would run it
+            dump("on %s" % sig_name)
+            while state["pending"]:
+                _say("heapcore: %s arrived while the snapshot was written: taking one more "
+                     "(signals that arrive together are merged by the OS)\n" % sig_name)
+                state["pending"] = 0
+                dump("on %s (arrived during the last snapshot)" % sig_name)
+        finally:
+            state["busy"] = False
+
+    try:
+        signal.signal(signum, on_signal)
+    except (OSError, ValueError) as e:
+        raise CliError("cannot take snapshots on %s: %s" % (name, e), EXIT_USAGE)
+
+
+def _main_module(script, argv):
+    """The program's __main__, a module of its own, set up as `python3 script.py` would."""
     main = types.ModuleType("__main__")
     main.__file__ = script
     main.__builtins__ = builtins
     main.__loader__ = None
     sys.modules["__main__"] = main
-    sys.argv = [script] + list(args.args)
+    sys.argv = [script] + list(argv)
     sys.path[0] = os.path.dirname(os.path.abspath(script))
-    status = EXIT_OK
+    return main
+
+
+def _run_as_main(main, script, source):
+    """Run the program's source in module main; its exit status."""
     try:
         exec(compile(source, script, "exec"), main.__dict__)
     except SystemExit as e:
         code = e.code
         if code is None:
-            status = EXIT_OK
-        elif isinstance(code, int):
-            status = code
-        else:
-            _say("%s\n" % code)
-            status = EXIT_ERROR
+            return EXIT_OK
+        if isinstance(code, int):
+            return code
+        _say("%s\n" % code)
+        return EXIT_ERROR
     except BaseException:
         _say(traceback.format_exc())
-        status = EXIT_ERROR
-    if (args.at_exit or not args.on_signal) and not dump("at exit"):
-        return EXIT_IO
-    return status
+        return EXIT_ERROR
+    return EXIT_OK
 
 
 def cmd_attach(args):
