@@ -23,20 +23,22 @@ class Classifier:
 
 
 REGISTRY = {c.name: c for c in (
+    # the engine's: x.by<name> is made from these (_sets)
     Classifier("clodo", _engine.BY_CLODO, "Kind (class / dict of class)",
-               "by class, or dict of class for an instance dict"),
-    Classifier("type", _engine.BY_TYPE, "Type", "by type"),
+               'By class, or "dict of" the class of an instance dict\'s owner.'),
+    Classifier("type", _engine.BY_TYPE, "Type", "By type."),
     Classifier("rcs", _engine.BY_RCS, "Referrers by Kind (class / dict of class)",
-               "by the kinds of an object's referrers"),
-    Classifier("size", _engine.BY_SIZE, "Individual Size", "by individual size"),
-    Classifier("unity", _engine.BY_UNITY, "<unclassified>", "one row: everything"),
+               'By the kinds of an object\'s referrers: "dict of module", "dict (no owner), list",\n'
+               '        "<Nothing>" (the set of the referrers\' class-or-dict-owner kinds).'),
+    Classifier("size", _engine.BY_SIZE, "Individual Size", "By individual size."),
+    Classifier("unity", _engine.BY_UNITY, "<unclassified>", "One row: everything."),
     Classifier("module", _engine.BY_MODULE, "Module",
-               'module objects by name; everything else is "~module"'),
-    Classifier("via", None, "Referred Via:", "by the labels of the references to an object"),
-    Classifier("prod", None, "Producer (line of allocation)",
-               "by allocation site (tracemalloc)"),
-    Classifier("idset", None, "by identity set", "each object its own row"),
-    Classifier("id", None, None, "each object its own row, with a brief description"),
+               'Module objects by name ("json"); everything else is "~module".'),
+    # computed per set, in Python (_sets: x.byvia, x.byprod, x.byidset; x.byid is a view)
+    Classifier("via", None, "Referred Via:", "By how each object is referred to (edge labels)."),
+    Classifier("prod", None, "Producer (line of allocation)", "By allocation site (tracemalloc)."),
+    Classifier("idset", None, "by identity set", "Each object its own row."),
+    Classifier("id", None, None, "Each object its own row, with a brief description."),
 )}
 
 ENGINE = tuple(c.name for c in REGISTRY.values() if c.engine is not None)

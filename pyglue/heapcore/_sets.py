@@ -249,30 +249,6 @@ class IdentitySet:
         return IdentitySet(self._s, name, self._held, self._header, self._ret)
 
     @property
-    def bytype(self):
-        return self.by("type")
-
-    @property
-    def byclodo(self):
-        return self.by("clodo")
-
-    @property
-    def byrcs(self):
-        """By the kinds of an object's referrers: "dict of module", "dict (no owner), list",
-        "<Nothing>" (the set of the referrers' class-or-dict-owner kinds)."""
-        return self.by("rcs")
-
-    @property
-    def bysize(self):
-        """By individual size."""
-        return self.by("size")
-
-    @property
-    def bymodule(self):
-        """Module objects by name ("json"); everything else is "~module"."""
-        return self.by("module")
-
-    @property
     def byprod(self):
         """By allocation site ("file:line", from tracemalloc): where each object was made.
         "<not traced>" for objects tracemalloc did not see allocated (it was not tracing), and
@@ -316,11 +292,6 @@ class IdentitySet:
         still alive ("'.a'", "\"['key']\"", "'[0]'", "'.__dict__'", "\".f_locals['x']\"",
         "'list(_)[0]'" for a set member, "'<root sys.modules>'" for what a root holds)."""
         return IdentitySet(self._s, Custom(self._s.via_kinds(), _header("via")), self._held)
-
-    @property
-    def byunity(self):
-        """One row: everything."""
-        return self.by("unity")
 
     @property
     def kind(self):
@@ -453,6 +424,15 @@ def iso_set(objs):
         ids.append(i)
     return IdentitySet(snap.ids(ids), "clodo", held=tuple({id(o): o for o in objs}.values()))
 
+
+def _by_engine(name):
+    """x.by<name>, for each of the engine's classifiers in the registry: x re-partitioned."""
+    return property(lambda self: self.by(name), doc=REGISTRY[name].help)
+
+
+for _name in ENGINE:
+    setattr(IdentitySet, "by" + _name, _by_engine(_name))
+del _name
 
 _internal.register_set_class(IdentitySet)
 _internal.hide(globals(), IdentitySet)

@@ -97,6 +97,16 @@ class Structure(unittest.TestCase):
             if m not in owners:
                 self.assertIsNone(reach.search(s), "%s.py reads an IdentitySet's fields: use _internal" % m)
 
+    def test_every_classifier_is_in_the_registry(self):
+        from heapcore import _classifiers, IdentitySet
+        reg = _classifiers.REGISTRY
+        self.assertTrue(set(_classifiers.CLI_CHOICES) <= set(reg))
+        for name, c in reg.items():
+            self.assertTrue(hasattr(IdentitySet, "by" + name), name)
+            self.assertEqual(_classifiers.lookup(name.capitalize()), name)
+            if c.engine is not None:
+                self.assertEqual(IdentitySet.__dict__["by" + name].__doc__, c.help)
+
 
 if __name__ == "__main__":
     unittest.main()
