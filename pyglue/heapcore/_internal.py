@@ -8,14 +8,17 @@ fields; everyone else asks here:
 - ``engine_set(x)``, ``snapshot(x)``, ``node_ids(x)``: the engine IdSet, its Snapshot, its
   node ids;
 - ``rows(x)``: x's partition rows as its table shows them, (kind, name, count, size[,
-  retained]), in the table's order;
+  retained]), in the table's order; ``classifier(x)``: what they are by; ``table(x, start)``:
+  a page of its table's text;
 - ``new_set(idset, by)``, ``one(snap, node_id)``: a heap set of an engine IdSet (``_sets``
   registers the class at import, so that modules below it make sets without importing it);
 - ``hide(module_globals, *classes)``: the one way a module of the package says it is the
   observer's own: its frames, and these classes' instances, are never in a heap set.
 
-This module imports only the engine, so any module may import it without a cycle
-(tests/py/test_structure.py checks the package's import graph).
+Functions here, not methods: an IdentitySet's attributes are the user's API (Heapy's names,
+what tab completion offers), and the internal API stays out of it.  This module imports
+only the engine, so any module may import it without a cycle (tests/py/test_structure.py
+checks the package's import graph and that no other module reads those fields).
 """
 from . import _engine
 
