@@ -11,10 +11,12 @@ The walk runs in C, holds no references to what it finds, and never shows its ow
 import os
 
 from . import _engine, _format, _kinds, _paths
-from ._sets import IdentitySet, Stat, Diff, iso_set
+from ._files import VERSION as __version__
+from ._internal import engine_set, hide
+from ._results import Stat, Diff
+from ._sets import IdentitySet, iso_set
 
 __all__ = ["hpy", "IdentitySet", "Stat", "Diff", "load"]
-__version__ = "0.1.0"
 
 _NOT_SHOWN = _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL  # never in a heap set
 
@@ -76,7 +78,7 @@ class hpy:
         if reference is None:
             self._ref = self._everything()
         elif isinstance(reference, IdentitySet):
-            self._ref = reference._s if reference.count else None
+            self._ref = engine_set(reference) if reference.count else None
         else:
             raise TypeError("setrelheap() takes a heap set or nothing")
 
@@ -112,9 +114,6 @@ class hpy:
         return IdentitySet(_engine.snapshot().ids([]), "clodo", held=())
 
 
-_engine.hide_type(hpy)
-
-
 def load(path):
     """Read a snapshot file written by ``x.dump(path)`` or ``h.dump(path)``: the set it holds,
     on which the table, every classifier (byvia with one label per reference: a reference
@@ -126,13 +125,4 @@ def load(path):
     return IdentitySet(members, "clodo", header=snap.meta.get("header"))
 
 
-def _hide_own_frames():
-    """Frames running heapcore's code are the observer's own: hidden, with what only they hold
-    (the arguments and temporaries of the call that takes the snapshot)."""
-    from . import _sets, _views
-    for module in (_format, _kinds, _paths, _sets, _views):
-        _engine.hide_frames_of(vars(module))
-    _engine.hide_frames_of(globals())
-
-
-_hide_own_frames()
+hide(globals(), hpy)

@@ -16,7 +16,7 @@ groups, one per kind of root ("(sys.modules)", "(thread 0x… (main))", …, "(g
 root reaches)"); Retainers and Dominators use the edges as heapcore recorded them, named by
 the labels the snapshot kept (``.attr``, ``['key']``, ``[3]``).
 """
-from . import _engine
+from ._internal import hide, snapshot
 
 # DevTools node types (chrome.h's order)
 HIDDEN, ARRAY, STRING, OBJECT, CODE, CLOSURE, REGEXP, NUMBER, NATIVE, SYNTHETIC = range(10)
@@ -45,9 +45,9 @@ def export(x, path, keep_strings=None):
     """Write x's whole snapshot as a Chrome .heapsnapshot to path (atomically).  Strings are
     named by their contents if kept: by default, for a loaded snapshot, as its file has them;
     for a live one, redacted (keep_strings=True reads them)."""
-    snap = x._s.snapshot
+    snap = snapshot(x)
     keep = snap.loaded if keep_strings is None else keep_strings
     snap.export_chrome(str(path), categories(snap), bool(keep))
 
 
-_engine.hide_frames_of(globals())
+hide(globals())

@@ -18,11 +18,10 @@ import time
 import traceback
 import types
 
-from . import _engine, _report
+from . import _files, _internal, _report
+from ._classifiers import CLI_CHOICES as BY_CHOICES
 from ._errors import (CliError, EXIT_ATTACH, EXIT_ERROR, EXIT_FORMAT, EXIT_IO, EXIT_OK,  # noqa: F401
                       EXIT_TIMEOUT, EXIT_USAGE)
-
-BY_CHOICES = ("clodo", "type", "rcs", "module", "size", "via", "unity")
 
 
 class _Progress:
@@ -71,11 +70,11 @@ def _load(path, quiet):
             raise CliError(str(e), EXIT_IO)
 
 
-def _write_text(path, text):
-    """Write text as every heapcore writer does (never half a file; a symlink followed; a
-    device or FIFO written directly, never replaced)."""
+def _writing(write, *args):
+    """Write a file by one of _files' writers (never half a file; a symlink followed; a
+    device or FIFO written directly, never replaced); a failure is the CLI's EXIT_IO."""
     try:
-        _engine.write_file(path, text.encode("utf-8"))
+        write(*args)
     except OSError as e:
         raise CliError(str(e), EXIT_IO)
 
@@ -130,20 +129,32 @@ def _own_name(path, pid):
 
 
 def cmd_run(args):
-    from . import hpy
     script = args.script
     try:
         with open(script, "rb") as f:
             source = f.read()
     except OSError as e:
         raise CliError("cannot read %s: %s" % (script, e.strerror or e), EXIT_IO)
+    dump = _snapshot_writer(args)
+    if args.on_signal:
+        _dump_on_signal(args.on_signal, dump)
+    main = _main_module(script, args.args)  # held until the last snapshot, as before
+    status = _run_as_main(main, script, source)
+    if (args.at_exit or not args.on_signal) and not dump("at exit"):
+        return EXIT_IO
+    return status
+
+
+def _snapshot_writer(args):
+    """run's dump(reason): writes the next snapshot file, says so on stderr, and returns
+    False (with the reason on stderr) if it could not be written."""
+    from . import hpy
     # resolved now: the program may chdir, and the files belong where `run` was started
     out = os.path.abspath(args.output or "heapcore-%d.hcsnap" % os.getpid())
     shown = args.output or os.path.basename(out)
     start_pid = os.getpid()
     h = hpy()
     taken = [0]
-    state = {"busy": False, "pending": 0}
 
     def dump(reason):
         taken[0] += 1
@@ -165,58 +176,67 @@ def cmd_run(args):
         _say("heapcore: %s: wrote %s%s in %.2f s\n" % (reason, name, size, time.perf_counter() - t0))
         return True
 
-    if args.on_signal:
-        signum = _signal_number(args.on_signal)
-        sig_name = signal.Signals(signum).name if signum in set(signal.Signals) else str(signum)
+    return dump
 
-        def on_signal(_signum, _frame):
-            # A signal that arrives while a snapshot is written is not lost: one more
-            # snapshot follows.  (The OS merges signals that arrive together: several during
-            # one snapshot give one more, and the message says so.)
-            if state["busy"]:
-                state["pending"] += 1
-                return
-            state["busy"] = True
-            try:
-                dump("on %s" % sig_name)
-                while state["pending"]:
-                    _say("heapcore: %s arrived while the snapshot was written: taking one more "
-                         "(signals that arrive together are merged by the OS)\n" % sig_name)
-                    state["pending"] = 0
-                    dump("on %s (arrived during the last snapshot)" % sig_name)
-            finally:
-                state["busy"] = False
 
+def _dump_on_signal(name, dump):
+    """Call dump each time signal `name` arrives (run --on-signal)."""
+    signum = _signal_number(name)
+    sig_name = signal.Signals(signum).name if signum in set(signal.Signals) else str(signum)
+    state = {"busy": False, "pending": 0}
+
+    def on_signal(_signum, _frame):
+        # A signal that arrives while a snapshot is written is not lost: one more
+        # snapshot follows.  (The OS merges signals that arrive together: several during
+        # one snapshot give one more, and the message says so.)
+        if state["busy"]:
+            state["pending"] += 1
+            return
+        state["busy"] = True
         try:
-            signal.signal(signum, on_signal)
-        except (OSError, ValueError) as e:
-            raise CliError("cannot take snapshots on %s: %s" % (args.on_signal, e), EXIT_USAGE)
-    # the program runs as __main__, in a module of its own, as `python3 script.py` would run it
+            dump("on %s" % sig_name)
+            while state["pending"]:
+                _say("heapcore: %s arrived while the snapshot was written: taking one more "
+                     "(signals that arrive together are merged by the OS)\n" % sig_name)
+                state["pending"] = 0
+                dump("on %s (arrived during the last snapshot)" % sig_name)
+        finally:
+            state["busy"] = False
+
+    try:
+        signal.signal(signum, on_signal)
+    except (OSError, ValueError) as e:
+        raise CliError("cannot take snapshots on %s: %s" % (name, e), EXIT_USAGE)
+
+
+def _main_module(script, argv):
+    """The program's __main__, a module of its own, set up as `python3 script.py` would."""
     main = types.ModuleType("__main__")
     main.__file__ = script
     main.__builtins__ = builtins
     main.__loader__ = None
     sys.modules["__main__"] = main
-    sys.argv = [script] + list(args.args)
+    sys.argv = [script] + list(argv)
     sys.path[0] = os.path.dirname(os.path.abspath(script))
-    status = EXIT_OK
+    return main
+
+
+def _run_as_main(main, script, source):
+    """Run the program's source in module main; its exit status."""
     try:
         exec(compile(source, script, "exec"), main.__dict__)
     except SystemExit as e:
         code = e.code
         if code is None:
-            status = EXIT_OK
-        elif isinstance(code, int):
-            status = code
-        else:
-            _say("%s\n" % code)
-            status = EXIT_ERROR
+            return EXIT_OK
+        if isinstance(code, int):
+            return code
+        _say("%s\n" % code)
+        return EXIT_ERROR
     except BaseException:
         _say(traceback.format_exc())
-        status = EXIT_ERROR
-    if (args.at_exit or not args.on_signal) and not dump("at exit"):
-        return EXIT_IO
-    return status
+        return EXIT_ERROR
+    return EXIT_OK
 
 
 def cmd_attach(args):
@@ -268,11 +288,10 @@ def cmd_diff(args):
 
 
 def cmd_html(args):
-    from . import _html
     y = _load(args.file, args.quiet)
     old = _load(args.diff, args.quiet) if args.diff else None
     with _Progress("writing the report", args.quiet):
-        _write_text(args.output, _html.report(y, old, title=args.title or os.path.basename(args.file)))
+        _writing(_files.html, y, args.output, old, args.title or os.path.basename(args.file))
     sys.stderr.write("heapcore: wrote %s\n" % args.output)
     return EXIT_OK
 
@@ -281,15 +300,11 @@ def cmd_export(args):
     y = _load(args.file, args.quiet)
     with _Progress("exporting (%s)" % args.format, args.quiet):
         if args.format == "dot":
-            top = y._s.top(args.n)
-            from ._sets import IdentitySet
-            _write_text(args.output, IdentitySet(y._s.snapshot.ids([r[0] for r in top])).dot(limit=args.n))
+            top = _internal.engine_set(y).top(args.n)
+            tops = _internal.new_set(_internal.snapshot(y).ids([r[0] for r in top]))
+            _writing(_files.write_text, args.output, _files.dot(tops, None, args.n))
         else:
-            from . import _chrome
-            try:
-                _chrome.export(y, args.output)
-            except OSError as e:
-                raise CliError(str(e), EXIT_IO)
+            _writing(_files.export_chrome, y, args.output)
     sys.stderr.write("heapcore: wrote %s\n" % args.output)
     return EXIT_OK
 
@@ -395,5 +410,4 @@ def main(argv=None):
         return EXIT_ERROR
 
 
-_engine.hide_frames_of(globals())
-_engine.hide_type(_Progress)
+_internal.hide(globals(), _Progress)

@@ -1,6 +1,6 @@
 """The command line's exit codes and its one exception, shared by _cli and _attach (so that
 neither imports the other for them)."""
-from . import _engine
+from ._internal import hide
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_IO, EXIT_FORMAT = 0, 1, 2, 3, 4
 EXIT_ATTACH, EXIT_TIMEOUT = 5, 6
@@ -14,5 +14,4 @@ class CliError(Exception):
         self.code = code
 
 
-_engine.hide_frames_of(globals())
-_engine.hide_type(CliError)
+hide(globals(), CliError)

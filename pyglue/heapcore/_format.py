@@ -1,16 +1,10 @@
-"""Heapy's text formats (the partition table, paging, diffs), computed from engine rows."""
+"""Heapy's text formats (the partition table, paging, diffs), computed from engine rows.
+(The kind column's titles are the classifiers' headers: _classifiers.)"""
+from ._internal import hide
 
 ROWS_PER_PAGE = 10
 WRAP = 100    # Heapy wraps table rows at 100 columns...
 INDENT = 45   # ...continuing under the kind column
-KIND_HEADERS = {
-    "clodo": "Kind (class / dict of class)",
-    "type": "Type",
-    "rcs": "Referrers by Kind (class / dict of class)",
-    "size": "Individual Size",
-    "unity": "<unclassified>",
-    "module": "Module",
-}
 
 
 def pct(part, whole):
@@ -158,3 +152,6 @@ def chain_table(rows):
     for i, size, retained, kind in rows:
         lines.extend(wrap("%6d %8d %10d %s" % (i, size, retained, kind)))
     return "\n".join(lines)
+
+
+hide(globals())

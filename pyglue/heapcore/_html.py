@@ -16,7 +16,8 @@ import html
 import json
 import time
 
-from . import _engine, _report
+from . import _report
+from ._internal import hide, snapshot
 
 MAX_BOXES = 600    # treemap boxes (each a dominator-tree node) at most
 CHILDREN = 16      # children asked for per node expanded
@@ -26,7 +27,7 @@ ROWS = 40          # table rows
 def dom_tree(x, max_boxes=MAX_BOXES):
     """The top of x's snapshot's dominator tree as nested dicts: n name, r retained, s size,
     c children (largest first), o retained by the children not shown, k their count."""
-    snap = x._s.snapshot
+    snap = snapshot(x)
     count, total, kids = snap.dom_children(None, CHILDREN)
     root = {"n": "all objects reached", "r": total, "s": 0, "c": [], "o": 0, "k": 0}
     frontier, boxes, seq = [], 1, 0
@@ -253,4 +254,4 @@ window.addEventListener("error", function (e) { document.body.dataset.error = St
 </body></html>
 """
 
-_engine.hide_frames_of(globals())
+hide(globals())

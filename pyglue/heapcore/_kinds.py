@@ -5,9 +5,8 @@ the set by that classifier and keeps the matching rows.  Kinds hold references t
 (classes, which outlive a snapshot), never to heap objects.
 """
 from . import _engine
-
-_BY = {"type": _engine.BY_TYPE, "clodo": _engine.BY_CLODO, "rcs": _engine.BY_RCS,
-       "size": _engine.BY_SIZE, "module": _engine.BY_MODULE, "unity": _engine.BY_UNITY}
+from ._classifiers import REGISTRY
+from ._internal import hide
 
 
 class Kind:
@@ -25,7 +24,7 @@ class Kind:
 
     def _select(self, idset):
         """The members of engine set idset that are of this kind."""
-        c = _BY[self._by]
+        c = REGISTRY[self._by].engine
         snap = idset.snapshot
         out = idset.op(idset, _engine.OP_SUB)  # empty, of the same snapshot
         for kind, name, _, _ in idset.partition(c):
@@ -181,5 +180,4 @@ Size = _Size
 Via = _Via
 Anything = _Anything()
 
-for _cls in (Kind, _Type, _Clodo, _Rcs, _Module, _Size, _Via, _Anything):
-    _engine.hide_type(_cls)
+hide(globals(), Kind, _Type, _Clodo, _Rcs, _Module, _Size, _Via, _Anything)

@@ -9,6 +9,7 @@ import re
 import sys
 
 from . import _engine
+from ._internal import hide
 
 # Heapy's names for the common roots; any other root is named after its label.
 _ROOT_NAMES = {
@@ -185,5 +186,4 @@ def dot(idset, limit=20):
     return "\n".join(out) + "\n"
 
 
-for _cls in (_Thread, RootView, Path, ShortestPaths):
-    _engine.hide_type(_cls)
+hide(globals(), _Thread, RootView, Path, ShortestPaths)

@@ -1,18 +1,20 @@
 """Figures shared by the command line, the HTML report and the exports: partitions with
 retained sizes, differences between two heap sets by kind, and the largest retainers with
 their paths.  Plain data (tuples, dicts, lists); _cli.py and _html.py lay it out."""
-from . import _engine, _format, _paths
-from ._sets import _header, _kind
+from . import _format
+from ._classifiers import header as _header
+from ._internal import classifier, engine_set, hide, rows, snapshot
+from ._results import top_rows
 
 
 def header(x, by):
     """The kind header of x's partition by a classifier ("Type", "Referred Via", ...)."""
-    return _header(x.by(by)._by)
+    return _header(classifier(x.by(by)))
 
 
 def partition(x, by="clodo"):
     """[(name, count, size, retained)] of x by a classifier, largest retained first."""
-    return [(r[1], r[2], r[3], r[4]) for r in x.by(by).retained._partition()]
+    return [(r[1], r[2], r[3], r[4]) for r in rows(x.by(by).retained)]
 
 
 def diff(old, new, by="clodo"):
@@ -50,21 +52,7 @@ def diff_text(old, new, by="clodo", limit=20):
 def top(x, n=10):
     """[(node id, retained, size, kind, path text, path labels)] of the n members of x that
     retain most: the path as kinds (root → ... → the object) and as Heapy's labels."""
-    snap = x._s.snapshot
-    rows = x._s.top(n)
-    paths = snap.paths([r[0] for r in rows], True)
-    out = []
-    for (node_id, retained), path in zip(rows, paths):
-        one = snap.ids([node_id])
-        kind = _kind(snap, node_id)
-        if path is None:
-            out.append((node_id, retained, one.size, kind, "(no path from a root)", ""))
-            continue
-        root, hops, labels = path
-        text = _format.path_text(root, hops)
-        label = str(_paths.Path(root, hops, labels)).replace("%s", "h.Root", 1)
-        out.append((node_id, retained, one.size, kind, text, label))
-    return out
+    return top_rows(snapshot(x), engine_set(x).top(n), labels=True)
 
 
-_engine.hide_frames_of(globals())
+hide(globals())

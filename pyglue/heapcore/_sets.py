@@ -1,51 +1,17 @@
 """Heap sets: a snapshot's node ids with Heapy's algebra, partitions and paging.
 
-Every class here is registered with the engine as the observer's own, so its instances and
+IdentitySet is the core: an engine IdSet, a classifier and the table they make.  What it
+answers with lives elsewhere: result types in _results, file output in _files, views in
+_views, paths in _paths; the classifiers in _classifiers.  Only this module and _internal
+(the package's internal API) read an IdentitySet's private fields.
+
+IdentitySet is registered with the engine as the observer's own, so its instances and
 whatever only they reference never appear in results.
 """
-import json
-import os
-import sys
-import time
-
-from . import _engine, _format, _kinds, _paths, _views
-
-CLASSIFIERS = {"clodo": _engine.BY_CLODO, "type": _engine.BY_TYPE, "rcs": _engine.BY_RCS,
-               "size": _engine.BY_SIZE, "unity": _engine.BY_UNITY, "module": _engine.BY_MODULE}
-class Custom:
-    """A classifier computed here, in Python, for one snapshot (e.g. allocation sites): its
-    engine Kinds and its table header."""
-
-    __slots__ = ("kinds", "header")
-
-    def __init__(self, kinds, header):
-        self.kinds = kinds
-        self.header = header
-
-
-def _clf(by):
-    return by.kinds if isinstance(by, Custom) else CLASSIFIERS[by]
-
-
-def _header(by):
-    return by.header if isinstance(by, Custom) else _format.KIND_HEADERS[by]
-
+from . import _engine, _files, _format, _internal, _kinds, _paths, _results, _views
+from ._classifiers import REGISTRY, ENGINE, Custom, engine_kinds, header as _header, lookup
 
 _OPS = {"|": _engine.OP_OR, "&": _engine.OP_AND, "-": _engine.OP_SUB, "^": _engine.OP_XOR}
-
-
-def _file_meta():
-    """What a snapshot file records about the process it was taken in."""
-    from . import __version__
-    return [
-        ("heapcore", __version__),
-        ("python", sys.version.split()[0]),
-        ("implementation", sys.implementation.name),
-        ("platform", sys.platform),
-        ("pid", str(os.getpid())),
-        ("argv", json.dumps(sys.argv)),
-        ("created", time.strftime("%Y-%m-%dT%H:%M:%S%z")),
-    ]
 
 
 class IdentitySet:
@@ -76,26 +42,20 @@ class IdentitySet:
         The file keeps every edge's label (read now from the objects still alive), so paths
         and byvia work on the loaded set.  String and bytes contents are redacted: each keeps
         its length and a hash of its contents; ``keep_strings=True`` stores the contents."""
-        meta = _file_meta()
-        if self._header:
-            meta.append(("header", self._header))
-        self._s.dump(os.fspath(path), meta, bool(keep_strings))
+        _files.dump(self, path, self._header, keep_strings)
 
     def html(self, path, since=None, title="heap"):
         """Write a self-contained HTML report of this set: a zoomable treemap of the
         dominator tree, partition tables with retained sizes, the largest retainers with their
         paths, and (with `since`, an older heap set) growth by kind."""
-        from . import _html
-        text = _html.report(self, since, title)
-        _engine.write_file(os.fspath(path), text.encode("utf-8"))
+        _files.html(self, path, since, title)
 
     def export_chrome(self, path, keep_strings=None):
         """Write this set's whole snapshot as a Chrome DevTools heap snapshot (open it in
         DevTools' Memory tab: Load).  See heapcore/_chrome.py for how Python maps to it.
         String contents: redacted for a live set unless keep_strings=True; a loaded set's
         as its file has them."""
-        from . import _chrome
-        _chrome.export(self, os.fspath(path), keep_strings)
+        _files.export_chrome(self, path, keep_strings)
 
     @property
     def loaded(self):
@@ -160,7 +120,7 @@ class IdentitySet:
         while isinstance(up, int):
             ids.append(up)
             up = snap.idom(up)
-        return DomChain(self._s, ids)
+        return _results.DomChain(self._s, ids)
 
     @property
     def retained(self):
@@ -182,14 +142,7 @@ class IdentitySet:
         """Graphviz text of the shortest paths from the roots to the set's objects (at most
         `limit` of them), edges labelled as in sp; written to `file` (a path or an open file)
         if given.  ``dot -Tsvg`` draws it."""
-        text = _paths.dot(self._s, limit)
-        if file is None:
-            return text
-        if hasattr(file, "write"):
-            file.write(text)
-        else:
-            _engine.write_file(os.fspath(file), text.encode("utf-8"))
-        return None
+        return _files.dot(self, file, limit)
 
     @property
     def rp(self):
@@ -210,13 +163,13 @@ class IdentitySet:
     def top(self, n=10):
         """The n objects of the set with the largest retained sizes, each with its kind, size,
         retained size and a shortest path from a root."""
-        return Top(self._s, self._s.top(n))
+        return _results.Top(self._s, self._s.top(n))
 
     def _partition(self):
         if self._rows is None:
-            rows = self._s.partition(_clf(self._by))
+            rows = self._s.partition(engine_kinds(self._by))
             if self._ret:
-                per = self._s.retained_by_kind(_clf(self._by))
+                per = self._s.retained_by_kind(engine_kinds(self._by))
                 rows = [r + (per.get(r[0], 0),) for r in rows]
                 rows.sort(key=lambda r: (-r[4], -r[3], r[1]))
             self._rows = rows
@@ -233,12 +186,15 @@ class IdentitySet:
         return self._s.count != 0
 
     # -- text -----------------------------------------------------------------------------
-    def _table(self, start=0):
-        if self._s.count == 0 and start == 0:
+    def _table(self, start=0, with_label=True):
+        """The table from row `start`, one page (see _internal.table)."""
+        if with_label and self._s.count == 0 and start == 0:
             return "<Nothing>"
-        return _format.table(self._partition(), self.count, self.size,
-                             _header(self._by), start, self._header,
-                             reached=self._reached())
+        rows = self._partition()
+        if not with_label and start >= len(rows):
+            return ""
+        return _format.table(rows, self.count, self.size, _header(self._by), start,
+                             self._header, with_label, self._reached())
 
     def __str__(self):
         return self._table()
@@ -247,13 +203,13 @@ class IdentitySet:
 
     @property
     def more(self):
-        return _More(self, _format.ROWS_PER_PAGE)
+        return _results.More(self, _format.ROWS_PER_PAGE)
 
     @property
     def all(self):
         rows = self._partition()
         reached = self._reached()
-        return _Text("\n".join(
+        return _results.Text("\n".join(
             [_format.label(self.count, self.size),
              _format.column_header(_header(self._by), reached)]
             + _format.row_lines(rows, self.count, self.size, 0, len(rows), reached)))
@@ -266,7 +222,7 @@ class IdentitySet:
                 raise ValueError("Step must be positive.")
             out = None
             for r in range(*i.indices(len(rows))):
-                part = self._s.select(_clf(self._by), rows[r][0])
+                part = self._s.select(engine_kinds(self._by), rows[r][0])
                 out = part if out is None else out.op(part, _engine.OP_OR)
             return self._new(out if out is not None else self._s.op(self._s, _engine.OP_SUB))
         if not isinstance(i, int):
@@ -275,7 +231,7 @@ class IdentitySet:
             i += len(rows)
         if not 0 <= i < len(rows):
             raise IndexError("Partition index out of range.")
-        return self._new(self._s.select(_clf(self._by), rows[i][0]))
+        return self._new(self._s.select(engine_kinds(self._by), rows[i][0]))
 
     @property
     def parts(self):
@@ -285,38 +241,12 @@ class IdentitySet:
         return IdentitySet(idset, by or self._by)
 
     def by(self, classifier):
-        name = {"Type": "type", "Clodo": "clodo", "Rcs": "rcs", "Size": "size",
-                "Unity": "unity", "Module": "module", "Prod": "prod",
-                "Idset": "idset", "Via": "via", "Id": "id"}.get(classifier, classifier)
-        if name in ("prod", "idset", "via", "id"):
+        name = lookup(classifier)
+        if name is None:
+            raise ValueError("unknown classifier %r (known: %s)" % (classifier, ", ".join(ENGINE)))
+        if REGISTRY[name].engine is None:  # computed here, for this set
             return getattr(self, "by" + name)
-        if name not in CLASSIFIERS:
-            raise ValueError("unknown classifier %r (known: %s)" % (classifier, ", ".join(CLASSIFIERS)))
         return IdentitySet(self._s, name, self._held, self._header, self._ret)
-
-    @property
-    def bytype(self):
-        return self.by("type")
-
-    @property
-    def byclodo(self):
-        return self.by("clodo")
-
-    @property
-    def byrcs(self):
-        """By the kinds of an object's referrers: "dict of module", "dict (no owner), list",
-        "<Nothing>" (the set of the referrers' class-or-dict-owner kinds)."""
-        return self.by("rcs")
-
-    @property
-    def bysize(self):
-        """By individual size."""
-        return self.by("size")
-
-    @property
-    def bymodule(self):
-        """Module objects by name ("json"); everything else is "~module"."""
-        return self.by("module")
 
     @property
     def byprod(self):
@@ -343,7 +273,7 @@ class IdentitySet:
             kinds[where[node_id]] = index[site]
         del pairs, obj  # the live objects are not kept
         return IdentitySet(self._s, Custom(self._s.explicit_kinds(kinds, names),
-                                           "Producer (line of allocation)"), self._held)
+                                           _header("prod")), self._held)
 
     @property
     def byidset(self):
@@ -354,24 +284,19 @@ class IdentitySet:
         if not labels:
             labels = ["<Nothing>"]
         return IdentitySet(self._s, Custom(self._s.explicit_kinds(range(self.count), labels),
-                                           "by identity set"), self._held)
+                                           _header("idset")), self._held)
 
     @property
     def byvia(self):
         """By how each object is referred to: the labels of the edges into it, from referrers
         still alive ("'.a'", "\"['key']\"", "'[0]'", "'.__dict__'", "\".f_locals['x']\"",
         "'list(_)[0]'" for a set member, "'<root sys.modules>'" for what a root holds)."""
-        return IdentitySet(self._s, Custom(self._s.via_kinds(), "Referred Via:"), self._held)
-
-    @property
-    def byunity(self):
-        """One row: everything."""
-        return self.by("unity")
+        return IdentitySet(self._s, Custom(self._s.via_kinds(), _header("via")), self._held)
 
     @property
     def kind(self):
         names = [r[1] for r in self._partition()]
-        return _Text("(%s)" % " | ".join(sorted(names)) if len(names) != 1 else names[0])
+        return _results.Text("(%s)" % " | ".join(sorted(names)) if len(names) != 1 else names[0])
 
     # -- objects --------------------------------------------------------------------------
     @property
@@ -476,7 +401,7 @@ class IdentitySet:
     # -- diffs ----------------------------------------------------------------------------
     @property
     def stat(self):
-        return Stat([r[:4] for r in self._partition()], _header(self._by))
+        return _results.Stat([r[:4] for r in self._partition()], _header(self._by))
 
     def diff(self, other):
         """Per-kind count and size changes, self (A) against other (B), in Heapy's format."""
@@ -500,150 +425,14 @@ def iso_set(objs):
     return IdentitySet(snap.ids(ids), "clodo", held=tuple({id(o): o for o in objs}.values()))
 
 
-class Stat:
-    """A partition table without objects (what a diff compares)."""
-
-    __slots__ = ("rows", "by")
-
-    def __init__(self, rows, by):
-        self.rows = list(rows)
-        self.by = by
-
-    @property
-    def count(self):
-        return sum(r[2] for r in self.rows)
-
-    @property
-    def size(self):
-        return sum(r[3] for r in self.rows)
-
-    def __sub__(self, other):
-        if not isinstance(other, Stat):
-            return NotImplemented
-        if other.by != self.by:
-            raise ValueError("Mismatching table kind header")
-        return Diff(self, other)
-
-    def __str__(self):
-        return _format.table(self.rows, self.count, self.size, self.by)
-
-    __repr__ = __str__
+def _by_engine(name):
+    """x.by<name>, for each of the engine's classifiers in the registry: x re-partitioned."""
+    return property(lambda self: self.by(name), doc=REGISTRY[name].help)
 
 
-class Diff:
-    """Heapy's diff: summary of A-B and the per-kind differences, largest first."""
+for _name in ENGINE:
+    setattr(IdentitySet, "by" + _name, _by_engine(_name))
+del _name
 
-    __slots__ = ("text", "rows", "count", "size")
-
-    def __init__(self, a, b):
-        self.text, self.rows = _format.diff_table(a.rows, b.rows, a.by)
-        self.count = a.count - b.count
-        self.size = a.size - b.size
-
-    def __str__(self):
-        return self.text
-
-    __repr__ = __str__
-
-
-def _kind(snap, node_id):
-    """The clodo kind of one node, by partitioning the one-node set."""
-    return snap.ids([node_id]).partition(_engine.BY_CLODO)[0][1]
-
-
-class DomChain:
-    """The dominator chain of one object: ``c[0]`` is its immediate dominator, ``c[-1]`` the
-    outermost (held by a root); each is a one-object heap set."""
-
-    __slots__ = ("_s", "_ids")
-
-    def __init__(self, idset, ids):
-        self._s = idset
-        self._ids = ids
-
-    def __len__(self):
-        return len(self._ids)
-
-    def __getitem__(self, i):
-        return IdentitySet(self._s.snapshot.ids([self._ids[i]]))
-
-    def __str__(self):
-        snap = self._s.snapshot
-        rows = []
-        for i, node_id in enumerate(self._ids):
-            one = snap.ids([node_id])
-            rows.append((i, one.size, snap.retained(node_id), _kind(snap, node_id)))
-        text = _format.chain_table(rows)
-        if not rows:
-            text += "\n(no object dominates it: only the roots keep it alive)"
-        top = self._ids[-1] if self._ids else self._s.ids()[0]
-        path = snap.paths([top])[0]
-        if path is not None:
-            text += "\nA shortest path from a root to the %s: %s" % (
-                "outermost" if self._ids else "object", _format.path_text(*path))
-        return text
-
-    __repr__ = __str__
-
-
-class Top:
-    """``x.top(n)``: the objects retaining most, largest first; ``t[i]`` is a one-object set."""
-
-    __slots__ = ("_s", "rows")
-
-    def __init__(self, idset, rows):
-        self._s = idset
-        self.rows = rows  # [(node id, retained bytes)]
-
-    def __len__(self):
-        return len(self.rows)
-
-    def __getitem__(self, i):
-        return IdentitySet(self._s.snapshot.ids([self.rows[i][0]]))
-
-    def __str__(self):
-        snap = self._s.snapshot
-        paths = snap.paths([r[0] for r in self.rows])
-        out = []
-        for i, ((node_id, retained), path) in enumerate(zip(self.rows, paths)):
-            one = snap.ids([node_id])
-            text = _format.path_text(*path) if path is not None else "(no path from a root)"
-            out.append((i, retained, one.size, _kind(snap, node_id), text))
-        return _format.top_table(out, snap.reached_size)
-
-    __repr__ = __str__
-
-
-class _Text(str):
-    """A str whose repr is itself, so tables print as tables at the prompt."""
-
-    __slots__ = ()
-
-    def __repr__(self):
-        return str(self)
-
-
-class _More:
-    __slots__ = ("_set", "_start")
-
-    def __init__(self, s, start):
-        self._set = s
-        self._start = start
-
-    @property
-    def more(self):
-        return _More(self._set, self._start + _format.ROWS_PER_PAGE)
-
-    def __str__(self):
-        rows = self._set._partition()
-        if self._start >= len(rows):
-            return ""
-        return _format.table(rows, self._set.count, self._set.size,
-                             _header(self._set._by), self._start, with_label=False,
-                             reached=self._set._reached())
-
-    __repr__ = __str__
-
-
-for _cls in (IdentitySet, Stat, Diff, _More, DomChain, Top, Custom):
-    _engine.hide_type(_cls)
+_internal.register_set_class(IdentitySet)
+_internal.hide(globals(), IdentitySet)

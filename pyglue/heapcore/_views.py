@@ -9,6 +9,7 @@ import re
 import types
 
 from . import _engine
+from ._internal import hide, new_set
 
 PAGE = 10
 _SCALARS = (int, float, bool, complex)
@@ -67,10 +68,10 @@ class ById:
     """``x.byid``: each object its own row, largest first (then by address), with its brief
     description.  ``b[i]`` is row i as a one-object set."""
 
-    __slots__ = ("_s", "_order", "_start", "_kinds")
+    __slots__ = ("_idset", "_order", "_start", "_kinds")
 
     def __init__(self, idset, order=None, start=0):
-        self._s = idset
+        self._idset = idset
         if order is None:
             names = {r[0]: r[1] for r in idset.partition(_engine.BY_SIZE)}
             sizes = [int(names[k]) for k in idset.kinds(_engine.BY_SIZE)]
@@ -84,29 +85,28 @@ class ById:
         return len(self._order)
 
     def __getitem__(self, i):
-        from ._sets import IdentitySet
         if not isinstance(i, int):
             raise TypeError("byid index must be an int")
         if i < 0:
             i += len(self._order)
         if not 0 <= i < len(self._order):
             raise IndexError("Partition index out of range.")
-        return IdentitySet(self._s.snapshot.ids([self._order[i][1]]), "clodo")
+        return new_set(self._idset.snapshot.ids([self._order[i][1]]), "clodo")
 
     def _header(self):
         if self._kinds is None:
-            self._kinds = [r[1] for r in self._s.partition(_engine.BY_CLODO)]
+            self._kinds = [r[1] for r in self._idset.partition(_engine.BY_CLODO)]
         what = self._kinds[0] if len(self._kinds) == 1 else "<mixed>"
         count = len(self._order)
         return "Set of %d %s object%s. Total size = %d bytes." % (
-            count, what, "" if count == 1 else "s", self._s.size)
+            count, what, "" if count == 1 else "s", self._idset.size)
 
     def _lines(self, start, stop):
-        snap = self._s.snapshot
+        snap = self._idset.snapshot
         rows = self._order[start:stop]
         nodes = [snap.node(node_id) for _, node_id in rows]
         live = dict(snap.ids(sorted(node_id for _, node_id in rows)).resolve(True))
-        total = self._s.size
+        total = self._idset.size
         cumul = sum(size for size, _ in self._order[:start])
         out = []
         for k, ((size, node_id), node) in enumerate(zip(rows, nodes)):
@@ -133,7 +133,7 @@ class ById:
 
     @property
     def more(self):
-        return ById(self._s, self._order, self._start + PAGE)
+        return ById(self._idset, self._order, self._start + PAGE)
 
 
 # Kinds the reference pattern does not look past: their referrers are the interpreter's
@@ -236,8 +236,7 @@ class ReferencePattern:
         return len(self.rows)
 
     def __getitem__(self, i):
-        from ._sets import IdentitySet
-        return IdentitySet(self.sets[i], "clodo")
+        return new_set(self.sets[i], "clodo")
 
     def __getattr__(self, name):
         byname = object.__getattribute__(self, "byname")
@@ -247,5 +246,4 @@ class ReferencePattern:
         raise AttributeError(name)
 
 
-for _cls in (ById, ReferencePattern):
-    _engine.hide_type(_cls)
+hide(globals(), ById, ReferencePattern)

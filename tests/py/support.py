@@ -3,13 +3,14 @@ import gc
 import sys
 
 from heapcore import hpy, _engine
+from heapcore import _internal
 
 VERSION = sys.version_info[:2]
 
 
 def found(x, address):
     """(flags, type name) of the object at `address` in heap set x's snapshot, or None."""
-    r = x._s.snapshot.find(address)
+    r = _internal.snapshot(x).find(address)
     return None if r is None else (r[1], r[2])
 
 
@@ -22,4 +23,4 @@ def reachable(x, address, type_name):
 
 def rows(x):
     """{kind name: (count, size)} of a heap set's partition."""
-    return {name: (count, size) for _, name, count, size in x._partition()}
+    return {name: (count, size) for _, name, count, size in _internal.rows(x)}

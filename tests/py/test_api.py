@@ -6,6 +6,7 @@ import sys
 import unittest
 
 from support import hpy, rows, VERSION
+from heapcore import _internal
 
 ROW = re.compile(r"^ {0,5}\d+ +\d+ +\d+ +\d+ +\d+ +\d+ +\d+ \S")
 
@@ -49,7 +50,7 @@ class Table(unittest.TestCase):
         self.assertTrue(all(len(r) <= 100 for r in row))
 
     def test_counts_sizes_and_rows_agree(self):
-        parts = self.x._partition()
+        parts = _internal.rows(self.x)
         self.assertEqual(sum(r[2] for r in parts), self.x.count)
         self.assertEqual(sum(r[3] for r in parts), self.x.size)
         self.assertEqual(len(self.x), len(parts))
@@ -65,7 +66,7 @@ class Table(unittest.TestCase):
     def test_instances_and_their_row(self):
         r = rows(self.x)
         self.assertGreaterEqual(r["%s.Node" % __name__][0], 100)
-        node_row = [i for i, p in enumerate(self.x._partition()) if p[1] == "%s.Node" % __name__][0]
+        node_row = [i for i, p in enumerate(_internal.rows(self.x)) if p[1] == "%s.Node" % __name__][0]
         objs = self.x[node_row].nodes
         self.assertTrue(all(type(o) is Node for o in objs))
         self.assertTrue(all(any(o is k for o in objs) for k in self.keep))
@@ -128,8 +129,8 @@ class AlgebraLaws(unittest.TestCase):
     def test_laws_on_random_subsets_of_one_snapshot(self):
         h = hpy()
         x = h.heap()
-        snap = x._s.snapshot
-        ids = x._s.ids()
+        snap = _internal.snapshot(x)
+        ids = _internal.node_ids(x)
         rng = random.Random(5)
         Set = type(x)
         def rand():
@@ -200,7 +201,7 @@ class Checkpoints(unittest.TestCase):
             u = h.heapu()
             self.assertIn("%s.Cyc" % __name__, rows(u))
             x = h.heap()
-            r = x._s.snapshot.find(addr)
+            r = _internal.snapshot(x).find(addr)
             self.assertIsNotNone(r)
             from heapcore import _engine
             self.assertTrue(r[1] & _engine.NODE_UNREACH)

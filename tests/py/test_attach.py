@@ -17,6 +17,7 @@ import unittest
 
 import heapcore
 from heapcore import _engine
+from heapcore import _internal
 
 STAGE = os.path.dirname(os.path.dirname(os.path.abspath(heapcore.__file__)))
 
@@ -133,7 +134,7 @@ class Attach(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stderr, r"heapcore: process %d: wrote .*child\.hcsnap \(\d+\.\d MB\)" % p.pid)
         y = heapcore.load(out)
-        rows = {row[1]: row for row in y._s.partition(_engine.BY_CLODO)}
+        rows = {row[1]: row for row in _internal.engine_set(y).partition(_engine.BY_CLODO)}
         self.assertEqual(rows["__main__.Marker"][2], 5000)
         self.assertEqual(y.meta["pid"], str(p.pid))
         # the process goes on, unchanged

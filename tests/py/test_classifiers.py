@@ -4,6 +4,7 @@ import sys
 import unittest
 
 from heapcore import hpy
+from heapcore import _internal
 
 from support import VERSION
 
@@ -15,7 +16,7 @@ class Attr:
 
 def table_rows(x):
     """{kind name: (count, size)} of a heap set's partition."""
-    return {r[1]: (r[2], r[3]) for r in x._partition()}
+    return {r[1]: (r[2], r[3]) for r in _internal.rows(x)}
 
 
 class ByRcs(unittest.TestCase):

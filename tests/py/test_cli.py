@@ -62,9 +62,10 @@ class Cli(unittest.TestCase):
     def test_run_writes_a_snapshot_of_the_program(self):
         self.assertRegex(self.run_new.stderr, r"heapcore: at exit: wrote .*new\.hcsnap \(\d+\.\d MB\)")
         import heapcore as hc
+        from heapcore import _internal
         y = hc.load(self.new)
         self.assertEqual(json.loads(y.meta["argv"]), [self.script, "3", "y"])
-        rows = {r[1]: r for r in y._s.partition(hc._engine.BY_CLODO)}
+        rows = {r[1]: r for r in _internal.engine_set(y).partition(hc._engine.BY_CLODO)}
         self.assertEqual(rows["__main__.Order"][2], 200)
         self.assertEqual(rows["bytearray"][2], 600)
 
@@ -151,8 +152,9 @@ class Cli(unittest.TestCase):
         # is taken right after it, and says so
         self.assertEqual(len(re.findall(r"on SIGUSR1( \(arrived during the last snapshot\))?: wrote", err)), 2, err)
         import heapcore as hc
+        from heapcore import _internal
         y = hc.load(self.path("sig-2.hcsnap"))
-        ba = [r for r in y._s.partition(hc._engine.BY_TYPE) if r[1] == "bytearray"]
+        ba = [r for r in _internal.engine_set(y).partition(hc._engine.BY_TYPE) if r[1] == "bytearray"]
         self.assertEqual(ba[0][2], 77)
         self.assertFalse(os.path.exists(self.path("sig-3.hcsnap")))  # none at exit with --on-signal
 
@@ -164,10 +166,11 @@ class Cli(unittest.TestCase):
         d = json.loads(text)
         check_heapsnapshot(self, d, text)
         import heapcore as hc
+        from heapcore import _internal
         y = hc.load(self.new)
         nodes, strings = d["nodes"], d["strings"]
         self.assertEqual(sum(nodes[3::7]), y.size)  # self sizes add up to the heap's total
-        self.assertEqual(len(nodes) // 7, 1 + d["nodes"][4] + y._s.snapshot.n - hidden_count(y))
+        self.assertEqual(len(nodes) // 7, 1 + d["nodes"][4] + _internal.snapshot(y).n - hidden_count(y))
         names = [strings[i] for i in nodes[1::7]]
         self.assertEqual(names.count("__main__.Order"), 200)
         self.assertEqual(names.count("<module __main__>"), 1)
@@ -252,7 +255,8 @@ def bytearray_overhead():
 
 def hidden_count(y):
     import heapcore as hc
-    return len(y._s.snapshot.select(hc._engine.NODE_HIDDEN, 0).ids())
+    from heapcore import _internal
+    return len(_internal.snapshot(y).select(hc._engine.NODE_HIDDEN, 0).ids())
 
 
 def check_heapsnapshot(tc, d, text):

@@ -11,6 +11,7 @@ import unittest
 
 import heapcore
 from heapcore import hpy
+from heapcore import _internal
 
 h = hpy()
 
@@ -92,8 +93,8 @@ class Files(unittest.TestCase):
         size = h.Size(bytearray(1013).__sizeof__())
         mine_x, mine_y = x & h.Type(bytearray) & size, y & h.Type(bytearray) & size
         self.assertEqual(mine_y.count, 2000)
-        rows_x = sorted(r[1] for r in mine_x.byvia._partition())
-        rows_y = sorted(r[1] for r in mine_y.byvia._partition())
+        rows_x = sorted(r[1] for r in _internal.rows(mine_x.byvia))
+        rows_y = sorted(r[1] for r in _internal.rows(mine_y.byvia))
         self.assertEqual(rows_y, rows_x)
         self.assertIn("'[2000]', '[3]'", rows_y)
         self.assertIn("'[1999]'", rows_y)
@@ -110,8 +111,8 @@ class Files(unittest.TestCase):
         x.dump(path)
         y = heapcore.load(path)
         for cls, want, n in ((Key, ".keys()[1499]", 1500), (Member, "list(_)[1199]", 1200)):
-            rows_x = sorted(r[1] for r in (x & h.Type(cls)).byvia._partition())
-            rows_y = sorted(r[1] for r in (y & h.Type(cls)).byvia._partition())
+            rows_x = sorted(r[1] for r in _internal.rows((x & h.Type(cls)).byvia))
+            rows_y = sorted(r[1] for r in _internal.rows((y & h.Type(cls)).byvia))
             self.assertEqual(len(rows_y), n)
             self.assertEqual(rows_y, rows_x)
             self.assertIn(repr(want), rows_y)
@@ -127,8 +128,8 @@ class Files(unittest.TestCase):
             with open(p, "rb") as f:
                 self.assertEqual(secret.encode() in f.read(), keep)
             z = heapcore.load(p)
-            snap = z._s.snapshot
-            values = [snap.value(i) for i in z._s.ids()]
+            snap = _internal.snapshot(z)
+            values = [snap.value(i) for i in _internal.node_ids(z)]
             found = [v for v in values if v and v[1] == heapcore._engine.value_hash(secret.encode())]
             self.assertEqual(len(found), 2, keep)  # the str and the bytes, by their hash
             self.assertEqual({v[0] for v in found}, {len(secret)})
@@ -138,7 +139,7 @@ class Files(unittest.TestCase):
         x.dump(p)  # an older snapshot: values read from the strings still alive
         z = heapcore.load(p)
         self.assertEqual(z.count, x.count)
-        self.assertTrue(any(z._s.snapshot.value(i) for i in z._s.ids()))
+        self.assertTrue(any(_internal.snapshot(z).value(i) for i in _internal.node_ids(z)))
         del holder
 
     def test_meta(self):

@@ -15,6 +15,7 @@ import unittest
 from support import hpy, rows, _engine, VERSION
 
 import heapcore
+from heapcore import _internal
 import _hostile
 
 TMP = tempfile.mkdtemp(prefix="heapcore-hostile-")
@@ -213,7 +214,7 @@ class Hostile(unittest.TestCase):
             s = x & self.h.Type(cls)
             self.assertEqual(s.count, 1)
             self.assertLess(s.size, 1000)  # the basic size: the answer is ignored
-        self.assertGreaterEqual(x._s.snapshot.sizeof_failures, 3)
+        self.assertGreaterEqual(_internal.snapshot(x).sizeof_failures, 3)
         del objs
 
     def test_sizeof_keyboard_interrupt_is_not_swallowed(self):

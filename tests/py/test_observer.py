@@ -6,6 +6,7 @@ import unittest
 import weakref
 
 from support import hpy, VERSION
+from heapcore import _internal
 
 
 class Obj:
@@ -29,7 +30,7 @@ class Observer(unittest.TestCase):
         h = hpy()
         objs = [Obj() for _ in range(200)]
         x = h.heap()
-        row = [i for i, p in enumerate(x._partition()) if p[1] == "%s.Obj" % __name__][0]
+        row = [i for i, p in enumerate(_internal.rows(x)) if p[1] == "%s.Obj" % __name__][0]
         part = x[row]
         del objs
         # Reuse the freed addresses with objects of another type.
@@ -78,11 +79,11 @@ class Observer(unittest.TestCase):
         h = hpy()
         x = h.heap()
         y = h.heap()
-        names = {p[1] for p in y._partition()}
+        names = {p[1] for p in _internal.rows(y)}
         self.assertFalse(any(n.startswith("heapcore.") and n != "heapcore.demo" for n in names), names)
         from heapcore import _engine
-        for own in (x, h, x._s):
-            r = y._s.snapshot.find(id(own))
+        for own in (x, h, _internal.engine_set(x)):
+            r = _internal.snapshot(y).find(id(own))
             self.assertTrue(r is None or r[1] & _engine.NODE_HIDDEN, (own, r))
             self.assertNotIn(own, y)
 
@@ -96,7 +97,7 @@ class Observer(unittest.TestCase):
         objs = [Hostile(), Nonsense()]
         x = hpy().heap()
         self.assertGreater(x.count, 0)
-        self.assertGreaterEqual(x._s.snapshot.sizeof_failures, 2)
+        self.assertGreaterEqual(_internal.snapshot(x).sizeof_failures, 2)
         del objs
 
 

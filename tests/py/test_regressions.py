@@ -8,6 +8,7 @@ import textwrap
 import unittest
 
 from support import hpy
+from heapcore import _internal
 
 
 class Regressions(unittest.TestCase):
@@ -53,7 +54,7 @@ class Regressions(unittest.TestCase):
             self.assertEqual(x.domisize, x.size)
             u = h.heapu()
             self.assertIn(addr, [id(o) for o in u.nodes if isinstance(o, type)])
-            local = [r for r in u.bytype._partition() if r[1].endswith(".Local")]
+            local = [r for r in _internal.rows(u.bytype) if r[1].endswith(".Local")]
             self.assertEqual([r[2] for r in local], [1])
             self.assertNotEqual(str((x & u).byid[0].sp), "")
         finally:

@@ -8,6 +8,7 @@ import tracemalloc
 import unittest
 
 from heapcore import hpy, _engine
+from heapcore import _internal
 
 
 def traced(build):
@@ -86,7 +87,7 @@ class AgainstTracemalloc(unittest.TestCase):
                 # The dominator tree agrees with the reachability pass to the byte.
                 x = h.heap()
                 self.assertEqual((x & h.iso(obj)).domisize, retained)
-                snap = x._s.snapshot
+                snap = _internal.snapshot(x)
                 self.assertEqual(snap.retained(snap.lookup(obj)), retained)
                 err = abs(retained - allocated) / allocated
                 self.assertLess(err, 0.01, "%s: retained %d, tracemalloc %d (%.2f%%)" % (
@@ -111,7 +112,7 @@ class DominatedSets(unittest.TestCase):
         self.assertNotIn(shared, d)  # also held by a local
         self.assertEqual(d.count, 5 + 19)
         # With the tree built, a one-object set's dominos is its subtree: the same set.
-        snap = d._s.snapshot
+        snap = _internal.snapshot(d)
         snap.retained(0)
         self.assertTrue(snap.has_dominators)
         self.assertEqual(x.dominos, d)
@@ -148,7 +149,7 @@ class BruteForce(unittest.TestCase):
             for _ in range(rng.randrange(3)):
                 o.append(objs[rng.randrange(len(objs))])  # shared and cyclic
         x = hpy().heap()
-        snap = x._s.snapshot
+        snap = _internal.snapshot(x)
         flags = [snap.node(i)["flags"] for i in range(snap.n)]
         edges = [snap.node(i)["edges"] for i in range(snap.n)]
         sizes = [snap.node(i)["size"] for i in range(snap.n)]
@@ -173,7 +174,7 @@ class BruteForce(unittest.TestCase):
             s = x._new(snap.ids(picked))
             gone = everything - reached(picked)
             self.assertEqual(s.domisize, sum(sizes[i] for i in gone), trial)
-            self.assertEqual(sorted(s.dominos._s.ids()), sorted(gone), trial)
+            self.assertEqual(sorted(_internal.node_ids(s.dominos)), sorted(gone), trial)
 
 
 class ByKindAndTop(unittest.TestCase):
@@ -181,17 +182,17 @@ class ByKindAndTop(unittest.TestCase):
         h = hpy()
         nodes = [Managed(i) for i in range(300)]
         x = h.heap()
-        snap = x._s.snapshot
+        snap = _internal.snapshot(x)
         reached = snap.reached_size
         self.assertEqual(reached, x.size)  # the whole heap: everything shown is reached
         for by in (x.retained, x.bytype.retained):
-            rows = by._partition()
+            rows = _internal.rows(by)
             for kind, name, count, size, retained in rows:
                 self.assertLessEqual(retained, reached, name)
             self.assertEqual([r[4] for r in rows], sorted((r[4] for r in rows), reverse=True))
         # Managed instances dominate none of each other: their row is the sum of theirs.
-        row = [r for r in x.bytype.retained._partition() if r[1].endswith(".Managed")][0]
-        ids = x._s.select(_engine.BY_TYPE, row[0]).ids()
+        row = [r for r in _internal.rows(x.bytype.retained) if r[1].endswith(".Managed")][0]
+        ids = _internal.engine_set(x).select(_engine.BY_TYPE, row[0]).ids()
         self.assertEqual(row[4], sum(snap.retained(i) for i in ids))
         # The list holding them dominates them all: the list row counts them through it.
         listrow = x.bytype.retained
@@ -202,10 +203,10 @@ class ByKindAndTop(unittest.TestCase):
         h = hpy()
         big = [bytearray(1000) for _ in range(3000)]
         x = h.heap()
-        snap = x._s.snapshot
+        snap = _internal.snapshot(x)
         top = x.top(15)
         got = [r[0] for r in top.rows]
-        ranked = sorted(x._s.ids(), key=lambda i: (-snap.retained(i), i))[:15]
+        ranked = sorted(_internal.node_ids(x), key=lambda i: (-snap.retained(i), i))[:15]
         self.assertEqual(got, ranked)
         self.assertEqual([r[1] for r in top.rows], [snap.retained(i) for i in ranked])
         text = str(top)

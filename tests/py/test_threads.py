@@ -5,6 +5,7 @@ import threading
 import unittest
 
 from support import hpy
+from heapcore import _internal
 
 try:
     import _xxsubinterpreters as interpreters
@@ -92,7 +93,7 @@ class Subinterpreters(unittest.TestCase):
             try:
                 _run(iid, "import sys\nclass SubOnly: pass\nsys.sub_only = [SubOnly() for _ in range(321)]\n")
                 x = hpy().heap()
-                names = [r[1] for r in x.bytype._partition()]
+                names = [r[1] for r in _internal.rows(x.bytype)]
                 self.assertFalse([n for n in names if "SubOnly" in n], legacy)
             finally:
                 interpreters.destroy(iid)
@@ -110,22 +111,22 @@ class Subinterpreters(unittest.TestCase):
                 x = h.heap(interpreter=iid)
                 self.assertTrue(x.loaded)
                 self.assertIn("Subinterpreter %d" % iid, str(x))
-                counts = {r[1]: r[2] for r in x.bytype._partition()}  # (kind, name, count, size)
+                counts = {r[1]: r[2] for r in _internal.rows(x.bytype)}  # (kind, name, count, size)
                 self.assertEqual(counts.get("__main__.SubOnly"), 321, legacy)
                 self.assertFalse([n for n in counts if "MainOnly" in n], legacy)
                 self.assertEqual(x.count, sum(counts.values()))
                 with self.assertRaises(RuntimeError):
                     x.nodes
                 # labels were read in the subinterpreter: byvia and paths work on the set
-                parts = x.bytype._partition()
+                parts = _internal.rows(x.bytype)
                 subs = x.bytype[[r[1] for r in parts].index("__main__.SubOnly")]
                 self.assertEqual(subs.count, 321)
-                via = {r[1] for r in subs.byvia._partition()}
+                via = {r[1] for r in _internal.rows(subs.byvia)}
                 self.assertEqual(len(via), 321)
                 self.assertTrue({"'[0]'", "'[320]'"} <= via, sorted(via)[:5])
                 self.assertIn("_sysdict['sub_only'][", str(subs.sp))
                 # the main heap still never includes them, and is unaffected
-                self.assertFalse([r for r in hpy().heap().bytype._partition() if "SubOnly" in r[1]])
+                self.assertFalse([r for r in _internal.rows(hpy().heap().bytype) if "SubOnly" in r[1]])
             finally:
                 interpreters.destroy(iid)
         del keep
@@ -151,7 +152,7 @@ class Subinterpreters(unittest.TestCase):
             self.assertEqual(done, [True])
             self.assertTrue(all(c > 1000 for c in counts), counts)
             x = h.heap(interpreter=iid)
-            lists = {r[1]: r[2] for r in x.bytype._partition()}["list"]
+            lists = {r[1]: r[2] for r in _internal.rows(x.bytype)}["list"]
             self.assertGreaterEqual(lists, 1)
         finally:
             interpreters.destroy(iid)

@@ -15,6 +15,7 @@ import unittest
 from support import hpy, VERSION
 
 import heapcore
+from heapcore import _internal
 
 TMP = tempfile.mkdtemp(prefix="heapcore-trust-")
 
@@ -183,7 +184,7 @@ class NoRecursion(unittest.TestCase):
         # limit, for the far end of a 1,000,000-link chain.
         run_child(self, '''
             import json, re, sys
-            from heapcore import hpy, load
+            from heapcore import _internal, hpy, load
             from heapcore._sets import IdentitySet
             N = 1000000
             class Link:
@@ -201,8 +202,8 @@ class NoRecursion(unittest.TestCase):
             del tail
             h = hpy()
             x = h.heap()
-            found = x._s.snapshot.find(addr)
-            far = IdentitySet(x._s.snapshot.ids([found[0]]))
+            found = _internal.snapshot(x).find(addr)
+            far = IdentitySet(_internal.snapshot(x).ids([found[0]]))
             x.html("chain.html")
             page = open("chain.html").read()
             data = json.loads(re.search(r'id="tree-data" type="application/json">(.*?)</script>', page, re.S).group(1))
@@ -778,18 +779,18 @@ class IdentityAcrossChurn(unittest.TestCase):
 
     CHURN = """
         import gc, heapcore
-        from heapcore import _engine
+        from heapcore import _engine, _internal
         h = heapcore.hpy()
         class C:
             pass
         def count_c(x):
-            rows = {row[1]: row[2] for row in x._s.partition(_engine.BY_CLODO)}
+            rows = {row[1]: row[2] for row in _internal.engine_set(x).partition(_engine.BY_CLODO)}
             return rows.get("__main__.C", 0)
         survivors = [C() for _ in range(200)]   # live on
         old = [C() for _ in range(1000)]        # die
         old_ids = {id(o) for o in old}
         old_set = h.heap()
-        assert old_set._s.snapshot.tracked
+        assert _internal.snapshot(old_set).tracked
         h.setrelheap()
         del old; gc.collect()
         new = [C() for _ in range(1000)]
@@ -841,45 +842,46 @@ class IdentityAcrossChurn(unittest.TestCase):
         # address and type for that snapshot), and the next snapshot hooks in again
         run_child(self, """
             import gc, tracemalloc, heapcore
+            from heapcore import _internal
             h = heapcore.hpy()
             s1 = h.heap()                       # heapcore's hook first
             tracemalloc.start()                 # tracemalloc wraps it
             xs = [object() for _ in range(100)]
             assert tracemalloc.get_traced_memory()[0] > 0
-            assert s1._s.snapshot.tracked
+            assert _internal.snapshot(s1).tracked
             tracemalloc.stop()                  # heapcore's hook is back on top
-            assert s1._s.snapshot.tracked
+            assert _internal.snapshot(s1).tracked
             del s1; gc.collect()
             tracemalloc.start()                 # tracemalloc first (heapcore's hook went with s1)
             s2 = h.heap()                       # heapcore wraps it
             ys = [object() for _ in range(100)]
             assert tracemalloc.get_traced_memory()[0] > 0
-            assert s2._s.snapshot.tracked
+            assert _internal.snapshot(s2).tracked
             tracemalloc.stop()                  # puts back what it had saved: cut out
-            assert not s2._s.snapshot.tracked
+            assert not _internal.snapshot(s2).tracked
             s3 = h.heap()                       # hooked in again
-            assert s3._s.snapshot.tracked
+            assert _internal.snapshot(s3).tracked
             zs = [object() for _ in range(100)]
-            assert s3._s.snapshot.tracked and not s2._s.snapshot.tracked
+            assert _internal.snapshot(s3).tracked and not _internal.snapshot(s2).tracked
             print("ok")
         """)
 
     def test_trackers_are_capped_and_untracked_snapshots_still_work(self):
         run_child(self, """
             import heapcore
-            from heapcore import _engine
+            from heapcore import _engine, _internal
             h = heapcore.hpy()
             sets = [h.heap() for _ in range(10)]
-            tracked = [x._s.snapshot.tracked for x in sets]
+            tracked = [_internal.snapshot(x).tracked for x in sets]
             assert tracked == [True] * 4 + [False] * 6, tracked
             class C:
                 pass
             c = C()
             y = h.heap()                        # untracked too: address and type
-            assert not y._s.snapshot.tracked and c in y
+            assert not _internal.snapshot(y).tracked and c in y
             del sets
             z = h.heap()
-            assert z._s.snapshot.tracked and c in z
+            assert _internal.snapshot(z).tracked and c in z
             print("ok")
         """)
 

@@ -5,6 +5,7 @@ import unittest
 import weakref
 
 from heapcore import _engine, hpy
+from heapcore import _internal
 
 h = hpy()
 PY311 = sys.version_info >= (3, 11)
@@ -24,7 +25,7 @@ class Box:
 
 def rows(x):
     """{kind text: count} of a partition."""
-    return {r[1]: r[2] for r in x._partition()}
+    return {r[1]: r[2] for r in _internal.rows(x)}
 
 
 class ByVia(unittest.TestCase):
@@ -113,8 +114,8 @@ class ByVia(unittest.TestCase):
     def test_heap_byvia_consistent(self):
         x = h.heap()
         v = x.byvia
-        self.assertEqual(sum(r[2] for r in v._partition()), x.count)
-        self.assertEqual(sum(r[3] for r in v._partition()), x.size)
+        self.assertEqual(sum(r[2] for r in _internal.rows(v)), x.count)
+        self.assertEqual(sum(r[3] for r in _internal.rows(v)), x.size)
 
 
 class ShortestPathsTest(unittest.TestCase):

@@ -191,7 +191,7 @@ class Child:
     # -- the heapcore steps ---------------------------------------------------------------
     def analyse(self, module):
         import heapcore
-        from heapcore import hpy
+        from heapcore import _internal, hpy
         h = hpy()
         modname = module.__name__
         import threading
@@ -329,7 +329,7 @@ class Child:
         ret = x.bytype.retained
         text = str(ret)
         rows = ret.stat.rows
-        full = ret._partition()
+        full = _internal.rows(ret)
         bad = [r for r in full if r[4] < r[3]]
         self.check("retained", not bad, "retained < size for rows %s" % [(r[1], r[3], r[4]) for r in bad[:5]])
         self.check("retained", all(full[i][4] >= full[i + 1][4] for i in range(len(full) - 1)),
