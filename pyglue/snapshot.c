@@ -282,6 +282,24 @@ static uint32_t least_len(const hc_paths *p, const uint32_t *ids, Py_ssize_t n, 
     return least;
 }
 
+/* hc_paths_get into *path (*cap entries, grown for a long path: a linked list); the length,
+ * or UINT32_MAX + MemoryError. */
+static uint32_t get_path(const hc_paths *p, uint32_t id, uint32_t **path, uint32_t *cap)
+{
+    uint32_t len = hc_paths_get(p, id, *path, *cap);
+    if (len > *cap) { /* make room and ask again */
+        uint32_t *more = g_try_renew(uint32_t, *path, len);
+        if (!more) {
+            PyErr_NoMemory();
+            return UINT32_MAX;
+        }
+        *path = more;
+        *cap = len;
+        hc_paths_get(p, id, *path, *cap);
+    }
+    return len;
+}
+
 /* paths(ids, labels=False, shortest=0): a shortest path from the roots to each of ids (None
  * where none); with shortest=k > 0, (number of ids at the least depth, the paths of the
  * first k of them) instead, for x.sp.  Roots are searched in the adapter's order, labels read
@@ -329,25 +347,13 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
             continue;
         if (shortest && PyList_GET_SIZE(out) >= (Py_ssize_t)shortest)
             break;
-        uint32_t len = hc_paths_get(p, ids[i], path, cap);
-        if (len > cap) { /* a long path (a linked list): make room and ask again */
-            uint32_t *more = g_try_renew(uint32_t, path, len);
-            if (!more) {
-                PyErr_NoMemory();
-                Py_CLEAR(out);
-                goto done;
-            }
-            path = more;
-            cap = len;
-            hc_paths_get(p, ids[i], path, cap);
+        uint32_t len = get_path(p, ids[i], &path, &cap);
+        if (len == UINT32_MAX) {
+            Py_CLEAR(out);
+            goto done;
         }
-        PyObject *item;
-        if (!len) {
-            item = Py_None;
-            Py_INCREF(item);
-        } else {
-            item = path_item(self, path, len, want_labels ? gl.lab : NULL, gl.roots, gl.nroots, name, strs);
-        }
+        PyObject *item = len ? path_item(self, path, len, want_labels ? gl.lab : NULL, gl.roots, gl.nroots, name, strs)
+                             : Py_NewRef(Py_None);
         if (!item || PyList_Append(out, item) < 0) {
             Py_XDECREF(item);
             Py_CLEAR(out);
