@@ -256,40 +256,11 @@ static PyObject *mod_rss(PyObject *mod, PyObject *unused)
     return PyLong_FromLongLong(hc_py_rss());
 }
 
-/* root_objects() -> [(label, obj)]: the objects the interpreter holds as roots now (virtual
- * nodes left out), for h.Root.  Collected first, made into Python objects after. */
-static void collect_root(void *data, uintptr_t addr, const char *label)
-{
-    GPtrArray *a = data;
-    if (addr && !HC_PY_VTAG(addr)) {
-        g_ptr_array_add(a, (gpointer)addr);
-        g_ptr_array_add(a, g_strdup(label));
-    }
-}
-
+/* root_objects() -> [(label, obj)]: what the interpreter holds as roots now (pylive.h). */
 static PyObject *mod_root_objects(PyObject *m, PyObject *unused)
 {
     (void)m, (void)unused;
-    GPtrArray *a = g_ptr_array_new();
-    if (hc_py_roots(PyInterpreterState_Get(), collect_root, a) < 0) {
-        for (guint i = 1; i < a->len; i += 2)
-            g_free(a->pdata[i]);
-        g_ptr_array_free(a, TRUE);
-        return PyErr_NoMemory();
-    }
-    for (guint i = 0; i + 1 < a->len; i += 2) /* held before anything can run */
-        Py_INCREF((PyObject *)a->pdata[i]);
-    PyObject *out = PyList_New(0);
-    for (guint i = 0; i + 1 < a->len; i += 2) {
-        PyObject *t = out ? Py_BuildValue("(sO)", (char *)a->pdata[i + 1], (PyObject *)a->pdata[i]) : NULL;
-        if (!t || PyList_Append(out, t) < 0)
-            Py_CLEAR(out);
-        Py_XDECREF(t);
-        Py_DECREF((PyObject *)a->pdata[i]);
-        g_free(a->pdata[i + 1]);
-    }
-    g_ptr_array_free(a, TRUE);
-    return out;
+    return hc_py_root_objects();
 }
 
 /* The test hooks, for tests/py/enginetest.c only (testapi.h). */

@@ -1,5 +1,6 @@
 /* heapcore/py/pylive.c — questions about a snapshot that the live process answers: members
- * alive, the labeller for a graph, identity across churn, the resident memory (see pylive.h). */
+ * alive, the labeller for a graph, identity across churn; the roots now, the resident memory
+ * (see pylive.h). */
 #include "pylive.h"
 #include "pyborn.h"
 
@@ -139,6 +140,43 @@ hc_idset *hc_py_sub_foreign(const hc_idset *a, hc_py_snapshot_id ia, const hc_id
     }
     hc_same_object_fn fn = hc_py_born_usable(c.older) ? same_object : NULL;
     return hc_idset_sub_foreign_with(a, b, fn, &c, err);
+}
+
+/* ---- the roots now ---------------------------------------------------------------------- */
+
+/* The roots' objects, collected first (nothing is created while the roots are read), made
+ * into Python objects after. */
+static void collect_root(void *data, uintptr_t addr, const char *label)
+{
+    GPtrArray *a = data;
+    if (addr && !HC_PY_VTAG(addr)) {
+        g_ptr_array_add(a, (gpointer)addr);
+        g_ptr_array_add(a, g_strdup(label));
+    }
+}
+
+PyObject *hc_py_root_objects(void)
+{
+    GPtrArray *a = g_ptr_array_new();
+    if (hc_py_roots(PyInterpreterState_Get(), collect_root, a) < 0) {
+        for (guint i = 1; i < a->len; i += 2)
+            g_free(a->pdata[i]);
+        g_ptr_array_free(a, TRUE);
+        return PyErr_NoMemory();
+    }
+    for (guint i = 0; i + 1 < a->len; i += 2) /* held before anything can run */
+        Py_INCREF((PyObject *)a->pdata[i]);
+    PyObject *out = PyList_New(0);
+    for (guint i = 0; i + 1 < a->len; i += 2) {
+        PyObject *t = out ? Py_BuildValue("(sO)", (char *)a->pdata[i + 1], (PyObject *)a->pdata[i]) : NULL;
+        if (!t || PyList_Append(out, t) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(t);
+        Py_DECREF((PyObject *)a->pdata[i]);
+        g_free(a->pdata[i + 1]);
+    }
+    g_ptr_array_free(a, TRUE);
+    return out;
 }
 
 /* ---- the process ---------------------------------------------------------------------------- */

@@ -1,7 +1,8 @@
 /* heapcore/py/pylive.h — what the live process answers about a snapshot taken in it: which of
  * a set's members are still alive, which labeller reads a graph's edges (paths, byvia), whether
- * an object at a snapshot's address is the one the snapshot saw, where paths search last, and
- * the resident memory.  Decided here, so that the glue (pyglue/) only translates.
+ * an object at a snapshot's address is the one the snapshot saw, where paths search last; and
+ * about itself: the roots' objects now, the resident memory.  Decided here, so that the glue
+ * (pyglue/) only translates.
  *
  * Errors as in pysnapshot.h: failure with *error set (an HcError for the glue to map), or with
  * *error left NULL and a Python exception set.  GIL held throughout. */
@@ -80,6 +81,12 @@ typedef struct hc_py_snapshot_id {
  * (hc_idset_sub_foreign_with). */
 hc_idset *hc_py_sub_foreign(const hc_idset *a, hc_py_snapshot_id ia, const hc_idset *b, hc_py_snapshot_id ib,
                             GError **error);
+
+/* ---- the roots now ---------------------------------------------------------------------- */
+
+/* [(label, obj)]: the objects the interpreter holds as roots now (hc_py_roots; virtual nodes
+ * left out), for h.Root.  A new list, or NULL + exception. */
+PyObject *hc_py_root_objects(void);
 
 /* ---- the process ---------------------------------------------------------------------------- */
 
