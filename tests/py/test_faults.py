@@ -7,7 +7,9 @@ import sys
 import tempfile
 import unittest
 
-from support import hpy, _engine
+from support import hpy
+
+import _enginetest
 
 import heapcore
 
@@ -92,9 +94,9 @@ SUB_STEPS = [("subinterpreter", _subinterpreter, True, 1)]
 
 
 def _calls(fn):
-    _engine.alloc_fail_at(0)
+    _enginetest.alloc_fail_at(0)
     fn()
-    return _engine.alloc_fail_at(0)
+    return _enginetest.alloc_fail_at(0)
 
 
 def sweep(steps, with_heap=True):
@@ -110,14 +112,14 @@ def sweep(steps, with_heap=True):
     calls = _calls(h.heap)
     errors = 0
     for n in range(1, calls + 2):
-        _engine.alloc_fail_at(n)
+        _enginetest.alloc_fail_at(n)
         try:
             x = h.heap()
         except MemoryError:
             errors += 1
             continue
         finally:
-            _engine.alloc_fail_at(0)
+            _enginetest.alloc_fail_at(0)
         if str((x & h.Type(Holder)).bytype) != ref:
             problems.append("heap() at %d: wrong result" % n)
     seen["heap"] = [calls, errors]
@@ -139,7 +141,7 @@ def steps_only(h, steps, seen, problems):
         for n in range(1, calls + 2, stride):
             x = h.heap()
             sets = _sets(h, x)
-            _engine.alloc_fail_at(n)
+            _enginetest.alloc_fail_at(n)
             try:
                 got = step(x, *sets)
             except MemoryError:
@@ -149,7 +151,7 @@ def steps_only(h, steps, seen, problems):
                 got = None
                 problems.append("%s at %d: %s: %s" % (name, n, type(e).__name__, e))
             finally:
-                _engine.alloc_fail_at(0)
+                _enginetest.alloc_fail_at(0)
             if got is None or not deterministic:
                 again = step(x, *sets)  # the same snapshot, after the failure
                 if got is not None and got != again:
@@ -172,14 +174,14 @@ def main():
         step(x, *_sets(h, x))
     del x
     gc.collect()
-    live0, blocks = _engine.alloc_live(), sys.getallocatedblocks()
+    live0, blocks = _enginetest.alloc_live(), sys.getallocatedblocks()
     seen, problems = sweep(STEPS)
     gc.collect()
     python_blocks = sys.getallocatedblocks() - blocks
     seen_sub, problems_sub = sweep(SUB_STEPS, with_heap=False)
     seen.update(seen_sub)
     gc.collect()
-    report = {"seen": seen, "problems": problems + problems_sub, "leaked": _engine.alloc_live() - live0,
+    report = {"seen": seen, "problems": problems + problems_sub, "leaked": _enginetest.alloc_live() - live0,
               "python_blocks": python_blocks,
               "holders": (h.heap() & h.Type(Holder)).count, "sum": sum(range(100))}
     print(json.dumps(report))
@@ -203,15 +205,36 @@ class AllocationFailure(unittest.TestCase):
         # the interpreter was still fine, and so was heapcore
         self.assertEqual((r["holders"], r["sum"]), (len(HOLDERS), 4950))
 
+    def test_the_hooks_reach_the_engine_the_package_uses(self):
+        # _enginetest links nothing of heapcore: its hook fails heapcore._engine's own
+        # allocations (a copy of the engine would count its own, and heap() would never fail).
+        h = hpy()
+        calls = _calls(h.heap)
+        self.assertGreater(calls, 0)
+        failed = False
+        for n in range(1, calls + 1):
+            _enginetest.alloc_fail_at(n)
+            try:
+                h.heap()
+            except MemoryError:
+                failed = True
+                break
+            finally:
+                _enginetest.alloc_fail_at(0)
+        self.assertTrue(failed)
+        # and the production module has none of the hooks
+        for name in ("alloc_fail_at", "alloc_live", "referents", "labels", "is_leaf_type", "is_threadsafe_type"):
+            self.assertFalse(hasattr(heapcore._engine, name), name)
+
     def test_the_live_count_moves(self):
         # alloc_live is not stuck at a constant: a held snapshot holds engine blocks.
         gc.collect()
-        live0 = _engine.alloc_live()
+        live0 = _enginetest.alloc_live()
         x = hpy().heap()
-        self.assertGreater(_engine.alloc_live(), live0)
+        self.assertGreater(_enginetest.alloc_live(), live0)
         del x
         gc.collect()
-        self.assertEqual(_engine.alloc_live(), live0)
+        self.assertEqual(_enginetest.alloc_live(), live0)
 
 
 if __name__ == "__main__":

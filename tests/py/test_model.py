@@ -6,6 +6,8 @@ import unittest
 
 from heapcore import _engine
 
+import _enginetest
+
 
 def sample_objects():
     """Many objects of many types: every gc object, everything they refer to, and a few
@@ -28,9 +30,9 @@ class LeafTypes(unittest.TestCase):
         checked = {}
         for o in sample_objects():
             tp = type(o)
-            if not _engine.is_leaf_type(tp):
+            if not _enginetest.is_leaf_type(tp):
                 continue
-            self.assertEqual(_engine.referents(o), [id(tp)], "%s instance" % tp.__name__)
+            self.assertEqual(_enginetest.referents(o), [id(tp)], "%s instance" % tp.__name__)
             checked[tp] = checked.get(tp, 0) + 1
         for tp in (int, float, str, bytes, complex):
             self.assertIn(tp, checked)
@@ -45,7 +47,7 @@ class LeafTypes(unittest.TestCase):
 
         for tp in (list, dict, tuple, type, WithDict, Slotted, type(sys), type(gc.get_objects),
                    type((lambda: 0).__code__), type((lambda: (yield))())):
-            self.assertFalse(_engine.is_leaf_type(tp), tp)
+            self.assertFalse(_enginetest.is_leaf_type(tp), tp)
 
     def test_referents_match_the_walk(self):
         # The edges the walk records for an object are what referents() reports.
@@ -54,13 +56,13 @@ class LeafTypes(unittest.TestCase):
         node = snap.lookup(holder)
         self.assertIsNotNone(node)
         edges = snap.node(node)["edges"]
-        want = [snap.find(a)[0] for a in _engine.referents(holder)]
+        want = [snap.find(a)[0] for a in _enginetest.referents(holder)]
         self.assertEqual(edges, want)
 
     def test_referents_of_a_small_int_and_bad_arguments(self):
-        self.assertEqual(_engine.referents(5), [id(int)])
+        self.assertEqual(_enginetest.referents(5), [id(int)])
         with self.assertRaises(TypeError):
-            _engine.is_leaf_type(5)
+            _enginetest.is_leaf_type(5)
 
 
 def variety():
@@ -125,7 +127,7 @@ class ThreadSafeTypes(unittest.TestCase):
                    type(lambda: 0), type(len), property, staticmethod, object,
                    collections.OrderedDict, ValueError, FileNotFoundError, MyError,
                    weakref.ref, memoryview, type(type.__dict__)):
-            self.assertTrue(_engine.is_threadsafe_type(tp), tp)
+            self.assertTrue(_enginetest.is_threadsafe_type(tp), tp)
 
     def test_types_modules_code_frames_generators_and_others_are_not(self):
         import collections
@@ -151,24 +153,24 @@ class ThreadSafeTypes(unittest.TestCase):
         for tp in (type, Meta, type(sys), type(gen.__code__), type(sys._getframe()),
                    type(gen()), type(agen()), type(sys.flags), type(sys.float_info),
                    collections.deque, MyDeque, functools.partial):
-            self.assertFalse(_engine.is_threadsafe_type(tp), tp)
+            self.assertFalse(_enginetest.is_threadsafe_type(tp), tp)
         c = coro()
-        self.assertFalse(_engine.is_threadsafe_type(type(c)))
+        self.assertFalse(_enginetest.is_threadsafe_type(type(c)))
         c.close()
         with self.assertRaises(TypeError):
-            _engine.is_threadsafe_type(5)
+            _enginetest.is_threadsafe_type(5)
 
     def test_types_whose_traverse_is_in_an_extension_module_are_not(self):
         import _pickle
         if not getattr(_pickle, "__file__", None):
             self.skipTest("_pickle is built into this interpreter")
         # Pickler has its own tp_traverse, in _pickle's shared object.
-        self.assertFalse(_engine.is_threadsafe_type(_pickle.Pickler))
+        self.assertFalse(_enginetest.is_threadsafe_type(_pickle.Pickler))
 
         class Sub(_pickle.Pickler):  # subtype_traverse would call Pickler's traverse
             pass
 
-        self.assertFalse(_engine.is_threadsafe_type(Sub))
+        self.assertFalse(_enginetest.is_threadsafe_type(Sub))
 
     def test_parallel_walk_equals_serial_walk(self):
         import collections
@@ -209,7 +211,7 @@ class ThreadSafeTypes(unittest.TestCase):
 
         for o in objs:
             self.assertEqual(edges(parallel, o), edges(serial, o), type(o))
-            self.assertEqual(edges(parallel, o), _engine.referents(o), type(o))
+            self.assertEqual(edges(parallel, o), _enginetest.referents(o), type(o))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import weakref
 from heapcore import _engine, hpy
 from heapcore import _internal
 
+import _enginetest
+
 h = hpy()
 PY311 = sys.version_info >= (3, 11)
 
@@ -107,8 +109,8 @@ class ByVia(unittest.TestCase):
         # the labeller reports every referent the walk records, named or "?"
         import gc
         for o in gc.get_objects()[:20000]:
-            labelled = {a for a, _ in _engine.labels(o)}
-            missing = set(_engine.referents(o)) - labelled
+            labelled = {a for a, _ in _enginetest.labels(o)}
+            missing = set(_enginetest.referents(o)) - labelled
             self.assertFalse(missing, "unlabelled referents of %r" % type(o))
 
     def test_heap_byvia_consistent(self):

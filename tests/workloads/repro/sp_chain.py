@@ -1,6 +1,6 @@
 """Bug: x.sp of a set holding a long chain is quadratic in its length.
 
-Snapshot.paths (pyglue/engine.c) with `shortest` calls hc_paths_get() for every member to find
+Snapshot.paths (pyglue/snapshot.c) with `shortest` calls hc_paths_get() for every member to find
 the least depth, and hc_paths_get walks the member's whole parent chain: a set of n links
 each at depth 1..n costs n^2/2 steps.  test_json leaves (on 3.11 and 3.13) a 100,000-deep chain of
 nested dicts, and sp of x.byclodo[0].bysize[0] (those dicts) took 45 s.
