@@ -3,7 +3,7 @@
  *
  * Each accessor is one operation in CPython's terms, with the versions each branch covers.
  * The ones sizes call per object in the walk's hot loop are static inline here; the rest live
- * in pycompat_sizes.c.  Like everything in the adapter, they only read:
+ * in pycompat_sizes.c and pycompat_labels.c.  Like everything in the adapter, they only read:
  * no Python code, no object created, freed or INCREF'd.  (Kept apart from pycompat.h, which
  * holds what several adapter files share, so that the internal headers below reach only the
  * files that need them.) */
@@ -13,6 +13,7 @@
 #include "pycompat.h"
 
 #include <stddef.h>
+#include <structmember.h> /* PyMemberDef (3.10 declares it there) */
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter" /* 3.13's internal headers */
@@ -23,6 +24,9 @@
 #endif
 #if HC_PY312
 #include "internal/pycore_long.h" /* _PyLong_DigitCount */
+#endif
+#if HC_PY313
+#include "internal/pycore_setobject.h" /* _PySet_Dummy */
 #endif
 #pragma GCC diagnostic pop
 
@@ -216,6 +220,112 @@ static inline uint64_t hc_py_dict_bytes(PyObject *o)
     }
 #endif
     return n;
+}
+
+/* ---- labels (pycompat_labels.c) --------------------------------------------------------- */
+
+/* The values of instance o's attributes kept without a dict (3.11/3.12 the managed dict's
+ * values, 3.13 the inline values while valid), or NULL: 3.10, no such values, a materialised
+ * dict, or type shared keys that are missing or not all str.  Value i belongs to the shared key
+ * hc_py_instance_value_name(tp, i); *n is how many are named (the keys' entries, at most the
+ * 3.13 capacity). */
+PyObject **hc_py_instance_values(PyObject *o, PyTypeObject *tp, Py_ssize_t *n);
+
+/* The str naming value i (< *n of hc_py_instance_values) of tp's instances, borrowed, or NULL. */
+PyObject *hc_py_instance_value_name(PyTypeObject *tp, Py_ssize_t i);
+
+/* What frame object f refers to, labelled, to cb (NULL fields skipped): f_back, f_trace, then
+ * 3.11+ its interpreter frame's referents when the frame object owns it
+ * (hc_py_iframe_labels); 3.10 f_code, f_builtins, f_globals, f_locals, the fast locals, cells
+ * and frees by name and the value stack.  (3.11+ keep PyFrameObject's body internal.) */
+void hc_py_frame_object_labels(PyObject *f, hc_py_label_cb cb, void *data);
+
+/* What generator, coroutine or async generator g (type tp) refers to, labelled, to cb (NULL
+ * fields skipped): __name__, __qualname__, then 3.11+ its embedded frame's referents
+ * (prefixed .gi_frame, .cr_frame, .ag_frame) unless it is cleared, and 3.11's gi_code; 3.10 its
+ * frame and code objects.  (3.13 keeps PyGenObject's body internal.) */
+void hc_py_gen_labels(PyObject *g, PyTypeObject *tp, hc_py_label_cb cb, void *data);
+
+/* ---- labels, inline --------------------------------------------------------------------- */
+
+/* Entry slots of dict d's keys table (dk_nentries; 0 without one), for hc_py_dict_entry. */
+static inline Py_ssize_t hc_py_dict_nentries(PyDictObject *d)
+{
+#if HC_PY311
+    return d->ma_keys != NULL ? d->ma_keys->dk_nentries : 0;
+#else
+    return d->ma_keys != NULL ? ((hc310_keys *)d->ma_keys)->dk_nentries : 0;
+#endif
+}
+
+/* Key and value (borrowed) of entry slot i < hc_py_dict_nentries(d), in insertion order;
+ * either is NULL in a deleted slot.  Split tables (all versions) read the value from
+ * ma_values; 3.11+ general and str-keyed entries have different layouts. */
+static inline void hc_py_dict_entry(PyDictObject *d, Py_ssize_t i, PyObject **key, PyObject **value)
+{
+#if HC_PY311
+    PyDictKeysObject *k = d->ma_keys;
+    if (k->dk_kind == DICT_KEYS_GENERAL) {
+        PyDictKeyEntry *e = &DK_ENTRIES(k)[i];
+        *key = e->me_key;
+        *value = e->me_value;
+    } else {
+        PyDictUnicodeEntry *e = &DK_UNICODE_ENTRIES(k)[i];
+        *key = e->me_key;
+        *value = d->ma_values != NULL ? d->ma_values->values[i] : e->me_value;
+    }
+#else
+    hc310_entry *e = &hc310_entries((hc310_keys *)d->ma_keys)[i];
+    *key = e->me_key;
+    *value = d->ma_values != NULL ? d->ma_values[i] : e->me_value;
+#endif
+}
+
+/* Whether member m's offset is relative to the type's own data (3.12+ Py_RELATIVE_OFFSET,
+ * PyType_FromMetaclass resolves it at class creation): such an entry is not an object
+ * address offset.  Before 3.12: never. */
+static inline int hc_py_member_is_relative(const PyMemberDef *m)
+{
+#if HC_PY312
+    return (m->flags & Py_RELATIVE_OFFSET) != 0;
+#else
+    (void)m;
+    return 0;
+#endif
+}
+
+/* A function's __type_params__ (3.12+ func_typeparams), borrowed, or NULL (before 3.12). */
+static inline PyObject *hc_py_function_type_params(PyFunctionObject *f)
+{
+#if HC_PY312
+    return f->func_typeparams;
+#else
+    (void)f;
+    return NULL;
+#endif
+}
+
+/* An exception's __notes__ (3.11+ notes), borrowed, or NULL (3.10). */
+static inline PyObject *hc_py_exception_notes(PyBaseExceptionObject *e)
+{
+#if HC_PY311
+    return e->notes;
+#else
+    (void)e;
+    return NULL;
+#endif
+}
+
+/* Whether str s's characters can be read (PyUnicode_IS_READY: 3.10/3.11 legacy strs may not
+ * be ready; 3.12+ always are). */
+static inline int hc_py_str_is_ready(PyObject *s)
+{
+#if HC_PY312
+    (void)s;
+    return 1;
+#else
+    return PyUnicode_IS_READY(s);
+#endif
 }
 
 #endif
