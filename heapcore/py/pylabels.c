@@ -6,8 +6,9 @@
  * type is one whose referents the named part covers completely, every referent the walk
  * records (tp_traverse + hc_py_extra_refs) that was not named, as HC_PY_LBL_NONE.  So every
  * edge of the snapshot gets a label, and an unknown type degrades to "?" rather than to a
- * missing edge.  Reads only: no Python code, no object created or materialised. */
-#include "pycompat.h"
+ * missing edge.  Reads only: no Python code, no object created or materialised.  Layouts that
+ * differ between versions are read through pycompat_objects.h (pycompat_labels.c). */
+#include "pycompat_objects.h"
 #include "heapcore/values.h"
 #include "heapcore/via.h"
 #include "heapcore/error.h"
@@ -17,25 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#if HC_PY311
-#include "internal/pycore_frame.h"
-#include "internal/pycore_dict.h"
-#include "internal/pycore_object.h"
-#include "internal/pycore_code.h"
-#include "internal/pycore_moduleobject.h"
-#else
-#include <frameobject.h>
-#endif
-#if HC_PY313
-#include "internal/pycore_setobject.h"
-#endif
-#pragma GCC diagnostic pop
-
-#define T_OBJ 6      /* T_OBJECT / _Py_T_OBJECT in every version */
-#define T_OBJ_EX 16  /* T_OBJECT_EX / Py_T_OBJECT_EX */
-#define REL_OFFSET 8 /* Py_RELATIVE_OFFSET (3.12+) */
+#define T_OBJ 6     /* T_OBJECT / _Py_T_OBJECT in every version */
+#define T_OBJ_EX 16 /* T_OBJECT_EX / Py_T_OBJECT_EX */
 
 /* What has been named so far for one object, to report the rest as "?". */
 typedef struct named {
@@ -70,7 +54,7 @@ static void emit(named *nm, const void *target, unsigned kind, uintptr_t arg)
     nm->v[nm->n++] = (uintptr_t)target;
 }
 
-G_GNUC_UNUSED static void emit_cb(void *data, uintptr_t target, unsigned kind, uintptr_t arg)
+static void emit_cb(void *data, uintptr_t target, unsigned kind, uintptr_t arg)
 {
     emit(data, (const void *)target, kind, arg);
 }
@@ -143,45 +127,15 @@ static void seq_items(named *nm, PyObject **items, Py_ssize_t n)
 
 static void dict_items(named *nm, PyDictObject *d)
 {
-    Py_ssize_t i, n, pos = 0;
-#if HC_PY311
-    PyDictKeysObject *k = d->ma_keys;
-    if (k == NULL)
-        return;
-    n = k->dk_nentries;
-    if (k->dk_kind == DICT_KEYS_GENERAL) {
-        PyDictKeyEntry *e = DK_ENTRIES(k);
-        for (i = 0; i < n; i++) {
-            if (e[i].me_key == NULL || e[i].me_value == NULL)
-                continue;
-            emit(nm, e[i].me_value, HC_PY_LBL_KEY, (uintptr_t)e[i].me_key);
-            emit(nm, e[i].me_key, HC_PY_LBL_KEYOF, (uintptr_t)pos++);
-        }
-    } else {
-        PyDictUnicodeEntry *e = DK_UNICODE_ENTRIES(k);
-        for (i = 0; i < n; i++) {
-            PyObject *v = d->ma_values != NULL ? d->ma_values->values[i] : e[i].me_value;
-            if (e[i].me_key == NULL || v == NULL)
-                continue;
-            emit(nm, v, HC_PY_LBL_KEY, (uintptr_t)e[i].me_key);
-            emit(nm, e[i].me_key, HC_PY_LBL_KEYOF, (uintptr_t)pos++);
-        }
-    }
-#else
-    hc310_keys *k = (hc310_keys *)d->ma_keys;
-    hc310_entry *e;
-    if (k == NULL)
-        return;
-    e = hc310_entries(k);
-    n = k->dk_nentries;
+    Py_ssize_t i, n = hc_py_dict_nentries(d), pos = 0;
     for (i = 0; i < n; i++) {
-        PyObject *v = d->ma_values != NULL ? d->ma_values[i] : e[i].me_value;
-        if (e[i].me_key == NULL || v == NULL)
+        PyObject *key, *value;
+        hc_py_dict_entry(d, i, &key, &value);
+        if (key == NULL || value == NULL)
             continue;
-        emit(nm, v, HC_PY_LBL_KEY, (uintptr_t)e[i].me_key);
-        emit(nm, e[i].me_key, HC_PY_LBL_KEYOF, (uintptr_t)pos++);
+        emit(nm, value, HC_PY_LBL_KEY, (uintptr_t)key);
+        emit(nm, key, HC_PY_LBL_KEYOF, (uintptr_t)pos++);
     }
-#endif
 }
 
 static void set_items(named *nm, PySetObject *so)
@@ -203,51 +157,13 @@ static void set_items(named *nm, PySetObject *so)
  * keys' entry i. */
 static void managed_values(named *nm, PyObject *o, PyTypeObject *tp)
 {
-#if HC_PY311
-    PyObject **values = NULL;
-    Py_ssize_t cap = -1, i, n;
-    PyDictKeysObject *keys;
-    if (!(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT))
-        return;
-#if HC_PY313
-    if (!(tp->tp_flags & Py_TPFLAGS_INLINE_VALUES))
-        return;
-    {
-        PyDictValues *v = _PyObject_InlineValues(o);
-        if (!v->valid)
-            return;
-        values = v->values;
-        cap = v->capacity;
-    }
-#elif HC_PY312
-    {
-        uintptr_t dorv = ((const uintptr_t *)o)[-3];
-        if ((dorv & 1) == 0)
-            return;
-        values = ((PyDictValues *)(dorv + 1))->values;
-    }
-#else
-    {
-        PyDictValues *v = ((PyDictValues **)o)[-4];
-        if (v == NULL)
-            return;
-        values = v->values;
-    }
-#endif
-    keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
-    if (keys == NULL || keys->dk_kind == DICT_KEYS_GENERAL)
-        return;
-    n = keys->dk_nentries;
-    if (cap >= 0 && n > cap)
-        n = cap;
-    for (i = 0; i < n; i++) {
-        PyObject *name = DK_UNICODE_ENTRIES(keys)[i].me_key;
+    Py_ssize_t i, n;
+    PyObject **values = hc_py_instance_values(o, tp, &n);
+    for (i = 0; values != NULL && i < n; i++) {
+        PyObject *name = hc_py_instance_value_name(tp, i);
         if (values[i] != NULL && name != NULL)
             emit(nm, values[i], HC_PY_LBL_ATTR, (uintptr_t)name);
     }
-#else
-    (void)nm, (void)o, (void)tp;
-#endif
 }
 
 /* Object members (slots, and the fields C types declare in tp_members) of tp and its bases. */
@@ -261,10 +177,8 @@ static void members(named *nm, PyObject *o, PyTypeObject *tp)
         for (; m->name != NULL; m++) {
             if ((m->type != T_OBJ && m->type != T_OBJ_EX) || m->offset <= 0)
                 continue;
-#if HC_PY312
-            if (m->flags & REL_OFFSET)
+            if (hc_py_member_is_relative(m))
                 continue;
-#endif
             if ((size_t)m->offset + sizeof(PyObject *) > (size_t)t->tp_basicsize)
                 continue;
             field(nm, *(PyObject **)((char *)o + m->offset), m->name);
@@ -288,9 +202,7 @@ static void function_fields(named *nm, PyFunctionObject *f)
     field(nm, f->func_dict, "__dict__");
     field(nm, f->func_module, "__module__");
     field(nm, f->func_annotations, "__annotations__");
-#if HC_PY312
-    field(nm, f->func_typeparams, "__type_params__");
-#endif
+    field(nm, hc_py_function_type_params(f), "__type_params__");
 }
 
 static void type_fields(named *nm, PyTypeObject *t)
@@ -311,68 +223,13 @@ static void type_fields(named *nm, PyTypeObject *t)
     }
 }
 
-static void frame_object_fields(named *nm, PyFrameObject *f)
-{
-    field(nm, f->f_back, "f_back");
-    field(nm, f->f_trace, "f_trace");
-#if HC_PY311
-    {
-        _PyInterpreterFrame *fr = f->f_frame;
-        if (fr != NULL && fr->owner == FRAME_OWNED_BY_FRAME_OBJECT)
-            hc_py_iframe_labels(fr, 0, emit_cb, nm);
-    }
-#else
-    {
-        PyCodeObject *co = f->f_code;
-        field(nm, f->f_code, "f_code");
-        field(nm, f->f_builtins, "f_builtins");
-        field(nm, f->f_globals, "f_globals");
-        field(nm, f->f_locals, "f_locals");
-        if (co != NULL) {
-            Py_ssize_t nv = co->co_nlocals, nc = PyTuple_GET_SIZE(co->co_cellvars),
-                       nf = PyTuple_GET_SIZE(co->co_freevars), i;
-            for (i = 0; i < nv + nc + nf; i++) {
-                PyObject *name = i < nv        ? PyTuple_GET_ITEM(co->co_varnames, i)
-                                 : i < nv + nc ? PyTuple_GET_ITEM(co->co_cellvars, i - nv)
-                                               : PyTuple_GET_ITEM(co->co_freevars, i - nv - nc);
-                emit(nm, f->f_localsplus[i], HC_PY_LBL_LOCAL, (uintptr_t)name);
-            }
-            if (f->f_valuestack != NULL)
-                for (i = 0; i < f->f_stackdepth; i++)
-                    emit(nm, f->f_valuestack[i], HC_PY_LBL_STACK, (uintptr_t)i);
-        }
-    }
-#endif
-}
-
-static void gen_fields(named *nm, PyObject *o, PyTypeObject *tp)
-{
-    PyGenObject *g = (PyGenObject *)o;
-    field(nm, g->gi_name, "__name__");
-    field(nm, g->gi_qualname, "__qualname__");
-#if HC_PY311
-    if (g->gi_frame_state < FRAME_CLEARED) {
-        unsigned prefix = tp == &PyCoro_Type ? HC_PY_LBL_CORO : tp == &PyAsyncGen_Type ? HC_PY_LBL_AGEN : HC_PY_LBL_GEN;
-        hc_py_iframe_labels(g->gi_iframe, prefix, emit_cb, nm);
-    }
-#if !HC_PY312
-    field(nm, g->gi_code, tp == &PyCoro_Type ? "cr_code" : tp == &PyAsyncGen_Type ? "ag_code" : "gi_code");
-#endif
-#else
-    field(nm, g->gi_frame, tp == &PyCoro_Type ? "cr_frame" : tp == &PyAsyncGen_Type ? "ag_frame" : "gi_frame");
-    field(nm, g->gi_code, tp == &PyCoro_Type ? "cr_code" : tp == &PyAsyncGen_Type ? "ag_code" : "gi_code");
-#endif
-}
-
 static void exception_fields(named *nm, PyBaseExceptionObject *e)
 {
     field(nm, e->args, "args");
     field(nm, e->traceback, "__traceback__");
     field(nm, e->context, "__context__");
     field(nm, e->cause, "__cause__");
-#if HC_PY311
-    field(nm, e->notes, "__notes__");
-#endif
+    field(nm, hc_py_exception_notes(e), "__notes__");
 }
 
 /* Types whose referents the named part covers completely (their traverse reports nothing
@@ -420,9 +277,9 @@ void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data)
     else if (PyModule_Check(o))
         field(&nm, PyModule_GetDict(o), "__dict__"); /* returns the field; creates nothing */
     else if (tp == &PyFrame_Type)
-        frame_object_fields(&nm, (PyFrameObject *)o);
+        hc_py_frame_object_labels(o, emit_cb, &nm);
     else if (tp == &PyGen_Type || tp == &PyCoro_Type || tp == &PyAsyncGen_Type)
-        gen_fields(&nm, o, tp);
+        hc_py_gen_labels(o, tp, emit_cb, &nm);
     else if (tp == &PyMethod_Type) {
         field(&nm, ((PyMethodObject *)o)->im_func, "__func__");
         field(&nm, ((PyMethodObject *)o)->im_self, "__self__");
@@ -465,12 +322,10 @@ void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data)
  * encoded a few thousand characters at a time into a buffer on the stack. */
 static void str_utf8_pieces(PyObject *s, void (*put)(void *, const char *, size_t), void *ctx)
 {
-#if !HC_PY312
-    if (!PyUnicode_IS_READY(s)) {
+    if (!hc_py_str_is_ready(s)) {
         put(ctx, "?", 1);
         return;
     }
-#endif
     Py_ssize_t n = PyUnicode_GET_LENGTH(s);
     int kind = PyUnicode_KIND(s);
     const void *d = PyUnicode_DATA(s);

@@ -7,30 +7,12 @@
  * version's C implementation (see thesis-notes/sizes.md for the formulas and their checks).
  * hc_py_size_info_init() picks a strategy per type by identifying the C function behind the
  * type's __sizeof__; anything else is flagged needs_call for the caller to ask after the walk.
+ * What differs between versions is read through pycompat_objects.h (pycompat_sizes.c).
  */
-#include "pycompat.h"
+#include "pycompat_objects.h"
 
 #include <stddef.h>
 #include <string.h>
-
-/* CPython's internal headers are not written for -Wextra (3.13's pycore_object.h has unused
- * parameters in static inline functions); silence that for the includes only. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "internal/pycore_gc.h"   /* PyGC_Head */
-#include "internal/pycore_code.h" /* 3.10: struct _PyOpcache */
-#if HC_PY311
-#include "internal/pycore_dict.h"  /* PyDictKeysObject, PyDictValues */
-#include "internal/pycore_frame.h" /* PyFrameObject, _PyInterpreterFrame */
-#else
-#include "frameobject.h" /* 3.10: PyFrameObject */
-#endif
-#if HC_PY312
-#include "internal/pycore_long.h"
-#include "internal/pycore_interp.h"     /* interp->types.builtins (static types' tp_dict) */
-#include "internal/pycore_typeobject.h" /* static_builtin_state / managed_static_type_state */
-#endif
-#pragma GCC diagnostic pop
 
 #ifdef Py_GIL_DISABLED
 #error "pysize.c does not support free-threaded builds (no GC head, different header)"
@@ -73,16 +55,18 @@ typedef struct {
 
 #define HC_MAX_IMPLS 16
 
-/* Module-wide, written once by hc_py_size_global_init() under the GIL at import and read-only
- * afterwards.  This is the one piece of global state of pysize.c: hc_py_size_info_init has no
- * context argument and must not create the key string itself. */
-static struct {
-    PyObject *key;              /* interned "__sizeof__", strong reference kept for the process */
-    Py_hash_t hash;             /* its hash */
-    destructor subtype_dealloc; /* tp_dealloc of every class made by type_new, or NULL */
-    int nimpls;
-    hc_sizeof_impl impls[HC_MAX_IMPLS];
-} hc_size_state;
+/* The state of pysize.c, its only global: written once by hc_py_size_global_init() under the
+ * GIL at import and read-only afterwards (hc_py_size_info_init has no context argument and
+ * must not create the key string itself). */
+typedef struct hc_py_size_state {
+    PyObject *key;                      /* interned "__sizeof__", strong reference kept for the process */
+    Py_hash_t hash;                     /* its hash */
+    destructor subtype_dealloc;         /* tp_dealloc of every class made by type_new, or NULL */
+    int nimpls;                         /* entries used in impls */
+    hc_sizeof_impl impls[HC_MAX_IMPLS]; /* the __sizeof__ functions we emulate, object's first */
+} hc_py_size_state;
+
+static hc_py_size_state hc_size_state;
 
 /* ---- side-effect-free __sizeof__ lookup ------------------------------------------------------
  *
@@ -93,20 +77,6 @@ static struct {
  * and no comparison that could call Python code.  A key it cannot decide without calling Python
  * (a non-str key, or a str subclass with its own __eq__, whose stored hash equals ours) makes
  * the lookup undecidable, and the type is left to needs_call. */
-
-/* The dict of type tp, as typeobject.c's lookup_tp_dict: 3.12+ keep the dict of a static
- * builtin type (_Py_TPFLAGS_STATIC_BUILTIN) in the interpreter's type state, with tp_dict NULL;
- * found by hc_py_static_type_state (pycompat.c). */
-static PyObject *type_dict(PyTypeObject *tp)
-{
-#if HC_PY312
-    if ((tp->tp_flags & _Py_TPFLAGS_STATIC_BUILTIN) && !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-        hc_static_state *st = hc_py_static_type_state(PyInterpreterState_Get(), tp);
-        return st != NULL ? st->tp_dict : NULL;
-    }
-#endif
-    return tp->tp_dict;
-}
 
 /* _PyType_Lookup(tp, "__sizeof__") without its cache: the borrowed result in *descr (NULL if
  * none); -1 if some dict holds a key only Python code could compare. */
@@ -120,7 +90,7 @@ static int lookup_sizeof(PyTypeObject *tp, PyObject **descr)
     if (mro != NULL && PyTuple_Check(mro)) {
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); i++) {
             PyObject *base = PyTuple_GET_ITEM(mro, i);
-            PyObject *d = PyType_Check(base) ? type_dict((PyTypeObject *)base) : NULL;
+            PyObject *d = PyType_Check(base) ? hc_py_type_lookup_dict((PyTypeObject *)base) : NULL;
             if (d != NULL && PyDict_Check(d) &&
                 (hc_py_dict_peek_str(d, hc_size_state.key, hc_size_state.hash, descr) < 0 || *descr)) {
                 return *descr != NULL ? 0 : -1;
@@ -129,7 +99,7 @@ static int lookup_sizeof(PyTypeObject *tp, PyObject **descr)
         return 0;
     }
     for (int guard = 0; tp != NULL && guard < 10000; tp = tp->tp_base, guard++) {
-        PyObject *d = type_dict(tp);
+        PyObject *d = hc_py_type_lookup_dict(tp);
         if (d != NULL && PyDict_Check(d) &&
             (hc_py_dict_peek_str(d, hc_size_state.key, hc_size_state.hash, descr) < 0 || *descr)) {
             return *descr != NULL ? 0 : -1;
@@ -197,12 +167,11 @@ void hc_py_size_global_init(void)
     register_impl(&PyType_Type, HC_SZ_TYPE);
     register_impl(&PyCode_Type, HC_SZ_CODE);
     register_impl(&PyFrame_Type, HC_SZ_FRAME);
-#if HC_PY311
-    /* 3.10 generators use object.__sizeof__ and are matched as BASIC above. */
+    /* 3.11+ gen_sizeof.  3.10 generators use object.__sizeof__: already registered as BASIC
+     * above, so these register nothing there. */
     register_impl(&PyGen_Type, HC_SZ_GEN);
     register_impl(&PyCoro_Type, HC_SZ_GEN);
     register_impl(&PyAsyncGen_Type, HC_SZ_GEN);
-#endif
     /* subtype_dealloc is static in typeobject.c: read it off a throwaway class.  Without it
      * HC_SZF_GENALLOC is never used and those instances get plain __sizeof__ semantics. */
     PyObject *probe =
@@ -215,28 +184,10 @@ void hc_py_size_global_init(void)
     }
 }
 
-/* ---- header ------------------------------------------------------------------------------ */
-
-/* Bytes allocated before the object: _PyType_PreHeaderSize (3.11+) or the GC head (3.10). */
-static uint32_t preheader_size(PyTypeObject *tp)
-{
-    uint32_t n = PyType_IS_GC(tp) ? (uint32_t)sizeof(PyGC_Head) : 0;
-#if HC_PY312
-    if (tp->tp_flags & Py_TPFLAGS_PREHEADER) { /* managed dict and/or managed weakref */
-        n += 2 * (uint32_t)sizeof(PyObject *);
-    }
-#elif HC_PY311
-    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) { /* dict at -3, values at -4 */
-        n += 2 * (uint32_t)sizeof(PyObject *);
-    }
-#endif
-    return n;
-}
-
 void hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info)
 {
     memset(info, 0, sizeof(*info));
-    info->header = preheader_size(tp);
+    info->header = hc_py_preheader_bytes(tp);
     info->strategy = HC_SZ_BASIC;
     info->needs_call = 1;
 
@@ -260,15 +211,9 @@ void hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info)
         }
     }
 
-#if HC_PY313
-    if ((tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) && (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+    if (hc_py_type_has_managed_values(tp)) {
         info->strategy |= HC_SZF_VALUES;
     }
-#elif HC_PY311
-    if ((tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) && (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-        info->strategy |= HC_SZF_VALUES;
-    }
-#endif
     /* needs_call: the fallback is header + basic size + the values; the caller adds header +
      * the values (hc_py_size_values) to what the object's own __sizeof__ says. */
     if (info->needs_call) {
@@ -281,102 +226,7 @@ void hc_py_size_info_init(PyTypeObject *tp, hc_py_size_info *info)
     }
 }
 
-/* ---- dict keys (type.__sizeof__ counts ht_cached_keys) ---------------------------------- */
-
-/* _PyDict_KeysSize (not exported in any of the four versions). */
-static uint64_t dict_keys_size(PyDictKeysObject *keys)
-{
-#if HC_PY311
-    uint64_t size = (uint64_t)1 << keys->dk_log2_size;
-    uint64_t es = keys->dk_kind == DICT_KEYS_GENERAL ? sizeof(PyDictKeyEntry) : sizeof(PyDictUnicodeEntry);
-    return sizeof(PyDictKeysObject) + ((uint64_t)1 << keys->dk_log2_index_bytes) + ((size << 1) / 3) * es;
-#else
-    const hc310_keys *k = (const hc310_keys *)keys;
-    uint64_t size = (uint64_t)k->dk_size;
-    return sizeof(hc310_keys) + hc310_index_width(k->dk_size) * size + ((size << 1) / 3) * sizeof(hc310_entry);
-#endif
-}
-
-/* ---- managed values ------------------------------------------------------------------------ */
-
-#if HC_PY311 && !HC_PY313
-/* 3.11/3.12 new_values(n): one PyMem_Malloc of prefix + 8n, prefix = round_up(n+2, 8) stored
- * in the byte before the values; n was the type's shared_keys_usable_size (dk_nentries +
- * dk_usable) at creation, which is not stored.  That sum only shrinks (each new instance
- * decrements dk_usable while it is > 1), so today's value is a lower bound; the prefix bounds
- * n to [prefix-9, prefix-2].  Take today's value clamped into that range. */
-static uint64_t separate_values_size(const void *values, PyDictKeysObject *keys)
-{
-    unsigned prefix = ((const uint8_t *)values)[-1];
-    int64_t n = keys ? (int64_t)keys->dk_nentries + (int64_t)keys->dk_usable : -1;
-    if (prefix >= 8 && prefix % 8 == 0) {
-        int64_t lo = (int64_t)prefix - 9, hi = (int64_t)prefix - 2;
-        if (lo < 1) {
-            lo = 1;
-        }
-        if (n < lo) {
-            n = n < 0 ? hi : lo;
-        } else if (n > hi) {
-            n = hi;
-        }
-        return prefix + 8 * (uint64_t)n;
-    }
-    if (n <= 0) {
-        return 0; /* corrupt prefix and no keys: count nothing rather than guess */
-    }
-    return (((uint64_t)n + 2 + 7) & ~(uint64_t)7) + 8 * (uint64_t)n;
-}
-#endif
-
-static uint64_t managed_values_size(PyObject *o, PyTypeObject *tp)
-{
-#if HC_PY313
-    /* Inline values right after the PyObject header: PyDictValues{capacity,size,embedded,valid}
-     * + values[capacity] + the insertion-order bytes, _PyInlineValuesSize = round_up(n, 8) +
-     * 8(n+1).  The allocation used n = shared_keys_usable_size() *before*
-     * _PyObject_InitInlineValues decremented dk_usable, so n = capacity + 1 whenever that
-     * decrement happened (dk_usable was > 1).  It certainly did if the keys' usable size is
-     * now smaller than the capacity, or dk_usable is still > 1.  Otherwise (usable size frozen
-     * at the capacity) n = capacity, except for the one instance that made the last decrement,
-     * which is undercounted by 8 or 16 bytes. */
-    const PyDictValues *v = (const PyDictValues *)((const char *)o + sizeof(PyObject));
-    uint64_t n = v->capacity;
-    PyDictKeysObject *keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
-    if (keys != NULL) {
-        uint64_t now = (uint64_t)(keys->dk_nentries + keys->dk_usable);
-        if (n > now || keys->dk_usable > 1) {
-            n += 1;
-        }
-    }
-    return ((n + 7) & ~(uint64_t)7) + 8 * (n + 1);
-#elif HC_PY312
-    /* Word -3 is a PyDictOrValues: low bit set -> values at (word + 1), else a dict or NULL. */
-    uintptr_t dorv = ((const uintptr_t *)o)[-3];
-    if ((dorv & 1) == 0) {
-        return 0;
-    }
-    return separate_values_size((const void *)(dorv + 1), ((PyHeapTypeObject *)tp)->ht_cached_keys);
-#elif HC_PY311
-    /* Word -4 is the values pointer, NULL once the dict (word -3) has been materialised. */
-    const void *values = ((void *const *)o)[-4];
-    return values ? separate_values_size(values, ((PyHeapTypeObject *)tp)->ht_cached_keys) : 0;
-#else
-    (void)o;
-    (void)tp;
-    return 0;
-#endif
-}
-
 /* ---- bodies (each mirrors the version's __sizeof__) ---------------------------------------- */
-
-/* |ob_size|, at most 2^48 (no real object has more items; a nonsense ob_size, even
- * PY_SSIZE_T_MIN, must not overflow what it is multiplied by) */
-static uint64_t abs_size(PyObject *o)
-{
-    Py_ssize_t n = Py_SIZE(o);
-    uint64_t a = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
-    return a < (1ull << 48) ? a : (1ull << 48);
-}
 
 /* int___sizeof__: 3.10 |ob_size| digits; 3.11 at least one digit; 3.12+ digit count from lv_tag.
  * Deliberate deviation, 3.11+: an exact int of at most one digit is counted as
@@ -385,21 +235,11 @@ static uint64_t abs_size(PyObject *o)
  * int.from_bytes, json) request 28 (_PyLong_New(1)), and obmalloc gives both a 32-byte block. */
 static uint64_t int_body(PyObject *o)
 {
-#if HC_PY312
-    uint64_t nd = (uint64_t)_PyLong_DigitCount((PyLongObject *)o);
-    if (nd <= 1 && Py_IS_TYPE(o, &PyLong_Type)) {
+    uint64_t nd = hc_py_long_digit_count(o);
+    if (HC_PY_LONG_MIN_DIGITS > 0 && nd <= 1 && Py_IS_TYPE(o, &PyLong_Type)) {
         return sizeof(PyLongObject);
     }
-    return offsetof(PyLongObject, long_value.ob_digit) + (nd ? nd : 1) * sizeof(digit);
-#elif HC_PY311
-    uint64_t nd = abs_size(o);
-    if (nd <= 1 && Py_IS_TYPE(o, &PyLong_Type)) {
-        return sizeof(PyLongObject);
-    }
-    return offsetof(PyLongObject, ob_digit) + (nd ? nd : 1) * sizeof(digit);
-#else
-    return offsetof(PyLongObject, ob_digit) + abs_size(o) * sizeof(digit);
-#endif
+    return HC_PY_LONG_DIGITS_OFFSET + (nd > HC_PY_LONG_MIN_DIGITS ? nd : HC_PY_LONG_MIN_DIGITS) * sizeof(digit);
 }
 
 static uint64_t round_up8(uint64_t n)
@@ -415,16 +255,10 @@ static uint64_t genalloc_body(PyObject *o, PyTypeObject *tp, uint32_t kind)
 {
     uint64_t n;
     if (kind == HC_SZ_INT) {
-#if HC_PY312
-        n = (uint64_t)_PyLong_DigitCount((PyLongObject *)o);
-#else
-        n = abs_size(o);
-#endif
-#if HC_PY311
-        n = n ? n : 1;
-#endif
+        n = hc_py_long_digit_count(o);
+        n = n > HC_PY_LONG_MIN_DIGITS ? n : HC_PY_LONG_MIN_DIGITS;
     } else {
-        n = abs_size(o);
+        n = hc_py_abs_size(o);
     }
     return round_up8((uint64_t)tp->tp_basicsize + (n + 1) * (uint64_t)tp->tp_itemsize);
 }
@@ -438,13 +272,13 @@ static uint64_t basic_body(PyObject *o, PyTypeObject *tp)
     }
     uint64_t n = (uint64_t)tp->tp_basicsize;
     if (tp->tp_itemsize > 0) {
-        n += (uint64_t)tp->tp_itemsize * abs_size(o);
+        n += (uint64_t)tp->tp_itemsize * hc_py_abs_size(o);
     }
     return n;
 }
 
 /* unicode__sizeof__: base struct + characters (compact: inline; legacy: separate block) + the
- * UTF-8 cache when it is a separate block + (3.10) the wchar_t cache when separate. */
+ * UTF-8 cache when it is a separate block + (3.10/3.11) the wchar_t cache when separate. */
 static uint64_t str_body(PyObject *o)
 {
     const PyASCIIObject *a = (const PyASCIIObject *)o;
@@ -468,13 +302,7 @@ static uint64_t str_body(PyObject *o)
             size += (len + 1) * kind;
         }
     }
-#if !HC_PY312
-    /* _PyUnicode_HAS_WSTR_MEMORY: wstr present and not shared with the data (or not ready). */
-    if (a->wstr != NULL && (!a->state.ready || (const void *)a->wstr != data)) {
-        uint64_t wlen = compact_ascii ? len : (uint64_t)c->wstr_length;
-        size += (wlen + 1) * sizeof(wchar_t);
-    }
-#endif
+    size += hc_py_str_wstr_bytes(o, data);
     /* _PyUnicode_HAS_UTF8_MEMORY */
     if (!compact_ascii && c->utf8 != NULL && (const void *)c->utf8 != data) {
         size += (uint64_t)c->utf8_length + 1;
@@ -492,33 +320,6 @@ static uint64_t set_body(PyObject *o, PyTypeObject *tp)
     return n;
 }
 
-static uint64_t dict_body(PyObject *o)
-{
-    /* _PyDict_SizeOf (exported in 3.10–3.13) only reads the dict; it creates nothing. */
-    uint64_t n = (uint64_t)_PyDict_SizeOf((PyDictObject *)o);
-#if HC_PY311
-    /* Split table: _PyDict_SizeOf adds 8 * the keys' usable size *now* for the values.  Replace
-     * that by the values block as allocated: 3.11/3.12 prefix + 8n (new_values), 3.13
-     * (capacity+1)*8 + round_up(capacity, 8) (values_size_from_count), or nothing when the
-     * 3.13 values are embedded in the owning instance (counted there by managed_values_size). */
-    const PyDictObject *d = (const PyDictObject *)o;
-    if (d->ma_values != NULL) {
-        PyDictKeysObject *keys = d->ma_keys;
-        uint64_t counted = 8 * (uint64_t)(keys->dk_nentries + keys->dk_usable);
-        n = n > counted ? n - counted : n;
-#if HC_PY313
-        if (!d->ma_values->embedded) {
-            uint64_t cap = d->ma_values->capacity;
-            n += (cap + 1) * sizeof(PyObject *) + ((cap + 7) & ~(uint64_t)7);
-        }
-#else
-        n += separate_values_size(d->ma_values, keys);
-#endif
-    }
-#endif
-    return n;
-}
-
 static uint64_t type_body(PyObject *o)
 {
     PyTypeObject *t = (PyTypeObject *)o;
@@ -528,93 +329,9 @@ static uint64_t type_body(PyObject *o)
     uint64_t n = sizeof(PyHeapTypeObject);
     PyDictKeysObject *keys = ((PyHeapTypeObject *)t)->ht_cached_keys;
     if (keys != NULL) {
-        n += dict_keys_size(keys);
+        n += hc_py_dict_keys_bytes(keys);
     }
     return n;
-}
-
-/* co_extra block: _PyCodeObjectExtra {Py_ssize_t ce_size; void *ce_extras[1];} (codeobject.c). */
-static uint64_t code_extra_size(const PyCodeObject *co)
-{
-    const Py_ssize_t *extra = (const Py_ssize_t *)co->co_extra;
-    if (extra == NULL) {
-        return 0;
-    }
-    return 2 * sizeof(void *) + ((uint64_t)extra[0] - 1) * sizeof(void *);
-}
-
-static uint64_t code_body(PyObject *o, PyTypeObject *tp)
-{
-    const PyCodeObject *co = (const PyCodeObject *)o;
-#if HC_PY311
-    /* _PyObject_VAR_SIZE(tp, Py_SIZE(co)): rounded up to a pointer. */
-    uint64_t n = (uint64_t)tp->tp_basicsize + (uint64_t)tp->tp_itemsize * abs_size(o);
-    n = (n + sizeof(void *) - 1) & ~(uint64_t)(sizeof(void *) - 1);
-    return n + code_extra_size(co);
-#else
-    uint64_t n = (uint64_t)tp->tp_basicsize;
-    if (co->co_cell2arg != NULL && co->co_cellvars != NULL) {
-        n += (uint64_t)PyTuple_GET_SIZE(co->co_cellvars) * sizeof(Py_ssize_t);
-    }
-    n += code_extra_size(co);
-    if (co->co_opcache != NULL) {
-        n += (uint64_t)PyBytes_GET_SIZE(co->co_code) / sizeof(_Py_CODEUNIT);
-        n += (uint64_t)co->co_opcache_size * sizeof(_PyOpcache);
-    }
-    return n;
-#endif
-}
-
-#if HC_PY311
-/* Slots after the _PyInterpreterFrame specials: locals+cells+frees and the value stack. */
-static uint64_t frame_slots(PyCodeObject *code)
-{
-    if (code == NULL || !PyCode_Check(code)) {
-        return 0;
-    }
-#if HC_PY312
-    return (uint64_t)_PyFrame_NumSlotsForCodeObject(code);
-#else
-    return (uint64_t)code->co_nlocalsplus + (uint64_t)code->co_stacksize;
-#endif
-}
-
-static PyCodeObject *iframe_code(const _PyInterpreterFrame *f)
-{
-#if HC_PY313
-    return (PyCodeObject *)f->f_executable;
-#else
-    return f->f_code;
-#endif
-}
-#endif
-
-static uint64_t frame_body(PyObject *o)
-{
-    PyFrameObject *f = (PyFrameObject *)o;
-#if HC_PY311
-    return offsetof(PyFrameObject, _f_frame_data) + offsetof(_PyInterpreterFrame, localsplus) +
-           frame_slots(iframe_code(f->f_frame)) * sizeof(PyObject *);
-#else
-    PyCodeObject *code = f->f_code;
-    uint64_t extras = (uint64_t)code->co_stacksize + (uint64_t)code->co_nlocals +
-                      (uint64_t)PyTuple_GET_SIZE(code->co_cellvars) + (uint64_t)PyTuple_GET_SIZE(code->co_freevars);
-    return sizeof(PyFrameObject) + (extras - 1) * sizeof(PyObject *);
-#endif
-}
-
-static uint64_t gen_body(PyObject *o, PyTypeObject *tp)
-{
-#if HC_PY311
-    /* gen_sizeof, shared by generators, coroutines and async generators (same head). */
-    PyGenObject *g = (PyGenObject *)o;
-    const _PyInterpreterFrame *f = (const _PyInterpreterFrame *)g->gi_iframe;
-    (void)tp;
-    return offsetof(PyGenObject, gi_iframe) + offsetof(_PyInterpreterFrame, localsplus) +
-           frame_slots(iframe_code(f)) * sizeof(PyObject *);
-#else
-    return basic_body(o, tp);
-#endif
 }
 
 uint64_t hc_py_size(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info)
@@ -625,7 +342,7 @@ uint64_t hc_py_size(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info)
     if (info->strategy & HC_SZF_GENALLOC) {
         body = genalloc_body(o, tp, info->strategy & HC_SZ_KIND_MASK);
         if (info->strategy & HC_SZF_VALUES) {
-            body += managed_values_size(o, tp);
+            body += hc_py_managed_values_bytes(o, tp);
         }
         return header + body;
     }
@@ -643,7 +360,7 @@ uint64_t hc_py_size(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info)
         body = (uint64_t)tp->tp_basicsize + (uint64_t)((PyListObject *)o)->allocated * sizeof(PyObject *);
         break;
     case HC_SZ_DICT:
-        body = dict_body(o);
+        body = hc_py_dict_bytes(o);
         break;
     case HC_SZ_SET:
         body = set_body(o, tp);
@@ -656,13 +373,13 @@ uint64_t hc_py_size(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info)
         body = type_body(o);
         break;
     case HC_SZ_CODE:
-        body = code_body(o, tp);
+        body = hc_py_code_bytes(o, tp);
         break;
     case HC_SZ_FRAME:
-        body = frame_body(o);
+        body = hc_py_frame_bytes(o);
         break;
     case HC_SZ_GEN:
-        body = gen_body(o, tp);
+        body = hc_py_gen_bytes(o, tp);
         break;
     case HC_SZ_BASIC:
     default:
@@ -670,12 +387,12 @@ uint64_t hc_py_size(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info)
         break;
     }
     if (info->strategy & HC_SZF_VALUES) {
-        body += managed_values_size(o, tp);
+        body += hc_py_managed_values_bytes(o, tp);
     }
     return header + body;
 }
 
 uint64_t hc_py_size_values(PyObject *o, PyTypeObject *tp, const hc_py_size_info *info)
 {
-    return (info->strategy & HC_SZF_VALUES) ? managed_values_size(o, tp) : 0;
+    return (info->strategy & HC_SZF_VALUES) ? hc_py_managed_values_bytes(o, tp) : 0;
 }
