@@ -8,6 +8,7 @@
 #include "intern_private.h"
 #include "threads.h"
 #include "heapcore/error.h"
+#include "heapcore/pynames.h"
 
 struct hc_partition {
     hc_idset *set;
@@ -30,12 +31,12 @@ uint32_t hc_classify(const hc_graph *g, hc_classifier c, uint32_t id)
 void hc_kind_name(const hc_graph *g, hc_classifier c, uint32_t kind, GString *out)
 {
     if (kind >= g->ntypes) {
-        g_string_append(out, "dict of ");
+        g_string_append(out, HC_PYNAME_DICT_OF);
         g_string_append(out, hc_graph_type_name(g, kind - g->ntypes));
         return;
     }
     if (c == HC_BY_CLODO && (g->types[kind].flags & HC_TYPE_DICT)) {
-        g_string_append(out, "dict (no owner)");
+        g_string_append(out, HC_PYNAME_DICT_NO_OWNER);
         return;
     }
     g_string_append(out, hc_graph_type_name(g, kind));
@@ -226,7 +227,7 @@ static gboolean kinds_module(hc_kinds *k)
     const hc_graph *g = k->g;
     GHashTable *byname = g_hash_table_new(g_str_hash, g_str_equal);
     GPtrArray *names = g_ptr_array_new();
-    g_ptr_array_add(names, g_strdup("~module"));
+    g_ptr_array_add(names, g_strdup(HC_PYNAME_NOT_MODULE));
     k->modkind = g_hash_table_new(g_direct_hash, g_direct_equal);
     for (uint32_t id = 0; id < g->n; id++) {
         if (!(g->types[g->type[id]].flags & HC_TYPE_MODULE))

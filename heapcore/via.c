@@ -1,6 +1,7 @@
 /* heapcore/via.c — edge labels made into kinds (byvia) and path text (see via.h). */
 #include "heapcore/via.h"
 #include "heapcore/error.h"
+#include "heapcore/pynames.h"
 #include "graph_private.h"
 #include "intern_private.h"
 #include "varint_private.h"
@@ -12,54 +13,6 @@
 #include <string.h>
 
 #define NIL UINT32_MAX
-
-/* ---- Python's repr of a str ------------------------------------------------------------- */
-
-void hc_repr_str(GString *out, const char *s, gssize len)
-{
-    if (len < 0)
-        len = (gssize)strlen(s);
-    gboolean sq = memchr(s, '\'', (size_t)len) != NULL, dq = memchr(s, '"', (size_t)len) != NULL;
-    char q = sq && !dq ? '"' : '\'';
-    g_string_append_c(out, q);
-    const char *p = s, *end = s + len;
-    while (p < end) {
-        unsigned char c = (unsigned char)*p;
-        if (c < 0x80) {
-            if (c == (unsigned char)q || c == '\\')
-                g_string_append_printf(out, "\\%c", c);
-            else if (c == '\n')
-                g_string_append(out, "\\n");
-            else if (c == '\r')
-                g_string_append(out, "\\r");
-            else if (c == '\t')
-                g_string_append(out, "\\t");
-            else if (c < 0x20 || c == 0x7f)
-                g_string_append_printf(out, "\\x%02x", c);
-            else
-                g_string_append_c(out, (char)c);
-            p++;
-            continue;
-        }
-        gunichar u = g_utf8_get_char_validated(p, end - p);
-        if (u == (gunichar)-1 || u == (gunichar)-2) { /* not UTF-8: show the byte */
-            g_string_append_printf(out, "\\x%02x", c);
-            p++;
-            continue;
-        }
-        const char *next = g_utf8_next_char(p);
-        if (g_unichar_isprint(u))
-            g_string_append_len(out, p, next - p);
-        else if (u < 0x100)
-            g_string_append_printf(out, "\\x%02x", (unsigned)u);
-        else if (u < 0x10000)
-            g_string_append_printf(out, "\\u%04x", (unsigned)u);
-        else
-            g_string_append_printf(out, "\\U%08x", (unsigned)u);
-        p = next;
-    }
-    g_string_append_c(out, q);
-}
 
 /* ---- label interning: (kind, arg) -> dense label id ------------------------------------ */
 
@@ -799,7 +752,7 @@ static void cap_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg
         }
     }
     if (target == c->type_addr)
-        return; /* (its ".__class__", which every object reports: no table of its edges) */
+        return; /* (its HC_PYNAME_CLASS_LABEL, which every object reports: no table of its edges) */
     if (!c->t_made && !cap_make_t(c))
         return;
     size_t lo = 0, hi = c->nt; /* the first entry with this address */
@@ -1062,7 +1015,8 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
     lab_free(&c.labs); /* every raw label has its group now */
     c.labs.slot = NULL;
     /* the reserved texts may also come from a labeller ("?" for unnamed referents) */
-    uint32_t unknown = ok ? ts_find(&ts, "?", 1) : NIL, cls = ok ? ts_find(&ts, ".__class__", 10) : NIL;
+    uint32_t unknown = ok ? ts_find(&ts, "?", 1) : NIL,
+             cls = ok ? ts_find(&ts, HC_PYNAME_CLASS_LABEL, sizeof HC_PYNAME_CLASS_LABEL - 1) : NIL;
     group_rank *order = NULL;
     if (ok)
         ok = (order = hc_try_malloc_mapped(((size_t)ts.n ? ts.n : 1) * sizeof *order)) != NULL;
@@ -1082,7 +1036,7 @@ hc_edge_labels *hc_via_capture(hc_graph *g, const uint64_t *alive, const hc_labe
         ok = L && ts_reserve(&ts, room) &&
              (L->text = hc_try_malloc(((size_t)norder + HC_LABEL_RESERVED) * sizeof *L->text)) != NULL;
         if (ok) {
-            const char *reserved[HC_LABEL_RESERVED] = {"?", ".__class__"};
+            const char *reserved[HC_LABEL_RESERVED] = {"?", HC_PYNAME_CLASS_LABEL};
             for (uint32_t f = 0; f < HC_INDEX_FAMILIES; f++)
                 reserved[HC_LABEL_FWD(f)] = reserved[HC_LABEL_REV(f)] = prefix[f] ? prefix[f] : "[]";
             uint64_t roff[HC_LABEL_RESERVED];

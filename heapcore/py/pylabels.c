@@ -9,7 +9,7 @@
  * missing edge.  Reads only: no Python code, no object created or materialised. */
 #include "pycompat.h"
 #include "heapcore/values.h"
-#include "heapcore/via.h"
+#include "heapcore/pynames.h"
 #include "heapcore/error.h"
 #include <structmember.h>
 

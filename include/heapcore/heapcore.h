@@ -11,6 +11,7 @@
 #include "heapcore/paths.h"
 #include "heapcore/referrers.h"
 #include "heapcore/via.h"
+#include "heapcore/pynames.h"
 #include "heapcore/snapfile.h"
 #include "heapcore/values.h"
 #include "heapcore/chrome.h"

@@ -147,10 +147,6 @@ typedef struct hc_stored_labeller {
 void hc_via_stored_labeller(hc_stored_labeller *st, const hc_graph *g, const hc_edge_labels *L,
                             const hc_labeller *model);
 
-/* Append Python's repr() of a str given as UTF-8 (quotes chosen and characters escaped as
- * Python does for printable ASCII and control characters; other printable characters kept). */
-void hc_repr_str(GString *out, const char *utf8, gssize len);
-
 G_END_DECLS
 
 #endif
