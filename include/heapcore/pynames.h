@@ -21,7 +21,7 @@ G_BEGIN_DECLS
 /* bymodule: the kind of everything that is not a module (partition.c). */
 #define HC_PYNAME_NOT_MODULE "~module"
 /* The label of an object's edge to its own type: stored labels reserve a number for it
- * (via.c, HC_LABEL_CLASS), and the Chrome export makes it an internal edge named
+ * (edgelabels.c, HC_LABEL_CLASS), and the Chrome export makes it an internal edge named
  * without the dot (chrome.c). */
 #define HC_PYNAME_CLASS_LABEL ".__class__"
 
