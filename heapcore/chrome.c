@@ -1,8 +1,8 @@
 /* heapcore/chrome.c — a snapshot as a Chrome DevTools .heapsnapshot (see chrome.h). */
 #include "heapcore/chrome.h"
 #include "heapcore/edgelabels.h"
-#include "heapcore/partition.h"
 #include "heapcore/error.h"
+#include "heapcore/kinds.h"
 #include "heapcore/pynames.h"
 #include "heapcore/values.h"
 #include "graph_private.h"

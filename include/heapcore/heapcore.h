@@ -6,6 +6,7 @@
 #include "heapcore/graph.h"
 #include "heapcore/walk.h"
 #include "heapcore/idset.h"
+#include "heapcore/kinds.h"
 #include "heapcore/partition.h"
 #include "heapcore/dominators.h"
 #include "heapcore/paths.h"

@@ -15,10 +15,10 @@
 G_BEGIN_DECLS
 
 /* byclodo: a dict that is an object's __dict__, "dict of " + the owner's type name, and an
- * exact dict with no owner (partition.c; chrome.c names such dicts as byclodo does). */
+ * exact dict with no owner (kinds.c; chrome.c names such dicts as byclodo does). */
 #define HC_PYNAME_DICT_OF "dict of "
 #define HC_PYNAME_DICT_NO_OWNER "dict (no owner)"
-/* bymodule: the kind of everything that is not a module (partition.c). */
+/* bymodule: the kind of everything that is not a module (kinds.c). */
 #define HC_PYNAME_NOT_MODULE "~module"
 /* The label of an object's edge to its own type: stored labels reserve a number for it
  * (edgelabels.c, HC_LABEL_CLASS), and the Chrome export makes it an internal edge named

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include "heapcore/graph.h"
 #include "heapcore/idset.h"
-#include "heapcore/partition.h"
+#include "heapcore/kinds.h"
 #include "heapcore/labeller.h"
 
 G_BEGIN_DECLS
