@@ -1,9 +1,10 @@
 /* heapcore/chrome.c — a snapshot as a Chrome DevTools .heapsnapshot (see chrome.h). */
 #include "heapcore/chrome.h"
-#include "heapcore/partition.h"
+#include "heapcore/edgelabels.h"
 #include "heapcore/error.h"
+#include "heapcore/kinds.h"
+#include "heapcore/pynames.h"
 #include "heapcore/values.h"
-#include "heapcore/via.h"
 #include "graph_private.h"
 #include "outfile_private.h"
 
@@ -135,9 +136,9 @@ static edge_kind classify_label(const char *t, strtab *st)
         name = unquote(t + 1, n - 2);
     } else if (g_str_has_prefix(t, "list(_)[") && t[n - 1] == ']' && all_digits(t + 8, n - 9)) {
         return (edge_kind){E_ELEMENT, TRUE, (uint32_t)strtoul(t + 8, NULL, 10)};
-    } else if (strcmp(t, ".__class__") == 0) {
+    } else if (strcmp(t, HC_PYNAME_CLASS_LABEL) == 0) {
         k.type = E_INTERNAL;
-        name = g_strdup("__class__");
+        name = g_strdup(HC_PYNAME_CLASS_LABEL + 1); /* without the dot */
     } else if (strcmp(t, ".cell_contents") == 0) {
         k.type = E_CONTEXT;
         name = g_strdup("cell_contents");

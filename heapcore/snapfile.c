@@ -6,7 +6,7 @@
 #include "heapcore/snapfile.h"
 #include "heapcore/error.h"
 #include "heapcore/values.h"
-#include "heapcore/via.h"
+#include "heapcore/edgelabels.h"
 #include "graph_private.h"
 #include "outfile_private.h"
 #include "varint_private.h"

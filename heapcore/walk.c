@@ -352,11 +352,6 @@ void hc_walk_visit_dict(hc_walk *w, uintptr_t addr)
     w->own[w->nown++] = (uint64_t)d << 32 | w->cur;
 }
 
-uint32_t hc_walk_count(const hc_walk *w)
-{
-    return w->pass == 1 ? (uint32_t)w->nq : w->g->n;
-}
-
 void hc_walk_add_candidate(hc_walk *w, uintptr_t addr)
 {
     if (found(w, addr))

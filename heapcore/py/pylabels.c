@@ -10,7 +10,7 @@
  * differ between versions are read through pycompat_objects.h (pycompat_labels.c). */
 #include "pycompat_objects.h"
 #include "heapcore/values.h"
-#include "heapcore/via.h"
+#include "heapcore/pynames.h"
 #include "heapcore/error.h"
 #include <structmember.h>
 

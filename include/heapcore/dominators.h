@@ -21,7 +21,7 @@
 
 #include "heapcore/graph.h"
 #include "heapcore/idset.h"
-#include "heapcore/partition.h"
+#include "heapcore/kinds.h"
 
 G_BEGIN_DECLS
 

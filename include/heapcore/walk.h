@@ -75,8 +75,6 @@ void hc_walk_add_candidate(hc_walk *w, uintptr_t addr);
 /* The model could not report everything (an allocation of its own failed): the walk ends
  * with HC_ERROR_NOMEM naming `what`, and no graph. */
 void hc_walk_fail(hc_walk *w, const char *what);
-/* Nodes found so far (for progress reports and tests). */
-uint32_t hc_walk_count(const hc_walk *w);
 
 G_END_DECLS
 #endif
