@@ -1,6 +1,6 @@
 /* heapcore/py/pysnapshot.h — how heapcore takes a snapshot of a live interpreter, and what a
  * file or an export of one carries: every step between "the user asked" and "a graph", decided
- * here so that the glue (pyglue/engine.c) only translates arguments and results.
+ * here so that the glue (the files of pyglue/) only translates arguments and results.
  *
  * Errors: NULL / FALSE with *error set (an HcError for the glue to map), or with *error left
  * NULL and a Python exception set (refusals that are Python errors: RuntimeError at shutdown
