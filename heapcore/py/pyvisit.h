@@ -1,0 +1,59 @@
+/* heapcore/py/pyvisit.h — how the adapter's files hand referents over: to the walk (plain
+ * callbacks) or, through one and the same enumeration, with their labels (hc_py_label_sink).
+ * Private to heapcore/py/. */
+#ifndef HEAPCORE_PY_PYVISIT_H
+#define HEAPCORE_PY_PYVISIT_H
+
+#include "pycompat.h"
+
+#define HC_CHAIN_MAX 100000 /* bound for every walk over a data-dependent linked list */
+
+static inline void ref(hc_py_ref_cb cb, void *data, const void *p, unsigned flags)
+{
+    if (p != NULL)
+        cb(data, (uintptr_t)p, flags);
+}
+
+/* Labelled references.  The walk's callbacks take no labels; hc_py_virtual_labels and
+ * hc_py_iframe_labels pass hc_py_label_sink as the callback and a label_ctx as its data, and
+ * then refl hands each referent over with its label.  So one enumeration serves the walk and
+ * the labels, and the two cannot drift apart. */
+typedef struct label_ctx {
+    hc_py_label_cb cb;
+    void *data;
+    unsigned prefix; /* HC_PY_LBL_GEN / _CORO / _AGEN for a generator's embedded frame */
+} label_ctx;
+
+/* The callback that stands for "labels wanted" (pyrefs.c): data is a label_ctx. */
+void hc_py_label_sink(void *data, uintptr_t addr, unsigned flags);
+
+static inline void refl(hc_py_ref_cb cb, void *data, const void *p, unsigned kind, uintptr_t arg)
+{
+    if (p == NULL)
+        return;
+    if (cb == hc_py_label_sink) {
+        label_ctx *lc = data;
+        lc->cb(lc->data, (uintptr_t)p, kind | lc->prefix, arg);
+    } else {
+        cb(data, (uintptr_t)p, 0);
+    }
+}
+
+/* The runtime's interpreters mutex (HEAD_LOCK), which guards every interpreter's thread list,
+ * and the head of that list (pyframes.c). */
+void hc_py_head_lock(void);
+void hc_py_head_unlock(void);
+PyThreadState *hc_py_interp_thread_head(PyInterpreterState *interp);
+
+#if HC_PY311
+/* pyframes.c: a frame's code object; its bound locals from `from` (and visible stack). */
+PyCodeObject *hc_py_frame_code(struct _PyInterpreterFrame *f);
+void hc_py_frame_localsplus(struct _PyInterpreterFrame *f, PyCodeObject *co, int from, hc_py_ref_cb cb, void *data);
+#endif
+
+#if !HC_PY311
+/* pyrefs.c: 3.10's file-static lookdict (found once by hc_py_threads_prepare). */
+void *hc310_lookdict(void);
+#endif
+
+#endif
