@@ -4,24 +4,21 @@
  * from the observer's own classes).  See thesis-notes/architecture.md, "Which types are
  * thread-safe". */
 
-#include "pycompat.h"
-#include "pyvisit.h"
+#include "pycompat_refs.h"
+#include "pystate.h"
 #include <frameobject.h> /* PyFrame_Type (3.10: not in Python.h) */
 
 /* subtype_traverse, the tp_traverse of every class made by a class statement (file-static in
- * typeobject.c): learned from the observer's own classes (hc_py_learn_class). */
-static traverseproc subtype_traverse_fn;
-static int subtype_traverse_conflict;
-
+ * typeobject.c): learned from the observer's own classes (hc_py_state.subtype_traverse). */
 void hc_py_learn_class(PyTypeObject *tp)
 {
     if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || !(tp->tp_flags & Py_TPFLAGS_HAVE_GC) ||
         tp->tp_base != &PyBaseObject_Type || tp->tp_traverse == NULL || tp->tp_is_gc != NULL)
         return;
-    if (subtype_traverse_fn == NULL)
-        subtype_traverse_fn = tp->tp_traverse;
-    else if (subtype_traverse_fn != tp->tp_traverse)
-        subtype_traverse_conflict = 1; /* not all made by class statements: trust none */
+    if (hc_py_state.subtype_traverse == NULL)
+        hc_py_state.subtype_traverse = tp->tp_traverse;
+    else if (hc_py_state.subtype_traverse != tp->tp_traverse)
+        hc_py_state.subtype_traverse_conflict = 1; /* not all made by class statements: trust none */
 }
 
 /* Traverse functions that read only the object they are given and call only `visit`, checked
@@ -29,28 +26,23 @@ void hc_py_learn_class(PyTypeObject *tp)
  * libpython, and each run on a thread without a thread state).  Not in the list, among
  * others: type_traverse (aborts on static types), structseq_traverse (3.10-3.12 look up the
  * type's dict; 3.12 crashes without a thread state), module_traverse (calls the module
- * definition's m_traverse), capsule_traverse (3.13: the capsule's own function). */
-#define N_SAFE 32
-static traverseproc safe_traverse[N_SAFE];
-static int n_safe;
-
+ * definition's m_traverse), capsule_traverse (3.13: the capsule's own function).  Kept in
+ * hc_py_state.safe_traverse. */
 static void add_safe(PyTypeObject *tp)
 {
     int i;
-    if (tp == NULL || tp->tp_traverse == NULL || n_safe == N_SAFE)
+    if (tp == NULL || tp->tp_traverse == NULL || hc_py_state.n_safe == HC_PY_N_SAFE)
         return;
-    for (i = 0; i < n_safe; i++)
-        if (safe_traverse[i] == tp->tp_traverse)
+    for (i = 0; i < hc_py_state.n_safe; i++)
+        if (hc_py_state.safe_traverse[i] == tp->tp_traverse)
             return;
-    safe_traverse[n_safe++] = tp->tp_traverse;
+    hc_py_state.safe_traverse[hc_py_state.n_safe++] = tp->tp_traverse;
 }
 
 void hc_py_threads_prepare(void)
 {
-#if !HC_PY311
-    (void)hc310_lookdict();
-#endif
-    if (n_safe)
+    hc_py_refs_prepare();
+    if (hc_py_state.n_safe)
         return;
     add_safe(&PyList_Type);
     add_safe(&PyTuple_Type);
@@ -87,8 +79,8 @@ static int safe(traverseproc f)
     int i;
     if (f == NULL)
         return 1;
-    for (i = 0; i < n_safe; i++)
-        if (safe_traverse[i] == f)
+    for (i = 0; i < hc_py_state.n_safe; i++)
+        if (hc_py_state.safe_traverse[i] == f)
             return 1;
     return 0;
 }
@@ -96,7 +88,7 @@ static int safe(traverseproc f)
 int hc_py_type_is_threadsafe(PyTypeObject *tp)
 {
     PyTypeObject *b = tp;
-    if (subtype_traverse_conflict || n_safe == 0)
+    if (hc_py_state.subtype_traverse_conflict || hc_py_state.n_safe == 0)
         return 0;
     /* Types: type_refs reads the interpreter's static-type state (3.12+).  Code, frames and
      * generators: their referents come from frame layouts the walk's own thread reads. */
@@ -105,7 +97,8 @@ int hc_py_type_is_threadsafe(PyTypeObject *tp)
         return 0;
     /* A class statement's type: subtype_traverse reads the slots and the dict, then calls the
      * first base traverse that is not subtype_traverse. */
-    for (; b != NULL && subtype_traverse_fn != NULL && b->tp_traverse == subtype_traverse_fn; b = b->tp_base)
+    for (; b != NULL && hc_py_state.subtype_traverse != NULL && b->tp_traverse == hc_py_state.subtype_traverse;
+         b = b->tp_base)
         if (b->tp_is_gc != NULL)
             return 0;
     /* A type made in C (static, or from a spec) may inherit a safe traverse (a dict subclass
@@ -119,9 +112,7 @@ int hc_py_type_is_leaf(PyTypeObject *tp)
         return 0;
     if (PyType_FastSubclass(tp, Py_TPFLAGS_TYPE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS))
         return 0;
-#if HC_PY311
-    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT)
+    if (hc_py_type_has_managed_dict(tp))
         return 0;
-#endif
     return tp->tp_dictoffset == 0;
 }

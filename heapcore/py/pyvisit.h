@@ -5,6 +5,7 @@
 #define HEAPCORE_PY_PYVISIT_H
 
 #include "pycompat.h"
+#include "pystate.h"
 
 #define HC_CHAIN_MAX 100000 /* bound for every walk over a data-dependent linked list */
 
@@ -39,21 +40,22 @@ static inline void refl(hc_py_ref_cb cb, void *data, const void *p, unsigned kin
     }
 }
 
-/* The runtime's interpreters mutex (HEAD_LOCK), which guards every interpreter's thread list,
- * and the head of that list (pyframes.c). */
-void hc_py_head_lock(void);
-void hc_py_head_unlock(void);
-PyThreadState *hc_py_interp_thread_head(PyInterpreterState *interp);
+/* A receiver of roots (hc_py_roots): root() and hc_py_rootf() report one with its label. */
+typedef struct {
+    hc_py_root_cb cb;
+    void *data;
+    int nomem; /* an allocation failed: some roots were not reported */
+} root_ctx;
 
-#if HC_PY311
-/* pyframes.c: a frame's code object; its bound locals from `from` (and visible stack). */
-PyCodeObject *hc_py_frame_code(struct _PyInterpreterFrame *f);
-void hc_py_frame_localsplus(struct _PyInterpreterFrame *f, PyCodeObject *co, int from, hc_py_ref_cb cb, void *data);
-#endif
+static inline void root(root_ctx *rc, const void *p, const char *label)
+{
+    if (p != NULL)
+        rc->cb(rc->data, (uintptr_t)p, label);
+}
 
-#if !HC_PY311
-/* pyrefs.c: 3.10's file-static lookdict (found once by hc_py_threads_prepare). */
-void *hc310_lookdict(void);
-#endif
+/* pyroots.c: root() with a printf label (at most 159 bytes); the name of signal signum
+ * ("SIGINT"), or NULL. */
+void hc_py_rootf(root_ctx *rc, const void *p, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *hc_py_signal_name(int signum);
 
 #endif
