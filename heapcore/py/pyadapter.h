@@ -2,10 +2,11 @@
  *
  * Only files in heapcore/py/ and pyglue/ include this (it pulls in Python.h and, through
  * Py_BUILD_CORE_MODULE, CPython's internal headers).  The adapter is the engine's "object model"
- * for a live CPython 3.10–3.13 interpreter: roots (pyroots.c), referents that tp_traverse does not
- * report (pyroots.c), true sizes (pysize.c), and the glue to the generic walk (pymodel.c).
- * Every version test of the project lives in heapcore/py/, spelled HC_PY311/HC_PY312/HC_PY313
- * (pycompat.h, the only reader of the raw version number: make check-compat).
+ * for a live CPython 3.10–3.13 interpreter: roots (pyroots.c), thread states and frames as virtual
+ * nodes (pyframes.c), referents that tp_traverse does not report (pyrefs.c), the type tests of the
+ * walk (pytypes.c), true sizes (pysize.c), and the glue to the generic walk (pymodel.c).
+ * Every version test of the project lives in the compat layer, heapcore/py/pycompat*.{c,h},
+ * spelled HC_PY3xx (pycompat.h, the only reader of the raw version number: make check-compat).
  *
  * Nothing here may create, free, INCREF/DECREF or materialise a Python object, call Python code, or
  * call anything that can (no PyObject_GetAttr, no __dict__ getters, no PyUnicode_AsUTF8 on
@@ -76,7 +77,7 @@ typedef void (*hc_py_label_cb)(void *data, uintptr_t target, unsigned kind, uint
  * copied by the receiver before the call returns. */
 typedef void (*hc_py_root_cb)(void *data, uintptr_t addr, const char *label);
 
-/* ---- pyroots.c ----------------------------------------------------------------------- */
+/* ---- pyroots.c, pyframes.c, pyrefs.c, pytypes.c ------------------------------------------ */
 
 /* Report every root of `interp` and of the runtime: every PyObject * field that the
  * interpreter state and the runtime hold strongly (modules, sysdict, builtins, importlib,

@@ -6,6 +6,11 @@
 
 #include "pyadapter.h"
 
+/* The rest of the compat layer, each header included by the files that need it:
+ * pycompat_state.h (runtime, interpreter and thread-state layout: roots, HEAD_LOCK, a thread's
+ * fields, static types' state), pycompat_frames.h (interpreter frames), pycompat_refs.h
+ * (object fields: dict key tables, code, instance dicts). */
+
 /* Version tests of the adapter files: the only place PY_VERSION_HEX is read (make
  * check-compat fails on any other). */
 #if PY_VERSION_HEX < 0x030A0000 || PY_VERSION_HEX >= 0x030E0000
