@@ -197,245 +197,327 @@ static char *value_name(const hc_values *V, uint32_t vi, gboolean is_str)
     return g_string_free(s, FALSE);
 }
 
+/* One export: the groups the roots fall into, each node's ordinal and visible edges, the node
+ * names, the strings table and the writer.  Strings get their numbers in the order of first
+ * use, so the steps below run in a fixed order: the labels' texts, the type names, the nodes,
+ * the edges. */
+typedef struct export
+{
+    const hc_graph *g;
+    const uint8_t *category;
+    const hc_edge_labels *labels;
+    const hc_values *values;
+    strtab st;
+    GHashTable *group_of;   /* root label -> group + 1 */
+    GPtrArray *group_names; /* "(label)", then "(gc objects no root reaches)" if any */
+    uint32_t *rec_group;    /* per root record: its group, HC_NONE if it names a hidden node */
+    uint32_t ngroups;       /* groups, the complement's included */
+    uint32_t comp_group;    /* the complement's group, HC_NONE if it has none */
+    uint32_t *ord;          /* per node: 0 the root, 1..ngroups the groups, then visible nodes */
+    uint32_t *ecount;       /* per node: edges to visible nodes */
+    uint32_t *gcount;       /* per group: its members */
+    uint32_t nvis;          /* visible nodes */
+    uint64_t nedges;        /* edges written, the synthetic ones included */
+    edge_kind *lk;          /* per label text: its Chrome edge */
+    uint32_t nlk;
+    uint32_t *type_name; /* per type: its name's string */
+    uint32_t *dict_of;   /* per type: "dict of T"'s string, HC_NONE until used */
+    jw w;
+    gboolean first_edge;
+}
+export;
+
+/* Groups: one per distinct root label (of records naming a visible node), then the gc
+ * objects no root reaches. */
+static void export_groups(export *x)
+{
+    const hc_graph *g = x->g;
+    x->group_of = g_hash_table_new(g_str_hash, g_str_equal);
+    x->group_names = g_ptr_array_new_with_free_func(g_free);
+    x->rec_group = g_new(uint32_t, g->nroots ? g->nroots : 1);
+    for (uint32_t r = 0; r < g->nroots; r++) {
+        x->rec_group[r] = HC_NONE;
+        if (g->flags[g->roots[r].id] & HC_NODE_HIDDEN)
+            continue;
+        const char *label = hc_graph_root_label(g, r);
+        gpointer hit = g_hash_table_lookup(x->group_of, label);
+        if (!hit) {
+            g_ptr_array_add(x->group_names, g_strdup_printf("(%s)", label));
+            hit = GUINT_TO_POINTER(x->group_names->len);
+            g_hash_table_insert(x->group_of, (gpointer)label, hit);
+        }
+        x->rec_group[r] = GPOINTER_TO_UINT(hit) - 1;
+    }
+    uint32_t ncomp = 0;
+    for (uint32_t i = 0; i < g->n; i++)
+        ncomp += (g->flags[i] & (HC_NODE_COMPLEMENT | HC_NODE_HIDDEN)) == HC_NODE_COMPLEMENT;
+    if (ncomp)
+        g_ptr_array_add(x->group_names, g_strdup("(gc objects no root reaches)"));
+    x->ngroups = x->group_names->len;
+    x->comp_group = ncomp ? x->ngroups - 1 : HC_NONE;
+}
+
+/* Ordinals, visible edges per node, members per group, the counts the header gives.  FALSE:
+ * out of memory. */
+static gboolean export_count(export *x)
+{
+    const hc_graph *g = x->g;
+    uint32_t n = g->n;
+    x->ord = hc_try_malloc_mapped((size_t)(n ? n : 1) * sizeof *x->ord);
+    x->ecount = hc_try_calloc_mapped((size_t)(n ? n : 1), sizeof *x->ecount);
+    x->gcount = g_new0(uint32_t, x->ngroups ? x->ngroups : 1);
+    if (!x->ord || !x->ecount)
+        return FALSE;
+    for (uint32_t i = 0; i < n; i++)
+        x->ord[i] = g->flags[i] & HC_NODE_HIDDEN ? HC_NONE : 1 + x->ngroups + x->nvis++;
+    for (uint32_t i = 0; i < n; i++) {
+        if (x->ord[i] == HC_NONE)
+            continue;
+        uint32_t ne;
+        const uint32_t *e = hc_graph_edges(g, i, &ne);
+        for (uint32_t k = 0; k < ne; k++)
+            x->ecount[i] += x->ord[e[k]] != HC_NONE;
+        x->nedges += x->ecount[i];
+        if (g->flags[i] & HC_NODE_COMPLEMENT)
+            x->gcount[x->comp_group]++;
+    }
+    for (uint32_t r = 0; r < g->nroots; r++)
+        if (x->rec_group[r] != HC_NONE)
+            x->gcount[x->rec_group[r]]++;
+    x->nedges += x->ngroups;
+    for (uint32_t k = 0; k < x->ngroups; k++)
+        x->nedges += x->gcount[k];
+    return TRUE;
+}
+
+/* The label texts' edges, then the type names: the strings table's first entries. */
+static void export_names(export *x, gboolean labels_too)
+{
+    const hc_graph *g = x->g;
+    if (labels_too && x->labels) {
+        x->nlk = hc_edge_labels_ntexts(x->labels);
+        x->lk = g_new(edge_kind, x->nlk ? x->nlk : 1);
+        for (uint32_t i = 0; i < x->nlk; i++)
+            x->lk[i] = classify_label(hc_edge_labels_text(x->labels, i), &x->st);
+    }
+    x->type_name = g_new(uint32_t, g->ntypes ? g->ntypes : 1);
+    x->dict_of = g_new(uint32_t, g->ntypes ? g->ntypes : 1);
+    for (uint32_t t = 0; t < g->ntypes; t++) {
+        x->type_name[t] = str_id(&x->st, g->types[t].name ? g->types[t].name : "?");
+        x->dict_of[t] = HC_NONE;
+    }
+}
+
+/* Node i's name: a module's "<module M>", a kept value, a dict's "dict of T" (as byclodo
+ * names it), else its type's name.  *vi: the next value to look at (values are by ascending
+ * id, as nodes). */
+static uint32_t node_name(export *x, uint32_t i, uint32_t *vi)
+{
+    const hc_graph *g = x->g;
+    uint32_t t = g->type[i], name = x->type_name[t];
+    const char *own = hc_graph_node_name(g, i);
+    uint32_t vid = HC_NONE, nv = x->values ? hc_values_count(x->values) : 0;
+    while (*vi < nv) {
+        uint32_t id;
+        uint64_t l, h;
+        const char *c;
+        size_t nb;
+        hc_values_get(x->values, *vi, &id, &l, &h, &c, &nb);
+        if (id > i)
+            break;
+        if (id == i)
+            vid = *vi;
+        (*vi)++;
+    }
+    if (own) {
+        char *s = g_strdup_printf("<module %s>", own);
+        name = str_id(&x->st, s);
+        g_free(s);
+    } else if (vid != HC_NONE) {
+        const char *tn = g->types[t].name ? g->types[t].name : "";
+        char *s = value_name(x->values, vid, strcmp(tn, "bytes") != 0 && strcmp(tn, "bytearray") != 0);
+        name = str_id(&x->st, s);
+        g_free(s);
+    } else if (g->types[t].flags & HC_TYPE_DICTLIKE) {
+        uint32_t o = hc_graph_owner(g, i);
+        if (o != HC_NONE) {
+            uint32_t ot = g->type[o];
+            if (x->dict_of[ot] == HC_NONE) {
+                GString *s = g_string_new(NULL);
+                hc_kind_name(g, HC_BY_CLODO, g->ntypes + ot, s);
+                x->dict_of[ot] = str_id(&x->st, s->str);
+                g_string_free(s, TRUE);
+            }
+            name = x->dict_of[ot];
+        }
+    }
+    return name;
+}
+
+/* The header (meta and counts), then every node: the root, the groups, the visible nodes. */
+static void write_nodes(export *x)
+{
+    const hc_graph *g = x->g;
+    jw *w = &x->w;
+    jw_s(w, "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\","
+            "\"trace_node_id\",\"detachedness\"],\"node_types\":[[\"hidden\",\"array\",\"string\",\"object\","
+            "\"code\",\"closure\",\"regexp\",\"number\",\"native\",\"synthetic\",\"concatenated string\","
+            "\"sliced string\",\"symbol\",\"bigint\",\"object shape\"],\"string\",\"number\",\"number\","
+            "\"number\",\"number\",\"number\"],\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],"
+            "\"edge_types\":[[\"context\",\"element\",\"property\",\"internal\",\"hidden\",\"shortcut\","
+            "\"weak\"],\"string_or_number\",\"node\"],\"location_fields\":[\"object_index\",\"script_id\","
+            "\"line\",\"column\"]},\"node_count\":");
+    jw_u(w, 1 + (uint64_t)x->ngroups + x->nvis, FALSE);
+    jw_s(w, ",\"edge_count\":");
+    jw_u(w, x->nedges, FALSE);
+    jw_s(w, ",\"trace_function_count\":0},\n\"nodes\":[");
+    jw_u(w, HC_CHROME_SYNTHETIC, FALSE);
+    jw_u(w, 0, TRUE);
+    jw_u(w, 1, TRUE);
+    jw_u(w, 0, TRUE);
+    jw_u(w, x->ngroups, TRUE);
+    jw_s(w, ",0,0");
+    for (uint32_t k = 0; k < x->ngroups; k++) {
+        jw_u(w, HC_CHROME_SYNTHETIC, TRUE);
+        jw_u(w, str_id(&x->st, x->group_names->pdata[k]), TRUE);
+        jw_u(w, 2 * (uint64_t)(1 + k) + 1, TRUE);
+        jw_u(w, 0, TRUE);
+        jw_u(w, x->gcount[k], TRUE);
+        jw_s(w, ",0,0");
+    }
+    uint32_t vi = 0;
+    for (uint32_t i = 0; i < g->n && !w->failed; i++) {
+        if (x->ord[i] == HC_NONE)
+            continue;
+        uint32_t name = node_name(x, i, &vi);
+        uint64_t size = g->flags[i] & HC_NODE_VIRTUAL ? 0 : hc_graph_size_fast(g, i);
+        jw_u(w, x->category[g->type[i]], TRUE);
+        jw_u(w, name, TRUE);
+        jw_u(w, 2 * (uint64_t)x->ord[i] + 1, TRUE);
+        jw_u(w, MIN(size, (uint64_t)UINT32_MAX), TRUE);
+        jw_u(w, x->ecount[i], TRUE);
+        jw_s(w, ",0,0");
+    }
+}
+
+static inline void edge(export *x, uint32_t type, uint64_t name, uint32_t to)
+{
+    jw_u(&x->w, type, !x->first_edge);
+    jw_u(&x->w, name, TRUE);
+    jw_u(&x->w, (uint64_t)NF * to, TRUE);
+    x->first_edge = FALSE;
+}
+
+/* The root's edges to the groups, each group's to its members, then every visible node's
+ * edges to visible nodes, typed and named from their labels. */
+static void write_edges(export *x)
+{
+    const hc_graph *g = x->g;
+    const hc_edge_labels *labels = x->labels;
+    jw_s(&x->w, "],\n\"edges\":[");
+    x->first_edge = TRUE;
+    for (uint32_t k = 0; k < x->ngroups; k++)
+        edge(x, E_ELEMENT, k + 1, 1 + k);
+    for (uint32_t k = 0; k < x->ngroups; k++) {
+        uint32_t idx = 0;
+        if (k == x->comp_group) {
+            for (uint32_t i = 0; i < g->n; i++)
+                if (x->ord[i] != HC_NONE && (g->flags[i] & HC_NODE_COMPLEMENT))
+                    edge(x, E_ELEMENT, idx++, x->ord[i]);
+            continue;
+        }
+        for (uint32_t r = 0; r < g->nroots; r++)
+            if (x->rec_group[r] == k)
+                edge(x, E_ELEMENT, idx++, x->ord[g->roots[r].id]);
+    }
+    const uint32_t *lab = labels ? hc_edge_labels_edges(labels) : NULL;
+    GString *itext = g_string_new(NULL);
+    for (uint32_t i = 0; i < g->n && !x->w.failed; i++) {
+        if (x->ord[i] == HC_NONE)
+            continue;
+        uint32_t ne;
+        const uint32_t *e = hc_graph_edges(g, i, &ne);
+        uint64_t base = hc_graph_edge_at(g, i);
+        hc_index_cursor ic;
+        if (lab)
+            hc_index_cursor_init(&ic, lab + base, ne);
+        for (uint32_t k = 0; k < ne; k++) {
+            uint32_t fam = 0, index = lab ? hc_index_next(&ic, lab[base + k], &fam) : HC_NONE;
+            if (x->ord[e[k]] == HC_NONE)
+                continue;
+            edge_kind ek = {E_HIDDEN, TRUE, HC_NONE};
+            if (index != HC_NONE && fam == 0) { /* a sequence's item */
+                ek = (edge_kind){E_ELEMENT, TRUE, index};
+            } else if (index != HC_NONE) { /* another family: as its text would be */
+                g_string_truncate(itext, 0);
+                hc_edge_labels_index_text(labels, fam, index, itext);
+                ek = classify_label(itext->str, &x->st);
+            } else if (lab && lab[base + k] < x->nlk)
+                ek = x->lk[lab[base + k]];
+            edge(x, ek.type, ek.by_index && ek.value == HC_NONE ? k : ek.value, x->ord[e[k]]);
+        }
+    }
+    g_string_free(itext, TRUE);
+}
+
+static void write_strings(export *x)
+{
+    jw *w = &x->w;
+    jw_s(w, "],\n\"locations\":[],\n\"strings\":[");
+    for (guint k = 0; k < x->st.v->len; k++) {
+        if (k)
+            g_string_append_c(w->b, ',');
+        jw_str(w, x->st.v->pdata[k]);
+        if (k % 64 == 63)
+            g_string_append_c(w->b, '\n');
+    }
+    jw_s(w, "]}\n");
+}
+
+static void export_free(export *x)
+{
+    g_free(x->type_name);
+    g_free(x->dict_of);
+    g_free(x->lk);
+    g_free(x->gcount);
+    hc_free(x->ord);
+    hc_free(x->ecount);
+    g_free(x->rec_group);
+    g_hash_table_destroy(x->group_of);
+    g_ptr_array_free(x->group_names, TRUE);
+    g_hash_table_destroy(x->st.at);
+    g_ptr_array_free(x->st.v, TRUE);
+    g_ptr_array_free(x->st.keys, TRUE);
+}
+
 gboolean hc_chrome_write(const hc_graph *g, const uint8_t *category, const hc_edge_labels *labels,
                          const hc_values *values, const char *path, GError **error)
 {
-    uint32_t n = g->n;
     for (uint32_t t = 0; t < g->ntypes; t++)
         if (category[t] >= HC_CHROME_NTYPES) {
             g_set_error(error, HC_ERROR, HC_ERROR_INVALID, "type %u: no such node type %u", t, category[t]);
             return FALSE;
         }
-    strtab st = {g_hash_table_new_full(g_str_hash, g_str_equal, NULL, NULL), g_ptr_array_new_with_free_func(g_free),
-                 g_ptr_array_new_with_free_func(g_free)};
-    str_id(&st, "");
-    /* groups: one per distinct root label (of records naming a visible node), then the gc
-     * objects no root reaches */
-    GHashTable *group_of = g_hash_table_new(g_str_hash, g_str_equal); /* label -> group + 1 */
-    GPtrArray *group_names = g_ptr_array_new_with_free_func(g_free);
-    uint32_t *rec_group = g_new(uint32_t, g->nroots ? g->nroots : 1);
-    for (uint32_t r = 0; r < g->nroots; r++) {
-        rec_group[r] = HC_NONE;
-        if (g->flags[g->roots[r].id] & HC_NODE_HIDDEN)
-            continue;
-        const char *label = hc_graph_root_label(g, r);
-        gpointer hit = g_hash_table_lookup(group_of, label);
-        if (!hit) {
-            g_ptr_array_add(group_names, g_strdup_printf("(%s)", label));
-            hit = GUINT_TO_POINTER(group_names->len);
-            g_hash_table_insert(group_of, (gpointer)label, hit);
-        }
-        rec_group[r] = GPOINTER_TO_UINT(hit) - 1;
-    }
-    uint32_t ncomp = 0;
-    for (uint32_t i = 0; i < n; i++)
-        ncomp += (g->flags[i] & (HC_NODE_COMPLEMENT | HC_NODE_HIDDEN)) == HC_NODE_COMPLEMENT;
-    if (ncomp)
-        g_ptr_array_add(group_names, g_strdup("(gc objects no root reaches)"));
-    uint32_t ngroups = group_names->len, comp_group = ncomp ? ngroups - 1 : HC_NONE;
-
-    /* ordinals: 0 the root, 1..ngroups the groups, then the visible nodes */
-    uint32_t *ord = hc_try_malloc_mapped((size_t)(n ? n : 1) * sizeof *ord);
-    uint32_t *ecount = hc_try_calloc_mapped((size_t)(n ? n : 1), sizeof *ecount);
-    uint32_t *gcount = g_new0(uint32_t, ngroups ? ngroups : 1);
-    edge_kind *lk = NULL;
-    uint32_t nlk = 0;
+    export x = {.g = g, .category = category, .labels = labels, .values = values};
+    x.st = (strtab){g_hash_table_new_full(g_str_hash, g_str_equal, NULL, NULL), g_ptr_array_new_with_free_func(g_free),
+                    g_ptr_array_new_with_free_func(g_free)};
+    str_id(&x.st, "");
+    export_groups(&x);
+    gboolean ok = export_count(&x);
+    export_names(&x, ok);
     hc_outfile out = {0};
-    jw w = {0};
-    gboolean ok = ord && ecount;
-    uint32_t nvis = 0;
-    uint64_t nedges = 0;
-    if (ok) {
-        for (uint32_t i = 0; i < n; i++)
-            ord[i] = g->flags[i] & HC_NODE_HIDDEN ? HC_NONE : 1 + ngroups + nvis++;
-        for (uint32_t i = 0; i < n; i++) {
-            if (ord[i] == HC_NONE)
-                continue;
-            uint32_t ne;
-            const uint32_t *e = hc_graph_edges(g, i, &ne);
-            for (uint32_t k = 0; k < ne; k++)
-                ecount[i] += ord[e[k]] != HC_NONE;
-            nedges += ecount[i];
-            if (g->flags[i] & HC_NODE_COMPLEMENT)
-                gcount[comp_group]++;
-        }
-        for (uint32_t r = 0; r < g->nroots; r++)
-            if (rec_group[r] != HC_NONE)
-                gcount[rec_group[r]]++;
-        nedges += ngroups;
-        for (uint32_t k = 0; k < ngroups; k++)
-            nedges += gcount[k];
-    }
-    if (ok && labels) {
-        nlk = hc_edge_labels_ntexts(labels);
-        lk = g_new(edge_kind, nlk ? nlk : 1);
-        for (uint32_t i = 0; i < nlk; i++)
-            lk[i] = classify_label(hc_edge_labels_text(labels, i), &st);
-    }
-    /* node names: per type (its name), per owner type ("dict of T"), modules, values */
-    uint32_t *type_name = g_new(uint32_t, g->ntypes ? g->ntypes : 1);
-    uint32_t *dict_of = g_new(uint32_t, g->ntypes ? g->ntypes : 1);
-    for (uint32_t t = 0; t < g->ntypes; t++) {
-        type_name[t] = str_id(&st, g->types[t].name ? g->types[t].name : "?");
-        dict_of[t] = HC_NONE;
-    }
     if (!ok) {
         g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory exporting a snapshot");
     } else if ((ok = hc_outfile_open(&out, path, 0, error))) {
-        w.f = out.f;
-        w.b = g_string_sized_new(1u << 21);
-        jw_s(&w, "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\","
-                 "\"trace_node_id\",\"detachedness\"],\"node_types\":[[\"hidden\",\"array\",\"string\",\"object\","
-                 "\"code\",\"closure\",\"regexp\",\"number\",\"native\",\"synthetic\",\"concatenated string\","
-                 "\"sliced string\",\"symbol\",\"bigint\",\"object shape\"],\"string\",\"number\",\"number\","
-                 "\"number\",\"number\",\"number\"],\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],"
-                 "\"edge_types\":[[\"context\",\"element\",\"property\",\"internal\",\"hidden\",\"shortcut\","
-                 "\"weak\"],\"string_or_number\",\"node\"],\"location_fields\":[\"object_index\",\"script_id\","
-                 "\"line\",\"column\"]},\"node_count\":");
-        jw_u(&w, 1 + (uint64_t)ngroups + nvis, FALSE);
-        jw_s(&w, ",\"edge_count\":");
-        jw_u(&w, nedges, FALSE);
-        jw_s(&w, ",\"trace_function_count\":0},\n\"nodes\":[");
-        /* the root and the groups */
-        jw_u(&w, HC_CHROME_SYNTHETIC, FALSE);
-        jw_u(&w, 0, TRUE);
-        jw_u(&w, 1, TRUE);
-        jw_u(&w, 0, TRUE);
-        jw_u(&w, ngroups, TRUE);
-        jw_s(&w, ",0,0");
-        for (uint32_t k = 0; k < ngroups; k++) {
-            jw_u(&w, HC_CHROME_SYNTHETIC, TRUE);
-            jw_u(&w, str_id(&st, group_names->pdata[k]), TRUE);
-            jw_u(&w, 2 * (uint64_t)(1 + k) + 1, TRUE);
-            jw_u(&w, 0, TRUE);
-            jw_u(&w, gcount[k], TRUE);
-            jw_s(&w, ",0,0");
-        }
-        uint32_t vi = 0, nv = values ? hc_values_count(values) : 0;
-        for (uint32_t i = 0; i < n && !w.failed; i++) {
-            if (ord[i] == HC_NONE)
-                continue;
-            uint32_t t = g->type[i], name = type_name[t];
-            const char *own = hc_graph_node_name(g, i);
-            uint32_t vid = HC_NONE;
-            while (vi < nv) { /* values are by ascending id, as nodes */
-                uint32_t id;
-                uint64_t l, h;
-                const char *c;
-                size_t nb;
-                hc_values_get(values, vi, &id, &l, &h, &c, &nb);
-                if (id > i)
-                    break;
-                if (id == i)
-                    vid = vi;
-                vi++;
-            }
-            if (own) {
-                char *s = g_strdup_printf("<module %s>", own);
-                name = str_id(&st, s);
-                g_free(s);
-            } else if (vid != HC_NONE) {
-                const char *tn = g->types[t].name ? g->types[t].name : "";
-                char *s = value_name(values, vid, strcmp(tn, "bytes") != 0 && strcmp(tn, "bytearray") != 0);
-                name = str_id(&st, s);
-                g_free(s);
-            } else if (g->types[t].flags & HC_TYPE_DICTLIKE) {
-                uint32_t o = hc_graph_owner(g, i);
-                if (o != HC_NONE) {
-                    uint32_t ot = g->type[o];
-                    if (dict_of[ot] == HC_NONE) {
-                        GString *s = g_string_new(NULL); /* named as byclodo names it */
-                        hc_kind_name(g, HC_BY_CLODO, g->ntypes + ot, s);
-                        dict_of[ot] = str_id(&st, s->str);
-                        g_string_free(s, TRUE);
-                    }
-                    name = dict_of[ot];
-                }
-            }
-            uint64_t size = g->flags[i] & HC_NODE_VIRTUAL ? 0 : hc_graph_size_fast(g, i);
-            jw_u(&w, category[t], TRUE);
-            jw_u(&w, name, TRUE);
-            jw_u(&w, 2 * (uint64_t)ord[i] + 1, TRUE);
-            jw_u(&w, MIN(size, (uint64_t)UINT32_MAX), TRUE);
-            jw_u(&w, ecount[i], TRUE);
-            jw_s(&w, ",0,0");
-        }
-        jw_s(&w, "],\n\"edges\":[");
-        gboolean first = TRUE;
-#define EDGE(type, name, to)                \
-    do {                                    \
-        jw_u(&w, (type), !first);           \
-        jw_u(&w, (name), TRUE);             \
-        jw_u(&w, (uint64_t)NF *(to), TRUE); \
-        first = FALSE;                      \
-    } while (0)
-        for (uint32_t k = 0; k < ngroups; k++)
-            EDGE(E_ELEMENT, k + 1, 1 + k);
-        for (uint32_t k = 0; k < ngroups; k++) {
-            uint32_t idx = 0;
-            if (k == comp_group) {
-                for (uint32_t i = 0; i < n; i++)
-                    if (ord[i] != HC_NONE && (g->flags[i] & HC_NODE_COMPLEMENT))
-                        EDGE(E_ELEMENT, idx++, ord[i]);
-                continue;
-            }
-            for (uint32_t r = 0; r < g->nroots; r++)
-                if (rec_group[r] == k)
-                    EDGE(E_ELEMENT, idx++, ord[g->roots[r].id]);
-        }
-        const uint32_t *lab = labels ? hc_edge_labels_edges(labels) : NULL;
-        GString *itext = g_string_new(NULL);
-        for (uint32_t i = 0; i < n && !w.failed; i++) {
-            if (ord[i] == HC_NONE)
-                continue;
-            uint32_t ne;
-            const uint32_t *e = hc_graph_edges(g, i, &ne);
-            uint64_t base = hc_graph_edge_at(g, i);
-            hc_index_cursor ic;
-            if (lab)
-                hc_index_cursor_init(&ic, lab + base, ne);
-            for (uint32_t k = 0; k < ne; k++) {
-                uint32_t fam = 0, index = lab ? hc_index_next(&ic, lab[base + k], &fam) : HC_NONE;
-                if (ord[e[k]] == HC_NONE)
-                    continue;
-                edge_kind ek = {E_HIDDEN, TRUE, HC_NONE};
-                if (index != HC_NONE && fam == 0) { /* a sequence's item */
-                    ek = (edge_kind){E_ELEMENT, TRUE, index};
-                } else if (index != HC_NONE) { /* another family: as its text would be */
-                    g_string_truncate(itext, 0);
-                    hc_edge_labels_index_text(labels, fam, index, itext);
-                    ek = classify_label(itext->str, &st);
-                } else if (lab && lab[base + k] < nlk)
-                    ek = lk[lab[base + k]];
-                EDGE(ek.type, ek.by_index && ek.value == HC_NONE ? k : ek.value, ord[e[k]]);
-            }
-        }
-        g_string_free(itext, TRUE);
-#undef EDGE
-        jw_s(&w, "],\n\"locations\":[],\n\"strings\":[");
-        for (guint k = 0; k < st.v->len; k++) {
-            if (k)
-                g_string_append_c(w.b, ',');
-            jw_str(&w, st.v->pdata[k]);
-            if (k % 64 == 63)
-                g_string_append_c(w.b, '\n');
-        }
-        jw_s(&w, "]}\n");
-        jw_flush(&w);
-        ok = hc_outfile_close(&out, !w.failed, w.err, error);
-        g_string_free(w.b, TRUE);
+        x.w.f = out.f;
+        x.w.b = g_string_sized_new(1u << 21);
+        write_nodes(&x);
+        write_edges(&x);
+        write_strings(&x);
+        jw_flush(&x.w);
+        ok = hc_outfile_close(&out, !x.w.failed, x.w.err, error);
+        g_string_free(x.w.b, TRUE);
     }
-    g_free(type_name);
-    g_free(dict_of);
-    g_free(lk);
-    g_free(gcount);
-    hc_free(ord);
-    hc_free(ecount);
-    g_free(rec_group);
-    g_hash_table_destroy(group_of);
-    g_ptr_array_free(group_names, TRUE);
-    g_hash_table_destroy(st.at);
-    g_ptr_array_free(st.v, TRUE);
-    g_ptr_array_free(st.keys, TRUE);
+    export_free(&x);
     return ok;
 }
