@@ -1,5 +1,5 @@
 /* heapcore/intern_private.h — private to the engine: interning lists of uint32 (a referrer-kind
- * set in partition.c, a label set in via.c) as GHashTable keys, and the uint32 comparator
+ * set in kinds.c, a label set in via.c) as GHashTable keys, and the uint32 comparator
  * every sort and binary search of ids uses. */
 #ifndef HEAPCORE_INTERN_PRIVATE_H
 #define HEAPCORE_INTERN_PRIVATE_H

@@ -1,6 +1,6 @@
 /* heapcore/varint_private.h — private to the engine: LEB128 varints as snapshot files store
  * them (7 bits a byte, low first, at most 10 bytes for 64 bits), read with bounds checks.
- * snapfile.c decodes its sections with it, via.c a file's edge labels when first used. */
+ * snapfile.c decodes its sections with it, edgelabels.c a file's edge labels when first used. */
 #ifndef HEAPCORE_VARINT_PRIVATE_H
 #define HEAPCORE_VARINT_PRIVATE_H
 

@@ -4,13 +4,18 @@
  * Py_BUILD_CORE_MODULE, CPython's internal headers).  The adapter is the engine's "object model"
  * for a live CPython 3.10–3.13 interpreter: roots (pyroots.c), thread states and frames as virtual
  * nodes (pyframes.c), referents that tp_traverse does not report (pyrefs.c), the type tests of the
- * walk (pytypes.c), true sizes (pysize.c), and the glue to the generic walk (pymodel.c).
+ * walk (pytypes.c), true sizes (pysize.c), edge labels and string values (pylabels.c), the glue
+ * to the generic walk (pymodel.c) and the allocation tracker (pyborn.c); above them, what the
+ * Python layer asks for: taking a snapshot (pysnapshot.c) and what the live process answers
+ * about one (pylive.c).
  * Every version test of the project lives in the compat layer, heapcore/py/pycompat*.{c,h},
  * spelled HC_PY3xx (pycompat.h, the only reader of the raw version number: make check-compat).
  *
- * Nothing here may create, free, INCREF/DECREF or materialise a Python object, call Python code, or
- * call anything that can (no PyObject_GetAttr, no __dict__ getters, no PyUnicode_AsUTF8 on
- * non-ASCII strings: it caches UTF-8 inside the string).  The GIL is held throughout.
+ * Nothing the walk or the labeller runs may create, free, INCREF/DECREF or materialise a Python
+ * object, call Python code, or call anything that can (no PyObject_GetAttr, no __dict__ getters, no PyUnicode_AsUTF8 on
+ * non-ASCII strings: it caches UTF-8 inside the string).  Only pysnapshot.c's steps after the
+ * walk (the __sizeof__ pass, a subinterpreter's thread state) and the objects pylive.c hands to
+ * Python do, and they say so.  The GIL is held throughout.
  */
 #ifndef HEAPCORE_PY_PYADAPTER_H
 #define HEAPCORE_PY_PYADAPTER_H

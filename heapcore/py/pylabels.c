@@ -1,7 +1,8 @@
 /* heapcore/py/pylabels.c — edge labels: how a live object refers to each of its referents.
  *
  * Labels are computed on demand, never stored by the walk (thesis-notes/classifiers.md): the
- * caller (heapcore/via.c through pyglue) proves the object alive first.  For each object this
+ * caller (heapcore/via.c and edgelabels.c, reached through pylive.c and pysnapshot.c) proves
+ * the object alive first.  For each object this
  * reports its referents with a label where the object's layout names one, then, unless the
  * type is one whose referents the named part covers completely, every referent the walk
  * records (tp_traverse + hc_py_extra_refs) that was not named, as HC_PY_LBL_NONE.  So every

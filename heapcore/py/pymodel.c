@@ -1,6 +1,6 @@
 /* heapcore/py/pymodel.c — the hc_model of a live CPython interpreter: type keys are type
  * addresses (or a virtual tag), expansion is tp_traverse plus the referents it misses
- * (pyroots.c), sizes come from pysize.c.  Also what runs right after a walk: type names and
+ * (pyrefs.c), sizes come from pysize.c.  Also what runs right after a walk: type names and
  * the objects whose size only their own __sizeof__ knows. */
 #include "pymodel.h"
 #include "pycompat.h"

@@ -61,7 +61,7 @@ int hc_py_resolve(hc_graph *g, const uint32_t *ids, uint32_t n, hc_graph *g2, co
                   uint32_t **which, size_t *nout);
 
 /* The labeller of live objects (hc_py_labels, hc_py_label_text, the current roots) for
- * heapcore/via.c.  Its functions read objects: call them with the GIL held, before any Python
+ * heapcore/via.c (byvia, paths) and heapcore/edgelabels.c (capture).  Its functions read objects: call them with the GIL held, before any Python
  * code runs. */
 void hc_py_labeller(hc_labeller *out);
 

@@ -115,7 +115,7 @@ gboolean hc_graph_is_loaded(const hc_graph *g);
 void hc_graph_set_loaded(hc_graph *g);
 
 /* What other modules keep with a graph, freed with it: details read from live objects
- * when the graph was taken or saved (via.h's edge labels, values.h's string values), so
+ * when the graph was taken or saved (edgelabels.h's edge labels, values.h's string values), so
  * that a snapshot file and the analyses of a loaded graph have them. */
 typedef enum { HC_ATTACH_LABELS, HC_ATTACH_VALUES, HC_ATTACH_LAST } hc_attach;
 /* Attach data (replacing and freeing what was there); free may be NULL. */

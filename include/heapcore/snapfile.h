@@ -21,13 +21,13 @@
 
 G_BEGIN_DECLS
 
-/* Version 2 reserves edge labels 2 to 7 for indices (via.h HC_LABEL_FWD, _REV); version 1
+/* Version 2 reserves edge labels 2 to 7 for indices (edgelabels.h HC_LABEL_FWD, _REV); version 1
  * files are still read. */
 #define HC_SNAPFILE_VERSION 2
 
 /* Write g, with members[0..nmembers) (ascending node ids; the set the file stands for),
  * meta (a NULL-terminated key, value, key, value, ... vector of UTF-8 text; may be NULL),
- * the labels of g's edges (via.h; ready; may be NULL) and the values of its strings
+ * the labels of g's edges (edgelabels.h; ready; may be NULL) and the values of its strings
  * (values.h; may be NULL) to path.  FALSE + error (HC_ERROR_IO with the OS's message,
  * HC_ERROR_NOMEM, HC_ERROR_INVALID). */
 struct hc_edge_labels;
