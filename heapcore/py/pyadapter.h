@@ -12,8 +12,9 @@
  * spelled HC_PY3xx (pycompat.h, the only reader of the raw version number: make check-compat).
  *
  * Nothing the walk or the labeller runs may create, free, INCREF/DECREF or materialise a Python
- * object, call Python code, or call anything that can (no PyObject_GetAttr, no __dict__ getters, no PyUnicode_AsUTF8 on
- * non-ASCII strings: it caches UTF-8 inside the string).  Only pysnapshot.c's steps after the
+ * object, call Python code, or call anything that can (no PyObject_GetAttr, no __dict__
+ * getters, no PyUnicode_AsUTF8 on non-ASCII strings: it caches UTF-8 inside the string).
+ * Only pysnapshot.c's steps after the
  * walk (the __sizeof__ pass, a subinterpreter's thread state) and the objects pylive.c hands to
  * Python do, and they say so.  The GIL is held throughout.
  */
