@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from w1_setup import load, status  # noqa: E402
 
 n, hpy, build = load()
+from heapcore import _internal  # noqa: E402
 
 
 tree, records = build(n)
@@ -28,7 +29,7 @@ h = hpy()
 t = time.perf_counter()
 x = h.heap()
 walk_s = time.perf_counter() - t
-snap = x._s.snapshot
+snap = _internal.snapshot(x)
 nodes = snap.n
 print("W1 %d: %d graph nodes, %d objects in the heap set, walk %.3f s" % (n, nodes, x.count, walk_s))
 

@@ -202,7 +202,8 @@ def check(name, n, expect, x, h, one, dom, target, first):
             ("dominos", dm.count, dm.size, expect)
     extra = {}
     if name == "chain-slots":
-        row = [r for r in x.bytype._partition() if r[1] == "__main__.Node"]
+        from heapcore import _internal
+        row = [r for r in _internal.rows(x.bytype) if r[1] == "__main__.Node"]
         assert row and row[0][2] == n, ("bytype Node row", row)
         assert (x & h.Type(Node)).count == n
     if name.startswith("chain"):
@@ -217,7 +218,7 @@ def check(name, n, expect, x, h, one, dom, target, first):
 
 
 def child(name, n, repeat, where, skip):
-    from heapcore import hpy, load
+    from heapcore import _internal, hpy, load
     gc.disable()
     t = time.perf_counter()
     expect = build(name, n)
@@ -245,7 +246,7 @@ def child(name, n, repeat, where, skip):
             print(table)
             print(top)
             print(sp[:200] + ("..." if len(sp) > 200 else ""))
-            extra.update({"objects": x.count, "dom_tree_s": x._s.snapshot.dominators_time})
+            extra.update({"objects": x.count, "dom_tree_s": _internal.snapshot(x).dominators_time})
             emit("EXTRA", extra)
         del x, table, top, one, target, sp
         gc.collect()

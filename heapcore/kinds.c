@@ -391,7 +391,7 @@ void hc_kinds_name(const hc_kinds *k, uint32_t kind, GString *out)
     case HC_BY_RCS: {
         uint32_t a = k->set_off[kind], b = k->set_off[kind + 1];
         if (a == b) {
-            g_string_append(out, "<Nothing>");
+            g_string_append(out, HC_PYNAME_NOTHING);
             return;
         }
         /* Heapy lists the referrer kinds by name. */

@@ -300,7 +300,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
         g_free(k);
         g_free(buf);
         if (names->len == 0)
-            g_ptr_array_add(names, g_strdup("<Nothing>"));
+            g_ptr_array_add(names, g_strdup(HC_PYNAME_NOTHING));
         uint32_t nk = names->len;
         char **nv = (char **)g_ptr_array_free(names, FALSE);
         names = NULL;

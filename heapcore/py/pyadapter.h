@@ -28,17 +28,20 @@
 #include <Python.h>
 #include <stdint.h>
 
+#include "heapcore/graph.h" /* HC_ADDR_TAG_MASK */
+
 /* ---- Virtual nodes ----------------------------------------------------------------------
  * Some C structures hold references but are not Python objects: a thread state, an
  * interpreter frame (3.11+ _PyInterpreterFrame, which lives in the thread's data stack or
  * inside a generator).  The walk gives each one a node whose address is the struct's address
  * with a tag in the low 3 bits (the structs are 8-byte aligned, objects are 16-byte aligned,
- * so a tagged address never equals an object address).  Virtual nodes have size 0 and are
+ * so a tagged address never equals an object address; the engine's HC_ADDR_TAG_MASK, which the
+ * tags must fit).  Virtual nodes have size 0 and are
  * never Python objects: they are never resolved to objects and never appear in heap() sets. */
 enum {
     HC_PY_VTAG_THREAD = 1, /* PyThreadState *                                           */
     HC_PY_VTAG_FRAME = 2,  /* _PyInterpreterFrame * (3.11+) owned by a thread            */
-    HC_PY_VTAG_MASK = 7
+    HC_PY_VTAG_MASK = HC_ADDR_TAG_MASK
 };
 #define HC_PY_VTAG(addr) ((unsigned)(HC_PY_VTAG_MASK & (uintptr_t)(addr)))
 #define HC_PY_VUNTAG(addr) ((void *)((uintptr_t)(addr) & ~(uintptr_t)HC_PY_VTAG_MASK))

@@ -24,6 +24,9 @@ G_BEGIN_DECLS
  * (edgelabels.c, HC_LABEL_CLASS), and the Chrome export makes it an internal edge named
  * without the dot (chrome.c). */
 #define HC_PYNAME_CLASS_LABEL ".__class__"
+/* The kind of an empty referrer set (byrcs, kinds.c) and of an object no edge reaches in byvia
+ * (via.c), as Heapy shows both. */
+#define HC_PYNAME_NOTHING "<Nothing>"
 
 /* Append Python's repr() of a str given as UTF-8 (quotes chosen and characters escaped as
  * Python does for printable ASCII and control characters; other printable characters kept).

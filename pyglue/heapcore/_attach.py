@@ -101,7 +101,7 @@ def _heapcore_attach(pkgdir, out, keep_strings, want, base, g):
                 sys.path.insert(0, pkgdir)
             try:
                 import heapcore
-                heapcore._engine.hide_frames_of(g)
+                heapcore._internal.hide(g)
                 g.clear()
                 heapcore.hpy().dump(out, keep_strings=keep_strings)
             finally:

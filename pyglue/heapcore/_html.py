@@ -16,7 +16,7 @@ import html
 import json
 import time
 
-from . import _report
+from . import _classifiers, _report
 from ._internal import hide, snapshot
 
 MAX_BOXES = 600    # treemap boxes (each a dominator-tree node) at most
@@ -108,8 +108,9 @@ def report(x, old=None, title="heap"):
             ["Count +", "Size +", "Retained +", "Count", "Size", "Kind"],
             [("%+d" % (c1 - c0), "%+d" % (s1 - s0), "%+d" % (r1 - r0), c1, s1, name)
              for name, c0, c1, s0, s1, r0, r1 in rows[:ROWS]], [1, 1, 1, 1, 1, 0])))
-    for by, what in (("clodo", "kind (class / dict of class)"), ("type", "type"), ("module", "module")):
-        sections.append(("Partition by %s" % what, _partition_table(x, by)))
+    for by in ("clodo", "type", "module"):
+        what = _classifiers.header(by)
+        sections.append(("Partition by %s" % (what[:1].lower() + what[1:]), _partition_table(x, by)))
     facts = [("Objects", "{:,}".format(x.count)), ("Size", "{:,} bytes".format(x.size))]
     for key in ("python", "pid", "created", "argv", "heapcore"):
         if key in meta:
