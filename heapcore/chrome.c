@@ -138,7 +138,7 @@ static edge_kind classify_label(const char *t, strtab *st)
         return (edge_kind){E_ELEMENT, TRUE, (uint32_t)strtoul(t + 8, NULL, 10)};
     } else if (strcmp(t, HC_PYNAME_CLASS_LABEL) == 0) {
         k.type = E_INTERNAL;
-        name = g_strdup(HC_PYNAME_CLASS_LABEL + 1); /* without the dot */
+        name = g_strdup(&HC_PYNAME_CLASS_LABEL[1]); /* without the dot */
     } else if (strcmp(t, ".cell_contents") == 0) {
         k.type = E_CONTEXT;
         name = g_strdup("cell_contents");

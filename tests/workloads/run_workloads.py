@@ -326,6 +326,7 @@ class Child:
             self.problem("dominators", "%d objects (%d bytes) of the heap are not in x.dominos; by type:\n%s"
                          % (out.count, out.size, out.bytype))
         self.check("dominators", dom.size == d, "x.dominos.size %d != x.domisize %d" % (dom.size, d))
+        from heapcore import _internal
         ret = x.bytype.retained
         text = str(ret)
         rows = ret.stat.rows
