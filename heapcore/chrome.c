@@ -207,6 +207,7 @@ typedef struct export
     const uint8_t *category;
     const hc_edge_labels *labels;
     const hc_values *values;
+    uint32_t nvalues; /* values' count (0 without values) */
     strtab st;
     GHashTable *group_of;   /* root label -> group + 1 */
     GPtrArray *group_names; /* "(label)", then "(gc objects no root reaches)" if any */
@@ -316,8 +317,8 @@ static uint32_t node_name(export *x, uint32_t i, uint32_t *vi)
     const hc_graph *g = x->g;
     uint32_t t = g->type[i], name = x->type_name[t];
     const char *own = hc_graph_node_name(g, i);
-    uint32_t vid = HC_NONE, nv = x->values ? hc_values_count(x->values) : 0;
-    while (*vi < nv) {
+    uint32_t vid = HC_NONE;
+    while (*vi < x->nvalues) {
         uint32_t id;
         uint64_t l, h;
         const char *c;
@@ -498,7 +499,11 @@ gboolean hc_chrome_write(const hc_graph *g, const uint8_t *category, const hc_ed
             g_set_error(error, HC_ERROR, HC_ERROR_INVALID, "type %u: no such node type %u", t, category[t]);
             return FALSE;
         }
-    export x = {.g = g, .category = category, .labels = labels, .values = values};
+    export x = {.g = g,
+                .category = category,
+                .labels = labels,
+                .values = values,
+                .nvalues = values ? hc_values_count(values) : 0};
     x.st = (strtab){g_hash_table_new_full(g_str_hash, g_str_equal, NULL, NULL), g_ptr_array_new_with_free_func(g_free),
                     g_ptr_array_new_with_free_func(g_free)};
     str_id(&x.st, "");
