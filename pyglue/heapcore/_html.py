@@ -2,8 +2,9 @@
 self-contained file, no network: inline CSS and JavaScript, the data as JSON in the page.
 
 - a zoomable treemap of the top of the dominator tree by retained size (click a box to zoom
-  in, the path above it to zoom out): best-first from the roots, up to MAX_BOXES boxes, the
-  rest of each node's children as one "others" box;
+  in, the path above it to zoom out): best-first from the roots, up to MAX_BOXES boxes, each
+  named by the last label of its shortest path; where a node's many small children hold its
+  bytes, they are drawn as one box per kind ("1,100 × dict"), the rest as one "smaller" box;
 - the partition tables (by kind, type and module) with retained sizes;
 - the objects retaining most, each with its shortest path from a root;
 - with an older snapshot, growth by kind (count, size, retained).
@@ -16,57 +17,110 @@ import html
 import json
 import time
 
-from . import _classifiers, _report
+from . import _classifiers, _engine, _report
 from ._internal import hide, snapshot
 
 MAX_BOXES = 600    # treemap boxes (each a dominator-tree node) at most
-CHILDREN = 16      # children asked for per node expanded
+CHILDREN = 16      # children drawn as their own boxes per node expanded
+GROUPED = 1 << 20  # children grouped by kind, at most, per node
 ROWS = 40          # table rows
+
+
+def _label(labels):
+    """A box's name from the labels of its shortest path: the last one when it names the object
+    (an attribute, key or index); an instance's or module's dict is named after its owner's
+    label (``['__main__'].__dict__``)."""
+    lab = labels[-1] if labels else ""
+    if lab == ".__dict__":
+        return labels[-2] + lab if len(labels) > 1 and labels[-2] not in ("?", ".__dict__") else ""
+    return "" if lab == "?" else lab
 
 
 def dom_tree(x, max_boxes=MAX_BOXES):
     """The top of x's snapshot's dominator tree as nested dicts: n name, r retained, s size,
-    c children (largest first), o retained by the children not shown, k their count."""
+    c children (largest first), o retained by the children not shown, k their count.  Up to
+    CHILDREN children of a node get boxes of their own; when those leave a tenth of it to the
+    rest, the node is where many objects accumulate: then only children holding a twentieth of it
+    keep their own box and the others (up to GROUPED of them) are drawn as one box per kind
+    ("1,100 × dict (no owner)": g their count; not expandable), so the culprit shows as what it
+    holds rather than as "smaller"."""
     snap = snapshot(x)
     count, total, kids = snap.dom_children(None, CHILDREN)
     root = {"n": "all objects reached", "r": total, "s": 0, "c": [], "o": 0, "k": 0}
-    frontier, boxes, seq = [], 1, 0
+    frontier, boxes, seq, made = [], 1, 0, []
     floor = max(total // 5000, 1)  # boxes smaller than this are not worth drawing
 
-    def attach(parent, count, total, kids):
+    def box(parent, child_id, retained):
         nonlocal boxes, seq
-        shown = 0
-        for node_id, retained in kids:
+        child = {"n": snap.kind_name(child_id), "r": retained, "s": snap.ids([child_id]).size,
+                 "c": [], "o": 0, "k": 0}
+        parent["c"].append(child)
+        made.append((child_id, child))
+        boxes += 1
+        seq += 1
+        heapq.heappush(frontier, (-retained, seq, child_id, child))
+
+    def attach(parent, node_id, count, total, kids):
+        nonlocal boxes
+        head = [k for k in kids[:CHILDREN] if k[1] >= floor]
+        if count > len(head) and total - sum(r for _, r in head) > parent["r"] // 10:
+            if count > len(kids):
+                count, total, kids = snap.dom_children(node_id, min(count, GROUPED))
+            big = max(parent["r"] // 20, floor)
+            head = [k for k in kids[:CHILDREN] if k[1] >= big]
+            rest = snap.ids(sorted(i for i, _ in kids[len(head):]))
+            per = rest.retained_by_kind(_engine.BY_CLODO)  # siblings: none dominates another
+            groups = {name: [k, per.get(kind, 0), size, kind]
+                      for kind, name, k, size in rest.partition(_engine.BY_CLODO)}
+        else:
+            groups = {}
+        shown, n = 0, 0
+        for child_id, retained in head:
+            if boxes >= max_boxes:
+                break
+            box(parent, child_id, retained)
+            shown += retained
+            n += 1
+        for name, (k, retained, size, kind) in sorted(groups.items(), key=lambda kv: -kv[1][1]):
             if retained < floor or boxes >= max_boxes:
                 break
-            child = {"n": snap.kind_name(node_id), "r": retained, "s": snap.ids([node_id]).size,
-                     "c": [], "o": 0, "k": 0}
-            parent["c"].append(child)
+            if k == 1:  # a kind of one object: that object's own box
+                box(parent, rest.select(_engine.BY_CLODO, kind).ids()[0], retained)
+                shown += retained
+                n += 1
+                continue
+            parent["c"].append({"n": "{:,} × {}".format(k, name), "r": retained, "s": size,
+                                "c": [], "o": 0, "k": 0, "g": k})
             boxes += 1
             shown += retained
-            seq += 1
-            heapq.heappush(frontier, (-retained, seq, node_id, child))
+            n += k
+        parent["c"].sort(key=lambda c: -c["r"])
         parent["o"] = total - shown
-        parent["k"] = count - len(parent["c"])
+        parent["k"] = count - n
 
-    attach(root, count, total, kids)
+    attach(root, None, count, total, kids)
     while frontier and boxes < max_boxes:
         _, _, node_id, node = heapq.heappop(frontier)
         if node["r"] - node["s"] < floor:
             continue  # nothing below it worth a box
         count, total, kids = snap.dom_children(node_id, CHILDREN)
-        attach(node, count, total, kids)
+        attach(node, node_id, count, total, kids)
+    # name each object's box by how its shortest path reaches it ("['_responses'] dict")
+    for (node_id, b), path in zip(made, snap.paths([i for i, _ in made], True)):
+        lab = _label(path[2]) if path is not None else ""
+        if lab:
+            b["n"] = "%s %s" % (lab, b["n"])
     return root
 
 
 def _flat(root):
     """The tree as a flat list, parents first: [name, retained, size, others, others' count,
-    parent's index] (-1 for the root).  Nested JSON would recurse once per level in json.dumps
+    parent's index (-1 for the root), objects in a kind group (0: one object)].  Nested JSON would recurse once per level in json.dumps
     (RecursionError for a long chain on 3.10/3.11) and in the browser's parser."""
     out, queue = [], [(root, -1)]
     for node, parent in queue:  # breadth first: the queue grows while it is read
         index = len(out)
-        out.append([node["n"], node["r"], node["s"], node["o"], node["k"], parent])
+        out.append([node["n"], node["r"], node["s"], node["o"], node["k"], parent, node.get("g", 0)])
         queue.extend((child, index) for child in node["c"])
     return out
 
@@ -103,10 +157,10 @@ def report(x, old=None, title="heap"):
         [1, 1, 1, 0, 0])))
     if old is not None:
         rows = _report.diff(old, x, "clodo")
-        sections.append(("Growth since the older snapshot (%+d objects, %+d bytes)" % (
+        sections.append(("Growth since the older snapshot ({:+,} objects, {:+,} bytes)".format(
             x.count - old.count, x.size - old.size), _table(
             ["Count +", "Size +", "Retained +", "Count", "Size", "Kind"],
-            [("%+d" % (c1 - c0), "%+d" % (s1 - s0), "%+d" % (r1 - r0), c1, s1, name)
+            [("{:+,}".format(c1 - c0), "{:+,}".format(s1 - s0), "{:+,}".format(r1 - r0), c1, s1, name)
              for name, c0, c1, s0, s1, r0, r1 in rows[:ROWS]], [1, 1, 1, 1, 1, 0])))
     for by in ("clodo", "type", "module"):
         what = _classifiers.header(by)
@@ -120,7 +174,9 @@ def report(x, old=None, title="heap"):
             "<dl>" + "".join("<dt>%s</dt><dd>%s</dd>" % (html.escape(k), html.escape(str(v))) for k, v in facts) + "</dl>",
             "<h2>Dominator tree by retained size</h2>",
             "<p class=note>Each box is an object and everything only it keeps alive; its area is "
-            "that retained size.  Click a box to zoom in, a name in the path to zoom out.</p>",
+            "that retained size, and its name says how its shortest path from a root reaches it.  A "
+            "dashed box is many objects of one kind that one object holds (\u201c1,100 \u00d7 dict\u201d): "
+            "where they accumulate.  Click a box to zoom in, a name in the path to zoom out.</p>",
             '<div id="crumbs"></div><div id="treemap"></div>']
     for head, content in sections:
         body.append("<h2>%s</h2>%s" % (html.escape(head), content))
@@ -143,6 +199,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}tbody tr:hover{
 #crumbs{margin:.3em 0;font-size:13px}#crumbs a{color:#1a56c8;cursor:pointer;text-decoration:underline}
 #treemap{position:relative;width:100%;height:520px;border:1px solid #999;overflow:hidden;background:#fafafa}
 .box{position:absolute;box-sizing:border-box;border:1px solid #fff;overflow:hidden;font-size:11px;padding:1px 3px;cursor:pointer;color:#111}
+.box.group{cursor:default;border-style:dashed}
 .box.other{cursor:default;background:repeating-linear-gradient(45deg,#ddd,#ddd 4px,#eee 4px,#eee 8px)!important}
 </style></head>
 <body>
@@ -154,7 +211,7 @@ window.addEventListener("error", function (e) { document.body.dataset.error = St
 (function () {
   var flat = JSON.parse(document.getElementById("tree-data").textContent), nodes = [], i0;
   for (i0 = 0; i0 < flat.length; i0++) {  /* parents come first: no recursion at any depth */
-    var f = flat[i0], nd = {n: f[0], r: f[1], s: f[2], o: f[3], k: f[4], c: [], p: null};
+    var f = flat[i0], nd = {n: f[0], r: f[1], s: f[2], o: f[3], k: f[4], g: f[6], c: [], p: null};
     if (f[5] >= 0) { nd.p = nodes[f[5]]; nd.p.c.push(nd); }
     nodes.push(nd);
   }
@@ -217,13 +274,14 @@ window.addEventListener("error", function (e) { document.body.dataset.error = St
                 : node.k + " smaller (" + fmt(it.v) + ")";
       d.title = label;
       if (it.node) {
-        d.style.background = color(it.node.n, depth);
-        (function (n) { d.addEventListener("click", function (ev) { ev.stopPropagation(); zoom(n); }); })(it.node);
+        d.style.background = color(it.node.g ? it.node.n.replace(/^[0-9,]+ \u00d7 /, "") : it.node.n, depth);
+        if (it.node.g) d.className += " group";
+        else (function (n) { d.addEventListener("click", function (ev) { ev.stopPropagation(); zoom(n); }); })(it.node);
       }
       if (r.w > 40 && r.h > 14) d.textContent = label;
       map.appendChild(d);
       drawn++;
-      if (it.node && it.node.c.length && r.w > 60 && r.h > 40 && depth < 2)
+      if (it.node && it.node.c.length && r.w > 60 && r.h > 40 && depth < 5)
         draw(it.node, r.x + 3, r.y + 16, r.w - 6, r.h - 19, depth + 1);
     }
   }

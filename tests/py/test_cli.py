@@ -248,6 +248,28 @@ class Cli(unittest.TestCase):
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
         sys.stderr.write("\n[report screenshot: %s, %d boxes drawn] " % (shot, drawn))
 
+    def test_html_treemap_names_where_objects_accumulate(self):
+        # The list `orders` holds 200 alike Orders (each retaining its bytearrays): its box is
+        # named by its label and its children drawn as one box of 200 Orders, not as
+        # "200 smaller"; the growth table's numbers have thousands separators.
+        out = self.path("accumulate.html")
+        heapcore("html", self.new, "--diff", self.old, "-o", out)
+        with open(out, encoding="utf-8") as f:
+            page = f.read()
+        data = page.split('<script id="tree-data" type="application/json">')[1].split("</script>")[0]
+        flat = json.loads(data.replace("<\\/", "</"))
+        names = [f[0] for f in flat]
+        holder = [i for i, f in enumerate(flat) if f[0] == "['orders'] list"]
+        self.assertEqual(len(holder), 1, "no box named for the list: %r" % names[:40])
+        kids = [f for f in flat if f[5] == holder[0]]
+        self.assertEqual([(f[0], f[6]) for f in kids if f[6]], [("200 × __main__.Order", 200)])
+        group = [f for f in kids if f[6]][0]
+        self.assertGreater(group[1], 200 * 3 * 1000)  # each Order retains its 3 bytearrays
+        self.assertLess(flat[holder[0]][3], flat[holder[0]][1] // 20)  # little left as "smaller"
+        growth = page.split("Growth since the older snapshot")[1].split("</table>")[0]
+        self.assertRegex(growth, r"\+\d{1,3},\d{3}")
+        self.assertNotRegex(growth, r"\+\d{4}")
+
 
 def bytearray_overhead():
     return sys.getsizeof(bytearray(1000)) - 1000
