@@ -374,8 +374,6 @@ done:
     return out;
 }
 
-/* type_index(tp) -> the type kind (index) of tp in this snapshot, or None if no object of
- * this snapshot has that type. */
 /* dom_children(id or None, k) -> (number of children, their total retained, [(child id,
  * retained)] of the k retaining most) in the dominator tree; None: the super-root's. */
 static PyObject *Snapshot_dom_children(SnapshotObject *self, PyObject *args)
@@ -494,6 +492,8 @@ static PyObject *Snapshot_value(SnapshotObject *self, PyObject *arg)
     return Py_BuildValue("(KKy#)", (unsigned long long)length, (unsigned long long)hash, c, (Py_ssize_t)nb);
 }
 
+/* type_index(tp) -> the type index recorded at tp's address, or None.  Only meaningful for a
+ * live snapshot (a file's addresses are another process's); _kinds.py decides. */
 static PyObject *Snapshot_type_index(SnapshotObject *self, PyObject *tp)
 {
     if (!PyType_Check(tp)) {

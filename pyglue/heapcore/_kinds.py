@@ -22,13 +22,17 @@ class Kind:
     def _matches(self, snap, kind, name):
         raise NotImplementedError
 
+    def _matcher(self, snap):
+        """A function (kind, name) -> True for the rows of snap that are of this kind."""
+        return lambda kind, name: self._matches(snap, kind, name)
+
     def _select(self, idset):
         """The members of engine set idset that are of this kind."""
         c = REGISTRY[self._by].engine
-        snap = idset.snapshot
+        matches = self._matcher(idset.snapshot)
         out = idset.op(idset, _engine.OP_SUB)  # empty, of the same snapshot
         for kind, name, _, _ in idset.partition(c):
-            if self._matches(snap, kind, name):
+            if matches(kind, name):
                 out = out.op(idset.select(c, kind), _engine.OP_OR)
         return out
 
@@ -46,8 +50,9 @@ class _Type(Kind):
         Kind.__init__(self, "type", _type_name(tp), "h.Type(%s)" % _type_name(tp))
         self._tp = tp
 
-    def _matches(self, snap, kind, name):
-        return kind == snap.type_index(self._tp)
+    def _matcher(self, snap):
+        types = _type_indices(snap, self._tp)
+        return lambda kind, name: kind in types
 
 
 class _Clodo(Kind):
@@ -75,13 +80,14 @@ class _Clodo(Kind):
         self._tp = tp
         self._dictof = dictof
 
-    def _matches(self, snap, kind, name):
+    def _matcher(self, snap):
         if self._tp is not None:
-            return kind == snap.type_index(self._tp)
+            types = _type_indices(snap, self._tp)
+            return lambda kind, name: kind in types
         if self._dictof == ():
-            return name == "dict (no owner)"
-        t = snap.type_index(self._dictof)
-        return t is not None and kind == snap.ntypes + t
+            return lambda kind, name: name == "dict (no owner)"
+        dicts = {snap.ntypes + t for t in _type_indices(snap, self._dictof)}  # "dict of" kinds
+        return lambda kind, name: kind in dicts
 
 
 class _Rcs(Kind):
@@ -157,6 +163,22 @@ class _Anything(Kind):
 
     def _matches(self, snap, kind, name):
         return True
+
+
+def _type_indices(snap, tp):
+    """The type indices of engine snapshot snap that stand for class tp, as a frozenset.
+
+    A live snapshot: tp's own entry, found by identity (the type's address), if the name it
+    recorded is still tp's name; else the address was freed and reused by another type after
+    the walk, and nothing matches.  A loaded file (or a subinterpreter's heap): the addresses
+    are another process's, so every type recorded under tp's full name matches (two classes
+    with one name are one kind there)."""
+    name = _type_name(tp)
+    names = snap.type_names()
+    if snap.loaded:
+        return frozenset(t for t, n in enumerate(names) if n == name)
+    t = snap.type_index(tp)
+    return frozenset() if t is None or names[t] != name else frozenset((t,))
 
 
 def _type_name(tp):

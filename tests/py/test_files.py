@@ -209,5 +209,97 @@ class Files(unittest.TestCase):
         self.assertEqual("\n".join(out[1:]), str(self.x.bytype))
 
 
+XPROC_MODULE = """
+class Widget:
+    def __init__(self, k):
+        self.payload = bytearray(777)
+        self.k = k
+
+keep = [Widget(k) for k in range(40)]
+dicts = [w.__dict__ for w in keep]  # a real dict per instance on every version
+"""
+
+
+class AnotherProcessWrote(unittest.TestCase):
+    """A file dumped by another process: its type addresses name nothing here, so kinds
+    select by the type's full name (issue 19: they selected nothing, without an error)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="heapcore-xproc-")
+        with open(os.path.join(cls.dir, "xprocmod.py"), "w") as f:
+            f.write(XPROC_MODULE)
+        cls.path = os.path.join(cls.dir, "other.hcsnap")
+        code = "import sys; sys.path.insert(0, sys.argv[1]); import xprocmod, heapcore; heapcore.hpy().dump(sys.argv[2])"
+        subprocess.run([sys.executable, "-c", code, cls.dir, cls.path], check=True, capture_output=True)
+        sys.path.insert(0, cls.dir)
+        try:
+            import xprocmod
+        finally:
+            sys.path.remove(cls.dir)
+        cls.mod = xprocmod
+        cls.y = heapcore.load(cls.path)
+
+    @classmethod
+    def tearDownClass(cls):
+        sys.modules.pop("xprocmod", None)
+        shutil.rmtree(cls.dir)
+
+    def test_type_and_clodo_select_by_name(self):
+        y, W = self.y, self.mod.Widget
+        rows = {name: count for _, name, count, _ in _internal.rows(y.bytype)}
+        self.assertEqual((y & h.Type(W)).count, 40)
+        self.assertEqual((y & W).count, 40)
+        self.assertEqual((y & h.Clodo(W)).count, 40)
+        self.assertEqual((y & h.Type(bytearray)).count, rows["bytearray"])
+        self.assertGreaterEqual(rows["bytearray"], 40)
+        self.assertEqual((y & bytearray).count, rows["bytearray"])
+        self.assertEqual((y & h.Type(bytearray)).size,
+                         sum(size for _, name, _, size in _internal.rows(y.bytype) if name == "bytearray"))
+        self.assertEqual((y - h.Type(W)).count, y.count - 40)
+
+    def test_dict_of_a_class_selects_by_name(self):
+        y, W = self.y, self.mod.Widget
+        clodo = {name: count for _, name, count, _ in _internal.rows(y.byclodo)}
+        self.assertEqual(clodo["dict of xprocmod.Widget"], 40)
+        self.assertEqual((y & h.Clodo(dictof=W)).count, 40)
+        self.assertEqual((y & h.Clodo(dictof=())).count, clodo["dict (no owner)"])
+
+    def test_the_other_kinds_work_too(self):
+        y, W = self.y, self.mod.Widget
+        payloads = y & h.Rcs(h.Clodo(dictof=W))  # each bytearray referred to by its dict only
+        self.assertEqual((payloads & bytearray).count, 40)
+        dicts = y & h.Rcs(h.Clodo(W), list)  # each dict: by its Widget and the list `dicts`
+        self.assertEqual((dicts & h.Clodo(dictof=W)).count, 40)
+        self.assertEqual((y & h.Size(bytearray(777).__sizeof__()) & bytearray).count,
+                         (payloads & h.Size(bytearray(777).__sizeof__())).count)
+        self.assertEqual((y & h.Size(bytearray(777).__sizeof__()) & bytearray).count, 40)
+        self.assertEqual((y & h.Module("xprocmod")).count, 1)
+        self.assertEqual((y & h.Via("['payload']")).count, 40)
+        self.assertEqual(((y & h.Via("['payload']")) & bytearray).count, 40)
+
+    def test_two_classes_with_one_name_both_match(self):
+        # A live snapshot matches by identity: a second class named like the first is another kind.
+        class Twin:
+            pass
+
+        first = Twin
+        keep1 = [first() for _ in range(3)]
+
+        class Twin:  # noqa: F811 - the same full name, another class
+            pass
+
+        keep2 = [Twin() for _ in range(5)]
+        x = h.heap()
+        self.assertEqual((x & first).count, 3)
+        self.assertEqual((x & Twin).count, 5)
+        path = os.path.join(self.dir, "twins.hcsnap")
+        x.dump(path)
+        y = heapcore.load(path)
+        self.assertEqual((y & first).count, 8)  # a file knows names only: both classes
+        self.assertEqual((y & Twin).count, 8)
+        del keep1, keep2
+
+
 if __name__ == "__main__":
     unittest.main()
