@@ -18,8 +18,9 @@ def label(count, size):
 
 
 def column_header(kind_header, reached=None):
-    """The column line; with `reached` (bytes the roots reach) a Retained column and its share
-    of them come before the kind."""
+    """The column line; with `reached` (the snapshot's bytes: what the roots reach and any
+    unreachable garbage, the super-root's retained size) a Retained column and its share of
+    them come before the kind."""
     if reached is None:
         return " Index  Count   %%     Size   %% Cumulative  %% %s" % kind_header
     return " Index  Count   %%     Size   %% Cumulative  %%   Retained   %% %s" % kind_header
@@ -135,13 +136,14 @@ def wrap_path(path, indent):
     return lines
 
 
-def top_table(rows, reached):
-    """rows: (index, retained, size, kind, path text)."""
-    lines = ["The %d object%s retaining most, of %d bytes the roots reach." % (
-        len(rows), "" if len(rows) == 1 else "s", reached),
-        " Index   Retained   %     Size Kind / shortest path from a root"]
+def top_table(rows, total, garbage):
+    """rows: (index, retained, size, kind, path text); total: the bytes retained sizes are
+    shares of (all the snapshot's objects), of which garbage are unreachable from the roots."""
+    lines = ["The %d object%s retaining most, of %d bytes (%d the roots reach, %d unreachable)." % (
+        len(rows), "" if len(rows) == 1 else "s", total, total - garbage, garbage),
+             " Index   Retained   %     Size Kind / shortest path from a root"]
     for i, retained, size, kind, path in rows:
-        lines.extend(wrap("%6d %10d %3d %8d %s" % (i, retained, pct(retained, reached), size, kind)))
+        lines.extend(wrap("%6d %10d %3d %8d %s" % (i, retained, pct(retained, total), size, kind)))
         lines.extend(wrap_path(path, 27))
     return "\n".join(lines)
 

@@ -46,7 +46,7 @@ def dom_tree(x, max_boxes=MAX_BOXES):
     holds rather than as "smaller"."""
     snap = snapshot(x)
     count, total, kids = snap.dom_children(None, CHILDREN)
-    root = {"n": "all objects reached", "r": total, "s": 0, "c": [], "o": 0, "k": 0}
+    root = {"n": "all objects (reached from the roots, and unreachable)", "r": total, "s": 0, "c": [], "o": 0, "k": 0}
     frontier, boxes, seq, made = [], 1, 0, []
     floor = max(total // 5000, 1)  # boxes smaller than this are not worth drawing
 

@@ -134,7 +134,8 @@ class Top:
     def __str__(self):
         snap = self._idset.snapshot
         out = [(i,) + row[1:] for i, row in enumerate(top_rows(snap, self.rows))]
-        return _format.top_table(out, snap.reached_size)
+        garbage = snap.select(_engine.NODE_UNREACH, _engine.NODE_HIDDEN).size  # what no root reaches
+        return _format.top_table(out, snap.reached_size, garbage)
 
     __repr__ = __str__
 

@@ -176,7 +176,8 @@ class IdentitySet:
         return self._rows
 
     def _reached(self):
-        """Bytes the roots reach, for a retained view's percentages (None otherwise)."""
+        """Bytes of the snapshot (what the roots reach and unreachable garbage), for a retained
+        view's percentages (None otherwise)."""
         return self._s.snapshot.reached_size if self._ret else None
 
     def __len__(self):
