@@ -54,11 +54,12 @@ hc_addrset_chunk *hc_addrset_chunk_of(hc_addrset *s, uintptr_t addr, gboolean cr
             s->chunks = p;
             s->chunkcap = cap;
         }
-        /* calloc of a large block maps fresh zero pages without writing them: only the
-         * pages that receive a member ever cost memory. */
+        /* Mapped, fresh zero pages: only the pages that receive a member ever cost memory.
+         * (A plain calloc is not enough: once glibc has raised its mmap threshold past 16 MiB
+         * it carves the bitmap from the heap and clears all of it, 16 MiB resident per set.) */
         c = hc_try_calloc(1, sizeof *c);
         if (c)
-            c->bits = hc_try_calloc(HC_ADDRSET_WORDS, sizeof *c->bits);
+            c->bits = hc_try_calloc_mapped(HC_ADDRSET_WORDS, sizeof *c->bits);
         if (!c || !c->bits) {
             chunk_free(c);
             return NULL;
@@ -67,9 +68,9 @@ hc_addrset_chunk *hc_addrset_chunk_of(hc_addrset *s, uintptr_t addr, gboolean cr
         memmove(s->chunks + lo + 1, s->chunks + lo, (s->nchunks - lo) * sizeof *s->chunks);
         s->chunks[lo] = c;
         s->nchunks++;
-        /* Untouched pages of a large calloc cost nothing; without it, the small cache. */
+        /* Untouched pages of a mapped calloc cost nothing; without it, the small cache. */
         if (!s->direct && key < HC_ADDRSET_DIRECT)
-            s->direct = hc_try_calloc(HC_ADDRSET_DIRECT, sizeof *s->direct);
+            s->direct = hc_try_calloc_mapped(HC_ADDRSET_DIRECT, sizeof *s->direct);
     }
     /* Fill the slot only if it holds something else: a direct slot, once filled, is only read
      * (the walk's threads share the direct table). */

@@ -336,6 +336,12 @@ uint64_t hc_domtree_total(const hc_domtree *d)
     return d->total;
 }
 
+size_t hc_domtree_memory(const hc_domtree *d)
+{
+    return sizeof *d + (size_t)d->g->n * 3 * sizeof(uint32_t) + (size_t)d->reached * sizeof *d->order +
+           (size_t)d->nbig * (sizeof *d->big_id + sizeof *d->big_val);
+}
+
 /* One past the end of the subtree run starting at position p0: the first later position whose
  * node's immediate dominator lies before p0 (a node inside the run has its parent inside). */
 static uint32_t subtree_end(const hc_domtree *d, uint32_t p0)
@@ -596,6 +602,11 @@ void hc_reach_free(hc_reach *r)
 uint64_t hc_reach_total(const hc_reach *r)
 {
     return r->total;
+}
+
+size_t hc_reach_memory(const hc_reach *r)
+{
+    return sizeof *r + ((size_t)r->g->n / 64 + 1) * sizeof *r->all;
 }
 
 /* The bitmap of what stays reached with ids[0..n) removed (the removed nodes not marked), and

@@ -331,6 +331,14 @@ void hc_kinds_free(hc_kinds *k)
     hc_free(k);
 }
 
+size_t hc_kinds_memory(const hc_kinds *k)
+{
+    size_t n = (size_t)hc_graph_n(k->g) + 1;
+    return sizeof *k + (k->per_node ? n * sizeof *k->per_node : 0) + (k->per16 ? n * sizeof *k->per16 : 0) +
+           (k->set_off ? ((size_t)k->n + 1) * sizeof *k->set_off : 0) + (size_t)k->nsets_len * sizeof *k->sets +
+           (k->sizes ? (size_t)k->n * sizeof *k->sizes : 0);
+}
+
 hc_graph *hc_kinds_graph(const hc_kinds *k)
 {
     return k->g;

@@ -10,7 +10,7 @@
 
 /* Snapshot wraps an hc_graph (pyglue/snapshot.c).  It holds no reference to any object of the
  * observed heap, and its type is the observer's own (hidden from walks). */
-typedef struct {
+typedef struct SnapshotObject {
     PyObject_HEAD
     hc_graph *g;
     hc_domtree *dom;                  /* computed on first need */
@@ -21,6 +21,8 @@ typedef struct {
     PyObject *meta;                   /* a loaded snapshot's META section as a dict; NULL otherwise */
     hc_py_born *born;                 /* live snapshots: what was allocated since the walk (pyborn.h), or NULL */
     uint64_t seq;                     /* live snapshots: 1, 2, ... in the order they were taken; loaded: 0 */
+    struct SnapshotObject *prev;      /* every Snapshot alive, linked for snapshots_memory (GIL) */
+    struct SnapshotObject *next;
 } SnapshotObject;
 
 /* IdSet wraps an hc_idset of one snapshot (pyglue/idset.c). */
@@ -41,6 +43,10 @@ typedef struct {
 extern PyTypeObject Snapshot_Type;
 extern PyTypeObject IdSet_Type;
 extern PyTypeObject Kinds_Type;
+
+/* Bytes of engine memory held by every Snapshot alive: graphs, their caches (dominator tree,
+ * reverse edges, classifiers) and allocation trackers (pyglue/snapshot.c). */
+size_t snapshots_memory(void);
 
 /* ---- errors (pyglue/module.c) ---------------------------------------------------------------- */
 

@@ -256,6 +256,13 @@ static PyObject *mod_rss(PyObject *mod, PyObject *unused)
     return PyLong_FromLongLong(hc_py_rss());
 }
 
+static PyObject *mod_own_memory(PyObject *mod, PyObject *unused)
+{
+    (void)mod;
+    (void)unused;
+    return PyLong_FromSize_t(snapshots_memory());
+}
+
 /* root_objects() -> [(label, obj)]: what the interpreter holds as roots now (pylive.h). */
 static PyObject *mod_root_objects(PyObject *m, PyObject *unused)
 {
@@ -298,6 +305,8 @@ static PyMethodDef module_methods[] = {
     {"value_hash", mod_value_hash, METH_O,
      "value_hash(bytes) -> the 64-bit hash a snapshot keeps of a string's or bytes' contents"},
     {"rss", mod_rss, METH_NOARGS, "resident set size of this process in bytes"},
+    {"own_memory", mod_own_memory, METH_NOARGS,
+     "own_memory() -> bytes of engine memory the snapshots alive hold (graphs, caches, trackers)"},
     {NULL, NULL, 0, NULL},
 };
 

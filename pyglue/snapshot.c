@@ -5,8 +5,29 @@
 #include "pylive.h"
 #include "pysnapshot.h"
 
+static SnapshotObject *alive; /* the first of the Snapshots alive (linked by prev / next) */
+
+size_t snapshots_memory(void)
+{
+    size_t m = 0;
+    for (const SnapshotObject *s = alive; s; s = s->next) {
+        m += sizeof *s + hc_graph_memory(s->g) + hc_py_born_memory(s->born);
+        m += (s->dom ? hc_domtree_memory(s->dom) : 0) + (s->reach ? hc_reach_memory(s->reach) : 0);
+        m += s->refs ? hc_referrers_memory(s->refs) : 0;
+        for (int c = 0; c < HC_NCLASSIFIERS; c++)
+            m += s->kinds[c] ? hc_kinds_memory(s->kinds[c]) : 0;
+    }
+    return m;
+}
+
 static void Snapshot_dealloc(SnapshotObject *self)
 {
+    if (self->prev)
+        self->prev->next = self->next;
+    else
+        alive = self->next;
+    if (self->next)
+        self->next->prev = self->prev;
     hc_domtree_free(self->dom);
     hc_reach_free(self->reach);
     for (int c = 0; c < HC_NCLASSIFIERS; c++)
@@ -707,6 +728,11 @@ PyObject *wrap_snapshot(hc_graph *g)
     o->born = NULL;
     o->seq = 0;
     memset(o->kinds, 0, sizeof o->kinds);
+    o->prev = NULL;
+    o->next = alive;
+    if (alive)
+        alive->prev = o;
+    alive = o;
     return (PyObject *)o;
 }
 

@@ -137,6 +137,11 @@ void hc_py_born_stop(hc_py_born *b)
         uninstall();
 }
 
+size_t hc_py_born_memory(const hc_py_born *b)
+{
+    return b ? sizeof *b + hc_addrset_memory(&b->set) : 0;
+}
+
 gboolean hc_py_born_usable(const hc_py_born *b)
 {
     return b && !b->lost && hook_alive(); /* hook_alive marks every tracker lost when it says no */

@@ -44,5 +44,7 @@ gboolean hc_py_born_seen(const hc_py_born *b, uintptr_t addr);
 /* Can b answer: not NULL, not out of memory, and the hook still in the allocator chain
  * (checked by allocating and freeing one block; a tracker found cut off is lost for good)? */
 gboolean hc_py_born_usable(const hc_py_born *b);
+/* Bytes of memory b holds (its bitmap's touched pages); 0 for NULL. */
+size_t hc_py_born_memory(const hc_py_born *b);
 
 #endif

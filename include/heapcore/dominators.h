@@ -47,6 +47,8 @@ uint64_t hc_domtree_retained(const hc_domtree *d, uint32_t id);
 /* Nodes the super-root reaches, and the sum of their sizes. */
 uint32_t hc_domtree_reached(const hc_domtree *d);
 uint64_t hc_domtree_total(const hc_domtree *d);
+/* Bytes of engine memory the tree holds (not its graph's). */
+size_t hc_domtree_memory(const hc_domtree *d);
 
 /* The nodes node id dominates, itself included (its subtree): O(answer log answer).  Empty
  * if id is unreached. */
@@ -82,6 +84,7 @@ hc_reach *hc_reach_new(hc_graph *g, GError **error);
 void hc_reach_free(hc_reach *r); /* accepts NULL */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(hc_reach, hc_reach_free)
 uint64_t hc_reach_total(const hc_reach *r);
+size_t hc_reach_memory(const hc_reach *r); /* bytes of engine memory it holds */
 
 /* Bytes freed if every node of ids[0..n) (node ids of r's graph) became unreachable together:
  * the reached total minus what the super-root still reaches with these removed.  For a set

@@ -51,6 +51,7 @@ hc_kinds *hc_kinds_new_explicit(hc_graph *g, uint32_t *per_node, char **names, u
 void hc_kinds_free(hc_kinds *k); /* accepts NULL */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(hc_kinds, hc_kinds_free)
 hc_graph *hc_kinds_graph(const hc_kinds *k); /* borrowed */
+size_t hc_kinds_memory(const hc_kinds *k);   /* bytes of engine memory it holds (about) */
 uint32_t hc_kinds_count(const hc_kinds *k);  /* kinds are 0 .. count-1 */
 uint32_t hc_kinds_of(const hc_kinds *k, uint32_t id);
 void hc_kinds_name(const hc_kinds *k, uint32_t kind, GString *out);

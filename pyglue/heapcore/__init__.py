@@ -58,9 +58,10 @@ class hpy:
         if self._ref is None:
             total = everything.size
             rss = _engine.rss()
-            if rss > 0:
-                header = "Process RSS %s; held outside the objects walked: %s." % (
-                    _format.mb(rss), _format.mb(max(rss - total, 0)))
+            if rss > 0:  # the snapshots heapcore holds (this one too) are resident: not the program's
+                own = _engine.own_memory()
+                header = "Process RSS %s; held outside the objects walked: %s (heapcore's own %s not counted)." % (
+                    _format.mb(rss), _format.mb(max(rss - total - own, 0)), _format.mb(own))
             return IdentitySet(everything, "clodo", header=header)
         return IdentitySet(everything.sub_foreign(self._ref), "clodo")
 

@@ -2,6 +2,7 @@
 import asyncio
 import gc
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -60,6 +61,35 @@ class Regressions(unittest.TestCase):
         finally:
             gc.enable()
             gc.collect()
+
+
+class HeaderLine(unittest.TestCase):
+    def test_held_outside_does_not_count_heapcores_own_snapshots(self):
+        # Issue 19: the figure grew 21 -> 74 MB over four heap() calls on an unchanged program
+        # (each snapshot's allocation tracker took 16 MiB of cleared heap; and the snapshots
+        # themselves are resident).  A fresh process: no other test's snapshots alive.
+        code = textwrap.dedent("""
+            from heapcore import hpy
+            h = hpy()
+            keep = []
+            for _ in range(4):
+                keep.append(h.heap())
+                print(str(keep[-1]).splitlines()[1])
+            from heapcore import _engine
+            before = _engine.own_memory()
+            del keep
+            print(before, _engine.own_memory())
+            """)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        lines = out.stdout.splitlines()
+        before, after = map(int, lines.pop().split())
+        self.assertLess(after, before / 4)  # freed snapshots are no longer counted
+        self.assertEqual(len(lines), 4)
+        held = [float(re.search(r"held outside the objects walked: ([\d.]+) MB", line).group(1)) for line in lines]
+        self.assertLess(max(held) - held[0], 2.0, lines)
+        own = [re.search(r" \(heapcore's own ([\d.]+) MB not counted\)\.$", line) for line in lines]
+        self.assertTrue(all(own), lines)
+        self.assertGreater(float(own[-1].group(1)), float(own[0].group(1)))  # it grows with the snapshots
 
 
 if __name__ == "__main__":
