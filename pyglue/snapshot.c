@@ -373,6 +373,12 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
             Py_CLEAR(out);
             goto done;
         }
+        if (len > 1 && want_labels && hc_paths_root_record(self->g, path[0], NULL) == HC_NONE &&
+            !hc_py_graph_labeller_prove(&gl, self->g, self->born, path[0], &err)) { /* from garbage */
+            set_error(err);
+            Py_CLEAR(out);
+            goto done;
+        }
         PyObject *item = len ? path_item(self, path, len, want_labels ? gl.lab : NULL, gl.roots, gl.nroots, name, strs)
                              : Py_NewRef(Py_None);
         if (!item || PyList_Append(out, item) < 0) {

@@ -73,6 +73,46 @@ gboolean hc_py_graph_labeller_init(hc_py_graph_labeller *gl, hc_graph *g, hc_py_
     return TRUE;
 }
 
+static int cmp_addr(const void *a, const void *b)
+{
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+gboolean hc_py_graph_labeller_prove(hc_py_graph_labeller *gl, hc_graph *g, const hc_py_born *born, uint32_t id,
+                                    GError **err)
+{
+    if (!gl->roots && gl->lab != &gl->stored.lab)
+        return TRUE; /* a loaded graph without labels, or no roots now: nothing is proven */
+    uintptr_t addr = hc_graph_addr(g, id);
+    if (gl->roots && bsearch(&addr, gl->roots, gl->nroots, sizeof *gl->roots, cmp_addr))
+        return TRUE;
+    if (gl->lab != &gl->stored.lab) { /* the live objects will be read: is this one alive? */
+        if (!gl->walk && !(gl->walk = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, err)))
+            return FALSE;
+        uint32_t now = hc_graph_lookup(gl->walk, addr);
+        uintptr_t type = hc_graph_type_key(g, hc_graph_type(g, id));
+        if (now == HC_NONE || hc_graph_type_key(gl->walk, hc_graph_type(gl->walk, now)) != type)
+            return TRUE;
+        if (hc_py_born_usable(born) && (hc_py_born_seen(born, addr) || hc_py_born_seen(born, type)))
+            return TRUE; /* a newer object took its address */
+    }
+    uintptr_t *more = g_try_renew(uintptr_t, gl->roots, gl->nroots + 1);
+    if (!more) {
+        g_set_error(err, HC_ERROR, HC_ERROR_NOMEM, "out of memory labelling a path");
+        return FALSE;
+    }
+    size_t k = gl->nroots;
+    while (k > 0 && more[k - 1] > addr) { /* keep them sorted: hc_via_path bsearches */
+        more[k] = more[k - 1];
+        k--;
+    }
+    more[k] = addr;
+    gl->roots = more;
+    gl->nroots++;
+    return TRUE;
+}
+
 void hc_py_graph_labeller_release(hc_py_graph_labeller *gl)
 {
     g_free(gl->roots);

@@ -47,6 +47,16 @@ typedef struct hc_py_graph_labeller {
 gboolean hc_py_graph_labeller_init(hc_py_graph_labeller *gl, hc_graph *g, hc_py_label_use use, GError **error);
 /* Frees what init made (also after it failed). */
 void hc_py_graph_labeller_release(hc_py_graph_labeller *gl);
+/* Paths: let a path that starts at node id of g (a complement root: unreachable garbage,
+ * which no root proves alive) be labelled, as byvia labels the same edges.  With kept labels
+ * nothing live is read: id is simply accepted.  With the live objects' labeller, id must be
+ * alive now: found by a fresh walk (made on the first call, kept in gl) at its address with
+ * its type, and that address not handed out again since g was taken (born, may be NULL);
+ * then its address joins gl->roots, and hc_via_path proves each next hop from it as from a
+ * root.  Otherwise (or for a loaded graph without labels) nothing changes: '?'.  FALSE +
+ * error only if the walk fails. */
+gboolean hc_py_graph_labeller_prove(hc_py_graph_labeller *gl, hc_graph *g, const hc_py_born *born, uint32_t id,
+                                    GError **error);
 
 /* byvia of s (hc_via_kinds with the labeller for HC_PY_LABELS_BYVIA), or NULL. */
 hc_kinds *hc_py_via_kinds(hc_idset *s, GError **error);

@@ -104,7 +104,8 @@ PAGE = 10
 
 class ShortestPaths:
     """``x.sp``: the shortest paths from the roots to the set as a whole: one per member at
-    the least depth (deeper members are not listed).  ``sp[i]`` is a Path, ``sp.numpaths``
+    the least depth (deeper members are not listed), then as many for the members no root
+    reaches, from the unreachable garbage that holds them ("<not from a root: list>...").  ``sp[i]`` is a Path, ``sp.numpaths``
     their number, ``sp.more`` the next page."""
 
     __slots__ = ("paths", "numpaths", "start", "root")
@@ -145,7 +146,18 @@ LIMIT = 1000  # paths kept per sp (numpaths still counts all)
 
 
 def shortest_paths(idset):
-    numpaths, items = idset.snapshot.paths(idset.ids(), True, LIMIT)
+    """The paths from the roots to the members they reach (those at the least depth) first;
+    then, if some member no root reaches, the paths to those (at their own least depth) from
+    the garbage that holds them: listed after, never instead (a complement root is one hop
+    deep, and would otherwise hide every path from a root)."""
+    snap = idset.snapshot
+    garbage = idset.op(snap.select(_engine.NODE_UNREACH, 0), _engine.OP_AND)
+    numpaths, items = 0, []
+    for part in (idset.op(garbage, _engine.OP_SUB), garbage):
+        if part.count:
+            n, got = snap.paths(part.ids(), True, max(LIMIT - len(items), 0))
+            numpaths += n
+            items += got
     return ShortestPaths([Path(root, hops, labels) for root, hops, labels in items], numpaths)
 
 

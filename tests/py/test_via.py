@@ -1,4 +1,5 @@
 """byvia, h.Via, edge labels and x.sp, on heaps built so the right answer is known."""
+import gc
 import sys
 import threading
 import unittest
@@ -191,6 +192,44 @@ class ShortestPathsTest(unittest.TestCase):
         sp = h.iso(shallow, deeper[0][0]).sp
         self.assertEqual(sp.numpaths, 1)
         self.evaluates(sp[0], shallow)
+
+    def test_an_unreachable_member_does_not_hide_the_paths_from_roots(self):
+        # Issue 19: 100 reachable objects and one cyclic garbage list printed only
+        # "<not from a root: list>?"; and the labels inside garbage were all "?".
+        global reachable_boxes
+        gc.disable()
+        try:
+            reachable_boxes = [Box() for _ in range(100)]
+            junk = [Plain()]
+            junk.append(junk)  # a cycle: garbage once dropped, while gc is off
+            junk[0].payload = bytearray(7)
+            addrs = id(junk), id(junk[0].payload)
+            del junk
+            x = h.heap()
+            snap = _internal.snapshot(x)
+            garbage, payload = (snap.find(a)[0] for a in addrs)
+            self.assertTrue(snap.find(addrs[0])[1] & _engine.NODE_UNREACH)
+            boxes = _internal.engine_set(x & h.iso(*reachable_boxes))
+            sp = _internal.new_set(boxes.op(snap.ids([garbage]), _engine.OP_OR)).sp
+            inside = _internal.new_set(snap.ids([payload])).sp
+        finally:
+            gc.enable()
+            gc.collect()
+        freed = _internal.new_set(snap.ids([payload])).sp  # the garbage is gone: nothing to read
+        self.assertTrue(str(freed[0]).startswith("<not from a root: "), str(freed[0]))
+        self.assertTrue(str(freed[0]).endswith("?"), str(freed[0]))
+        self.assertEqual(sp.numpaths, 101)
+        texts = [str(p) for p in sp]
+        for t in texts[:100]:
+            self.assertTrue(t.startswith("%s.i0_modules[") and t.endswith("['reachable_boxes'][%s]" % t[t.rindex("[") + 1:-1]), t)
+        self.assertEqual(sorted(int(t[t.rindex("[") + 1:-1]) for t in texts[:100]), list(range(100)))
+        self.assertEqual(texts[100], "<not from a root: list>")  # after them, never instead
+        self.assertEqual(str(sp).splitlines()[-1], "<... 91 more paths ...>")
+        self.assertEqual(inside.numpaths, 1)
+        text = str(inside[0])
+        self.assertTrue(text.startswith("<not from a root: "), text)
+        self.assertNotIn("?", text)  # labelled, as byvia labels the same edges
+        self.assertTrue(text.endswith(".payload" if PY311 else ".__dict__['payload']"), text)
 
 
 class ByIdRpDot(unittest.TestCase):
