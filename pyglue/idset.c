@@ -453,7 +453,7 @@ static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
     const uint32_t *ids = hc_idset_ids(self->s);
     uint32_t count = hc_idset_count(self->s);
     hc_py_file_details d;
-    ok = hc_py_file_details_for(g, keep, &d, &err);
+    ok = hc_py_file_details_for(g, self->snap->born, keep, &d, &err);
     if (ok) {
         Py_BEGIN_ALLOW_THREADS
         ok = hc_snapfile_write(g, ids, count, meta, d.labels, d.values, path, &err);

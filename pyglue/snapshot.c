@@ -483,7 +483,7 @@ static PyObject *Snapshot_export_chrome(SnapshotObject *self, PyObject *args)
     }
     GError *err = NULL;
     hc_py_file_details d;
-    gboolean ok = hc_py_file_details_for(self->g, keep, &d, &err);
+    gboolean ok = hc_py_file_details_for(self->g, self->born, keep, &d, &err);
     if (ok) {
         const char *path = PyBytes_AS_STRING(bytes);
         Py_BEGIN_ALLOW_THREADS

@@ -3,18 +3,83 @@
 #include "pysnapshot.h"
 #include "pycompat.h"
 
+/* For a capture from an earlier snapshot g: the live objects' labeller, its answers kept only
+ * where they are about the objects g recorded.  Between g's walk and now, objects died and new
+ * ones took their addresses: a referent at an edge's target address, or the key or name a
+ * label's text is read from, may be another object (a str made since, at a freed key's
+ * address, would name the edge).  So a label is passed on only if its target, and the object
+ * its text reads (a key, a name), are each at their address with the type g recorded there
+ * (as a fresh walk finds them now) and their address was not handed out again since g was
+ * taken (born, when it can tell); otherwise the edge keeps no label ('?'). */
+typedef struct proving {
+    hc_labeller lab;        /* what the capture calls: labels and text through here */
+    hc_labeller inner;      /* the live objects' labeller */
+    const hc_graph *g;      /* the snapshot */
+    const uint64_t *alive;  /* g's nodes that are the same objects now (capture_details) */
+    const hc_py_born *born; /* g's tracker, or NULL */
+    gboolean tracked;       /* hc_py_born_usable(born), asked once */
+    hc_label_emit emit;     /* the capture's receiver, during one labels call */
+    void *edata;
+} proving;
+
+/* Is the object at addr now the one g recorded there?  A node of g: if it is in `alive` (at
+ * its address with its type in a fresh walk, not handed out again since).  An address g has
+ * no node at (a name no edge of g reaches): by the tracker alone. */
+static gboolean same_as_recorded(const proving *p, uintptr_t addr)
+{
+    uint32_t id = hc_graph_lookup(p->g, addr);
+    if (id != HC_NONE)
+        return HC_BIT(p->alive, id) != 0;
+    return !p->tracked || !hc_py_born_seen(p->born, addr);
+}
+
+static void proving_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg)
+{
+    proving *p = edata;
+    unsigned base = kind & HC_PY_LBL_BASE;
+    gboolean reads_object = base == HC_PY_LBL_KEY || base == HC_PY_LBL_ATTR || base == HC_PY_LBL_LOCAL;
+    if (same_as_recorded(p, target) && (!reads_object || same_as_recorded(p, arg)))
+        p->emit(p->edata, target, kind, arg);
+}
+
+static void proving_labels(void *ctx, uintptr_t addr, hc_label_emit emit, void *edata)
+{
+    proving *p = ctx;
+    p->emit = emit;
+    p->edata = edata;
+    p->inner.labels(p->inner.ctx, addr, proving_emit, p);
+}
+
+static void proving_text(void *ctx, uint32_t kind, uintptr_t arg, GString *out)
+{
+    const proving *p = ctx;
+    p->inner.text(p->inner.ctx, kind, arg, out);
+}
+
 /* Capture edge labels and string values from the live objects (those of g still alive in
- * `live`, or all of g if live is NULL: walked just now) into *L and *V (the caller's). */
-static gboolean capture_details(hc_graph *g, const hc_graph *live, gboolean keep, hc_edge_labels **L, hc_values **V,
-                                GError **err)
+ * `live`, or all of g if live is NULL: walked just now) into *L and *V (the caller's).  With
+ * live, a referrer whose address was handed out again since g was taken (born) is not read,
+ * and labels are proven as `proving` says. */
+static gboolean capture_details(hc_graph *g, const hc_graph *live, const hc_py_born *born, gboolean keep,
+                                hc_edge_labels **L, hc_values **V, GError **err)
 {
     uint64_t *alive = hc_graph_alive_in(g, live);
     if (!alive) {
         g_set_error(err, HC_ERROR, HC_ERROR_NOMEM, "out of memory capturing edge labels");
         return FALSE;
     }
-    hc_labeller lab;
-    hc_py_labeller(&lab);
+    proving pv = {.g = g, .alive = alive, .born = born, .tracked = live && hc_py_born_usable(born)};
+    hc_py_labeller(&pv.inner);
+    hc_labeller lab = pv.inner;
+    if (live) {
+        for (uint32_t r = 0, n = hc_graph_n(g); pv.tracked && r < n; r++)
+            if (HC_BIT(alive, r) && (hc_py_born_seen(born, hc_graph_addr(g, r)) ||
+                                     hc_py_born_seen(born, hc_graph_type_key(g, hc_graph_type(g, r)))))
+                alive[r >> 6] &= ~((uint64_t)1 << (r & 63)); /* a newer object took its address */
+        lab.labels = proving_labels;
+        lab.text = proving_text;
+        lab.ctx = &pv;
+    }
     hc_value_model vm;
     hc_py_value_model(&vm);
     *L = hc_via_capture(g, alive, &lab, err);
@@ -31,7 +96,7 @@ static gboolean capture_details(hc_graph *g, const hc_graph *live, gboolean keep
 /* The edge labels and string values to write with g: those attached to it (captured when it
  * was taken, or read from its file), else captured now from the objects still alive (a fresh
  * walk proves which): pysnapshot.h. */
-gboolean hc_py_file_details_for(hc_graph *g, gboolean keep, hc_py_file_details *d, GError **err)
+gboolean hc_py_file_details_for(hc_graph *g, const hc_py_born *born, gboolean keep, hc_py_file_details *d, GError **err)
 {
     memset(d, 0, sizeof *d);
     d->labels = hc_graph_attached(g, HC_ATTACH_LABELS);
@@ -41,7 +106,7 @@ gboolean hc_py_file_details_for(hc_graph *g, gboolean keep, hc_py_file_details *
         hc_graph *live = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, err);
         if (!live)
             return FALSE;
-        gboolean ok = capture_details(g, live, keep, &d->own_labels, &d->own_values, err);
+        gboolean ok = capture_details(g, live, born, keep, &d->own_labels, &d->own_values, err);
         hc_graph_unref(live);
         if (!ok)
             return FALSE;
@@ -90,7 +155,7 @@ static gboolean attach_details(hc_graph *g, gboolean keep, GError **err)
 {
     hc_edge_labels *L;
     hc_values *V;
-    if (!capture_details(g, NULL, keep, &L, &V, err))
+    if (!capture_details(g, NULL, NULL, keep, &L, &V, err))
         return FALSE;
     hc_graph_attach(g, HC_ATTACH_LABELS, L, (GDestroyNotify)hc_edge_labels_free);
     hc_graph_attach(g, HC_ATTACH_VALUES, V, (GDestroyNotify)hc_values_free);

@@ -34,9 +34,12 @@ typedef struct hc_py_file_details {
 
 /* The edge labels and string values to write with g: those attached to it (captured when it
  * was taken, or read from its file), else captured now from the objects still alive (a fresh
- * walk proves which).  Values are redacted unless keep.  Call hc_py_file_details_release
- * afterwards, also after a failure. */
-gboolean hc_py_file_details_for(hc_graph *g, gboolean keep, hc_py_file_details *d, GError **error);
+ * walk proves which, with born, g's allocation tracker or NULL: a label is kept only where its
+ * referrer, its target and the key or name its text reads are the objects g recorded).
+ * Values are redacted unless keep.  Call hc_py_file_details_release afterwards, also after
+ * a failure. */
+gboolean hc_py_file_details_for(hc_graph *g, const hc_py_born *born, gboolean keep, hc_py_file_details *d,
+                                GError **error);
 void hc_py_file_details_release(hc_py_file_details *d);
 
 #endif

@@ -301,5 +301,51 @@ class AnotherProcessWrote(unittest.TestCase):
         del keep1, keep2
 
 
+STALE_LABEL = """
+import sys, heapcore
+from heapcore import hpy, _internal
+h = hpy()
+d = {}
+key = "".join(["alpha", "_key_", str(12345)])  # made at run time: freed with its last reference
+v = bytearray(4321)
+d[key] = v
+x = h.heap()  # no labels captured: dump() reads them later, from the objects alive then
+addr = id(key)
+del d[key], key
+found = None
+keep = []
+for i in range(200000):  # a new str at the freed key's address
+    s = "".join(["omega", "_key_", str(i).zfill(5)])
+    if id(s) == addr:
+        found = s
+        break
+    keep.append(s)
+d[found] = v  # the dict refers to v again, through the new key
+x.dump(sys.argv[1])
+y = heapcore.load(sys.argv[1])
+print(_internal.snapshot(x).tracked)
+for _, name, count, _ in _internal.rows((y & h.Size(v.__sizeof__()) & bytearray).byvia):
+    print(name)
+"""
+
+
+class StaleLabels(unittest.TestCase):
+    def test_a_key_made_after_the_snapshot_is_not_written_as_a_label(self):
+        # Issue 19: x.dump() of an earlier snapshot read the label of d -> v from the key the
+        # dict holds now: a str made after the snapshot at the freed key's address.
+        d = tempfile.mkdtemp(prefix="heapcore-stale-")
+        try:
+            path = os.path.join(d, "stale.hcsnap")
+            out = subprocess.run([sys.executable, "-c", STALE_LABEL, path], capture_output=True, text=True,
+                                 check=True).stdout.splitlines()
+        finally:
+            shutil.rmtree(d)
+        self.assertEqual(out[0], "True")  # the snapshot could tell new objects from old
+        names = ", ".join(out[1:])
+        self.assertIn("['v']", names)  # the edge that did not change keeps its label
+        self.assertNotIn("omega", names)
+        self.assertIn("'?'", names)
+
+
 if __name__ == "__main__":
     unittest.main()
