@@ -15,7 +15,7 @@ static void chunk_free(hc_addrset_chunk *c)
 {
     if (!c)
         return;
-    hc_free(c->bits);
+    hc_unmap(c->bits, HC_ADDRSET_WORDS * sizeof *c->bits);
     hc_free(c->before);
     hc_free(c);
 }
@@ -25,7 +25,7 @@ void hc_addrset_clear(hc_addrset *s)
     for (uint32_t i = 0; i < s->nchunks; i++)
         chunk_free(s->chunks[i]);
     hc_free(s->chunks);
-    hc_free(s->direct);
+    hc_unmap(s->direct, HC_ADDRSET_DIRECT * sizeof *s->direct);
     hc_addrset_init(s);
 }
 
@@ -54,12 +54,13 @@ hc_addrset_chunk *hc_addrset_chunk_of(hc_addrset *s, uintptr_t addr, gboolean cr
             s->chunks = p;
             s->chunkcap = cap;
         }
-        /* Mapped, fresh zero pages: only the pages that receive a member ever cost memory.
-         * (A plain calloc is not enough: once glibc has raised its mmap threshold past 16 MiB
-         * it carves the bitmap from the heap and clears all of it, 16 MiB resident per set.) */
+        /* A mapping of its own, fresh zero pages: only the pages that receive a member ever
+         * cost memory.  (A plain calloc is not enough: once glibc has raised its mmap
+         * threshold past 16 MiB it carves the bitmap from the heap and clears all of it, 16 MiB
+         * resident per set.) */
         c = hc_try_calloc(1, sizeof *c);
         if (c)
-            c->bits = hc_try_calloc_mapped(HC_ADDRSET_WORDS, sizeof *c->bits);
+            c->bits = hc_try_map_zeroed(HC_ADDRSET_WORDS * sizeof *c->bits);
         if (!c || !c->bits) {
             chunk_free(c);
             return NULL;
@@ -68,9 +69,9 @@ hc_addrset_chunk *hc_addrset_chunk_of(hc_addrset *s, uintptr_t addr, gboolean cr
         memmove(s->chunks + lo + 1, s->chunks + lo, (s->nchunks - lo) * sizeof *s->chunks);
         s->chunks[lo] = c;
         s->nchunks++;
-        /* Untouched pages of a mapped calloc cost nothing; without it, the small cache. */
+        /* Untouched pages of the mapping cost nothing; without it, the small cache. */
         if (!s->direct && key < HC_ADDRSET_DIRECT)
-            s->direct = hc_try_calloc_mapped(HC_ADDRSET_DIRECT, sizeof *s->direct);
+            s->direct = hc_try_map_zeroed(HC_ADDRSET_DIRECT * sizeof *s->direct);
     }
     /* Fill the slot only if it holds something else: a direct slot, once filled, is only read
      * (the walk's threads share the direct table). */

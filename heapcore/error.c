@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 // clang-format off: the quark's name is one token to the macro
 G_DEFINE_QUARK(hc - error - quark, hc_error)
@@ -85,4 +86,20 @@ void *hc_try_calloc_mapped(size_t n, size_t size)
     if (size && n <= SIZE_MAX / size && n * size > HC_BIG_ARRAY && n * size < HC_MMAP_SURE)
         p = hc_try_calloc(1, HC_MMAP_SURE); /* fresh mapped pages are zero: no memset */
     return p ? p : hc_try_calloc(n, size);
+}
+
+void *hc_try_map_zeroed(size_t n)
+{
+    if (should_fail())
+        return NULL;
+    void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : counted(p);
+}
+
+void hc_unmap(void *p, size_t n)
+{
+    if (!p)
+        return;
+    __atomic_sub_fetch(&alloc_live, 1, __ATOMIC_RELAXED);
+    munmap(p, n ? n : 1);
 }

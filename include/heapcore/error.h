@@ -41,12 +41,18 @@ void hc_free(void *p);
 #define HC_MMAP_SURE (((size_t)32 << 20) + ((size_t)64 << 10))
 void *hc_try_malloc_mapped(size_t n);
 void *hc_try_calloc_mapped(size_t n, size_t size);
+/* n bytes of fresh zero pages of their own mapping (mmap): only the pages written ever become
+ * resident, whatever glibc's mmap threshold is, and no more address space than n is taken.
+ * For big sparse tables.  NULL on failure (and under the failure hook); give it back with
+ * hc_unmap(p, n), the same n (NULL is fine). */
+void *hc_try_map_zeroed(size_t n);
+void hc_unmap(void *p, size_t n);
 
 /* Test hook: make the nth hc_try_* allocation from now on fail (1 = the next one); 0 disables.
  * Returns the number of hc_try_* calls made since the last call to this function. */
 unsigned long hc_alloc_fail_at(unsigned long nth);
-/* Blocks allocated by hc_try_* and not yet given to hc_free (every such block is freed by
- * hc_free, and hc_free frees only such blocks): a leak check for tests. */
+/* Blocks allocated by hc_try_* and not yet given to hc_free or hc_unmap (every such block is
+ * freed by one of them, and they free only such blocks): a leak check for tests. */
 long hc_alloc_live(void);
 
 G_END_DECLS
