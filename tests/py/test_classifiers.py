@@ -1,5 +1,6 @@
 """Classifiers beyond type and clodo (issue 5): byrcs, bysize, byunity, on heaps whose correct
 partition is known by construction, and chained."""
+import gc
 import sys
 import unittest
 
@@ -178,6 +179,32 @@ class BySizeAndUnity(unittest.TestCase):
         self.assertEqual(table_rows(x.byunity), {"<Anything>": (x.count, x.size)})
         self.assertEqual(x.byunity[0], x)
         self.assertEqual(x.by("Unity")[0].count, x.count)
+
+
+class KindsOfFreedTypes(unittest.TestCase):
+    def test_a_class_at_a_freed_class_address_is_not_its_kind(self):
+        # Issue 19: kinds matched a live snapshot's types by address alone; a class made after
+        # the snapshot at a freed class's address selected that class's instances.
+        h = hpy()
+        old = type("OldKind", (), {})
+        olds = [old() for _ in range(5)]
+        x = h.heap()
+        self.assertEqual((x & old).count, 5)
+        addr = id(old)
+        del olds, old
+        gc.collect()
+        new, keep = None, []
+        for i in range(20000):
+            t = type("NewKind%d" % i, (), {})
+            if id(t) == addr:
+                new = t
+                break
+            keep.append(t)
+        if new is None:
+            self.skipTest("no class was made at the freed class's address")
+        self.assertIsNotNone(_internal.snapshot(x).type_index(new))  # the address is the old one's
+        self.assertEqual((x & new).count, 0)
+        self.assertEqual((x & h.Clodo(new)).count, 0)
 
 
 if __name__ == "__main__":
