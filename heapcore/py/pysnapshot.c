@@ -12,8 +12,8 @@
  * (as a fresh walk finds them now) and their address was not handed out again since g was
  * taken (born, when it can tell); otherwise the edge keeps no label ('?'). */
 typedef struct proving {
-    hc_labeller lab;        /* what the capture calls: labels and text through here */
-    hc_labeller inner;      /* the live objects' labeller */
+    hc_labeller inner;      /* the live objects' labeller (its ctx is unused: roots and
+                               keep_root, which the capture does not call, get ours) */
     const hc_graph *g;      /* the snapshot */
     const uint64_t *alive;  /* g's nodes that are the same objects now (capture_details) */
     const hc_py_born *born; /* g's tracker, or NULL */
