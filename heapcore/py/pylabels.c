@@ -303,6 +303,7 @@ void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data)
     }
 
     if (!PyType_Check(o) && !PyModule_Check(o) && tp != &PyFunction_Type) {
+        hc_py_ext_labels(o, tp, emit_cb, &nm);
         members(&nm, o, tp);
         managed_values(&nm, o, tp);
         PyObject *d = hc_py_instance_dict(o, tp);
