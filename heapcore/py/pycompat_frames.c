@@ -99,7 +99,7 @@ void hc_py_iframe_describe(hc_py_iframe *f, char *buf, size_t len)
 #endif
     str_ascii(co->co_qualname, name, sizeof name);
     str_ascii(co->co_filename, file, sizeof file);
-    snprintf(buf, len, "frame of %s at %s:%d", name, basename_of(file), line);
+    snprintf(buf, len, "frame %s() at %s:%d", name, basename_of(file), line);
 }
 
 /* A running generator/coroutine's frame has stacktop == -1, so gen_traverse reports none of

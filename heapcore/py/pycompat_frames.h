@@ -174,7 +174,7 @@ void hc_py_iframe_fields(hc_py_iframe *f, hc_py_ref_cb cb, void *data);
  * calls into C).  co is f's code (NULL: nothing).  3.10: nothing. */
 void hc_py_iframe_localsplus(hc_py_iframe *f, PyCodeObject *co, int from, hc_py_ref_cb cb, void *data);
 
-/* "frame of QUALNAME at FILE:LINE" (ASCII, '?' for anything else; "frame (no code)" for a
+/* "frame QUALNAME() at FILE:LINE" (ASCII, '?' for anything else; "frame (no code)" for a
  * shim or a frame without code) into buf, always NUL-terminated.  The line: 3.12+
  * PyUnstable_InterpreterFrame_GetLine; 3.11 from prev_instr.  3.10: "frame". */
 void hc_py_iframe_describe(hc_py_iframe *f, char *buf, size_t len);

@@ -151,7 +151,7 @@ static int ext_is(PyTypeObject *t, const char *tp_name, const char *module)
     PyObject *m = ((PyHeapTypeObject *)t)->ht_module;
     if (m == NULL || !PyModule_Check(m))
         return 0;
-    PyModuleDef *def = ((PyModuleObject *)m)->md_def;
+    PyModuleDef *def = PyModule_GetDef(m); /* the field; creates nothing */
     return def != NULL && def->m_name != NULL && strcmp(def->m_name, module) == 0;
 }
 

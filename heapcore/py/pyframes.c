@@ -188,8 +188,11 @@ void hc_py_virtual_label(uintptr_t vaddr, char *buf, size_t len)
     switch (HC_PY_VTAG(vaddr)) {
     case HC_PY_VTAG_THREAD: {
         PyThreadState *ts = (PyThreadState *)p;
-        snprintf(buf, len, "thread 0x%lx%s", (unsigned long)ts->thread_id,
-                 ts->thread_id == _PyRuntime.main_thread ? " (main)" : "");
+        char name[48], quoted[52] = "";
+        if (hc_py_thread_name(ts->interp, (unsigned long)ts->thread_id, name, sizeof name))
+            snprintf(quoted, sizeof quoted, " '%s'", name);
+        snprintf(buf, len, "thread%s (ident %lu%s)", quoted, (unsigned long)ts->thread_id,
+                 ts->thread_id == _PyRuntime.main_thread ? ", main" : "");
         break;
     }
     case HC_PY_VTAG_FRAME:
