@@ -139,6 +139,12 @@ const char *hc_py_virtual_kind(unsigned vtag);
  * Reads names without creating objects. */
 void hc_py_virtual_label(uintptr_t vaddr, char *buf, size_t len);
 
+/* Name every virtual node of g (hc_py_virtual_label: threads, 3.11+ interpreter frames) and,
+ * on 3.10, the frame objects on each thread's stack, in g's node names (hc_graph_node_name),
+ * so that they survive the frames' changing (and go into snapshot files).  Right after the
+ * walk, with the GIL held and no Python code run since; hidden nodes stay unnamed. */
+void hc_py_name_virtuals(hc_graph *g);
+
 /* The name of thread `ident` of interp (threading._active[ident]._name, read without running
  * Python code: exact str and int keys only) into buf, truncated to len - 1 bytes of UTF-8:
  * 1, or 0 if it has none (not started by threading, or anything not as expected). */

@@ -191,5 +191,19 @@ class Asyncio(unittest.TestCase):
         self.assertIn("<future callback0>", seen["cb0"])
 
 
+class Impostors(unittest.TestCase):
+    def test_python_class_named_like_a_c_container(self):
+        # a class statement's class never has a dotted tp_name, whatever its __module__ and
+        # __qualname__ say: its instances are read as instances, not as a C layout
+        global FAKE
+        fake_type = type("_lru_cache_wrapper", (), {"__module__": "functools"})
+        fake_type.__qualname__ = "_lru_cache_wrapper"
+        FAKE = fake_type()
+        FAKE.value = Box()
+        text = via(h.iso(FAKE.value).byvia)
+        self.assertIn(".value" if sys.version_info >= (3, 11) else "['value']", text)
+        self.assertNotIn("lru_cache", text)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -2,7 +2,9 @@
 "thread 'NAME' (ident N)" (", main" for the main thread) with N the decimal ident that
 h.Root.t<N> takes (heapcore/py/pyframes.c, pylabels.c hc_py_thread_name)."""
 import _thread
+import os
 import sys
+import tempfile
 import threading
 import unittest
 
@@ -25,7 +27,57 @@ def sample_loop(ready, done, held):
     done.wait()
 
 
+def sample_blocked(ready, gate, held):
+    samples = [object() for _ in range(3)]
+    held.append(samples)
+    ready.set()
+    gate.acquire()  # BLOCKED HERE: the thread's top frame
+    gate.release()
+
+
+BLOCKED_LINE = next(i for i, line in enumerate(open(__file__.replace(".pyc", ".py")), 1)
+                    if line.strip().endswith("# BLOCKED HERE: the thread's top frame"))
+
+
 class ThreadNames(unittest.TestCase):
+    def test_node_name_of_thread_and_top_frame(self):
+        ready, gate, held = threading.Event(), threading.Lock(), []
+        gate.acquire()
+        t = threading.Thread(target=sample_blocked, args=(ready, gate, held), name="sampler")
+        t.start()
+        try:
+            ready.wait()
+            snap = _internal.snapshot(h.heap())
+            label = "thread 'sampler' (ident %d)" % t.ident
+            ids = [i for i, lb in snap.roots() if lb == label]
+            self.assertEqual(len(ids), 1, label)
+            self.assertEqual(snap.node_name(ids[0]), label)
+            names = [snap.node_name(e) for e in snap.node(ids[0])["edges"]]
+            frames = [n for n in names if n is not None and n.startswith("frame ")]
+            self.assertEqual(frames, ["frame sample_blocked() at test_thread_names.py:%d" % BLOCKED_LINE])
+            # a snapshot file keeps them (h.dump walks anew, while the thread still waits)
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "s.hcsnap")
+                h.dump(path)
+                loaded = _internal.snapshot(h.load(path))
+            lids = [i for i, lb in loaded.roots() if lb == label]
+            self.assertEqual([loaded.node_name(i) for i in lids], [label])
+            lnames = [loaded.node_name(e) for e in loaded.node(lids[0])["edges"]]
+            self.assertIn(frames[0], lnames)
+            # the names were captured at walk time: they stay once the thread has moved on
+            gate.release()
+            t.join()
+            self.assertEqual(snap.node_name(ids[0]), label)
+            again = [snap.node_name(e) for e in snap.node(ids[0])["edges"]]
+            self.assertEqual([n for n in again if n is not None and n.startswith("frame ")], frames)
+            self.assertIsNone(snap.node_name(snap.lookup(held[0])))
+            with self.assertRaises((ValueError, IndexError, TypeError)):
+                snap.node_name(snap.n + 5)
+        finally:
+            if gate.locked():
+                gate.release()
+            t.join()
+
     def test_named_thread_and_main(self):
         ready, done, held = threading.Event(), threading.Event(), []
         t = threading.Thread(target=sample_loop, args=(ready, done, held), name="sampler")
