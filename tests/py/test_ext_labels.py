@@ -132,12 +132,27 @@ class Callables(unittest.TestCase):
         self.assertIn("<context vars>", via(h.iso(vars_).byvia))
 
 
+class Wait:
+    """Waits on a future as ``await fut`` does, without a future iterator: CPython 3.12.1
+    corrupts the _asyncio iterator freelist once futures have been awaited under two event
+    loops, and the next gc pass (or walk) of the module then loops forever (reproduced without
+    heapcore)."""
+
+    def __init__(self, fut):
+        self.fut = fut
+
+    def __await__(self):
+        self.fut._asyncio_future_blocking = True
+        yield self.fut
+
+
+async def sleeper():
+    await Wait(asyncio.get_running_loop().create_future())
+
+
 class Asyncio(unittest.TestCase):
     def test_future_and_task(self):
         seen = {}
-
-        async def sleeper():
-            await asyncio.sleep(3600)
 
         async def main():
             global FUT, TASK
@@ -169,9 +184,6 @@ class Asyncio(unittest.TestCase):
 
         class MyTask(asyncio.Task):
             pass
-
-        async def sleeper():
-            await asyncio.sleep(3600)
 
         async def main():
             global TASK2
