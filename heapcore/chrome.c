@@ -330,7 +330,9 @@ static uint32_t node_name(export *x, uint32_t i, uint32_t *vi)
             vid = *vi;
         (*vi)++;
     }
-    if (own) {
+    if (own && (g->flags[i] & HC_NODE_VIRTUAL)) {
+        name = str_id(&x->st, own); /* a thread's or frame's name */
+    } else if (own) {
         char *s = g_strdup_printf("<module %s>", own);
         name = str_id(&x->st, s);
         g_free(s);

@@ -234,7 +234,7 @@ static PyObject *path_item(SnapshotObject *self, const uint32_t *path, uint32_t 
         g_string_truncate(name, 0);
         hc_kind_name(self->g, HC_BY_CLODO, hc_classify(self->g, HC_BY_CLODO, path[k]), name);
         const char *own = hc_graph_node_name(self->g, path[k]); /* a module's name */
-        if (own)
+        if (own && !(hc_graph_flags(self->g, path[k]) & HC_NODE_VIRTUAL))
             g_string_append_printf(name, " %s", own);
         PyObject *kind = shared_str(strs, name->str);
         PyObject *t = kind ? Py_BuildValue("(IN)", path[k], kind) : NULL;
@@ -438,11 +438,24 @@ static PyObject *Snapshot_kind_name(SnapshotObject *self, PyObject *arg)
     GString *name = g_string_new(NULL);
     hc_kind_name(self->g, HC_BY_CLODO, hc_classify(self->g, HC_BY_CLODO, id), name);
     const char *own = hc_graph_node_name(self->g, id);
-    if (own)
+    if (own && !(hc_graph_flags(self->g, id) & HC_NODE_VIRTUAL))
         g_string_append_printf(name, " %s", own);
     PyObject *out = PyUnicode_DecodeUTF8(name->str, (Py_ssize_t)name->len, "replace");
     g_string_free(name, TRUE);
     return out;
+}
+
+/* node_name(id) -> the name captured at walk time (a thread's, a frame's), a module's name, or
+ * None */
+static PyObject *Snapshot_node_name(SnapshotObject *self, PyObject *arg)
+{
+    uint32_t id;
+    if (node_arg(self, arg, &id) < 0)
+        return NULL;
+    const char *own = hc_graph_node_name(self->g, id);
+    if (own == NULL)
+        Py_RETURN_NONE;
+    return PyUnicode_DecodeUTF8(own, (Py_ssize_t)strlen(own), "replace");
 }
 
 /* type_names() -> [name of type 0, ...] */
@@ -635,6 +648,9 @@ static PyMethodDef Snapshot_methods[] = {
      "dom_children(id or None, k) -> (count, total retained, [(id, retained)] of the k largest children) in the dominator tree"},
     {"kind_name", (PyCFunction)Snapshot_kind_name, METH_O,
      "kind_name(id) -> the node's kind (class / dict of class), with a module's name"},
+    {"node_name", (PyCFunction)Snapshot_node_name, METH_O,
+     "node_name(id) -> str or None: a thread's or frame's name captured at walk time ('thread 'sampler' "
+     "(ident N)', 'frame f() at file.py:12'), a module's name, else None"},
     {"type_names", (PyCFunction)Snapshot_type_names, METH_NOARGS, "type_names() -> [the name of each type index]"},
     {"export_chrome", (PyCFunction)Snapshot_export_chrome, METH_VARARGS,
      "export_chrome(path, categories, keep_strings=False): write a Chrome DevTools .heapsnapshot"},

@@ -133,9 +133,22 @@ int hc_py_frame_is_own(uintptr_t addr);
 /* Static name of a virtual node's kind ("thread state", "interpreter frame"). */
 const char *hc_py_virtual_kind(unsigned vtag);
 
-/* Short label for a virtual node (e.g. "thread 0x7f12.. frame f() at file.py:12"), written
- * into buf (always NUL-terminated).  Reads names without creating objects. */
+/* Short label for a virtual node, written into buf (always NUL-terminated): a thread
+ * "thread 'sampler' (ident 140231...)", "thread 'MainThread' (ident ..., main)", or without a
+ * name (not a threading.Thread) "thread (ident ...)"; a frame "frame f() at file.py:12".
+ * Reads names without creating objects. */
 void hc_py_virtual_label(uintptr_t vaddr, char *buf, size_t len);
+
+/* Name every virtual node of g (hc_py_virtual_label: threads, 3.11+ interpreter frames) and,
+ * on 3.10, the frame objects on each thread's stack, in g's node names (hc_graph_node_name),
+ * so that they survive the frames' changing (and go into snapshot files).  Right after the
+ * walk, with the GIL held and no Python code run since; hidden nodes stay unnamed. */
+void hc_py_name_virtuals(hc_graph *g);
+
+/* The name of thread `ident` of interp (threading._active[ident]._name, read without running
+ * Python code: exact str and int keys only) into buf, truncated to len - 1 bytes of UTF-8:
+ * 1, or 0 if it has none (not started by threading, or anything not as expected). */
+int hc_py_thread_name(PyInterpreterState *interp, unsigned long ident, char *buf, size_t len);
 
 /* Call cb for every object in every gc generation of interp, including the permanent one. */
 void hc_py_gc_objects(PyInterpreterState *interp, void (*cb)(void *data, PyObject *o), void *data);

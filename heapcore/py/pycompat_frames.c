@@ -6,43 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#if HC_PY311
-void hc_py_iframe_fields(hc_py_iframe *f, hc_py_ref_cb cb, void *data)
-{
-#if HC_PY313
-    refl(cb, data, f->f_executable, HC_PY_LBL_FIELD, (uintptr_t) "f_code");
-#else
-    refl(cb, data, f->f_code, HC_PY_LBL_FIELD, (uintptr_t) "f_code");
-#endif
-#if HC_PY312
-    refl(cb, data, f->f_funcobj, HC_PY_LBL_FIELD, (uintptr_t) "f_func");
-#else
-    refl(cb, data, f->f_func, HC_PY_LBL_FIELD, (uintptr_t) "f_func");
-#endif
-    refl(cb, data, f->f_globals, HC_PY_LBL_FIELD, (uintptr_t) "f_globals");
-    refl(cb, data, f->f_builtins, HC_PY_LBL_FIELD, (uintptr_t) "f_builtins");
-    refl(cb, data, f->f_locals, HC_PY_LBL_FIELD, (uintptr_t) "f_locals");
-    refl(cb, data, f->frame_obj, HC_PY_LBL_FIELD, (uintptr_t) "frame_obj");
-}
-
-/* Locals/cells/frees that are bound, and the value stack when stacktop says it is visible
- * (stacktop is -1 while the frame executes or calls into C). */
-void hc_py_iframe_localsplus(hc_py_iframe *f, PyCodeObject *co, int from, hc_py_ref_cb cb, void *data)
-{
-    int i, nl, top;
-    if (co == NULL)
-        return;
-    nl = co->co_nlocalsplus;
-    top = f->stacktop;
-    if (from < 0)
-        from = 0;
-    for (i = from; i < nl; i++)
-        refl(cb, data, f->localsplus[i], HC_PY_LBL_LOCAL, (uintptr_t)PyTuple_GET_ITEM(co->co_localsplusnames, i));
-    if (top > nl && top <= nl + co->co_stacksize)
-        for (i = (from > nl ? from : nl); i < top; i++)
-            refl(cb, data, f->localsplus[i], HC_PY_LBL_STACK, (uintptr_t)(i - nl));
-}
-
 /* Copy a str into dst as ASCII ('?' for every non-ASCII code point) without creating or caching
  * anything.  Returns dst. */
 static char *str_ascii(PyObject *s, char *dst, size_t n)
@@ -80,6 +43,43 @@ static const char *basename_of(const char *p)
     return s ? s + 1 : p;
 }
 
+#if HC_PY311
+void hc_py_iframe_fields(hc_py_iframe *f, hc_py_ref_cb cb, void *data)
+{
+#if HC_PY313
+    refl(cb, data, f->f_executable, HC_PY_LBL_FIELD, (uintptr_t) "f_code");
+#else
+    refl(cb, data, f->f_code, HC_PY_LBL_FIELD, (uintptr_t) "f_code");
+#endif
+#if HC_PY312
+    refl(cb, data, f->f_funcobj, HC_PY_LBL_FIELD, (uintptr_t) "f_func");
+#else
+    refl(cb, data, f->f_func, HC_PY_LBL_FIELD, (uintptr_t) "f_func");
+#endif
+    refl(cb, data, f->f_globals, HC_PY_LBL_FIELD, (uintptr_t) "f_globals");
+    refl(cb, data, f->f_builtins, HC_PY_LBL_FIELD, (uintptr_t) "f_builtins");
+    refl(cb, data, f->f_locals, HC_PY_LBL_FIELD, (uintptr_t) "f_locals");
+    refl(cb, data, f->frame_obj, HC_PY_LBL_FIELD, (uintptr_t) "frame_obj");
+}
+
+/* Locals/cells/frees that are bound, and the value stack when stacktop says it is visible
+ * (stacktop is -1 while the frame executes or calls into C). */
+void hc_py_iframe_localsplus(hc_py_iframe *f, PyCodeObject *co, int from, hc_py_ref_cb cb, void *data)
+{
+    int i, nl, top;
+    if (co == NULL)
+        return;
+    nl = co->co_nlocalsplus;
+    top = f->stacktop;
+    if (from < 0)
+        from = 0;
+    for (i = from; i < nl; i++)
+        refl(cb, data, f->localsplus[i], HC_PY_LBL_LOCAL, (uintptr_t)PyTuple_GET_ITEM(co->co_localsplusnames, i));
+    if (top > nl && top <= nl + co->co_stacksize)
+        for (i = (from > nl ? from : nl); i < top; i++)
+            refl(cb, data, f->localsplus[i], HC_PY_LBL_STACK, (uintptr_t)(i - nl));
+}
+
 void hc_py_iframe_describe(hc_py_iframe *f, char *buf, size_t len)
 {
     PyCodeObject *co = hc_py_iframe_code(f);
@@ -99,7 +99,7 @@ void hc_py_iframe_describe(hc_py_iframe *f, char *buf, size_t len)
 #endif
     str_ascii(co->co_qualname, name, sizeof name);
     str_ascii(co->co_filename, file, sizeof file);
-    snprintf(buf, len, "frame of %s at %s:%d", name, basename_of(file), line);
+    snprintf(buf, len, "frame %s() at %s:%d", name, basename_of(file), line);
 }
 
 /* A running generator/coroutine's frame has stacktop == -1, so gen_traverse reports none of
@@ -119,6 +119,12 @@ void hc_py_gen_running_locals(PyObject *o, hc_py_ref_cb cb, void *data)
         return; /* traverse saw them all */
     hc_py_iframe_localsplus(f, co, f->stacktop < 0 ? 0 : f->stacktop, cb, data);
 }
+PyFrameObject *hc_py_frame_object_describe(PyFrameObject *f, char *buf, size_t len)
+{
+    (void)f;
+    snprintf(buf, len, "frame");
+    return NULL;
+}
 #else /* 3.10: no interpreter frames */
 void hc_py_iframe_fields(hc_py_iframe *f, hc_py_ref_cb cb, void *data)
 {
@@ -134,6 +140,20 @@ void hc_py_iframe_describe(hc_py_iframe *f, char *buf, size_t len)
 {
     (void)f;
     snprintf(buf, len, "frame");
+}
+
+PyFrameObject *hc_py_frame_object_describe(PyFrameObject *f, char *buf, size_t len)
+{
+    char name[96], file[160];
+    PyCodeObject *co = f->f_code;
+    if (co == NULL || !PyCode_Check(co)) {
+        snprintf(buf, len, "frame (no code)");
+        return f->f_back;
+    }
+    str_ascii(co->co_name, name, sizeof name); /* 3.10 has no co_qualname */
+    str_ascii(co->co_filename, file, sizeof file);
+    snprintf(buf, len, "frame %s() at %s:%d", name, basename_of(file), PyFrame_GetLineNumber(f));
+    return f->f_back;
 }
 
 void hc_py_gen_running_locals(PyObject *o, hc_py_ref_cb cb, void *data)

@@ -174,10 +174,16 @@ void hc_py_iframe_fields(hc_py_iframe *f, hc_py_ref_cb cb, void *data);
  * calls into C).  co is f's code (NULL: nothing).  3.10: nothing. */
 void hc_py_iframe_localsplus(hc_py_iframe *f, PyCodeObject *co, int from, hc_py_ref_cb cb, void *data);
 
-/* "frame of QUALNAME at FILE:LINE" (ASCII, '?' for anything else; "frame (no code)" for a
+/* "frame QUALNAME() at FILE:LINE" (ASCII, '?' for anything else; "frame (no code)" for a
  * shim or a frame without code) into buf, always NUL-terminated.  The line: 3.12+
  * PyUnstable_InterpreterFrame_GetLine; 3.11 from prev_instr.  3.10: "frame". */
 void hc_py_iframe_describe(hc_py_iframe *f, char *buf, size_t len);
+
+/* 3.10: "frame NAME() at FILE:LINE" for frame object f (co_name: 3.10 has no co_qualname;
+ * PyFrame_GetLineNumber computes from f_lasti, creating nothing) into buf; returns its caller
+ * f_back (borrowed) or NULL.  3.11+ name their interpreter frames (hc_py_iframe_describe):
+ * "frame" and NULL. */
+PyFrameObject *hc_py_frame_object_describe(PyFrameObject *f, char *buf, size_t len);
 
 /* The bound locals of generator (coroutine, async generator) o while it runs: its frame's
  * stacktop is then -1, so gen_traverse reports none of them (3.11+).  3.10: nothing (the

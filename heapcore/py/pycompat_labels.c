@@ -3,6 +3,8 @@
  * Declared in pycompat_objects.h (with the small accessors pylabels.c inlines).  Reads only. */
 #include "pycompat_objects.h"
 
+#include <string.h>
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter" /* 3.13's internal headers */
 #if HC_PY311
@@ -131,4 +133,132 @@ void hc_py_gen_labels(PyObject *o, PyTypeObject *tp, hc_py_label_cb cb, void *da
                                              : "gi_frame"));
     lbl(cb, data, g->gi_code, HC_PY_LBL_FIELD, (uintptr_t)code);
 #endif
+}
+
+/* ---- C containers of extension modules ------------------------------------------------------
+ *
+ * Their structs are private to the Modules/ sources; the offsets below are CPython's for 3.10-3.13
+ * (checked against each version's getters by tests/py/test_ext_labels.py).  A type is known by
+ * its tp_name and, for a heap type, by the extension module that created it (ht_module's
+ * definition), so that no Python class passes for one; a subclass reads its base's layout. */
+
+static int ext_is(PyTypeObject *t, const char *tp_name, const char *module)
+{
+    if (strcmp(t->tp_name, tp_name) != 0)
+        return 0;
+    if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE))
+        return 1; /* a static type is C code */
+    PyObject *m = ((PyHeapTypeObject *)t)->ht_module;
+    if (m == NULL || !PyModule_Check(m))
+        return 0;
+    PyModuleDef *def = PyModule_GetDef(m); /* the field; creates nothing */
+    return def != NULL && def->m_name != NULL && strcmp(def->m_name, module) == 0;
+}
+
+static PyObject *ext_slot(PyObject *o, Py_ssize_t off)
+{
+    return *(PyObject **)((char *)o + off);
+}
+
+/* functools._lru_cache_wrapper: lru_cache_object = lru_list_elem root (head, prev, next, hash,
+ * key, result), wrapper, typed, cache, hits, func, maxsize, misses, kwd_mark,
+ * lru_list_elem_type, cache_info_type, dict, weakreflist (152 bytes in 3.10-3.13). */
+enum { LRU_SIZE = 152, LINK_NEXT = 24, LINK_KEY = 40, LINK_RESULT = 48 };
+
+static void lru_labels(PyObject *o, hc_py_label_cb cb, void *data)
+{
+    PyObject *cache = ext_slot(o, 72);
+    lbl(cb, data, cache, HC_PY_LBL_NOTE, (uintptr_t) "lru_cache cache");
+    lbl(cb, data, ext_slot(o, 88), HC_PY_LBL_FIELD, (uintptr_t) "__wrapped__");
+    lbl(cb, data, ext_slot(o, 112), HC_PY_LBL_NOTE, (uintptr_t) "lru_cache kwd_mark");
+    lbl(cb, data, ext_slot(o, 120), HC_PY_LBL_NOTE, (uintptr_t) "lru_cache link type");
+    lbl(cb, data, ext_slot(o, 128), HC_PY_LBL_NOTE, (uintptr_t) "lru_cache cache_info type");
+    /* the bounded cache's links, most recent last; one per cache entry (a guard against a
+     * list changing under a thread that does not hold the GIL) */
+    Py_ssize_t guard = cache != NULL && PyDict_Check(cache) ? PyDict_GET_SIZE(cache) + 1 : 0;
+    char *root = (char *)o, *link = *(char **)(root + LINK_NEXT);
+    for (; link != NULL && link != root && guard-- > 0; link = *(char **)(link + LINK_NEXT)) {
+        lbl(cb, data, *(PyObject **)(link + LINK_KEY), HC_PY_LBL_NOTE, (uintptr_t) "lru_cache key");
+        lbl(cb, data, *(PyObject **)(link + LINK_RESULT), HC_PY_LBL_NOTE, (uintptr_t) "lru_cache result");
+    }
+}
+
+/* collections.deque: dequeobject = var head, leftblock, rightblock, leftindex, rightindex,
+ * state, maxlen, ...; a block = leftlink, data[64], rightlink (3.10-3.13). */
+enum { DEQUE_MIN = 72, BLOCKLEN = 64 };
+
+static void deque_labels(PyObject *o, hc_py_label_cb cb, void *data)
+{
+    Py_ssize_t n = Py_SIZE(o), i = *(Py_ssize_t *)((char *)o + 40);
+    PyObject **b = *(PyObject ***)((char *)o + 24); /* b[0] leftlink, b[1..64] data */
+    if (i < 0 || i >= BLOCKLEN)
+        return;
+    for (Py_ssize_t k = 0; k < n && b != NULL; k++) {
+        lbl(cb, data, b[1 + i], HC_PY_LBL_INDEX, (uintptr_t)k);
+        if (++i == BLOCKLEN) {
+            b = (PyObject **)b[1 + BLOCKLEN];
+            i = 0;
+        }
+    }
+}
+
+/* _asyncio.Future / Task: FutureObj_HEAD = head, loop, callback0, context0, callbacks,
+ * exception, exception_tb, result, source_tb, cancel_msg, then 3.13 cancelled_exc, state,
+ * bits; 3.11/3.12 state, log_tb, blocking, dict, weakreflist, cancelled_exc; 3.10 the same with
+ * a _PyErr_StackItem cancelled_exc_state (type, value, traceback, previous).  TaskObj then:
+ * fut_waiter, coro, name, context, ... */
+#if HC_PY313
+enum { FUT_SIZE = 104, FUT_CANCELLED = 88, TASK_AT = 112 };
+#elif HC_PY311
+enum { FUT_SIZE = 128, FUT_CANCELLED = 120, TASK_AT = 128 };
+#else
+enum { FUT_SIZE = 152, FUT_CANCELLED = 128, TASK_AT = 152 }; /* the state's exc_value */
+#endif
+
+static void future_labels(PyObject *o, int task, hc_py_label_cb cb, void *data)
+{
+    lbl(cb, data, ext_slot(o, 16), HC_PY_LBL_FIELD, (uintptr_t) "_loop");
+    lbl(cb, data, ext_slot(o, 24), HC_PY_LBL_NOTE, (uintptr_t) "future callback0");
+    lbl(cb, data, ext_slot(o, 32), HC_PY_LBL_NOTE, (uintptr_t) "future context0");
+    lbl(cb, data, ext_slot(o, 40), HC_PY_LBL_NOTE, (uintptr_t) "future callbacks");
+    lbl(cb, data, ext_slot(o, 48), HC_PY_LBL_FIELD, (uintptr_t) "_exception");
+    lbl(cb, data, ext_slot(o, 56), HC_PY_LBL_NOTE, (uintptr_t) "future exception traceback");
+    lbl(cb, data, ext_slot(o, 64), HC_PY_LBL_FIELD, (uintptr_t) "_result");
+    lbl(cb, data, ext_slot(o, 72), HC_PY_LBL_FIELD, (uintptr_t) "_source_traceback");
+    lbl(cb, data, ext_slot(o, 80), HC_PY_LBL_FIELD, (uintptr_t) "_cancel_message");
+    lbl(cb, data, ext_slot(o, FUT_CANCELLED), HC_PY_LBL_NOTE, (uintptr_t) "future cancelled error");
+    if (!task)
+        return;
+    lbl(cb, data, ext_slot(o, TASK_AT), HC_PY_LBL_FIELD, (uintptr_t) "_fut_waiter");
+    lbl(cb, data, ext_slot(o, TASK_AT + 8), HC_PY_LBL_FIELD, (uintptr_t) "_coro");
+    lbl(cb, data, ext_slot(o, TASK_AT + 16), HC_PY_LBL_NOTE, (uintptr_t) "task name");
+    lbl(cb, data, ext_slot(o, TASK_AT + 24), HC_PY_LBL_NOTE, (uintptr_t) "task context");
+}
+
+void hc_py_ext_labels(PyObject *o, PyTypeObject *tp, hc_py_label_cb cb, void *data)
+{
+    long guard = 0;
+    if (tp == &PyContext_Type) {
+        /* PyContext (internal/pycore_context.h): head, ctx_prev, ctx_vars, ... */
+        lbl(cb, data, ext_slot(o, 16), HC_PY_LBL_NOTE, (uintptr_t) "context prev");
+        lbl(cb, data, ext_slot(o, 24), HC_PY_LBL_NOTE, (uintptr_t) "context vars");
+        return;
+    }
+    for (PyTypeObject *t = tp; t != NULL && t != &PyBaseObject_Type && guard < 1000; t = t->tp_base, guard++) {
+        if (t->tp_flags & Py_TPFLAGS_HEAPTYPE && ((PyHeapTypeObject *)t)->ht_module == NULL &&
+            strchr(t->tp_name, '.') == NULL)
+            continue; /* a class statement's class: look at its base */
+        if (ext_is(t, "functools._lru_cache_wrapper", "_functools") && t->tp_basicsize == LRU_SIZE)
+            lru_labels(o, cb, data);
+        else if (ext_is(t, "collections.deque", "_collections") && t->tp_basicsize >= DEQUE_MIN)
+            deque_labels(o, cb, data);
+        else if (ext_is(t, "_asyncio.Future", "_asyncio") && t->tp_basicsize == FUT_SIZE)
+            future_labels(o, 0, cb, data);
+        else if (ext_is(t, "_asyncio.Task", "_asyncio") && t->tp_basicsize >= TASK_AT + 32)
+            future_labels(o, 1, cb, data);
+        else if ((ext_is(t, "TaskStepMethWrapper", "_asyncio") || ext_is(t, "TaskWakeupMethWrapper", "_asyncio")) &&
+                 t->tp_basicsize >= 24)
+            lbl(cb, data, ext_slot(o, 16), HC_PY_LBL_NOTE, (uintptr_t) "wrapped task");
+        return; /* the first C type decides */
+    }
 }

@@ -246,6 +246,14 @@ void hc_py_frame_object_labels(PyObject *f, hc_py_label_cb cb, void *data);
  * frame and code objects.  (3.13 keeps PyGenObject's body internal.) */
 void hc_py_gen_labels(PyObject *g, PyTypeObject *tp, hc_py_label_cb cb, void *data);
 
+/* What an instance o (type tp) of a C container defined in an extension module refers to,
+ * labelled, to cb (NULL fields skipped), when tp or its nearest C base is one whose layout is
+ * known: functools._lru_cache_wrapper (cache, __wrapped__, its links' keys and results),
+ * collections.deque ([i] from the left), _asyncio.Future and Task (_loop, _result, _coro, ...,
+ * notes for the callbacks, name and context), asyncio's task wrappers, contextvars.Context.
+ * Nothing for any other type. */
+void hc_py_ext_labels(PyObject *o, PyTypeObject *tp, hc_py_label_cb cb, void *data);
+
 /* ---- labels, inline --------------------------------------------------------------------- */
 
 /* Entry slots of dict d's keys table (dk_nentries; 0 without one), for hc_py_dict_entry. */

@@ -6,6 +6,7 @@
 
 #include "pycompat_frames.h"
 #include "pycompat_state.h"
+#include "heapcore/error.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,8 +189,11 @@ void hc_py_virtual_label(uintptr_t vaddr, char *buf, size_t len)
     switch (HC_PY_VTAG(vaddr)) {
     case HC_PY_VTAG_THREAD: {
         PyThreadState *ts = (PyThreadState *)p;
-        snprintf(buf, len, "thread 0x%lx%s", (unsigned long)ts->thread_id,
-                 ts->thread_id == _PyRuntime.main_thread ? " (main)" : "");
+        char name[48], quoted[52] = "";
+        if (hc_py_thread_name(ts->interp, (unsigned long)ts->thread_id, name, sizeof name))
+            snprintf(quoted, sizeof quoted, " '%s'", name);
+        snprintf(buf, len, "thread%s (ident %lu%s)", quoted, (unsigned long)ts->thread_id,
+                 ts->thread_id == _PyRuntime.main_thread ? ", main" : "");
         break;
     }
     case HC_PY_VTAG_FRAME:
@@ -199,4 +203,32 @@ void hc_py_virtual_label(uintptr_t vaddr, char *buf, size_t len)
         snprintf(buf, len, "virtual 0x%lx", (unsigned long)vaddr);
         break;
     }
+}
+
+void hc_py_name_virtuals(hc_graph *g)
+{
+    uint32_t want = HC_NODE_VIRTUAL, mask = HC_NODE_VIRTUAL | HC_NODE_HIDDEN;
+    uint32_t n = hc_graph_select_flags(g, mask, want, NULL);
+    uint32_t *ids = n ? hc_try_malloc((size_t)n * sizeof *ids) : NULL;
+    char buf[160];
+    if (ids == NULL)
+        return; /* none, or out of memory: unnamed */
+    hc_graph_select_flags(g, mask, want, ids);
+    for (uint32_t k = 0; k < n; k++) {
+        uintptr_t addr = hc_graph_addr(g, ids[k]);
+        hc_py_virtual_label(addr, buf, sizeof buf);
+        if (buf[0] != '\0')
+            hc_graph_set_node_name(g, ids[k], buf);
+        if (HC_PY_VTAG(addr) != HC_PY_VTAG_THREAD)
+            continue;
+        /* 3.10: the thread's frames are frame objects (none on 3.11+: its FRAME nodes) */
+        PyFrameObject *f = hc_py_thread_frame_object((PyThreadState *)HC_PY_VUNTAG(addr)), *next;
+        for (long guard = 0; f != NULL && guard < HC_CHAIN_MAX; f = next, guard++) {
+            next = hc_py_frame_object_describe(f, buf, sizeof buf);
+            uint32_t id = hc_graph_lookup(g, (uintptr_t)f);
+            if (id != HC_NONE && !(hc_graph_flags(g, id) & HC_NODE_HIDDEN))
+                hc_graph_set_node_name(g, id, buf);
+        }
+    }
+    hc_free(ids);
 }

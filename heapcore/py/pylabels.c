@@ -10,6 +10,8 @@
  * missing edge.  Reads only: no Python code, no object created or materialised.  Layouts that
  * differ between versions are read through pycompat_objects.h (pycompat_labels.c). */
 #include "pycompat_objects.h"
+#include "pycompat_state.h"
+#include "pystate.h"
 #include "heapcore/values.h"
 #include "heapcore/pynames.h"
 #include "heapcore/error.h"
@@ -303,6 +305,7 @@ void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data)
     }
 
     if (!PyType_Check(o) && !PyModule_Check(o) && tp != &PyFunction_Type) {
+        hc_py_ext_labels(o, tp, emit_cb, &nm);
         members(&nm, o, tp);
         managed_values(&nm, o, tp);
         PyObject *d = hc_py_instance_dict(o, tp);
@@ -471,4 +474,86 @@ void hc_py_label_text(unsigned kind, uintptr_t arg, struct _GString *out)
         g_string_append(out, "?");
         break;
     }
+}
+
+/* ---- thread names -------------------------------------------------------------------------- */
+
+/* An interned str key made once and kept (hc_py_state), with its hash; 0 if it cannot be. */
+static int state_key(PyObject **slot, Py_hash_t *hash, const char *text)
+{
+    if (*slot == NULL) {
+        PyObject *k = PyUnicode_InternFromString(text);
+        Py_hash_t h = k != NULL ? PyObject_Hash(k) : -1;
+        if (h == -1) {
+            Py_XDECREF(k);
+            PyErr_Clear();
+            return 0;
+        }
+        *hash = h;
+        *slot = k;
+    }
+    return 1;
+}
+
+/* Attribute `name` (hash) of instance o, borrowed, or NULL: from its values kept without a
+ * dict (3.11+), else from its __dict__.  Compares exact strs only: no Python code runs. */
+static PyObject *attr_peek(PyObject *o, PyObject *name, Py_hash_t hash)
+{
+    PyTypeObject *tp = Py_TYPE(o);
+    Py_ssize_t i, n;
+    PyObject **values = hc_py_instance_values(o, tp, &n), *d, *v = NULL;
+    for (i = 0; values != NULL && i < n; i++) {
+        PyObject *k = hc_py_instance_value_name(tp, i);
+        if (values[i] != NULL && k != NULL &&
+            (k == name || (PyUnicode_CheckExact(k) && PyUnicode_Compare(k, name) == 0)))
+            return values[i];
+    }
+    d = hc_py_instance_dict(o, tp);
+    if (d == NULL || !PyDict_Check(d) || hc_py_dict_peek_str(d, name, hash, &v) < 0)
+        return NULL;
+    return v;
+}
+
+int hc_py_thread_name(PyInterpreterState *interp, unsigned long ident, char *buf, size_t len)
+{
+    hc_py_adapter_state *st = &hc_py_state;
+    PyObject *modules = interp != NULL ? hc_py_interp_modules(interp) : NULL, *m = NULL, *active = NULL;
+    if (len == 0 || modules == NULL || !PyDict_Check(modules) ||
+        !state_key(&st->threading_key, &st->threading_hash, "threading") ||
+        !state_key(&st->active_key, &st->active_hash, "_active") || !state_key(&st->name_key, &st->name_hash, "_name"))
+        return 0;
+    if (hc_py_dict_peek_str(modules, st->threading_key, st->threading_hash, &m) < 0 || m == NULL ||
+        !PyModule_CheckExact(m))
+        return 0;
+    PyObject *md = PyModule_GetDict(m); /* the field; creates nothing */
+    if (md == NULL || !PyDict_Check(md) || hc_py_dict_peek_str(md, st->active_key, st->active_hash, &active) < 0 ||
+        active == NULL || !PyDict_CheckExact(active))
+        return 0;
+    Py_ssize_t i, n = hc_py_dict_nentries((PyDictObject *)active);
+    for (i = 0; i < n; i++) {
+        PyObject *key, *thread, *name;
+        hc_py_dict_entry((PyDictObject *)active, i, &key, &thread);
+        if (key == NULL || thread == NULL || !PyLong_CheckExact(key))
+            continue;
+        unsigned long k = PyLong_AsUnsignedLong(key); /* an exact int: no Python code */
+        if (k == (unsigned long)-1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            continue;
+        }
+        if (k != ident)
+            continue;
+        name = attr_peek(thread, st->name_key, st->name_hash);
+        if (name == NULL || !PyUnicode_CheckExact(name))
+            return 0;
+        GString *s = g_string_new(NULL);
+        str_utf8(name, s);
+        size_t cut = s->len < len - 1 ? s->len : len - 1;
+        while (cut > 0 && cut < s->len && ((unsigned char)s->str[cut] & 0xc0) == 0x80)
+            cut--; /* not inside a UTF-8 sequence */
+        memcpy(buf, s->str, cut);
+        buf[cut] = '\0';
+        g_string_free(s, TRUE);
+        return 1;
+    }
+    return 0;
 }

@@ -347,6 +347,7 @@ static hc_graph *walk_ctx(py_ctx *c, uint32_t options, GError **error)
     }
     if (modules)
         name_modules(g);
+    hc_py_name_virtuals(g);
     return g;
 }
 

@@ -37,6 +37,12 @@ typedef struct hc_py_adapter_state {
      * in sys.modules without running Python code (made on first use, kept). */
     PyObject *signal_key;
     Py_hash_t signal_key_hash;
+
+    /* pylabels.c: the interned keys "threading", "_active" and "_name" and their hashes, to
+     * read a thread's name from threading._active without running Python code (made on first
+     * use, kept). */
+    PyObject *threading_key, *active_key, *name_key;
+    Py_hash_t threading_hash, active_hash, name_hash;
 } hc_py_adapter_state;
 
 /* The one instance (defined in pyroots.c). */

@@ -12,8 +12,9 @@ types to DevTools node types (../shared/chrome-heapsnapshot.md, section 4):
   type ("dict of T" for an object's __dict__, "<module NAME>" for a module).
 
 What DevTools then shows: Summary groups by those names; Containment starts at synthetic
-groups, one per kind of root ("(sys.modules)", "(thread 0x… (main))", …, "(gc objects no
-root reaches)"); Retainers and Dominators use the edges as heapcore recorded them, named by
+groups, one per kind of root ("(sys.modules)", "(thread 'MainThread' (ident …, main))", …,
+"(gc objects no root reaches)"); thread states and frames are named by their names captured
+at walk time ("frame f() at file.py:12"); Retainers and Dominators use the edges as heapcore recorded them, named by
 the labels the snapshot kept (``.attr``, ``['key']``, ``[3]``).
 """
 from ._internal import hide, snapshot

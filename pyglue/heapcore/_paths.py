@@ -19,17 +19,18 @@ _ROOT_NAMES = {
     "interp.builtins_copy": "i0_builtins_copy",
     "interp.sysdict_copy": "i0_sysdict_copy",
 }
-_THREAD = re.compile(r"thread 0x([0-9a-f]+)")
+_THREAD = re.compile(r"thread (?:'.*' )?\(ident (\d+)(?:, main)?\)$", re.S)
 
 
 def root_name(label):
     """The attribute of h.Root for a root record's label ("sys.modules" -> "i0_modules",
-    "thread 0x7f12.. (main)" -> "t<thread ident>", others their label made an identifier)."""
+    "thread 'MainThread' (ident 1403.., main)" -> "t<thread ident>", others their label made an
+    identifier)."""
     if label in _ROOT_NAMES:
         return _ROOT_NAMES[label]
     m = _THREAD.match(label)
     if m:
-        return "t%d" % int(m.group(1), 16)
+        return "t" + m.group(1)
     return re.sub(r"\W+", "_", label).strip("_") or "root"
 
 

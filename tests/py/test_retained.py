@@ -261,7 +261,7 @@ class ByKindAndTop(unittest.TestCase):
 
     def test_long_paths_wrap_after_an_arrow(self):
         from heapcore import _format
-        path = " → ".join(["thread 0x7f0000000000 (main)"] + ["interpreter frame"] * 9 + ["list"])
+        path = " → ".join(["thread 'MainThread' (ident 1400, main)"] + ["interpreter frame"] * 9 + ["list"])
         lines = _format.wrap_path(path, 27)
         self.assertGreater(len(lines), 2)
         self.assertTrue(all(len(line) <= 100 for line in lines))
