@@ -146,6 +146,26 @@ def top_table(rows, reached):
     return "\n".join(lines)
 
 
+def suspects_table(rows, whole, what):
+    """rows: _results.suspects; whole: the bytes percentages are of (`what`: of what)."""
+    lines = ["The %d largest leak suspect%s (where objects accumulate), of %d bytes %s." % (
+        len(rows), "" if len(rows) == 1 else "s", whole, what),
+        " Index      Bytes   %  Objects Kind / named path from a root / what it holds"]
+    for i, g in enumerate(rows):
+        k = len(g["ids"])
+        kind = g["kind"] if k == 1 else "%d alike: %s" % (k, g["kind"])
+        lines.extend(wrap("%6d %10d %3d %8d %s" % (i, g["weight"], pct(g["weight"], whole), k, kind)))
+        lines.extend(wrap_path(g["path"], 27))
+        held = g["held"]
+        if held is not None:
+            count, name, nbytes, children = held
+            of = "" if count == children else " (of {:,} children)".format(children)
+            lines.extend(wrap(" " * 27 + "{}holds {:,} {}{}, {}, {} % of {}".format(
+                "each " if k > 1 else "", count, name, of, mb(nbytes), pct(nbytes, whole),
+                "the heap" if what == "the roots reach" else "the set")))
+    return "\n".join(lines)
+
+
 def chain_table(rows):
     """rows: (index, size, retained, kind); the last line names the root, if any."""
     lines = [" Index     Size   Retained Kind (nearest dominator first)"]
