@@ -1,5 +1,7 @@
 """Heapy's text formats (the partition table, paging, diffs), computed from engine rows.
 (The kind column's titles are the classifiers' headers: _classifiers.)"""
+import textwrap
+
 from ._internal import hide
 
 ROWS_PER_PAGE = 10
@@ -160,9 +162,10 @@ def suspects_table(rows, whole, what):
         if held is not None:
             count, name, nbytes, children = held
             of = "" if count == children else " (of {:,} children)".format(children)
-            lines.extend(wrap(" " * 27 + "{}holds {:,} {}{}, {}, {} % of {}".format(
-                "each " if k > 1 else "", count, name, of, mb(nbytes), pct(nbytes, whole),
-                "the heap" if what == "the roots reach" else "the set")))
+            text = "{}holds {:,} {}{}: {}, {} %".format(
+                "each " if k > 1 else "", count, name, of, mb(nbytes), pct(nbytes, whole))
+            lines.extend(textwrap.wrap(text, WRAP, initial_indent=" " * 27, subsequent_indent=" " * 29,
+                                       break_long_words=True, break_on_hyphens=False))
     return "\n".join(lines)
 
 
