@@ -50,6 +50,7 @@ FORK = 0.2
 CHILDREN = 8        # children looked at per step (the largest)
 HELD_CAP = 100000   # children of a point classified for its summary (the largest)
 TOP_LEVEL = 64      # the super-root's children seeded as candidates
+CHAIN = 3           # a descent through this many objects of one kind stops at the first
 
 
 class _HeapTree:
@@ -160,17 +161,24 @@ def suspects(idset, n, whole=None):
         w = -negw
         if w <= 0:
             break
+        run, chain = [], False  # the descent's last steps while each went into an object of the same kind
         while True:
             count, kids = tree.children(node, CHILDREN)
             if kids and kids[0][1] >= DESCEND * w:
+                kind = snap.kind_name(node)
+                run = run + [(node, w, parent)] if run and snap.kind_name(run[-1][0]) == kind else [(node, w, parent)]
+                if len(run) > CHAIN:  # a chain (linked list, nested alike objects): its head
+                    node, w, parent = run[0]
+                    chain = True
+                    break
                 parent, (node, w) = node, kids[0]
                 continue
             break
         big = [r for _, r in kids if r >= FORK * w]
-        space = node in spaces or _namespace(kind_of(snap, node))
+        space = not chain and (node in spaces or _namespace(kind_of(snap, node)))
         if space and len(kids) < count:
             _, kids = tree.children(node, TOP_LEVEL)
-        if space or (big and sum(big) >= DESCEND * w):  # a fork: follow each part
+        if space or (not chain and big and sum(big) >= DESCEND * w):  # a fork: follow each part
             for child, r in kids:
                 seq += 1
                 heapq.heappush(cand, (-r, seq, child, node))

@@ -149,6 +149,20 @@ class Leaks(unittest.TestCase):
         self.assertEqual(s["kind"], "list")
         self.assertIn("3 alike: list", str(t))
 
+    def test_a_chain_is_reported_at_its_head(self):
+        class Link:
+            __slots__ = ("next", "data")
+        head = None
+        for i in range(3000):
+            link = Link()
+            link.next, link.data = head, bytearray(100)
+            head = link
+        self.mod.head = head
+        del head, link
+        x, t, s = self.first()
+        self.assertEqual(s["path"], "leakapp.head (%s)" % s["kind"])
+        self.assertTrue(s["kind"].endswith("Link"), s["kind"])
+
     def test_the_old_listing_and_a_subset(self):
         self.mod.keep = [bytearray(1000) for _ in range(500)]
         h = hpy()
