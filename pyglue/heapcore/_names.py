@@ -17,6 +17,7 @@ import re
 from ._internal import hide
 
 MAX_SEGMENTS = 8
+MAX_SEGMENT = 120  # characters of one segment's name
 _KEY = re.compile(r"\['((?:[^'\\]|\\.)*)'\]$")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _FRAME_LABELS = (".frame", ".f_back")
@@ -54,6 +55,8 @@ class _Segments:
     def texts(self):
         out = []
         for name, kind in self.items:
+            if len(name) > MAX_SEGMENT:  # a long run of .next.next…: both ends
+                name = "%s … %s" % (name[:MAX_SEGMENT // 2], name[-(MAX_SEGMENT // 3):])
             if kind is None or kind.startswith("module") or name == kind:
                 out.append(name)
             else:

@@ -213,6 +213,10 @@ class Names(unittest.TestCase):
         self.assertTrue(text.startswith("root → <list>"))
         self.assertTrue(text.endswith("<list> (list)") or text.endswith("<list>"), text)
         self.assertIn("more …", text)
+        long = _names.named_path(None, "root", [(0, "A"), (1, "A")] + [(i, "A") for i in range(2, 400)],
+                                 [".next"] * 399)
+        self.assertLess(len(long), 200)
+        self.assertTrue(long.startswith("root.next.next") and long.endswith(".next (A)"), long)
 
 
 if __name__ == "__main__":
