@@ -41,8 +41,9 @@ def top_rows(snap, rows, labels=False):
 # The walk down the dominator tree (MAT's "accumulation point"): from a node, go down into
 # its largest child while that child holds DESCEND of the node's bytes (the node is then only
 # a wrapper of it: a module, its dict, a class, its dict, an lru_cache wrapper); where no child
-# does, the bytes spread.  If a few children holding FORK each hold DESCEND together, the node
-# is a fork of independent parts: each is followed on its own.  Otherwise the node is the
+# does, the bytes spread.  If a few children holding FORK each hold DESCEND together and are
+# not all of one kind, the node is a fork of independent parts: each is followed on its own
+# (alike parts are what the node accumulates: a tree of Nodes, a dict of three caches).  Otherwise the node is the
 # accumulation point: it holds many children, and the user wants it, not them.  Namespaces
 # (sys.modules, modules, classes, their dicts) are always forks: their parts are the suspects.
 DESCEND = 0.8
@@ -109,10 +110,13 @@ class _SubsetTree:
         return self.w[node]
 
 
+_NAMESPACES = {"dict of module", "type", "dict of type", "abc.ABCMeta", "dict of abc.ABCMeta"}
+
+
 def _namespace(kind):
     """Modules and classes, and their dicts, are namespaces: always forks (their parts are
     what a program keeps; a module holding many functions is no leak)."""
-    return kind.startswith("module") or kind in ("dict of module", "type", "dict of type")
+    return kind.startswith("module") or kind in _NAMESPACES
 
 
 def _held(snap, tree, node):
@@ -166,6 +170,8 @@ def suspects(idset, n, whole=None):
             count, kids = tree.children(node, CHILDREN)
             if kids and kids[0][1] >= DESCEND * w:
                 kind = snap.kind_name(node)
+                if node in spaces or _namespace(kind):
+                    break  # a namespace's parts are each followed (below)
                 run = run + [(node, w, parent)] if run and snap.kind_name(run[-1][0]) == kind else [(node, w, parent)]
                 if len(run) > CHAIN:  # a chain (linked list, nested alike objects): its head
                     node, w, parent = run[0]
@@ -174,11 +180,13 @@ def suspects(idset, n, whole=None):
                 parent, (node, w) = node, kids[0]
                 continue
             break
-        big = [r for _, r in kids if r >= FORK * w]
-        space = not chain and (node in spaces or _namespace(kind_of(snap, node)))
+        big = [(c, r) for c, r in kids if r >= FORK * w]
+        parts = not chain and sum(r for _, r in big) >= DESCEND * w and \
+            len({snap.kind_name(c) for c, _ in big}) > 1  # alike parts: the node holds them
+        space = not chain and (node in spaces or _namespace(snap.kind_name(node)))
         if space and len(kids) < count:
             _, kids = tree.children(node, TOP_LEVEL)
-        if space or (not chain and big and sum(big) >= DESCEND * w):  # a fork: follow each part
+        if space or parts:  # a fork: follow each part
             for child, r in kids:
                 seq += 1
                 heapq.heappush(cand, (-r, seq, child, node))

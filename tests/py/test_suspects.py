@@ -139,16 +139,35 @@ class Leaks(unittest.TestCase):
         self.assertEqual(s["held"][:2], (300, "ValueError"))
         self.assert_bytes(s, delta)
 
-    def test_alike_siblings_are_one_row(self):
-        # three equal caches under one dict: a fork; one row of 3 alike lists
+    def test_a_namespace_is_never_walked_through(self):
+        # the module's dict holds 85 % in one attribute: still each attribute is followed
+        self.mod.big = [bytearray(1000) for _ in range(3000)]
+        self.mod.small = [bytearray(1000) for _ in range(400)]
+        x = hpy().heap()
+        paths = [g["path"] for g in x.top(10).suspects]
+        self.assertIn("leakapp.big (list)", paths)
+        self.assertIn("leakapp.small (list)", paths)
+
+    def test_alike_parts_are_what_their_holder_accumulates(self):
         self.mod.caches = {k: [bytearray(1000) for _ in range(400)] for k in "abc"}
+        x, t, s = self.first()
+        self.assertEqual(s["path"], "leakapp.caches (dict (no owner))")
+        self.assertEqual(s["held"][:2], (3, "list"))
+
+    def test_alike_siblings_are_one_row(self):
+        # three equal caches and a blob of another kind under one dict: a fork into its
+        # parts; the three lists are one row of 3 alike
+        parts = {k: [bytearray(1000) for _ in range(400)] for k in "abc"}
+        parts["blob"] = tuple(bytes(1000) for _ in range(400))
+        self.mod.parts = parts
         x = hpy().heap()
         t = x.top(10)  # (other tests of the process may have left larger ones)
-        s = [g for g in t.suspects if g["path"].startswith("leakapp.caches")][0]
+        s = [g for g in t.suspects if g["path"].startswith("leakapp.parts[")][0]
         self.assertEqual(len(s["ids"]), 3, s)
-        self.assertGreaterEqual(s["weight"], 3 * 400 * 1000)
         self.assertEqual(s["kind"], "list")
+        self.assertGreaterEqual(s["weight"], 3 * 400 * 1000)
         self.assertIn("3 alike: list", str(t))
+        self.assertEqual(s["held"][:2], (400, "bytearray"))
 
     def test_a_chain_is_reported_at_its_head(self):
         class Link:
