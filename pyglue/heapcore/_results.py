@@ -125,15 +125,15 @@ def _held(snap, tree, node):
     count, kids = tree.children(node, HELD_CAP)
     if not kids:
         return None
-    ids = sorted(i for i, _ in kids)
-    members = snap.ids(ids)
+    members = snap.ids(sorted(i for i, _ in kids))
+    rows = members.partition(_engine.BY_CLODO)
+    names = {k: name for k, name, _, _ in rows}
     weight = dict(kids)
     per = {}
-    for node_id, kind in zip(ids, members.kinds(_engine.BY_CLODO)):
+    for node_id, kind in zip(members.ids(), members.kinds(_engine.BY_CLODO)):
         c, b = per.get(kind, (0, 0))
         per[kind] = (c + 1, b + weight[node_id])
     kind, (c, b) = max(per.items(), key=lambda kv: (kv[1][1], kv[1][0]))
-    names = {k: name for k, name, _, _ in members.partition(_engine.BY_CLODO)}
     return c, names[kind], b, count
 
 
@@ -159,7 +159,7 @@ def suspects(idset, n, whole=None):
     spaces = {i for i, label in snap.roots() if label == "sys.modules"}
     points = []  # (node, weight, parent)
     pops = 0
-    while cand and pops < 10 * n + TOP_LEVEL:
+    while cand and pops < 50 * n + 4 * TOP_LEVEL:  # forks (namespaces) use pops too
         negw, _, node, parent = heapq.heappop(cand)
         pops += 1
         w = -negw
@@ -184,7 +184,7 @@ def suspects(idset, n, whole=None):
         parts = not chain and sum(r for _, r in big) >= DESCEND * w and \
             len({snap.kind_name(c) for c, _ in big}) > 1  # alike parts: the node holds them
         space = not chain and (node in spaces or _namespace(snap.kind_name(node)))
-        if space and len(kids) < count:
+        if space and len(kids) < count and node in spaces:  # sys.modules: its 64 largest
             _, kids = tree.children(node, TOP_LEVEL)
         if space or parts:  # a fork: follow each part
             for child, r in kids:
@@ -192,7 +192,7 @@ def suspects(idset, n, whole=None):
                 heapq.heappush(cand, (-r, seq, child, node))
             continue
         points.append((node, w, parent))
-        if len(points) >= 4 * n:
+        if len(points) >= 2 * n:
             break
     if not points:
         return []
