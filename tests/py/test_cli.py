@@ -87,6 +87,8 @@ class Cli(unittest.TestCase):
         self.assertIn("holds", out)
         out = heapcore("diff", self.old, self.new).stdout.splitlines()
         self.assertRegex(out[0], r"Changes from OLD .* to NEW .*: \+\d+ objects")
+        self.assertIn("Where the new objects accumulate", "\n".join(out))
+        self.assertTrue(any(l.strip().startswith("holds ") for l in out), out)
         bytearrays = [l for l in out if l.endswith(" bytearray")][0].split()
         self.assertEqual(bytearrays[1:3], ["+400", "+%d" % (400 * (1000 + bytearray_overhead()))])
 
