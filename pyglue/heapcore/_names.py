@@ -107,8 +107,10 @@ def segments(snap, root, hops, labels):
             seg.start("local %s" % ("'%s'" % key.group(1) if key else lab[len(".f_locals"):]), kind)
         elif lab in ("?", ""):
             seg.start("<%s>" % kind, None)
-        else:
+        elif lab.startswith((".", "[")):
             seg.extend(lab, kind)
+        else:  # a C container's own name for the edge ("<lru_cache cache>"): a segment
+            seg.start(lab, kind)
     if in_frames:
         seg.start(frame_name or "frame", None)
     if owner_dict:  # the path ends at an owner's dict

@@ -217,6 +217,9 @@ class Names(unittest.TestCase):
         self.assertEqual(_names.named_path(snap, *thread),
                          "thread 'sampler' (ident 5) → frame → local 'window' (collections.deque)")
         self.assertEqual(_names.shape("app.cache['k1'][3] (dict)"), "app.cache[…][…] (dict)")
+        lru = path[:2] + (path[2][:-1] + ["<lru_cache cache>"],)
+        self.assertEqual(_names.named_path(snap, *lru),
+                         "app.TariffTable.price (functools._lru_cache_wrapper) → <lru_cache cache> (dict (no owner))")
 
     def test_virtual_nodes_named_by_the_snapshot(self):
         class Snap:
