@@ -283,6 +283,10 @@ def cmd_diff(args):
     new = _load(args.new, args.quiet)
     with _Progress("comparing by %s" % args.by, args.quiet):
         text = _report.diff_text(old, new, args.by, args.limit)
+        grown = new - old  # the objects in NEW not in OLD (matched by address and type)
+        if grown.count:
+            text += "\n\nWhere the new objects accumulate (%d objects, %d bytes):\n%s" % (
+                grown.count, grown.size, grown.top(args.suspects))
     print(text)
     return EXIT_OK
 
@@ -360,7 +364,7 @@ def parser():
     s.add_argument("--retained", action="store_true", help="with retained sizes, sorted by them")
     s.add_argument("--all", action="store_true", help="every row, not the first page")
 
-    t = add("top", "the objects retaining most, with a shortest path from a root", cmd_top)
+    t = add("top", "the leak suspects: where objects accumulate, with a named path from a root", cmd_top)
     t.add_argument("file")
     t.add_argument("-n", type=_count, default=10, help="how many (default 10)")
 
@@ -369,6 +373,8 @@ def parser():
     d.add_argument("new")
     d.add_argument("--by", choices=BY_CHOICES, default="clodo", help="classifier (default clodo)")
     d.add_argument("--limit", type=_count, default=20, help="kinds shown (default 20)")
+    d.add_argument("--suspects", type=_count, default=5,
+                   help="where the new objects accumulate: suspects shown (default 5)")
 
     hm = add("html", "a self-contained HTML report: treemap of the dominator tree, tables, top retainers", cmd_html)
     hm.add_argument("file")

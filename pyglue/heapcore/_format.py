@@ -1,5 +1,7 @@
 """Heapy's text formats (the partition table, paging, diffs), computed from engine rows.
 (The kind column's titles are the classifiers' headers: _classifiers.)"""
+import textwrap
+
 from ._internal import hide
 
 ROWS_PER_PAGE = 10
@@ -145,6 +147,27 @@ def top_table(rows, total, garbage):
     for i, retained, size, kind, path in rows:
         lines.extend(wrap("%6d %10d %3d %8d %s" % (i, retained, pct(retained, total), size, kind)))
         lines.extend(wrap_path(path, 27))
+    return "\n".join(lines)
+
+
+def suspects_table(rows, whole, what):
+    """rows: _results.suspects; whole: the bytes percentages are of (`what`: of what)."""
+    lines = ["The %d largest leak suspect%s (where objects accumulate), of %d bytes %s." % (
+        len(rows), "" if len(rows) == 1 else "s", whole, what),
+        " Index      Bytes   %  Objects Kind / named path from a root / what it holds"]
+    for i, g in enumerate(rows):
+        k = len(g["ids"])
+        kind = g["kind"] if k == 1 else "%d alike: %s" % (k, g["kind"])
+        lines.extend(wrap("%6d %10d %3d %8d %s" % (i, g["weight"], pct(g["weight"], whole), k, kind)))
+        lines.extend(wrap_path(g["path"], 27))
+        held = g["held"]
+        if held is not None:
+            count, name, nbytes, children = held
+            of = "" if count == children else " (of {:,} children)".format(children)
+            text = "{}holds {:,} {}{}: {}, {} %".format(
+                "each " if k > 1 else "", count, name, of, mb(nbytes), pct(nbytes, whole))
+            lines.extend(textwrap.wrap(text, WRAP, initial_indent=" " * 27, subsequent_indent=" " * 29,
+                                       break_long_words=True, break_on_hyphens=False))
     return "\n".join(lines)
 
 

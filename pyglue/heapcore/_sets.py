@@ -160,10 +160,18 @@ class IdentitySet:
         instance dict, a function's name)."""
         return _views.ById(self._s)
 
-    def top(self, n=10):
-        """The n objects of the set with the largest retained sizes, each with its kind, size,
-        retained size and a shortest path from a root."""
-        return _results.Top(self._s, self._s.top(n))
+    def top(self, n=10, suspects=True):
+        """The n leak suspects of the set: where its bytes accumulate in the dominator tree
+        (the object holding many alike children, alike suspects grouped), each with a named
+        path from a root and what it holds.  With suspects=False, the n objects with the
+        largest retained sizes (ancestors of each other), each with its kind, size, retained
+        size and a shortest path from a root."""
+        if not suspects:
+            return _results.Top(self._s, self._s.top(n))
+        if n < 0:
+            raise ValueError("top: n must be >= 0")
+        rows = _results.suspects(self._s, n)
+        return _results.Top(self._s, [(g["ids"][0], g["weight"]) for g in rows], rows)
 
     def _partition(self):
         if self._rows is None:

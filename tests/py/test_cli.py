@@ -83,10 +83,12 @@ class Cli(unittest.TestCase):
 
     def test_top_and_diff(self):
         out = heapcore("top", self.new, "-n", "3").stdout
-        self.assertRegex(out, r"^The 3 objects retaining most")
-        self.assertIn("dict of module", out)
+        self.assertRegex(out, r"^The 3 largest leak suspects")
+        self.assertIn("holds", out)
         out = heapcore("diff", self.old, self.new).stdout.splitlines()
         self.assertRegex(out[0], r"Changes from OLD .* to NEW .*: \+\d+ objects")
+        self.assertIn("Where the new objects accumulate", "\n".join(out))
+        self.assertTrue(any(l.strip().startswith("holds ") for l in out), out)
         bytearrays = [l for l in out if l.endswith(" bytearray")][0].split()
         self.assertEqual(bytearrays[1:3], ["+400", "+%d" % (400 * (1000 + bytearray_overhead()))])
 

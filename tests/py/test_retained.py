@@ -204,7 +204,7 @@ class ByKindAndTop(unittest.TestCase):
         big = [bytearray(1000) for _ in range(3000)]
         x = h.heap()
         snap = _internal.snapshot(x)
-        top = x.top(15)
+        top = x.top(15, suspects=False)
         got = [r[0] for r in top.rows]
         ranked = sorted(_internal.node_ids(x), key=lambda i: (-snap.retained(i), i))[:15]
         self.assertEqual(got, ranked)
@@ -215,11 +215,12 @@ class ByKindAndTop(unittest.TestCase):
         self.assertEqual(top[0].count, 1)
         # The big list is among the top few, and its path ends at it.
         mine = snap.lookup(big)
-        self.assertIn(mine, [r[0] for r in x.top(40).rows])
+        self.assertIn(mine, [r[0] for r in x.top(40, suspects=False).rows])
         root, hops = snap.paths([mine])[0]
         self.assertEqual(hops[-1], (mine, "list"))
         self.assertIsNotNone(root)
         self.assertEqual(x.top(0).rows, [])
+        self.assertEqual(x.top(0, suspects=False).rows, [])
         self.assertEqual([line for line in text.splitlines() if len(line) > 100], [])
         with self.assertRaises(ValueError):
             x.top(-1)
