@@ -252,13 +252,16 @@ class ByKindAndTop(unittest.TestCase):
             roots = {i for i, _ in snap.roots()}
             reached = reach(roots)
             total = reach(roots | {i for i, n in enumerate(nodes) if n["flags"] & _engine.NODE_COMPLEMENT})
-            first = str(x.top(3)).splitlines()[0]
+            first = str(x.top(3, suspects=False)).splitlines()[0]
+            suspects = str(x.top(3)).splitlines()[0]
         finally:
             gc.enable()
             gc.collect()
         self.assertGreater(total - reached, 20 * 50000)
         self.assertEqual(first, "The 3 objects retaining most, of %d bytes (%d the roots reach, %d unreachable)."
                          % (total, reached, total - reached))
+        self.assertTrue(suspects.endswith("(where objects accumulate), of %d bytes (%d the roots reach, %d unreachable)."
+                                          % (total, reached, total - reached)), suspects)
 
     def test_long_paths_wrap_after_an_arrow(self):
         from heapcore import _format
