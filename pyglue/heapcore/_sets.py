@@ -291,8 +291,18 @@ class IdentitySet:
     def byvia(self):
         """By how each object is referred to: the labels of the edges into it, from referrers
         still alive ("'.a'", "\"['key']\"", "'[0]'", "'.__dict__'", "\".f_locals['x']\"",
-        "'list(_)[0]'" for a set member, "'<root sys.modules>'" for what a root holds)."""
-        return IdentitySet(self._s, Custom(self._s.via_kinds(), _header("via")), self._held)
+        "'list(_)[0]'" for a set member, "'<root sys.modules>'" for what a root holds).
+        Indices come in families: with more than 10 distinct ones in the set, a family's read
+        "'[*]'" (list and tuple items), "'.keys()[*]'" (dict keys as objects) or
+        "'list(_)[*]'" (set members), and a row with them says how many distinct indices it
+        merges: "'[*]' (7870 indices)".  Dict keys ("['k']") never group.  byvia_exact keeps
+        every index apart."""
+        return IdentitySet(self._s, Custom(self._s.via_kinds(-1), _header("via")), self._held)
+
+    @property
+    def byvia_exact(self):
+        """As byvia, every index its own label ("'[0]'", "'[1]'", ...), as Heapy shows them."""
+        return IdentitySet(self._s, Custom(self._s.via_kinds(0), _header("via_exact")), self._held)
 
     @property
     def kind(self):

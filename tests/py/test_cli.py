@@ -80,6 +80,19 @@ class Cli(unittest.TestCase):
         self.assertIn("Referred Via", out)
         # an attribute: '.lines' (3.11+: the instance's own values), or "['lines']" (its __dict__)
         self.assertTrue("'.lines'" in out or "\"['lines']\"" in out, "no label for the lines attribute")
+        # the 200 orders (and the lines' items) are list items: one family row, counted
+        self.assertRegex(out, r" '\[\*\]' \(\d+ indices\)\n")
+        self.assertNotIn("'[199]'", out)
+        exact = heapcore("show", self.new, "--by", "via-exact", "--all").stdout
+        self.assertIn("'[199]'", exact)
+        self.assertNotIn("'[*]'", exact)
+
+    def test_diff_by_via_matches_families_whatever_their_count(self):
+        out = heapcore("diff", self.old, self.new, "--by", "via").stdout.splitlines()
+        self.assertFalse([l for l in out if "indices)" in l], "\n".join(out))
+        row = [l for l in out if l.endswith(" '[*]'")]
+        self.assertEqual(len(row), 1, "\n".join(out))
+        self.assertGreaterEqual(int(row[0].split()[1]), 400)  # 400 more bytearrays, as list items
 
     def test_top_and_diff(self):
         out = heapcore("top", self.new, "-n", "3").stdout
