@@ -8,7 +8,7 @@ _views, paths in _paths; the classifiers in _classifiers.  Only this module and 
 IdentitySet is registered with the engine as the observer's own, so its instances and
 whatever only they reference never appear in results.
 """
-from . import _engine, _files, _format, _internal, _kinds, _paths, _results, _views
+from . import _engine, _files, _format, _internal, _kinds, _paths, _results, _unreachable, _views
 from ._classifiers import REGISTRY, ENGINE, Custom, engine_kinds, header as _header, lookup
 
 _OPS = {"|": _engine.OP_OR, "&": _engine.OP_AND, "-": _engine.OP_SUB, "^": _engine.OP_XOR}
@@ -159,6 +159,21 @@ class IdentitySet:
         for strs and numbers, address*length for containers, the owner's address for an
         instance dict, a function's name)."""
         return _views.ById(self._s)
+
+    @property
+    def unreachable(self):
+        """The set's objects that no root reaches: uncollected cyclic garbage (gc disabled,
+        or not run since), or objects only C code holds where no root shows it; what only
+        they keep alive is among them.  h.heap()'s header counts them."""
+        return self._new(_unreachable.members(self._s))
+
+    def unreachable_entries(self, n=10):
+        """The n largest entry points of the set's unreachable objects, largest retained
+        first: the unreachable objects that no other unreachable object keeps alive (children
+        of the dominator tree's super-root that no root reaches), each with its retained size
+        (the bytes collecting it frees), size, the objects it retains and its kind, so the
+        cycles that hold the bytes show.  ``e[i]`` is a one-object set."""
+        return _unreachable.Entries(self._s, n)
 
     def top(self, n=10):
         """The n objects of the set with the largest retained sizes, each with its kind, size,
