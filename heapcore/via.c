@@ -80,9 +80,127 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Text of every label, the distinct texts sorted; rank[id] = the position of id's text. */
-static gboolean rank_labels(lab_table *L, const hc_labeller *lab, hc_graph *g, uint32_t **rank_out, char ***texts_out,
-                            uint32_t *ntexts_out)
+/* ---- index families ---- */
+
+typedef struct via_families {
+    uint32_t group;                /* bit f: family f grouped */
+    char *text[HC_INDEX_FAMILIES]; /* a grouped family's label: P "*]" */
+    uint8_t *fam;                  /* [labels] 1 + the grouped family of a label, or 0 */
+    uint32_t *last;                /* [labels] 1 + the kind a label was last counted for */
+    uint64_t *pairs;               /* (kind << 32 | label) of grouped labels, to count */
+    size_t npairs, cap;
+} via_families;
+
+gboolean hc_via_family_text(const hc_labeller *lab, uint32_t f, GString *out)
+{
+    if (f >= HC_INDEX_FAMILIES || !lab->index_kind[f])
+        return FALSE;
+    gsize at = out->len; /* the family's prefix, from index 0's text: P "0]" */
+    lab->text(lab->ctx, lab->index_kind[f] - 1, 0, out);
+    if (out->len - at >= 2 && strcmp(out->str + out->len - 2, "0]") == 0) {
+        out->str[out->len - 2] = '*';
+        return TRUE;
+    }
+    g_string_truncate(out, at); /* not of the form: no family */
+    return FALSE;
+}
+
+/* Which families are grouped (families: a mask, or HC_VIA_FAMILIES_AUTO) and which labels
+ * are theirs.  FALSE if out of memory. */
+static gboolean families_init(via_families *F, const lab_table *L, const hc_labeller *lab, uint32_t families)
+{
+    uint64_t distinct[HC_INDEX_FAMILIES] = {0};
+    memset(F, 0, sizeof *F);
+    for (size_t h = 0; h <= L->mask; h++) {
+        const lab_entry *e = &L->slot[h];
+        for (uint32_t f = 0; e->id != NIL && f < HC_INDEX_FAMILIES; f++)
+            if (lab->index_kind[f] && e->kind == lab->index_kind[f] - 1)
+                distinct[f]++;
+    }
+    for (uint32_t f = 0; f < HC_INDEX_FAMILIES; f++) {
+        gboolean want = families == HC_VIA_FAMILIES_AUTO ? distinct[f] > HC_VIA_FAMILY_EXACT_MAX : (families >> f) & 1;
+        if (!want || !distinct[f])
+            continue;
+        GString *t = g_string_new(NULL);
+        if (hc_via_family_text(lab, f, t)) {
+            F->text[f] = g_string_free(t, FALSE);
+            F->group |= 1u << f;
+        } else {
+            g_string_free(t, TRUE);
+        }
+    }
+    if (!F->group)
+        return TRUE;
+    size_t n = L->n ? L->n : 1;
+    F->fam = hc_try_calloc_mapped(n, sizeof *F->fam);
+    F->last = hc_try_calloc_mapped(n, sizeof *F->last);
+    if (!F->fam || !F->last)
+        return FALSE;
+    for (size_t h = 0; h <= L->mask; h++) {
+        const lab_entry *e = &L->slot[h];
+        for (uint32_t f = 0; e->id != NIL && f < HC_INDEX_FAMILIES; f++)
+            if (((F->group >> f) & 1) && e->kind == lab->index_kind[f] - 1)
+                F->fam[e->id] = (uint8_t)(f + 1);
+    }
+    return TRUE;
+}
+
+static void families_free(via_families *F)
+{
+    for (uint32_t f = 0; f < HC_INDEX_FAMILIES; f++)
+        g_free(F->text[f]);
+    hc_free(F->fam);
+    hc_free(F->last);
+    g_free(F->pairs);
+}
+
+/* Label lid is among a member of kind `kind`'s: count it for the kind once. */
+static inline gboolean families_note(via_families *F, uint32_t kind, uint32_t lid)
+{
+    if (!F->fam[lid] || F->last[lid] == kind + 1)
+        return TRUE;
+    F->last[lid] = kind + 1;
+    if (F->npairs == F->cap) {
+        size_t c = F->cap ? F->cap * 2 : 1024;
+        uint64_t *p = g_try_renew(uint64_t, F->pairs, c);
+        if (!p)
+            return FALSE;
+        F->pairs = p;
+        F->cap = c;
+    }
+    F->pairs[F->npairs++] = (uint64_t)kind << 32 | lid;
+    return TRUE;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Each kind with grouped labels gets " (N indices)" after its name: N distinct labels. */
+static void families_name(via_families *F, char **names)
+{
+    if (F->npairs > 1)
+        qsort(F->pairs, F->npairs, sizeof *F->pairs, cmp_u64);
+    for (size_t i = 0; i < F->npairs;) {
+        uint32_t kind = (uint32_t)(F->pairs[i] >> 32);
+        uint64_t distinct = 0;
+        for (uint64_t prev = UINT64_MAX; i < F->npairs && (uint32_t)(F->pairs[i] >> 32) == kind; i++) {
+            distinct += F->pairs[i] != prev;
+            prev = F->pairs[i];
+        }
+        char *named = g_strdup_printf("%s (%" G_GUINT64_FORMAT " %s)", names[kind], (guint64)distinct,
+                                      distinct == 1 ? "index" : "indices");
+        g_free(names[kind]);
+        names[kind] = named;
+    }
+}
+
+/* Text of every label (a grouped family's label: the family's), the distinct texts sorted;
+ * rank[id] = the position of id's text. */
+static gboolean rank_labels(lab_table *L, const hc_labeller *lab, const via_families *F, hc_graph *g,
+                            uint32_t **rank_out, char ***texts_out, uint32_t *ntexts_out)
 {
     uint32_t n = (uint32_t)L->n;
     char **text = hc_try_calloc_mapped(n ? n : 1, sizeof *text);
@@ -101,7 +219,9 @@ static gboolean rank_labels(lab_table *L, const hc_labeller *lab, hc_graph *g, u
             continue;
         uint32_t i = e->id;
         g_string_truncate(s, 0);
-        if (e->kind == HC_VIA_ROOT)
+        if (F->fam && F->fam[i])
+            g_string_append(s, F->text[F->fam[i] - 1]);
+        else if (e->kind == HC_VIA_ROOT)
             g_string_append_printf(s, "<root %s>", hc_graph_root_label(g, (uint32_t)e->arg));
         else
             lab->text(lab->ctx, e->kind, e->arg, s);
@@ -161,7 +281,7 @@ static void sort_u32(uint32_t *v, size_t n)
     }
 }
 
-hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GError **error)
+hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, uint32_t families, GError **error)
 {
     hc_graph *g = hc_idset_graph(s);
     uint32_t n = hc_graph_n(g), ns = hc_idset_count(s);
@@ -173,6 +293,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
     GHashTable *sets = NULL;
     GPtrArray *names = NULL;
     hc_kinds *out = NULL;
+    via_families F = {0};
     gboolean ok = lab_init(&v.labs);
     v.over = g_array_new(FALSE, FALSE, sizeof(ovf));
 #define MEMBER(id) ((bits[(id) >> 6] >> (63 & (id))) & 1)
@@ -246,7 +367,8 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
     }
     g_array_sort(v.over, cmp_ovf);
     ok = ok && !v.labs.fail;
-    ok = ok && rank_labels(&v.labs, lab, g, &rank, &texts, &ntexts);
+    ok = ok && families_init(&F, &v.labs, lab, families);
+    ok = ok && rank_labels(&v.labs, lab, &F, g, &rank, &texts, &ntexts);
     /* intern each member's label set */
     ok = ok && (per = hc_try_calloc_mapped((size_t)n + 1, sizeof *per)) != NULL;
     if (ok) {
@@ -256,7 +378,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
         hc_u32key *k = g_malloc(sizeof *k + (HC_VIA_MAX_LABELS + 1) * sizeof(uint32_t));
         uint32_t buf_cap = 64, *buf = g_new(uint32_t, buf_cap);
         guint oi = 0;
-        for (uint32_t j = 0; j < ns; j++) {
+        for (uint32_t j = 0; ok && j < ns; j++) {
             uint32_t f = v.fill[j], extra = 0;
             while (oi + extra < v.over->len && g_array_index(v.over, ovf, oi + extra).j == j)
                 extra++;
@@ -268,6 +390,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
                 buf[i] = rank[v.slots[v.off[j] + i]];
             for (uint32_t i = 0; i < extra; i++)
                 buf[f + i] = rank[g_array_index(v.over, ovf, oi + i).lid];
+            guint oi0 = oi;
             oi += extra;
             f += extra;
             sort_u32(buf, f);
@@ -296,19 +419,33 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
                     g_ptr_array_add(names, set_name(hit, texts));
             }
             per[ids[j]] = hit->kind;
+            if (F.fam) { /* the grouped labels among this member's, to count per kind */
+                for (uint32_t i = 0; ok && i < v.fill[j]; i++)
+                    ok = families_note(&F, hit->kind, v.slots[v.off[j] + i]);
+                for (guint i = oi0; ok && i < oi; i++)
+                    ok = families_note(&F, hit->kind, g_array_index(v.over, ovf, i).lid);
+            }
         }
         g_free(k);
         g_free(buf);
         if (names->len == 0)
             g_ptr_array_add(names, g_strdup(HC_PYNAME_NOTHING));
+        if (ok)
+            families_name(&F, (char **)names->pdata);
         uint32_t nk = names->len;
         char **nv = (char **)g_ptr_array_free(names, FALSE);
         names = NULL;
-        out = hc_kinds_new_explicit(g, per, nv, nk, error);
-        per = NULL;
-    } else if (error && !*error) {
-        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory labelling edges");
+        if (ok) {
+            out = hc_kinds_new_explicit(g, per, nv, nk, error);
+            per = NULL;
+        } else {
+            for (uint32_t i = 0; i < nk; i++)
+                g_free(nv[i]);
+            g_free(nv);
+        }
     }
+    if (!ok && error && !*error) /* (a failed hc_kinds_new_explicit set its own) */
+        g_set_error(error, HC_ERROR, HC_ERROR_NOMEM, "out of memory labelling edges");
     if (sets)
         g_hash_table_destroy(sets);
     for (uint32_t i = 0; texts && i < ntexts; i++)
@@ -325,6 +462,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GErr
     hc_free(alive);
     hc_free(pos);
     lab_free(&v.labs);
+    families_free(&F);
 #ifdef __GLIBC__
     malloc_trim(0); /* the label texts were many small strings: give their pages back */
 #endif

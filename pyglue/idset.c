@@ -212,13 +212,20 @@ static PyObject *IdSet_resolve(IdSetObject *self, PyObject *args)
     return list;
 }
 
-/* via_kinds() -> Kinds: the members by how they are referred to (byvia), read by the adapter's
- * labeller for this graph (pylive.h). */
-static PyObject *IdSet_via_kinds(IdSetObject *self, PyObject *unused)
+/* via_kinds(families=-1) -> Kinds: the members by how they are referred to (byvia), read by
+ * the adapter's labeller for this graph (pylive.h); families: a mask of the index families to
+ * group, or -1: those with many indices (via.h). */
+static PyObject *IdSet_via_kinds(IdSetObject *self, PyObject *args)
 {
-    (void)unused;
+    long families = -1;
+    if (!PyArg_ParseTuple(args, "|l", &families))
+        return NULL;
+    if (families < -1 || families > (long)((1u << HC_INDEX_FAMILIES) - 1)) {
+        PyErr_SetString(PyExc_ValueError, "families: a mask of index families, or -1");
+        return NULL;
+    }
     GError *err = NULL;
-    hc_kinds *k = hc_py_via_kinds(self->s, &err);
+    hc_kinds *k = hc_py_via_kinds(self->s, families < 0 ? HC_VIA_FAMILIES_AUTO : (uint32_t)families, &err);
     if (!k && !err)
         return NULL; /* a Python exception (pylive.h) */
     return wrap_kinds(k, &err);
@@ -493,8 +500,9 @@ static PyMethodDef IdSet_methods[] = {
     {"addresses", (PyCFunction)IdSet_addresses, METH_NOARGS, "the members' addresses, in id order"},
     {"explicit_kinds", (PyCFunction)IdSet_explicit_kinds, METH_VARARGS,
      "explicit_kinds(kinds, names) -> Kinds for partition/select"},
-    {"via_kinds", (PyCFunction)IdSet_via_kinds, METH_NOARGS,
-     "the members by how they are referred to (fresh walk; labels read from live referrers)"},
+    {"via_kinds", (PyCFunction)IdSet_via_kinds, METH_VARARGS,
+     "via_kinds(families=-1): the members by how they are referred to (fresh walk; labels read from live "
+     "referrers); families: a mask of index families to group, -1 those with many indices"},
     {"resolve", (PyCFunction)IdSet_resolve, METH_VARARGS, "the live objects (fresh walk, matched by address and type)"},
     {NULL, NULL, 0, NULL},
 };

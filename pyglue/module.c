@@ -354,5 +354,23 @@ PyMODINIT_FUNC PyInit__engine(void)
     PyModule_AddIntConstant(m, "OP_AND", HC_SET_AND);
     PyModule_AddIntConstant(m, "OP_SUB", HC_SET_SUB);
     PyModule_AddIntConstant(m, "OP_XOR", HC_SET_XOR);
+    /* VIA_FAMILIES: the grouped label of each index family, by bit ("[*]", ...; None: none) */
+    hc_labeller lab;
+    hc_py_labeller(&lab);
+    PyObject *fam = PyTuple_New(HC_INDEX_FAMILIES);
+    for (uint32_t f = 0; fam && f < HC_INDEX_FAMILIES; f++) {
+        GString *t = g_string_new(NULL);
+        PyObject *item = hc_via_family_text(&lab, f, t) ? PyUnicode_FromString(t->str) : Py_NewRef(Py_None);
+        g_string_free(t, TRUE);
+        if (!item)
+            Py_CLEAR(fam);
+        else
+            PyTuple_SET_ITEM(fam, f, item);
+    }
+    if (!fam || PyModule_AddObject(m, "VIA_FAMILIES", fam) < 0) {
+        Py_XDECREF(fam);
+        Py_DECREF(m);
+        return NULL;
+    }
     return m;
 }

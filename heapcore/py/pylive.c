@@ -120,12 +120,12 @@ void hc_py_graph_labeller_release(hc_py_graph_labeller *gl)
     g_clear_pointer(&gl->walk, hc_graph_unref);
 }
 
-hc_kinds *hc_py_via_kinds(hc_idset *s, GError **err)
+hc_kinds *hc_py_via_kinds(hc_idset *s, uint32_t families, GError **err)
 {
     hc_py_graph_labeller gl;
     hc_kinds *k = NULL;
     if (hc_py_graph_labeller_init(&gl, hc_idset_graph(s), HC_PY_LABELS_BYVIA, err))
-        k = hc_via_kinds(s, gl.live, gl.lab, err);
+        k = hc_via_kinds(s, gl.live, gl.lab, families, err);
     hc_py_graph_labeller_release(&gl);
     return k;
 }

@@ -58,8 +58,9 @@ void hc_py_graph_labeller_release(hc_py_graph_labeller *gl);
 gboolean hc_py_graph_labeller_prove(hc_py_graph_labeller *gl, hc_graph *g, const hc_py_born *born, uint32_t id,
                                     GError **error);
 
-/* byvia of s (hc_via_kinds with the labeller for HC_PY_LABELS_BYVIA), or NULL. */
-hc_kinds *hc_py_via_kinds(hc_idset *s, GError **error);
+/* byvia of s (hc_via_kinds with the labeller for HC_PY_LABELS_BYVIA; families as there), or
+ * NULL. */
+hc_kinds *hc_py_via_kinds(hc_idset *s, uint32_t families, GError **error);
 
 /* The root labels paths search last (hc_paths_new's skip): the calling thread's stack (its
  * locals: how the caller holds an object, while a module path says how the program does), and

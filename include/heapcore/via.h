@@ -24,6 +24,21 @@ G_BEGIN_DECLS
 /* Labels kept per member; a member with more shows the first ones (in text order) and "...". */
 #define HC_VIA_MAX_LABELS 8
 
+/* Index families in byvia (labeller.h's index_kind: a list's items "[0]", "[1]", ..., a
+ * dict's keys ".keys()[0]", a set's members "list(_)[0]").  A family grouped reads P "*]"
+ * ("[*]", ".keys()[*]") for every index, and a kind holding grouped labels ends with how many
+ * distinct indices its members merge: "'[*]' (7870 indices)", "'.a', '[*]' (1 index)".
+ * `families` is a bitmask (bit f: group family f; 0: every label exact), or
+ * HC_VIA_FAMILIES_AUTO: group each family with more than HC_VIA_FAMILY_EXACT_MAX distinct
+ * indices among the set's labels (a table page: fewer cannot swamp the table).  Dict keys
+ * ("['k']") are not a family: they name things. */
+#define HC_VIA_FAMILIES_AUTO UINT32_MAX
+#define HC_VIA_FAMILY_EXACT_MAX 10
+
+/* Append family f's grouped label ("[*]") to out: FALSE (nothing appended) if lab has no
+ * family f. */
+gboolean hc_via_family_text(const hc_labeller *lab, uint32_t f, GString *out);
+
 /* byvia: one kind per distinct set of labels of the edges into a member of s, from referrers
  * that are still alive (matched in `live`, a graph walked just now; hidden referrers are left
  * out as everywhere).  Kind names are Python reprs of the labels, ", "-joined and
@@ -31,9 +46,10 @@ G_BEGIN_DECLS
  * "<referrers freed since the snapshot>" if none of its referrers is still alive.  Runs the
  * labeller (which reads live objects): nothing may change the heap while it runs.  Two passes
  * over g's edges (counting the slots, then labelling each live referrer of a member once).
- * Extra memory while it runs: 4 bytes per edge into s, 16 per member, two bits per node; kept:
- * 4 bytes per node of g and the names. */
-hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, GError **error);
+ * Extra memory while it runs: 4 bytes per edge into s, 16 per member, two bits per node, and
+ * with grouped families 5 bytes per label and 8 per (kind, index) pair; kept: 4 bytes per node
+ * of g and the names.  `families`: see above. */
+hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, uint32_t families, GError **error);
 
 /* The addresses the interpreter holds as roots now (lab->roots), sorted, g_malloc'd (NULL and
  * 0 if there are none or memory ran out: paths are then not proven). */

@@ -10,7 +10,7 @@ The walk runs in C, holds no references to what it finds, and never shows its ow
 """
 import os
 
-from . import _engine, _format, _kinds, _paths
+from . import _engine, _format, _kinds, _paths, _unreachable
 from ._files import VERSION as __version__
 from ._internal import engine_set, hide
 from ._results import Stat, Diff
@@ -54,16 +54,20 @@ class hpy:
             return IdentitySet(snap.select(0, _NOT_SHOWN), "clodo",
                                header="Subinterpreter %d, without what the main interpreter reaches." % int(iid))
         everything = self._everything(0, _capture)
-        header = None
+        lines = []
         if self._ref is None:
             total = everything.size
             rss = _engine.rss()
             if rss > 0:  # the snapshots heapcore holds (this one too) are resident: not the program's
                 own = _engine.own_memory()
-                header = "Process RSS %s; held outside the objects walked: %s (heapcore's own %s not counted)." % (
-                    _format.mb(rss), _format.mb(max(rss - total - own, 0)), _format.mb(own))
-            return IdentitySet(everything, "clodo", header=header)
-        return IdentitySet(everything.sub_foreign(self._ref), "clodo")
+                lines.append("Process RSS %s; held outside the objects walked: %s (heapcore's own %s not counted)." % (
+                    _format.mb(rss), _format.mb(max(rss - total - own, 0)), _format.mb(own)))
+        else:
+            everything = everything.sub_foreign(self._ref)
+        garbage = _unreachable.header_line(everything)  # None if a root reaches everything
+        if garbage:
+            lines.append(garbage)
+        return IdentitySet(everything, "clodo", header="\n".join(lines) or None)
 
     def heapu(self):
         """Objects alive but unreachable from the roots (gc-tracked objects no root reaches,

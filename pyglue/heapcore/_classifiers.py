@@ -35,21 +35,37 @@ REGISTRY = {c.name: c for c in (
     Classifier("module", _engine.BY_MODULE, "Module",
                'Module objects by name ("json"); everything else is "~module".'),
     # computed per set, in Python (_sets: x.byvia, x.byprod, x.byidset; x.byid is a view)
-    Classifier("via", None, "Referred Via:", "By how each object is referred to (edge labels)."),
+    Classifier("via", None, "Referred Via:",
+               "By how each object is referred to (edge labels); with many indices, those of lists\n"
+               "        and tuples read '[*]' (and '.keys()[*]', 'list(_)[*]'), with the count merged."),
+    Classifier("via_exact", None, "Referred Via:", "As via, every index its own label ('[0]', '[1]', ...)."),
     Classifier("prod", None, "Producer (line of allocation)", "By allocation site (tracemalloc)."),
     Classifier("idset", None, "by identity set", "Each object its own row."),
     Classifier("id", None, None, "Each object its own row, with a brief description."),
 )}
 
 ENGINE = tuple(c.name for c in REGISTRY.values() if c.engine is not None)
-CLI_CHOICES = ("clodo", "type", "rcs", "module", "size", "via", "unity")  # --by, in help order
+CLI_CHOICES = ("clodo", "type", "rcs", "module", "size", "via", "via-exact", "unity")  # --by, in help order
 _TITLES = {name.capitalize(): name for name in REGISTRY}  # x.by("Type"), as Heapy spells it
 
 
 def lookup(name):
-    """The registry name for `name` ("type" or Heapy's "Type"), or None."""
+    """The registry name for `name` ("type" or Heapy's "Type"; "via-exact" as the CLI spells
+    it), or None."""
+    if isinstance(name, str):
+        name = name.replace("-", "_")
     name = _TITLES.get(name, name)
     return name if name in REGISTRY else None
+
+
+def kind_key(kind_header, name):
+    """What identifies a kind across two tables (a diff matches rows by it): its name, but a
+    via kind's without the count of indices it merges ("'[*]' (7870 indices)" is "'[*]'")."""
+    if kind_header == REGISTRY["via"].header and name.endswith(("index)", "indices)")):
+        cut = name.rfind(" (")
+        if cut > 0 and name[cut + 2:].split(" ")[0].isdigit():
+            return name[:cut]
+    return name
 
 
 class Custom:

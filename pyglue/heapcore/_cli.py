@@ -258,6 +258,11 @@ def _seconds(text):
 
 def cmd_show(args):
     y = _load(args.file, args.quiet)
+    if args.unreachable:
+        y = y.unreachable
+        if not y.count:
+            print("No unreachable objects: a root reaches every object of %s." % args.file)
+            return EXIT_OK
     with _Progress("partitioning by %s" % args.by, args.quiet):
         try:
             x = y.by(args.by)
@@ -266,6 +271,9 @@ def cmd_show(args):
             text = str(x.all if args.all else x)
         except ValueError as e:  # what the file cannot answer (byvia without labels)
             raise CliError(str(e), EXIT_ERROR)
+    if args.unreachable:
+        with _Progress("computing dominators", args.quiet):
+            text += "\n\n" + str(y.unreachable_entries(10 ** 9 if args.all else 10))
     print(text)
     return EXIT_OK
 
@@ -363,6 +371,9 @@ def parser():
     s.add_argument("--by", choices=BY_CHOICES, default="clodo", help="classifier (default clodo)")
     s.add_argument("--retained", action="store_true", help="with retained sizes, sorted by them")
     s.add_argument("--all", action="store_true", help="every row, not the first page")
+    s.add_argument("--unreachable", action="store_true",
+                   help="only the objects no root reaches (uncollected cyclic garbage), then the entry points "
+                        "into them (those no other unreachable object keeps alive), largest retained first")
 
     t = add("top", "the leak suspects: where objects accumulate, with a named path from a root", cmd_top)
     t.add_argument("file")

@@ -2,6 +2,7 @@
 (The kind column's titles are the classifiers' headers: _classifiers.)"""
 import textwrap
 
+from ._classifiers import kind_key
 from ._internal import hide
 
 ROWS_PER_PAGE = 10
@@ -76,16 +77,19 @@ def mb(nbytes):
 
 
 def diff_table(a_rows, b_rows, kind_header):
-    """Heapy's 'A-B' summary and per-kind differences; rows matched by kind text."""
+    """Heapy's 'A-B' summary and per-kind differences; rows matched by kind text (a via
+    kind's without its count of merged indices: _classifiers.kind_key)."""
     a_count = sum(r[2] for r in a_rows)
     a_size = sum(r[3] for r in a_rows)
     b_count = sum(r[2] for r in b_rows)
     b_size = sum(r[3] for r in b_rows)
     per = {}
     for _, name, count, size in a_rows:
+        name = kind_key(kind_header, name)
         c, s = per.get(name, (0, 0))
         per[name] = (c + count, s + size)
     for _, name, count, size in b_rows:
+        name = kind_key(kind_header, name)
         c, s = per.get(name, (0, 0))
         per[name] = (c - count, s - size)
     diffs = [(name, c, s) for name, (c, s) in per.items() if c or s]

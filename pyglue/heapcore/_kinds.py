@@ -5,7 +5,7 @@ the set by that classifier and keeps the matching rows.  Kinds hold references t
 (classes, which outlive a snapshot), never to heap objects.
 """
 from . import _engine
-from ._classifiers import REGISTRY
+from ._classifiers import REGISTRY, kind_key
 from ._internal import hide
 
 
@@ -134,25 +134,44 @@ class _Size(Kind):
 
 class _Via(Kind):
     """Objects referred to by exactly these labels (as byvia shows them): h.Via('.a'),
-    h.Via("['key']", '[0]')."""
+    h.Via("['key']", '[0]').  A family's label selects by the family: h.Via('[*]') is what
+    list and tuple items only refer to, at any index; h.Via('[3]') what only index 3 does."""
 
-    __slots__ = ("_names",)
+    __slots__ = ("_names", "_families")
 
     def __init__(self, *labels):
+        families = 0
         for lab in labels:
             if not isinstance(lab, str) or not lab.startswith((".", "[", "list(_)[", "<")):
                 raise SyntaxError("Cant make a relation of %r." % (lab,))
+            if lab in _engine.VIA_FAMILIES:
+                families |= 1 << _engine.VIA_FAMILIES.index(lab)
+        for lab in labels:
+            for f, fam in enumerate(_engine.VIA_FAMILIES):
+                if (families >> f) & 1 and _is_index(lab, fam):
+                    raise ValueError("h.Via(%r, %r): an object referred to at one index of a family and at "
+                                     "any index of it is never the same kind" % (fam, lab))
         names = sorted(set(labels))
         self._names = ", ".join(repr(n) for n in names)
+        self._families = families
         Kind.__init__(self, "via", "<via %s>" % self._names, "h.Via(%s)" % self._names)
 
     def _select(self, idset):
-        kinds = idset.via_kinds()
+        kinds = idset.via_kinds(self._families)
+        header = REGISTRY["via"].header
         out = idset.op(idset, _engine.OP_SUB)
         for kind, name, _, _ in idset.partition(kinds):
-            if name == self._names:
+            if kind_key(header, name) == self._names:
                 out = out.op(idset.select(kinds, kind), _engine.OP_OR)
         return out
+
+
+def _is_index(label, family):
+    """Whether label is one index of the family whose grouped label is `family` ("[3]" of "[*]")."""
+    if family is None:
+        return False
+    prefix = family[:-2]
+    return label.startswith(prefix) and label.endswith("]") and label[len(prefix):-1].isdigit()
 
 
 class _Anything(Kind):

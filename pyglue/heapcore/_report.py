@@ -2,7 +2,7 @@
 retained sizes, differences between two heap sets by kind, and the largest retainers with
 their paths.  Plain data (tuples, dicts, lists); _cli.py and _html.py lay it out."""
 from . import _format
-from ._classifiers import header as _header
+from ._classifiers import header as _header, kind_key
 from ._internal import classifier, engine_set, hide, rows, snapshot
 from ._results import top_rows
 
@@ -18,13 +18,15 @@ def partition(x, by="clodo"):
 
 
 def diff(old, new, by="clodo"):
-    """Per-kind changes from old to new (heap sets, matched by kind name):
+    """Per-kind changes from old to new (heap sets, matched by kind name; a via kind's
+    without its count of merged indices, which the two sets need not share):
     [(name, count old, count new, size old, size new, retained old, retained new)], the
     largest absolute size change first (then retained, then count)."""
     per = {}
+    kind_header = header(new, by)
     for k, s in enumerate((old, new)):
         for name, count, size, retained in partition(s, by):
-            row = per.setdefault(name, [0] * 6)
+            row = per.setdefault(kind_key(kind_header, name), [0] * 6)
             row[k] += count
             row[2 + k] += size
             row[4 + k] += retained

@@ -8,7 +8,7 @@ _views, paths in _paths; the classifiers in _classifiers.  Only this module and 
 IdentitySet is registered with the engine as the observer's own, so its instances and
 whatever only they reference never appear in results.
 """
-from . import _engine, _files, _format, _internal, _kinds, _paths, _results, _views
+from . import _engine, _files, _format, _internal, _kinds, _paths, _results, _unreachable, _views
 from ._classifiers import REGISTRY, ENGINE, Custom, engine_kinds, header as _header, lookup
 
 _OPS = {"|": _engine.OP_OR, "&": _engine.OP_AND, "-": _engine.OP_SUB, "^": _engine.OP_XOR}
@@ -160,6 +160,21 @@ class IdentitySet:
         instance dict, a function's name)."""
         return _views.ById(self._s)
 
+    @property
+    def unreachable(self):
+        """The set's objects that no root reaches: uncollected cyclic garbage (gc disabled,
+        or not run since), or objects only C code holds where no root shows it; what only
+        they keep alive is among them.  h.heap()'s header counts them."""
+        return self._new(_unreachable.members(self._s))
+
+    def unreachable_entries(self, n=10):
+        """The n largest entry points of the set's unreachable objects, largest retained
+        first: the unreachable objects that no other unreachable object keeps alive (children
+        of the dominator tree's super-root that no root reaches), each with its retained size
+        (the bytes collecting it frees), size, the objects it retains and its kind, so the
+        cycles that hold the bytes show.  ``e[i]`` is a one-object set."""
+        return _unreachable.Entries(self._s, n)
+
     def top(self, n=10, suspects=True):
         """The n leak suspects of the set: where its bytes accumulate in the dominator tree
         (the object holding many alike children, alike suspects grouped), each with a named
@@ -299,8 +314,18 @@ class IdentitySet:
     def byvia(self):
         """By how each object is referred to: the labels of the edges into it, from referrers
         still alive ("'.a'", "\"['key']\"", "'[0]'", "'.__dict__'", "\".f_locals['x']\"",
-        "'list(_)[0]'" for a set member, "'<root sys.modules>'" for what a root holds)."""
-        return IdentitySet(self._s, Custom(self._s.via_kinds(), _header("via")), self._held)
+        "'list(_)[0]'" for a set member, "'<root sys.modules>'" for what a root holds).
+        Indices come in families: with more than 10 distinct ones in the set, a family's read
+        "'[*]'" (list and tuple items), "'.keys()[*]'" (dict keys as objects) or
+        "'list(_)[*]'" (set members), and a row with them says how many distinct indices it
+        merges: "'[*]' (7870 indices)".  Dict keys ("['k']") never group.  byvia_exact keeps
+        every index apart."""
+        return IdentitySet(self._s, Custom(self._s.via_kinds(-1), _header("via")), self._held)
+
+    @property
+    def byvia_exact(self):
+        """As byvia, every index its own label ("'[0]'", "'[1]'", ...), as Heapy shows them."""
+        return IdentitySet(self._s, Custom(self._s.via_kinds(0), _header("via_exact")), self._held)
 
     @property
     def kind(self):

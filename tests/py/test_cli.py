@@ -75,11 +75,24 @@ class Cli(unittest.TestCase):
         self.assertIn("bytearray", out)
         self.assertTrue("__main__.Order" in heapcore("show", self.new, "--all").stdout, "no Order row")
         out = heapcore("show", self.new, "--by", "type", "--retained").stdout
-        self.assertIn("Retained", out.splitlines()[2])
+        self.assertIn("Retained", [l for l in out.splitlines() if l.startswith(" Index")][0])
         out = heapcore("show", self.new, "--by", "via", "--all").stdout
         self.assertIn("Referred Via", out)
         # an attribute: '.lines' (3.11+: the instance's own values), or "['lines']" (its __dict__)
         self.assertTrue("'.lines'" in out or "\"['lines']\"" in out, "no label for the lines attribute")
+        # the 200 orders (and the lines' items) are list items: one family row, counted
+        self.assertRegex(out, r" '\[\*\]' \(\d+ indices\)\n")
+        self.assertNotIn("'[199]'", out)
+        exact = heapcore("show", self.new, "--by", "via-exact", "--all").stdout
+        self.assertIn("'[199]'", exact)
+        self.assertNotIn("'[*]'", exact)
+
+    def test_diff_by_via_matches_families_whatever_their_count(self):
+        out = heapcore("diff", self.old, self.new, "--by", "via").stdout.splitlines()
+        self.assertFalse([l for l in out if "indices)" in l], "\n".join(out))
+        row = [l for l in out[2:] if len(l.split(None, 6)) == 7 and l.split(None, 6)[-1] == "'[*]'"]
+        self.assertEqual(len(row), 1, "\n".join(out))
+        self.assertGreaterEqual(int(row[0].split()[1]), 400)  # 400 more bytearrays, as list items
 
     def test_top_and_diff(self):
         out = heapcore("top", self.new, "-n", "3").stdout

@@ -29,6 +29,10 @@ class Member:
     pass
 
 
+class Item:
+    pass
+
+
 class Files(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -93,31 +97,39 @@ class Files(unittest.TestCase):
         size = h.Size(bytearray(1013).__sizeof__())
         mine_x, mine_y = x & h.Type(bytearray) & size, y & h.Type(bytearray) & size
         self.assertEqual(mine_y.count, 2000)
-        rows_x = sorted(r[1] for r in _internal.rows(mine_x.byvia))
-        rows_y = sorted(r[1] for r in _internal.rows(mine_y.byvia))
+        rows_x = sorted(r[1] for r in _internal.rows(mine_x.byvia_exact))
+        rows_y = sorted(r[1] for r in _internal.rows(mine_y.byvia_exact))
         self.assertEqual(rows_y, rows_x)
         self.assertIn("'[2000]', '[3]'", rows_y)
+        # grouped by default in the process (in the file, this list's labels are texts: its
+        # items do not count up, so they are stored as the texts they read, which a dict's
+        # int keys share: they stay exact there)
+        self.assertEqual([r[1:3] for r in _internal.rows(mine_x.byvia)], [("'[*]' (2001 indices)", 2000)])
         self.assertIn("'[1999]'", rows_y)
         self.assertEqual(str(mine_y.sp), str(mine_x.sp))
         self.assertRegex(str(mine_y.sp), r"\.f_locals\['items'\]\[\d+\]\n")
         del items
 
     def test_key_and_member_labels_survive_the_file(self):
-        # a dict's keys (.keys()[i]) and a set's members (list(_)[i]) are stored as indices too
+        # a dict's keys (.keys()[i]) and a set's members (list(_)[i]) are stored as indices too;
+        # every family groups in the file as in the process
         table = {Key(): i for i in range(1500)}
         members = {Member() for _ in range(1200)}
+        items = [Item() for _ in range(1100)]
         path = os.path.join(self.dir, "keys.hcsnap")
         x = h.heap()
         x.dump(path)
         y = heapcore.load(path)
-        for cls, want, n in ((Key, ".keys()[1499]", 1500), (Member, "list(_)[1199]", 1200)):
-            rows_x = sorted(r[1] for r in _internal.rows((x & h.Type(cls)).byvia))
-            rows_y = sorted(r[1] for r in _internal.rows((y & h.Type(cls)).byvia))
+        for cls, want, n in ((Key, ".keys()[1499]", 1500), (Member, "list(_)[1199]", 1200), (Item, "[1099]", 1100)):
+            rows_x = sorted(r[1] for r in _internal.rows((x & h.Type(cls)).byvia_exact))
+            rows_y = sorted(r[1] for r in _internal.rows((y & h.Type(cls)).byvia_exact))
+            grouped = "'%s*]' (%d indices)" % (want[:want.index("[") + 1], n)
+            self.assertEqual([r[1] for r in _internal.rows((y & h.Type(cls)).byvia)], [grouped])
             self.assertEqual(len(rows_y), n)
             self.assertEqual(rows_y, rows_x)
             self.assertIn(repr(want), rows_y)
             self.assertEqual(str((y & h.Type(cls)).sp), str((x & h.Type(cls)).sp))
-        del table, members
+        del table, members, items
 
     def test_strings_are_redacted_unless_kept(self):
         secret = "a secret of heapcore-files %d" % os.getpid()

@@ -121,7 +121,8 @@ class Subinterpreters(unittest.TestCase):
                 parts = _internal.rows(x.bytype)
                 subs = x.bytype[[r[1] for r in parts].index("__main__.SubOnly")]
                 self.assertEqual(subs.count, 321)
-                via = {r[1] for r in _internal.rows(subs.byvia)}
+                self.assertEqual({r[1] for r in _internal.rows(subs.byvia)}, {"'[*]' (321 indices)"})
+                via = {r[1] for r in _internal.rows(subs.byvia_exact)}
                 self.assertEqual(len(via), 321)
                 self.assertTrue({"'[0]'", "'[320]'"} <= via, sorted(via)[:5])
                 self.assertIn("_sysdict['sub_only'][", str(subs.sp))

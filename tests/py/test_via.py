@@ -114,11 +114,70 @@ class ByVia(unittest.TestCase):
             missing = set(_enginetest.referents(o)) - labelled
             self.assertFalse(missing, "unlabelled referents of %r" % type(o))
 
+    def test_many_indices_group_into_a_family(self):
+        # 50 items of one list: one row, counting the 50 distinct indices merged
+        lst = [bytearray(i % 7 + 1) for i in range(50)]
+        x = h.iso(*lst)
+        size = sum(sys.getsizeof(b) for b in lst)
+        self.assertEqual(_internal.rows(x.byvia), [(0, "'[*]' (50 indices)", 50, size)])
+        exact = rows(x.byvia_exact)
+        self.assertEqual(exact, {"'[%d]'" % i: 1 for i in range(50)})
+        self.assertEqual(rows(x.by("via_exact")), exact)
+        self.assertEqual(rows(x.by("via-exact")), exact)
+        # h.Via: a family's label selects the family, an index its own objects
+        self.assertEqual((x & h.Via("[*]")).count, 50)
+        self.assertEqual((x & h.Via("[*]")).size, size)
+        three = x & h.Via("[3]")
+        self.assertEqual(three.count, 1)
+        self.assertIn(lst[3], three)
+        self.assertEqual((x - h.Via("[3]")).count, 49)
+        with self.assertRaises(ValueError):
+            h.Via("[*]", "[3]")
+
+    def test_few_indices_stay_exact_unless_asked(self):
+        lst = [bytearray(1) for _ in range(10)]  # HC_VIA_FAMILY_EXACT_MAX: not many
+        x = h.iso(*lst)
+        self.assertEqual(rows(x.byvia), {"'[%d]'" % i: 1 for i in range(10)})
+        self.assertEqual((x & h.Via("[*]")).count, 10)
+        lst.append(bytearray(1))  # 11: many
+        self.assertEqual(rows(h.iso(*lst).byvia), {"'[*]' (11 indices)": 11})
+
+    def test_each_family_and_its_count(self):
+        # set members, dict keys as objects; an object at two indices counts both; dict keys
+        # ("['k']") name things and never group
+        members = frozenset(Box() for _ in range(30))
+        self.assertEqual(rows(h.iso(*members).byvia), {"'list(_)[*]' (30 indices)": 30})
+        self.assertEqual((h.iso(*members) & h.Via("list(_)[*]")).count, 30)
+        keyed = {Box(): 1 for _ in range(20)}
+        self.assertEqual(rows(h.iso(*keyed).byvia), {"'.keys()[*]' (20 indices)": 20})
+        twice = [bytearray(1) for _ in range(20)]
+        twice.append(twice[0])  # at [0] and [20]
+        x = h.iso(*twice[:20])
+        self.assertEqual(rows(x.byvia), {"'[*]' (21 indices)": 20})
+        self.assertEqual(rows(x.byvia_exact)["'[0]', '[20]'"], 1)
+        named = {"k%d" % i: bytearray(1) for i in range(30)}
+        self.assertEqual(rows(h.iso(*named.values()).byvia), {"\"['k%d']\"" % i: 1 for i in range(30)})
+
+    def test_index_and_other_labels_in_one_row(self):
+        held = [Slotted() for _ in range(15)]
+        for s in held:
+            s.a = bytearray(2)
+        lst = [s.a for s in held]  # each referred to by .a and by one index
+        x = h.iso(*lst)
+        self.assertEqual(rows(x.byvia), {"'.a', '[*]' (15 indices)": 15})
+        self.assertEqual((x & h.Via(".a", "[*]")).count, 15)
+        self.assertEqual((x & h.Via("[*]")).count, 0)
+        self.assertEqual((x & h.Via(".a", "[14]")).count, 1)
+
     def test_heap_byvia_consistent(self):
         x = h.heap()
         v = x.byvia
         self.assertEqual(sum(r[2] for r in _internal.rows(v)), x.count)
         self.assertEqual(sum(r[3] for r in _internal.rows(v)), x.size)
+        names = [r[1] for r in _internal.rows(v)]
+        # (a dict's int key 1 also reads '[1]': dict keys do not group)
+        self.assertIn("'[*]' (", " ".join(names))
+        self.assertLess(len(names), len(_internal.rows(x.byvia_exact)))
 
 
 class ShortestPathsTest(unittest.TestCase):
