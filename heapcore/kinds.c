@@ -21,6 +21,14 @@ uint32_t hc_classify(const hc_graph *g, hc_classifier c, uint32_t id)
     return t;
 }
 
+void hc_node_kind_name(const hc_graph *g, uint32_t id, GString *out)
+{
+    hc_kind_name(g, HC_BY_CLODO, hc_classify(g, HC_BY_CLODO, id), out);
+    const char *own = hc_graph_node_name(g, id);
+    if (own && (g->types[g->type[id]].flags & HC_TYPE_MODULE))
+        g_string_append_printf(out, " %s", own);
+}
+
 void hc_kind_name(const hc_graph *g, hc_classifier c, uint32_t kind, GString *out)
 {
     if (kind >= g->ntypes) {

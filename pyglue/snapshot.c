@@ -232,10 +232,7 @@ static PyObject *path_item(SnapshotObject *self, const uint32_t *path, uint32_t 
     PyObject *hops = PyList_New(len);
     for (uint32_t k = 0; hops && k < len; k++) {
         g_string_truncate(name, 0);
-        hc_kind_name(self->g, HC_BY_CLODO, hc_classify(self->g, HC_BY_CLODO, path[k]), name);
-        const char *own = hc_graph_node_name(self->g, path[k]); /* a module's name */
-        if (own && !(hc_graph_flags(self->g, path[k]) & HC_NODE_VIRTUAL))
-            g_string_append_printf(name, " %s", own);
+        hc_node_kind_name(self->g, path[k], name);
         PyObject *kind = shared_str(strs, name->str);
         PyObject *t = kind ? Py_BuildValue("(IN)", path[k], kind) : NULL;
         if (!t)
@@ -436,10 +433,7 @@ static PyObject *Snapshot_kind_name(SnapshotObject *self, PyObject *arg)
     if (node_arg(self, arg, &id) < 0)
         return NULL;
     GString *name = g_string_new(NULL);
-    hc_kind_name(self->g, HC_BY_CLODO, hc_classify(self->g, HC_BY_CLODO, id), name);
-    const char *own = hc_graph_node_name(self->g, id);
-    if (own && !(hc_graph_flags(self->g, id) & HC_NODE_VIRTUAL))
-        g_string_append_printf(name, " %s", own);
+    hc_node_kind_name(self->g, id, name);
     PyObject *out = PyUnicode_DecodeUTF8(name->str, (Py_ssize_t)name->len, "replace");
     g_string_free(name, TRUE);
     return out;

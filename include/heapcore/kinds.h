@@ -36,6 +36,10 @@ typedef enum {
 uint32_t hc_classify(const hc_graph *g, hc_classifier c, uint32_t id);
 /* Name of a type or clodo kind, appended to out ("list", "dict of __main__.Node", ...). */
 void hc_kind_name(const hc_graph *g, hc_classifier c, uint32_t kind, GString *out);
+/* One node's clodo kind as paths and tables name it: the kind's name, then a module's own name
+ * ("module json"); other nodes' captured names (a 3.10 frame object's "frame f() at ...")
+ * are not part of their kind.  Appends to out. */
+void hc_node_kind_name(const hc_graph *g, uint32_t id, GString *out);
 
 typedef struct hc_kinds hc_kinds;
 /* Classifier c made concrete for g.  HC_BY_RCS needs refs (g's referrers; not kept) and takes a

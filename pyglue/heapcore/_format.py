@@ -127,7 +127,8 @@ def path_text(root, hops, max_hops=8):
 
 def wrap_path(path, indent):
     """A path's text in lines of at most WRAP columns, broken after an arrow; continuation
-    lines are indented two more columns."""
+    lines are indented two more columns (a part too long for a line of its own, such as a
+    frame's qualified name, is broken at its blanks, two more than its first line)."""
     parts = path.split(" → ")
     lines, line = [], " " * indent + parts[0]
     for k, p in enumerate(parts[1:], 2):
@@ -139,7 +140,16 @@ def wrap_path(path, indent):
         else:
             line += " → " + p
     lines.append(line)
-    return lines
+    out = []
+    for line in lines:
+        if len(line) <= WRAP:
+            out.append(line)
+            continue
+        lead = len(line) - len(line.lstrip())
+        out.extend(textwrap.wrap(line.strip(), WRAP, initial_indent=" " * lead,
+                                 subsequent_indent=" " * (lead + 2), break_long_words=True,
+                                 break_on_hyphens=False))
+    return out
 
 
 def top_table(rows, total, garbage):
