@@ -76,6 +76,14 @@ def mb(nbytes):
     return "%.1f MB" % (nbytes / 1e6)
 
 
+def bytes_text(nbytes):
+    """A size for reading: "512 B", "113.1 KB", "6.7 MB", "1.2 GB" (decimal units)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if nbytes >= scale:
+            return "%.1f %s" % (nbytes / scale, unit)
+    return "%d B" % nbytes
+
+
 def diff_table(a_rows, b_rows, kind_header):
     """Heapy's 'A-B' summary and per-kind differences; rows matched by kind text (a via
     kind's without its count of merged indices: _classifiers.kind_key)."""
@@ -179,7 +187,7 @@ def suspects_table(rows, whole, what):
             count, name, nbytes, children = held
             of = "" if count == children else " (of {:,} children)".format(children)
             text = "{}holds {:,} {}{}: {}, {} %".format(
-                "each " if k > 1 else "", count, name, of, mb(nbytes), pct(nbytes, whole))
+                "each " if k > 1 else "", count, name, of, bytes_text(nbytes), pct(nbytes, whole))
             lines.extend(textwrap.wrap(text, WRAP, initial_indent=" " * 27, subsequent_indent=" " * 29,
                                        break_long_words=True, break_on_hyphens=False))
     return "\n".join(lines)

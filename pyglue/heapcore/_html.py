@@ -5,6 +5,8 @@ self-contained file, no network: inline CSS and JavaScript, the data as JSON in 
   in, the path above it to zoom out): best-first from the roots, up to MAX_BOXES boxes, each
   named by the last label of its shortest path; where a node's many small children hold its
   bytes, they are drawn as one box per kind ("1,100 × dict"), the rest as one "smaller" box;
+- at the top, the leak suspects (_results.suspects, as ``x.top()`` and ``heapcore top``
+  print them): where the bytes accumulate, each with its named path and what it holds;
 - the partition tables (by kind, type and module) with retained sizes;
 - the objects retaining most, each with its shortest path from a root;
 - with an older snapshot, growth by kind (count, size, retained).
@@ -17,13 +19,14 @@ import html
 import json
 import time
 
-from . import _classifiers, _engine, _report
-from ._internal import hide, snapshot
+from . import _classifiers, _engine, _format, _report, _results
+from ._internal import engine_set, hide, snapshot
 
 MAX_BOXES = 600    # treemap boxes (each a dominator-tree node) at most
 CHILDREN = 16      # children drawn as their own boxes per node expanded
 GROUPED = 1 << 20  # children grouped by kind, at most, per node
 ROWS = 40          # table rows
+SUSPECTS = 10      # leak suspects listed
 
 
 def _label(labels):
@@ -151,7 +154,24 @@ def report(x, old=None, title="heap"):
     tree = dom_tree(x)
     top = _report.top(x, 15)
     sections = []
-    sections.append(("Largest retainers", _table(
+    rows = _results.suspects(engine_set(x), SUSPECTS)
+    whole = x.size if x.size < snapshot(x).reached_size else snapshot(x).reached_size
+    suspects = []
+    for i, g in enumerate(rows):
+        k = len(g["ids"])
+        holds = ""
+        if g["held"] is not None:
+            count, name, nbytes, children = g["held"]
+            holds = "{}{:,} {}{}: {} ({} %)".format(
+                "each holds " if k > 1 else "holds ", count, name,
+                "" if count == children else " (of {:,} children)".format(children),
+                _format.bytes_text(nbytes), _format.pct(nbytes, whole))
+        suspects.append((i, g["weight"], _format.pct(g["weight"], whole), k,
+                         g["kind"] if k == 1 else "%d alike: %s" % (k, g["kind"]), g["path"], holds))
+    lead = ("Leak suspects: where the bytes accumulate", _table(
+        ["#", "Bytes", "%", "Objects", "Kind", "Named path from a root", "What it holds"], suspects,
+        [1, 1, 1, 1, 0, 0, 0]) if suspects else "<p>No objects.</p>")
+    sections.append(("Largest retainers (each one's retained size includes those below it)", _table(
         ["#", "Retained", "Size", "Kind", "Shortest path from a root"],
         [(i, r, s, kind, label or text) for i, (_, r, s, kind, text, label) in enumerate(top)],
         [1, 1, 1, 0, 0])))
@@ -172,6 +192,11 @@ def report(x, old=None, title="heap"):
     data = json.dumps(_flat(tree), separators=(",", ":")).replace("</", "<\\/")
     body = ["<h1>heapcore: %s</h1>" % html.escape(title),
             "<dl>" + "".join("<dt>%s</dt><dd>%s</dd>" % (html.escape(k), html.escape(str(v))) for k, v in facts) + "</dl>",
+            '<h2 id="suspects">%s</h2>%s' % (html.escape(lead[0]), lead[1]),
+            "<p class=note>Each suspect is an object whose dominator subtree holds the bytes (what "
+            "freeing it would free), found by walking down the dominator tree into the child that "
+            "holds most of its parent until the bytes spread over many children; alike suspects "
+            "are one row.</p>",
             "<h2>Dominator tree by retained size</h2>",
             "<p class=note>Each box is an object and everything only it keeps alive; its area is "
             "that retained size, and its name says how its shortest path from a root reaches it.  A "

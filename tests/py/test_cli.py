@@ -281,6 +281,12 @@ class Cli(unittest.TestCase):
         group = [f for f in kids if f[6]][0]
         self.assertGreater(group[1], 200 * 3 * 1000)  # each Order retains its 3 bytearrays
         self.assertLess(flat[holder[0]][3], flat[holder[0]][1] // 20)  # little left as "smaller"
+        # the leak suspects lead the page: the list, its named path, what it holds
+        suspects = page.split('<h2 id="suspects">')[1].split("</table>")[0]
+        self.assertLess(page.index('<h2 id="suspects">'), page.index("Dominator tree by retained size"))
+        first = suspects.split("<tbody>")[1].split("</tr>")[0]
+        self.assertIn("__main__.orders (list)", first)
+        self.assertIn("holds 200 __main__.Order", first)
         growth = page.split("Growth since the older snapshot")[1].split("</table>")[0]
         self.assertRegex(growth, r"\+\d{1,3},\d{3}")
         self.assertNotRegex(growth, r"\+\d{4}")
