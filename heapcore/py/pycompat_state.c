@@ -3,6 +3,7 @@
  * HEAD_LOCK, a thread state's object fields.  Reads only; no object is created, no Python code
  * runs; the GIL is held. */
 #include "pycompat_state.h"
+#include "pycompat_frames.h"
 
 #include <sched.h>
 #include <stdio.h>
@@ -47,6 +48,53 @@ void hc_py_head_unlock(void)
 #else
     PyThread_release_lock(_PyRuntime.interpreters.mutex);
 #endif
+}
+
+/* ---- a subinterpreter looked up for a walk (pycompat.h) -------------------------------- */
+
+/* 3.12+: a destroyer lets go of the main GIL once its thread state is made, to wait for the
+ * subinterpreter's; 3.10/3.11 share one GIL, which destroy() keeps until Py_EndInterpreter
+ * has set `finalizing` (it only lets go in the teardown's Python code). */
+#if HC_PY313
+#define HC_MARKED_RUNNING(in) ((in)->threads.main != NULL)
+#elif HC_PY312
+#define HC_MARKED_RUNNING(in) ((in)->threads_main != NULL)
+#endif
+
+#ifdef HC_MARKED_RUNNING
+/* whether some thread state of in runs no Python code (under HEAD_LOCK) */
+static int has_idle_thread(PyInterpreterState *in)
+{
+    for (PyThreadState *ts = hc_py_interp_thread_head(in); ts != NULL; ts = ts->next)
+        if (hc_py_thread_top_iframe(ts) == NULL)
+            return 1;
+    return 0;
+}
+#endif
+
+hc_interp_lookup hc_py_interp_find(long long id, PyInterpreterState **out)
+{
+    PyInterpreterState *main_in = PyInterpreterState_Main(), *in;
+    hc_interp_lookup r = HC_INTERP_NONE;
+    *out = NULL;
+    hc_py_head_lock();
+    for (in = _PyRuntime.interpreters.head; in != NULL; in = in->next)
+        if (in->id == id)
+            break;
+    if (in == main_in)
+        r = HC_INTERP_IS_MAIN;
+    else if (in != NULL) {
+        r = HC_INTERP_FOUND;
+        if (__atomic_load_n(&in->finalizing, __ATOMIC_ACQUIRE))
+            r = HC_INTERP_DYING;
+#ifdef HC_MARKED_RUNNING
+        else if (!HC_MARKED_RUNNING(in) && has_idle_thread(in))
+            r = HC_INTERP_DYING;
+#endif
+        *out = in;
+    }
+    hc_py_head_unlock();
+    return r;
 }
 
 /* ---- the interpreter's and the runtime's roots ----------------------------------------- */
