@@ -78,11 +78,11 @@ hc_static_state *hc_py_static_type_state(PyInterpreterState *interp, PyTypeObjec
  * (PyInterpreterState_Delete unlinks and frees under it).  HC_INTERP_DYING: another thread
  * may be destroying it, and entering would crash the host: Py_EndInterpreter has begun
  * (`finalizing`, every version), or, while no thread marks it running (3.12+), one of its
- * thread states runs no Python code: what the thread of a destroy() or of a run_string()
- * that passed its checks holds (made under the main GIL, before that thread let go of it
- * to wait for the subinterpreter's).  Such a destroyer would find our thread state in its
- * list ("Py_EndInterpreter: not the last thread") or free it and the interpreter under us.
- * Reads only. */
+ * thread states is on its way in: a destroy() or run_string() that passed its checks under
+ * the main GIL let go of it and waits for the subinterpreter's (its thread state, made or
+ * swapped in before, runs no Python code yet: the signs differ between 3.12 and 3.13).
+ * Such a destroyer would find our thread state in its list ("Py_EndInterpreter: not the
+ * last thread") or free it and the interpreter under us.  Reads only. */
 typedef enum { HC_INTERP_FOUND, HC_INTERP_NONE, HC_INTERP_IS_MAIN, HC_INTERP_DYING } hc_interp_lookup;
 hc_interp_lookup hc_py_interp_find(long long id, PyInterpreterState **in);
 

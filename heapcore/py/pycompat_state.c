@@ -62,11 +62,21 @@ void hc_py_head_unlock(void)
 #endif
 
 #ifdef HC_MARKED_RUNNING
-/* whether some thread state of in runs no Python code (under HEAD_LOCK) */
-static int has_idle_thread(PyInterpreterState *in)
+/* Whether some thread state of in is on its way in (under HEAD_LOCK): a destroyer's or a
+ * runner's, whose thread let go of the main GIL and waits for in's, and runs no Python code.
+ * 3.13: such a thread state is new (destroy and run_string make one; an idle subinterpreter
+ * keeps none) and is activated only once the GIL is taken: any without a frame.  3.12: an
+ * idle subinterpreter keeps its first thread state, which destroy() swaps in, and
+ * PyThreadState_Swap activates the new one before it waits for the GIL (a thread waiting in
+ * PyEval_RestoreThread is not active yet): an active one without a frame. */
+static int has_thread_coming_in(PyInterpreterState *in)
 {
     for (PyThreadState *ts = hc_py_interp_thread_head(in); ts != NULL; ts = ts->next)
+#if HC_PY313
         if (hc_py_thread_top_iframe(ts) == NULL)
+#else
+        if (ts->_status.active && hc_py_thread_top_iframe(ts) == NULL)
+#endif
             return 1;
     return 0;
 }
@@ -88,7 +98,7 @@ hc_interp_lookup hc_py_interp_find(long long id, PyInterpreterState **out)
         if (__atomic_load_n(&in->finalizing, __ATOMIC_ACQUIRE))
             r = HC_INTERP_DYING;
 #ifdef HC_MARKED_RUNNING
-        else if (!HC_MARKED_RUNNING(in) && has_idle_thread(in))
+        else if (!HC_MARKED_RUNNING(in) && has_thread_coming_in(in))
             r = HC_INTERP_DYING;
 #endif
         *out = in;

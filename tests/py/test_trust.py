@@ -230,7 +230,8 @@ class Subinterpreters(unittest.TestCase):
         # Another thread destroying the subinterpreter while h.heap(interpreter=ID) walked it
         # aborted the process on 3.12 ("Py_EndInterpreter: not the last thread") and
         # segfaulted on 3.13, every run.  Now destroy() is refused while the walk is inside
-        # ("interpreter running", as for any running interpreter), and the heap is taken.
+        # ("interpreter running", as for any running interpreter), and the heap is taken; one
+        # whose destroy() began before the lookup is waited for (next test).
         if not has_subinterpreters():
             self.skipTest("no subinterpreters module")
         if VERSION == (3, 11):
