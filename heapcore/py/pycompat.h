@@ -73,6 +73,19 @@ typedef static_builtin_state hc_static_state;
 hc_static_state *hc_py_static_type_state(PyInterpreterState *interp, PyTypeObject *tp);
 #endif
 
+/* The interpreter with ID id, looked up for hc_py_snapshot_of_interpreter (pycompat_state.c),
+ * from the main interpreter with its GIL held, the interpreter list read under HEAD_LOCK
+ * (PyInterpreterState_Delete unlinks and frees under it).  HC_INTERP_DYING: another thread
+ * may be destroying it, and entering would crash the host: Py_EndInterpreter has begun
+ * (`finalizing`, every version), or, while no thread marks it running (3.12+), one of its
+ * thread states is on its way in: a destroy() or run_string() that passed its checks under
+ * the main GIL let go of it and waits for the subinterpreter's (its thread state, made or
+ * swapped in before, runs no Python code yet: the signs differ between 3.12 and 3.13).
+ * Such a destroyer would find our thread state in its list ("Py_EndInterpreter: not the
+ * last thread") or free it and the interpreter under us.  Reads only. */
+typedef enum { HC_INTERP_FOUND, HC_INTERP_NONE, HC_INTERP_IS_MAIN, HC_INTERP_DYING } hc_interp_lookup;
+hc_interp_lookup hc_py_interp_find(long long id, PyInterpreterState **in);
+
 /* Whether the subinterpreter in is marked as running its main program: 3.12+'s
  * _interpreters.destroy() refuses such an interpreter ("interpreter running") instead of
  * tearing it down, which a walk inside it (an extra thread state in it) turns into a fatal

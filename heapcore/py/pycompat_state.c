@@ -3,6 +3,7 @@
  * HEAD_LOCK, a thread state's object fields.  Reads only; no object is created, no Python code
  * runs; the GIL is held. */
 #include "pycompat_state.h"
+#include "pycompat_frames.h"
 
 #include <sched.h>
 #include <stdio.h>
@@ -47,6 +48,63 @@ void hc_py_head_unlock(void)
 #else
     PyThread_release_lock(_PyRuntime.interpreters.mutex);
 #endif
+}
+
+/* ---- a subinterpreter looked up for a walk (pycompat.h) -------------------------------- */
+
+/* 3.12+: a destroyer lets go of the main GIL once its thread state is made, to wait for the
+ * subinterpreter's; 3.10/3.11 share one GIL, which destroy() keeps until Py_EndInterpreter
+ * has set `finalizing` (it only lets go in the teardown's Python code). */
+#if HC_PY313
+#define HC_MARKED_RUNNING(in) ((in)->threads.main != NULL)
+#elif HC_PY312
+#define HC_MARKED_RUNNING(in) ((in)->threads_main != NULL)
+#endif
+
+#ifdef HC_MARKED_RUNNING
+/* Whether some thread state of in is on its way in (under HEAD_LOCK): a destroyer's or a
+ * runner's, whose thread let go of the main GIL and waits for in's, and runs no Python code.
+ * 3.13: such a thread state is new (destroy and run_string make one; an idle subinterpreter
+ * keeps none) and is activated only once the GIL is taken: any without a frame.  3.12: an
+ * idle subinterpreter keeps its first thread state, which destroy() swaps in, and
+ * PyThreadState_Swap activates the new one before it waits for the GIL (a thread waiting in
+ * PyEval_RestoreThread is not active yet): an active one without a frame. */
+static int has_thread_coming_in(PyInterpreterState *in)
+{
+    for (PyThreadState *ts = hc_py_interp_thread_head(in); ts != NULL; ts = ts->next)
+#if HC_PY313
+        if (hc_py_thread_top_iframe(ts) == NULL)
+#else
+        if (ts->_status.active && hc_py_thread_top_iframe(ts) == NULL)
+#endif
+            return 1;
+    return 0;
+}
+#endif
+
+hc_interp_lookup hc_py_interp_find(long long id, PyInterpreterState **out)
+{
+    PyInterpreterState *main_in = PyInterpreterState_Main(), *in;
+    hc_interp_lookup r = HC_INTERP_NONE;
+    *out = NULL;
+    hc_py_head_lock();
+    for (in = _PyRuntime.interpreters.head; in != NULL; in = in->next)
+        if (in->id == id)
+            break;
+    if (in == main_in)
+        r = HC_INTERP_IS_MAIN;
+    else if (in != NULL) {
+        r = HC_INTERP_FOUND;
+        if (__atomic_load_n(&in->finalizing, __ATOMIC_ACQUIRE))
+            r = HC_INTERP_DYING;
+#ifdef HC_MARKED_RUNNING
+        else if (!HC_MARKED_RUNNING(in) && has_thread_coming_in(in))
+            r = HC_INTERP_DYING;
+#endif
+        *out = in;
+    }
+    hc_py_head_unlock();
+    return r;
 }
 
 /* ---- the interpreter's and the runtime's roots ----------------------------------------- */

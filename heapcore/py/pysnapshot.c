@@ -205,10 +205,13 @@ hc_graph *hc_py_snapshot_take(PyObject *const *extra, size_t nextra, int capture
     return g;
 }
 
+/* how many milliseconds hc_py_snapshot_of_interpreter waits for an interpreter being destroyed */
+#define INTERP_WAITS 5000
+
 hc_graph *hc_py_snapshot_of_interpreter(long long id, gboolean keep, GError **err)
 {
-    PyInterpreterState *main_in = PyInterpreterState_Main(), *in;
-    if (PyInterpreterState_Get() != main_in) {
+    PyInterpreterState *in = NULL;
+    if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
         PyErr_SetString(PyExc_RuntimeError, "a subinterpreter's heap is taken from the main interpreter");
         return NULL;
     }
@@ -219,14 +222,28 @@ hc_graph *hc_py_snapshot_of_interpreter(long long id, gboolean keep, GError **er
         return NULL;
     /* Looked up after the main walk (which lets other threads run while its helpers work:
      * one may destroy the interpreter), then held by a thread state of ours and marked
-     * running before the main GIL is released again. */
-    for (in = PyInterpreterState_Head(); in != NULL; in = PyInterpreterState_Next(in))
-        if (PyInterpreterState_GetID(in) == id)
-            break;
-    if (in == NULL || in == main_in) {
+     * running before the main GIL is released again.  One another thread is destroying is
+     * waited for (main GIL released) until it is gone: entering it would crash the host,
+     * and it is not there to be walked (pycompat.h). */
+    hc_interp_lookup found = hc_py_interp_find(id, &in);
+    for (int waits = 0; found == HC_INTERP_DYING && waits < INTERP_WAITS; waits++) {
+        Py_BEGIN_ALLOW_THREADS
+        g_usleep(1000);
+        Py_END_ALLOW_THREADS
+        found = hc_py_interp_find(id, &in);
+    }
+    if (found != HC_INTERP_FOUND) {
         hc_graph_unref(main_g);
-        PyErr_Format(PyExc_ValueError,
-                     in ? "interpreter %lld is the main one: take its heap with heap()" : "no interpreter %lld", id);
+        if (found == HC_INTERP_DYING)
+            PyErr_Format(PyExc_RuntimeError,
+                         "interpreter %lld is being destroyed or entered by another thread (a thread state "
+                         "of it runs no Python code): try again",
+                         id);
+        else
+            PyErr_Format(PyExc_ValueError,
+                         found == HC_INTERP_IS_MAIN ? "interpreter %lld is the main one: take its heap with heap()"
+                                                    : "no interpreter %lld",
+                         id);
         return NULL;
     }
     PyThreadState *sub_ts = PyThreadState_New(in);
