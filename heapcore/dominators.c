@@ -25,6 +25,11 @@ struct hc_domtree {
     uint32_t nbig;    /* retained sizes >= HC_SIZE_BIG, by ascending node id */
     uint32_t *big_id;
     uint64_t *big_val;
+    /* [N] position -> one past the end of its subtree's run, so a node's children are read by
+     * hopping from one child's run to the next: O(children), not O(subtree).  Made on the
+     * first hc_domtree_top_children (4 B/node, only for navigation: top, the HTML report),
+     * never by the tree itself; NULL until then, or if it could not be allocated. */
+    uint32_t *next;
 };
 
 static inline gboolean super_child(const hc_graph *g, uint32_t id)
@@ -298,6 +303,7 @@ void hc_domtree_free(hc_domtree *d)
     hc_free(d->order);
     hc_free(d->big_id);
     hc_free(d->big_val);
+    hc_free(d->next);
     hc_free(d);
 }
 
@@ -339,7 +345,8 @@ uint64_t hc_domtree_total(const hc_domtree *d)
 size_t hc_domtree_memory(const hc_domtree *d)
 {
     return sizeof *d + (size_t)d->g->n * 3 * sizeof(uint32_t) + (size_t)d->reached * sizeof *d->order +
-           (size_t)d->nbig * (sizeof *d->big_id + sizeof *d->big_val);
+           (size_t)d->nbig * (sizeof *d->big_id + sizeof *d->big_val) +
+           (d->next ? (size_t)d->reached * sizeof *d->next : 0);
 }
 
 /* One past the end of the subtree run starting at position p0: the first later position whose
@@ -354,6 +361,26 @@ static uint32_t subtree_end(const hc_domtree *d, uint32_t p0)
         end++;
     }
     return end;
+}
+
+/* d->next, made once (positions from the last down: a run's end is found by hopping over the
+ * runs of its children, which start right after it and follow each other; each position is
+ * hopped over once, as a child of its parent).  FALSE if it cannot be allocated. */
+static gboolean ensure_next(hc_domtree *d)
+{
+    if (d->next)
+        return TRUE;
+    uint32_t *next = hc_try_malloc(((size_t)d->reached + 1) * sizeof *next);
+    if (!next)
+        return FALSE;
+    for (uint32_t p = d->reached; p-- > 0;) {
+        uint32_t v = d->order[p], end = p + 1;
+        while (end < d->reached && d->idom[d->order[end]] == v)
+            end = next[end];
+        next[p] = end;
+    }
+    d->next = next;
+    return TRUE;
 }
 
 hc_idset *hc_domtree_dominated(const hc_domtree *d, uint32_t id, GError **error)
@@ -449,6 +476,9 @@ uint32_t hc_domtree_top_children(const hc_domtree *d, uint32_t id, uint32_t k, u
 {
     uint32_t p0 = 0, end = d->reached, m = 0, c = 0;
     uint64_t sum = 0;
+    /* the sibling index is a cache of the tree (the caller holds the only reference that
+     * navigates it; the tree's answers do not change) */
+    gboolean hop = ensure_next((hc_domtree *)d);
     if (id != HC_DOM_SUPER) {
         if (id >= d->g->n || d->pos[id] == NIL) {
             *count = 0;
@@ -456,12 +486,12 @@ uint32_t hc_domtree_top_children(const hc_domtree *d, uint32_t id, uint32_t k, u
             return 0;
         }
         p0 = d->pos[id] + 1;
-        end = subtree_end(d, d->pos[id]);
+        end = hop ? d->next[d->pos[id]] : subtree_end(d, d->pos[id]);
     }
-    for (uint32_t p = p0; p < end; p++) {
+    for (uint32_t p = p0; p < end; p = hop ? d->next[p] : p + 1) {
         uint32_t v = d->order[p];
         if (d->idom[v] != id)
-            continue;
+            continue; /* only without the index: a deeper node of the run */
         c++;
         sum += retained_of(d, v);
         if (k)
@@ -489,9 +519,25 @@ gboolean hc_domtree_retained_by_kind(const hc_domtree *d, const hc_idset *s, con
     uint32_t *path = hc_try_malloc(cap * sizeof *path), *tag = hc_try_malloc(cap * sizeof *tag);
     if (!member || !active || !path || !tag)
         goto nomem;
+    /* The pass covers the positions from the first member to the end of the last member's
+     * subtree: for a few members (the children of one node) that is their subtrees, not the
+     * whole tree.  Each end is read from the sibling index, made for a set much smaller than
+     * the tree only; a large set scans the whole tree, as the index would not pay. */
+    uint32_t lo = 0, hi = d->reached;
+    if (n < d->reached / 8 && ensure_next((hc_domtree *)d)) {
+        lo = d->reached;
+        hi = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t q = d->pos[ids[i]];
+            if (q == NIL)
+                continue;
+            lo = MIN(lo, q);
+            hi = MAX(hi, d->next[q]);
+        }
+    }
     for (uint32_t i = 0; i < n; i++)
         member[ids[i] >> 6] |= (uint64_t)1 << (ids[i] & 63);
-    for (uint32_t p = 0; p < d->reached; p++) {
+    for (uint32_t p = lo; p < hi; p++) {
         uint32_t v = d->order[p], up = d->idom[v];
         while (depth && path[depth - 1] != up) {
             depth--;

@@ -56,8 +56,10 @@ hc_idset *hc_domtree_dominated(const hc_domtree *d, uint32_t id, GError **error)
 
 /* The children of node id in the tree (id HC_DOM_SUPER: the super-root's): the k with the
  * largest retained sizes into out[0..return), largest first; *count receives the number of
- * children and *total the sum of their retained sizes.  O(size of id's subtree + children
- * log k).  For pictures of the tree's top (a treemap). */
+ * children and *total the sum of their retained sizes.  O(children log k), once a sibling
+ * index (4 B per reached node, kept with the tree) is made by the first call in O(reached);
+ * without memory for it, O(size of id's subtree + children log k).  For the tree's top: leak
+ * suspects, a treemap. */
 uint32_t hc_domtree_top_children(const hc_domtree *d, uint32_t id, uint32_t k, uint32_t *out, uint32_t *count,
                                  uint64_t *total);
 
@@ -72,7 +74,9 @@ uint32_t hc_domtree_top(const hc_domtree *d, const hc_idset *s, uint32_t k, uint
 /* Retained size by kind: per_kind[kind] (hc_kinds_count entries, zeroed here) gets the retained
  * sizes of s's members of that kind that no other member of the same kind dominates, so a
  * kind's figure counts no byte twice and never exceeds hc_domtree_total.  One pass over the
- * tree in preorder: O(reached nodes + tree depth).  FALSE with HC_ERROR_NOMEM. */
+ * tree in preorder: O(reached nodes + tree depth); for a set of fewer than an eighth of the
+ * reached nodes, only over the run from its first member to its last member's subtree end
+ * (through the sibling index of hc_domtree_top_children).  FALSE with HC_ERROR_NOMEM. */
 gboolean hc_domtree_retained_by_kind(const hc_domtree *d, const hc_idset *s, const hc_kinds *kinds, uint64_t *per_kind,
                                      GError **error);
 

@@ -128,11 +128,14 @@ def _held(snap, tree, node):
     members = snap.ids(sorted(i for i, _ in kids))
     rows = members.partition(_engine.BY_CLODO)
     names = {k: name for k, name, _, _ in rows}
-    weight = dict(kids)
-    per = {}
-    for node_id, kind in zip(members.ids(), members.kinds(_engine.BY_CLODO)):
-        c, b = per.get(kind, (0, 0))
-        per[kind] = (c + 1, b + weight[node_id])
+    if isinstance(tree, _HeapTree):  # siblings: none dominates another, so per kind the sum
+        weight = members.retained_by_kind(_engine.BY_CLODO)  # of their retained sizes, in C
+        per = {k: (c, weight.get(k, 0)) for k, _, c, _ in rows}
+    else:
+        weight, per = dict(kids), {}
+        for node_id, kind in zip(members.ids(), members.kinds(_engine.BY_CLODO)):
+            c, b = per.get(kind, (0, 0))
+            per[kind] = (c + 1, b + weight[node_id])
     kind, (c, b) = max(per.items(), key=lambda kv: (kv[1][1], kv[1][0]))
     return c, names[kind], b, count
 

@@ -114,6 +114,33 @@ void check_against_brute_force(hc_graph *g, const char *what)
         // semi-NCA tree: two algorithms).
         EXPECT_EQ(hc_domisize(r, &v, 1, nullptr), retained) << what << " node " << v;
     }
+    // Each node's children in the tree (and the super-root's): their number, the sum of their
+    // retained sizes and all of them largest first, ties by id (read through the sibling index
+    // the first call makes).
+    for (uint32_t v = 0; v <= n; v++) {
+        uint32_t id = v == n ? HC_DOM_SUPER : v;
+        if (id != HC_DOM_SUPER && !all[id])
+            continue;
+        std::vector<uint32_t> kids;
+        uint64_t sum = 0;
+        for (uint32_t w = 0; w < n; w++)
+            if (all[w] && hc_domtree_idom(d, w) == id) {
+                kids.push_back(w);
+                sum += hc_domtree_retained(d, w);
+            }
+        std::sort(kids.begin(), kids.end(), [&](uint32_t a, uint32_t b) {
+            uint64_t ra = hc_domtree_retained(d, a), rb = hc_domtree_retained(d, b);
+            return ra != rb ? ra > rb : a < b;
+        });
+        std::vector<uint32_t> got(kids.size() + 1);
+        uint32_t count = 0;
+        uint64_t total = 0;
+        uint32_t m = hc_domtree_top_children(d, id, (uint32_t)kids.size() + 1, got.data(), &count, &total);
+        got.resize(m);
+        EXPECT_EQ(count, kids.size()) << what << " children of " << v;
+        EXPECT_EQ(total, sum) << what << " children of " << v;
+        EXPECT_EQ(got, kids) << what << " children of " << v;
+    }
     // Sets: the bytes the super-root no longer reaches with the set removed.
     std::mt19937 rng(n);
     for (int t = 0; t < 5 && n > 0; t++) {
@@ -157,6 +184,22 @@ void check_against_brute_force(hc_graph *g, const char *what)
         got.resize(m);
         order.resize(std::min<size_t>(k, order.size()));
         EXPECT_EQ(got, order) << what << " set " << t << " k " << k;
+        // Retained by kind of a small set (fewer than an eighth of the nodes: the pass covers
+        // only the members' run of the tree's preorder).
+        g_autoptr(hc_kinds) bytype = hc_kinds_new(g, HC_BY_TYPE, nullptr, nullptr);
+        ASSERT_NE(bytype, nullptr);
+        std::vector<uint64_t> want_k(hc_kinds_count(bytype)), got_k(want_k.size());
+        for (uint32_t v : s) {
+            if (!all[v])
+                continue;
+            bool covered = false;
+            for (uint32_t x : dom[v])
+                covered |= s.count(x) && hc_kinds_of(bytype, x) == hc_kinds_of(bytype, v);
+            if (!covered)
+                want_k[hc_kinds_of(bytype, v)] += hc_domtree_retained(d, v);
+        }
+        ASSERT_TRUE(hc_domtree_retained_by_kind(d, set, bytype, got_k.data(), nullptr));
+        EXPECT_EQ(got_k, want_k) << what << " small set " << t;
     }
     // Retained by kind, for the whole graph and a random half: a member counts when no other
     // member of its kind strictly dominates it.
@@ -348,6 +391,26 @@ TEST(Dominators, FailingEveryAllocationInTurnGivesNomemOrTheTree)
         ASSERT_NE(err, nullptr);
         EXPECT_EQ(err->code, HC_ERROR_NOMEM);
         g_clear_error(&err);
+    }
+    // A node's children without memory for the sibling index: the same answer, read by a scan
+    // of the subtree; then with it.
+    {
+        g_autoptr(hc_domtree) d = hc_domtree_new(g, nullptr);
+        uint32_t out[3][8], count[3];
+        uint64_t total[3];
+        uint32_t m[3];
+        hc_alloc_fail_at(1);
+        m[0] = hc_domtree_top_children(d, 0, 8, out[0], &count[0], &total[0]);
+        hc_alloc_fail_at(0);
+        m[1] = hc_domtree_top_children(d, 0, 8, out[1], &count[1], &total[1]);
+        m[2] = hc_domtree_top_children(d, HC_DOM_SUPER, 8, out[2], &count[2], &total[2]);
+        EXPECT_EQ(m[0], m[1]);
+        EXPECT_EQ(count[0], count[1]);
+        EXPECT_EQ(total[0], total[1]);
+        EXPECT_EQ(std::vector<uint32_t>(out[0], out[0] + m[0]), std::vector<uint32_t>(out[1], out[1] + m[1]));
+        EXPECT_GE(count[0], 1u);
+        EXPECT_EQ(count[2], 1u); // node 0, the only root
+        EXPECT_EQ(total[2], hc_domtree_total(d));
     }
     // The queries over a tree and a reachability pass: NOMEM or the right answer.
     g_autoptr(hc_domtree) d = hc_domtree_new(g, nullptr);
