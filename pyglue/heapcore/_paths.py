@@ -155,10 +155,11 @@ def shortest_paths(idset):
     garbage = idset.op(snap.select(_engine.NODE_UNREACH, 0), _engine.OP_AND)
     numpaths, items = 0, []
     for part in (idset.op(garbage, _engine.OP_SUB), garbage):
-        if part.count:
-            n, got = snap.paths(part.ids(), True, max(LIMIT - len(items), 0))
+        if part.count:  # (shortest=0 would ask for every member's path: ask for one at least)
+            room = LIMIT - len(items)
+            n, got = snap.paths(part.ids(), True, max(room, 1))
             numpaths += n
-            items += got
+            items += got[:max(room, 0)]
     return ShortestPaths([Path(root, hops, labels) for root, hops, labels in items], numpaths)
 
 

@@ -176,7 +176,7 @@ class Leaks(unittest.TestCase):
         head = None
         for i in range(3000):
             link = Link()
-            link.next, link.data = head, bytearray(100)
+            link.next, link.data = head, bytearray(1000)  # 3 MB: more than any one thing of the test process
             head = link
         self.mod.head = head
         del head, link

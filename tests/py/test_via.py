@@ -290,6 +290,30 @@ class ShortestPathsTest(unittest.TestCase):
         self.assertNotIn("?", text)  # labelled, as byvia labels the same edges
         self.assertTrue(text.endswith(".payload" if PY311 else ".__dict__['payload']"), text)
 
+    def test_more_reachable_members_than_paths_kept_and_a_garbage_one(self):
+        # The paths kept per sp (_paths.LIMIT) all went to reachable members, which left room
+        # 0 for the garbage part: the engine read 0 as "every path" and sp raised ValueError
+        # (CPython's test_functools workload, under ASan).
+        from heapcore import _paths
+        global reachable_boxes
+        gc.disable()
+        try:
+            reachable_boxes = [Box() for _ in range(_paths.LIMIT + 5)]
+            junk = [Plain()]
+            junk.append(junk)
+            addr = id(junk)
+            del junk
+            x = h.heap()
+            snap = _internal.snapshot(x)
+            boxes = _internal.engine_set(x & h.iso(*reachable_boxes))
+            sp = _internal.new_set(boxes.op(snap.ids([snap.find(addr)[0]]), _engine.OP_OR)).sp
+        finally:
+            gc.enable()
+            gc.collect()
+        self.assertEqual(sp.numpaths, _paths.LIMIT + 6)
+        self.assertEqual(len(sp), _paths.LIMIT)
+        self.assertTrue(str(sp).splitlines()[0].startswith(" 0: h.Root.i0_modules["), str(sp).splitlines()[0])
+
 
 class ByIdRpDot(unittest.TestCase):
     def test_byid(self):

@@ -337,8 +337,13 @@ class Child:
                    "x.bytype.retained is not sorted by retained size")
         self.check("retained", sum(r[2] for r in rows) == x.count, "retained rows' counts")
         str(x.byclodo.retained)
-        top = x.top(5)
+        top = x.top(5, suspects=False)  # the largest retained sizes: each checked against domisize
         text = str(top)
+        suspects = x.top(5)
+        str(suspects)
+        for i, g in enumerate(suspects.suspects):  # a suspect (or an alike group) weighs what its members retain
+            got = sum(_internal.snapshot(x).retained(m) for m in g["ids"])
+            self.check("top", got == g["weight"], "suspect %d weighs %d, its members retain %d" % (i, g["weight"], got))
         self.check("top", len(top) == min(5, x.count), "x.top(5) has %d rows" % len(top))
         rets = [r[1] for r in top.rows]
         self.check("top", rets == sorted(rets, reverse=True), "top(5) not sorted: %s" % rets)
