@@ -1,6 +1,7 @@
 """Helpers shared by the unittest modules."""
 import gc
 import sys
+import tracemalloc
 
 from heapcore import hpy, _engine
 from heapcore import _internal
@@ -24,3 +25,18 @@ def reachable(x, address, type_name):
 def rows(x):
     """{kind name: (count, size)} of a heap set's partition."""
     return {name: (count, size) for _, name, count, size in _internal.rows(x)}
+
+
+def traced(build):
+    """(what build() returns, the bytes tracemalloc saw it keep allocated).  Freelists are
+    emptied before (gc.collect does) and after, so reuse neither hides nor adds bytes."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        obj = build()
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return obj, after - before

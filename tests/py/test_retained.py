@@ -4,26 +4,12 @@ import gc
 import json
 import random
 import sys
-import tracemalloc
 import unittest
 
 from heapcore import hpy, _engine
 from heapcore import _internal
 
-
-def traced(build):
-    """(what build() returns, the bytes tracemalloc saw it keep allocated).  Freelists are
-    emptied before (gc.collect does) and after, so reuse neither hides nor adds bytes."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        obj = build()
-        gc.collect()
-        after = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    return obj, after - before
+from support import traced
 
 
 class Managed:

@@ -7,25 +7,12 @@ import gc
 import json
 import sys
 import threading
-import tracemalloc
 import types
 import unittest
 
 from heapcore import hpy, _internal, _names
 
-
-def traced(build):
-    """(what build() returns, the bytes tracemalloc saw it keep allocated)."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        obj = build()
-        gc.collect()
-        after = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    return obj, after - before
+from support import traced
 
 
 class Leaks(unittest.TestCase):
