@@ -1,6 +1,7 @@
 """The README's sessions run as written (doctest, with patterns for changing counts), and so
-do the shell sessions of docs/ (each `$ ` line run by sh in a fresh directory, `python3` being
-the interpreter under test; its output compared as doctest compares, `...` matching anything)."""
+do the Python sessions (```pycon) and the shell sessions of docs/ (each `$ ` line run by sh in
+a fresh directory, `python3` being the interpreter under test; its output compared as doctest
+compares, `...` matching anything)."""
 import doctest
 import os
 import re
@@ -15,31 +16,44 @@ README = os.path.join(HERE, "..", "..", "README.md")
 DOCS = os.path.join(HERE, "..", "..", "docs")
 
 
+def run_pycon(testcase, path, min_tries):
+    """Run each ```pycon block of the file at path as a doctest in a fresh __main__."""
+    import types
+    with open(path) as f:
+        text = f.read()
+    blocks = re.findall(r"```pycon\n(.*?)```", text, re.S)
+    parser = doctest.DocTestParser()
+    tries = 0
+    for i, block in enumerate(blocks):
+        name = "%s session %d" % (os.path.basename(path), i)
+        test = parser.get_doctest(block, {}, name, path, 0)
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        main = types.ModuleType("__main__")
+        saved = sys.modules["__main__"]
+        sys.modules["__main__"] = main
+        test.globs = main.__dict__
+        try:
+            runner.run(test)
+        finally:
+            sys.modules["__main__"] = saved
+        testcase.assertEqual(runner.failures, 0, "%s failed (see output above)" % name)
+        testcase.assertGreaterEqual(runner.tries, min_tries, "%s ran almost nothing" % name)
+        tries += runner.tries
+    return len(blocks), tries
+
+
 class Readme(unittest.TestCase):
     def test_readme_session(self):
-        with open(README) as f:
-            text = f.read()
-        blocks = re.findall(r"```pycon\n(.*?)```", text, re.S)
+        blocks, tries = run_pycon(self, README, 3)
         self.assertTrue(blocks, "the README has no session")
-        parser = doctest.DocTestParser()
-        tries = 0
-        for i, block in enumerate(blocks):
-            globs = {"__name__": "__main__"}
-            test = parser.get_doctest(block, globs, "README session %d" % i, README, 0)
-            runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-            import sys, types
-            main = types.ModuleType("__main__")
-            saved = sys.modules["__main__"]
-            sys.modules["__main__"] = main
-            test.globs = main.__dict__
-            try:
-                runner.run(test)
-            finally:
-                sys.modules["__main__"] = saved
-            self.assertEqual(runner.failures, 0, "README session %d failed (see output above)" % i)
-            self.assertGreaterEqual(runner.tries, 3, "README session %d ran almost nothing" % i)
-            tries += runner.tries
         self.assertGreater(tries, 30)
+
+    def test_docs_python_sessions(self):
+        """The ```pycon sessions of docs/*.md run as written too."""
+        for name in sorted(os.listdir(DOCS)):
+            if name.endswith(".md"):
+                with self.subTest(doc=name):
+                    run_pycon(self, os.path.join(DOCS, name), 1)
 
 
 class ConsoleDocs(unittest.TestCase):
