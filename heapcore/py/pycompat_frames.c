@@ -161,3 +161,27 @@ void hc_py_gen_running_locals(PyObject *o, hc_py_ref_cb cb, void *data)
     (void)o, (void)cb, (void)data;
 }
 #endif
+
+/* "coroutine QUALNAME() at FILE:LINE" (generator, async generator) for a suspended one, its
+ * frame's description with the frame's word replaced; "... QUALNAME() (finished)" once cleared. */
+void hc_py_gen_describe(PyObject *o, char *buf, size_t len)
+{
+    PyGenObject *g = (PyGenObject *)o;
+    PyTypeObject *tp = Py_TYPE(o);
+    const char *what = tp == &PyCoro_Type ? "coroutine" : tp == &PyAsyncGen_Type ? "async generator" : "generator";
+    char name[96], frame[300];
+    frame[0] = '\0';
+#if HC_PY311
+    if (g->gi_frame_state < FRAME_CLEARED)
+        hc_py_iframe_describe((hc_py_iframe *)g->gi_iframe, frame, sizeof frame);
+#else
+    if (g->gi_frame != NULL)
+        (void)hc_py_frame_object_describe(g->gi_frame, frame, sizeof frame);
+#endif
+    if (strncmp(frame, "frame ", 6) == 0 && strcmp(frame, "frame (no code)") != 0) {
+        snprintf(buf, len, "%s %s", what, frame + 6);
+        return;
+    }
+    str_ascii(g->gi_qualname, name, sizeof name);
+    snprintf(buf, len, "%s %s() (finished)", what, name);
+}

@@ -190,4 +190,9 @@ PyFrameObject *hc_py_frame_object_describe(PyFrameObject *f, char *buf, size_t l
  * generator's frame object reports them). */
 void hc_py_gen_running_locals(PyObject *o, hc_py_ref_cb cb, void *data);
 
+/* A name for generator (coroutine, async generator) o, for named paths: "coroutine
+ * serve() at app.py:12" where it is suspended, "coroutine serve() (finished)" once it is
+ * cleared (ASCII, into buf, always NUL-terminated).  Reads only. */
+void hc_py_gen_describe(PyObject *o, char *buf, size_t len);
+
 #endif

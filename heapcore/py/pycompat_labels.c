@@ -3,6 +3,7 @@
  * Declared in pycompat_objects.h (with the small accessors pylabels.c inlines).  Reads only. */
 #include "pycompat_objects.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #pragma GCC diagnostic push
@@ -261,4 +262,49 @@ void hc_py_ext_labels(PyObject *o, PyTypeObject *tp, hc_py_label_cb cb, void *da
             lbl(cb, data, ext_slot(o, 16), HC_PY_LBL_NOTE, (uintptr_t) "wrapped task");
         return; /* the first C type decides */
     }
+}
+
+/* Whether tp's nearest C base is an _asyncio.Task whose layout is known. */
+int hc_py_task_type(PyTypeObject *tp)
+{
+    long guard = 0;
+    for (PyTypeObject *t = tp; t != NULL && t != &PyBaseObject_Type && guard < 1000; t = t->tp_base, guard++) {
+        if (t->tp_flags & Py_TPFLAGS_HEAPTYPE && ((PyHeapTypeObject *)t)->ht_module == NULL &&
+            strchr(t->tp_name, '.') == NULL)
+            continue; /* a class statement's class: look at its base */
+        return ext_is(t, "_asyncio.Task", "_asyncio") && t->tp_basicsize >= TASK_AT + 32;
+    }
+    return 0;
+}
+
+/* "Task 'NAME'" from the name slot: a str, or (named lazily) the int N of "Task-N". */
+int hc_py_task_name(PyObject *o, PyTypeObject *tp, char *buf, size_t len)
+{
+    if (!hc_py_task_type(tp))
+        return 0;
+    PyObject *name = ext_slot(o, TASK_AT + 16);
+    char text[120];
+    size_t j = 0;
+    if (name != NULL && PyLong_CheckExact(name)) {
+        int overflow = 0;
+        long n = PyLong_AsLongAndOverflow(name, &overflow);
+        if (overflow || (n == -1 && PyErr_Occurred())) {
+            PyErr_Clear();
+            snprintf(buf, len, "Task");
+        } else
+            snprintf(buf, len, "Task 'Task-%ld'", n);
+        return 1;
+    }
+    if (name != NULL && PyUnicode_CheckExact(name) && hc_py_str_is_ready(name)) {
+        Py_ssize_t n = PyUnicode_GET_LENGTH(name);
+        int kind = PyUnicode_KIND(name);
+        const void *d = PyUnicode_DATA(name);
+        for (Py_ssize_t i = 0; i < n && j + 1 < sizeof text; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, d, i);
+            text[j++] = (c >= 32 && c < 127 && c != '\'') ? (char)c : '?';
+        }
+    }
+    text[j] = '\0';
+    snprintf(buf, len, j ? "Task '%s'" : "Task", text);
+    return 1;
 }

@@ -254,6 +254,13 @@ void hc_py_gen_labels(PyObject *g, PyTypeObject *tp, hc_py_label_cb cb, void *da
  * Nothing for any other type. */
 void hc_py_ext_labels(PyObject *o, PyTypeObject *tp, hc_py_label_cb cb, void *data);
 
+/* "Task 'NAME'" into buf for an _asyncio.Task o of type tp (a subclass too), for named paths;
+ * returns 0 for any other object.  Reads the name slot only: never calls get_name(). */
+int hc_py_task_name(PyObject *o, PyTypeObject *tp, char *buf, size_t len);
+
+/* Whether instances of tp are such Tasks (its nearest C base is _asyncio.Task). */
+int hc_py_task_type(PyTypeObject *tp);
+
 /* ---- labels, inline --------------------------------------------------------------------- */
 
 /* Entry slots of dict d's keys table (dk_nentries; 0 without one), for hc_py_dict_entry. */

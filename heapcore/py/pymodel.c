@@ -4,6 +4,8 @@
  * the objects whose size only their own __sizeof__ knows. */
 #include "pymodel.h"
 #include "pycompat.h"
+#include "pycompat_frames.h"
+#include "pycompat_objects.h"
 
 #include <frameobject.h>
 
@@ -302,24 +304,47 @@ static void name_type(hc_graph *g, uint32_t t)
     hc_graph_set_type_name(g, t, full);
 }
 
-/* Each module's __name__ (ASCII, else '?'), read from its dict right after the walk: no
- * Python code has run since, so every node is alive.  The lookup reads the dict's entries
- * (hc_py_dict_peek_str): PyDict_GetItem would call the __eq__ of a key whose hash collides with
- * "__name__", and that code may free objects the walk just recorded. */
-static void name_modules(hc_graph *g)
+/* Node names read right after the walk (no Python code has run since, so every node is
+ * alive): each module's __name__ (ASCII, else '?'), each generator's and coroutine's function
+ * and line ("coroutine serve() at app.py:12"), each asyncio Task's name.  The module lookup
+ * reads the dict's entries (hc_py_dict_peek_str): PyDict_GetItem would call the __eq__ of a
+ * key whose hash collides with "__name__", and that code may free objects the walk just
+ * recorded.  One pass over the nodes, and only when some type needs it. */
+enum { NAME_NONE, NAME_MODULE, NAME_GEN, NAME_TASK };
+
+static void name_nodes(hc_graph *g, const unsigned char *namer)
 {
-    char name[256];
+    char name[320];
     for (uint32_t id = 0, n = hc_graph_n(g); id < n; id++) {
-        if (!(hc_graph_type_flags(g, hc_graph_type(g, id)) & HC_TYPE_MODULE) ||
-            (hc_graph_flags(g, id) & (HC_NODE_VIRTUAL | HC_NODE_HIDDEN)))
+        unsigned how = namer[hc_graph_type(g, id)];
+        if (how == NAME_NONE || (hc_graph_flags(g, id) & (HC_NODE_VIRTUAL | HC_NODE_HIDDEN)))
             continue;
-        PyObject *d = PyModule_GetDict((PyObject *)hc_graph_addr(g, id));
-        PyObject *v = NULL;
-        if (d && PyDict_Check(d))
-            (void)hc_py_dict_peek_str(d, str_name, hash_name, &v); /* undecidable: '?' */
-        ascii_of(v, name, sizeof name);
+        PyObject *o = (PyObject *)hc_graph_addr(g, id);
+        if (how == NAME_MODULE) {
+            PyObject *d = PyModule_GetDict(o);
+            PyObject *v = NULL;
+            if (d && PyDict_Check(d))
+                (void)hc_py_dict_peek_str(d, str_name, hash_name, &v); /* undecidable: '?' */
+            ascii_of(v, name, sizeof name);
+        } else if (how == NAME_GEN)
+            hc_py_gen_describe(o, name, sizeof name);
+        else if (!hc_py_task_name(o, Py_TYPE(o), name, sizeof name))
+            continue;
         hc_graph_set_node_name(g, id, name);
     }
+}
+
+/* How nodes of type t are named (NAME_*). */
+static unsigned char namer_of(hc_graph *g, uint32_t t)
+{
+    uintptr_t key = hc_graph_type_key(g, t);
+    if (hc_graph_type_flags(g, t) & HC_TYPE_MODULE)
+        return NAME_MODULE;
+    if (key <= HC_PY_VTAG_MASK)
+        return NAME_NONE;
+    if (key == (uintptr_t)&PyGen_Type || key == (uintptr_t)&PyCoro_Type || key == (uintptr_t)&PyAsyncGen_Type)
+        return NAME_GEN;
+    return hc_py_task_type((PyTypeObject *)key) ? NAME_TASK : NAME_NONE;
 }
 
 /* The walk of c's interpreter (hc_py_walk, hc_py_walk_sub), then its types' and modules' names. */
@@ -340,13 +365,17 @@ static hc_graph *walk_ctx(py_ctx *c, uint32_t options, GError **error)
     hc_free(c->infos);
     if (!g)
         return NULL;
-    gboolean modules = FALSE;
-    for (uint32_t t = 0; t < hc_graph_ntypes(g); t++) {
+    uint32_t ntypes = hc_graph_ntypes(g);
+    unsigned char *namer = hc_try_malloc(ntypes ? ntypes : 1);
+    gboolean some = FALSE;
+    for (uint32_t t = 0; t < ntypes; t++) {
         name_type(g, t);
-        modules |= (hc_graph_type_flags(g, t) & HC_TYPE_MODULE) != 0;
+        if (namer != NULL)
+            some |= (namer[t] = namer_of(g, t)) != NAME_NONE;
     }
-    if (modules)
-        name_modules(g);
+    if (some)
+        name_nodes(g, namer); /* out of memory: unnamed */
+    hc_free(namer);
     hc_py_name_virtuals(g);
     return g;
 }

@@ -7,7 +7,10 @@ uses for what it keeps (``app.cache['k1'] (dict)``, ``thread 0x7f… (main) → 
   ``.__dict__['x']`` is ``.x``; keys and indexes stay (``['key']``, ``[3]``);
 - a thread's ``.frame .f_back …`` down to the frame that holds the next object is one
   ``frame`` segment (named by the snapshot when it can name frames), and ``.f_locals['w']``
-  is ``local 'w'``;
+  (a suspended coroutine's ``.cr_frame.f_locals['w']``) is ``local 'w'``, a cell's
+  ``.cell_contents`` after it left out;
+- an object the snapshot names (a thread, a frame, a module, a coroutine or generator with
+  its function and line, an asyncio ``Task 'name'``) starts a segment with that name;
 - an edge with no name (``?``: a C container's internals) starts a new segment;
 - each segment ends with its last object's kind in parentheses, unless the name is a
   module's; long paths keep both ends.
@@ -21,6 +24,8 @@ MAX_SEGMENT = 120  # characters of one segment's name
 _KEY = re.compile(r"\['((?:[^'\\]|\\.)*)'\]$")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _FRAME_LABELS = (".frame", ".f_back")
+_GEN_FRAMES = (".cr_frame", ".gi_frame", ".ag_frame")
+_LOCALS = (".f_locals[", ".cr_frame.f_locals[", ".gi_frame.f_locals[", ".ag_frame.f_locals[")
 
 
 def _node_name(snap, node_id):
@@ -90,6 +95,8 @@ def segments(snap, root, hops, labels):
         if in_frames:  # the frame that holds this object
             seg.start(frame_name or "frame", None)
             in_frames = False
+        if lab in _GEN_FRAMES and not name and seg.items[-1][1] is None:
+            continue  # 3.10: a named generator's own frame object is the generator
         if name:
             seg.start(name, None)
             owner_dict = False
@@ -102,9 +109,12 @@ def segments(snap, root, hops, labels):
         owner_dict = False
         if ident is not None:
             seg.extend("." + ident, kind)
-        elif lab.startswith(".f_locals["):
-            key = _KEY.match(lab[len(".f_locals"):])
-            seg.start("local %s" % ("'%s'" % key.group(1) if key else lab[len(".f_locals"):]), kind)
+        elif lab.startswith(_LOCALS):  # a frame's, or a suspended generator's, local
+            at = lab[lab.index("[", lab.index(".f_locals")):]
+            key = _KEY.match(at)
+            seg.start("local %s" % ("'%s'" % key.group(1) if key else at), kind)
+        elif lab == ".cell_contents" and seg.items[-1][0].startswith("local "):
+            seg.items[-1][1] = kind  # a local that closures share is a cell: its value
         elif lab in ("?", ""):
             seg.start("<%s>" % kind, None)
         elif lab.startswith((".", "[")):

@@ -175,7 +175,11 @@ def suspects(idset, n, whole=None):
                 kind = snap.kind_name(node)
                 if node in spaces or _namespace(kind):
                     break  # a namespace's parts are each followed (below)
-                run = run + [(node, w, parent)] if run and snap.kind_name(run[-1][0]) == kind else [(node, w, parent)]
+                if kind.endswith("frame"):  # a thread's stack is plumbing, not a chain
+                    run = []
+                else:
+                    run = run + [(node, w, parent)] if run and snap.kind_name(run[-1][0]) == kind \
+                        else [(node, w, parent)]
                 if len(run) > CHAIN:  # a chain (linked list, nested alike objects): its head
                     node, w, parent = run[0]
                     chain = True

@@ -1,12 +1,14 @@
 """Leak suspects (issue 19): x.top(n) reports the accumulation point of a leak (the object
 holding many alike children) with its named path, the kind and count of what it holds, and
 its bytes within 2 % of what tracemalloc saw the leak allocate; named paths (_names)."""
+import asyncio
 import collections
 import functools
 import gc
 import json
 import sys
 import threading
+import tracemalloc
 import types
 import unittest
 
@@ -126,6 +128,53 @@ class Leaks(unittest.TestCase):
         self.assertEqual(s["path"], "leakapp.errors (list)")
         self.assertEqual(s["held"][:2], (300, "ValueError"))
         self.assert_bytes(s, delta)
+
+    def test_pending_asyncio_tasks(self):
+        """A server coroutine keeps the tasks it spawned, each waiting on an Event that is never
+        set: the coroutine, named by its Task and line, holds them, under the loop's thread."""
+        async def flush_on_shutdown(stop):
+            payload = bytearray(3000)
+            await stop.wait()
+            return payload
+
+        async def serve(box):
+            stop, box["go"] = asyncio.Event(), asyncio.Event()
+            box["loop"] = asyncio.get_running_loop()
+            box["ready"].set()
+            await box["go"].wait()
+            pending = [asyncio.create_task(flush_on_shutdown(stop)) for _ in range(400)]
+            await asyncio.sleep(0.01)  # each task runs up to its wait
+            box["spawned"].set()
+            while not box["shutdown"].is_set():  # (box holds no task: their one holder is serve)
+                await asyncio.sleep(0.01)
+            stop.set()
+            return pending
+        box = {"ready": threading.Event(), "spawned": threading.Event(), "shutdown": threading.Event()}
+        th = threading.Thread(target=lambda: asyncio.run(serve(box)), name="loop", daemon=True)
+        th.start()
+        box["ready"].wait()
+        # tracemalloc's delta of the spawn, less asyncio's registry of all tasks (weak
+        # references in a WeakSet, which the tasks' holder does not keep)
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.take_snapshot()
+        box["loop"].call_soon_threadsafe(box["go"].set)
+        box["spawned"].wait()
+        gc.collect()
+        after = tracemalloc.take_snapshot()
+        tracemalloc.stop()
+        keep = [tracemalloc.Filter(False, "*_weakrefset.py"), tracemalloc.Filter(False, tracemalloc.__file__)]
+        delta = sum(d.size_diff for d in after.filter_traces(keep).compare_to(before.filter_traces(keep), "filename"))
+        del before, after, keep  # (megabytes of traces: they would be the top suspect)
+        try:
+            x, t, s = self.first()
+            self.assertRegex(s["path"], r"^thread 'loop' \(ident %d\) → frame .*\(\) at \w+\.py:\d+ → "
+                             r"(Task 'Task-\d+' → )?coroutine .*serve\(\) at test_suspects\.py:\d+$" % th.ident)
+            self.assertEqual(s["held"][:2], (400, "_asyncio.Task"))
+            self.assert_bytes(s, delta)
+        finally:
+            box["shutdown"].set()
+            th.join()
 
     def test_a_namespace_is_never_walked_through(self):
         # the module's dict holds 85 % in one attribute: still each attribute is followed

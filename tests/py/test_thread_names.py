@@ -133,3 +133,56 @@ class ThreadNames(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def counting():
+    yield 1  # SUSPENDED HERE
+    yield 2
+
+
+SUSPENDED_LINE = next(i for i, line in enumerate(open(__file__.replace(".pyc", ".py")), 1)
+                      if line.strip().endswith("# SUSPENDED HERE"))
+
+
+class GeneratorAndTaskNames(unittest.TestCase):
+    """Generators and coroutines are named by function and line, asyncio Tasks by their name
+    (pymodel.c name_nodes), read from the structs: get_name() is never called."""
+
+    def name_in_heap(self, obj):
+        x = h.heap()
+        snap = _internal.snapshot(x)
+        ids = _internal.node_ids(x & h.iso(obj))
+        self.assertEqual(len(ids), 1)
+        return snap.node_name(ids[0])
+
+    def test_generators(self):
+        g = counting()
+        # not started: at its def line
+        self.assertEqual(self.name_in_heap(g), "generator counting() at test_thread_names.py:%d" % (SUSPENDED_LINE - 1))
+        next(g)
+        self.assertEqual(self.name_in_heap(g), "generator counting() at test_thread_names.py:%d" % SUSPENDED_LINE)
+        list(g)
+        self.assertEqual(self.name_in_heap(g), "generator counting() (finished)")
+
+    def test_tasks(self):
+        import asyncio
+
+        class Sneaky(asyncio.Task):
+            def get_name(self):  # never called
+                raise AssertionError("get_name ran")
+        names = {}
+
+        async def flush_on_shutdown():
+            await asyncio.sleep(0)
+
+        async def main():
+            t1 = asyncio.get_running_loop().create_task(flush_on_shutdown(), name="flush_on_shutdown")
+            t2 = asyncio.ensure_future(flush_on_shutdown())
+            t3 = Sneaky(flush_on_shutdown(), name="it's")
+            names["t1"], names["t2"], names["t3"] = (self.name_in_heap(t) for t in (t1, t2, t3))
+            names["t2 wanted"] = "Task '%s'" % t2.get_name()
+            await asyncio.gather(t1, t2, t3)
+        asyncio.run(main())
+        self.assertEqual(names["t1"], "Task 'flush_on_shutdown'")
+        self.assertEqual(names["t2"], names["t2 wanted"])
+        self.assertEqual(names["t3"], "Task 'it?s'")
