@@ -172,6 +172,17 @@ def top_table(rows, total, garbage):
     return "\n".join(lines)
 
 
+def holds_text(g, whole):
+    """What suspect row g (of _results.suspects) holds, for the table and the report:
+    "holds 1,100 dict (no owner): 7.0 MB, 91 %" ("each holds" for a group); "" if unknown."""
+    if g["held"] is None:
+        return ""
+    count, name, nbytes, children = g["held"]
+    of = "" if count == children else " (of {:,} children)".format(children)
+    return "{}holds {:,} {}{}: {}, {} %".format(
+        "each " if len(g["ids"]) > 1 else "", count, name, of, bytes_text(nbytes), pct(nbytes, whole))
+
+
 def suspects_table(rows, whole, what):
     """rows: _results.suspects; whole: the bytes percentages are of (`what`: of what)."""
     lines = ["The %d largest leak suspect%s (where objects accumulate), of %d bytes %s." % (
@@ -182,12 +193,8 @@ def suspects_table(rows, whole, what):
         kind = g["kind"] if k == 1 else "%d alike: %s" % (k, g["kind"])
         lines.extend(wrap("%6d %10d %3d %8d %s" % (i, g["weight"], pct(g["weight"], whole), k, kind)))
         lines.extend(wrap_path(g["path"], 27))
-        held = g["held"]
-        if held is not None:
-            count, name, nbytes, children = held
-            of = "" if count == children else " (of {:,} children)".format(children)
-            text = "{}holds {:,} {}{}: {}, {} %".format(
-                "each " if k > 1 else "", count, name, of, bytes_text(nbytes), pct(nbytes, whole))
+        text = holds_text(g, whole)
+        if text:
             lines.extend(textwrap.wrap(text, WRAP, initial_indent=" " * 27, subsequent_indent=" " * 29,
                                        break_long_words=True, break_on_hyphens=False))
     return "\n".join(lines)

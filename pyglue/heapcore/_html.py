@@ -155,19 +155,13 @@ def report(x, old=None, title="heap"):
     top = _report.top(x, 15)
     sections = []
     rows = _results.suspects(engine_set(x), SUSPECTS)
-    whole = x.size if x.size < snapshot(x).reached_size else snapshot(x).reached_size
+    whole, _ = _results.suspects_base(engine_set(x))
     suspects = []
     for i, g in enumerate(rows):
         k = len(g["ids"])
-        holds = ""
-        if g["held"] is not None:
-            count, name, nbytes, children = g["held"]
-            holds = "{}{:,} {}{}: {} ({} %)".format(
-                "each holds " if k > 1 else "holds ", count, name,
-                "" if count == children else " (of {:,} children)".format(children),
-                _format.bytes_text(nbytes), _format.pct(nbytes, whole))
         suspects.append((i, g["weight"], _format.pct(g["weight"], whole), k,
-                         g["kind"] if k == 1 else "%d alike: %s" % (k, g["kind"]), g["path"], holds))
+                         g["kind"] if k == 1 else "%d alike: %s" % (k, g["kind"]), g["path"],
+                         _format.holds_text(g, whole)))
     lead = ("Leak suspects: where the bytes accumulate", _table(
         ["#", "Bytes", "%", "Objects", "Kind", "Named path from a root", "What it holds"], suspects,
         [1, 1, 1, 1, 0, 0, 0]) if suspects else "<p>No objects.</p>")

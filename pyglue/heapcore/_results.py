@@ -305,6 +305,18 @@ class DomChain:
     __repr__ = __str__
 
 
+def suspects_base(idset, garbage=None):
+    """(bytes, what they are) that suspects' percentages are of: the whole heap's for a set
+    that holds it all, with how much of it the roots reach; else the set's own."""
+    snap = idset.snapshot
+    total = snap.reached_size
+    if idset.size < total:
+        return idset.size, "in the set"
+    if garbage is None:
+        garbage = snap.select(_engine.NODE_UNREACH, _engine.NODE_HIDDEN).size
+    return total, "(%d the roots reach, %d unreachable)" % (total - garbage, garbage)
+
+
 class Top:
     """``x.top(n)``: the leak suspects, largest first: accumulation points of the dominator
     tree (what holds many objects), alike ones grouped, each with a named path from a root
@@ -331,11 +343,7 @@ class Top:
         if self.suspects is None:
             out = [(i,) + row[1:] for i, row in enumerate(top_rows(snap, self.rows))]
             return _format.top_table(out, snap.reached_size, garbage)
-        total = snap.reached_size
-        if self._idset.size >= total:
-            return _format.suspects_table(self.suspects, total, "(%d the roots reach, %d unreachable)" % (
-                total - garbage, garbage))
-        return _format.suspects_table(self.suspects, self._idset.size, "in the set")
+        return _format.suspects_table(self.suspects, *suspects_base(self._idset, garbage))
 
     __repr__ = __str__
 
