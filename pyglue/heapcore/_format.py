@@ -59,16 +59,19 @@ def more_line(remaining):
 
 
 def table(rows, count, size, kind_header, start=0, extra_header=None, with_label=True, reached=None):
+    """Heapy's table.  extra_header (the process RSS, the garbage line) comes last, after
+    the rows and the "more rows" line, so that line i of the text is Heapy's line i: scripts
+    written for Heapy pick the column header and the rows by index."""
     lines = []
     if with_label:
         lines.append(label(count, size))
-        if extra_header:
-            lines.append(extra_header)
     lines.append(column_header(kind_header, reached))
     lines.extend(row_lines(rows, count, size, start, start + ROWS_PER_PAGE, reached))
     remaining = len(rows) - (start + ROWS_PER_PAGE)
     if remaining > 0:
         lines.append(more_line(remaining))
+    if with_label and extra_header:
+        lines.append(extra_header)
     return "\n".join(lines)
 
 

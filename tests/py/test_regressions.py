@@ -74,7 +74,7 @@ class HeaderLine(unittest.TestCase):
             keep = []
             for _ in range(4):
                 keep.append(h.heap())
-                print(str(keep[-1]).splitlines()[1])
+                print([l for l in str(keep[-1]).splitlines() if l.startswith("Process RSS")][0])
             from heapcore import _engine
             before = _engine.own_memory()
             del keep
