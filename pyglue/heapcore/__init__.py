@@ -104,13 +104,18 @@ class hpy:
         """The set of exactly these objects (held strongly by the set)."""
         return iso_set(objs)
 
-    # Kinds, as in Heapy: x & h.Type(Node), x - h.Rcs(h.Clodo(list)), x & h.Module("json").
-    Type = staticmethod(_kinds.Type)
-    Clodo = staticmethod(_kinds.Clodo)
-    Rcs = staticmethod(_kinds.Rcs)
-    Module = staticmethod(_kinds.Module)
-    Size = staticmethod(_kinds.Size)
-    Via = staticmethod(_kinds.Via)
+    # Classifiers and kinds, as in Heapy: x & h.Type(Node), x - h.Rcs(h.Clodo(list)),
+    # x & h.Module("json"), x.by(h.Type & h.Size), h.Type(list) | h.Type(dict).
+    Type = _kinds.Type
+    Clodo = _kinds.Clodo
+    Rcs = _kinds.Rcs
+    Module = _kinds.Module
+    Size = _kinds.Size
+    Via = _kinds.Via
+    Id = _kinds.Id
+    Unity = _kinds.Unity
+    Prod = _kinds.Prod
+    findex = staticmethod(_kinds.findex)
     Root = _paths.RootView()
     Anything = _kinds.Anything
 

@@ -265,6 +265,12 @@ class IdentitySet:
         return IdentitySet(idset, by or self._by)
 
     def by(self, classifier):
+        """The set partitioned by `classifier`: a name ("type", Heapy's "Type") or a classifier
+        object (h.Type, h.Type & h.Size, h.Size.dictof, h.findex(...))."""
+        if isinstance(classifier, _kinds.EquivalenceRelation):
+            if classifier._by is None:  # computed here, for this set
+                return IdentitySet(self._s, classifier._custom(self._s), self._held)
+            classifier = classifier._by
         name = lookup(classifier)
         if name is None:
             raise ValueError("unknown classifier %r (known: %s)" % (classifier, ", ".join(ENGINE)))
