@@ -68,6 +68,19 @@ def kind_key(kind_header, name):
     return name
 
 
+def kind_brief(by, name):
+    """The kind of a row named `name` under `by` (a registry name or a Custom), as Heapy writes
+    a kind: "<size = 56>" for a size row, "<referred by: dict (no owner), list>" for an rcs
+    row, "<via '.a'>" for a via row; else the row's name."""
+    if by == "size":
+        return "<size = %d>" % int(name)
+    if by == "rcs":
+        return "<referred by: %s>" % name
+    if by in ("via", "via_exact") or (isinstance(by, Custom) and by.header == REGISTRY["via"].header):
+        return "<via %s>" % kind_key(REGISTRY["via"].header, name)
+    return name
+
+
 class Custom:
     """A classifier computed here, in Python, for one snapshot (e.g. allocation sites): its
     engine Kinds and its table header."""

@@ -9,7 +9,7 @@ IdentitySet is registered with the engine as the observer's own, so its instance
 whatever only they reference never appear in results.
 """
 from . import _engine, _files, _format, _internal, _kinds, _paths, _results, _unreachable, _views
-from ._classifiers import REGISTRY, ENGINE, Custom, engine_kinds, header as _header, lookup
+from ._classifiers import REGISTRY, ENGINE, Custom, engine_kinds, header as _header, kind_brief, lookup
 
 _OPS = {"|": _engine.OP_OR, "&": _engine.OP_AND, "-": _engine.OP_SUB, "^": _engine.OP_XOR}
 
@@ -335,7 +335,9 @@ class IdentitySet:
 
     @property
     def kind(self):
-        names = [r[1] for r in self._partition()]
+        """The kinds of the rows, as Heapy writes them: "<referred by: list>", "<size = 56>",
+        "(dict of __main__.Node | list)"."""
+        names = [kind_brief(self._by, r[1]) for r in self._partition()]
         return _results.Text("(%s)" % " | ".join(sorted(names)) if len(names) != 1 else names[0])
 
     # -- objects --------------------------------------------------------------------------

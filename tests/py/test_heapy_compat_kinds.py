@@ -308,6 +308,22 @@ class Classifiers(unittest.TestCase):
             tracemalloc.stop()
 
 
+class KindTexts(unittest.TestCase):
+    def test_byrcs_kind_reads_referred_by(self):
+        # Was: x.byrcs.kind printed the row's name, "list"; guppy3 prints the row's kind.
+        held = [bytearray(b"a"), bytearray(b"b")]
+        x = h.heap() & h.iso(*held)
+        self.assertEqual(str(x.byrcs.kind), "<referred by: list>")
+        self.assertEqual(str(x.bysize.kind), "<size = %d>" % h.iso(held[0]).size)
+        self.assertEqual(str(x.bytype.kind), "bytearray")
+        self.assertEqual(str(x.byunity.kind), "<Anything>")
+        self.assertEqual(str(x.byvia.kind), "(<via '[0]'> | <via '[1]'>)")
+        two = h.heap() & h.iso(held[0], json)
+        self.assertEqual(str(two.kind), "(bytearray | module)")
+        # The table keeps the row names, as guppy3's table does.
+        self.assertEqual(rows(x.byrcs)[0][0], "list")
+
+
 XPROC = '''
 class Widget:
     def __init__(self, i):
