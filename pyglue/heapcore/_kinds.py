@@ -25,8 +25,6 @@ _RCS_ALTS = {"<": "by less than", "<=": "by at most", ">=": "by at least", ">": 
 _CMP = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, "==": lambda a, b: a == b,
         "!=": lambda a, b: a != b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 _type_mro = type.__dict__["__mro__"].__get__
-_type_module = type.__dict__["__module__"].__get__
-_type_qual = type.__dict__["__name__"].__get__
 _type_subclasses = type.__subclasses__
 _module_dict = types.ModuleType.__dict__["__dict__"].__get__
 
@@ -898,9 +896,11 @@ def _kind_arg_repr(k):
 
 
 def _tc_repr(tp):
-    """Heapy's string for a type, '<type builtins.int at 0x7f..>' (h.Type takes it back)."""
-    mod, name = _type_module(tp), _type_qual(tp)
-    return "<type %s.%s at 0x%x>" % (mod if type(mod) is str else "?", name if type(name) is str else "?", id(tp))
+    """Heapy's string for a type, '<type builtins.int at 0x7f..>' (h.Type takes it back).  The
+    name is the snapshot's (read in C: a key of the class's dict that compares with
+    '__module__' is never compared)."""
+    name = _type_name(tp)
+    return "<type %s at 0x%x>" % (name if "." in name else "builtins." + name, id(tp))
 
 
 def _type_repr(tp):
@@ -925,12 +925,21 @@ def _adapt_type(tp, message="Argument should be a type."):
         addr = int(parts[3], 16)
     except ValueError:
         raise ValueError("A type string should be of form '<type MODULE.NAME at 0xADDR>'. I got: %r" % tp) from None
-    mods = sys.modules
-    m = dict.get(mods, modname) if type(mods) is dict else None
-    found = dict.get(_module_dict(m), name) if isinstance(m, types.ModuleType) else None
+    m = _str_key(sys.modules, modname)
+    found = _str_key(_module_dict(m), name) if isinstance(m, types.ModuleType) else None
     if not isinstance(found, type) or id(found) != addr:
         raise ValueError("No type %s at 0x%x (its module does not name it so)" % (parts[1], addr))
     return found
+
+
+def _str_key(d, key):
+    """d[key] for a dict d and a str key, or None, comparing str keys only (a key object of the
+    program's that collides with `key` is never compared: its __eq__ would run)."""
+    if type(d) is dict:
+        for k, v in dict.items(d):
+            if type(k) is str and k == key:
+                return v
+    return None
 
 
 def _module_at(address):

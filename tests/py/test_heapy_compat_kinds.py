@@ -226,6 +226,40 @@ class KindAlgebra(unittest.TestCase):
         self.assertEqual(rows(h.iso(*objs).by(h.Type & h.Size))[0][:2],
                          ("%s.Hostile & %d" % (__name__, h.iso(objs[0]).size), 3))
 
+    def test_a_colliding_key_in_a_class_or_module_dict_is_never_compared(self):
+        called = []
+
+        class Collider:
+            def __init__(self, name):
+                self.name = name
+
+            def __hash__(self):
+                return hash(self.name)
+
+            def __eq__(self, other):
+                called.append(self.name)
+                return False
+
+        T = type("Evil", (), {Collider("__module__"): 1, Collider("__name__"): 2})
+        U = type("Fine", (), {"__module__": "heapcore_kinds_evil_mod"})
+        mod = types.ModuleType("heapcore_kinds_evil_mod")
+        vars(mod)[Collider("Fine")] = 3
+        vars(mod)["Fine"] = U
+        sys.modules[mod.__name__] = mod
+        try:
+            objs = [T() for _ in range(2)]
+            called.clear()
+            k = h.Type(T)
+            self.assertRegex(repr(k), r"^h\.Type\('<type .*\.Evil at 0x%x>'\)$" % id(T))
+            self.assertEqual((h.heap() & k.alt("<=")).count, 2)
+            text = repr(h.Type(U))
+            self.assertEqual(text, "h.Type('<type heapcore_kinds_evil_mod.Fine at 0x%x>')" % id(U))
+            self.assertEqual(h.Type(text[8:-2]), h.Type(U))  # found back through the module's dict
+            self.assertEqual(called, [])
+        finally:
+            del sys.modules[mod.__name__]
+        self.assertTrue(objs)
+
 
 class Classifiers(unittest.TestCase):
     def test_by_classifier_objects(self):
