@@ -24,7 +24,22 @@ static int skip_index(const char *label, const char *const *skip)
     return -1;
 }
 
+/* Whether label starts with one of late's prefixes (NULL-terminated; may be NULL). */
+static int is_late(const char *label, const char *const *late)
+{
+    for (int i = 0; late && late[i]; i++)
+        if (strncmp(label, late[i], strlen(late[i])) == 0)
+            return 1;
+    return 0;
+}
+
 hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, const char *const *skip, GError **error)
+{
+    return hc_paths_new_late(g, targets, n, NULL, skip, error);
+}
+
+hc_paths *hc_paths_new_late(hc_graph *g, const uint32_t *targets, uint32_t n, const char *const *late,
+                            const char *const *skip, GError **error)
 {
     uint32_t nn = g->n;
     hc_paths *p = hc_try_calloc(1, sizeof *p);
@@ -53,16 +68,21 @@ hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, const c
         }
     uint32_t nroots = hc_graph_nroots(g);
     /* Rounds, each searched to the end before the next starts, so a node gets a path from
-     * the interpreter's roots whenever it has one: the root records in order (but the skipped
-     * ones), then the complement roots (gc objects no root reaches), then the records labelled
-     * skip[0], then skip[1], ... */
+     * the interpreter's roots whenever it has one: the root records in order (but the late
+     * and the skipped ones), then the late ones (labels starting with a prefix of late), then
+     * the complement roots (gc objects no root reaches), then the records labelled skip[0],
+     * then skip[1], ... */
     int nskip = 0;
     while (skip && skip[nskip])
         nskip++;
-    for (int round = 0; round < 2 + nskip && left; round++) {
+    for (int round = 0; round < 3 + nskip && left; round++) {
         for (uint32_t r = 0; r <= nroots; r++) {
-            int si = r < nroots ? skip_index(hc_graph_root_label(g, r), skip) : -1;
-            if (round == 0 ? (r == nroots || si >= 0) : round == 1 ? r != nroots : si != round - 2)
+            const char *rl = r < nroots ? hc_graph_root_label(g, r) : NULL;
+            int si = rl ? skip_index(rl, skip) : -1, lt = rl && si < 0 && is_late(rl, late);
+            if (round == 0   ? (r == nroots || si >= 0 || lt)
+                : round == 1 ? !lt
+                : round == 2 ? r != nroots
+                             : si != round - 3)
                 continue;
             uint32_t lo = r < nroots ? hc_graph_root_id(g, r) : 0, hi = r < nroots ? lo + 1 : nn;
             for (uint32_t v = lo; v < hi; v++) {
@@ -132,4 +152,17 @@ uint32_t hc_paths_root_record(const hc_graph *g, uint32_t id, const char *const 
         if (hc_graph_root_id(g, r) == id && skip_index(hc_graph_root_label(g, r), skip) < 0)
             return r;
     return HC_NONE;
+}
+
+uint32_t hc_paths_root_record_late(const hc_graph *g, uint32_t id, const char *const *late)
+{
+    uint32_t nroots = hc_graph_nroots(g), first = HC_NONE;
+    for (uint32_t r = 0; r < nroots; r++)
+        if (hc_graph_root_id(g, r) == id) {
+            if (!is_late(hc_graph_root_label(g, r), late))
+                return r;
+            if (first == HC_NONE)
+                first = r;
+        }
+    return first;
 }

@@ -382,6 +382,12 @@ void hc_walk_add_root(hc_walk *w, uintptr_t addr, const char *label)
     g->nroots++;
 }
 
+void hc_walk_add_extra_root(hc_walk *w, uintptr_t addr, const char *label)
+{
+    if (!found(w, addr))
+        hc_walk_add_root(w, addr, label);
+}
+
 /* Is a node of type t (key `key`) the observer's own: its type says so, or the model does. */
 static inline gboolean is_hidden(hc_walk *w, uintptr_t addr, uintptr_t key, uint32_t tflags)
 {

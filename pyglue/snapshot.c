@@ -228,7 +228,9 @@ static void decref_value(gpointer value)
 static PyObject *path_item(SnapshotObject *self, const uint32_t *path, uint32_t len, const hc_labeller *lab,
                            const uintptr_t *roots, size_t nroots, GString *name, GHashTable *strs)
 {
-    uint32_t r = hc_paths_root_record(self->g, path[0], NULL);
+    hc_py_paths_skip skip;
+    hc_py_paths_skip_init(&skip);
+    uint32_t r = hc_paths_root_record_late(self->g, path[0], skip.late);
     PyObject *hops = PyList_New(len);
     for (uint32_t k = 0; hops && k < len; k++) {
         g_string_truncate(name, 0);
@@ -349,7 +351,7 @@ static PyObject *Snapshot_paths(SnapshotObject *self, PyObject *args)
     if (node_ids_arg(self, fast, &ids) < 0)
         goto done;
     hc_py_paths_skip_init(&skip);
-    if (!(p = hc_paths_new(self->g, ids, (uint32_t)n, skip.labels, &err))) {
+    if (!(p = hc_paths_new_late(self->g, ids, (uint32_t)n, skip.late, skip.labels, &err))) {
         set_error(err);
         goto done;
     }

@@ -130,8 +130,26 @@ hc_kinds *hc_py_via_kinds(hc_idset *s, uint32_t families, GError **err)
     return k;
 }
 
+/* The roots paths search after the others (hc_paths_new_late): C registries of callbacks and
+ * copies, which hold a function (so its module's globals) or a module's dict in fewer hops
+ * than sys.modules does; a user expects the path through the module, the thread, the
+ * builtins. */
+static const char *const late_roots[] = {"atexit ",
+                                         "signal handler ",
+                                         "gc.callbacks",
+                                         "codecs.",
+                                         "warnings.",
+                                         "m_copy ",
+                                         "interp.modules_by_index",
+                                         "interp.importlib",
+                                         "interp.import_func",
+                                         "interp.builtins_copy",
+                                         "interp.sysdict_copy",
+                                         NULL};
+
 void hc_py_paths_skip_init(hc_py_paths_skip *skip)
 {
+    skip->late = late_roots;
     hc_py_virtual_label((uintptr_t)PyThreadState_Get() | HC_PY_VTAG_THREAD, skip->self_thread,
                         sizeof skip->self_thread);
     skip->labels[0] = skip->self_thread;

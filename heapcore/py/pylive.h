@@ -69,6 +69,7 @@ hc_kinds *hc_py_via_kinds(hc_idset *s, uint32_t families, GError **error);
 typedef struct hc_py_paths_skip {
     char self_thread[96];
     const char *labels[3];
+    const char *const *late; /* hc_paths_new_late's late: HC_PY_LATE_ROOTS */
 } hc_py_paths_skip;
 void hc_py_paths_skip_init(hc_py_paths_skip *skip);
 

@@ -20,6 +20,7 @@ typedef struct py_ctx {
     hc_py_size_info *infos; /* one per type seen, indexed by (type data - 1) */
     size_t ninfos, infocap;
     const hc_graph *exclude; /* hc_py_walk_sub: the main interpreter's objects */
+    int in_complement;       /* the walk has moved on to the gc objects no root reaches */
 } py_ctx;
 
 static PyTypeObject **hidden_types;
@@ -79,6 +80,8 @@ static uint32_t py_type_init(void *vctx, uintptr_t key, uintptr_t *data)
         return HC_TYPE_VIRTUAL | HC_TYPE_NOOBJ | (key == HC_PY_VTAG_FRAME ? HC_TYPE_SOMEHIDDEN : 0);
     PyTypeObject *tp = (PyTypeObject *)key;
     uint32_t flags = tp == &PyFrame_Type ? HC_TYPE_SOMEHIDDEN : 0; /* the observer's frames */
+    if (tp == &PyTuple_Type && ctx->nextra)
+        flags |= HC_TYPE_SOMEHIDDEN; /* iso()'s argument tuple (is_argument_tuple) */
     for (size_t i = 0; i < nhidden; i++)
         if (hidden_types[i] == tp)
             flags |= HC_TYPE_HIDDEN;
@@ -211,9 +214,24 @@ static void py_expand(void *vctx, hc_walk *w, uintptr_t addr, uintptr_t key, uin
     object_refs(o, tp, visit_ref, ref_cb, w);
 }
 
-static gboolean py_is_hidden(void *ctx, uintptr_t addr, uintptr_t key)
+/* A tuple no root reaches whose items are exactly the extra roots: the one a call such as
+ * h.iso(*seq, x) built on its caller's value stack (or the callee's *args) to pass them.  It
+ * exists only to make the call; counted, it would be every argument's referrer. */
+static gboolean is_argument_tuple(const py_ctx *ctx, PyObject *o)
 {
-    (void)ctx, (void)key;
+    if (!ctx->in_complement || (size_t)PyTuple_GET_SIZE(o) != ctx->nextra)
+        return FALSE;
+    for (size_t i = 0; i < ctx->nextra; i++)
+        if (PyTuple_GET_ITEM(o, (Py_ssize_t)i) != ctx->extra[i])
+            return FALSE;
+    return TRUE;
+}
+
+static gboolean py_is_hidden(void *vctx, uintptr_t addr, uintptr_t key)
+{
+    const py_ctx *ctx = vctx;
+    if (key == (uintptr_t)&PyTuple_Type)
+        return is_argument_tuple(ctx, (PyObject *)addr);
     return hc_py_frame_is_own(addr) != 0;
 }
 
@@ -238,7 +256,7 @@ static void py_extra_roots(void *vctx, hc_walk *w)
     py_ctx *ctx = vctx;
     for (size_t i = 0; i < ctx->nextra; i++)
         if (ctx->extra[i])
-            hc_walk_add_root(w, (uintptr_t)ctx->extra[i], HC_PY_ARGUMENT_ROOT);
+            hc_walk_add_extra_root(w, (uintptr_t)ctx->extra[i], HC_PY_ARGUMENT_ROOT);
 }
 
 static void gc_cb(void *w, PyObject *o)
@@ -250,6 +268,7 @@ static void gc_cb(void *w, PyObject *o)
 static void py_complement(void *vctx, hc_walk *w)
 {
     py_ctx *ctx = vctx;
+    ctx->in_complement = 1; /* the walk asks is_hidden of these candidates next */
     hc_py_gc_objects(ctx->interp, gc_cb, w);
 }
 

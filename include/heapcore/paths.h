@@ -25,6 +25,12 @@ typedef struct hc_paths hc_paths;
  * then a caller's own arguments: they say how the caller holds an object, not how the heap
  * does).  NULL with HC_ERROR_NOMEM if out of memory.  Holds a reference to g. */
 hc_paths *hc_paths_new(hc_graph *g, const uint32_t *targets, uint32_t n, const char *const *skip, GError **error);
+/* The same, the root records whose label starts with a prefix in `late` (NULL-terminated; may
+ * be NULL) searched after the others, before the complement roots: registries of callbacks
+ * (atexit, signal handlers) reach a function's module globals in fewer hops than sys.modules
+ * does, but a user expects the path through the module. */
+hc_paths *hc_paths_new_late(hc_graph *g, const uint32_t *targets, uint32_t n, const char *const *late,
+                            const char *const *skip, GError **error);
 void hc_paths_free(hc_paths *p); /* accepts NULL */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(hc_paths, hc_paths_free)
 
@@ -37,6 +43,9 @@ uint32_t hc_paths_len(const hc_paths *p, uint32_t target);
 /* The first root record naming node id (the label to start a path with), records labelled
  * `skip` left out, or HC_NONE for a complement root or a node no record names.  O(records). */
 uint32_t hc_paths_root_record(const hc_graph *g, uint32_t id, const char *const *skip);
+/* The first root record naming node id whose label starts with no prefix of `late`, else the
+ * first late one, or HC_NONE: the record hc_paths_new_late started id's paths from. */
+uint32_t hc_paths_root_record_late(const hc_graph *g, uint32_t id, const char *const *late);
 
 G_END_DECLS
 #endif

@@ -40,7 +40,8 @@ typedef struct hc_model {
                    uint32_t *flags);
     /* Call hc_walk_add_root for every root. */
     void (*roots)(void *ctx, hc_walk *w);
-    /* Optional: call hc_walk_add_root for objects the caller handed over; run after phase 2. */
+    /* Optional: call hc_walk_add_extra_root for objects the caller handed over; run after
+     * phase 2. */
     void (*extra_roots)(void *ctx, hc_walk *w);
     /* Optional: call hc_walk_add_candidate for every gc object (the complement scan). */
     void (*complement)(void *ctx, hc_walk *w);
@@ -69,6 +70,9 @@ hc_graph *hc_walk_run_with(const hc_model *model, uint32_t expected, uint32_t op
 
 /* For the model's callbacks. */
 void hc_walk_add_root(hc_walk *w, uintptr_t addr, const char *label);
+/* A root only for an object the roots did not reach (one only a running frame's value stack
+ * holds, say): one they reach keeps its own dominators and paths, as if not handed over. */
+void hc_walk_add_extra_root(hc_walk *w, uintptr_t addr, const char *label);
 void hc_walk_visit(hc_walk *w, uintptr_t addr);
 void hc_walk_visit_dict(hc_walk *w, uintptr_t addr);
 void hc_walk_add_candidate(hc_walk *w, uintptr_t addr);

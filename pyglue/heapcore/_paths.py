@@ -8,7 +8,7 @@ still holds it the same way).
 import re
 import sys
 
-from . import _engine
+from . import _engine, _names
 from ._internal import hide
 
 # Heapy's names for the common roots; any other root is named after its label.
@@ -81,17 +81,25 @@ class RootView:
 
 
 class Path:
-    """One path: ``str(p)`` has ``%s`` for the root view; ``p.nodes`` the (id, kind) hops."""
+    """One path: ``str(p)`` has ``%s`` for the root view; ``p.nodes`` the (id, kind) hops;
+    ``p.named`` the path as a user names it (``app.cache → ['k'] (dict)``, see _names)."""
 
-    __slots__ = ("text", "nodes")
+    __slots__ = ("text", "nodes", "_snap", "_root", "_labels")
 
-    def __init__(self, root, hops, labels):
+    def __init__(self, root, hops, labels, snap=None):
         if root is None:
             start = "<not from a root: %s>" % hops[0][1]
         else:
             start = "%s." + root_name(root)
         self.text = start + "".join(labels)
         self.nodes = hops
+        self._snap, self._root, self._labels = snap, root, labels
+
+    @property
+    def named(self):
+        """The named path: module, attribute and key names, thread, frame, local and
+        coroutine names, each segment with its last object's kind (as top and domchain)."""
+        return _names.named_path(self._snap, self._root, self.nodes, self._labels)
 
     def __str__(self):
         return self.text
@@ -142,6 +150,43 @@ class ShortestPaths:
     def more(self):
         return ShortestPaths(self.paths, self.numpaths, self.start + PAGE, self.root)
 
+    @property
+    def named(self):
+        """The shown paths named (``p.named``), numbered as sp numbers them."""
+        return NamedPaths(self)
+
+
+class NamedPaths:
+    """``x.sp.named``: the page of paths that sp shows, each as its named path."""
+
+    __slots__ = ("sp",)
+
+    def __init__(self, sp):
+        self.sp = sp
+
+    def __len__(self):
+        return len(self.sp.paths)
+
+    def __getitem__(self, i):
+        return self.sp.paths[i].named
+
+    def __str__(self):
+        sp = self.sp
+        shown = sp.paths[sp.start:sp.start + PAGE]
+        if not shown:
+            return "''" if sp.start == 0 and sp.numpaths == 0 else "<No more paths>"
+        lines = ["%2d: %s" % (sp.start + k, p.named) for k, p in enumerate(shown)]
+        left = sp.numpaths - (sp.start + len(shown))
+        if left > 0:
+            lines.append("<... %d more path%s ...>" % (left, "" if left == 1 else "s"))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    @property
+    def more(self):
+        return NamedPaths(self.sp.more)
+
 
 LIMIT = 1000  # paths kept per sp (numpaths still counts all)
 
@@ -160,21 +205,52 @@ def shortest_paths(idset):
             n, got = snap.paths(part.ids(), True, max(room, 1))
             numpaths += n
             items += got[:max(room, 0)]
-    return ShortestPaths([Path(root, hops, labels) for root, hops, labels in items], numpaths)
+    return ShortestPaths([Path(root, hops, labels, snap) for root, hops, labels in items],
+                         numpaths)
 
 
 def _dot_quote(text):
     return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
 
 
+_LOCAL = re.compile(r"(?:\.\w+_frame)?\.f_locals\[(.*)\]$", re.S)
+
+
+def node_names(snap, root, hops, labels):
+    """A name for each hop of a path where the snapshot or the path gives one, else None:
+    the snapshot's (thread, frame, coroutine), a module's, the attribute, key, index or local
+    it is held under (``x`` for ``.__dict__['x']``, ``['k']``, ``[0]``, ``local 'w'``)."""
+    names = []
+    for k, (node_id, kind) in enumerate(hops):
+        name = _names._node_name(snap, node_id)
+        lab = labels[k - 1] if k else None
+        if name or lab is None or lab in ("?", "", ".__dict__"):
+            names.append(name)
+            continue
+        key = _names._ident_key(lab)
+        m = _LOCAL.match(lab)
+        if k == 1 and root == "sys.modules" and kind.startswith("module") and key:
+            names.append(key)
+        elif m:
+            names.append("local %s" % m.group(1))
+        elif key is not None and k >= 2 and labels[k - 2] == ".__dict__":
+            names.append(key)
+        elif lab.startswith(".") and lab[1:].isidentifier():
+            names.append(lab[1:])
+        else:
+            names.append(lab)
+    return names
+
+
 def dot(idset, limit=20):
     """Graphviz text of the shortest paths from the roots to (at most `limit` of) the set's
-    objects: what objgraph's show_backrefs draws.  Nodes show kind and size, edges the labels
-    read from the live objects ("?" once unproven), targets are filled."""
+    objects: what objgraph's show_backrefs draws.  Nodes show their name where the snapshot or
+    the path gives one (node_names), kind and size, edges the labels read from the live
+    objects ("?" once unproven), targets are filled."""
     snap = idset.snapshot
     ids = idset.ids()[:limit]
     targets = set(ids)
-    nodes, edges, roots = {}, set(), set()
+    nodes, edges, roots, names = {}, set(), set(), {}
     for item in snap.paths(ids, True):
         if item is None:
             continue
@@ -182,15 +258,22 @@ def dot(idset, limit=20):
         start = "root:" + (root or "unreachable")
         roots.add(start)
         prev = start
+        hop_names = node_names(snap, root, hops, labels)
         for k, (node_id, kind) in enumerate(hops):
             nodes[node_id] = kind
+            if hop_names[k] and node_id not in names:
+                names[node_id] = hop_names[k]
             edges.add((prev, "n%d" % node_id, "" if k == 0 else labels[k - 1]))
             prev = "n%d" % node_id
     out = ["digraph heapcore {", "  rankdir=LR;", "  node [shape=box, fontsize=10];"]
     for r in sorted(roots):
         out.append("  %s [label=%s, shape=ellipse];" % (_dot_quote(r), _dot_quote(r[5:])))
     for node_id, kind in sorted(nodes.items()):
-        label = _dot_quote(kind)[:-1] + '\\n%d bytes"' % snap.node(node_id)["size"]
+        texts = [kind, "%d bytes" % snap.node(node_id)["size"]]
+        if node_id in names:
+            texts.insert(0, names[node_id])
+        label = "\\n".join(_dot_quote(t)[1:-1] for t in texts)
+        label = '"%s"' % label
         style = ", style=filled, fillcolor=lightpink" if node_id in targets else ""
         out.append("  n%d [label=%s%s];" % (node_id, label, style))
     for a, b, lab in sorted(edges):
@@ -200,4 +283,4 @@ def dot(idset, limit=20):
     return "\n".join(out) + "\n"
 
 
-hide(globals(), _Thread, RootView, Path, ShortestPaths)
+hide(globals(), _Thread, RootView, Path, ShortestPaths, NamedPaths)

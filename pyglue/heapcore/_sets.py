@@ -158,7 +158,13 @@ class IdentitySet:
         """Each object its own row, largest first, with a brief description of it (its value
         for strs and numbers, address*length for containers, the owner's address for an
         instance dict, a function's name)."""
-        return _views.ById(self._s)
+        return _views.ById(self._s, self._held)
+
+    @property
+    def brief(self):
+        """The set in one line, as guppy3's brief: "<1 str: 'aaa'>", "<2 list: 0x7f..*2,
+        0x7f..*1>", a mixed set a part per kind."""
+        return _results.Text(_views.set_brief(self._s, self._held))
 
     @property
     def unreachable(self):

@@ -1,53 +1,51 @@
 """Views of a set that are not partitions: ``x.byid`` (one row per object, with a brief
-description of each) and ``x.rp`` (the reference pattern: the referrers' kinds, as a tree).
+description of each), ``x.rp`` (the reference pattern: the referrers' kinds, as a tree) and
+``x.brief`` (the set in one line), in guppy3's formats.
 
-Both keep only node ids; the brief descriptions of byid read live objects (found by a fresh
-walk) only for the rows shown, and only through C-level attributes of built-in types
-(lengths, str/int values, function and module names): no user code runs.
+Views keep only node ids.  The descriptions read live objects only for the rows shown: the
+set's own objects when it holds them (``h.iso``), else those a fresh walk finds, and only
+through C-level attributes of exact built-in types (lengths, str/int values, function, code
+and module names): no user code runs.
 """
+import collections
+import os
 import re
+import reprlib
 import types
 
-from . import _engine
+from . import _engine, _kinds
 from ._internal import hide, new_set
 
 PAGE = 10
-_SCALARS = (int, float, bool, complex)
-_SIZED = (list, tuple, set, frozenset, dict, bytearray)
+LINE = 80        # guppy3 cuts reference pattern lines and briefs at 80 columns
+_WRAP = 100      # and wraps byid rows at 100, continuing under the Brief column
+_STAT = 39       # the width of a byid row's numbers
+
+# How guppy3 renders an object of each exact type (its Summary_str table), and the byid
+# column title of each render.  Other types: the address.
+_RENDER = {
+    "list": "addrlen", "tuple": "addrlen", "dict": "addrlen",
+    "str": "limrepr", "bytes": "limrepr",
+    "int": "repr", "float": "repr", "bool": "repr", "complex": "repr", "NoneType": "repr",
+    "builtin_function_or_method": "builtin", "code": "code", "frame": "frame",
+    "function": "function", "method": "method", "module": "module", "traceback": "traceback",
+    "type": "type",
+}
+_TITLE = {
+    "addrlen": "Address*Length", "limrepr": "Representation (limited)", "repr": "Value",
+    "builtin": "Name", "code": "File:Line:Name", "frame": "Name at Address", "function": "Name",
+    "method": "Type/<Type at address> . method", "module": "Name",
+    "traceback": "Frame at Address", "type": "Name", "address": "Address",
+}
+_ORDERED = (str, bytes, int, float, bool)  # rows of these sort by value, as guppy3's
 
 
-def _limited(r, width=60):
-    return r if len(r) <= width else r[:width - 3] + "..."
-
-
-def brief(node, obj, owner_address=None):
-    """Heapy's brief description of one object: "str: 'k0'", "list: 0x7f..*3", "function:
-    mod.f", "dict of mod.Node: 0x7f.. (its owner)"; kind and address when freed."""
-    kind, addr = node["kind"], node["address"]
-    if kind.startswith("dict of ") and owner_address is not None:
-        return "%s: 0x%x" % (kind, owner_address)
-    if obj is None:
-        return "%s: 0x%x" % (kind, addr)
-    # type() is Py_TYPE; every test below is by identity or on an exact built-in type, so no
-    # metaclass __eq__, __getattribute__('__class__') or proxy forwarding can run.
-    t = type(obj)
-    if t is str or t is bytes:
-        return "%s: %s" % (kind, _limited(repr(obj)))
-    if _one_of(t, _SCALARS):
-        if t is int and obj.bit_length() > 128:
-            return "%s: 0x%x" % (kind, addr)
-        return "%s: %r" % (kind, obj)
-    if _one_of(t, _SIZED):
-        return "%s: 0x%x*%d" % (kind, addr, len(obj))
-    if t is types.BuiltinFunctionType:
-        return "%s: %s" % (kind, _text(obj.__name__))
-    if t is types.FunctionType:  # both are data descriptors of function: no __dict__ lookup
-        return "function: %s.%s" % (_text(obj.__module__), _text(obj.__qualname__))
-    if t is types.ModuleType:
-        return "module: %s" % (node["name"] or "?")
-    if issubclass(t, type):  # type is exact: CPython reads t's MRO, asks no __subclasscheck__
-        return "%s: %s" % (kind, _engine.type_name(obj))
-    return "%s: 0x%x" % (kind, addr)
+def _text(v):
+    """An attribute's value as text when it is an exact str (or None), else '?' (formatting
+    anything else would call its __str__)."""
+    if type(v) is str:
+        return v
+    return "None" if v is None else "?"
 
 
 def _one_of(t, types_):
@@ -58,82 +56,313 @@ def _one_of(t, types_):
     return False
 
 
-def _text(v):
-    """An attribute's value as text when it is an exact str, else '?' (formatting anything
-    else would call its __str__)."""
-    return v if type(v) is str else "?"
+class _Describer:
+    """Renders nodes of one snapshot as guppy3 does, from the live objects in `live` (node id
+    -> object; a node without one is shown by its address)."""
+
+    __slots__ = ("snap", "live", "_nodes")
+
+    def __init__(self, snap, live):
+        self.snap = snap
+        self.live = live
+        self._nodes = {}
+
+    def node(self, node_id):
+        n = self._nodes.get(node_id)
+        if n is None:
+            n = self._nodes[node_id] = self.snap.node(node_id)
+        return n
+
+    def owner(self, node_id):
+        """The owner's node id of an instance dict ("dict of X"), else None."""
+        n = self.node(node_id)
+        return n["owner"] if n["kind"].startswith("dict of ") else None
+
+    def render(self, node_id):
+        """What render a node gets (a key of _TITLE); a dict of X's is its owner's."""
+        n = self.node(node_id)
+        r = _RENDER.get(n["type"])
+        if r is None:
+            obj = self.live.get(node_id)
+            # type(obj) is exact; issubclass reads its MRO and asks no __subclasscheck__
+            r = "type" if obj is not None and issubclass(type(obj), type) else "address"
+        return r
+
+    def title(self, node_id):
+        """The byid column title for a set of this node's kind."""
+        owner = self.owner(node_id)
+        if owner is not None:
+            return "Owner " + _TITLE[self.render(owner)]
+        return _TITLE[self.render(node_id)]
+
+    def text(self, node_id, short_owner=True):
+        """The node as guppy3 renders it: "'k0'", "0x7f..*3", "__main__.f", a dict of X as its
+        owner (with short_owner, as in briefs, a dotted name's last part: "..decoder")."""
+        owner = self.owner(node_id)
+        if owner is not None:
+            t = self.text(owner)
+            return ".." + t.split(".")[-1] if short_owner and "." in t else t
+        n = self.node(node_id)
+        addr = n["address"]
+        r = self.render(node_id)
+        if r == "module":
+            return n["name"] or "?"
+        obj = self.live.get(node_id)
+        if obj is None or r == "address":
+            return "0x%x" % addr
+        # every attribute read below is a C-level member or getter of the exact built-in type
+        # that r was chosen for
+        if r == "addrlen":
+            return "0x%x*%d" % (addr, len(obj))
+        if r == "limrepr":
+            return reprlib.repr(obj)
+        if r == "repr":
+            try:
+                return repr(obj)
+            except ValueError:  # an int past sys.get_int_max_str_digits()
+                return "0x%x" % addr
+        if r == "builtin":
+            m = obj.__module__
+            name = _text(obj.__name__)
+            return name if m == "builtins" and type(m) is str else "%s.%s" % (_text(m), name)
+        if r == "code":
+            return "%s:%d:%s" % (os.path.basename(_text(obj.co_filename)), obj.co_firstlineno,
+                                 _text(obj.co_name))
+        if r == "frame":
+            return "<%s at 0x%x>" % (_text(obj.f_code.co_name), addr)
+        if r == "function":
+            return "%s.%s" % (_text(obj.__module__), _text(obj.__name__))
+        if r == "method":
+            owner_obj = obj.__self__
+            func = obj.__func__
+            name = _text(func.__name__) if type(func) is types.FunctionType else "?"
+            return "<%s at 0x%x>.%s" % (_engine.type_name(type(owner_obj)), id(owner_obj), name)
+        if r == "traceback":
+            f = obj.tb_frame
+            return "<in frame <%s at 0x%x> at 0x%x>" % (_text(f.f_code.co_name), id(f), addr)
+        return _engine.type_name(obj)  # r == "type"
+
+    def sort_key(self, node_id):
+        """The order of equal-sized rows of one kind: by value for strs, bytes and numbers, by
+        address for containers and others, else by the rendered text (guppy3's)."""
+        r = self.render(node_id)
+        obj = self.live.get(node_id)
+        if r in ("addrlen", "address") or obj is None:
+            return (1, self.node(node_id)["address"], "")
+        if r in ("limrepr", "repr") and _one_of(type(obj), _ORDERED):
+            return (0, obj, "")
+        return (2, 0, self.text(node_id, False))
+
+
+def _resolve(idset, held, ids):
+    """{node id: live object} for the nodes `ids` of engine set idset's snapshot: the held
+    objects when the set holds them (iso sets: what only the set holds is found), else those a
+    fresh walk finds.  Raises RuntimeError for a loaded snapshot."""
+    snap = idset.snapshot
+    out = {}
+    if held:
+        for o in held:
+            i = snap.lookup(o)
+            if i is not None:
+                out[i] = o
+    missing = sorted(set(ids) - set(out))
+    if missing:
+        out.update(snap.ids(missing).resolve(True))
+    return out
+
+
+def _wrap(line):
+    """A byid row cut at 100 columns, continuing under its Brief column."""
+    step = _WRAP - _STAT
+    pieces = [line[:_WRAP]] + [" " * _STAT + line[k:k + step] for k in range(_WRAP, len(line), step)]
+    return [p.rstrip() for p in pieces]
 
 
 class ById:
-    """``x.byid``: each object its own row, largest first (then by address), with its brief
-    description.  ``b[i]`` is row i as a one-object set."""
+    """``x.byid``: each object its own row, largest first (equal sizes by value or address),
+    with its brief description.  ``b[i]`` and ``b[i:j]`` are rows as sets; ``b.more``,
+    ``b.all`` page as partition tables do."""
 
-    __slots__ = ("_idset", "_order", "_start", "_kinds")
+    __slots__ = ("_idset", "_held", "_order", "_start", "_kind")
 
-    def __init__(self, idset, order=None, start=0):
+    def __init__(self, idset, held=None, order=None, start=0, kind=None):
         self._idset = idset
-        if order is None:
-            names = {r[0]: r[1] for r in idset.partition(_engine.BY_SIZE)}
-            sizes = [int(names[k]) for k in idset.kinds(_engine.BY_SIZE)]
-            order = sorted(zip((-s for s in sizes), idset.addresses(), idset.ids()))
-            order = [(-negsize, node_id) for negsize, _, node_id in order]
-        self._order = order
+        self._held = held
         self._start = start
-        self._kinds = None
+        if order is None:
+            kind, order = self._sort(idset, held)
+        self._order = order   # [(size, node id)], as shown
+        self._kind = kind     # the one kind of all rows, or None (mixed)
+
+    @staticmethod
+    def _sort(idset, held):
+        rows = idset.partition(_engine.BY_CLODO)
+        names = {r[0]: r[1] for r in rows}
+        kinds = [names[k] for k in idset.kinds(_engine.BY_CLODO)]
+        sizes = {r[0]: int(r[1]) for r in idset.partition(_engine.BY_SIZE)}
+        sizes = [sizes[k] for k in idset.kinds(_engine.BY_SIZE)]
+        ids = idset.ids()
+        live = {} if idset.snapshot.loaded else _resolve(idset, held, ids)
+        d = _Describer(idset.snapshot, live)
+        keys = sorted(zip((-s for s in sizes), kinds, (d.sort_key(i) for i in ids), ids))
+        del live, d  # no live object is kept
+        order = [(-negsize, node_id) for negsize, _, _, node_id in keys]
+        return (rows[0][1] if len(rows) == 1 else None), order
 
     def __len__(self):
         return len(self._order)
 
+    def _row_set(self, node_ids):
+        held = None
+        if self._held is not None:
+            live = _resolve(self._idset, self._held, [])
+            held = tuple(live[i] for i in node_ids if i in live)
+        return new_set(self._idset.snapshot.ids(sorted(node_ids)), "clodo", held)
+
     def __getitem__(self, i):
+        if isinstance(i, slice):
+            if i.step is not None and i.step <= 0:
+                raise ValueError("Step must be positive.")
+            return self._row_set([node_id for _, node_id in self._order[i]])
         if not isinstance(i, int):
-            raise TypeError("byid index must be an int")
+            raise TypeError("byid index must be an int or a slice")
         if i < 0:
             i += len(self._order)
         if not 0 <= i < len(self._order):
             raise IndexError("Partition index out of range.")
-        return new_set(self._idset.snapshot.ids([self._order[i][1]]), "clodo")
+        return self._row_set([self._order[i][1]])
 
-    def _header(self):
-        if self._kinds is None:
-            self._kinds = [r[1] for r in self._idset.partition(_engine.BY_CLODO)]
-        what = self._kinds[0] if len(self._kinds) == 1 else "<mixed>"
+    def _label(self):
         count = len(self._order)
         return "Set of %d %s object%s. Total size = %d bytes." % (
-            count, what, "" if count == 1 else "s", self._idset.size)
+            count, "<%s>" % self._kind if self._kind is not None else "<mixed>",
+            "" if count == 1 else "s", self._idset.size)
 
-    def _lines(self, start, stop):
-        snap = self._idset.snapshot
-        rows = self._order[start:stop]
-        nodes = [snap.node(node_id) for _, node_id in rows]
-        live = dict(snap.ids(sorted(node_id for _, node_id in rows)).resolve(True))
+    def _column_header(self, d):
+        title = "Brief" if self._kind is None else d.title(self._order[0][1])
+        return " Index     Size   %   Cumulative  %   " + title
+
+    def _describer(self, start, stop):
+        ids = [node_id for _, node_id in self._order[start:stop]]
+        d = _Describer(self._idset.snapshot, {})
+        ids += [o for o in (d.owner(i) for i in ids) if o is not None]
+        d.live = _resolve(self._idset, self._held, ids)
+        return d
+
+    def _lines(self, start, stop, header):
+        d = self._describer(start, stop)
+        out = [self._column_header(d)] if header else []
         total = self._idset.size
         cumul = sum(size for size, _ in self._order[:start])
-        out = []
-        for k, ((size, node_id), node) in enumerate(zip(rows, nodes)):
+        for k, (size, node_id) in enumerate(self._order[start:stop]):
             cumul += size
-            owner = node["owner"]
-            text = brief(node, live.get(node_id), snap.node(owner)["address"] if owner is not None else None)
-            out.append("%6d%9d%6.1f%10d%6.1f %s" % (
+            text = d.text(node_id, True)
+            if self._kind is None:
+                text = "%s: %s" % (d.node(node_id)["kind"], text)
+            elif d.owner(node_id) is not None:
+                text = d.text(node_id, False)  # a one-kind table shows the owner in full
+            out.extend(_wrap("%6d %8d %5.1f %9d %5.1f %s" % (
                 start + k, size, 100.0 * size / total if total else 0.0, cumul,
-                100.0 * cumul / total if total else 0.0, text))
+                100.0 * cumul / total if total else 0.0, text)))
+        d.live = {}
         return out
 
-    def __str__(self):
+    def _page(self, start, label):
         if not self._order:
-            return "<Nothing>"
-        stop = self._start + PAGE
-        lines = [self._header(), " Index     Size   %   Cumulative  %   Brief"] if self._start == 0 else []
-        lines += self._lines(self._start, stop)
-        left = len(self._order) - stop
+            return "<Nothing>" if label else ""
+        if start >= len(self._order):
+            return ""
+        lines = [self._label()] if label else []
+        lines += self._lines(start, start + PAGE, True)
+        left = len(self._order) - (start + PAGE)
         if left > 0:
             lines.append("<%d more rows. Type e.g. '_.more' to view.>" % left)
         return "\n".join(lines)
+
+    def __str__(self):
+        return self._page(self._start, self._start == 0)
 
     __repr__ = __str__
 
     @property
     def more(self):
-        return ById(self._idset, self._order, self._start + PAGE)
+        """The next page: the column header and the next 10 rows."""
+        return ById(self._idset, self._held, self._order, self._start + PAGE, self._kind)
+
+    @property
+    def all(self):
+        """Every row, with the label and the column header."""
+        if not self._order:
+            return _Text("<Nothing>")
+        return _Text("\n".join([self._label()] + self._lines(0, len(self._order), True)))
+
+
+class _Text(str):
+    """A str whose repr is itself, so that it prints as a table at the prompt."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return str(self)
+
+
+def _rendered(d, node_ids, room, common=None):
+    """guppy3's list of a set's objects in a brief: rendered in address order while they fit
+    in `room` ("..." after the last that fits), then sorted, ", "-joined.  `common`: one render
+    for all (a mixed row's is the address)."""
+    out = []
+    used = 0
+    for node_id in node_ids:
+        t = d.text(node_id) if common is None else "0x%x" % d.node(node_id)["address"]
+        if used and used + len(t) + 2 >= room:
+            out[-1] += "..."
+            break
+        used += len(t) + 2
+        out.append(t)
+    out.sort()
+    return ", ".join(out)
+
+
+def _by_address(idset, limit=None):
+    """idset's node ids in address order (guppy3's node sets are), the first `limit`."""
+    ids = sorted(zip(idset.addresses(), idset.ids()))
+    return [i for _, i in (ids if limit is None else ids[:limit])]
+
+
+def _kind_text(names):
+    """The kind of a set with these kind names: the one name, or guppy3's '(a | b)'."""
+    return names[0] if len(names) == 1 else "(%s)" % " | ".join(sorted(names))
+
+
+def set_brief(idset, held=None, max_length=LINE):
+    """guppy3's x.brief: "<1 str: 'aaa'>", "<2 list: 0x7f..c0*2, 0x7f..40*1>", and for a
+    mixed set a part per kind: "<3 (list | str): <2 list: ..> | <1 str: 'aaa'>>"."""
+    if idset.count == 0:
+        return "<Nothing>"
+    rows = idset.partition(_engine.BY_CLODO)
+    head = "<%d %s: " % (idset.count, _kind_text([r[1] for r in rows]))
+    parts = []
+    room = len(head)
+    wanted = []
+    for kind, name, count, _ in rows:
+        wanted.append((kind, name, count, _by_address(idset.select(_engine.BY_CLODO, kind), 40)))
+    d = _Describer(idset.snapshot, {})
+    ids = [i for w in wanted for i in w[3]]
+    ids += [o for o in (d.owner(i) for i in ids) if o is not None]
+    d.live = _resolve(idset, held, ids)
+    for kind, name, count, node_ids in wanted:
+        text = _rendered(d, node_ids, max_length - room)
+        if len(rows) > 1:
+            text = "<%d %s: %s>" % (count, name, text)
+        parts.append(text)
+        room += len(text) + 3
+        if room > max_length:
+            break
+    d.live = {}
+    if len(parts) > 1:
+        parts.sort(key=lambda p: p[p.index(" "):])  # by kind, not count
+    s = head + " | ".join(parts) + ">"
+    return s if len(s) <= max_length else s[:max_length - 4] + "...>"
 
 
 # Kinds the reference pattern does not look past: their referrers are the interpreter's
@@ -156,24 +385,18 @@ def _letters(i):
     return s
 
 
-def set_brief(idset):
-    """'3 dict of module: __main__, json', '1000 list: 0x7f.., 0x7f.., 0x7f..'."""
-    snap = idset.snapshot
+def _rp_summary(idset, max_length=LINE - 12):
+    """The end of a reference pattern row (guppy3's): "1000 list: 0x7f..*1, 0x7f..*1...",
+    "1 dict of module: __main__"; a mixed row's objects by address."""
     rows = idset.partition(_engine.BY_CLODO)
-    kind = rows[0][1] if len(rows) == 1 else "<mixed>"
-    ids = idset.ids()
-    head = ids[:3]
-    if kind in ("module", "dict of module"):
-        names = []
-        for node_id in head:
-            node = snap.node(node_id)
-            if kind == "dict of module" and node["owner"] is not None:
-                node = snap.node(node["owner"])
-            names.append(node["name"] or "?")
-        items = ", ".join(names)
-    else:
-        items = ", ".join("0x%x" % a for a in idset.snapshot.ids(head).addresses())
-    return "%d %s: %s%s" % (idset.count, kind, items, "..." if len(ids) > 3 else "")
+    head = "%d %s: " % (idset.count, _kind_text([r[1] for r in rows]))
+    node_ids = _by_address(idset, 40)
+    d = _Describer(idset.snapshot, {})
+    ids = node_ids + [o for o in (d.owner(i) for i in node_ids) if o is not None]
+    d.live = {} if idset.snapshot.loaded else _resolve(idset, None, ids)
+    s = head + _rendered(d, node_ids, max_length - len(head), "address" if len(rows) > 1 else None)
+    d.live = {}
+    return s if len(s) <= max_length else s[:max_length - 3] + "..."
 
 
 class ReferencePattern:
@@ -215,7 +438,7 @@ class ReferencePattern:
                         for k, part in enumerate(parts):
                             child = "" if name == "_" else name
                             children.append((refs.select(_engine.BY_CLODO, part[0]), child + _letters(k), level + 1))
-            self.rows.append((name, level, flag, set_brief(s)))
+            self.rows.append((name, level, flag, _rp_summary(s)))
             self.sets.append(s)
             self.byname[name] = index
             stack.extend(reversed(children))
@@ -246,4 +469,4 @@ class ReferencePattern:
         raise AttributeError(name)
 
 
-hide(globals(), ById, ReferencePattern)
+hide(globals(), ById, ReferencePattern, _Describer, _Text)

@@ -97,3 +97,46 @@ class HeaderLine(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class IsoSets(unittest.TestCase):
+    """Sets of given objects (h.iso) must see the heap as h.heap() does: the tuple that only
+    passes the arguments is nobody's referrer, and the arguments keep their dominators."""
+
+    def setUp(self):
+        self.h = hpy()
+
+    def test_argument_tuple_is_not_a_referrer(self):
+        class Order:
+            pass
+
+        class Cust:
+            pass
+
+        order = Order()
+        order.lines = [[1], [2]]
+        cust = Cust()
+        custs = [cust]  # noqa: F841 (a list refers to cust, as lines' list to the lines)
+        s = self.h.iso(*order.lines, cust)  # the caller builds a 3-tuple to pass them
+        self.assertEqual((s.referrers & self.h.Type(tuple)).count, 0, str(s.referrers))
+        self.assertEqual((s & self.h.Rcs(self.h.Clodo(list))).count, 2)  # guppy3 says 2
+
+    def test_a_reachable_tuple_passed_whole_still_counts(self):
+        t = ([7], [8])  # a tuple the roots reach, passed as *t: a real referrer
+        glob = globals()
+        glob["_iso_t"] = t
+        try:
+            s = self.h.iso(*t)
+            self.assertEqual((s.referrers & self.h.Type(tuple)).count, 1)
+        finally:
+            del glob["_iso_t"]
+
+    def test_iso_set_has_the_heaps_dominators(self):
+        z = [[1, 2, 3]]
+        whole = (self.h.heap() & self.h.iso(z[0])).idom
+        alone = self.h.iso(z[0]).idom
+        self.assertEqual(alone.count, 1)
+        self.assertEqual(str(alone.kind), "list")
+        self.assertEqual(alone.size, whole.size)
+        chain = str(self.h.iso(z[0]).domchain)
+        self.assertNotIn("only the roots keep it alive", chain)

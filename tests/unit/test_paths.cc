@@ -181,3 +181,29 @@ TEST(Paths, AllocationFailuresGiveNomem)
     }
     EXPECT_TRUE(done);
 }
+
+TEST(Paths, LateRootsAreSearchedAfterTheOthers)
+{
+    // 0 reaches 2 in one hop, 1 in two (1 -> 3 -> 2); with 0's record late, 2's path starts at
+    // 1, is named by 1's record, and 0 itself is still reached (from its own record).
+    SynthHeap h;
+    for (int i = 0; i < 4; i++)
+        h.add();
+    h.link(0, 2);
+    h.link(1, 3);
+    h.link(3, 2);
+    h.roots = {0, 1};
+    g_autoptr(hc_graph) g = h.walk();
+    uint32_t t[2] = {id_of(g, 2), id_of(g, 0)}, path[3];
+    const char *late[] = {"root 0", nullptr};
+    g_autoptr(hc_paths) p = hc_paths_new_late(g, t, 2, late, nullptr, nullptr);
+    ASSERT_EQ(hc_paths_get(p, t[0], path, 3), 3u);
+    EXPECT_EQ(path[0], id_of(g, 1));
+    EXPECT_EQ(hc_paths_len(p, t[1]), 1u);
+    g_autoptr(hc_paths) q = hc_paths_new(g, t, 1, nullptr, nullptr);
+    EXPECT_EQ(hc_paths_len(q, t[0]), 2u);
+    uint32_t r = hc_paths_root_record_late(g, path[0], late);
+    ASSERT_NE(r, HC_NONE);
+    EXPECT_EQ(hc_graph_root_id(g, r), id_of(g, 1));
+    EXPECT_EQ(hc_graph_root_id(g, hc_paths_root_record_late(g, id_of(g, 0), late)), id_of(g, 0));
+}
