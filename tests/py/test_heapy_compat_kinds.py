@@ -169,17 +169,25 @@ class KindAlgebra(unittest.TestCase):
         self.assertEqual(x & h.Type(Base).alt("<=").dictof, x & h.iso(*[vars(v) for v in bases + subs]))
         self.assertEqual(x & (h.Type(Base) | h.Type(Other)).dictof, x & h.iso(*[vars(v) for v in bases + others]))
         self.assertEqual(x & h.Module("json").dictof, x & h.iso(vars(json)))
-        size = (x & h.iso(others[0])).size
-        self.assertEqual((x & h.Size(size).dictof) & dicts, dicts)  # Base, Sub and Other instances are one size
+        # 3.13+: instances of one class can differ in size (their inline values); by object
+        size_of = {id(v): (x & h.iso(v)).size for v in bases + subs + others}
+        size = size_of[id(others[0])]
+        self.assertEqual((x & h.Size(size).dictof) & dicts,
+                         x & h.iso(*[vars(v) for v in bases + subs + others if size_of[id(v)] == size]))
+        self.assertEqual(x & h.Size(size) & h.Type(Other),
+                         x & h.iso(*[v for v in others if size_of[id(v)] == size]))
+        smallest = min(size_of[id(v)] for v in others)
+        self.assertEqual(x & h.Size(smallest).alt(">=") & h.Type(Other), o)
+        self.assertEqual((x & h.Size(smallest).alt("<") & h.Type(Other)).count, 0)
+        self.assertEqual(x & h.Size(smallest).alt("<=") & h.Type(Other),
+                         x & h.iso(*[v for v in others if size_of[id(v)] == smallest]))
         bigs = made(Big, 2)
         x = h.heap()
         big = (x & h.iso(bigs[0])).size
-        self.assertNotEqual(big, size)
-        self.assertEqual(x & h.Size(big).dictof & h.Clodo(dictof=Big), x & h.iso(*[vars(v) for v in bigs]))
+        self.assertNotIn(big, size_of.values())
+        self.assertEqual(x & h.Size(big).dictof & h.Clodo(dictof=Big),
+                         x & h.iso(*[vars(v) for v in bigs if (x & h.iso(v)).size == big]))
         self.assertEqual((x & h.Size(big).dictof & dicts).count, 0)
-        self.assertEqual(x & h.Size(size) & h.Type(Other), o)
-        self.assertEqual(x & h.Size(size).alt(">=") & h.Type(Other), o)
-        self.assertEqual((x & h.Size(size).alt("<") & h.Type(Other)).count, 0)
         self.assertEqual(x & h.Id(id(bases[0])), x & h.iso(bases[0]))
         self.assertEqual(x & h.Module(at=id(json)), x & h.iso(json))
         self.assertEqual(str(h.Module(at=id(json))), "json")
@@ -223,8 +231,8 @@ class KindAlgebra(unittest.TestCase):
         x = h.heap()
         self.assertEqual(x & (k | h.Type(Other)) & h.iso(*objs), x & h.iso(*objs))
         self.assertEqual((x & k.alt("<=")).count, 3)
-        self.assertEqual(rows(h.iso(*objs).by(h.Type & h.Size))[0][:2],
-                         ("%s.Hostile & %d" % (__name__, h.iso(objs[0]).size), 3))
+        self.assertEqual({n: c for n, c, _ in rows(h.iso(*objs).by(h.Type & h.Size))},
+                         {"%s.Hostile & %d" % (__name__, int(n)): c for n, c, _ in rows(h.iso(*objs).bysize)})
 
     def test_a_colliding_key_in_a_class_or_module_dict_is_never_compared(self):
         called = []
@@ -299,8 +307,12 @@ class Classifiers(unittest.TestCase):
                          {"dict of %s.Base" % __name__: 2, "dict of %s.Other" % __name__: 3, "~dict": 5})
         s = mine.by(h.Size.dictof)
         self.assertEqual(header(s).split("% ", 3)[-1], "Dict of Individual Size")
+        want = {"~dict": 5}
+        for v in bases + others:  # 3.13+: instances of one class can differ in size
+            name = "dict of %9d" % h.iso(v).size
+            want[name] = want.get(name, 0) + 1
+        self.assertEqual({n: c for n, c, _ in rows(s)}, want)
         size = h.iso(bases[0]).size
-        self.assertEqual({n: c for n, c, _ in rows(s)}, {"dict of %9d" % size: 5, "~dict": 5})
         self.assertEqual(h.Size.dictof(size), h.Size(size).dictof)
         m = (h.heap() & h.iso(vars(json))).by(h.Module.dictof)
         self.assertEqual(rows(m)[0][:2], ("dict of json", 1))
@@ -404,9 +416,12 @@ class AnotherProcessWrote(unittest.TestCase):
         self.assertEqual(payloads.count, 40)
         self.assertEqual((y & (h.Size(size) & h.Type(bytearray))).count, 40)
         both = (y & (h.Type(W) | h.Type(G))).by(h.Type & h.Size)
-        names = [n for n, _, _ in rows(both)]
-        self.assertEqual(len(names), 2)
-        self.assertTrue(all(re.fullmatch(r"kindsmod\.(Widget|Gadget) & \d+", n) for n in names), names)
+        for name, count, _ in rows(both):  # 3.13+: instances of one class can differ in size
+            m = re.fullmatch(r"kindsmod\.(Widget|Gadget) & (\d+)", name)
+            self.assertTrue(m, name)
+            tp = W if m.group(1) == "Widget" else G
+            self.assertEqual((y & h.Type(tp) & h.Size(int(m.group(2)))).count, count)
+        self.assertEqual(sum(c for _, c, _ in rows(both)), 40)
         f = (y & (h.Type(W) | h.Type(G))).by(h.findex(G, W))
         self.assertEqual({n: c for n, c, _ in rows(f)}, {"kindsmod.Gadget / 0": 10, "kindsmod.Widget / 1": 30})
         self.assertEqual((y & h.Module("kindsmod").dictof).count, 1)
