@@ -400,6 +400,189 @@ done:
     return out;
 }
 
+/* A sequence of node ids (or None: *n = 0, *ids NULL) into g_malloc'd *ids; -1 + exception. */
+static int opt_ids_arg(SnapshotObject *self, PyObject *arg, uint32_t **ids, uint32_t *n)
+{
+    *ids = NULL, *n = 0;
+    if (arg == Py_None)
+        return 0;
+    PyObject *fast = PySequence_Fast(arg, "expected a sequence of node ids");
+    if (!fast)
+        return -1;
+    int rc = node_ids_arg(self, fast, ids);
+    *n = (uint32_t)PySequence_Fast_GET_SIZE(fast);
+    Py_DECREF(fast);
+    return rc;
+}
+
+/* A sequence of (from id or None, to id) pairs (or None) into g_malloc'd HC_PATHS_EDGE()s. */
+static int edges_arg(SnapshotObject *self, PyObject *arg, uint64_t **edges, uint32_t *n)
+{
+    *edges = NULL, *n = 0;
+    if (arg == Py_None)
+        return 0;
+    PyObject *fast = PySequence_Fast(arg, "avoid_edges: expected a sequence of (from, to) node id pairs");
+    if (!fast)
+        return -1;
+    Py_ssize_t m = PySequence_Fast_GET_SIZE(fast);
+    if (!(*edges = g_try_new(uint64_t, m ? m : 1))) {
+        Py_DECREF(fast);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < m; i++) {
+        PyObject *pair = PySequence_Fast_GET_ITEM(fast, i), *a, *b;
+        uint32_t from = HC_NONE, to;
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            PyErr_SetString(PyExc_TypeError, "avoid_edges: expected (from, to) pairs");
+            Py_DECREF(fast);
+            return -1;
+        }
+        a = PyTuple_GET_ITEM(pair, 0), b = PyTuple_GET_ITEM(pair, 1);
+        if ((a != Py_None && node_arg(self, a, &from) < 0) || node_arg(self, b, &to) < 0) {
+            Py_DECREF(fast);
+            return -1;
+        }
+        (*edges)[i] = HC_PATHS_EDGE(from, to);
+    }
+    *n = (uint32_t)m;
+    Py_DECREF(fast);
+    return 0;
+}
+
+/* all_paths(ids, limit, src=None, avoid=None, avoid_edges=None, level=-1) -> (number of
+ * shortest paths to the ids at the least depth, [the first `limit` of them as paths() gives
+ * them with labels], [(from id or None, to id): the edges at `level`] or None).  From the
+ * roots as paths() searches (src None), or from the src node ids; avoid: node ids never
+ * entered; avoid_edges: (from or None, to) pairs never followed (None: a start). */
+static PyObject *Snapshot_all_paths(SnapshotObject *self, PyObject *args)
+{
+    PyObject *arg, *src_arg = Py_None, *avoid_arg = Py_None, *edges_arg_ = Py_None;
+    unsigned int limit;
+    int level = -1;
+    if (!PyArg_ParseTuple(args, "OI|OOOi", &arg, &limit, &src_arg, &avoid_arg, &edges_arg_, &level))
+        return NULL;
+    PyObject *fast = PySequence_Fast(arg, "all_paths() takes a sequence of node ids");
+    if (!fast)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    uint32_t cap = 256, nsrc = 0, navoid = 0, nedges = 0, nleast = 0;
+    uint32_t *ids = NULL, *least_ids = NULL, *src = NULL, *avoid = NULL, *path = g_try_new(uint32_t, cap);
+    uint64_t *avoid_edges = NULL, count = 0;
+    PyObject *out = NULL, *list = NULL, *at = NULL;
+    hc_paths *p = NULL;
+    hc_allpaths *a = NULL;
+    GArray *edges = NULL;
+    GString *name = g_string_new(NULL);
+    GHashTable *strs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, decref_value);
+    hc_py_graph_labeller gl = {0};
+    hc_py_paths_skip skip;
+    GError *err = NULL;
+    if (!path) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (node_ids_arg(self, fast, &ids) < 0 || opt_ids_arg(self, src_arg, &src, &nsrc) < 0 ||
+        opt_ids_arg(self, avoid_arg, &avoid, &navoid) < 0 || edges_arg(self, edges_arg_, &avoid_edges, &nedges) < 0)
+        goto done;
+    hc_py_paths_skip_init(&skip);
+    hc_paths_opts o = {.late = skip.late,
+                       .skip = skip.labels,
+                       .src = src,
+                       .nsrc = nsrc,
+                       .avoid = avoid,
+                       .navoid = navoid,
+                       .avoid_edges = avoid_edges,
+                       .navoid_edges = nedges};
+    hc_referrers *refs = snapshot_refs(self);
+    if (!refs)
+        goto done;
+    if (!(p = hc_paths_new_opts(self->g, ids, (uint32_t)n, &o, &err)))
+        goto fail;
+    /* the targets: the ids at the least depth */
+    uint32_t least = least_len(p, ids, n, &nleast), k = 0;
+    if (!(least_ids = g_try_new(uint32_t, nleast ? nleast : 1))) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; least && i < n; i++)
+        if (hc_paths_len(p, ids[i]) == least)
+            least_ids[k++] = ids[i];
+    if (least >= cap) { /* every target's paths have `least` nodes */
+        uint32_t *more = g_try_renew(uint32_t, path, least + 1);
+        if (!more) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        path = more, cap = least + 1;
+    }
+    if (level >= 0 && !(edges = g_array_new(FALSE, FALSE, sizeof(uint64_t)))) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    count = hc_allpaths_count(p, refs, least_ids, k, level, edges, &err);
+    if (err)
+        goto fail;
+    if (!(a = hc_allpaths_new(p, refs, least_ids, k, &err)))
+        goto fail;
+    if (!hc_py_graph_labeller_init(&gl, self->g, HC_PY_LABELS_PATHS, &err))
+        goto fail;
+    if (!(list = PyList_New(0)))
+        goto done;
+    for (uint32_t got = 0; got < limit; got++) {
+        uint32_t len = hc_allpaths_next(a, path, cap, &err);
+        if (err)
+            goto fail;
+        if (!len)
+            break;
+        if (len > 1 && hc_paths_root_record(self->g, path[0], NULL) == HC_NONE &&
+            !hc_py_graph_labeller_prove(&gl, self->g, self->born, path[0], &err))
+            goto fail;
+        PyObject *item = path_item(self, path, len, gl.lab, gl.roots, gl.nroots, name, strs);
+        if (!item || PyList_Append(list, item) < 0) {
+            Py_XDECREF(item);
+            goto done;
+        }
+        Py_DECREF(item);
+    }
+    if (edges) {
+        if (!(at = PyList_New(edges->len)))
+            goto done;
+        for (guint i = 0; i < edges->len; i++) {
+            uint64_t e = g_array_index(edges, uint64_t, i);
+            uint32_t from = (uint32_t)(e >> 32), to = (uint32_t)e;
+            PyObject *t = from == HC_NONE ? Py_BuildValue("(OI)", Py_None, to) : Py_BuildValue("(II)", from, to);
+            if (!t)
+                goto done;
+            PyList_SET_ITEM(at, i, t);
+        }
+    } else {
+        at = Py_NewRef(Py_None);
+    }
+    out = Py_BuildValue("(KOO)", (unsigned long long)count, list, at);
+    goto done;
+fail:
+    set_error(err);
+done:
+    Py_XDECREF(list);
+    Py_XDECREF(at);
+    hc_py_graph_labeller_release(&gl);
+    hc_allpaths_free(a);
+    hc_paths_free(p);
+    if (edges)
+        g_array_free(edges, TRUE);
+    g_string_free(name, TRUE);
+    g_hash_table_destroy(strs);
+    g_free(ids);
+    g_free(least_ids);
+    g_free(src);
+    g_free(avoid);
+    g_free(avoid_edges);
+    g_free(path);
+    Py_DECREF(fast);
+    return out;
+}
+
 /* dom_children(id or None, k) -> (number of children, their total retained, [(child id,
  * retained)] of the k retaining most) in the dominator tree; None: the super-root's. */
 static PyObject *Snapshot_dom_children(SnapshotObject *self, PyObject *args)
@@ -654,6 +837,9 @@ static PyMethodDef Snapshot_methods[] = {
      "value(id) -> None or (length, hash, contents or None): a str/bytes node's value kept with the snapshot"},
     {"paths", (PyCFunction)Snapshot_paths, METH_VARARGS,
      "paths(ids, labels=False) -> [(root label, [(id, kind), ...][, [edge label, ...]]) or None]: shortest paths from the roots"},
+    {"all_paths", (PyCFunction)Snapshot_all_paths, METH_VARARGS,
+     "all_paths(ids, limit, src=None, avoid=None, avoid_edges=None, level=-1) -> (count, [paths], edges at level "
+     "or None): every shortest path to the ids at the least depth"},
     {"retained", (PyCFunction)Snapshot_retained, METH_O,
      "retained(id) -> bytes freed if node id became unreachable (dominator tree, computed once)"},
     {"idom", (PyCFunction)Snapshot_idom, METH_O,

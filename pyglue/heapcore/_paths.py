@@ -25,13 +25,46 @@ _THREAD = re.compile(r"thread (?:'.*' )?\(ident (\d+)(?:, main)?\)$", re.S)
 def root_name(label):
     """The attribute of h.Root for a root record's label ("sys.modules" -> "i0_modules",
     "thread 'MainThread' (ident 1403.., main)" -> "t<thread ident>", others their label made an
-    identifier)."""
+    identifier, "r_" before one that would start with a digit).  A label several records share
+    ("small int") is numbered: see root_names."""
     if label in _ROOT_NAMES:
         return _ROOT_NAMES[label]
     m = _THREAD.match(label)
     if m:
         return "t" + m.group(1)
-    return re.sub(r"\W+", "_", label).strip("_") or "root"
+    name = re.sub(r"\W+", "_", label).strip("_") or "root"
+    return "r_" + name if name[0].isdigit() else name
+
+
+def root_names(labels):
+    """The attribute of h.Root for each record of `labels` (in record order): root_name,
+    numbered ``_0``, ``_1``, ... in record order where several records share a label, so that
+    every name is one root: ``small_int_10`` is the 11th small int (the int 5)."""
+    counts = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    seen = {}
+    out = []
+    for label in labels:
+        name = root_name(label)
+        if counts[label] > 1:
+            k = seen.get(label, 0)
+            seen[label] = k + 1
+            name = "%s_%d" % (name, k)
+        out.append(name)
+    return out
+
+
+def snapshot_root_names(snap):
+    """{(label, node id): name} for the root records of snap whose label is shared (the first
+    record wins where one node has a shared label twice)."""
+    records = snap.roots()
+    names = root_names([label for _, label in records])
+    out = {}
+    for (node_id, label), name in zip(records, names):
+        if name != root_name(label):
+            out.setdefault((label, node_id), name)
+    return out
 
 
 class _Thread:
@@ -68,38 +101,52 @@ class RootView:
         m = re.match(r"t(\d+)$", name)
         if m:
             return _Thread(int(m.group(1)))
-        for label, obj in _engine.root_objects():
-            if root_name(label) == name:
+        records = _engine.root_objects()
+        for (label, obj), rname in zip(records, root_names([label for label, _ in records])):
+            if rname == name:
                 return obj
         raise AttributeError("no root named %r" % name)
 
     def __dir__(self):
-        return sorted({root_name(label) for label, _ in _engine.root_objects()})
+        records = _engine.root_objects()
+        return sorted(set(root_names([label for label, _ in records])))
 
     def __repr__(self):
         return "h.Root"
 
 
 class Path:
-    """One path: ``str(p)`` has ``%s`` for the root view; ``p.nodes`` the (id, kind) hops;
-    ``p.named`` the path as a user names it (``app.cache → ['k'] (dict)``, see _names)."""
+    """One path: ``str(p)`` has ``%s`` for the root view (or the source set, see
+    get_shpaths); ``p.nodes`` the (id, kind) hops; ``p.named`` the path as a user names it
+    (``app.cache → ['k'] (dict)``, see _names)."""
 
-    __slots__ = ("text", "nodes", "_snap", "_root", "_labels")
+    __slots__ = ("text", "nodes", "srcname", "_snap", "_root", "_labels")
 
-    def __init__(self, root, hops, labels, snap=None):
-        if root is None:
+    def __init__(self, root, hops, labels, snap=None, srcname=None, names=None):
+        if srcname is not None:  # from a source set: Heapy's "Src" or the start's brief
+            start = "%s"
+        elif root is None:
             start = "<not from a root: %s>" % hops[0][1]
         else:
-            start = "%s." + root_name(root)
+            # names: snapshot_root_names(snap), for a label several records share
+            start = "%s." + ((names or {}).get((root, hops[0][0])) or root_name(root))
         self.text = start + "".join(labels)
         self.nodes = hops
+        self.srcname = srcname
         self._snap, self._root, self._labels = snap, root, labels
 
     @property
     def named(self):
         """The named path: module, attribute and key names, thread, frame, local and
-        coroutine names, each segment with its last object's kind (as top and domchain)."""
+        coroutine names, each segment with its last object's kind (as top and domchain).
+        A path from a source set is named from its start object."""
+        if self.srcname is not None:
+            return self.text.replace("%s", self.srcname, 1)
         return _names.named_path(self._snap, self._root, self.nodes, self._labels)
+
+    def shown(self, root):
+        """The text with the root view's name (or the source's) for ``%s``."""
+        return self.text.replace("%s", self.srcname if self.srcname is not None else root, 1)
 
     def __str__(self):
         return self.text
@@ -111,19 +158,45 @@ class Path:
 PAGE = 10
 
 
+def _lines(sp, page, text):
+    """sp's paths from sp.start, `page` of them, as Heapy prints them: ``%2d: path`` each, then
+    the last one if it is the only one left, else ``<... n more paths ...>``."""
+    if not sp.paths and sp.numpaths == 0:
+        return "''" if sp.start == 0 else "<No more paths>"
+    shown = sp.paths[sp.start:sp.start + page]
+    if not shown:
+        return "<No more paths>"
+    left = sp.numpaths - (sp.start + len(shown))
+    if left == 1 and sp.start + len(shown) < len(sp.paths):
+        shown = sp.paths[sp.start:sp.start + len(shown) + 1]
+        left = 0
+    lines = ["%2d: %s" % (sp.start + k, text(p)) for k, p in enumerate(shown)]
+    if left > 0:
+        lines.append("<... %d more paths ...>" % left)
+    return "\n".join(lines)
+
+
 class ShortestPaths:
-    """``x.sp``: the shortest paths from the roots to the set as a whole: one per member at
-    the least depth (deeper members are not listed), then as many for the members no root
-    reaches, from the unreachable garbage that holds them ("<not from a root: list>...").  ``sp[i]`` is a Path, ``sp.numpaths``
-    their number, ``sp.more`` the next page."""
+    """``x.sp``: every shortest path from the roots to the set as a whole (the members at the
+    least depth; deeper members are not listed), then as many for the members no root reaches,
+    from the unreachable garbage that holds them ("<not from a root: list>...").  ``sp[i]`` is
+    a Path, ``sp.numpaths`` their number (all of them counted; the first LIMIT are kept),
+    ``sp.more`` the next page, ``sp.all`` every kept path, ``sp.avoided(*levels)`` the
+    shortest paths that avoid the edges at those levels of these (level 0: the roots' own;
+    level k: the edges into the objects k hops below a root)."""
 
-    __slots__ = ("paths", "numpaths", "start", "root")
+    __slots__ = ("paths", "numpaths", "start", "root", "page", "_query")
 
-    def __init__(self, paths, numpaths, start=0, root="h.Root"):
+    def __init__(self, paths, numpaths, start=0, root="h.Root", page=PAGE, query=None):
         self.paths = paths
         self.numpaths = numpaths
         self.start = start
         self.root = root
+        self.page = page
+        self._query = query
+
+    def _copy(self, start, page):
+        return ShortestPaths(self.paths, self.numpaths, start, self.root, page, self._query)
 
     def __len__(self):
         return len(self.paths)
@@ -132,28 +205,37 @@ class ShortestPaths:
         return self.paths[i]
 
     def __str__(self):
-        if not self.paths and self.numpaths == 0:
-            return "''" if self.start == 0 else "<No more paths>"
-        shown = self.paths[self.start:self.start + PAGE]
-        if not shown:
-            return "<No more paths>"
-        lines = ["%2d: %s" % (self.start + k, p.text.replace("%s", self.root, 1))
-                 for k, p in enumerate(shown)]
-        left = self.numpaths - (self.start + len(shown))
-        if left > 0:
-            lines.append("<... %d more path%s ...>" % (left, "" if left == 1 else "s"))
-        return "\n".join(lines)
+        return _lines(self, self.page, lambda p: p.shown(self.root))
 
     __repr__ = __str__
 
     @property
     def more(self):
-        return ShortestPaths(self.paths, self.numpaths, self.start + PAGE, self.root)
+        return self._copy(self.start + self.page, PAGE)
+
+    @property
+    def all(self):
+        """Every path kept (LIMIT at most; a last line counts those not kept)."""
+        return self._copy(self.start, max(len(self.paths), 1))
 
     @property
     def named(self):
         """The shown paths named (``p.named``), numbered as sp numbers them."""
         return NamedPaths(self)
+
+    def avoided(self, *levels):
+        """The shortest paths to the same set that avoid every edge at these levels of these
+        paths (Heapy's sp.avoided): ``x.sp.avoided(2)`` finds how else the set is reached
+        when the edges two hops below the roots are cut.  Levels add to what this sp already
+        avoids."""
+        idset, src, avoid, edges, srcname = self._query
+        more = list(edges or ())
+        for level in levels:
+            if not isinstance(level, int) or level < 0:
+                raise ValueError("a level is a non-negative int, not %r" % (level,))
+            for part in _parts(idset, src):
+                more += part.snapshot.all_paths(part.ids(), 0, src, avoid, edges, level)[2]
+        return shortest_paths(idset, src, avoid, more, srcname)
 
 
 class NamedPaths:
@@ -171,15 +253,7 @@ class NamedPaths:
         return self.sp.paths[i].named
 
     def __str__(self):
-        sp = self.sp
-        shown = sp.paths[sp.start:sp.start + PAGE]
-        if not shown:
-            return "''" if sp.start == 0 and sp.numpaths == 0 else "<No more paths>"
-        lines = ["%2d: %s" % (sp.start + k, p.named) for k, p in enumerate(shown)]
-        left = sp.numpaths - (sp.start + len(shown))
-        if left > 0:
-            lines.append("<... %d more path%s ...>" % (left, "" if left == 1 else "s"))
-        return "\n".join(lines)
+        return _lines(self.sp, self.sp.page, lambda p: p.named)
 
     __repr__ = __str__
 
@@ -191,22 +265,60 @@ class NamedPaths:
 LIMIT = 1000  # paths kept per sp (numpaths still counts all)
 
 
-def shortest_paths(idset):
-    """The paths from the roots to the members they reach (those at the least depth) first;
-    then, if some member no root reaches, the paths to those (at their own least depth) from
-    the garbage that holds them: listed after, never instead (a complement root is one hop
-    deep, and would otherwise hide every path from a root)."""
+def _parts(idset, src):
+    """The members searched for in turn: from the roots, those a root reaches, then the
+    unreachable ones (from the garbage that holds them); from a source set, all at once."""
+    if src is not None:
+        return [idset] if idset.count else []
     snap = idset.snapshot
     garbage = idset.op(snap.select(_engine.NODE_UNREACH, 0), _engine.OP_AND)
-    numpaths, items = 0, []
-    for part in (idset.op(garbage, _engine.OP_SUB), garbage):
-        if part.count:  # (shortest=0 would ask for every member's path: ask for one at least)
-            room = LIMIT - len(items)
-            n, got = snap.paths(part.ids(), True, max(room, 1))
-            numpaths += n
-            items += got[:max(room, 0)]
-    return ShortestPaths([Path(root, hops, labels, snap) for root, hops, labels in items],
-                         numpaths)
+    return [part for part in (idset.op(garbage, _engine.OP_SUB), garbage) if part.count]
+
+
+_INDEX = re.compile(r"\[(-?\d+)\]$")
+
+
+def _order(labels):
+    """A path's place among its part's paths: by label at each hop, as Heapy orders them,
+    indexes by number (``[2]`` before ``[10]``)."""
+    out = []
+    for lab in labels:
+        m = _INDEX.match(lab)
+        out.append((0, int(m.group(1)), "") if m else (1, 0, lab))
+    return out
+
+
+def _brief_of(snap, node_id):
+    from ._views import set_brief  # (_views imports this module)
+    return set_brief(snap.ids([node_id]))
+
+
+def shortest_paths(idset, src=None, avoid=None, avoid_edges=None, srcname=None):
+    """Every path of least length to the members at the least depth (Heapy lists them all:
+    an object two lists hold has two), from the roots: those a root reaches first; then, if
+    some member no root reaches, the paths to those (at their own least depth) from the
+    garbage that holds them, listed after, never instead (a complement root is one hop deep,
+    and would otherwise hide every path from a root).  From src (node ids of idset's
+    snapshot) instead, when given, each path named srcname ("Src") or, with srcname
+    "brief", after its start (Heapy: the start's brief when src has several objects).
+    avoid: node ids never entered; avoid_edges: (from id or None, to id) pairs never
+    followed."""
+    snap = idset.snapshot
+    numpaths, paths, names = 0, [], None
+    for part in _parts(idset, src):
+        room = LIMIT - len(paths)
+        n, got, _ = snap.all_paths(part.ids(), max(room, 0), src, avoid, avoid_edges)
+        numpaths += n
+        got = got[:max(room, 0)]
+        got.sort(key=lambda item: (item[1][-1][0], _order(item[2])))  # by target, then labels
+        for root, hops, labels in got:
+            if names is None:
+                names = snapshot_root_names(snap)
+            name = None
+            if src is not None:
+                name = _brief_of(snap, hops[0][0]) if srcname == "brief" else (srcname or "Src")
+            paths.append(Path(root, hops, labels, snap, name, names))
+    return ShortestPaths(paths, numpaths, query=(idset, src, avoid, avoid_edges, srcname))
 
 
 def _dot_quote(text):

@@ -11,7 +11,7 @@ import heapq
 
 from . import _engine, _format, _names
 from ._internal import hide, one, table
-from ._paths import Path
+from ._paths import Path, snapshot_root_names
 
 
 def kind_of(snap, node_id):
@@ -24,6 +24,7 @@ def top_rows(snap, rows, labels=False):
     a shortest one from a root as names (_names) ("(no path from a root)" if none).  With labels, each
     row also ends with the path as Heapy's labels from h.Root ("" if none)."""
     paths = snap.paths([r[0] for r in rows], True)
+    names = snapshot_root_names(snap) if labels else None
     out = []
     for (node_id, retained), path in zip(rows, paths):
         size = snap.ids([node_id]).size
@@ -32,7 +33,7 @@ def top_rows(snap, rows, labels=False):
             text, label = "(no path from a root)", ""
         else:
             text = _names.named_path(snap, *path)
-            label = str(Path(*path)).replace("%s", "h.Root", 1) if labels else None
+            label = str(Path(*path, snap, None, names)).replace("%s", "h.Root", 1) if labels else None
         out.append((node_id, retained, size, kind, text, label) if labels
                    else (node_id, retained, size, kind, text))
     return out

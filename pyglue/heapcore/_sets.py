@@ -138,6 +138,60 @@ class IdentitySet:
 
     shpaths = sp
 
+    def _ids_here(self, other, what):
+        """The node ids, in this set's snapshot, of the members of heap set `other` (matched by
+        address and type when it comes from another walk: its objects as they were then)."""
+        if not isinstance(other, IdentitySet):
+            raise TypeError("%s: expected a heap set (h.iso(obj), x.referrers, ...), not %s"
+                            % (what, type(other).__name__))
+        o = other._s
+        if not self._s.same_graph(o):
+            everything = self._s.snapshot.select(0, 0)
+            o = everything.sub_foreign(everything.sub_foreign(o))
+        return o.ids()
+
+    def get_shpaths(self, src=None, avoid_nodes=None, avoid_edges=()):
+        """The shortest paths to the set (as sp), from the objects of heap set `src` instead
+        of the roots when given (each path then starts ``Src``, or with its start's brief when
+        src has several objects), never through the objects of heap set `avoid_nodes`, nor
+        along `avoid_edges`: (a, b) pairs of objects (or of one-object heap sets), a edge from
+        a to b never followed."""
+        src_ids = None if src is None else self._ids_here(src, "src")
+        avoid = None if avoid_nodes is None else self._ids_here(avoid_nodes, "avoid_nodes")
+        edges = []
+        snap = self._s.snapshot
+        for pair in avoid_edges or ():
+            try:
+                a, b = pair
+            except (TypeError, ValueError):
+                raise TypeError("avoid_edges: expected (from, to) pairs of objects") from None
+            ends = []
+            for end in (a, b):
+                if isinstance(end, IdentitySet):
+                    ids = self._ids_here(end, "avoid_edges")
+                    if len(ids) != 1:
+                        raise ValueError("avoid_edges: a heap set in a pair must hold one object")
+                    ends.append(ids[0])
+                else:
+                    ends.append(snap.lookup(end))
+            if None not in ends:  # an object this walk did not see has no edges to avoid
+                edges.append(tuple(ends))
+        srcname = None
+        if src_ids is not None:
+            srcname = "Src" if len(src_ids) == 1 else "brief"
+        return _paths.shortest_paths(self._s, src_ids, avoid, edges, srcname)
+
+    @property
+    def pathsin(self):
+        """The paths into the set from its direct referrers (one hop each, Heapy's pathsin):
+        `` 0: <1 dict (no owner): 0x7f..40*1>['key']``."""
+        return self.get_shpaths(self.referrers)
+
+    @property
+    def pathsout(self):
+        """The paths from the set to its referents (one hop each, Heapy's pathsout)."""
+        return self.referents.get_shpaths(self)
+
     def dot(self, file=None, limit=20):
         """Graphviz text of the shortest paths from the roots to the set's objects (at most
         `limit` of them), edges labelled as in sp; written to `file` (a path or an open file)
