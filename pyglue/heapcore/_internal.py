@@ -30,6 +30,11 @@ def register_set_class(cls):
     _set_class[:] = [cls]
 
 
+def is_set(x):
+    """Whether x is a heap set (an IdentitySet)."""
+    return bool(_set_class) and isinstance(x, _set_class[0])
+
+
 def engine_set(x):
     """The engine IdSet behind heap set x (node ids of one snapshot, with the engine's
     algebra, partitions, dominators and paths)."""

@@ -17,7 +17,7 @@ import types
 
 from . import _engine
 from ._classifiers import REGISTRY, Custom, kind_key
-from ._internal import hide, new_set, rows as _rows, classifier as _classifier
+from ._internal import hide, new_set, rows as _rows, classifier as _classifier, is_set, engine_set
 
 _ALTS = ("<", "<=", "==", "!=", ">", ">=")
 _TYPE_ALTS = {"<": "strict subtype", "<=": "subtype", ">=": "supertype", ">": "strict supertype"}
@@ -94,10 +94,16 @@ class Kind:
         return hash(self._key())
 
     def __or__(self, other):
-        other = as_kind(other)
+        other = as_kind(other, sets=True)
         return NotImplemented if other is None else _Or(self, other)
 
     __ror__ = __or__
+
+    def __xor__(self, other):
+        other = as_kind(other, sets=True)
+        return NotImplemented if other is None else _Or(_And(self, ~other), _And(~self, other))
+
+    __rxor__ = __xor__
 
     def __and__(self, other):
         other = as_kind(other)  # a heap set: NotImplemented, and the set selects (x.__rand__)
@@ -108,7 +114,7 @@ class Kind:
         return NotImplemented if other is None else _And(other, self)
 
     def __sub__(self, other):
-        other = as_kind(other)
+        other = as_kind(other, sets=True)
         return NotImplemented if other is None else _And(self, ~other)
 
     def __invert__(self):
@@ -203,7 +209,7 @@ class _DictOf(Kind):
 
     def __init__(self, owner):
         if owner is None:
-            text, rep = "dict (no owner)", "h.Clodo(dictof=())"
+            text, rep = "dict (no owner)", "h.Nothing.dictof"
         else:
             rep = repr(owner)
             text = "dict of " + owner._text
@@ -972,13 +978,61 @@ def _type_name(tp):
     return _engine.type_name(tp)  # as the snapshot names it; a metaclass cannot interfere
 
 
-def as_kind(obj):
-    """A kind for obj (a Kind, or a bare type: h.Type), or None."""
+def as_kind(obj, sets=False):
+    """A kind for obj (a Kind, or a bare type: h.Type; with sets, a heap set too: the kind of
+    its members), or None."""
     if isinstance(obj, Kind):
         return obj
     if isinstance(obj, type):
         return _Type(obj)
+    if sets and is_set(obj):
+        return set_kind(obj)
     return None
+
+
+class _Set(Kind):
+    """The objects of a heap set, as a kind (Heapy mixes sets and kinds: ``x | h.Type(int)``,
+    ``~x``, ``x.dictof``).  Members are matched by address and type (the set's own snapshot
+    by node), so a set from another walk selects its objects as they were then.  Holds the
+    set's engine set (node ids, no heap object)."""
+
+    __slots__ = ("_members", "_addrs")
+
+    def __init__(self, idset, text, rep):
+        Kind.__init__(self, None, text, rep)
+        self._members = idset
+        self._addrs = None
+
+    def _key(self):
+        if self._addrs is None:
+            types = [self._members.snapshot.node(i)["type"] for i in self._members.ids()]
+            self._addrs = frozenset(zip(self._members.addresses(), types))
+        return ("set", self._addrs)
+
+    def _select(self, idset):
+        if idset.same_graph(self._members):
+            return idset.op(self._members, _engine.OP_AND)
+        return idset.sub_foreign(idset.sub_foreign(self._members))
+
+    def _contains(self, obj):
+        sid = self._members.snapshot.lookup(obj)
+        return sid is not None and self._members.op(self._members.snapshot.ids([sid]), _engine.OP_AND).count == 1
+
+    @property
+    def dictof(self):
+        if self._members.count == 0:  # Heapy: h.Nothing.dictof is "dict (no owner)"
+            return _DictOf(None)
+        return _DictOf(self)
+
+
+def set_kind(x):
+    """Heap set x as a kind (see _Set): str is x's brief, repr Heapy's (``h.Nothing`` for the
+    empty set)."""
+    s = engine_set(x)
+    if s.count == 0:
+        return _Set(s, "<Nothing>", "h.Nothing")
+    brief = x.brief
+    return _Set(s, brief, brief)
 
 
 def findex(*kinds):

@@ -437,8 +437,9 @@ class IdentitySet:
     def _op(self, other, op):
         kind = _kinds.as_kind(other)
         if kind is not None:
-            if op not in "&-":
-                raise TypeError("a kind combines with a heap set by & or - only")
+            if op in "|^":  # Heapy: a symbolic kind, the set's members one of its parts
+                k = _kinds.set_kind(self)
+                return k | kind if op == "|" else k ^ kind
             picked = kind._select(self._s)
             return self._new(picked if op == "&" else self._s.op(picked, _engine.OP_SUB))
         o = self._other(other)
@@ -458,6 +459,16 @@ class IdentitySet:
 
     def __or__(self, other):
         return self._op(other, "|")
+
+    def __invert__(self):
+        """The objects not in the set: a kind (Heapy's ~x), for selecting from other sets."""
+        return ~_kinds.set_kind(self)
+
+    @property
+    def dictof(self):
+        """The kind of the instance dicts the set's objects own (``h.Nothing.dictof``: the dicts
+        no object owns)."""
+        return _kinds.set_kind(self).dictof
 
     def __and__(self, other):
         return self._op(other, "&")

@@ -427,5 +427,46 @@ class AnotherProcessWrote(unittest.TestCase):
         self.assertEqual((y & h.Module("kindsmod").dictof).count, 1)
 
 
+class Holder:
+    pass
+
+
+class SetsAsKinds(unittest.TestCase):
+    """Heapy mixes sets and kinds: ``x | kind`` and ``x ^ kind`` are kinds, so are ``~x`` and
+    ``x.dictof``; ``h.Nothing.dictof`` is the dicts no object owns.  They raised TypeError."""
+
+    def test_union_and_xor_with_a_kind_are_kinds(self):
+        a, b = Holder(), Holder()
+        x = h.iso(a, b)
+        k = x | h.Type(frozenset)
+        self.assertIsInstance(k, heapcore._kinds.Kind)
+        big = h.heap()
+        self.assertEqual((big & k).count, 2 + (big & h.Type(frozenset)).count)
+        self.assertEqual(big & (h.Type(frozenset) | x), big & k)  # either side
+        self.assertEqual(big & (x ^ h.Type(Holder)), h.Nothing)  # only a and b are Holders
+        self.assertIn(a, k)
+        self.assertIn(frozenset(), k)
+        self.assertNotIn(Holder(), k)
+
+    def test_invert_and_kind_minus_set(self):
+        a = Holder()
+        x = h.iso(a)
+        big = h.heap()
+        self.assertEqual((big & ~x).count, big.count - 1)
+        self.assertEqual(big & (h.Type(Holder) - x), (big & h.Type(Holder)) - x)
+
+    def test_dictof(self):
+        a = Holder()
+        a.v = 1
+        d = vars(a)  # (3.11+ makes the dict only when asked for)
+        big = h.heap()
+        owned = big & h.iso(a).dictof
+        self.assertEqual(owned.count, 1)
+        self.assertIs(owned.theone, d)
+        self.assertEqual(repr(h.Nothing.dictof), "h.Nothing.dictof")
+        self.assertEqual(h.Nothing.dictof, h.Clodo(dictof=()))
+        self.assertEqual(str(h.Nothing.dictof), "dict (no owner)")
+
+
 if __name__ == "__main__":
     unittest.main()
