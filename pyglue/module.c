@@ -249,6 +249,12 @@ static PyObject *mod_value_hash(PyObject *mod, PyObject *arg)
     return PyLong_FromUnsignedLongLong(h);
 }
 
+static PyObject *mod_alloc_traceback(PyObject *mod, PyObject *obj)
+{
+    (void)mod;
+    return hc_py_object_traceback(obj);
+}
+
 static PyObject *mod_rss(PyObject *mod, PyObject *unused)
 {
     (void)mod;
@@ -304,6 +310,9 @@ static PyMethodDef module_methods[] = {
     {"type_name", mod_type_name, METH_O, "type_name(cls) -> cls's name as snapshots give it (no Python code runs)"},
     {"value_hash", mod_value_hash, METH_O,
      "value_hash(bytes) -> the 64-bit hash a snapshot keeps of a string's or bytes' contents"},
+    {"alloc_traceback", mod_alloc_traceback, METH_O,
+     "alloc_traceback(obj) -> tracemalloc's raw frames ((file, line), most recent first) of obj's allocation, "
+     "or None"},
     {"rss", mod_rss, METH_NOARGS, "resident set size of this process in bytes"},
     {"own_memory", mod_own_memory, METH_NOARGS,
      "own_memory() -> bytes of engine memory the snapshots alive hold (graphs, caches, trackers)"},

@@ -37,6 +37,14 @@
  * weakref); _PyType_PreHeaderSize. */
 uint32_t hc_py_preheader_bytes(PyTypeObject *tp);
 
+/* The allocation traceback tracemalloc recorded for obj's memory block, as tracemalloc's raw
+ * frames ((filename, lineno), most recent first), or None if it has none; NULL + exception on
+ * failure.  The block starts hc_py_preheader_bytes before obj: 3.11's own
+ * tracemalloc.get_object_traceback looks only a GC head back, so it misses every instance
+ * with a managed dict (3.12 fixed it).  The lookup takes tracemalloc's lock; no Python code
+ * runs. */
+PyObject *hc_py_alloc_traceback(PyObject *obj);
+
 /* Whether instances of tp keep attribute values in a block their __sizeof__ does not count:
  * 3.13 inline values (Py_TPFLAGS_INLINE_VALUES), 3.11/3.12 the managed dict's separate values
  * array (Py_TPFLAGS_MANAGED_DICT), heap types only.  3.10: never.  The bytes are

@@ -1,5 +1,5 @@
 /* heapcore/py/pycompat_sizes.c — the object layouts true sizes need, per CPython version:
- * pre-headers, managed values, type dicts, keys tables, code objects, frames and generators.
+ * pre-headers (and the allocation's start tracemalloc keys by), managed values, type dicts, keys tables, code objects, frames and generators.
  * Declared in pycompat_objects.h (with the per-object accessors the walk inlines); the
  * formulas and their checks are in thesis-notes/sizes.md.  Reads only. */
 #include "pycompat_objects.h"
@@ -12,6 +12,9 @@
 #include "internal/pycore_frame.h" /* PyFrameObject, _PyInterpreterFrame */
 #else
 #include "frameobject.h" /* 3.10: PyFrameObject */
+#endif
+#if HC_PY313
+#include "internal/pycore_tracemalloc.h" /* _PyTraceMalloc_GetTraceback (3.10-3.12: tracemalloc.h) */
 #endif
 #pragma GCC diagnostic pop
 
@@ -32,6 +35,13 @@ uint32_t hc_py_preheader_bytes(PyTypeObject *tp)
     }
 #endif
     return n;
+}
+
+PyObject *hc_py_alloc_traceback(PyObject *obj)
+{
+    uintptr_t start = (uintptr_t)obj - hc_py_preheader_bytes(Py_TYPE(obj));
+    /* domain 0: the Python allocators' (tracemalloc's DEFAULT_DOMAIN); 3.10-3.13 export it */
+    return _PyTraceMalloc_GetTraceback(0, start);
 }
 
 int hc_py_type_has_managed_values(PyTypeObject *tp)

@@ -3,6 +3,7 @@
  * (see pylive.h). */
 #include "pylive.h"
 #include "pyborn.h"
+#include "pycompat_objects.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -250,4 +251,9 @@ long long hc_py_rss(void)
         fclose(f);
     }
     return rss;
+}
+
+PyObject *hc_py_object_traceback(PyObject *obj)
+{
+    return hc_py_alloc_traceback(obj);
 }

@@ -73,6 +73,11 @@ typedef struct hc_py_paths_skip {
 } hc_py_paths_skip;
 void hc_py_paths_skip_init(hc_py_paths_skip *skip);
 
+/* The allocation traceback tracemalloc recorded for obj (raw frames, most recent first), or
+ * None; NULL + exception on failure.  Looks where the block starts (hc_py_alloc_traceback),
+ * which 3.11's tracemalloc.get_object_traceback does not. */
+PyObject *hc_py_object_traceback(PyObject *obj);
+
 /* ---- identity across churn ------------------------------------------------------------------ */
 
 /* obj's node id in g, or HC_NONE: an object of g is at obj's address with obj's type, and born

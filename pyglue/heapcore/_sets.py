@@ -343,25 +343,28 @@ class IdentitySet:
         """By allocation site ("file:line", from tracemalloc): where each object was made.
         "<not traced>" for objects tracemalloc did not see allocated (it was not tracing), and
         "<freed since the snapshot>" for those no longer alive."""
-        import tracemalloc
         ids = self._s.ids()
         where = {node_id: k for k, node_id in enumerate(ids)}
         names = ["<freed since the snapshot>", "<not traced>"]
         index = {}
         kinds = [0] * len(ids)
-        pairs = self._s.resolve(True)
-        obj = None
-        for node_id, obj in pairs:
-            tb = tracemalloc.get_object_traceback(obj)
-            if tb is None:
+        try:
+            live = _views._resolve(self._s, self._held, ids)  # what only the set holds too
+        except RuntimeError:  # a loaded file: its objects are in another process
+            live = {}
+        for node_id, obj in live.items():
+            # tracemalloc's record of obj's block, found where the block starts (3.11's
+            # get_object_traceback misses instances with a managed dict)
+            frames = _engine.alloc_traceback(obj)
+            if not frames:
                 kinds[where[node_id]] = 1
                 continue
-            site = "%s:%d" % (tb[-1].filename, tb[-1].lineno)  # the allocation itself
+            site = "%s:%d" % frames[0][:2]  # the allocation itself: the most recent frame
             if site not in index:
                 index[site] = len(names)
                 names.append(site)
             kinds[where[node_id]] = index[site]
-        del pairs, obj  # the live objects are not kept
+        live = obj = None  # the live objects are not kept
         return IdentitySet(self._s, Custom(self._s.explicit_kinds(kinds, names),
                                            _header("prod")), self._held)
 
