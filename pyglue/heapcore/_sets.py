@@ -458,7 +458,28 @@ class IdentitySet:
             b = {id(x): x for x in other._held}
             keep = {**a, **b} if op == "|" else {k: v for k, v in {**a, **b}.items() if (k in a) != (k in b)}
             return iso_set(tuple(keep.values()))
-        raise ValueError("'%s' needs two sets of one snapshot (use '-' or '&' across snapshots)" % op)
+        return self._combine(o, op)
+
+    def _combine(self, o, op):
+        """self | o or self ^ o for engine set o of another walk: in the snapshot of the one
+        whose walk also saw every member of the other (matched by address and type, as '-'
+        matches), else in a fresh walk, where members freed since their own walk are left out
+        and the header says how many."""
+        if self._s.snapshot.loaded or o.snapshot.loaded:
+            raise ValueError("'%s' of a loaded snapshot and another walk: their objects are not "
+                             "one heap's (use '-' or '&', which match by address and type)" % op)
+        for base, other in ((self._s, o), (o, self._s)):
+            here = _matched(base, other)
+            if here.count == other.count:
+                return self._new(base.op(here, _OPS[op]))
+        now = _engine.snapshot(None, 0).select(0, _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL)
+        a, b = _matched(now, self._s), _matched(now, o)
+        lost = self._s.count - a.count + o.count - b.count
+        header = None
+        if lost:
+            header = ("%d member%s of the operands %s freed since their walks: left out."
+                      % (lost, "" if lost == 1 else "s", "was" if lost == 1 else "were"))
+        return IdentitySet(a.op(b, _OPS[op]), self._by, header=header)
 
     def __or__(self, other):
         return self._op(other, "|")
@@ -526,6 +547,13 @@ class IdentitySet:
         if _header(other._by) != _header(self._by):
             raise ValueError("Mismatching table kind header")
         return self.stat - other.stat
+
+
+def _matched(base, other):
+    """The nodes of engine set base's snapshot that are members of engine set other (another
+    walk's), matched by address and type."""
+    everything = base.snapshot.select(0, 0)
+    return everything.sub_foreign(everything.sub_foreign(other))
 
 
 def iso_set(objs):

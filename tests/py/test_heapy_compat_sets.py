@@ -51,6 +51,50 @@ class ByProd(unittest.TestCase):
         self.assertEqual(str(h.Nothing.byprod), "<Nothing>")
 
 
+class OneKind:
+    pass
+
+
+class OtherKind:
+    pass
+
+
+class AcrossWalks(unittest.TestCase):
+    """(h.heap() & A) | (h.heap() & B) raised "ValueError: '|' needs two sets of one snapshot"."""
+
+    def test_union_and_xor_of_two_walks(self):
+        keep_a = [OneKind() for _ in range(3)]
+        x1 = h.heap() & h.Type(OneKind)
+        keep_b = [OtherKind() for _ in range(2)]
+        x2 = h.heap() & h.Type(OtherKind)
+        u = x1 | x2
+        self.assertEqual(u.count, 5)
+        self.assertEqual(table_rows(u)[__name__ + ".OneKind"][0], 3)
+        self.assertEqual(u, h.iso(*keep_a, *keep_b))
+        self.assertEqual((x1 ^ (h.heap() & h.Type(OneKind))).count, 0)
+        self.assertEqual((x1 ^ u).count, 2)
+        self.assertEqual(h.iso(keep_a[0]).referrers | h.iso(keep_b[0]).referrers,
+                         h.iso(keep_a, keep_b))
+
+    def test_members_freed_since_are_left_out_and_said(self):
+        keep_a = [OneKind() for _ in range(3)]
+        x1 = h.heap() & h.Type(OneKind)
+        del keep_a[0]
+        keep_b = [OtherKind()]
+        x2 = h.heap() & h.Type(OtherKind)  # its walk did not see the freed one
+        u = x1 | x2
+        self.assertEqual(u.count, 3)
+        self.assertIn("1 member of the operands was freed since their walks: left out.", str(u))
+
+    def test_a_loaded_file_does_not_combine_by_union(self):
+        x = h.iso(OneKind())
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "s.hcsnap")
+            x.dump(path)
+            with self.assertRaisesRegex(ValueError, "loaded snapshot"):
+                h.load(path) | h.iso(OtherKind())
+
+
 def _line():
     import sys
     return sys._getframe(1).f_lineno
