@@ -85,11 +85,12 @@ class Custom:
     """A classifier computed here, in Python, for one snapshot (e.g. allocation sites): its
     engine Kinds and its table header."""
 
-    __slots__ = ("kinds", "header")
+    __slots__ = ("kinds", "header", "er")
 
-    def __init__(self, kinds, header):
+    def __init__(self, kinds, header, er=None):
         self.kinds = kinds
         self.header = header
+        self.er = er  # the classifier object (_kinds) that made it, if any
 
 
 def engine_kinds(by):

@@ -621,7 +621,7 @@ class EquivalenceRelation:
         index, names = {}, []
         kinds = [index.setdefault(lab, len(index)) for lab in labels]
         names = sorted(index, key=index.get) or ["<Nothing>"]
-        return Custom(idset.explicit_kinds(kinds, names), self._header())
+        return Custom(idset.explicit_kinds(kinds, names), self._header(), self)
 
 
 class _TypeER(EquivalenceRelation):
@@ -1058,6 +1058,14 @@ Unity = _UnityER("Unity", "unity")
 Id = _IdER("Id", "id")
 Prod = _ProdER("Prod", "prod")
 Anything = _Anything()
+
+
+def er_of(by):
+    """The classifier object for `by` (a registry name, or a Custom), or None: x.er."""
+    if isinstance(by, Custom):
+        return by.er
+    return {"type": Type, "clodo": Clodo, "rcs": Rcs, "module": Module, "size": Size, "via": Via,
+            "via_exact": Via, "unity": Unity, "id": Id, "prod": Prod}.get(by)
 
 hide(globals(), Kind, _Type, _DictOf, _Rcs, _Module, _Size, _Via, _Anything, _Id, _Prod, _Or, _And, _Not,
      _Findex, EquivalenceRelation, _TypeER, _ClodoER, _RcsER, _SizeER, _ModuleER, _ViaER, _UnityER, _IdER,

@@ -97,6 +97,52 @@ class IdentitySet:
         return self._new(self._s.referents())
 
     @property
+    def er(self):
+        """The classifier the set is partitioned by (Heapy's equivalence relation): h.Clodo
+        for h.heap(), h.Type for x.bytype, the object given to x.by(er)."""
+        er = _kinds.er_of(self._by)
+        if er is None:
+            raise AttributeError("x.er: %s is not a classifier object here (use x.by(...))"
+                                 % _header(self._by))
+        return er
+
+    @property
+    def partition(self):
+        """The partition behind the table: ``len(p)`` rows, ``p[i]`` the row sets, ``p.kinds``
+        the rows' kind texts, ``p.er`` the classifier; printed, the table."""
+        return Partition(self)
+
+    @property
+    def owners(self):
+        """The objects that own the dicts of the set (whose ``__dict__`` they are)."""
+        snap = self._s.snapshot
+        owners = {snap.node(i)["owner"] for i in self._s.ids()}
+        owners.discard(None)
+        return self._new(snap.ids(sorted(owners)), "clodo")
+
+    @property
+    def imdom(self):
+        """Heapy's immediate dominators: the referrers of the set that a root reaches without
+        passing through another referrer or the set (a subset of x.referrers).  x.idom is the
+        dominator tree's answer (who must go for the set to go), which often agrees."""
+        snap = self._s.snapshot
+        refs = self._s.referrers().op(self._s, _engine.OP_SUB)
+        if refs.count == 0:
+            return self._new(refs)
+        cut = refs.op(self._s, _engine.OP_OR)
+        reached = snap.select(0, 0).op(cut.dominos(), _engine.OP_SUB)  # reached without them
+        starts = snap.select(_engine.NODE_ROOT, 0).op(snap.select(_engine.NODE_COMPLEMENT, 0), _engine.OP_OR)
+        keep = [r for r in refs.ids()
+                if starts.op(snap.ids([r]), _engine.OP_AND).count
+                or snap.ids([r]).referrers().op(reached, _engine.OP_AND).count]
+        return self._new(snap.ids(keep))
+
+    def __hash__(self):
+        """From the members' addresses (equal sets hash equal; sets of two walks compare by
+        address and type, so hash by address alone)."""
+        return hash(frozenset(self._s.addresses()))
+
+    @property
     def dominos(self):
         """The objects that would become unreachable if every object of the set did: its
         members and everything only they keep alive (``x.dominos.size == x.domisize``)."""
@@ -366,7 +412,7 @@ class IdentitySet:
             kinds[where[node_id]] = index[site]
         live = obj = None  # the live objects are not kept
         return IdentitySet(self._s, Custom(self._s.explicit_kinds(kinds, names),
-                                           _header("prod")), self._held)
+                                           _header("prod"), _kinds.Prod), self._held)
 
     @property
     def byidset(self):
@@ -389,7 +435,7 @@ class IdentitySet:
         "'list(_)[*]'" (set members), and a row with them says how many distinct indices it
         merges: "'[*]' (7870 indices)".  Dict keys ("['k']") never group.  byvia_exact keeps
         every index apart."""
-        return IdentitySet(self._s, Custom(self._s.via_kinds(-1), _header("via")), self._held)
+        return IdentitySet(self._s, Custom(self._s.via_kinds(-1), _header("via"), _kinds.Via), self._held)
 
     @property
     def byvia_exact(self):
@@ -530,8 +576,6 @@ class IdentitySet:
         r = self.__eq__(other)
         return r if r is NotImplemented else not r
 
-    __hash__ = None
-
     def disjoint(self, other):
         return (self & other).count == 0
 
@@ -547,6 +591,41 @@ class IdentitySet:
         if _header(other._by) != _header(self._by):
             raise ValueError("Mismatching table kind header")
         return self.stat - other.stat
+
+
+class Partition:
+    """``x.partition``: the rows of a heap set's table, each a set (Heapy's Partition)."""
+
+    __slots__ = ("_x",)
+
+    def __init__(self, x):
+        self._x = x
+
+    @property
+    def er(self):
+        return self._x.er
+
+    @property
+    def kinds(self):
+        return [r[1] for r in self._x._partition()]
+
+    @property
+    def sets(self):
+        return self._x.parts
+
+    def __len__(self):
+        return len(self._x)
+
+    def __getitem__(self, i):
+        return self._x[i]
+
+    def __iter__(self):
+        return iter(self._x.parts)
+
+    def __str__(self):
+        return str(self._x)
+
+    __repr__ = __str__
 
 
 def _matched(base, other):

@@ -95,6 +95,66 @@ class AcrossWalks(unittest.TestCase):
                 h.load(path) | h.iso(OtherKind())
 
 
+class Node:
+    def __init__(self, name):
+        self.name = name
+        self.kids = []
+
+
+class Attributes(unittest.TestCase):
+    """x.er, x.partition, x.owners, x.imdom and hash(x) were AttributeError / TypeError."""
+
+    def setUp(self):
+        global root, reg
+        root = Node("root")
+        root.kids.extend(Node("k%d" % i) for i in range(3))
+        reg = {"key": root}
+
+    def test_er_is_the_classifier_object(self):
+        x = h.heap()
+        self.assertIs(x.er, h.Clodo)
+        self.assertIs(x.bytype.er, h.Type)
+        self.assertIs(x.byrcs.er, h.Rcs)
+        self.assertIs(x.byvia.er, h.Via)
+        self.assertEqual(x.by(h.Type & h.Size).er, h.Type & h.Size)
+        self.assertEqual(str(x.by(x.bytype.er)).splitlines()[1], str(x.bytype).splitlines()[1])
+
+    def test_partition(self):
+        x = h.heap() & (h.Type(Node) | h.Type(list))
+        p = x.partition
+        self.assertEqual(len(p), 2)
+        self.assertEqual(sorted(p.kinds), sorted([__name__ + ".Node", "list"]))
+        self.assertEqual(p[0] | p[1], x)
+        self.assertEqual([s.count for s in p], [r.count for r in x.parts])
+        self.assertIs(p.er, h.Clodo)
+        self.assertEqual(str(p), str(x))
+
+    def test_owners(self):
+        nodes = [root] + root.kids
+        dicts = [vars(n) for n in nodes]  # (3.11+ makes the dicts only when asked)
+        x = h.heap() & h.iso(*dicts)
+        self.assertEqual(x.owners, h.iso(*nodes))
+        self.assertEqual(h.iso(root).owners, h.Nothing)
+
+    def test_imdom_is_heapys(self):
+        # root's referrers: the module's dict (global 'root') and reg; reg is reached only
+        # through the module's dict, so Heapy's imdom is the module's dict alone
+        x = h.iso(root)
+        self.assertEqual(x.referrers.count, 2)
+        imdom = x.imdom
+        self.assertEqual(imdom.count, 1)
+        self.assertEqual(str(imdom.kind), "dict of module")
+        self.assertTrue(imdom <= x.referrers)
+        kid = h.iso(root.kids[0])
+        self.assertEqual(str(kid.imdom.kind), "list")  # root.kids
+
+    def test_hash(self):
+        a, b = h.iso(root), h.iso(root)
+        self.assertEqual(hash(a), hash(b))
+        self.assertEqual(len({a, b, h.iso(reg)}), 2)
+        self.assertEqual({a: 1}[b], 1)
+
+
 def _line():
     import sys
     return sys._getframe(1).f_lineno
