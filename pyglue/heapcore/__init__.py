@@ -10,7 +10,7 @@ The walk runs in C, holds no references to what it finds, and never shows its ow
 """
 import os
 
-from . import _engine, _format, _kinds, _paths, _unreachable
+from . import _engine, _format, _kinds, _paths, _stats, _unreachable
 from ._files import VERSION as __version__
 from ._internal import engine_set, hide
 from ._results import Stat, Diff
@@ -93,7 +93,7 @@ class hpy:
         """Take the heap (as heap() would show it) and write it to a snapshot file, with edge
         labels and string values read during the walk itself.  String and bytes contents
         are redacted (length and hash kept) unless keep_strings=True."""
-        self.heap(2 if keep_strings else 1).dump(path, keep_strings)
+        self.heap(2 if keep_strings else 1).dump(path, keep_strings=keep_strings)
 
     @staticmethod
     def load(path):
@@ -125,12 +125,21 @@ class hpy:
 
 
 def load(path):
-    """Read a snapshot file written by ``x.dump(path)`` or ``h.dump(path)``: the set it holds,
+    """Read a file written by ``x.dump(path)`` or ``h.dump(path)``, or stats in Heapy's text
+    format (``x.dump(f)``, ``stat.dump(f)``, guppy3's dumps): a path to a stat file gives its
+    first package as a Stat (or Diff); an open text file gives its next package on each
+    call, then raises StopIteration, as Heapy's load does.
+
+    A snapshot file gives the set it holds,
     on which the table, every classifier (byvia with one label per reference: a reference
     with two names keeps the first), the set algebra, dominators and retained
     sizes, paths and diffs work as in the process it came from.  Its objects are not live:
     ``.nodes`` raises RuntimeError.  A damaged or foreign file raises ValueError naming the
     problem; an unreadable one OSError.  ``x.meta`` says where the file came from."""
+    if hasattr(path, "readline"):
+        return _stats.load_file(path)
+    if _stats.is_text(path):
+        return _stats.load_text(path)
     snap, members = _engine.load(os.fspath(path))
     return IdentitySet(members, "clodo", header=snap.meta.get("header"))
 

@@ -2,7 +2,6 @@
 (The kind column's titles are the classifiers' headers: _classifiers.)"""
 import textwrap
 
-from ._classifiers import kind_key
 from ._internal import hide
 
 ROWS_PER_PAGE = 10
@@ -66,8 +65,11 @@ def table(rows, count, size, kind_header, start=0, extra_header=None, with_label
     if with_label:
         lines.append(label(count, size))
     lines.append(column_header(kind_header, reached))
-    lines.extend(row_lines(rows, count, size, start, start + ROWS_PER_PAGE, reached))
-    remaining = len(rows) - (start + ROWS_PER_PAGE)
+    stop = start + ROWS_PER_PAGE
+    if len(rows) - stop == 1:  # Heapy shows the last row rather than "<1 more rows ...>"
+        stop += 1
+    lines.extend(row_lines(rows, count, size, start, stop, reached))
+    remaining = len(rows) - stop
     if remaining > 0:
         lines.append(more_line(remaining))
     if with_label and extra_header:
@@ -85,43 +87,6 @@ def bytes_text(nbytes):
         if nbytes >= scale:
             return "%.1f %s" % (nbytes / scale, unit)
     return "%d B" % nbytes
-
-
-def diff_table(a_rows, b_rows, kind_header):
-    """Heapy's 'A-B' summary and per-kind differences; rows matched by kind text (a via
-    kind's without its count of merged indices: _classifiers.kind_key)."""
-    a_count = sum(r[2] for r in a_rows)
-    a_size = sum(r[3] for r in a_rows)
-    b_count = sum(r[2] for r in b_rows)
-    b_size = sum(r[3] for r in b_rows)
-    per = {}
-    for _, name, count, size in a_rows:
-        name = kind_key(kind_header, name)
-        c, s = per.get(name, (0, 0))
-        per[name] = (c + count, s + size)
-    for _, name, count, size in b_rows:
-        name = kind_key(kind_header, name)
-        c, s = per.get(name, (0, 0))
-        per[name] = (c - count, s - size)
-    diffs = [(name, c, s) for name, (c, s) in per.items() if c or s]
-    diffs.sort(key=lambda d: (-abs(d[2]), -abs(d[1]), d[0]))
-    lines = [
-        "Summary of difference operation (A-B).",
-        "        Count     Size",
-        "  A %9d %8d" % (a_count, a_size),
-        "  B %9d %8d" % (b_count, b_size),
-        "  A-B %7d %8d  = %9.4f %% of B" % (a_count - b_count, a_size - b_size,
-                                          100.0 * (a_size - b_size) / b_size if b_size else 0.0),
-        "",
-        "Differences by kind, largest absolute size diffs first.",
-        " Index  Count     Size  Cumulative  %% of B %s" % kind_header,
-    ]
-    cumul = 0
-    for i, (name, c, s) in enumerate(diffs):
-        cumul += s
-        lines.append(("%6d %6d %8d %9d %9.4f %s" % (
-            i, c, s, cumul, 100.0 * cumul / b_size if b_size else 0.0, name)).rstrip())
-    return "\n".join(lines), diffs
 
 
 def path_text(root, hops, max_hops=8):

@@ -12,6 +12,7 @@ import heapq
 from . import _engine, _format, _names
 from ._internal import hide, one, table
 from ._paths import Path, snapshot_root_names
+from ._stats import Stat, Diff  # noqa: F401 (heapcore.Stat, heapcore.Diff)
 
 
 def kind_of(snap, node_id):
@@ -225,52 +226,6 @@ def suspects(idset, n, whole=None):
     return out
 
 
-class Stat:
-    """A partition table without objects (what a diff compares)."""
-
-    __slots__ = ("rows", "by")
-
-    def __init__(self, rows, by):
-        self.rows = list(rows)
-        self.by = by
-
-    @property
-    def count(self):
-        return sum(r[2] for r in self.rows)
-
-    @property
-    def size(self):
-        return sum(r[3] for r in self.rows)
-
-    def __sub__(self, other):
-        if not isinstance(other, Stat):
-            return NotImplemented
-        if other.by != self.by:
-            raise ValueError("Mismatching table kind header")
-        return Diff(self, other)
-
-    def __str__(self):
-        return _format.table(self.rows, self.count, self.size, self.by)
-
-    __repr__ = __str__
-
-
-class Diff:
-    """Heapy's diff: summary of A-B and the per-kind differences, largest first."""
-
-    __slots__ = ("text", "rows", "count", "size")
-
-    def __init__(self, a, b):
-        self.text, self.rows = _format.diff_table(a.rows, b.rows, a.by)
-        self.count = a.count - b.count
-        self.size = a.size - b.size
-
-    def __str__(self):
-        return self.text
-
-    __repr__ = __str__
-
-
 class DomChain:
     """The dominator chain of one object: ``c[0]`` is its immediate dominator, ``c[-1]`` the
     outermost (held by a root); each is a one-object heap set."""
@@ -377,4 +332,4 @@ class More:
     __repr__ = __str__
 
 
-hide(globals(), Stat, Diff, DomChain, Top, More)  # not Text: a str the caller keeps, as any other
+hide(globals(), DomChain, Top, More)  # not Text: a str the caller keeps, as any other

@@ -34,14 +34,21 @@ class IdentitySet:
         self._ret = ret            # rows carry and sort by retained size (x.retained)
 
     # -- files ----------------------------------------------------------------------------
-    def dump(self, path, keep_strings=False):
-        """Write the snapshot this set belongs to, with this set as the file's contents, to
-        `path` (a temporary file, fsync'd, then renamed: never half a file under `path`).
+    def dump(self, path, mode=None, keep_strings=False):
+        """Heapy's dump: with an open file, or a `mode` ('a' appends), Heapy's text package of
+        the set's table (``x.stat.dump(f, mode)``), which ``h.load(f)`` (and guppy3) read back
+        as a Stat.
+
+        With a path alone, heapcore's own snapshot file: the snapshot this set belongs to,
+        with this set as the file's contents, written to `path` (a temporary file, fsync'd,
+        then renamed: never half a file under `path`).
         ``heapcore.load(path)`` gives the set back, in this or another process.
 
         The file keeps every edge's label (read now from the objects still alive), so paths
         and byvia work on the loaded set.  String and bytes contents are redacted: each keeps
         its length and a hash of its contents; ``keep_strings=True`` stores the contents."""
+        if hasattr(path, "write") or mode is not None:
+            return self.stat.dump(path, mode or "a")
         _files.dump(self, path, self._header, keep_strings)
 
     def html(self, path, since=None, title="heap"):
@@ -582,6 +589,7 @@ class IdentitySet:
     # -- diffs ----------------------------------------------------------------------------
     @property
     def stat(self):
+        """The table without its objects (a Stat: rows, paging, ``-``, dump)."""
         return _results.Stat([r[:4] for r in self._partition()], _header(self._by))
 
     def diff(self, other):
@@ -589,7 +597,7 @@ class IdentitySet:
         if not isinstance(other, IdentitySet):
             raise TypeError("diff() takes a heap set")
         if _header(other._by) != _header(self._by):
-            raise ValueError("Mismatching table kind header")
+            raise ValueError("Mismatching table kind header, %r vs %r." % (_header(self._by), _header(other._by)))
         return self.stat - other.stat
 
 

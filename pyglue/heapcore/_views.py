@@ -249,23 +249,47 @@ class ById:
         d.live = _resolve(self._idset, self._held, ids)
         return d
 
-    def _lines(self, start, stop, header):
-        d = self._describer(start, stop)
-        out = [self._column_header(d)] if header else []
-        total = self._idset.size
-        cumul = sum(size for size, _ in self._order[:start])
-        for k, (size, node_id) in enumerate(self._order[start:stop]):
-            cumul += size
+    def _texts(self, d, start, stop):
+        """[(size, brief text)] of rows start..stop, d a _describer for them."""
+        out = []
+        for size, node_id in self._order[start:stop]:
             text = d.text(node_id, True)
             if self._kind is None:
                 text = "%s: %s" % (d.node(node_id)["kind"], text)
             elif d.owner(node_id) is not None:
                 text = d.text(node_id, False)  # a one-kind table shows the owner in full
+            out.append((size, text))
+        return out
+
+    def _lines(self, start, stop, header):
+        d = self._describer(start, stop)
+        out = [self._column_header(d)] if header else []
+        total = self._idset.size
+        cumul = sum(size for size, _ in self._order[:start])
+        for k, (size, text) in enumerate(self._texts(d, start, stop)):
+            cumul += size
             out.extend(_wrap("%6d %8d %5.1f %9d %5.1f %s" % (
                 start + k, size, 100.0 * size / total if total else 0.0, cumul,
                 100.0 * cumul / total if total else 0.0, text)))
         d.live = {}
         return out
+
+    @property
+    def stat(self):
+        """The rows without their objects: a Stat in Heapy's IdFormat (``.r: size brief``),
+        which dumps and loads as Heapy's byid stats do."""
+        from ._stats import Stat  # (_stats is text only: no cycle, imported when used)
+        n = len(self._order)
+        d = self._describer(0, n)
+        title = self._column_header(d)[len(" Index     Size   %   Cumulative  %   "):] if n else "Brief"
+        rows = [(None, text, 1, size) for size, text in self._texts(d, 0, n)]
+        d.live = {}
+        kindname = "<%s>" % self._kind if self._kind is not None else "<mixed>"
+        return Stat(rows, title, kindname, "IdFormat")
+
+    def dump(self, fn, mode="a"):
+        """Append Heapy's IdFormat text package of the rows to fn (a path or an open file)."""
+        self.stat.dump(fn, mode)
 
     def _page(self, start, label):
         if not self._order:
@@ -273,8 +297,11 @@ class ById:
         if start >= len(self._order):
             return ""
         lines = [self._label()] if label else []
-        lines += self._lines(start, start + PAGE, True)
-        left = len(self._order) - (start + PAGE)
+        stop = start + PAGE
+        if len(self._order) - stop == 1:  # Heapy shows the last row, not "<1 more rows ...>"
+            stop += 1
+        lines += self._lines(start, stop, True)
+        left = len(self._order) - stop
         if left > 0:
             lines.append("<%d more rows. Type e.g. '_.more' to view.>" % left)
         return "\n".join(lines)

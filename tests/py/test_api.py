@@ -185,7 +185,7 @@ class Checkpoints(unittest.TestCase):
         d = b.diff(a)
         text = str(d)
         self.assertTrue(text.startswith("Summary of difference operation (A-B)."))
-        per_kind = {r[0]: (r[1], r[2]) for r in d.rows}
+        per_kind = {r.name: (r.count, r.size) for r in d.get_rows()}
         self.assertEqual(per_kind["%s.Node" % __name__][0], 40)
         self.assertEqual(d.count, b.count - a.count)
         self.assertEqual(d.size, b.size - a.size)
