@@ -9,6 +9,8 @@
 The walk runs in C, holds no references to what it finds, and never shows its own objects.
 """
 import os
+import tempfile
+import warnings
 
 from . import _engine, _format, _kinds, _paths, _stats, _unreachable
 from ._files import VERSION as __version__
@@ -24,10 +26,13 @@ _NOT_SHOWN = _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL  # never in a heap set
 class hpy:
     """Top level interface, as in Heapy: ``h = hpy(); h.heap()``."""
 
-    __slots__ = ("_ref", "__weakref__")
+    __slots__ = ("_ref", "_refu", "__weakref__")
 
-    def __init__(self):
-        self._ref = None  # the reference set of setrelheap()
+    def __init__(self, ht=None):
+        """ht: Heapy's hiding tag, accepted and ignored: heapcore's own objects are never in
+        the heap it shows, so nothing needs hiding."""
+        self._ref = None   # the reference set of setrelheap()
+        self._refu = None  # ... of setrelheapu()
 
     def __repr__(self):
         return "Top level interface to heapcore.\nUse eg: h.heap() for the heap."
@@ -73,9 +78,57 @@ class hpy:
         """Objects alive but unreachable from the roots (gc-tracked objects no root reaches,
         and what only they reach), by type."""
         s = self._everything(_engine.NODE_UNREACH)
-        if self._ref is not None:
-            s = s.sub_foreign(self._ref)
+        ref = self._refu if self._refu is not None else self._ref
+        if ref is not None:
+            s = s.sub_foreign(ref)
         return IdentitySet(s, "type")
+
+    def heapg(self):
+        """Heapy's deprecated name: heap(), with a DeprecationWarning."""
+        warnings.warn("heapg() is deprecated: use heap()", DeprecationWarning, stacklevel=2)
+        return self.heap()
+
+    def setrelheapu(self, reference=None):
+        """Make later heapu() calls show only unreachable objects that were not unreachable
+        now (or not in `reference`, a heap set); setrelheapu(h.Nothing) resets."""
+        if reference is None:
+            self._refu = self._everything(_engine.NODE_UNREACH)
+        elif isinstance(reference, IdentitySet):
+            self._refu = engine_set(reference) if reference.count else None
+        else:
+            raise TypeError("setrelheapu() takes a heap set or nothing")
+
+    def idset(self, objects):
+        """The set of the objects of an iterable (``h.idset([a, b])`` is ``h.iso(a, b)``)."""
+        try:
+            objs = tuple(objects)
+        except TypeError:
+            raise TypeError("idset() takes an iterable of objects, not %s"
+                            % type(objects).__name__) from None
+        return iso_set(objs)
+
+    def pb(self, *files, path=None):
+        """Heapy's profile browser is a Tk window; heapcore writes its HTML report instead
+        (the heap now, or the snapshot file given), prints where, and returns the path: open
+        it in a browser.  Stat text files have no objects to draw: use h.load(f) and diff."""
+        if len(files) > 1:
+            raise TypeError("pb() takes one snapshot file (heapcore's report is of one heap)")
+        x = load(files[0]) if files else self.heap()
+        if not isinstance(x, IdentitySet):
+            raise ValueError("pb(): %s holds stats, not a heap: print h.load(f) and its diffs"
+                             % files[0])
+        if path is None:
+            fd, path = tempfile.mkstemp(prefix="heapcore-", suffix=".html")
+            os.close(fd)
+        x.html(path)
+        print("heapcore has no Tk profile browser; the heap report is in %s: open it in a "
+              "browser." % path)
+        return path
+
+    @property
+    def doc(self):
+        """The names of h, one line each; ``h.doc.heap`` is heap's documentation."""
+        return _Doc()
 
     def setrelheap(self, reference=None):
         """Make later heap() calls show only objects created since now (or not in
@@ -124,6 +177,66 @@ class hpy:
         return IdentitySet(_engine.snapshot().ids([]), "clodo", held=())
 
 
+class _Doc:
+    """``h.doc``: what h offers, one line each, as Heapy's h.doc lists it;
+    ``h.doc.<name>`` is that name's documentation."""
+
+    __slots__ = ()
+    NAMES = {
+        "Anything": "The kind of every object.",
+        "Clodo": "Classifier by class, or dict of class (h.Clodo(list), h.Clodo(dictof=C)).",
+        "Id": "Classifier by identity (h.Id(id(o)): the object at that address).",
+        "Module": "Classifier by module (h.Module('json'), h.Module(at=id(m))).",
+        "Nothing": "The empty set.",
+        "Prod": "Classifier by allocation site, from tracemalloc (h.Prod(file, line)).",
+        "Rcs": "Classifier by the kinds of the referrers (h.Rcs(h.Clodo(list))).",
+        "Root": "The interpreter's roots by name (h.Root.i0_modules is sys.modules).",
+        "Size": "Classifier by individual size (h.Size(56), .alt('>=')).",
+        "Type": "Classifier by type (h.Type(int), h.Type.Function).",
+        "Unity": "Classifier with one row: everything.",
+        "Via": "Classifier by how the referrers hold the objects (h.Via('.a', \"['k']\")).",
+        "doc": "This overview.",
+        "findex": "Classifier by the first of several kinds each object is of.",
+        "heap": "Every object alive (relative to setrelheap), as a partition table.",
+        "heapg": "Deprecated: heap().",
+        "heapu": "Objects alive that no root reaches (relative to setrelheapu).",
+        "idset": "The set of the objects of an iterable.",
+        "iso": "The set of exactly these objects.",
+        "load": "A snapshot file's set, or a stat file's next package (Heapy's text format).",
+        "pb": "The HTML report of the heap (heapcore has no Tk profile browser).",
+        "setref": "Same as setrelheap.",
+        "setrelheap": "Make later heap() calls show only objects new since now.",
+        "setrelheapu": "Make later heapu() calls show only objects newly unreachable since now.",
+    }
+
+    def __getattr__(self, name):
+        if name not in _Doc.NAMES:
+            raise AttributeError("h.doc has no %r" % name)
+        text = getattr(getattr(hpy, name, None), "__doc__", None)
+        if not text or name in ("Nothing", "Root") or text.startswith(("A classifier:", "A kind")):
+            text = _Doc.NAMES[name]
+        return _Text(text.strip())
+
+    def __dir__(self):
+        return list(_Doc.NAMES)
+
+    def __repr__(self):
+        lines = ["Top level interface to heapcore. Available names (h.doc.<name> for more):"]
+        lines += ["%-12s %s" % item for item in _Doc.NAMES.items()]
+        return "\n".join(lines)
+
+    __str__ = __repr__
+
+
+class _Text(str):
+    """A str that prints as itself at the prompt."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return str(self)
+
+
 def load(path):
     """Read a file written by ``x.dump(path)`` or ``h.dump(path)``, or stats in Heapy's text
     format (``x.dump(f)``, ``stat.dump(f)``, guppy3's dumps): a path to a stat file gives its
@@ -144,4 +257,4 @@ def load(path):
     return IdentitySet(members, "clodo", header=snap.meta.get("header"))
 
 
-hide(globals(), hpy)
+hide(globals(), hpy, _Doc)
