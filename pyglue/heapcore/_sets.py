@@ -132,17 +132,7 @@ class IdentitySet:
         """Heapy's immediate dominators: the referrers of the set that a root reaches without
         passing through another referrer or the set (a subset of x.referrers).  x.idom is the
         dominator tree's answer (who must go for the set to go), which often agrees."""
-        snap = self._s.snapshot
-        refs = self._s.referrers().op(self._s, _engine.OP_SUB)
-        if refs.count == 0:
-            return self._new(refs)
-        cut = refs.op(self._s, _engine.OP_OR)
-        reached = snap.select(0, 0).op(cut.dominos(), _engine.OP_SUB)  # reached without them
-        starts = snap.select(_engine.NODE_ROOT, 0).op(snap.select(_engine.NODE_COMPLEMENT, 0), _engine.OP_OR)
-        keep = [r for r in refs.ids()
-                if starts.op(snap.ids([r]), _engine.OP_AND).count
-                or snap.ids([r]).referrers().op(reached, _engine.OP_AND).count]
-        return self._new(snap.ids(keep))
+        return self._new(_views.immediate_dominators(self._s))
 
     def __hash__(self):
         """From the members' addresses (equal sets hash equal; sets of two walks compare by
@@ -203,6 +193,10 @@ class IdentitySet:
             o = everything.sub_foreign(everything.sub_foreign(o))
         return o.ids()
 
+    def _ids_set(self, other, what):
+        """Heap set `other` as an engine set of this set's snapshot (see _ids_here)."""
+        return self._s.snapshot.ids(self._ids_here(other, what))
+
     def get_shpaths(self, src=None, avoid_nodes=None, avoid_edges=()):
         """The shortest paths to the set (as sp), from the objects of heap set `src` instead
         of the roots when given (each path then starts ``Src``, or with its start's brief when
@@ -256,9 +250,17 @@ class IdentitySet:
         """The reference pattern: the referrers' kinds, and theirs, as a tree (Heapy's rp)."""
         return self.get_rp()
 
-    def get_rp(self, depth=7, limit=100):
-        """The reference pattern down to `depth` levels, at most `limit` rows."""
-        return _views.ReferencePattern(self._s, depth, limit)
+    def get_rp(self, depth=7, er=None, imdom=False, bf=False, src=None, stopkind=None,
+               nocyc=False, limit=100):
+        """The reference pattern down to `depth` levels (at most `limit` rows), as Heapy's:
+        referrers partitioned by classifier `er` (h.Clodo; h.Type titles it "by <type>"),
+        or their immediate dominators with imdom; only referrers that heap set `src`
+        reaches, if given; not looked past the objects of kind `stopkind` (default: modules,
+        types, their dicts, code and frames); with nocyc, no referrer already on the way
+        down to the set.  bf (Heapy's experimental breadth-first order) is accepted and
+        ignored: rows are always depth first."""
+        src_s = None if src is None else self._ids_set(src, "src")
+        return _views.ReferencePattern(self._s, depth, limit, er, imdom, bf, src_s, stopkind, nocyc)
 
     @property
     def byid(self):

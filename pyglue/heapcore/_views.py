@@ -392,10 +392,11 @@ def set_brief(idset, held=None, max_length=LINE):
     return s if len(s) <= max_length else s[:max_length - 4] + "...>"
 
 
-# Kinds the reference pattern does not look past: their referrers are the interpreter's
-# structure (modules, classes, code), not the program's data.
+# Heapy's default stop kind: the reference pattern does not look past modules, types, their
+# dicts, code and frames (interpreter frames too: 3.11+'s frames that hold locals).  Their
+# referrers are the interpreter's structure, not the program's data.
 _STOP = {"module", "type", "dict of module", "dict of type", "code", "types.FrameType", "frame",
-         "function"}
+         "interpreter frame"}
 
 
 def _short(name):
@@ -426,67 +427,182 @@ def _rp_summary(idset, max_length=LINE - 12):
     return s if len(s) <= max_length else s[:max_length - 3] + "..."
 
 
+def immediate_dominators(idset):
+    """Heapy's imdom of engine set idset: its referrers (not in it) that a root reaches
+    without passing through another of them or the set."""
+    snap = idset.snapshot
+    refs = idset.referrers().op(idset, _engine.OP_SUB)
+    if refs.count == 0:
+        return refs
+    cut = refs.op(idset, _engine.OP_OR)
+    reached = snap.select(0, 0).op(cut.dominos(), _engine.OP_SUB)  # reached without them
+    starts = snap.select(_engine.NODE_ROOT, 0).op(snap.select(_engine.NODE_COMPLEMENT, 0), _engine.OP_OR)
+    keep = [r for r in refs.ids()
+            if starts.op(snap.ids([r]), _engine.OP_AND).count
+            or snap.ids([r]).referrers().op(reached, _engine.OP_AND).count]
+    return snap.ids(keep)
+
+
+def _reach(src):
+    """What engine set src reaches (itself included): its referents, theirs, ...; classes
+    are not entered (every instance refers to its class, and a class reaches its module, so
+    through them src would reach almost everything; Heapy's referents leave the class out)."""
+    classes = _kinds.Type(type).alt("<=")
+    reached = frontier = src
+    while frontier.count:
+        frontier = frontier.referents().op(reached, _engine.OP_SUB)
+        frontier = frontier.op(classes._select(frontier), _engine.OP_SUB)
+        reached = reached.op(frontier, _engine.OP_OR)
+    return reached
+
+
+def _er_classes(er):
+    """(title name, function engine set -> [(row set, kind text)] largest first) for
+    classifier object er (None: h.Clodo)."""
+    if er is None or er == _kinds.Clodo:
+        name, c = "[dict of] class", _engine.BY_CLODO
+    else:
+        name = "type" if er == _kinds.Type else er._header().lower()
+        c = None
+        from ._classifiers import REGISTRY
+        if er._by is not None and REGISTRY[er._by].engine is not None:
+            c = REGISTRY[er._by].engine
+
+    def classes(refs):
+        kinds = c if c is not None else er._custom(refs).kinds
+        rows = sorted(refs.partition(kinds), key=lambda r: (-r[3], r[1]))
+        return [(refs.select(kinds, r[0]), r[1]) for r in rows]
+    return name, classes
+
+
 class ReferencePattern:
-    """``x.rp``: who refers to the set, by kind, and who refers to those, as a tree (depth
-    first, rows numbered in order).  Flags: [-] its referrers follow; [+] depth limit; [S] a
-    kind not looked past (modules, types, code, functions and their dicts); [^ n] the same set
-    as row n; [R] held by a root and nothing else.  ``p[n]``, ``p.a`` and ``p._`` are the
-    rows' sets."""
+    """``x.rp`` / ``x.get_rp(...)``: who refers to the set, by kind, and who refers to those, as
+    a tree (depth first, rows numbered in order), as Heapy prints it.  Flags: [^ n] the same
+    set as row n; [R] nothing refers to it (a root's, or src's); [S] a stop kind, not looked
+    past; [-] its referrers follow; [+] the depth limit.  Ten rows a page: ``rp.more``,
+    ``rp.all``; ``p[n]``, ``p.a`` and ``p._`` are the rows' sets, ``rp.paths('a3')`` the
+    shortest paths from row a3's objects to the set."""
 
-    __slots__ = ("rows", "sets", "byname")
+    __slots__ = ("rows", "sets", "byname", "title", "start", "complete", "_target")
 
-    def __init__(self, idset, depth=7, limit=100):
+    def __init__(self, idset, depth=7, limit=100, er=None, imdom=False, bf=False, src=None,
+                 stopkind=None, nocyc=False, _copy=None, start=0):
+        if _copy is not None:
+            (self.rows, self.sets, self.byname, self.title, self.complete,
+             self._target) = _copy
+            self.start = start
+            return
         self.rows = []      # (name, depth, flag, brief)
         self.sets = []
         self.byname = {}
+        self.start = 0
+        self._target = idset
+        title, classes = _er_classes(er)
+        self.title = "Reference Pattern by <%s>." % title
+        within = None if src is None else _reach(src)
         seen = {}
-        stack = [(idset, "_", 0)]
+        # (set, name, level, the sets on its way down to the target: nocyc's)
+        stack = [(idset, "_", 0, ())]
         while stack and len(self.rows) < limit:
-            s, name, level = stack.pop()
+            s, name, level, above = stack.pop()
             index = len(self.rows)
             key = tuple(s.ids())
+            refs = immediate_dominators(s) if imdom else s.referrers()
+            if within is not None:
+                refs = refs.op(within, _engine.OP_AND)
+            for a in above + (s,) if nocyc else ():
+                refs = refs.op(a, _engine.OP_SUB)
             children = []
             if key in seen:
                 flag = "[^ %d]" % seen[key]
             else:
                 seen[key] = index
-                kinds = [r[1] for r in s.partition(_engine.BY_CLODO)]
-                if len(kinds) == 1 and kinds[0] in _STOP and level > 0:
+                if refs.count == 0:
+                    flag = "[R]"
+                elif level > 0 and self._stops(s, stopkind):
                     flag = "[S]"
                 elif level >= depth:
                     flag = "[+]"
                 else:
-                    refs = s.referrers()
-                    if refs.count == 0:
-                        flag = "[R]"
-                    else:
-                        flag = "[-]"
-                        parts = sorted(refs.partition(_engine.BY_CLODO), key=lambda r: (-r[3], r[1]))
-                        for k, part in enumerate(parts):
-                            child = "" if name == "_" else name
-                            children.append((refs.select(_engine.BY_CLODO, part[0]), child + _letters(k), level + 1))
-            self.rows.append((name, level, flag, _rp_summary(s)))
+                    flag = "[-]"
+                    for k, (part, _) in enumerate(classes(refs)):
+                        child = "" if name == "_" else name
+                        children.append((part, child + _letters(k), level + 1, above + (s,)))
+            self.rows.append((name, level, flag, None))
             self.sets.append(s)
             self.byname[name] = index
             stack.extend(reversed(children))
+        self.complete = not stack
+        self.rows = [(name, level, flag, _rp_summary(s, LINE - self._prefix_len(i, name, level, flag)))
+                     for i, ((name, level, flag, _), s) in enumerate(zip(self.rows, self.sets))]
 
-    def __str__(self):
-        lines = ["Reference Pattern by <[dict of] class>."]
-        for i, (name, level, flag, text) in enumerate(self.rows):
-            shown = _short(name)
-            col = 10 + level  # the flag's column
-            fill = max(col - (4 + len(shown)) - 2, 1)
-            line = "%2d: %s %s %s %s" % (i, shown, ("-" if i % 2 == 0 else " ") * fill, flag, text)
-            lines.append(line if len(line) <= 100 else line[:99] + "…")
+    @staticmethod
+    def _stops(s, stopkind):
+        if stopkind is not None:
+            kind = _kinds.as_kind(stopkind, sets=True)
+            if kind is None:
+                raise TypeError("stopkind: expected a kind (h.Type(...) | ...), not %s"
+                                % type(stopkind).__name__)
+            return kind._select(s).count == s.count
+        return all(r[1] in _STOP for r in s.partition(_engine.BY_CLODO))
+
+    @staticmethod
+    def _prefix(i, name, level, flag):
+        """Heapy's row start: index, name, then dashes (even rows) or blanks up to column
+        9 + depth, the flag."""
+        head = "%2d: %s " % (i, _short(name))
+        fill = ("-" if i % 2 == 0 else " ") * max(9 + level - len(head), 0)
+        return "%s%s %s " % (head, fill, flag)
+
+    def _prefix_len(self, i, name, level, flag):
+        return len(self._prefix(i, name, level, flag))
+
+    def _line(self, i):
+        name, level, flag, text = self.rows[i]
+        return (self._prefix(i, name, level, flag) + text).rstrip()
+
+    def _page(self, start, stop, title):
+        lines = [self.title] if title else []
+        lines += [self._line(i) for i in range(start, min(stop, len(self.rows)))]
+        left = len(self.rows) - stop
+        if left > 0:
+            lines.append("<%d more lines. Type e.g. '_.more' for more.>" % left)
+        elif not self.complete and stop >= len(self.rows):
+            lines.append("<rows past %d not made: x.get_rp(limit=...) for more>" % len(self.rows))
         return "\n".join(lines)
 
+    def __str__(self):
+        if self.start and self.start >= len(self.rows):
+            return ""
+        return self._page(self.start, self.start + PAGE, self.start == 0)
+
     __repr__ = __str__
+
+    def _view(self, start):
+        return ReferencePattern(None, _copy=(self.rows, self.sets, self.byname, self.title,
+                                             self.complete, self._target), start=start)
+
+    @property
+    def more(self):
+        """The next ten rows."""
+        return self._view(self.start + PAGE)
+
+    @property
+    def all(self):
+        """Every row made, with the title."""
+        return _Text(self._page(0, len(self.rows), True))
 
     def __len__(self):
         return len(self.rows)
 
     def __getitem__(self, i):
         return new_set(self.sets[i], "clodo")
+
+    def paths(self, key):
+        """The shortest paths from the objects of row `key` (a name, 'a3', or an index) to the
+        set, each starting Src (or the start's brief)."""
+        row = self[key] if isinstance(key, int) else getattr(self, key)
+        return new_set(self._target, "clodo").get_shpaths(src=row)
 
     def __getattr__(self, name):
         byname = object.__getattribute__(self, "byname")
