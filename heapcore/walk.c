@@ -870,13 +870,16 @@ hc_graph *hc_walk_run_with(const hc_model *model, uint32_t expected, uint32_t op
     if (!w.error) {
         model->roots(model->ctx, &w); /* phase 1 */
         drain(&w);
-        drain_deferred(&w); /* phase 2 */
     }
-    if (model->extra_roots && !w.error) { /* phase 3 */
+    /* Phase 3 before phase 2: an object handed over that only the observer holds (iso()'s
+     * arguments, held by its hidden frame) is the user's, an ordinary node with its edges;
+     * expanded after the hidden ones it would be hidden, without edges, like their parts. */
+    if (model->extra_roots && !w.error) {
         model->extra_roots(model->ctx, &w);
         drain(&w);
-        drain_deferred(&w);
     }
+    if (!w.error)
+        drain_deferred(&w); /* phase 2 */
     t[0] = g_get_monotonic_time();
     if (!w.error)
         complement(&w); /* phase 4 */

@@ -400,6 +400,48 @@ done:
     return out;
 }
 
+/* edge_labels(id, held=False) -> [(label, referent id)]: each reference of node id as via
+ * labels it (read from the live objects, '?' where unproven), in edge order.  held: the
+ * caller holds the object (an iso() set's), so it is alive without a walk.  For x.maprox. */
+static PyObject *Snapshot_edge_labels(SnapshotObject *self, PyObject *args)
+{
+    PyObject *arg;
+    int held = 0;
+    uint32_t id, ne;
+    if (!PyArg_ParseTuple(args, "O|p", &arg, &held) || node_arg(self, arg, &id) < 0)
+        return NULL;
+    const uint32_t *e = hc_graph_edges(self->g, id, &ne);
+    hc_py_graph_labeller gl = {0};
+    GError *err = NULL;
+    PyObject *out = NULL;
+    if (!hc_py_graph_labeller_init(&gl, self->g, HC_PY_LABELS_PATHS, &err) ||
+        (held ? !hc_py_graph_labeller_trust(&gl, hc_graph_addr(self->g, id), &err)
+              : hc_paths_root_record(self->g, id, NULL) == HC_NONE &&
+                    !hc_py_graph_labeller_prove(&gl, self->g, self->born, id, &err))) {
+        set_error(err);
+        goto done;
+    }
+    if (!(out = PyList_New(0)))
+        goto done;
+    for (uint32_t k = 0; k < ne; k++) {
+        uint32_t path[2] = {id, e[k]};
+        char *texts[2] = {NULL, NULL};
+        hc_via_path(self->g, path, 2, gl.lab, gl.roots, gl.nroots, texts);
+        PyObject *t = Py_BuildValue("(sI)", texts[1] ? texts[1] : "?", e[k]);
+        g_free(texts[0]);
+        g_free(texts[1]);
+        if (!t || PyList_Append(out, t) < 0) {
+            Py_XDECREF(t);
+            Py_CLEAR(out);
+            goto done;
+        }
+        Py_DECREF(t);
+    }
+done:
+    hc_py_graph_labeller_release(&gl);
+    return out;
+}
+
 /* A sequence of node ids (or None: *n = 0, *ids NULL) into g_malloc'd *ids; -1 + exception. */
 static int opt_ids_arg(SnapshotObject *self, PyObject *arg, uint32_t **ids, uint32_t *n)
 {
@@ -837,6 +879,9 @@ static PyMethodDef Snapshot_methods[] = {
      "value(id) -> None or (length, hash, contents or None): a str/bytes node's value kept with the snapshot"},
     {"paths", (PyCFunction)Snapshot_paths, METH_VARARGS,
      "paths(ids, labels=False) -> [(root label, [(id, kind), ...][, [edge label, ...]]) or None]: shortest paths from the roots"},
+    {"edge_labels", (PyCFunction)Snapshot_edge_labels, METH_VARARGS,
+     "edge_labels(id, held=False) -> [(label, referent id)]: the node's references as via labels them "
+     "(held: the caller holds the object, so it is alive)"},
     {"all_paths", (PyCFunction)Snapshot_all_paths, METH_VARARGS,
      "all_paths(ids, limit, src=None, avoid=None, avoid_edges=None, level=-1) -> (count, [paths], edges at level "
      "or None): every shortest path to the ids at the least depth"},

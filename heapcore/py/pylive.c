@@ -98,6 +98,13 @@ gboolean hc_py_graph_labeller_prove(hc_py_graph_labeller *gl, hc_graph *g, const
         if (hc_py_born_usable(born) && (hc_py_born_seen(born, addr) || hc_py_born_seen(born, type)))
             return TRUE; /* a newer object took its address */
     }
+    return hc_py_graph_labeller_trust(gl, addr, err);
+}
+
+gboolean hc_py_graph_labeller_trust(hc_py_graph_labeller *gl, uintptr_t addr, GError **err)
+{
+    if (!gl->roots && gl->lab != &gl->stored.lab)
+        return TRUE; /* nothing is proven (a loaded graph without labels, or no roots now) */
     uintptr_t *more = g_try_renew(uintptr_t, gl->roots, gl->nroots + 1);
     if (!more) {
         g_set_error(err, HC_ERROR, HC_ERROR_NOMEM, "out of memory labelling a path");

@@ -58,6 +58,10 @@ void hc_py_graph_labeller_release(hc_py_graph_labeller *gl);
 gboolean hc_py_graph_labeller_prove(hc_py_graph_labeller *gl, hc_graph *g, const hc_py_born *born, uint32_t id,
                                     GError **error);
 
+/* Let paths from the object at addr be labelled as from a root, without a walk: the caller
+ * holds a reference to it (an iso() set's objects).  FALSE + error if out of memory. */
+gboolean hc_py_graph_labeller_trust(hc_py_graph_labeller *gl, uintptr_t addr, GError **error);
+
 /* byvia of s (hc_via_kinds with the labeller for HC_PY_LABELS_BYVIA; families as there), or
  * NULL. */
 hc_kinds *hc_py_via_kinds(hc_idset *s, uint32_t families, GError **error);

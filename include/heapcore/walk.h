@@ -8,9 +8,10 @@
  * expand is called twice per node, the second time with size == NULL (referents only), except
  * for nodes of HC_TYPE_LEAF types, whose only edge (to their type) needs no expansion.
  *
- * Phases: (1) roots, drained; (2) deferred hidden nodes (the observer's own objects) expanded
- * in hidden mode: what only they reach is hidden too and records no edges; (3) extra roots
- * (objects handed over by the caller), drained; (4) complement: every candidate not yet found
+ * Phases: (1) roots, drained; (3) extra roots (objects handed over by the caller that the
+ * roots did not reach), drained; (2) deferred hidden nodes (the observer's own objects)
+ * expanded in hidden mode: what only they reach is hidden too and records no edges (run
+ * after 3, so that an object handed over is never hidden); (4) complement: every candidate not yet found
  * becomes a complement root, drained one by one (hidden-typed candidates first, in hidden
  * mode).  Type objects reached only through ob_type are added after each drain. */
 #ifndef HEAPCORE_WALK_H
@@ -41,7 +42,7 @@ typedef struct hc_model {
     /* Call hc_walk_add_root for every root. */
     void (*roots)(void *ctx, hc_walk *w);
     /* Optional: call hc_walk_add_extra_root for objects the caller handed over; run after
-     * phase 2. */
+     * phase 1, before the hidden nodes are expanded. */
     void (*extra_roots)(void *ctx, hc_walk *w);
     /* Optional: call hc_walk_add_candidate for every gc object (the complement scan). */
     void (*complement)(void *ctx, hc_walk *w);

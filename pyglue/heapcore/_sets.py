@@ -120,6 +120,15 @@ class IdentitySet:
         return Partition(self)
 
     @property
+    def maprox(self):
+        """Heapy's mapping proxy: ``x.maprox.attr`` is the set of the members' ``attr``
+        values, ``x.maprox[k]`` of their items at k (``h.iso({'a': 'b'}, {'a': 1}).maprox['a']``
+        holds 'b' and 1); members without one are skipped.  Read from the references the
+        walk labels, so no attribute or item access of the program runs: a property's or
+        ``__getattr__``'s value, which no object stores, is not found."""
+        return MapProxy(self)
+
+    @property
     def owners(self):
         """The objects that own the dicts of the set (whose ``__dict__`` they are)."""
         snap = self._s.snapshot
@@ -601,6 +610,44 @@ class IdentitySet:
         if _header(other._by) != _header(self._by):
             raise ValueError("Mismatching table kind header, %r vs %r." % (_header(self._by), _header(other._by)))
         return self.stat - other.stat
+
+
+class MapProxy:
+    """``x.maprox`` (see IdentitySet.maprox)."""
+
+    __slots__ = ("_x",)
+
+    def __init__(self, x):
+        self._x = x
+
+    def _map(self, direct, via_dict):
+        """The set of the referents labelled `direct` of the members, or labelled
+        `via_dict` in their instance dicts (reached by '.__dict__')."""
+        s = self._x._s
+        snap = s.snapshot
+        held = {snap.lookup(o) for o in self._x._held or ()}
+        found = set()
+        for i in s.ids():
+            for label, j in snap.edge_labels(i, i in held):
+                if label == direct:
+                    found.add(j)
+                elif via_dict is not None and label == ".__dict__":
+                    found.update(k for lab, k in snap.edge_labels(j, i in held) if lab == via_dict)
+        return IdentitySet(snap.ids(sorted(found)), "clodo")
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__") and name != "__dict__":
+            raise AttributeError(name)
+        return self._map("." + name, "[%r]" % name)
+
+    def __getitem__(self, key):
+        if not isinstance(key, (str, bytes, int, float, bool, type(None), tuple)):
+            raise TypeError("maprox[k]: k must be a str, number, bytes or tuple (its repr is "
+                            "how the walk labels an item), not %s" % type(key).__name__)
+        return self._map("[%r]" % (key,), None)
+
+    def __repr__(self):
+        return "<maprox of %s>" % self._x.brief
 
 
 class Partition:

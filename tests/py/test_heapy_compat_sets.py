@@ -155,6 +155,58 @@ class Attributes(unittest.TestCase):
         self.assertEqual({a: 1}[b], 1)
 
 
+class OnlyTheSetHolds(unittest.TestCase):
+    """An object only h.iso()'s call held (a temporary argument) had no referents and
+    dominated nothing: the walk expanded it as a part of the observer's hidden frame."""
+
+    def test_referents_and_dominators_of_a_temporary(self):
+        x = h.iso([1, 2, "only-here"])
+        self.assertEqual(x.referents.count, 4)  # 1, 2, the str, and list
+        y = h.iso([bytearray(100)])
+        self.assertEqual(y.dominos.count, 2)
+        self.assertEqual(y.domisize, y.dominos.size)
+        self.assertGreater(y.domisize, y.size + 100)
+
+
+class MapProx(unittest.TestCase):
+    def test_items_and_attributes(self):
+        x = h.iso({"a": "b"}, {"a": 1}, {"z": 2})
+        got = x.maprox["a"]
+        self.assertEqual(got.count, 2)  # Heapy's example: 'b' and 1
+        self.assertIn("b", got)
+        self.assertIn(1, got)
+        self.assertEqual(h.iso([10, 20], [30]).maprox[0].count, 2)
+        nodes = [Node("x"), Node("y")]
+        names = h.iso(*nodes).maprox.name
+        self.assertEqual(names, h.iso("x", "y"))
+        self.assertEqual(h.iso(*nodes).maprox.nothere, h.Nothing)
+        with self.assertRaises(TypeError):
+            x.maprox[[1]]
+
+    def test_no_program_code_runs(self):
+        calls = []
+
+        class Sly:
+            @property
+            def name(self):
+                calls.append("property")
+                return "computed"
+
+            def __getattr__(self, name):
+                calls.append("getattr")
+                return 1
+
+            def __getitem__(self, k):
+                calls.append("getitem")
+                return 2
+
+        x = h.iso(Sly(), Sly())
+        self.assertEqual(x.maprox.name, h.Nothing)  # no object stores it
+        self.assertEqual(x.maprox.other, h.Nothing)
+        self.assertEqual(x.maprox[0], h.Nothing)
+        self.assertEqual(calls, [])
+
+
 def _line():
     import sys
     return sys._getframe(1).f_lineno

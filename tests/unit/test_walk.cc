@@ -124,6 +124,30 @@ TEST(Walk, ExtraRootsAndOwnership)
     EXPECT_STREQ(hc_graph_root_label(g, 1), "argument");
 }
 
+TEST(Walk, AnExtraRootOnlyTheObserverHoldsIsTheUsers)
+{
+    // h.iso([1, 2, "x"]): the list is held only by the observer's own frame (hidden) when it
+    // is handed over.  It must be an ordinary node with its edges, not hidden without them
+    // (its referents and what it dominates were lost).
+    SynthHeap h;
+    uint32_t root = h.add(0), tool = h.add(1), arg = h.add(0), item = h.add(0);
+    h.type_flags[1] = HC_TYPE_HIDDEN;
+    h.link(root, tool);
+    h.link(tool, arg);
+    h.link(arg, item);
+    h.roots = {root};
+    h.extra = {arg};
+    g_autoptr(hc_graph) g = h.walk();
+    ASSERT_TRUE(hc_graph_validate(g, nullptr));
+    auto fl = [&](uint32_t k) { return hc_graph_flags(g, id_of(g, k)); };
+    EXPECT_TRUE(fl(tool) & HC_NODE_HIDDEN);
+    EXPECT_FALSE(fl(arg) & HC_NODE_HIDDEN);
+    EXPECT_TRUE(fl(arg) & HC_NODE_ROOT);
+    EXPECT_FALSE(fl(item) & HC_NODE_HIDDEN);
+    auto e = edges_of(g, id_of(g, arg));
+    EXPECT_NE(std::find(e.begin(), e.end(), id_of(g, item)), e.end());
+}
+
 TEST(Walk, TypeObjectsReachedOnlyThroughObType)
 {
     SynthHeap h;
