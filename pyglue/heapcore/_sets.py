@@ -347,7 +347,9 @@ class IdentitySet:
     def __str__(self):
         return self._table()
 
-    __repr__ = __str__
+    def __repr__(self):
+        """The table; the empty set is ``h.Nothing`` (its str is ``<Nothing>``), as Heapy's."""
+        return "h.Nothing" if self._s.count == 0 else self._table()
 
     @property
     def more(self):
@@ -493,6 +495,8 @@ class IdentitySet:
         return sid is not None and self._s.op(self._s.snapshot.ids([sid]), _engine.OP_AND).count == 1
 
     def __iter__(self):
+        if self._s.count == 0:  # Heapy: list(h.Nothing) is []
+            return iter(())
         raise TypeError("iteration over a heap set: use x.nodes for the objects or x.parts for the rows")
 
     # -- algebra --------------------------------------------------------------------------
