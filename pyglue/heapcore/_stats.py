@@ -17,6 +17,7 @@ A stat holds no reference to the heap: only numbers and kind texts.
 """
 import io
 import os
+import stat
 import time
 
 from . import _format
@@ -274,9 +275,20 @@ def _write(lines, fn, mode):
 
 
 def is_text(path):
-    """Whether the file at path starts as a stat package does (else: a snapshot file)."""
-    with open(os.fspath(path), "rb") as f:
-        return f.read(16).lstrip().startswith(b".loader:")
+    """Whether the file at path is a regular file that starts as a stat package does (else
+    the snapshot loader answers, refusing directories, FIFOs and devices: opening a FIFO to
+    look would block)."""
+    path = os.fspath(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False  # the snapshot loader says why
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        return os.read(fd, 16).lstrip().startswith(b".loader:")
+    finally:
+        os.close(fd)
 
 
 def _int(value, lineno, field):
