@@ -166,6 +166,7 @@ class hpy:
     Size = _kinds.Size
     Via = _kinds.Via
     Id = _kinds.Id
+    Idset = _kinds.Idset
     Unity = _kinds.Unity
     Prod = _kinds.Prod
     findex = staticmethod(_kinds.findex)
@@ -186,6 +187,7 @@ class _Doc:
         "Anything": "The kind of every object.",
         "Clodo": "Classifier by class, or dict of class (h.Clodo(list), h.Clodo(dictof=C)).",
         "Id": "Classifier by identity (h.Id(id(o)): the object at that address).",
+        "Idset": "Classifier by identity set (x.byidset); h.Idset(x) is the kind of x's objects.",
         "Module": "Classifier by module (h.Module('json'), h.Module(at=id(m))).",
         "Nothing": "The empty set.",
         "Prod": "Classifier by allocation site, from tracemalloc (h.Prod(file, line)).",

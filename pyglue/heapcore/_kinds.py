@@ -731,6 +731,21 @@ class _IdER(EquivalenceRelation):
         return ["<id 0x%x>" % a for a in idset.addresses()]
 
 
+class _IdsetER(EquivalenceRelation):
+    """h.Idset: each object its own row, named by its one-object set's brief (x.byidset);
+    ``h.Idset(x)`` is the kind of heap set x's objects."""
+
+    __slots__ = ()
+
+    def _kind(self, x):
+        if not is_set(x):
+            raise TypeError("Idset() takes a heap set, not %s" % type(x).__name__)
+        return set_kind(x)
+
+    def _header(self, ctx=""):
+        return "by identity set"
+
+
 class _ProdER(EquivalenceRelation):
     __slots__ = ()
 
@@ -1056,6 +1071,7 @@ Size = _SizeER("Size", "size")
 Via = _ViaER("Via", "via")
 Unity = _UnityER("Unity", "unity")
 Id = _IdER("Id", "id")
+Idset = _IdsetER("Idset", "idset")
 Prod = _ProdER("Prod", "prod")
 Anything = _Anything()
 
@@ -1065,7 +1081,7 @@ def er_of(by):
     if isinstance(by, Custom):
         return by.er
     return {"type": Type, "clodo": Clodo, "rcs": Rcs, "module": Module, "size": Size, "via": Via,
-            "via_exact": Via, "unity": Unity, "id": Id, "prod": Prod}.get(by)
+            "via_exact": Via, "unity": Unity, "id": Id, "prod": Prod, "idset": Idset}.get(by)
 
 hide(globals(), Kind, _Type, _DictOf, _Rcs, _Module, _Size, _Via, _Anything, _Id, _Prod, _Or, _And, _Not,
      _Findex, EquivalenceRelation, _TypeER, _ClodoER, _RcsER, _SizeER, _ModuleER, _ViaER, _UnityER, _IdER,

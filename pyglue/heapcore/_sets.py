@@ -435,6 +435,38 @@ class IdentitySet:
                                            _header("prod"), _kinds.Prod), self._held)
 
     @property
+    def prod(self):
+        """Heapy's x.prod: where the set's objects were allocated, as tracemalloc recorded it
+        (start tracemalloc first, with tracemalloc.start(n) for n frames), one traceback per
+        site, most objects' bytes first, oldest frame first as Python prints tracebacks.
+        x.byprod partitions by the allocating line alone."""
+        live = {} if self._s.snapshot.loaded else _views._resolve(self._s, self._held, self._s.ids())
+        sizes = dict(zip(self._s.ids(), (self._s.snapshot.ids([i]).size for i in self._s.ids())))
+        sites, untraced = {}, [0, 0]
+        for node_id, obj in live.items():
+            frames = _engine.alloc_traceback(obj)
+            if not frames:
+                untraced[0] += 1
+                untraced[1] += sizes[node_id]
+                continue
+            c = sites.setdefault(tuple(frames), [0, 0])
+            c[0] += 1
+            c[1] += sizes[node_id]
+        live = obj = None  # no live object is kept
+        freed = self.count - sum(c[0] for c in sites.values()) - untraced[0]
+        lines = ["Producers of %d object%s, %d bytes (tracemalloc), largest first:"
+                 % (self.count, "" if self.count == 1 else "s", self.size)]
+        for k, (frames, (n, size)) in enumerate(sorted(sites.items(), key=lambda kv: (-kv[1][1], kv[0]))):
+            lines.append("%2d: %d object%s, %d bytes" % (k, n, "" if n == 1 else "s", size))
+            lines += ['    File "%s", line %d' % f[:2] for f in reversed(frames)]
+        if untraced[0]:
+            lines.append("<not traced>: %d object%s, %d bytes (allocated while tracemalloc was not "
+                         "tracing)" % (untraced[0], "" if untraced[0] == 1 else "s", untraced[1]))
+        if freed:
+            lines.append("<freed since the snapshot>: %d object%s" % (freed, "" if freed == 1 else "s"))
+        return _results.Text("\n".join(lines))
+
+    @property
     def byidset(self):
         """Each object its own row: "<1 dict of __main__.Node: 0x7fb04b4cbad0>"."""
         names = {r[0]: r[1] for r in self._s.partition(_engine.BY_CLODO)}
@@ -443,7 +475,7 @@ class IdentitySet:
         if not labels:
             labels = ["<Nothing>"]
         return IdentitySet(self._s, Custom(self._s.explicit_kinds(range(self.count), labels),
-                                           _header("idset")), self._held)
+                                           _header("idset"), _kinds.Idset), self._held)
 
     @property
     def byvia(self):

@@ -51,6 +51,42 @@ class ByProd(unittest.TestCase):
         self.assertEqual(str(h.Nothing.byprod), "<Nothing>")
 
 
+def _make_plain(n):
+    return [Plain() for _ in range(n)]
+
+
+class ProdAndIdset(unittest.TestCase):
+    """x.prod and h.Idset were AttributeError."""
+
+    def test_prod_lists_each_allocation_traceback(self):
+        was = tracemalloc.is_tracing()
+        if was:
+            tracemalloc.stop()
+        tracemalloc.start(4)
+        try:
+            objs = _make_plain(3); line = _line()  # noqa: E702
+            text = str(h.iso(*objs, "a literal").prod)
+        finally:
+            tracemalloc.stop()
+            if was:
+                tracemalloc.start()
+        lines = text.splitlines()
+        self.assertEqual(lines[0], "Producers of 4 objects, %d bytes (tracemalloc), largest first:"
+                         % h.iso(*objs, "a literal").size)
+        self.assertEqual(lines[1], " 0: 3 objects, %d bytes" % h.iso(*objs).size)
+        self.assertIn('    File "%s", line %d' % (__file__, line), lines)  # the caller
+        self.assertIn("<not traced>: 1 object", text)  # the literal: made at compile time
+
+    def test_idset(self):
+        a, b = Plain(), Plain()
+        x = h.iso(a, b)
+        self.assertIs(x.by(h.Idset).er, h.Idset)
+        self.assertEqual(str(x.by(h.Idset)), str(x.byidset))
+        self.assertEqual(h.heap() & h.Idset(x), x)
+        with self.assertRaises(TypeError):
+            h.Idset(5)
+
+
 class OneKind:
     pass
 
