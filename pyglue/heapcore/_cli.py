@@ -56,18 +56,23 @@ class _Progress:
 
 
 def _load(path, quiet):
-    from . import load
+    from . import load, IdentitySet
     try:
         size = os.path.getsize(path)
     except OSError as e:
         raise CliError("cannot read %s: %s" % (path, e.strerror or e), EXIT_IO)
     with _Progress("loading %s (%.1f MB)" % (path, size / 1e6), quiet):
         try:
-            return load(path)
+            x = load(path)
         except ValueError as e:
             raise CliError(str(e), EXIT_FORMAT)
         except OSError as e:
             raise CliError(str(e), EXIT_IO)
+    if not isinstance(x, IdentitySet):  # a Stat: Heapy's text package, no objects
+        raise CliError("%s: a stat file in Heapy's text format (no objects), not a snapshot "
+                       "file: read it with h.load() in Python and print it or its diffs" % path,
+                       EXIT_FORMAT)
+    return x
 
 
 def _writing(write, *args):

@@ -162,6 +162,19 @@ class DamagedStatFiles(unittest.TestCase):
                 with self.assertRaisesRegex(ValueError, re.escape(message)):
                     self.load_text(text)
 
+    def test_the_cli_refuses_a_stat_file_clearly(self):
+        import subprocess
+        import sys
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "stats.txt")
+            with open(path, "w") as f:
+                f.write(GUPPY_PACKAGE)
+            p = subprocess.run([sys.executable, "-m", "heapcore", "show", path], capture_output=True,
+                               text=True, timeout=120)
+        self.assertEqual(p.returncode, 4, p.stderr)  # EXIT_FORMAT
+        self.assertIn("Heapy's text format", p.stderr)
+        self.assertNotIn("Traceback", p.stderr)
+
     def test_an_open_binary_file_is_refused(self):
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "s.txt")
