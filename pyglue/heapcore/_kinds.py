@@ -1085,4 +1085,4 @@ def er_of(by):
 
 hide(globals(), Kind, _Type, _DictOf, _Rcs, _Module, _Size, _Via, _Anything, _Id, _Prod, _Or, _And, _Not,
      _Findex, EquivalenceRelation, _TypeER, _ClodoER, _RcsER, _SizeER, _ModuleER, _ViaER, _UnityER, _IdER,
-     _ProdER, _AndER, _DictOfER, _FindexER, SoKind)
+     _ProdER, _AndER, _DictOfER, _FindexER, SoKind, _Set, _IdsetER)

@@ -751,4 +751,4 @@ for _name in ENGINE:
 del _name
 
 _internal.register_set_class(IdentitySet)
-_internal.hide(globals(), IdentitySet)
+_internal.hide(globals(), IdentitySet, Partition, MapProxy)

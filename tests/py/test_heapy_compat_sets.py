@@ -243,6 +243,17 @@ class MapProx(unittest.TestCase):
         self.assertEqual(calls, [])
 
 
+class NothingOfOursShows(unittest.TestCase):
+    def test_new_objects_are_the_observers_own(self):
+        # h.Idset's class, a set's kind, a partition and a mapping proxy the user keeps:
+        # heapcore's objects, never in a heap (h.Idset's class showed in every heap)
+        x = h.iso(Plain())
+        kept = [x | h.Type(int), ~x, x.partition, x.maprox, x.stat, h.Idset, h.doc]
+        names = {r[1] for r in _internal.rows(h.heap())}
+        self.assertEqual([n for n in names if n.startswith("heapcore.") and n != "heapcore.demo"], [])
+        del kept
+
+
 def _line():
     import sys
     return sys._getframe(1).f_lineno
