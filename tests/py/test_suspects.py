@@ -146,7 +146,9 @@ class Leaks(unittest.TestCase):
             await asyncio.sleep(0.01)  # each task runs up to its wait
             box["spawned"].set()
             while not box["shutdown"].is_set():  # (box holds no task: their one holder is serve)
-                await asyncio.sleep(0.01)
+                # long sleeps: while its timer's callback waits in the loop's ready queue, the
+                # shortest path to serve runs through that queue (a 10 ms sleep made it likely)
+                await asyncio.sleep(0.25)
             stop.set()
             return pending
         box = {"ready": threading.Event(), "spawned": threading.Event(), "shutdown": threading.Event()}
