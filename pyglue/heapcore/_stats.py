@@ -43,22 +43,12 @@ class StatRow:
             self.index, self.count, self.size, self.cumulsize, self.name)
 
 
-class Stat:
-    """A table's numbers and kind texts: ``len(st)`` rows, ``st[i]`` / ``st[i:j]`` a stat of
-    those rows, ``st.get_rows()`` StatRows, ``st.count .size .numrows .kindheader
-    .kindname .timemade``, ``st.more`` the next page, ``st1 - st2`` a Diff (the kind headers
-    must match), ``st.dump(f, mode='a')`` Heapy's text package."""
+class _Rows:
+    """What Stat and Diff share: rows [(kind, name, count, size)] under the kind header
+    ``by``, counted, indexed (``st[i]``, ``st[i:j]``: the same kind of object with those rows,
+    made by _with_rows) and given as StatRows."""
 
-    __slots__ = ("rows", "by", "kindname", "format", "timemade", "_start")
-
-    def __init__(self, rows, by, kindname="", format="SetFormat", timemade=None, start=0):
-        # rows: [(kind, name, count, size)] as a table has them (kind: an engine kind or None)
-        self.rows = list(rows)
-        self.by = by
-        self.kindname = kindname
-        self.format = format
-        self.timemade = time.time() if timemade is None else timemade
-        self._start = start
+    __slots__ = ()
 
     kindheader = property(lambda self: self.by)
     count = property(lambda self: sum(r[2] for r in self.rows))
@@ -79,7 +69,7 @@ class Stat:
             rows = [self.rows[i]]
         else:
             raise IndexError("Stat indices must be integers or slices.")
-        return Stat(rows, self.by, self.kindname, self.format, self.timemade)
+        return self._with_rows(rows)
 
     def get_rows(self):
         out, cumul = [], 0
@@ -87,6 +77,27 @@ class Stat:
             cumul += size
             out.append(StatRow(i, count, size, cumul, name))
         return out
+
+
+class Stat(_Rows):
+    """A table's numbers and kind texts: ``len(st)`` rows, ``st[i]`` / ``st[i:j]`` a stat of
+    those rows, ``st.get_rows()`` StatRows, ``st.count .size .numrows .kindheader
+    .kindname .timemade``, ``st.more`` the next page, ``st1 - st2`` a Diff (the kind headers
+    must match), ``st.dump(f, mode='a')`` Heapy's text package."""
+
+    __slots__ = ("rows", "by", "kindname", "format", "timemade", "_start")
+
+    def __init__(self, rows, by, kindname="", format="SetFormat", timemade=None, start=0):
+        # rows: [(kind, name, count, size)] as a table has them (kind: an engine kind or None)
+        self.rows = list(rows)
+        self.by = by
+        self.kindname = kindname
+        self.format = format
+        self.timemade = time.time() if timemade is None else timemade
+        self._start = start
+
+    def _with_rows(self, rows):
+        return Stat(rows, self.by, self.kindname, self.format, self.timemade)
 
     def __sub__(self, other):
         if not isinstance(other, Stat):
@@ -158,7 +169,7 @@ def _pct_of_b(size, b_size):
     return "%9.3g" % (size * 100.0 / b_size) if b_size else "   (n.a.)"
 
 
-class Diff:
+class Diff(_Rows):
     """Heapy's difference of two stats (A-B): the summary, then the kinds whose count or size
     changed, largest absolute size change first.  ``len(d)``, ``d[i]``, ``d.get_rows()``,
     ``d.count``/``d.size`` (A-B), ``d.b_count``/``d.b_size``, ``d.dump(f)``."""
@@ -187,34 +198,9 @@ class Diff:
         self.timemade = time.time() if timemade is None else timemade
         self._start = start
 
-    kindheader = property(lambda self: self.by)
-    count = property(lambda self: sum(r[2] for r in self.rows))
-    size = property(lambda self: sum(r[3] for r in self.rows))
-    numrows = property(lambda self: len(self.rows))
-
-    def __len__(self):
-        return len(self.rows)
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            rows = self.rows[i]
-        elif isinstance(i, int):
-            if i < 0:
-                i += len(self.rows)
-            if not 0 <= i < len(self.rows):
-                raise IndexError("Stat index out of range.")
-            rows = [self.rows[i]]
-        else:
-            raise IndexError("Stat indices must be integers or slices.")
+    def _with_rows(self, rows):
         return Diff(rows=rows, by=self.by, b_count=self.b_count, b_size=self.b_size,
                     timemade=self.timemade, kindname=self.kindname)
-
-    def get_rows(self):
-        out, cumul = [], 0
-        for i, (_, name, count, size) in enumerate(self.rows):
-            cumul += size
-            out.append(StatRow(i, count, size, cumul, name))
-        return out
 
     @property
     def text(self):
@@ -384,4 +370,4 @@ def load_file(f):
     return st
 
 
-hide(globals(), StatRow, Stat, Diff)
+hide(globals(), StatRow, _Rows, Stat, Diff)
