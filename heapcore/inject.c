@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__linux__) && defined(__x86_64__)
@@ -25,12 +26,14 @@
 #define EFLAGS_DF 0x400
 
 typedef struct {
-    pid_t pid;
+    pid_t pid;                    /* the thread held (a task of tgid) */
+    pid_t tgid;                   /* its process */
     struct user_regs_struct regs; /* the thread's own, put back at the end */
     void *xstate;                 /* its extended state (NT_X86_XSTATE), or NULL: ... */
     size_t xlen;
     struct user_fpregs_struct fp; /* ... its x87/SSE state (FXSAVE) */
     gboolean saved;
+    gboolean seized;
     guint64 give_back; /* signals (bit n-1 for signal n) that arrived while held */
     int err;           /* errno of the failing call */
     char *msg;         /* what went wrong, in words */
@@ -415,11 +418,259 @@ static hc_inject_status call(tracee *t, const char *what, guint64 fn, const guin
     }
 }
 
+/* The functions called in the process (0: not found). */
+typedef struct {
+    guint64 add, run, map, unmap;                     /* the pending-call road */
+    guint64 ensure, release, isinit, pcreate, pdetach, pself; /* the thread road */
+} syms;
+
+/* ---- holding a thread ---------------------------------------------------------------------- */
+
+/* Seize thread t->pid, stop it wherever it is, save its registers. */
+static hc_inject_status hold(tracee *t)
+{
+    if (ptrace(PTRACE_SEIZE, t->pid, NULL, NULL) != 0) {
+        t->err = errno;
+        say(t, "ptrace: %s", g_strerror(errno));
+        return HC_INJECT_PTRACE;
+    }
+    t->seized = TRUE;
+    if (ptrace(PTRACE_INTERRUPT, t->pid, NULL, NULL) != 0) {
+        t->err = errno;
+        say(t, "ptrace: %s", g_strerror(errno));
+        return HC_INJECT_FAILED;
+    }
+    int status;
+    int w = wait_stop(t, g_get_monotonic_time() + 10 * G_USEC_PER_SEC, &status);
+    if (w != STOPPED) {
+        say(t, w == EXITED ? "process %d exited" : "process %d did not stop for ptrace", (int)t->tgid);
+        if (w == EXITED)
+            t->seized = FALSE;
+        return w == EXITED ? HC_INJECT_GONE : HC_INJECT_FAILED;
+    }
+    note_stop(t, status); /* a signal on its way in, or a group stop: kept for later */
+    return save_state(t) ? HC_INJECT_QUEUED : HC_INJECT_FAILED;
+}
+
+/* Put the thread's registers back (unless st says it is gone), detach, give back signals. */
+static hc_inject_status let_go(tracee *t, hc_inject_status st)
+{
+    if (!t->seized || st == HC_INJECT_GONE)
+        return st;
+    if (!restore_state(t)) {
+        t->err = errno;
+        say(t, "cannot put back the registers of process %d: %s", (int)t->tgid, g_strerror(errno));
+        st = HC_INJECT_FAILED;
+    }
+    ptrace(PTRACE_DETACH, t->pid, NULL, NULL);
+    t->seized = FALSE;
+    for (int sig = 1; sig <= 64; sig++)
+        if (t->give_back & ((guint64)1 << (sig - 1)))
+            syscall(SYS_tgkill, t->tgid, t->pid, sig);
+    t->give_back = 0;
+    t->saved = FALSE;
+    g_clear_pointer(&t->xstate, g_free);
+    return st;
+}
+
+/* A fresh page (or pages) in the process, with protection prot; 0 if mmap failed. */
+static guint64 map_pages(tracee *t, guint64 map, size_t size, int prot, double timeout_s, hc_inject_status *st)
+{
+    guint64 page = 0;
+    guint64 margs[6] = {0, size, (guint64)prot, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, (guint64)-1, 0};
+    *st = call(t, "mmap", map, margs, 6, timeout_s, &page);
+    if (*st != HC_INJECT_QUEUED)
+        return 0;
+    if (page == (guint64)-1 || page == 0 || (page & (PAGE - 1))) {
+        say(t, "mmap of %zu bytes failed in process %d", size, (int)t->tgid);
+        *st = HC_INJECT_FAILED;
+        return 0;
+    }
+    return page;
+}
+
+/* ---- the pending-call road ------------------------------------------------------------------ */
+
+/* Py_AddPendingCall(PyRun_SimpleString, page) on the held main thread. */
+static hc_inject_status queue_pending(tracee *t, const syms *y, const char *source, size_t len, double timeout_s,
+                                      int *pending_rc)
+{
+    hc_inject_status st;
+    size_t size = (len + 1 + PAGE - 1) / PAGE * PAGE;
+    guint64 page = map_pages(t, y->map, size, 3 /* PROT_READ|PROT_WRITE */, timeout_s, &st);
+    if (page && !write_mem(t, page, source, len + 1)) {
+        say(t, "cannot write into process %d: %s", (int)t->tgid, g_strerror(t->err));
+        st = HC_INJECT_FAILED;
+    }
+    gboolean asked = page && st == HC_INJECT_QUEUED; /* Py_AddPendingCall is called */
+    if (asked) {
+        guint64 rc = 0, pargs[2] = {y->run, page};
+        st = call(t, "Py_AddPendingCall", y->add, pargs, 2, timeout_s, &rc);
+        if (st == HC_INJECT_QUEUED)
+            *pending_rc = (int)(gint32)(guint32)rc;
+    }
+    /* The page goes only when nothing can read it later: Py_AddPendingCall said no, or was
+     * never called (and the thread can still make a call: not gone, not left in an
+     * abandoned one).  If the call's outcome is unknown, the page stays. */
+    gboolean unused =
+        asked ? st == HC_INJECT_QUEUED && *pending_rc != 0 : st != HC_INJECT_GONE && st != HC_INJECT_STUCK;
+    if (page && unused) {
+        guint64 uargs[2] = {page, size}, ignored;
+        call(t, "munmap", y->unmap, uargs, 2, timeout_s, &ignored);
+    }
+    return st;
+}
+
+/* ---- the thread road ------------------------------------------------------------------------ */
+
+/* The thread started in the process runs this (x86-64 machine code, position-independent),
+ * with rdi = the block below:
+ *
+ *     push rbx; mov rbx, rdi
+ *     call [rbx+8]  ; pthread_self          mov rdi, rax; call [rbx]   ; pthread_detach
+ *     call [rbx+48] ; Py_IsInitialized      test eax, eax; jz done     ; finalizing: nothing
+ *     call [rbx+16] ; PyGILState_Ensure     push rax; sub rsp, 8
+ *     mov rdi, [rbx+40]; call [rbx+24]      ; PyRun_SimpleString(source)
+ *     add rsp, 8; pop rdi; call [rbx+32]    ; PyGILState_Release(state)
+ *     done: xor eax, eax; pop rbx; ret
+ *
+ * The stack stays 16-byte aligned at every call (entered with rsp = 8 mod 16). */
+static const guint8 thread_code[] = {
+    0x53, 0x48, 0x89, 0xfb, 0xff, 0x53, 0x08, 0x48, 0x89, 0xc7, 0xff, 0x13, 0xff, 0x53, 0x30, 0x85,
+    0xc0, 0x74, 0x17, 0xff, 0x53, 0x10, 0x50, 0x48, 0x83, 0xec, 0x08, 0x48, 0x8b, 0x7b, 0x28, 0xff,
+    0x53, 0x18, 0x48, 0x83, 0xc4, 0x08, 0x5f, 0xff, 0x53, 0x20, 0x31, 0xc0, 0x5b, 0xc3,
+};
+
+enum { B_DETACH, B_SELF, B_ENSURE, B_RUN, B_RELEASE, B_SOURCE, B_ISINIT, B_TID, B_WORDS };
+
+/* System calls (x86-64 numbers) a thread can wait in long, called from C code that holds no
+ * lock of the C library's (malloc's, the loader's, the thread stacks'): the waits of the
+ * interpreter's GIL-free sections (sleep, select/poll/epoll, accept, read, recv, wait,
+ * sem_wait/lock/condition waits as futex waits).  A thread stopped in one of them can start
+ * a thread.  futex counts only as a wait (FUTEX_WAIT*, FUTEX_LOCK_PI*): a thread in a wake
+ * may hold the lock it wakes a waiter of. */
+static gboolean waiting_call(gint64 nr, guint64 arg1)
+{
+    switch (nr) {
+    case SYS_read: case SYS_write: case SYS_readv: case SYS_writev: case SYS_pread64: case SYS_pwrite64:
+    case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6: case SYS_epoll_wait: case SYS_epoll_pwait:
+#ifdef SYS_epoll_pwait2
+    case SYS_epoll_pwait2:
+#endif
+    case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_pause: case SYS_rt_sigsuspend: case SYS_rt_sigtimedwait:
+    case SYS_accept: case SYS_accept4: case SYS_connect: case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg:
+    case SYS_sendto: case SYS_sendmsg: case SYS_wait4: case SYS_waitid:
+        return TRUE;
+    case SYS_futex: {
+        guint64 op = arg1 & ~(guint64)(128 | 256); /* FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME */
+        return op == 0 || op == 6 || op == 9 || op == 11 || op == 13;
+    }
+    default:
+        return FALSE;
+    }
+}
+
+/* Was the held thread waiting in one of them (interrupted: the kernel restarts it)? */
+static gboolean held_waiting(const tracee *t)
+{
+    gint64 rax = (gint64)t->regs.rax;
+    gboolean interrupted = rax == -EINTR || rax == -512 || rax == -513 || rax == -514 || rax == -516;
+    return interrupted && waiting_call((gint64)t->regs.orig_rax, t->regs.rsi);
+}
+
+/* The threads of pid that /proc says wait in one of those calls, the main thread first
+ * (all of them, unchecked, if /proc does not say). */
+static GArray *waiting_threads(pid_t pid)
+{
+    GArray *tids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+    char *dir = g_strdup_printf("/proc/%d/task", (int)pid);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    gboolean unsure = FALSE;
+    for (const char *name; d && (name = g_dir_read_name(d)) != NULL;) {
+        pid_t tid = (pid_t)g_ascii_strtoll(name, NULL, 10);
+        if (tid <= 0)
+            continue;
+        char *path = g_strdup_printf("%s/%s/syscall", dir, name), *text = NULL;
+        if (g_file_get_contents(path, &text, NULL, NULL)) {
+            char *end;
+            gint64 nr = g_ascii_strtoll(text, &end, 10);
+            guint64 arg0 = g_ascii_strtoull(end, &end, 16);
+            guint64 arg1 = g_ascii_strtoull(end, &end, 16);
+            (void)arg0;
+            if (end != text && waiting_call(nr, arg1)) {
+                if (tid == pid)
+                    g_array_prepend_val(tids, tid);
+                else
+                    g_array_append_val(tids, tid);
+            }
+        } else if (tid == pid) {
+            unsure = TRUE;
+        }
+        g_free(text);
+        g_free(path);
+    }
+    if (d)
+        g_dir_close(d);
+    g_free(dir);
+    if (unsure && tids->len == 0)
+        g_array_append_val(tids, pid);
+    return tids;
+}
+
+/* On the held thread t, if it waits in a system call: start a thread that runs source with
+ * the GIL (thread_code).  TRUE if it was started; else *st says why not (HC_INJECT_QUEUED:
+ * not waiting, or the thread could not be made: the pending-call road may still serve). */
+static gboolean start_thread(tracee *t, const syms *y, const char *source, size_t len, double timeout_s,
+                             hc_inject_status *st)
+{
+    *st = HC_INJECT_QUEUED;
+    if (!held_waiting(t))
+        return FALSE;
+    size_t dsize = (B_WORDS * 8 + len + 1 + PAGE - 1) / PAGE * PAGE;
+    guint64 code = map_pages(t, y->map, PAGE, 5 /* PROT_READ|PROT_EXEC */, timeout_s, st);
+    guint64 data = code ? map_pages(t, y->map, dsize, 3 /* PROT_READ|PROT_WRITE */, timeout_s, st) : 0;
+    gboolean started = FALSE;
+    if (data) {
+        guint64 block[B_WORDS] = {
+            [B_DETACH] = y->pdetach, [B_SELF] = y->pself,   [B_ENSURE] = y->ensure,
+            [B_RUN] = y->run,        [B_RELEASE] = y->release, [B_SOURCE] = data + B_WORDS * 8,
+            [B_ISINIT] = y->isinit,
+        };
+        /* the code page is read-only: written as a debugger writes (/proc/PID/mem, POKEDATA) */
+        if (write_mem(t, code, thread_code, sizeof thread_code) && write_mem(t, data, block, sizeof block) &&
+            write_mem(t, data + B_WORDS * 8, source, len + 1)) {
+            guint64 rc = 1, args[4] = {data + B_TID * 8, 0, code, data};
+            *st = call(t, "pthread_create", y->pcreate, args, 4, timeout_s, &rc);
+            started = *st == HC_INJECT_QUEUED && (guint32)rc == 0;
+            if (*st == HC_INJECT_QUEUED && !started)
+                say(t, "pthread_create failed in process %d: %s", (int)t->tgid, g_strerror((int)(guint32)rc));
+        } else {
+            say(t, "cannot write into process %d: %s", (int)t->tgid, g_strerror(t->err));
+        }
+    }
+    /* the pages stay if the thread runs (it reads them) or the outcome is unknown */
+    if (!started && *st != HC_INJECT_GONE && *st != HC_INJECT_STUCK) {
+        guint64 ignored;
+        if (data) {
+            guint64 uargs[2] = {data, dsize};
+            call(t, "munmap", y->unmap, uargs, 2, timeout_s, &ignored);
+        }
+        if (code) {
+            guint64 uargs[2] = {code, PAGE};
+            call(t, "munmap", y->unmap, uargs, 2, timeout_s, &ignored);
+        }
+    }
+    return started;
+}
+
+/* ---- both roads ------------------------------------------------------------------------------ */
+
 hc_inject_status hc_inject_source(int pid, const char *source, size_t len, double timeout_s, int *pending_rc,
                                   int *os_errno, char **message)
 {
-    tracee t = {.pid = pid};
+    tracee t = {.pid = pid, .tgid = pid};
     hc_inject_status st = HC_INJECT_FAILED;
+    syms y = {0};
     *pending_rc = -1;
     *os_errno = 0;
     GPtrArray *files = mapped_files(pid);
@@ -429,88 +680,63 @@ hc_inject_status hc_inject_source(int pid, const char *source, size_t len, doubl
         st = HC_INJECT_PTRACE;
         goto out;
     }
-    guint64 add = lookup(pid, files, "Py_AddPendingCall", FALSE);
-    guint64 run = add ? lookup(pid, files, "PyRun_SimpleString", FALSE) : 0;
-    guint64 map = lookup(pid, files, "mmap", TRUE), unmap = lookup(pid, files, "munmap", TRUE);
-    if (!add || !run) {
-        say(&t, "no %s in process %d", add ? "PyRun_SimpleString" : "Py_AddPendingCall", pid);
+    y.add = lookup(pid, files, "Py_AddPendingCall", FALSE);
+    y.run = y.add ? lookup(pid, files, "PyRun_SimpleString", FALSE) : 0;
+    y.map = lookup(pid, files, "mmap", TRUE), y.unmap = lookup(pid, files, "munmap", TRUE);
+    if (!y.add || !y.run) {
+        say(&t, "no %s in process %d", y.add ? "PyRun_SimpleString" : "Py_AddPendingCall", pid);
         st = HC_INJECT_NO_SYMBOL;
         goto out;
     }
-    if (!map || !unmap) {
+    if (!y.map || !y.unmap) {
         say(&t, "no C library (mmap) found in process %d", pid);
         st = HC_INJECT_NO_SYMBOL;
         goto out;
     }
-    if (ptrace(PTRACE_SEIZE, pid, NULL, NULL) != 0) {
-        t.err = errno;
-        say(&t, "ptrace: %s", g_strerror(errno));
-        st = HC_INJECT_PTRACE;
-        goto out;
+    /* the thread road's functions (all or none) */
+    y.ensure = lookup(pid, files, "PyGILState_Ensure", FALSE);
+    y.release = lookup(pid, files, "PyGILState_Release", FALSE);
+    y.isinit = lookup(pid, files, "Py_IsInitialized", FALSE);
+    y.pcreate = lookup(pid, files, "pthread_create", TRUE);
+    y.pdetach = lookup(pid, files, "pthread_detach", TRUE);
+    y.pself = lookup(pid, files, "pthread_self", TRUE);
+    if (y.ensure && y.release && y.isinit && y.pcreate && y.pdetach && y.pself && !getenv("HEAPCORE_ATTACH_PENDING")) {
+        GArray *tids = waiting_threads(pid);
+        for (guint i = 0; i < tids->len && i < 16; i++) {
+            tracee w = {.pid = g_array_index(tids, pid_t, i), .tgid = pid};
+            hc_inject_status ws = hold(&w);
+            gboolean started = ws == HC_INJECT_QUEUED && start_thread(&w, &y, source, len, timeout_s, &ws);
+            ws = let_go(&w, ws);
+            if (started && ws == HC_INJECT_QUEUED) {
+                say(&t, "started a thread from thread %d, which waited in system call %lld", (int)w.pid,
+                    (long long)(gint64)w.regs.orig_rax);
+                st = HC_INJECT_STARTED;
+            } else if (ws == HC_INJECT_PTRACE && w.err == EPERM) {
+                st = ws, t.err = w.err;
+                say(&t, "%s", w.msg);
+            } else if (ws == HC_INJECT_STUCK || (ws == HC_INJECT_GONE && w.pid == pid) || started) {
+                st = ws, t.err = w.err;
+                say(&t, "%s", w.msg ? w.msg : "the thread road failed");
+            }
+            g_free(w.msg);
+            g_free(w.xstate);
+            if (st != HC_INJECT_FAILED)
+                break; /* started, or a failure another thread would meet too */
+        }
+        g_array_free(tids, TRUE);
+        if (st != HC_INJECT_FAILED) {
+            *pending_rc = st == HC_INJECT_STARTED ? 0 : -1;
+            goto out;
+        }
     }
-    gboolean stopped = FALSE;
-    if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) == 0) {
-        int status;
-        int w = wait_stop(&t, g_get_monotonic_time() + 10 * G_USEC_PER_SEC, &status);
-        if (w == STOPPED) {
-            note_stop(&t, status); /* a signal on its way in, or a group stop: kept for later */
-            stopped = TRUE;
-        } else {
-            say(&t, w == EXITED ? "process %d exited" : "process %d did not stop for ptrace", pid);
-            st = w == EXITED ? HC_INJECT_GONE : HC_INJECT_FAILED;
-        }
-    } else {
-        t.err = errno;
-        say(&t, "ptrace: %s", g_strerror(errno));
-    }
-    if (stopped && save_state(&t)) {
-        size_t size = (len + 1 + PAGE - 1) / PAGE * PAGE;
-        guint64 page = 0;
-        guint64 margs[6] = {0,           size, 3 /* PROT_READ|PROT_WRITE */, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */,
-                            (guint64)-1, 0};
-        st = call(&t, "mmap", map, margs, 6, timeout_s, &page);
-        gboolean mapped = st == HC_INJECT_QUEUED && page != (guint64)-1 && page != 0 && !(page & (PAGE - 1));
-        if (st == HC_INJECT_QUEUED && !mapped) {
-            say(&t, "mmap of %zu bytes failed in process %d", size, pid);
-            st = HC_INJECT_FAILED;
-        }
-        if (st == HC_INJECT_QUEUED && !write_mem(&t, page, source, len + 1)) {
-            say(&t, "cannot write into process %d: %s", pid, g_strerror(t.err));
-            st = HC_INJECT_FAILED;
-        }
-        gboolean asked = st == HC_INJECT_QUEUED; /* Py_AddPendingCall is called */
-        if (asked) {
-            guint64 rc = 0, pargs[2] = {run, page};
-            st = call(&t, "Py_AddPendingCall", add, pargs, 2, timeout_s, &rc);
-            if (st == HC_INJECT_QUEUED)
-                *pending_rc = (int)(gint32)(guint32)rc;
-        }
-        /* The page goes only when nothing can read it later: Py_AddPendingCall said no, or was
-         * never called (and the thread can still make a call: not gone, not left in an
-         * abandoned one).  If the call's outcome is unknown, the page stays. */
-        gboolean unused =
-            asked ? st == HC_INJECT_QUEUED && *pending_rc != 0 : st != HC_INJECT_GONE && st != HC_INJECT_STUCK;
-        if (mapped && unused) {
-            guint64 uargs[2] = {page, size}, ignored;
-            call(&t, "munmap", unmap, uargs, 2, timeout_s, &ignored);
-        }
-        if (st != HC_INJECT_GONE && !restore_state(&t)) {
-            t.err = errno;
-            say(&t, "cannot put back the registers of process %d: %s", pid, g_strerror(errno));
-            st = HC_INJECT_FAILED;
-        }
-    } else if (stopped) {
-        st = HC_INJECT_FAILED;
-    }
-    if (st != HC_INJECT_GONE) {
-        ptrace(PTRACE_DETACH, pid, NULL, NULL);
-        for (int sig = 1; sig <= 64; sig++)
-            if (t.give_back & ((guint64)1 << (sig - 1)))
-                syscall(SYS_tgkill, pid, pid, sig);
-    }
+    /* the pending-call road: the main thread runs the source at its next bytecode boundary */
+    st = hold(&t);
+    if (st == HC_INJECT_QUEUED)
+        st = queue_pending(&t, &y, source, len, timeout_s, pending_rc);
+    st = let_go(&t, st);
 out:
     mapped_free(files);
-    *os_errno = st == HC_INJECT_QUEUED ? 0 : t.err;
+    *os_errno = st == HC_INJECT_QUEUED || st == HC_INJECT_STARTED ? 0 : t.err;
     *message = t.msg;
     g_free(t.xstate);
     return st;

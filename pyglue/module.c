@@ -65,7 +65,7 @@ static PyObject *mod_write_file(PyObject *mod, PyObject *args)
 }
 
 /* inject_source(pid, source: bytes, timeout) -> (status, pending_rc, errno, message): queue
- * source in process pid (inject.h); status is one of "queued", "unsupported", "ptrace",
+ * source in process pid (inject.h); status is one of "started", "queued", "unsupported", "ptrace",
  * "no-symbol", "gone", "stuck", "failed". */
 static PyObject *mod_inject_source(PyObject *mod, PyObject *args)
 {
@@ -93,7 +93,7 @@ static PyObject *mod_inject_source(PyObject *mod, PyObject *args)
         [HC_INJECT_QUEUED] = "queued", [HC_INJECT_UNSUPPORTED] = "unsupported",
         [HC_INJECT_PTRACE] = "ptrace", [HC_INJECT_NO_SYMBOL] = "no-symbol",
         [HC_INJECT_GONE] = "gone",     [HC_INJECT_STUCK] = "stuck",
-        [HC_INJECT_FAILED] = "failed",
+        [HC_INJECT_FAILED] = "failed", [HC_INJECT_STARTED] = "started",
     };
     PyObject *r = Py_BuildValue("(siis)", names[st], rc, os_errno, message ? message : "");
     g_free(message);

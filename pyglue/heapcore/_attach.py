@@ -275,18 +275,20 @@ def _inject(pid, source, exe):
     Raises CliError when the request was not queued."""
     from . import _engine
     status, rc, err, message = _engine.inject_source(pid, source.encode("ascii"), INJECT_LIMIT)
+    if status == "started":
+        return "thread"
     if status == "queued":
         if rc != 0:
             raise CliError("process %d: Py_AddPendingCall failed (its queue of pending calls is full); try again"
                            % pid, EXIT_ATTACH)
-        return
+        return "pending"
     if status == "unsupported":
         gdb = shutil.which("gdb")
         if gdb is None:
             raise CliError("cannot attach to process %d: gdb is not installed (Debian: apt-get install gdb)" % pid,
                            EXIT_ATTACH)
         _inject_gdb(gdb, pid, source, exe)
-        return
+        return "pending"
     if status == "ptrace" and err == errno.EPERM:
         raise _not_permitted(pid)
     if status == "ptrace" and err == errno.ESRCH or status == "gone":
@@ -423,8 +425,8 @@ def attach(pid, output, keep_strings=False, timeout=30.0, quiet=False):
             pass
         source = request_source(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), out, keep_strings,
                                 our_version()[:2], base)
-        _inject(pid, source, exe)
-        result = _wait(pid, ticket, running, done, timeout, quiet)
+        road = _inject(pid, source, exe)
+        result = _wait(pid, ticket, running, done, timeout, quiet, road)
     except KeyboardInterrupt:
         if not _unlink(ticket):  # too late to cancel: the process is taking the snapshot
             end = time.monotonic() + 5.0
@@ -441,8 +443,10 @@ def attach(pid, output, keep_strings=False, timeout=30.0, quiet=False):
     return _report(pid, output, out, result, time.monotonic() - t0)
 
 
-def _wait(pid, ticket, running, done, timeout, quiet):
-    """Poll for the status file; the parsed status dict."""
+def _wait(pid, ticket, running, done, timeout, quiet, road):
+    """Poll for the status file; the parsed status dict.  road: "thread" (a thread of the
+    process's own waits for the GIL) or "pending" (the main thread runs the request at its
+    next bytecode boundary)."""
     start = time.monotonic()
     said = False
     while not os.path.exists(done):
@@ -451,15 +455,26 @@ def _wait(pid, ticket, running, done, timeout, quiet):
             raise CliError("process %d exited before it took the snapshot" % pid, EXIT_ERROR)
         if now - start > timeout:
             if _unlink(ticket) or not os.path.exists(running):
+                if road == "thread":
+                    raise CliError(
+                        "process %d did not take the snapshot within %g s: the thread heapcore started there "
+                        "never got the GIL (C code holds it all this time, or the process is shutting down); "
+                        "nothing was written, and the request is cancelled" % (pid, timeout), EXIT_TIMEOUT)
                 raise CliError(
-                    "process %d did not take the snapshot within %g s: its main thread may be blocked in C "
-                    "code (a long time.sleep, a blocking read, a lock) and runs the request only when that "
-                    "returns; nothing was written, and the request is cancelled" % (pid, timeout), EXIT_TIMEOUT)
+                    "process %d did not take the snapshot within %g s: its main thread runs C code that "
+                    "holds the GIL (no thread waited in a system call, where heapcore could have started a "
+                    "thread of its own) and runs the request only when that returns; nothing was written, "
+                    "and the request is cancelled" % (pid, timeout), EXIT_TIMEOUT)
             raise CliError("process %d started the snapshot but did not finish it within %g s; it goes on "
                            "writing the file (try a longer --timeout)" % (pid, timeout), EXIT_TIMEOUT)
-        if not said and not quiet and now - start > 1.0:
+        if not said and not quiet and now - start > 1.0 and not os.path.exists(running):
             said = True
-            sys.stderr.write("heapcore: waiting for process %d to reach a safe point ...\n" % pid)
+            if road == "thread":
+                sys.stderr.write("heapcore: process %d: waiting for the GIL (another thread holds it: C code "
+                                 "that does not let go of it?) ...\n" % pid)
+            else:
+                sys.stderr.write("heapcore: process %d: waiting for its main thread to come back from C code "
+                                 "to Python code ...\n" % pid)
             sys.stderr.flush()
         time.sleep(0.02)
     try:

@@ -8,6 +8,7 @@ import glob
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -36,8 +37,9 @@ CHILD = textwrap.dedent('''
         print("traced %d" % libc.ptrace(0, 0, None, None), flush=True)  # PTRACE_TRACEME
     else:
         print("ready", flush=True)
-    if sys.argv[1:] and sys.argv[1] not in ("traceme", "busy"):
-        time.sleep(float(sys.argv[1]))  # one long C call
+    if sys.argv[1:] and sys.argv[1].startswith("hold"):
+        import ctypes
+        ctypes.PyDLL(None).usleep(int(float(sys.argv[1][4:]) * 1e6))  # C code holding the GIL
         print("awake", flush=True)
     busy = sys.argv[1:] == ["busy"]  # compute between requests: stopped anywhere, in C or bytecode
     def work():
@@ -112,7 +114,8 @@ class Attach(unittest.TestCase):
             p.kill()
         p.wait(timeout=30)
         for f in (p.stdin, p.stdout, p.stderr):
-            f.close()
+            if f is not None:
+                f.close()
 
     @staticmethod
     def ask(p, request):
@@ -171,18 +174,32 @@ class Attach(unittest.TestCase):
         self.assertEqual(p.wait(timeout=30), 0)
         self.assertEqual(p.stderr.read(), "")
 
-    def test_main_thread_blocked_in_c_times_out(self):
-        p, _ = self.spawn("4")  # time.sleep(4) first
-        t0 = time.monotonic()
+    def test_main_thread_holding_the_gil_times_out(self):
+        # the main thread sleeps in C holding the GIL (ctypes.PyDLL): the thread heapcore starts
+        # waits for the GIL; --timeout ends the command, and the request, when the thread
+        # finally gets the GIL, finds itself cancelled and does nothing
+        p, _ = self.spawn("hold4")
         r = heapcore_cli("attach", str(p.pid), "-o", self.path("late.hcsnap"), "--timeout", "1")
         self.assertEqual(r.returncode, 6, r.stderr)
         self.assertIn("did not take the snapshot within 1 s", r.stderr)
-        self.assertIn("blocked in C code", r.stderr)
-        self.assertLess(time.monotonic() - t0, 4)
-        # when the sleep returns the queued request runs, finds itself cancelled, does nothing
+        self.assertIn("never got the GIL", r.stderr)
         self.assertEqual(p.stdout.readline().strip(), "awake")
         self.assertEqual(self.ask(p, "ping"), "ping")
         self.assertEqual(os.listdir(self.dir), ["child.py"])
+        p.stdin.close()
+        self.assertEqual(p.wait(timeout=30), 0)
+        self.assertEqual(p.stderr.read(), "")
+
+    def test_the_pending_call_road(self):
+        # forced (HEAPCORE_ATTACH_PENDING): Py_AddPendingCall, run at a bytecode boundary
+        p, _ = self.spawn()
+        env = dict(os.environ, HEAPCORE_ATTACH_PENDING="1")
+        r = heapcore_cli("attach", str(p.pid), "-o", self.path("pending.hcsnap"), env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        y = heapcore.load(self.path("pending.hcsnap"))
+        rows = {row[1]: row for row in _internal.engine_set(y).partition(_engine.BY_CLODO)}
+        self.assertEqual(rows["__main__.Marker"][2], 5000)
+        self.assertEqual(self.ask(p, "ping"), "ping")
         p.stdin.close()
         self.assertEqual(p.wait(timeout=30), 0)
         self.assertEqual(p.stderr.read(), "")
@@ -251,6 +268,124 @@ class Attach(unittest.TestCase):
         p.stdin.close()
         self.assertEqual(p.wait(timeout=30), 0)
         self.assertEqual(p.stderr.read(), "")
+
+
+# A process in one state until SIGUSR1 (whose handler raises Done: every wait below is
+# interrupted by it), then "end" and exit status 0.  Markers to find in the snapshot.
+STATES = textwrap.dedent('''
+    import ctypes, os, select, signal, socket, sys, threading, time
+    class Marker:
+        pass
+    markers = [Marker() for _ in range(3000)]
+    class Done(Exception):
+        pass
+    def done(*_):
+        raise Done
+    signal.signal(signal.SIGUSR1, done)
+    state = sys.argv[1]
+    def spin(stop):
+        while not stop.is_set():
+            sum(range(1000))
+    stop = threading.Event()
+    print("ready", flush=True)
+    try:
+        if state == "sleep":
+            time.sleep(60)
+        elif state == "accept":
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            s.accept()
+        elif state == "select":
+            r, w = os.pipe()
+            select.select([r], [], [], 60)
+        elif state == "read":
+            r, w = os.pipe()
+            os.read(r, 1)
+        elif state == "join":
+            t = threading.Thread(target=stop.wait, args=(60,))
+            t.start()
+            t.join()
+        elif state == "lock":
+            lock = threading.Lock()
+            lock.acquire()
+            lock.acquire(timeout=60)
+        elif state == "event":
+            threading.Event().wait(60)
+        elif state == "python":
+            end = time.time() + 60
+            while time.time() < end:
+                sum(range(1000))
+        elif state == "threads":  # others run Python code, the main thread sleeps
+            for _ in range(2):
+                threading.Thread(target=spin, args=(stop,)).start()
+            time.sleep(60)
+        elif state == "otherholds":  # another thread holds the GIL in C for 2 s, main sleeps
+            def hold():
+                time.sleep(0.2)
+                ctypes.PyDLL(None).usleep(2000000)
+            threading.Thread(target=hold).start()
+            time.sleep(60)
+        elif state == "mainholds":  # the main thread holds the GIL in C for 2 s, alone
+            ctypes.PyDLL(None).usleep(2000000)
+            time.sleep(60)
+    except Done:
+        pass
+    stop.set()
+    print("end", flush=True)
+''')
+
+
+@unittest.skipIf(not NATIVE, "the thread road is Linux x86-64 only")
+class AttachInAnyState(unittest.TestCase):
+    """attach succeeds whatever the target does: its main thread blocked in a system call
+    with the GIL released (sleep, accept, select, read, join, lock and Event waits), running
+    Python code, sleeping while other threads run Python code, and while C code holds the
+    GIL (then within 5 s of its release, with a progress message); the target goes on and
+    exits normally."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="heapcore-states-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.script = os.path.join(self.dir, "states.py")
+        with open(self.script, "w") as f:
+            f.write(STATES)
+
+    def attach_in(self, state, timeout="5", settle=0.3):
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        p = subprocess.Popen([sys.executable, self.script, state], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env)
+        self.addCleanup(Attach.stop, p)
+        self.assertEqual(p.stdout.readline().strip(), "ready")
+        time.sleep(settle)  # into its state
+        out = os.path.join(self.dir, state + ".hcsnap")
+        r = heapcore_cli("attach", str(p.pid), "-o", out, "--timeout", timeout)
+        self.assertEqual(r.returncode, 0, "%s: %s" % (state, r.stderr))
+        y = heapcore.load(out)
+        rows = {row[1]: row for row in _internal.engine_set(y).partition(_engine.BY_CLODO)}
+        self.assertEqual(rows["__main__.Marker"][2], 3000, state)
+        self.assertIsNone(p.poll(), "%s: the target ended before the signal" % state)
+        p.send_signal(signal.SIGUSR1)
+        self.assertEqual(p.stdout.readline().strip(), "end", state)
+        self.assertEqual(p.wait(timeout=30), 0, state)
+        self.assertEqual(p.stderr.read(), "", state)
+        return r
+
+    def test_blocked_in_a_system_call(self):
+        for state in ("sleep", "accept", "select", "read", "join", "lock", "event"):
+            with self.subTest(state=state):
+                self.attach_in(state)
+
+    def test_running_python_code(self):
+        self.attach_in("python")
+        self.attach_in("threads")
+
+    def test_c_code_holding_the_gil(self):
+        # attached 0.3 s into a 2 s hold: succeeds within 5 s of the release
+        for state in ("otherholds", "mainholds"):
+            with self.subTest(state=state):
+                r = self.attach_in(state, timeout="7", settle=0.5)
+                self.assertIn("waiting for the GIL", r.stderr)
 
 
 if __name__ == "__main__":

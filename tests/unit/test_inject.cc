@@ -22,9 +22,32 @@ static volatile int g_called;
 static char g_source[256];
 static void *volatile g_func;
 
+// The thread road's functions: the thread the injector starts calls them in this order.
+static char g_ran_source[256];
+static volatile int g_ran, g_ensured, g_released = -1;
+
+extern "C" __attribute__((noinline, used, visibility("default"))) int Py_IsInitialized(void)
+{
+    return 1;
+}
+
+extern "C" __attribute__((noinline, used, visibility("default"))) int PyGILState_Ensure(void)
+{
+    g_ensured = 1;
+    return 7; // a state PyGILState_Release must get back
+}
+
 extern "C" __attribute__((noinline, used, visibility("default"))) int PyRun_SimpleString(const char *s)
 {
+    if (s && g_ensured)
+        strncpy(g_ran_source, s, sizeof g_ran_source - 1);
     return s ? 0 : -1;
+}
+
+extern "C" __attribute__((noinline, used, visibility("default"))) void PyGILState_Release(int state)
+{
+    g_released = state;
+    __atomic_store_n(&g_ran, 1, __ATOMIC_RELEASE);
 }
 
 extern "C" __attribute__((noinline, used, visibility("default"), target("avx2"))) int
@@ -50,7 +73,7 @@ Py_AddPendingCall(int (*func)(const char *), void *arg)
 static const char kSource[] = "import heapcore  # the request";
 
 // The child's verdict, as its exit status.
-enum { CHILD_OK = 0, CHILD_REGISTERS = 1, CHILD_CALL = 2, CHILD_READ = 3 };
+enum { CHILD_OK = 0, CHILD_REGISTERS = 1, CHILD_CALL = 2, CHILD_READ = 3, CHILD_THREAD = 4 };
 
 static int check_call()
 {
@@ -87,6 +110,28 @@ __attribute__((target("avx2"))) static int spin_with_vectors(int ready_fd)
     if (memcmp(in, out, sizeof in) != 0)
         return CHILD_REGISTERS;
     return check_call();
+}
+
+// The thread road: a thread ran the source between PyGILState_Ensure and _Release (state 7).
+static int check_thread()
+{
+    for (int i = 0; i < 1000 && !__atomic_load_n(&g_ran, __ATOMIC_ACQUIRE); i++)
+        usleep(10000);
+    if (!g_ran || g_released != 7 || strcmp(g_ran_source, kSource) != 0 || g_called)
+        return CHILD_THREAD;
+    return CHILD_OK;
+}
+
+// Blocks in read() on fd until the parent writes; then the thread has run the source.
+static int read_with_thread(int ready_fd, int fd)
+{
+    char c = 'r', got = 0;
+    if (write(ready_fd, &c, 1) != 1)
+        return CHILD_CALL;
+    ssize_t r = read(fd, &got, 1); // interrupted by the attach: restarted, not EINTR
+    if (r != 1 || got != 'x')
+        return CHILD_READ;
+    return check_thread();
 }
 
 // Blocks in read() on fd until the parent writes, after the call was queued.
@@ -172,13 +217,31 @@ TEST(Inject, EveryRegisterComesBackAfterTheCall)
     }
 }
 
+// A process whose main thread waits in a system call gets a thread that runs the source at
+// once (the thread road), and the read it waits in goes on.
+TEST(Inject, AWaitingThreadStartsAThreadAndGoesOn)
+{
+    Child c;
+    c.start([](int ready, int fd) { return read_with_thread(ready, fd); });
+    int rc = -1;
+    std::string msg;
+    ASSERT_EQ(inject(c.pid, &rc, &msg), HC_INJECT_STARTED) << msg;
+    EXPECT_EQ(rc, 0);
+    EXPECT_NE(msg.find("waited in system call 0"), std::string::npos) << msg; // read
+    ASSERT_EQ(write(c.to_child[1], "x", 1), 1);
+    EXPECT_EQ(c.wait_exit(), CHILD_OK) << "3: the read failed or was cut short, 4: the thread's calls";
+}
+
 TEST(Inject, ASystemCallInProgressGoesOn)
 {
     Child c;
     c.start([](int ready, int fd) { return read_after_call(ready, fd); });
     int rc = -1;
     std::string msg;
-    ASSERT_EQ(inject(c.pid, &rc, &msg), HC_INJECT_QUEUED) << msg;
+    g_setenv("HEAPCORE_ATTACH_PENDING", "1", TRUE); // the pending-call road, though it waits
+    hc_inject_status st = inject(c.pid, &rc, &msg);
+    g_unsetenv("HEAPCORE_ATTACH_PENDING");
+    ASSERT_EQ(st, HC_INJECT_QUEUED) << msg;
     EXPECT_EQ(rc, 0);
     ASSERT_EQ(write(c.to_child[1], "x", 1), 1);
     EXPECT_EQ(c.wait_exit(), CHILD_OK) << "3: the read failed or was cut short, 2: the call's arguments";
