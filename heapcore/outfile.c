@@ -185,7 +185,10 @@ gboolean hc_outfile_open(hc_outfile *o, const char *path, unsigned flags, GError
         return FALSE;
     }
     char *dir = g_path_get_dirname(o->path);
-    o->tmp = g_build_filename(dir, ".heapcore-XXXXXX", NULL);
+    /* the writer's pid in the name: a forked writer that dies leaves a file its parent can find */
+    char *base = g_strdup_printf(".heapcore-%d-XXXXXX", (int)getpid());
+    o->tmp = g_build_filename(dir, base, NULL);
+    g_free(base);
     g_free(dir);
     int fd = g_mkstemp_full(o->tmp, O_RDWR | O_CLOEXEC, 0644);
     if (fd < 0) {

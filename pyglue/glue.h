@@ -62,6 +62,13 @@ PyObject *wrap_live_snapshot(hc_graph *g, hc_py_born *born);
 /* A set of snap's graph, or the error *err (a pointer, read after the call that made s: C leaves
  * the order in which arguments are evaluated open). */
 PyObject *wrap_set(SnapshotObject *snap, hc_idset *s, GError **err);
+/* The seq the next live snapshot will have. */
+uint64_t next_snapshot_seq(void);
+/* A file's META from a sequence of (str, str) pairs: a g_malloc'd NULL-terminated array of
+ * key, value, ... borrowed from *keep's items (DECREF *keep after use); NULL + exception. */
+const char **meta_arg(PyObject *obj, PyObject **keep);
+/* dump_fork(path, meta, capture, require, forbid, ref=None, status_path=None) (idset.c). */
+PyObject *mod_dump_fork(PyObject *mod, PyObject *const *args, Py_ssize_t nargs);
 /* A Kinds owning k, or the error *err. */
 PyObject *wrap_kinds(hc_kinds *k, GError **err);
 

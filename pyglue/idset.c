@@ -2,6 +2,11 @@
  * its algebra, classifiers, dominator figures, files, and the live objects behind it (asked of
  * the adapter, pylive.h).  Translates only (glue.h). */
 #include "glue.h"
+#include "pyfork.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include "pylive.h"
 #include "pysnapshot.h"
 
@@ -425,19 +430,11 @@ static PyObject *IdSet_same_graph(IdSetObject *self, PyObject *other)
     return b ? PyBool_FromLong(hc_idset_graph(self->s) == hc_idset_graph(b)) : NULL;
 }
 
-/* dump(path, meta): write the snapshot, with this set as the file's members.  meta: a
- * sequence of (key, value) str pairs.  The GIL is released while writing. */
-static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
+const char **meta_arg(PyObject *obj, PyObject **keep)
 {
-    PyObject *path_obj, *meta_obj, *bytes = NULL;
-    int keep = 0;
-    if (!PyArg_ParseTuple(args, "OO|p", &path_obj, &meta_obj, &keep) || !PyUnicode_FSConverter(path_obj, &bytes))
+    PyObject *fast = PySequence_Fast(obj, "meta must be a sequence of (key, value) pairs");
+    if (!fast)
         return NULL;
-    PyObject *fast = PySequence_Fast(meta_obj, "meta must be a sequence of (key, value) pairs");
-    if (!fast) {
-        Py_DECREF(bytes);
-        return NULL;
-    }
     Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
     const char **meta = g_new0(const char *, 2 * (size_t)n + 1);
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -449,9 +446,25 @@ static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
                 PyErr_SetString(PyExc_TypeError, "meta must be (str, str) pairs");
             g_free(meta);
             Py_DECREF(fast);
-            Py_DECREF(bytes);
             return NULL;
         }
+    }
+    *keep = fast;
+    return meta;
+}
+
+/* dump(path, meta): write the snapshot, with this set as the file's members.  meta: a
+ * sequence of (key, value) str pairs.  The GIL is released while writing. */
+static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
+{
+    PyObject *path_obj, *meta_obj, *bytes = NULL, *fast = NULL;
+    int keep = 0;
+    if (!PyArg_ParseTuple(args, "OO|p", &path_obj, &meta_obj, &keep) || !PyUnicode_FSConverter(path_obj, &bytes))
+        return NULL;
+    const char **meta = meta_arg(meta_obj, &fast);
+    if (!meta) {
+        Py_DECREF(bytes);
+        return NULL;
     }
     GError *err = NULL;
     gboolean ok;
@@ -473,6 +486,75 @@ static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
     if (!ok)
         return set_error(err);
     Py_RETURN_NONE;
+}
+
+/* dump_fork(path, meta, capture, require, forbid, ref=None, status_path=None) -> (pid, fd):
+ * the heap written to path by a forked worker (pyfork.h); pid is the worker's (-1 if it did
+ * not say), fd the pipe it reports on.  The GIL is held only for the fork. */
+PyObject *mod_dump_fork(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)mod;
+    /* METH_FASTCALL, as snapshot(): no argument tuple alive during the worker's walk */
+    if (nargs < 5 || nargs > 7) {
+        PyErr_SetString(PyExc_TypeError, "dump_fork() takes 5 to 7 arguments");
+        return NULL;
+    }
+    PyObject *meta_obj = args[1], *ref_obj = nargs > 5 ? args[5] : Py_None,
+             *status_obj = nargs > 6 ? args[6] : Py_None, *bytes = NULL, *sbytes = NULL, *fast = NULL;
+    long capture = PyLong_AsLong(args[2]);
+    unsigned long require = PyLong_AsUnsignedLong(args[3]), forbid = PyLong_AsUnsignedLong(args[4]);
+    if (PyErr_Occurred() || !PyUnicode_FSConverter(args[0], &bytes))
+        return NULL;
+    if (status_obj != Py_None && !PyUnicode_FSConverter(status_obj, &sbytes)) {
+        Py_DECREF(bytes);
+        return NULL;
+    }
+    hc_py_fork_request r = {.path = PyBytes_AS_STRING(bytes), .capture = (int)capture, .require = (unsigned)require,
+                            .forbid = (unsigned)forbid, .seq = next_snapshot_seq(),
+                            .status_path = sbytes ? PyBytes_AS_STRING(sbytes) : NULL};
+    const char **meta = NULL;
+    PyObject *out = NULL;
+    if (ref_obj != Py_None) {
+        if (!(r.ref = as_set(ref_obj)))
+            goto done;
+        SnapshotObject *rs = ((IdSetObject *)ref_obj)->snap;
+        r.ref_id = (hc_py_snapshot_id){rs->born, rs->seq};
+    }
+    if (!(meta = meta_arg(meta_obj, &fast)))
+        goto done;
+    r.meta = meta;
+    GError *err = NULL;
+    int fd = -1;
+    pid_t mid = -1;
+    if (!hc_py_fork_dump(&r, &fd, &mid, &err)) {
+        set_error(err);
+        goto done;
+    }
+    long pid = -1;
+    Py_BEGIN_ALLOW_THREADS
+    hc_py_fork_reap(mid);
+    char line[32];
+    size_t n = 0;
+    while (n < sizeof line - 1) { /* "pid N\n", byte by byte: the rest is the job's to read */
+        ssize_t k = read(fd, line + n, 1);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0 || line[n++] == '\n')
+            break;
+    }
+    line[n] = '\0';
+    if (g_str_has_prefix(line, "pid "))
+        pid = strtol(line + 4, NULL, 10);
+    Py_END_ALLOW_THREADS
+    out = Py_BuildValue("(li)", pid, fd);
+    if (!out)
+        close(fd);
+done:
+    g_free(meta);
+    Py_XDECREF(fast);
+    Py_DECREF(bytes);
+    Py_XDECREF(sbytes);
+    return out;
 }
 
 static PyMethodDef IdSet_methods[] = {

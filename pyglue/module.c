@@ -147,13 +147,18 @@ static PyObject *mod_load(PyObject *mod, PyObject *arg)
     return out;
 }
 
-/* snapshot(extra_roots=None, capture=0) -> Snapshot of the whole heap (pysnapshot.h). */
-static PyObject *mod_snapshot(PyObject *mod, PyObject *args)
+/* snapshot(extra_roots=None, capture=0) -> Snapshot of the whole heap (pysnapshot.h).
+ * METH_FASTCALL: no argument tuple is made, which the walk would find alive (heapcore's own). */
+static PyObject *mod_snapshot(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)mod;
-    PyObject *extra_obj = NULL, *fast = NULL;
+    PyObject *extra_obj = nargs > 0 ? args[0] : NULL, *fast = NULL;
     int capture = 0;
-    if (!PyArg_ParseTuple(args, "|Oi", &extra_obj, &capture))
+    if (nargs > 2) {
+        PyErr_SetString(PyExc_TypeError, "snapshot() takes at most 2 arguments");
+        return NULL;
+    }
+    if (nargs > 1 && (capture = PyLong_AsLong(args[1])) == -1 && PyErr_Occurred())
         return NULL;
     if (extra_obj && extra_obj != Py_None && !(fast = PySequence_Fast(extra_obj, "extra roots must be a sequence")))
         return NULL;
@@ -298,7 +303,9 @@ static PyMethodDef module_methods[] = {
      "load(path) -> (Snapshot, IdSet of the file's members); the snapshot's meta is the file's META"},
     {"root_objects", mod_root_objects, METH_NOARGS,
      "root_objects() -> [(label, obj)]: what the interpreter holds as roots now"},
-    {"snapshot", mod_snapshot, METH_VARARGS,
+    {"dump_fork", (PyCFunction)(void (*)(void))mod_dump_fork, METH_FASTCALL,
+     "dump_fork(path, meta, capture, require, forbid, ref=None, status_path=None) -> (pid, fd): the heap written by a forked worker, which reports on fd ('ok SECONDS' or 'error CODE MESSAGE')"},
+    {"snapshot", (PyCFunction)(void (*)(void))mod_snapshot, METH_FASTCALL,
      "snapshot(extra_roots=None, capture=0) -> Snapshot of the whole heap; capture 1: with edge labels and string hashes read at once (for a file), 2: and string contents"},
     {"hide_type", mod_hide_type, METH_O, "hide_type(cls): instances of cls are the observer's own"},
     {"interpreter_snapshot", mod_interpreter_snapshot, METH_VARARGS,

@@ -985,10 +985,16 @@ PyObject *wrap_snapshot(hc_graph *g)
     return (PyObject *)o;
 }
 
+static uint64_t taken; /* live snapshots wrapped so far */
+
+uint64_t next_snapshot_seq(void)
+{
+    return taken + 1;
+}
+
 /* wrap_snapshot for a graph walked just now; born (its tracker, may be NULL) goes with it. */
 PyObject *wrap_live_snapshot(hc_graph *g, hc_py_born *born)
 {
-    static uint64_t taken;
     SnapshotObject *o = (SnapshotObject *)wrap_snapshot(g);
     if (!o) {
         hc_py_born_stop(born);

@@ -111,6 +111,11 @@ void hc_py_interp_unmark_running(PyInterpreterState *in, PyThreadState *ts);
 PyThreadState *hc_py_interp_enter(PyThreadState *sub_ts);
 void hc_py_interp_leave(PyThreadState *sub_ts, PyThreadState *mine, PyInterpreterState *in, int marked);
 
+/* Call first in a process forked from a snapshotted one (pyfork.h): HEAD_LOCK, which guards
+ * the thread lists, is not taken from then on (a thread the fork did not copy may hold it;
+ * the lists are read as the fork left them). */
+void hc_py_forked_child(void);
+
 /* Whether the interpreter is being finalized (its modules and objects torn down): no walk
  * then.  3.13: Py_IsFinalizing; before: _Py_IsFinalizing. */
 static inline int hc_py_is_finalizing(void)

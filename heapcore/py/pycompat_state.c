@@ -22,8 +22,18 @@
 
 /* ---- HEAD_LOCK ---------------------------------------------------------------------------- */
 
+/* In a forked child HEAD_LOCK is never taken: a thread the fork did not copy may hold it. */
+static int head_lock_off;
+
+void hc_py_forked_child(void)
+{
+    head_lock_off = 1;
+}
+
 void hc_py_head_lock(void)
 {
+    if (head_lock_off)
+        return;
 #if HC_PY313
     /* HEAD_LOCK is PyMutex_LockFlags(.., _Py_LOCK_DONT_DETACH), whose slow path
      * (_PyMutex_LockTimed) is not exported.  PyMutex_Lock would detach the thread state (release
@@ -43,6 +53,8 @@ void hc_py_head_lock(void)
 
 void hc_py_head_unlock(void)
 {
+    if (head_lock_off)
+        return;
 #if HC_PY313
     PyMutex_Unlock(&_PyRuntime.interpreters.mutex);
 #else

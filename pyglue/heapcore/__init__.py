@@ -23,6 +23,21 @@ __all__ = ["hpy", "IdentitySet", "Stat", "Diff", "load"]
 _NOT_SHOWN = _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL  # never in a heap set
 
 
+def _heap_header(everything, rss, own=None):
+    """heap()'s header lines for engine set `everything`: the process's resident memory
+    (rss; None after setrelheap: not shown) against the objects', and the unreachable
+    objects' line; None if there is nothing to say."""
+    lines = []
+    if rss is not None and rss > 0:  # the snapshots heapcore holds (this one too) are resident: not the program's
+        own = _engine.own_memory() if own is None else own
+        lines.append("Process RSS %s; held outside the objects walked: %s (heapcore's own %s not counted)." % (
+            _format.mb(rss), _format.mb(max(rss - everything.size - own, 0)), _format.mb(own)))
+    garbage = _unreachable.header_line(everything)  # None if a root reaches everything
+    if garbage:
+        lines.append(garbage)
+    return "\n".join(lines) or None
+
+
 class hpy:
     """Top level interface, as in Heapy: ``h = hpy(); h.heap()``."""
 
@@ -59,20 +74,9 @@ class hpy:
             return IdentitySet(snap.select(0, _NOT_SHOWN), "clodo",
                                header="Subinterpreter %d, without what the main interpreter reaches." % int(iid))
         everything = self._everything(0, _capture)
-        lines = []
         if self._ref is None:
-            total = everything.size
-            rss = _engine.rss()
-            if rss > 0:  # the snapshots heapcore holds (this one too) are resident: not the program's
-                own = _engine.own_memory()
-                lines.append("Process RSS %s; held outside the objects walked: %s (heapcore's own %s not counted)." % (
-                    _format.mb(rss), _format.mb(max(rss - total - own, 0)), _format.mb(own)))
-        else:
-            everything = everything.sub_foreign(self._ref)
-        garbage = _unreachable.header_line(everything)  # None if a root reaches everything
-        if garbage:
-            lines.append(garbage)
-        return IdentitySet(everything, "clodo", header="\n".join(lines) or None)
+            return IdentitySet(everything, "clodo", header=_heap_header(everything, _engine.rss()))
+        return IdentitySet(everything.sub_foreign(self._ref), "clodo", header=_heap_header(everything, None))
 
     def heapu(self):
         """Objects alive but unreachable from the roots (gc-tracked objects no root reaches,
@@ -142,11 +146,23 @@ class hpy:
 
     setref = setrelheap
 
-    def dump(self, path, keep_strings=False):
+    def dump(self, path, keep_strings=False, fork=False):
         """Take the heap (as heap() would show it) and write it to a snapshot file, with edge
         labels and string values read during the walk itself.  String and bytes contents
-        are redacted (length and hash kept) unless keep_strings=True."""
-        self.heap(2 if keep_strings else 1).dump(path, keep_strings=keep_strings)
+        are redacted (length and hash kept) unless keep_strings=True.
+
+        fork=True: a forked copy of the process (copy-on-write) takes the heap and writes the
+        file, and this process stops only for the fork (milliseconds, where a direct dump
+        holds the GIL for the walk and the write).  Returns at once with a DumpJob:
+        ``job.wait()`` returns the path when the file is written (or raises as the direct
+        dump would), ``job.poll()``, ``job.done``, ``job.cancel()``.  The file is the one a
+        direct dump of the same moment writes.  The copy costs the memory of the pages this
+        process writes while the worker runs, plus the worker's own (the snapshot's)."""
+        capture = 2 if keep_strings else 1
+        if fork:
+            from . import _forkdump
+            return _forkdump.start(path, capture, self._ref, "heap" if self._ref is None else "rel")
+        self.heap(capture).dump(path, keep_strings=keep_strings)
 
     @staticmethod
     def load(path):
@@ -256,7 +272,15 @@ def load(path):
     if _stats.is_text(path):
         return _stats.load_text(path)
     snap, members = _engine.load(os.fspath(path))
-    return IdentitySet(members, "clodo", header=snap.meta.get("header"))
+    meta = snap.meta
+    header = meta.get("header")
+    if header is None and meta.get("header-at-load") in ("heap", "rel"):  # h.dump(fork=True)'s
+        try:
+            rss, own = int(meta.get("rss", "-1")), int(meta.get("own", "0"))
+        except ValueError:
+            rss, own = -1, 0
+        header = _heap_header(members, rss if meta["header-at-load"] == "heap" else None, own)
+    return IdentitySet(members, "clodo", header=header)
 
 
 hide(globals(), hpy, _Doc)
