@@ -79,7 +79,7 @@ INJECT_LIMIT = 10.0  # seconds one C call made in the process may take (Py_AddPe
 # checks the version before importing anything of heapcore's.  Its frames are hidden from the
 # snapshot once heapcore is imported (hide_frames_of), and its globals then emptied.
 _TARGET = r'''
-def _heapcore_attach(pkgdir, out, keep_strings, want, base, g):
+def _heapcore_attach(pkgdir, out, keep_strings, want, base, g, fork):
     import os, sys, time
     try:
         os.rename(base + ".wait", base + ".running")
@@ -103,7 +103,14 @@ def _heapcore_attach(pkgdir, out, keep_strings, want, base, g):
                 import heapcore
                 heapcore._internal.hide(g)
                 g.clear()
-                heapcore.hpy().dump(out, keep_strings=keep_strings)
+                if fork:
+                    from heapcore import _forkdump
+                    t1 = time.time()
+                    job = _forkdump.start(out, 2 if keep_strings else 1, None, "heap", base + ".done")
+                    forked = {"pid": job.pid, "pause": time.time() - t1}
+                    del job  # the worker reports into .done itself
+                else:
+                    heapcore.hpy().dump(out, keep_strings=keep_strings)
             finally:
                 if added:
                     try:
@@ -114,6 +121,8 @@ def _heapcore_attach(pkgdir, out, keep_strings, want, base, g):
                         pass
             result = {"ok": True, "seconds": time.time() - t0,
                       "heapcore": os.path.dirname(os.path.dirname(os.path.abspath(heapcore.__file__)))}
+            if fork:
+                result.update(forked)
     except BaseException as e:
         try:
             result = {"ok": False, "kind": "exception", "type": type(e).__name__,
@@ -121,9 +130,10 @@ def _heapcore_attach(pkgdir, out, keep_strings, want, base, g):
         except BaseException:
             pass
     try:
-        with open(base + ".done.tmp", "w") as f:
+        final = base + (".forked" if fork and result.get("ok") else ".done")
+        with open(final + ".tmp", "w") as f:
             f.write(repr(result))
-        os.rename(base + ".done.tmp", base + ".done")
+        os.rename(final + ".tmp", final)
     except BaseException:
         pass
     try:
@@ -157,10 +167,10 @@ detach
 """
 
 
-def request_source(pkgdir, out, keep_strings, want, base):
+def request_source(pkgdir, out, keep_strings, want, base, fork=False):
     """The Python source PyRun_SimpleString runs in the process (ASCII)."""
-    code = _TARGET + "_heapcore_attach(%s, %s, %s, %s, %s, globals())\n" % (
-        ascii(pkgdir), ascii(out), bool(keep_strings), ascii(tuple(want)), ascii(base))
+    code = _TARGET + "_heapcore_attach(%s, %s, %s, %s, %s, globals(), %s)\n" % (
+        ascii(pkgdir), ascii(out), bool(keep_strings), ascii(tuple(want)), ascii(base), bool(fork))
     return _WRAPPER % ascii(code)
 
 
@@ -394,8 +404,10 @@ def _run_gdb(cmd, log, env, pid):
 
 # -- the command -------------------------------------------------------------------------------
 
-def attach(pid, output, keep_strings=False, timeout=30.0, quiet=False):
-    """Write a snapshot of process pid to output; report on stderr.  Raises CliError."""
+def attach(pid, output, keep_strings=False, timeout=30.0, quiet=False, fork=True):
+    """Write a snapshot of process pid to output; report on stderr.  Raises CliError.
+    fork: the process forks a worker that takes the heap and writes the file, and stops only
+    for the fork (else it takes and writes the snapshot itself, holding the GIL throughout)."""
     t0 = time.monotonic()
     st = _check_process(pid)
     exe = _exe(pid)
@@ -410,7 +422,7 @@ def attach(pid, output, keep_strings=False, timeout=30.0, quiet=False):
         raise CliError("cannot write %s: process %d runs as uid %s, which cannot write to %s (the process "
                        "writes the file itself)" % (output, pid, st["Uid"].split()[1], directory), EXIT_IO)
     base = os.path.join(directory, ".%s.attach-%d" % (name, os.getpid()))
-    ticket, running, done = base + ".wait", base + ".running", base + ".done"
+    ticket, running, done, forked = base + ".wait", base + ".running", base + ".done", base + ".forked"
     try:
         with open(ticket, "w"):
             pass
@@ -424,9 +436,9 @@ def attach(pid, output, keep_strings=False, timeout=30.0, quiet=False):
         except (KeyError, ValueError, IndexError, OSError):
             pass
         source = request_source(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), out, keep_strings,
-                                our_version()[:2], base)
+                                our_version()[:2], base, fork)
         road = _inject(pid, source, exe)
-        result = _wait(pid, ticket, running, done, timeout, quiet, road)
+        result = _wait(pid, ticket, running, done, timeout, quiet, road, forked, out)
     except KeyboardInterrupt:
         if not _unlink(ticket):  # too late to cancel: the process is taking the snapshot
             end = time.monotonic() + 5.0
@@ -440,20 +452,36 @@ def attach(pid, output, keep_strings=False, timeout=30.0, quiet=False):
         _unlink(ticket)
     _unlink(running)
     _unlink(done)
+    _unlink(forked)
     return _report(pid, output, out, result, time.monotonic() - t0)
 
 
-def _wait(pid, ticket, running, done, timeout, quiet, road):
+def _wait(pid, ticket, running, done, timeout, quiet, road, forked, out):
     """Poll for the status file; the parsed status dict.  road: "thread" (a thread of the
     process's own waits for the GIL) or "pending" (the main thread runs the request at its
-    next bytecode boundary)."""
+    next bytecode boundary).  With a fork, the request writes `forked` (the worker's pid) and
+    the worker writes `done`."""
     start = time.monotonic()
     said = False
+    fork_info = None
     while not os.path.exists(done):
         now = time.monotonic()
-        if not _alive(pid) and not os.path.exists(done):
+        if fork_info is None and os.path.exists(forked):
+            fork_info = _read_status(pid, forked)
+        if fork_info is not None:
+            worker = fork_info.get("pid")
+            if not (worker and _alive(worker)) and not os.path.exists(done):
+                from ._forkdump import remove_leftovers
+                remove_leftovers(out, worker)
+                raise CliError("process %d forked worker %s for the snapshot, which ended before it wrote the file "
+                               "(killed, or it crashed); nothing was written" % (pid, worker), EXIT_ERROR)
+        elif not _alive(pid) and not os.path.exists(done):
             raise CliError("process %d exited before it took the snapshot" % pid, EXIT_ERROR)
         if now - start > timeout:
+            if fork_info is not None:
+                raise CliError("process %d's worker %s did not finish the snapshot within %g s; it goes on "
+                               "writing the file (try a longer --timeout)" % (pid, fork_info.get("pid"), timeout),
+                               EXIT_TIMEOUT)
             if _unlink(ticket) or not os.path.exists(running):
                 if road == "thread":
                     raise CliError(
@@ -476,12 +504,38 @@ def _wait(pid, ticket, running, done, timeout, quiet, road):
                 sys.stderr.write("heapcore: process %d: waiting for its main thread to come back from C code "
                                  "to Python code ...\n" % pid)
             sys.stderr.flush()
-        time.sleep(0.02)
+        time.sleep(0.01)
+    result = _read_status(pid, done)
+    if fork_info is None and os.path.exists(forked):
+        fork_info = _read_status(pid, forked)
+    if fork_info is not None:
+        fork_info = dict(fork_info)
+        if result.get("ok"):
+            fork_info["worker_seconds"] = result.get("seconds", 0.0)
+            result = fork_info
+        else:
+            result = dict(result, forked=fork_info.get("pid"))
+    return result
+
+
+def _read_status(pid, path):
+    """A status file: the request's (a dict literal) or a fork worker's report."""
     try:
-        with open(done) as f:
-            return ast.literal_eval(f.read())
+        with open(path) as f:
+            text = f.read()
+        if not text.startswith("{"):
+            from ._forkdump import parse_report
+            _, outcome = parse_report(text)
+            if outcome is None:
+                raise ValueError("no outcome in it")
+            if outcome[0] == "ok":
+                return {"ok": True, "seconds": outcome[1]}
+            e = outcome[1]
+            return {"ok": False, "kind": "exception", "type": type(e).__name__, "message": str(e),
+                    "io": isinstance(e, OSError)}
+        return ast.literal_eval(text)
     except (OSError, ValueError, SyntaxError) as e:
-        raise CliError("process %d: cannot read its status file %s: %s" % (pid, done, e), EXIT_ERROR)
+        raise CliError("process %d: cannot read its status file %s: %s" % (pid, path, e), EXIT_ERROR)
 
 
 def _report(pid, output, out, result, total):
@@ -492,8 +546,13 @@ def _report(pid, output, out, result, total):
             size = os.path.getsize(out)
         except OSError as e:
             raise CliError("process %d reported a snapshot, but %s: %s" % (pid, output, e.strerror or e), EXIT_IO)
-        sys.stderr.write("heapcore: process %d: wrote %s (%.1f MB) in %.2f s (%.1f s with the attach)\n" % (
-            pid, output, size / 1e6, result.get("seconds", 0.0), total))
+        if "pause" in result:
+            sys.stderr.write("heapcore: process %d: wrote %s (%.1f MB) in %.1f s; it paused %.0f ms for the fork, "
+                             "its worker %s took %.2f s\n" % (pid, output, size / 1e6, total, result["pause"] * 1e3,
+                                                            result.get("pid"), result.get("worker_seconds", 0.0)))
+        else:
+            sys.stderr.write("heapcore: process %d: wrote %s (%.1f MB) in %.2f s (%.1f s with the attach)\n" % (
+                pid, output, size / 1e6, result.get("seconds", 0.0), total))
         ours = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         if result.get("heapcore") not in (None, ours):
             sys.stderr.write("heapcore: note: process %d had already imported heapcore from %s, and used it\n"

@@ -143,11 +143,55 @@ def cmd_run(args):
     dump = _snapshot_writer(args)
     if args.on_signal:
         _dump_on_signal(args.on_signal, dump)
+    if args.every:
+        _dump_every(args.every, dump)
     main = _main_module(script, args.args)  # held until the last snapshot, as before
     status = _run_as_main(main, script, source)
-    if (args.at_exit or not args.on_signal) and not dump("at exit"):
+    if (args.at_exit or not (args.on_signal or args.every)) and not dump("at exit"):
         return EXIT_IO
     return status
+
+
+def numbered(path, n):
+    """path for the n-th of a series: {n} in it replaced, else -n before the extension."""
+    if "{n}" in path:
+        return path.replace("{n}", str(n))
+    root, ext = os.path.splitext(path)
+    return "%s-%d%s" % (root, n, ext)
+
+
+class _Keeper:
+    """The last `keep` files of a series written: older ones are removed (only those the
+    series wrote itself)."""
+
+    __slots__ = ("keep", "written")
+
+    def __init__(self, keep):
+        self.keep, self.written = keep, []
+
+    def wrote(self, path):
+        if path in self.written:
+            self.written.remove(path)
+        self.written.append(path)
+        while self.keep and len(self.written) > self.keep:
+            old = self.written.pop(0)
+            try:
+                os.unlink(old)
+            except OSError:
+                pass
+
+
+def _dump_every(seconds, dump):
+    """A thread of heapcore's own calls dump every `seconds` (run --every).  _thread, not
+    threading: no Thread object, Event or list of threads is made in the program's heap."""
+    import _thread
+
+    def loop():
+        while True:
+            time.sleep(seconds)
+            dump("every %g s" % seconds)
+
+    _thread.start_new_thread(loop, ())
 
 
 def _snapshot_writer(args):
@@ -155,30 +199,49 @@ def _snapshot_writer(args):
     False (with the reason on stderr) if it could not be written."""
     from . import hpy
     # resolved now: the program may chdir, and the files belong where `run` was started
+    import _thread
     out = os.path.abspath(args.output or "heapcore-%d.hcsnap" % os.getpid())
     shown = args.output or os.path.basename(out)
+    series = bool(args.every)
     start_pid = os.getpid()
     h = hpy()
     taken = [0]
+    keeper = _Keeper(args.keep)
+    lock = _thread.allocate_lock()  # one snapshot at a time (--every's thread, a signal, the end)
 
     def dump(reason):
+        with lock:
+            return write(reason)
+
+    def write(reason):
         taken[0] += 1
-        path, name = out.replace("{n}", str(taken[0])), shown.replace("{n}", str(taken[0]))
+        if series:
+            path, name = numbered(out, taken[0]), numbered(shown, taken[0])
+        else:
+            path, name = out.replace("{n}", str(taken[0])), shown.replace("{n}", str(taken[0]))
         if os.getpid() != start_pid:  # a forked child: a name of its own
             path, name = _own_name(path, os.getpid()), _own_name(name, os.getpid())
         t0 = time.perf_counter()
+        paused = ""
         try:
-            h.dump(path, keep_strings=args.keep_strings)
-        except OSError as e:  # the engine's message names the file and the reason
+            if args.fork:
+                job = h.dump(path, keep_strings=args.keep_strings, fork=True)
+                paused = "; paused %.0f ms for the fork" % ((time.perf_counter() - t0) * 1e3)
+                job.wait()
+            else:
+                h.dump(path, keep_strings=args.keep_strings)
+        except (OSError, RuntimeError, MemoryError) as e:  # the engine's message names the file and the reason
             _say("heapcore: %s\n" % e)
             return False
+        if series:
+            keeper.wrote(path)
         try:
             # a device name (/dev/stdout, even when it is a file) says nothing of the size
             plain = os.path.isfile(path) and not path.startswith(("/dev/", "/proc/"))
             size = " (%.1f MB)" % (os.path.getsize(path) / 1e6) if plain else ""
         except OSError:
             size = ""
-        _say("heapcore: %s: wrote %s%s in %.2f s\n" % (reason, name, size, time.perf_counter() - t0))
+        _say("heapcore: %s: wrote %s%s in %.2f s%s\n" % (reason, name, size, time.perf_counter() - t0, paused))
         return True
 
     return dump
@@ -246,7 +309,19 @@ def _run_as_main(main, script, source):
 
 def cmd_attach(args):
     from . import _attach
-    return _attach.attach(args.pid, args.output, args.keep_strings, args.timeout, args.quiet)
+    if not args.every:
+        return _attach.attach(args.pid, args.output, args.keep_strings, args.timeout, args.quiet, not args.no_fork)
+    keeper = _Keeper(args.keep)
+    n = 0
+    while True:
+        n += 1
+        path = numbered(args.output, n)
+        t0 = time.monotonic()
+        _attach.attach(args.pid, path, args.keep_strings, args.timeout, args.quiet, not args.no_fork)
+        keeper.wrote(os.path.abspath(path))
+        if args.count and n >= args.count:
+            return EXIT_OK
+        time.sleep(max(args.every - (time.monotonic() - t0), 0))
 
 
 def _seconds(text):
@@ -304,11 +379,35 @@ def cmd_diff(args):
     return EXIT_OK
 
 
+def _load_series(paths, quiet):
+    if len(paths) < 2:
+        raise CliError("a trend needs two snapshot files or more (e.g. from run --every)", EXIT_USAGE)
+    return [(p, _load(p, quiet)) for p in paths]
+
+
+def cmd_trend(args):
+    from . import _trend
+    loaded = _load_series(args.files, args.quiet)
+    with _Progress("following %d snapshots by %s" % (len(loaded), args.by), args.quiet):
+        text = _trend.text(loaded, args.by, args.limit)
+    print(text)
+    return EXIT_OK
+
+
 def cmd_html(args):
-    y = _load(args.file, args.quiet)
+    if args.trend:
+        from . import _html
+        loaded = _load_series(args.file, args.quiet)
+        with _Progress("writing the trend report", args.quiet):
+            _writing(_files.write_text, args.output, _html.trend_report(loaded, args.title or "trend"))
+        sys.stderr.write("heapcore: wrote %s\n" % args.output)
+        return EXIT_OK
+    if len(args.file) != 1:
+        raise CliError("html takes one snapshot file (several with --trend)", EXIT_USAGE)
+    y = _load(args.file[0], args.quiet)
     old = _load(args.diff, args.quiet) if args.diff else None
     with _Progress("writing the report", args.quiet):
-        _writing(_files.html, y, args.output, old, args.title or os.path.basename(args.file))
+        _writing(_files.html, y, args.output, old, args.title or os.path.basename(args.file[0]))
     sys.stderr.write("heapcore: wrote %s\n" % args.output)
     return EXIT_OK
 
@@ -337,7 +436,7 @@ def parser():
         prog="python3 -m heapcore",
         description="heapcore: an exhaustive heap analyser for CPython.  Take a snapshot of a "
                     "program (run) or of a running process (attach), then analyse the file anywhere "
-                    "(show, top, diff, html, export).",
+                    "(show, top, diff, trend, html, export).",
         epilog="Exit codes: 0 done, 1 error, 2 bad usage, 3 a file could not be read or written, "
                "4 not a valid snapshot file, 5 cannot attach to the process, 6 the process did not take "
                "the snapshot in time.  run exits with the program's status.",
@@ -356,6 +455,12 @@ def parser():
     when.add_argument("--at-exit", action="store_true", help="when the program ends (the default)")
     when.add_argument("--on-signal", metavar="SIG",
                       help="each time the process receives SIG (USR1, USR2, ...); '{n}' in -o numbers the files")
+    r.add_argument("--every", type=_seconds, metavar="SECONDS",
+                   help="a snapshot every SECONDS (with --at-exit: and one at the end), numbered: FILE's {n}, "
+                        "or -N before its extension")
+    r.add_argument("--keep", type=_count, default=20, help="with --every: how many of the last are kept (default 20)")
+    r.add_argument("--fork", action="store_true",
+                   help="a forked worker takes and writes each snapshot: the program pauses only for the fork")
     r.add_argument("-o", "--output", metavar="FILE", help="the snapshot file (default heapcore-PID.hcsnap)")
     r.add_argument("--keep-strings", action="store_true",
                    help="store str and bytes contents (redacted by default: length and hash only)")
@@ -370,6 +475,13 @@ def parser():
                    help="store str and bytes contents (redacted by default: length and hash only)")
     a.add_argument("--timeout", type=_seconds, default=30.0, metavar="SECONDS",
                    help="how long to wait for the process to take the snapshot (default 30)")
+    a.add_argument("--no-fork", action="store_true",
+                   help="the process takes and writes the snapshot itself, paused throughout (by default it "
+                        "forks a worker that does, and pauses only for the fork)")
+    a.add_argument("--every", type=_seconds, metavar="SECONDS",
+                   help="a snapshot every SECONDS, numbered (FILE's {n}, or -N before its extension)")
+    a.add_argument("--count", type=_count, help="with --every: stop after this many snapshots")
+    a.add_argument("--keep", type=_count, default=20, help="with --every: how many of the last are kept (default 20)")
 
     s = add("show", "the heap table of a snapshot file", cmd_show)
     s.add_argument("file")
@@ -392,8 +504,15 @@ def parser():
     d.add_argument("--suspects", type=_count, default=5,
                    help="where the new objects accumulate: suspects shown (default 5)")
 
+    tr = add("trend", "which kinds grow over a series of snapshots (run --every, attach --every)", cmd_trend)
+    tr.add_argument("files", nargs="+", metavar="FILE", help="the snapshots (ordered by when they were taken)")
+    tr.add_argument("--by", choices=BY_CHOICES, default="clodo", help="classifier (default clodo)")
+    tr.add_argument("--limit", type=_count, default=10, help="growers shown (default 10)")
+
     hm = add("html", "a self-contained HTML report: treemap of the dominator tree, tables, top retainers", cmd_html)
-    hm.add_argument("file")
+    hm.add_argument("file", nargs="+", metavar="FILE", help="the snapshot (with --trend: a series of them)")
+    hm.add_argument("--trend", action="store_true",
+                    help="a report of the growth over the series of FILEs: line charts of the kinds that grow")
     hm.add_argument("--diff", metavar="OLD", help="also show growth since the snapshot file OLD")
     hm.add_argument("-o", "--output", required=True, metavar="REPORT.html")
     hm.add_argument("--title", help="the report's title (default the file's name)")

@@ -13,6 +13,11 @@ self-contained file, no network: inline CSS and JavaScript, the data as JSON in 
 
 When the page has drawn, ``<body data-rendered="N">`` holds the number of boxes drawn; a
 script error sets ``data-error`` (tests read both from the DOM).
+
+The trend report (``heapcore html --trend FILES...``, trend_report): for a series of
+snapshots, line charts (inline SVG, no script) of the total heap and of the kinds that grew
+in most intervals (count, size, retained size over time), the growers' table, and where the
+biggest grower's new objects accumulate (_trend).
 """
 import heapq
 import html
@@ -331,5 +336,104 @@ window.addEventListener("error", function (e) { document.body.dataset.error = St
 </script>
 </body></html>
 """
+
+# -- the trend report -------------------------------------------------------------------------
+
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+CHART_KINDS = 6  # growers drawn
+
+
+def _chart(title, xlabels, lines, unit, signed=False):
+    """An SVG line chart: lines [(name, [value per snapshot])], one colour each, with a
+    legend; y from 0 (or the lowest value, if below) to the largest.  signed: values are
+    changes (+/-)."""
+    w, h, left, right, top, bottom = 760, 250, 78, 40, 26, 40
+    pw, ph = w - left - right, h - top - bottom
+    n = len(xlabels)
+    peak = max([max(v) for _, v in lines] + [1])
+    low = min([min(v) for _, v in lines] + [0])
+    base = _format.bytes_text if unit == "bytes" else "{:,}".format
+
+    def fmt(v):
+        text = base(abs(v)) if signed else base(v)
+        return ("+" if v > 0 else "-" if v < 0 else "") + text if signed else text
+
+    def x(i):
+        return left + (pw * i / (n - 1) if n > 1 else pw / 2)
+
+    def y(v):
+        return top + ph - ph * (v - low) / (peak - low)
+
+    out = ['<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" '
+           'role="img" aria-label="%s">' % (w, h, w, h, html.escape(title)),
+           '<text x="%d" y="16" font-size="13" font-weight="600">%s</text>' % (left, html.escape(title)),
+           '<rect x="%d" y="%d" width="%d" height="%d" fill="#fafafa" stroke="#999"/>' % (left, top, pw, ph)]
+    for frac in (0, 0.5, 1):
+        value = int(low + (peak - low) * frac)
+        yy = y(value)
+        out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>' % (left, left + pw, yy, yy))
+        out.append('<text x="%d" y="%.1f" font-size="11" text-anchor="end">%s</text>' % (
+            left - 4, yy + 4, html.escape(fmt(value))))
+    if low < 0:
+        out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#888"/>' % (left, left + pw, y(0), y(0)))
+    step = max(1, (n + 9) // 10)
+    for i in range(0, n, step):
+        out.append('<text x="%.1f" y="%d" font-size="11" text-anchor="middle">%s</text>' % (
+            x(i), top + ph + 15, html.escape(xlabels[i])))
+    for k, (name, values) in enumerate(lines):
+        color = COLORS[k % len(COLORS)]
+        pts = " ".join("%.1f,%.1f" % (x(i), y(v)) for i, v in enumerate(values))
+        out.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"><title>%s</title></polyline>' % (
+            color, pts, html.escape(name)))
+        for i, v in enumerate(values):
+            out.append('<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s: %s</title></circle>' % (
+                x(i), y(v), color, html.escape(name), html.escape(fmt(v))))
+    legend = "".join('<span class="key"><i style="background:%s"></i>%s</span>' % (
+        COLORS[k % len(COLORS)], html.escape(name)) for k, (name, _) in enumerate(lines))
+    return "<figure>%s</svg><figcaption>%s</figcaption></figure>" % ("".join(out), legend)
+
+
+def trend_report(loaded, title="trend", by="clodo"):
+    """The trend report of [(path, heap set)] as HTML text."""
+    from . import _trend
+    s = _trend.series(loaded, by)
+    ordered = _trend.order(loaded)
+    times = [created[11:19] for _, created, _, _ in s.files]
+    distinct = len(set(times)) == len(times) and all(times)
+    xlabels = [times[i] if distinct else "#%d" % (i + 1) for i in range(len(s.files))]
+    growers = s.growers()
+    body = ["<h1>heapcore: %s</h1>" % html.escape(title),
+            "<p>%d snapshots, %s to %s; by %s.</p>" % (
+                len(s.files), html.escape(s.files[0][1] or s.files[0][0]), html.escape(s.files[-1][1] or s.files[-1][0]),
+                html.escape(s.header[:1].lower() + s.header[1:])),
+            _chart("The whole heap: size", xlabels, [("size", [f[3] for f in s.files])], "bytes")]
+    if not growers:
+        body.append("<p>No kind grew in most intervals: nothing accumulates steadily.</p>")
+    else:
+        drawn = growers[:CHART_KINDS]
+        body.append('<h2 id="growers">Kinds that grew in most of the %d intervals</h2>' % s.intervals)
+        for m, (metric, unit) in enumerate((("size", "bytes"), ("retained size", "bytes"), ("count", ""))):
+            col = (1, 2, 0)[m]
+            body.append(_chart("Growers: %s, change since the first snapshot" % metric, xlabels,
+                               [(name, [v[col] - s.kinds[name][0][col] for v in s.kinds[name]])
+                                for name, _ in drawn], unit, signed=True))
+        body.append(_table(["Count first", "Count last", "Size first", "Size last", "Retained last",
+                            "Grew (count/size/retained)", s.header],
+                           [(s.kinds[n][0][0], s.kinds[n][-1][0], s.kinds[n][0][1], s.kinds[n][-1][1],
+                             s.kinds[n][-1][2], "%d/%d/%d of %d" % (g + (s.intervals,)), n)
+                            for n, g in growers[:ROWS]], [1, 1, 1, 1, 1, 0, 0]))
+        name = growers[0][0]
+        body.append("<h2>Where the biggest grower, %s, accumulates</h2>" % html.escape(name))
+        body.append("<pre>%s</pre>" % html.escape("\n".join(
+            _trend.accumulation(ordered[0][1], ordered[-1][1], by, name))))
+    body.append("<p class=note>Files, in time order: %s.</p>" % html.escape(", ".join(f[0] for f in s.files)))
+    style = _PAGE.split("<style>")[1].split("</style>")[0]
+    style += "figure{margin:1em 0}figcaption{font-size:12px}.key{margin-right:1em}" \
+             ".key i{display:inline-block;width:10px;height:10px;margin-right:4px}"
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+            "<title>heapcore: %s</title>\n<style>%s</style></head>\n<body>\n%s\n</body></html>\n" % (
+                html.escape(title), style, "\n".join(body)))
+
 
 hide(globals())
