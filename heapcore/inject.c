@@ -420,7 +420,7 @@ static hc_inject_status call(tracee *t, const char *what, guint64 fn, const guin
 
 /* The functions called in the process (0: not found). */
 typedef struct {
-    guint64 add, run, map, unmap;                     /* the pending-call road */
+    guint64 add, run, map, unmap;                             /* the pending-call road */
     guint64 ensure, release, isinit, pcreate, pdetach, pself; /* the thread road */
 } syms;
 
@@ -552,14 +552,36 @@ enum { B_DETACH, B_SELF, B_ENSURE, B_RUN, B_RELEASE, B_SOURCE, B_ISINIT, B_TID, 
 static gboolean waiting_call(gint64 nr, guint64 arg1)
 {
     switch (nr) {
-    case SYS_read: case SYS_write: case SYS_readv: case SYS_writev: case SYS_pread64: case SYS_pwrite64:
-    case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6: case SYS_epoll_wait: case SYS_epoll_pwait:
+    case SYS_read:
+    case SYS_write:
+    case SYS_readv:
+    case SYS_writev:
+    case SYS_pread64:
+    case SYS_pwrite64:
+    case SYS_poll:
+    case SYS_ppoll:
+    case SYS_select:
+    case SYS_pselect6:
+    case SYS_epoll_wait:
+    case SYS_epoll_pwait:
 #ifdef SYS_epoll_pwait2
     case SYS_epoll_pwait2:
 #endif
-    case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_pause: case SYS_rt_sigsuspend: case SYS_rt_sigtimedwait:
-    case SYS_accept: case SYS_accept4: case SYS_connect: case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg:
-    case SYS_sendto: case SYS_sendmsg: case SYS_wait4: case SYS_waitid:
+    case SYS_nanosleep:
+    case SYS_clock_nanosleep:
+    case SYS_pause:
+    case SYS_rt_sigsuspend:
+    case SYS_rt_sigtimedwait:
+    case SYS_accept:
+    case SYS_accept4:
+    case SYS_connect:
+    case SYS_recvfrom:
+    case SYS_recvmsg:
+    case SYS_recvmmsg:
+    case SYS_sendto:
+    case SYS_sendmsg:
+    case SYS_wait4:
+    case SYS_waitid:
         return TRUE;
     case SYS_futex: {
         guint64 op = arg1 & ~(guint64)(128 | 256); /* FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME */
@@ -632,7 +654,7 @@ static gboolean start_thread(tracee *t, const syms *y, const char *source, size_
     gboolean started = FALSE;
     if (data) {
         guint64 block[B_WORDS] = {
-            [B_DETACH] = y->pdetach, [B_SELF] = y->pself,   [B_ENSURE] = y->ensure,
+            [B_DETACH] = y->pdetach, [B_SELF] = y->pself,      [B_ENSURE] = y->ensure,
             [B_RUN] = y->run,        [B_RELEASE] = y->release, [B_SOURCE] = data + B_WORDS * 8,
             [B_ISINIT] = y->isinit,
         };

@@ -499,8 +499,8 @@ PyObject *mod_dump_fork(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "dump_fork() takes 5 to 7 arguments");
         return NULL;
     }
-    PyObject *meta_obj = args[1], *ref_obj = nargs > 5 ? args[5] : Py_None,
-             *status_obj = nargs > 6 ? args[6] : Py_None, *bytes = NULL, *sbytes = NULL, *fast = NULL;
+    PyObject *meta_obj = args[1], *ref_obj = nargs > 5 ? args[5] : Py_None, *status_obj = nargs > 6 ? args[6] : Py_None,
+             *bytes = NULL, *sbytes = NULL, *fast = NULL;
     long capture = PyLong_AsLong(args[2]);
     unsigned long require = PyLong_AsUnsignedLong(args[3]), forbid = PyLong_AsUnsignedLong(args[4]);
     if (PyErr_Occurred() || !PyUnicode_FSConverter(args[0], &bytes))
@@ -509,8 +509,11 @@ PyObject *mod_dump_fork(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(bytes);
         return NULL;
     }
-    hc_py_fork_request r = {.path = PyBytes_AS_STRING(bytes), .capture = (int)capture, .require = (unsigned)require,
-                            .forbid = (unsigned)forbid, .seq = next_snapshot_seq(),
+    hc_py_fork_request r = {.path = PyBytes_AS_STRING(bytes),
+                            .capture = (int)capture,
+                            .require = (unsigned)require,
+                            .forbid = (unsigned)forbid,
+                            .seq = next_snapshot_seq(),
                             .status_path = sbytes ? PyBytes_AS_STRING(sbytes) : NULL};
     const char **meta = NULL;
     PyObject *out = NULL;

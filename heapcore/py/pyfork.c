@@ -116,8 +116,8 @@ static G_GNUC_NORETURN void worker(const hc_py_fork_request *r, int fd)
         ok = hc_py_file_details_for(g, born, r->capture > 1, &d, &err);
     if (ok)
         ok = hc_snapfile_write(g, hc_idset_ids(s), hc_idset_count(s), r->meta, d.labels, d.values, r->path, &err);
-    char *text = ok ? g_strdup_printf("ok %.3f\n", (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC)
-                    : error_line(err);
+    char *text =
+        ok ? g_strdup_printf("ok %.3f\n", (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC) : error_line(err);
     report(fd, r->status_path, text);
     _exit(ok ? 0 : 1); /* nothing freed: the process ends */
 }

@@ -30,14 +30,14 @@
 #define HC_PY_FORK_LIMIT 3600 /* seconds a worker may take before SIGALRM ends it */
 
 typedef struct hc_py_fork_request {
-    const char *path;             /* the snapshot file */
-    const char *const *meta;      /* key, value, ..., NULL: the file's META */
-    int capture;                  /* 1: labels and hashes of strings, 2: string contents kept */
-    unsigned require, forbid;     /* the members: hc_idset_new_flags(g, require, forbid) */
-    const hc_idset *ref;          /* setrelheap: members less ref's objects (NULL: none) */
-    hc_py_snapshot_id ref_id;     /* ref's snapshot */
-    uint64_t seq;                 /* the number the walk's snapshot would have (pylive.h) */
-    const char *status_path;      /* also report into this file (NULL: the pipe only) */
+    const char *path;         /* the snapshot file */
+    const char *const *meta;  /* key, value, ..., NULL: the file's META */
+    int capture;              /* 1: labels and hashes of strings, 2: string contents kept */
+    unsigned require, forbid; /* the members: hc_idset_new_flags(g, require, forbid) */
+    const hc_idset *ref;      /* setrelheap: members less ref's objects (NULL: none) */
+    hc_py_snapshot_id ref_id; /* ref's snapshot */
+    uint64_t seq;             /* the number the walk's snapshot would have (pylive.h) */
+    const char *status_path;  /* also report into this file (NULL: the pipe only) */
 } hc_py_fork_request;
 
 /* Fork the worker (GIL held; it is held only for the fork).  *read_fd: the pipe's read end
