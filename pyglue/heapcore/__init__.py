@@ -76,7 +76,8 @@ class hpy:
         everything = self._everything(0, _capture)
         if self._ref is None:
             return IdentitySet(everything, "clodo", header=_heap_header(everything, _engine.rss()))
-        return IdentitySet(everything.sub_foreign(self._ref), "clodo", header=_heap_header(everything, None))
+        new = everything.sub_foreign(self._ref)
+        return IdentitySet(new, "clodo", header=_heap_header(new, None))
 
     def heapu(self):
         """Objects alive but unreachable from the roots (gc-tracked objects no root reaches,
