@@ -488,9 +488,10 @@ static PyObject *IdSet_dump(IdSetObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* dump_fork(path, meta, capture, require, forbid, ref=None, status_path=None) -> (pid, fd):
- * the heap written to path by a forked worker (pyfork.h); pid is the worker's (-1 if it did
- * not say), fd the pipe it reports on.  The GIL is held only for the fork. */
+/* dump_fork(path, meta, capture, require, forbid, ref=None, status_path=None) -> (pid, fd,
+ * fork_s): the heap written to path by a forked worker (pyfork.h); pid is the worker's (-1 if
+ * it did not say), fd the pipe it reports on, fork_s the seconds fork() took.  The GIL is
+ * held only for the fork. */
 PyObject *mod_dump_fork(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)mod;
@@ -529,7 +530,8 @@ PyObject *mod_dump_fork(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
     GError *err = NULL;
     int fd = -1;
     pid_t mid = -1;
-    if (!hc_py_fork_dump(&r, &fd, &mid, &err)) {
+    double fork_s = 0;
+    if (!hc_py_fork_dump(&r, &fd, &mid, &fork_s, &err)) {
         set_error(err);
         goto done;
     }
@@ -549,7 +551,7 @@ PyObject *mod_dump_fork(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
     if (g_str_has_prefix(line, "pid "))
         pid = strtol(line + 4, NULL, 10);
     Py_END_ALLOW_THREADS
-    out = Py_BuildValue("(li)", pid, fd);
+    out = Py_BuildValue("(lid)", pid, fd, fork_s);
     if (!out)
         close(fd);
 done:

@@ -304,7 +304,7 @@ static PyMethodDef module_methods[] = {
     {"root_objects", mod_root_objects, METH_NOARGS,
      "root_objects() -> [(label, obj)]: what the interpreter holds as roots now"},
     {"dump_fork", (PyCFunction)(void (*)(void))mod_dump_fork, METH_FASTCALL,
-     "dump_fork(path, meta, capture, require, forbid, ref=None, status_path=None) -> (pid, fd): the heap written by a forked worker, which reports on fd ('ok SECONDS' or 'error CODE MESSAGE')"},
+     "dump_fork(path, meta, capture, require, forbid, ref=None, status_path=None) -> (pid, fd, fork_s): the heap written by a forked worker, which reports on fd ('ok SECONDS' or 'error CODE MESSAGE')"},
     {"snapshot", (PyCFunction)(void (*)(void))mod_snapshot, METH_FASTCALL,
      "snapshot(extra_roots=None, capture=0) -> Snapshot of the whole heap; capture 1: with edge labels and string hashes read at once (for a file), 2: and string contents"},
     {"hide_type", mod_hide_type, METH_O, "hide_type(cls): instances of cls are the observer's own"},

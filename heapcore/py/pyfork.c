@@ -122,14 +122,17 @@ static G_GNUC_NORETURN void worker(const hc_py_fork_request *r, int fd)
     _exit(ok ? 0 : 1); /* nothing freed: the process ends */
 }
 
-gboolean hc_py_fork_dump(const hc_py_fork_request *r, int *read_fd, pid_t *intermediate, GError **error)
+gboolean hc_py_fork_dump(const hc_py_fork_request *r, int *read_fd, pid_t *intermediate, double *fork_s,
+                         GError **error)
 {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
         g_set_error(error, HC_ERROR, HC_ERROR_IO, "cannot fork for the snapshot: pipe: %s", g_strerror(errno));
         return FALSE;
     }
+    gint64 t0 = g_get_monotonic_time();
     pid_t p = fork();
+    *fork_s = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
     if (p < 0) {
         int e = errno;
         close(fds[0]);

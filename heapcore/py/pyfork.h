@@ -41,9 +41,11 @@ typedef struct hc_py_fork_request {
 } hc_py_fork_request;
 
 /* Fork the worker (GIL held; it is held only for the fork).  *read_fd: the pipe's read end
- * (close-on-exec; the caller closes it), *intermediate: the child to reap.  FALSE + error
+ * (close-on-exec; the caller closes it), *intermediate: the child to reap, *fork_s: how long
+ * fork() took in this process (the pause: the caller holds the GIL through it).  FALSE + error
  * (HC_ERROR_IO: fork or pipe failed) if nothing was started. */
-gboolean hc_py_fork_dump(const hc_py_fork_request *r, int *read_fd, pid_t *intermediate, GError **error);
+gboolean hc_py_fork_dump(const hc_py_fork_request *r, int *read_fd, pid_t *intermediate, double *fork_s,
+                         GError **error);
 
 /* Reap the intermediate child (call without the GIL: it takes as long as a fork). */
 void hc_py_fork_reap(pid_t intermediate);

@@ -105,9 +105,8 @@ def _heapcore_attach(pkgdir, out, keep_strings, want, base, g, fork):
                 g.clear()
                 if fork:
                     from heapcore import _forkdump
-                    t1 = time.time()
                     job = _forkdump.start(out, 2 if keep_strings else 1, None, "heap", base + ".done")
-                    forked = {"pid": job.pid, "pause": time.time() - t1}
+                    forked = {"pid": job.pid, "pause": job.pause}
                     del job  # the worker reports into .done itself
                 else:
                     heapcore.hpy().dump(out, keep_strings=keep_strings)

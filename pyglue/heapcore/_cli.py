@@ -226,7 +226,7 @@ def _snapshot_writer(args):
         try:
             if args.fork:
                 job = h.dump(path, keep_strings=args.keep_strings, fork=True)
-                paused = "; paused %.0f ms for the fork" % ((time.perf_counter() - t0) * 1e3)
+                paused = "; paused %.0f ms for the fork" % (job.pause * 1e3)
                 job.wait()
             else:
                 h.dump(path, keep_strings=args.keep_strings)

@@ -64,12 +64,14 @@ class DumpJob:
     dump would if it failed, RuntimeError if the worker died, TimeoutError if timeout seconds
     pass first); ``job.poll()`` is None while it runs, else True (or the error, raised);
     ``job.done``; ``job.cancel()`` kills the worker (no file is left); ``job.pid``;
-    ``job.seconds``: how long the worker took."""
+    ``job.seconds``: how long the worker took; ``job.pause``: how long this process was held
+    for the fork (seconds)."""
 
-    __slots__ = ("path", "pid", "seconds", "_fd", "_buf", "_outcome")
+    __slots__ = ("path", "pid", "seconds", "pause", "_fd", "_buf", "_outcome")
 
-    def __init__(self, path, pid, fd):
+    def __init__(self, path, pid, fd, pause=None):
         self.path = path
+        self.pause = pause
         self.pid = pid if pid > 0 else None
         self.seconds = None
         self._fd = fd
@@ -166,8 +168,8 @@ def start(path, capture, ref, header_kind, status_path=None):
                               ("own", str(_engine.own_memory()))]
     not_shown = _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL
     spath = os.fspath(path)
-    pid, fd = _engine.dump_fork(spath, meta, capture, 0, not_shown, ref, status_path)
-    return DumpJob(spath, pid, fd)
+    pid, fd, pause = _engine.dump_fork(spath, meta, capture, 0, not_shown, ref, status_path)
+    return DumpJob(spath, pid, fd, pause)
 
 
 hide(globals(), DumpJob)

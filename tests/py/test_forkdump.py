@@ -79,6 +79,7 @@ class ForkDump(unittest.TestCase):
         self.assertTrue(job.done)
         self.assertTrue(job.poll())
         self.assertGreater(job.seconds, 0)
+        self.assertTrue(0 <= job.pause < job.seconds, (job.pause, job.seconds))  # held for the fork only
         a, b = heapcore.load(self.path("fork.hcsnap")), heapcore.load(self.path("direct.hcsnap"))
         self.assertEqual((a.count, a.size), (b.count, b.size))
         for by in (_engine.BY_CLODO, _engine.BY_TYPE, _engine.BY_SIZE, _engine.BY_MODULE):
