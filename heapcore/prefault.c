@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "heapcore/error.h"
+#include "heapcore/helpers.h"
 #include "threads.h"
 
 #define RING 256          /* pending requests; more are dropped (they are hints)  */
@@ -70,6 +71,8 @@ static gpointer helper(gpointer data)
 hc_prefault *hc_prefault_new(void)
 {
 #ifdef MADV_POPULATE_WRITE
+    if (!hc_helpers_allowed())
+        return NULL;
     hc_prefault *pf = hc_try_calloc(1, sizeof *pf);
     if (!pf)
         return NULL;

@@ -1,12 +1,25 @@
 /* heapcore/threads.c — see threads.h. */
 #include "threads.h"
+#include "heapcore/helpers.h"
 
 #include <signal.h>
 #include <stdlib.h>
 
+static gint forbidden;
+
+void hc_helpers_forbid(void)
+{
+    g_atomic_int_set(&forbidden, 1);
+}
+
+gboolean hc_helpers_allowed(void)
+{
+    return !g_atomic_int_get(&forbidden);
+}
+
 gboolean hc_parallel_wanted(size_t n)
 {
-    return n >= HC_PARALLEL_MIN && !getenv("HEAPCORE_NO_PARALLEL");
+    return n >= HC_PARALLEL_MIN && hc_helpers_allowed() && !getenv("HEAPCORE_NO_PARALLEL");
 }
 
 typedef struct pair_job {
@@ -32,7 +45,7 @@ static gpointer run_job(gpointer data)
 void hc_run_pair(void (*fn)(void *), void *a, void *b)
 {
     pair_job j = {fn, b};
-    GThread *t = g_thread_try_new("heapcore-helper", run_job, &j, NULL);
+    GThread *t = hc_helpers_allowed() ? g_thread_try_new("heapcore-helper", run_job, &j, NULL) : NULL;
     fn(a);
     if (t)
         g_thread_join(t);

@@ -3,6 +3,7 @@
 #include "pycompat.h"
 #include "pysnapshot.h"
 #include "heapcore/error.h"
+#include "heapcore/helpers.h"
 #include "heapcore/idset.h"
 #include "heapcore/snapfile.h"
 
@@ -46,14 +47,16 @@ static void report(int fd, const char *status_path, const char *text)
     g_free(tmp);
 }
 
-/* Every handler the process installed back to the default; SIGPIPE ignored (a reader gone
- * must not stop the file being written). */
+/* Every handler the process installed back to the default, but those of the synchronous
+ * fault signals (their handlers report a crash, run no program code); SIGPIPE ignored (a
+ * reader gone must not stop the file being written). */
 static void default_signals(void)
 {
     for (int sig = 1; sig < NSIG; sig++) {
         struct sigaction sa;
-        if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) != 0)
-            continue;
+        if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+            sig == SIGABRT || sig == SIGTRAP || sigaction(sig, NULL, &sa) != 0)
+            continue; /* a crash's handler (faulthandler's, a sanitizer's) reports the crash */
         if (sa.sa_handler == SIG_DFL || (sa.sa_handler == SIG_IGN && !(sa.sa_flags & SA_SIGINFO)))
             continue;
         memset(&sa, 0, sizeof sa);
@@ -99,6 +102,7 @@ static G_GNUC_NORETURN void worker(const hc_py_fork_request *r, int fd)
     g_snprintf(line, sizeof line, "pid %d\n", (int)getpid());
     write_all(fd, line, strlen(line));
     hc_py_forked_child();
+    hc_helpers_forbid(); /* the stacks of the threads not copied would be theirs (helpers.h) */
     PyGC_Disable();
     GError *err = NULL;
     hc_py_born *born = NULL;
@@ -122,8 +126,7 @@ static G_GNUC_NORETURN void worker(const hc_py_fork_request *r, int fd)
     _exit(ok ? 0 : 1); /* nothing freed: the process ends */
 }
 
-gboolean hc_py_fork_dump(const hc_py_fork_request *r, int *read_fd, pid_t *intermediate, double *fork_s,
-                         GError **error)
+gboolean hc_py_fork_dump(const hc_py_fork_request *r, int *read_fd, pid_t *intermediate, double *fork_s, GError **error)
 {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {

@@ -5,7 +5,7 @@
  * child, is nobody's to reap (the caller reaps the intermediate: hc_py_fork_reap).  The worker
  * runs in a session of its own (a ^C at the terminal does not reach it), with every signal
  * handler the process had put back to the default (a Python handler's C half would write to
- * the process's wakeup fd), gc disabled (no finalizer runs: the program's code never runs
+ * the process's wakeup fd) but the fault signals' (faulthandler's, a sanitizer's report), gc disabled (no finalizer runs: the program's code never runs
  * there), HEAD_LOCK not taken (its holder may be a thread the fork did not copy), and an
  * alarm after HC_PY_FORK_LIMIT seconds.  It takes the heap as h.heap() would (the walk, the
  * captures of labels and string values, the __sizeof__ pass), keeps the members `require`
