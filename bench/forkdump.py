@@ -31,28 +31,18 @@ import heapcore
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 DIR = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="heapcore-forkbench-")
 
-BUILD = '''
-class Node:
-    def __init__(self, i):
-        self.i = i
-        self.name = "node-%d" % i
-        self.kids = []
+def w1_build_source():
+    """W1's own Node, Record and build(), read from its runner (one definition of W1)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for path in (os.path.join(here, "..", "..", "shared", "bench", "w1.py"), os.path.join(here, "w1_reference.py")):
+        if os.path.exists(path):
+            with open(path) as f:
+                text = f.read()
+            return text[text.index("class Node:"):text.index("def rss_peak_bytes")]
+    raise SystemExit("no W1 runner found (../shared/bench/w1.py or bench/w1_reference.py)")
 
 
-class Record:
-    __slots__ = ("pair", "attrs")
-
-    def __init__(self, i):
-        self.pair = (i, str(i))
-        self.attrs = {"k": i, "v": float(i)}
-
-
-def build(n):
-    nodes = [Node(i + 1000) for i in range(n)]
-    for i in range(1, n):
-        nodes[(i - 1) // 4].kids.append(nodes[i])
-    return nodes[0], [Record(i) for i in range(n // 10)]
-'''
+BUILD = w1_build_source()
 exec(BUILD)
 
 

@@ -489,6 +489,13 @@ static guint64 map_pages(tracee *t, guint64 map, size_t size, int prot, double t
     return page;
 }
 
+/* munmap(page, size) in the process (its outcome ignored: a page that stays costs its size). */
+static void unmap_pages(tracee *t, guint64 unmap, guint64 page, size_t size, double timeout_s)
+{
+    guint64 uargs[2] = {page, size}, ignored;
+    call(t, "munmap", unmap, uargs, 2, timeout_s, &ignored);
+}
+
 /* ---- the pending-call road ------------------------------------------------------------------ */
 
 /* Py_AddPendingCall(PyRun_SimpleString, page) on the held main thread. */
@@ -514,10 +521,8 @@ static hc_inject_status queue_pending(tracee *t, const syms *y, const char *sour
      * abandoned one).  If the call's outcome is unknown, the page stays. */
     gboolean unused =
         asked ? st == HC_INJECT_QUEUED && *pending_rc != 0 : st != HC_INJECT_GONE && st != HC_INJECT_STUCK;
-    if (page && unused) {
-        guint64 uargs[2] = {page, size}, ignored;
-        call(t, "munmap", y->unmap, uargs, 2, timeout_s, &ignored);
-    }
+    if (page && unused)
+        unmap_pages(t, y->unmap, page, size, timeout_s);
     return st;
 }
 
@@ -616,9 +621,8 @@ static GArray *waiting_threads(pid_t pid)
         if (g_file_get_contents(path, &text, NULL, NULL)) {
             char *end;
             gint64 nr = g_ascii_strtoll(text, &end, 10);
-            guint64 arg0 = g_ascii_strtoull(end, &end, 16);
+            g_ascii_strtoull(end, &end, 16); /* arg0 */
             guint64 arg1 = g_ascii_strtoull(end, &end, 16);
-            (void)arg0;
             if (end != text && waiting_call(nr, arg1)) {
                 if (tid == pid)
                     g_array_prepend_val(tids, tid);
@@ -672,15 +676,10 @@ static gboolean start_thread(tracee *t, const syms *y, const char *source, size_
     }
     /* the pages stay if the thread runs (it reads them) or the outcome is unknown */
     if (!started && *st != HC_INJECT_GONE && *st != HC_INJECT_STUCK) {
-        guint64 ignored;
-        if (data) {
-            guint64 uargs[2] = {data, dsize};
-            call(t, "munmap", y->unmap, uargs, 2, timeout_s, &ignored);
-        }
-        if (code) {
-            guint64 uargs[2] = {code, PAGE};
-            call(t, "munmap", y->unmap, uargs, 2, timeout_s, &ignored);
-        }
+        if (data)
+            unmap_pages(t, y->unmap, data, dsize, timeout_s);
+        if (code)
+            unmap_pages(t, y->unmap, code, PAGE, timeout_s);
     }
     return started;
 }

@@ -5,6 +5,7 @@
 #include "heapcore/error.h"
 #include "heapcore/helpers.h"
 #include "heapcore/idset.h"
+#include "heapcore/outfile.h"
 #include "heapcore/snapfile.h"
 
 #include <errno.h>
@@ -28,23 +29,12 @@ static void write_all(int fd, const char *s, size_t n)
     }
 }
 
-/* text on the pipe, and into status_path (a temporary file renamed) */
+/* text on the pipe, and into status_path (the engine's writer: a temporary file renamed) */
 static void report(int fd, const char *status_path, const char *text)
 {
     write_all(fd, text, strlen(text));
-    if (!status_path)
-        return;
-    char *tmp = g_strdup_printf("%s.%d.tmp", status_path, (int)getpid());
-    int sfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (sfd >= 0) {
-        write_all(sfd, text, strlen(text));
-        if (close(sfd) == 0 && rename(tmp, status_path) == 0) {
-            g_free(tmp);
-            return;
-        }
-        unlink(tmp);
-    }
-    g_free(tmp);
+    if (status_path)
+        hc_outfile_write_all(status_path, text, strlen(text), NULL);
 }
 
 /* Every handler the process installed back to the default, but those of the synchronous

@@ -14,13 +14,11 @@ import warnings
 
 from . import _engine, _format, _kinds, _paths, _stats, _unreachable
 from ._files import VERSION as __version__
-from ._internal import engine_set, hide
+from ._internal import NOT_SHOWN, engine_set, hide
 from ._results import Stat, Diff
 from ._sets import IdentitySet, iso_set
 
 __all__ = ["hpy", "IdentitySet", "Stat", "Diff", "load"]
-
-_NOT_SHOWN = _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL  # never in a heap set
 
 
 def _heap_header(everything, rss, own=None):
@@ -53,7 +51,7 @@ class hpy:
         return "Top level interface to heapcore.\nUse eg: h.heap() for the heap."
 
     @staticmethod
-    def _everything(require=0, capture=0, _snapshot=_engine.snapshot, _not_shown=_NOT_SHOWN):
+    def _everything(require=0, capture=0, _snapshot=_engine.snapshot, _not_shown=NOT_SHOWN):
         """A fresh walk's objects with all `require` flags, as an engine IdSet (capture: see
         _engine.snapshot).  The engine is bound here: during the interpreter's teardown this
         module's globals may already be None, and the engine's clear RuntimeError must be
@@ -71,7 +69,7 @@ class hpy:
         if interpreter is not None:
             iid = getattr(interpreter, "id", interpreter)
             snap = _engine.interpreter_snapshot(int(iid), bool(_capture > 1))
-            return IdentitySet(snap.select(0, _NOT_SHOWN), "clodo",
+            return IdentitySet(snap.select(0, NOT_SHOWN), "clodo",
                                header="Subinterpreter %d, without what the main interpreter reaches." % int(iid))
         everything = self._everything(0, _capture)
         if self._ref is None:

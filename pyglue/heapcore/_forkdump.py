@@ -16,7 +16,7 @@ import signal
 import time
 
 from . import _engine
-from ._internal import hide
+from ._internal import NOT_SHOWN, hide
 
 # HcError codes (include/heapcore/error.h) to the exceptions a direct dump raises
 _EXCEPTIONS = {0: MemoryError, 1: ValueError, 2: RuntimeError, 3: OverflowError, 4: OSError, 5: ValueError}
@@ -166,9 +166,8 @@ def start(path, capture, ref, header_kind, status_path=None):
     from ._files import file_meta
     meta = file_meta(None) + [("header-at-load", header_kind), ("rss", str(_engine.rss())),
                               ("own", str(_engine.own_memory()))]
-    not_shown = _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL
     spath = os.fspath(path)
-    pid, fd, pause = _engine.dump_fork(spath, meta, capture, 0, not_shown, ref, status_path)
+    pid, fd, pause = _engine.dump_fork(spath, meta, capture, 0, NOT_SHOWN, ref, status_path)
     return DumpJob(spath, pid, fd, pause)
 
 

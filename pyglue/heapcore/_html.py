@@ -397,7 +397,6 @@ def trend_report(loaded, title="trend", by="clodo"):
     """The trend report of [(path, heap set)] as HTML text."""
     from . import _trend
     s = _trend.series(loaded, by)
-    ordered = _trend.order(loaded)
     times = [created[11:19] for _, created, _, _ in s.files]
     distinct = len(set(times)) == len(times) and all(times)
     xlabels = [times[i] if distinct else "#%d" % (i + 1) for i in range(len(s.files))]
@@ -425,7 +424,7 @@ def trend_report(loaded, title="trend", by="clodo"):
         name = growers[0][0]
         body.append("<h2>Where the biggest grower, %s, accumulates</h2>" % html.escape(name))
         body.append("<pre>%s</pre>" % html.escape("\n".join(
-            _trend.accumulation(ordered[0][1], ordered[-1][1], by, name))))
+            s.accumulation(name))))
     body.append("<p class=note>Files, in time order: %s.</p>" % html.escape(", ".join(f[0] for f in s.files)))
     style = _PAGE.split("<style>")[1].split("</style>")[0]
     style += "figure{margin:1em 0}figcaption{font-size:12px}.key{margin-right:1em}" \

@@ -22,6 +22,8 @@ checks the package's import graph and that no other module reads those fields).
 """
 from . import _engine
 
+NOT_SHOWN = _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL  # never in a heap set
+
 _set_class = []  # [IdentitySet], filled by _sets at import
 
 

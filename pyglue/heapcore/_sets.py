@@ -572,7 +572,7 @@ class IdentitySet:
             here = _matched(base, other)
             if here.count == other.count:
                 return self._new(base.op(here, _OPS[op]))
-        now = _engine.snapshot(None, 0).select(0, _engine.NODE_HIDDEN | _engine.NODE_VIRTUAL)
+        now = _engine.snapshot(None, 0).select(0, _internal.NOT_SHOWN)
         a, b = _matched(now, self._s), _matched(now, o)
         lost = self._s.count - a.count + o.count - b.count
         header = None

@@ -27,12 +27,17 @@ class Series:
 
     ``files``: [(path, created, count, size)]; ``kinds``: {name: [(count, size, retained)
     per file; (0, 0, 0) where the kind is absent]}; ``header``: the classifier's column
-    name."""
+    name; ``first``, ``last``: the first and the last heap set."""
 
-    __slots__ = ("files", "kinds", "header", "by")
+    __slots__ = ("files", "kinds", "header", "by", "first", "last")
 
-    def __init__(self, files, kinds, header, by):
+    def __init__(self, files, kinds, header, by, first, last):
         self.files, self.kinds, self.header, self.by = files, kinds, header, by
+        self.first, self.last = first, last
+
+    def accumulation(self, name):
+        """Lines: who holds the new objects of kind `name` (accumulation below)."""
+        return accumulation(self.first, self.last, self.by, name)
 
     @property
     def intervals(self):
@@ -91,7 +96,7 @@ def series(loaded, by="clodo"):
             row = kinds.setdefault(key, [(0, 0, 0)] * len(loaded))
             c, s, r = row[i]
             row[i] = (c + count, s + size, r + retained)
-    return Series(files, kinds, header, by)
+    return Series(files, kinds, header, by, loaded[0][1], loaded[-1][1])
 
 
 def _arrow(a, b):
@@ -101,7 +106,6 @@ def _arrow(a, b):
 def text(loaded, by="clodo", limit=10):
     """The trend command's report of [(path, heap set)]."""
     s = series(loaded, by)
-    ordered = order(loaded)
     n = len(s.files)
     first, last = s.files[0], s.files[-1]
     lines = ["%d snapshots, %s to %s (%d interval%s); by %s." % (
@@ -126,7 +130,7 @@ def text(loaded, by="clodo", limit=10):
     lines.append("")
     lines.append("The biggest grower: %s, +{:,} objects, +{:,} bytes, +{:,} retained over the series.".format(
         v[-1][0] - v[0][0], v[-1][1] - v[0][1], v[-1][2] - v[0][2]) % name)
-    lines.extend(accumulation(ordered[0][1], ordered[-1][1], by, name))
+    lines.extend(s.accumulation(name))
     return "\n".join(lines)
 
 

@@ -122,8 +122,9 @@ static int check_thread()
     return CHILD_OK;
 }
 
-// Blocks in read() on fd until the parent writes; then the thread has run the source.
-static int read_with_thread(int ready_fd, int fd)
+// Blocks in read() on fd until the parent writes; then checks what the injection did
+// (check_thread: the thread road, check_call: the pending-call road).
+static int read_then(int ready_fd, int fd, int (*check)())
 {
     char c = 'r', got = 0;
     if (write(ready_fd, &c, 1) != 1)
@@ -131,19 +132,7 @@ static int read_with_thread(int ready_fd, int fd)
     ssize_t r = read(fd, &got, 1); // interrupted by the attach: restarted, not EINTR
     if (r != 1 || got != 'x')
         return CHILD_READ;
-    return check_thread();
-}
-
-// Blocks in read() on fd until the parent writes, after the call was queued.
-static int read_after_call(int ready_fd, int fd)
-{
-    char c = 'r', got = 0;
-    if (write(ready_fd, &c, 1) != 1)
-        return CHILD_CALL;
-    ssize_t r = read(fd, &got, 1); // interrupted by the attach: restarted, not EINTR
-    if (r != 1 || got != 'x')
-        return CHILD_READ;
-    return check_call();
+    return check();
 }
 
 struct Child {
@@ -222,7 +211,7 @@ TEST(Inject, EveryRegisterComesBackAfterTheCall)
 TEST(Inject, AWaitingThreadStartsAThreadAndGoesOn)
 {
     Child c;
-    c.start([](int ready, int fd) { return read_with_thread(ready, fd); });
+    c.start([](int ready, int fd) { return read_then(ready, fd, check_thread); });
     int rc = -1;
     std::string msg;
     ASSERT_EQ(inject(c.pid, &rc, &msg), HC_INJECT_STARTED) << msg;
@@ -235,7 +224,7 @@ TEST(Inject, AWaitingThreadStartsAThreadAndGoesOn)
 TEST(Inject, ASystemCallInProgressGoesOn)
 {
     Child c;
-    c.start([](int ready, int fd) { return read_after_call(ready, fd); });
+    c.start([](int ready, int fd) { return read_then(ready, fd, check_call); });
     int rc = -1;
     std::string msg;
     g_setenv("HEAPCORE_ATTACH_PENDING", "1", TRUE); // the pending-call road, though it waits
