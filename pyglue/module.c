@@ -172,6 +172,23 @@ static PyObject *mod_snapshot(PyObject *mod, PyObject *const *args, Py_ssize_t n
     return wrap_live_snapshot(g, born);
 }
 
+/* census(extra_roots or None) -> Snapshot of nodes only (no edges): the heap now, for counting by
+ * type (pysnapshot.h).  METH_O: no argument tuple alive during the walk. */
+static PyObject *mod_census(PyObject *mod, PyObject *extra_obj)
+{
+    (void)mod;
+    PyObject *fast = NULL;
+    if (extra_obj != Py_None && !(fast = PySequence_Fast(extra_obj, "extra roots must be a sequence")))
+        return NULL;
+    GError *err = NULL;
+    hc_graph *g = hc_py_census_take(fast ? PySequence_Fast_ITEMS(fast) : NULL,
+                                    fast ? (size_t)PySequence_Fast_GET_SIZE(fast) : 0, &err);
+    Py_XDECREF(fast);
+    if (!g)
+        return err ? set_error(err) : NULL;
+    return wrap_live_snapshot(g, NULL);
+}
+
 /* interpreter_snapshot(id, keep_strings=False) -> Snapshot of subinterpreter `id`'s heap,
  * taken from the main interpreter (pysnapshot.h); like a loaded file's, with meta
  * {"interpreter": id}. */
@@ -307,6 +324,8 @@ static PyMethodDef module_methods[] = {
      "dump_fork(path, meta, capture, require, forbid, ref=None, status_path=None) -> (pid, fd, fork_s): the heap written by a forked worker, which reports on fd ('ok SECONDS' or 'error CODE MESSAGE')"},
     {"snapshot", (PyCFunction)(void (*)(void))mod_snapshot, METH_FASTCALL,
      "snapshot(extra_roots=None, capture=0) -> Snapshot of the whole heap; capture 1: with edge labels and string hashes read at once (for a file), 2: and string contents"},
+    {"census", mod_census, METH_O,
+     "census(extra_roots) -> Snapshot of the heap's nodes only (types, sizes, flags; no edges): for counting by type"},
     {"hide_type", mod_hide_type, METH_O, "hide_type(cls): instances of cls are the observer's own"},
     {"interpreter_snapshot", mod_interpreter_snapshot, METH_VARARGS,
      "interpreter_snapshot(id, keep_strings=False): a subinterpreter's heap, taken from the main one (like a loaded file)"},

@@ -205,6 +205,18 @@ hc_graph *hc_py_snapshot_take(PyObject *const *extra, size_t nextra, int capture
     return g;
 }
 
+hc_graph *hc_py_census_take(PyObject *const *extra, size_t nextra, GError **err)
+{
+    if (!not_finalizing() || !not_in_sizeof())
+        return NULL;
+    hc_graph *g = hc_py_walk(NULL, 0, extra, nextra, HC_WALK_NODES_ONLY, err);
+    if (g && measure_sizes(g) < 0) {
+        hc_graph_unref(g);
+        return NULL;
+    }
+    return g;
+}
+
 /* how many milliseconds hc_py_snapshot_of_interpreter waits for an interpreter being destroyed */
 #define INTERP_WAITS 5000
 

@@ -18,6 +18,13 @@
  * the __sizeof__ pass, which may run Python code. */
 hc_graph *hc_py_snapshot_take(PyObject *const *extra, size_t nextra, int capture, hc_py_born **born, GError **error);
 
+/* A census of the current interpreter's heap now: as hc_py_snapshot_take without captures or
+ * tracker, from a walk of nodes only (HC_WALK_NODES_ONLY: every object with its
+ * type, size and flags, no edges; about 20 % cheaper).  For counting by type (the leak checks
+ * of heapcore.testing); nothing that needs edges (owners, paths, dominators) may be asked of
+ * it. */
+hc_graph *hc_py_census_take(PyObject *const *extra, size_t nextra, GError **error);
+
 /* Subinterpreter `id`'s heap, taken from the main interpreter: the walk, the captures and the
  * __sizeof__ calls run in the subinterpreter's own context (a thread state of its own, its
  * GIL); what the main interpreter reaches is left out (hc_py_walk_sub).  Marked loaded: like a
