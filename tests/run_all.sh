@@ -77,6 +77,26 @@ for py in $pythons; do
   suites "$b"
 done
 
+# Debian's own python3 with Debian's pytest and IPython (python3-pytest, python3-ipython): the
+# pytest plugin, the leak checks and the rich display, on the interpreter those packages serve.
+dpy=/usr/bin/python3
+if [ -x "$dpy" ] && [ -z "$conf_extra" ] && "$dpy" -c 'import sys, pytest; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null; then
+  b="$top/build/debian-python3"
+  dirs="$dirs $b:py"
+  echo "=== Debian's python3 ($("$dpy" -V 2>&1)) with pytest: plugin, leak checks, display, in $b"
+  if build "$dpy" "$b" && ( cd "$b" && make -j"$(nproc)" check TESTS= >check-build.out 2>&1 ); then
+    rm -f "$b/results-py.json"
+    ( cd "$b" && HEAPCORE_TEST_OUTPUT="$b" PYTHONPATH="$b/stage:$b/tests/py/.libs" "$dpy" "$top/tests/py/runner.py" \
+        "$top/tests/py" "$b/results-py.json" 'test_[tpd][eyi]*.py' >check.out 2>&1 ) || status=1
+    grep -E '^(FAIL|ERROR):|Error|FAILED' "$b/check.out" | head -20
+    tail -3 "$b/check.out"
+  else
+    tail -30 "$b/check-build.out" 2>/dev/null
+    echo '{"passed": 0, "failed": 1}' >"$b/results-py.json"
+    status=1
+  fi
+fi
+
 if [ -n "$full" ]; then
   # one version for the extra runs: 3.12 if found, else the last one
   xpy=""

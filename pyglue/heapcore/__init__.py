@@ -12,7 +12,7 @@ import os
 import tempfile
 import warnings
 
-from . import _engine, _format, _kinds, _paths, _stats, _unreachable
+from . import _display, _engine, _format, _kinds, _paths, _stats, _unreachable
 from ._files import VERSION as __version__
 from ._internal import NOT_SHOWN, engine_set, hide
 from ._results import Stat, Diff
@@ -280,6 +280,11 @@ def load(path):
             rss, own = -1, 0
         header = _heap_header(members, rss if meta["header-at-load"] == "heap" else None, own)
     return IdentitySet(members, "clodo", header=header)
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext heapcore``: the %heap and %heapdiff line magics (heapcore._display)."""
+    _display.load(ipython)
 
 
 hide(globals(), hpy, _Doc)

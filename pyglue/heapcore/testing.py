@@ -25,7 +25,7 @@ Other threads that allocate while the check runs make noise: run leak checks alo
 """
 import functools
 
-from . import _engine, _format, _names, _trend
+from . import _display, _engine, _format, _names, _trend
 from ._internal import NOT_SHOWN, engine_set, hide, rows
 from ._kinds import Module, Type
 from ._sets import IdentitySet
@@ -88,6 +88,9 @@ class LeakReport:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _repr_html_(self):
+        return _display.pre(str(self))
 
 
 def _plural(n, what):

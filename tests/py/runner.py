@@ -1,11 +1,12 @@
-"""Run tests/py with unittest and write {"passed", "failed", "skipped"} to a JSON file."""
+"""Run tests/py with unittest and write {"passed", "failed", "skipped"} to a JSON file.
+    runner.py START OUT [PATTERN]   (PATTERN: the test modules, test_*.py by default)"""
 import json
 import sys
 import unittest
 
 
-def main(start, out):
-    suite = unittest.defaultTestLoader.discover(start, pattern="test_*.py", top_level_dir=start)
+def main(start, out, pattern="test_*.py"):
+    suite = unittest.defaultTestLoader.discover(start, pattern=pattern, top_level_dir=start)
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     skipped = len(result.skipped)
@@ -16,4 +17,4 @@ def main(start, out):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:4]))
