@@ -16,7 +16,9 @@
  * Memory: every array (queue, node columns, offsets, edges) grows during pass 1 with the
  * counts, past glibc's mmap threshold at once (grow), and a helper thread faults in the
  * stretch each will be written next (look_ahead, prefault.h): page faults on fresh memory
- * were a quarter of the walk's time, and now happen on the other core. */
+ * were a quarter of the walk's time, and now happen on the other core.  The edge array is
+ * reserved in pass 1 but faulted in after the queue's columns are freed, so the two are never
+ * resident together (the walk's peak). */
 #include "heapcore/walk.h"
 
 #include <stdlib.h>
@@ -53,7 +55,6 @@ struct hc_walk {
     hc_prefault *pf; /* NULL until the walk is big enough, or if none    */
     gboolean pf_tried;
     size_t pf_q;   /* queue entries asked for                          */
-    uint64_t pf_e; /* edges asked for                                  */
     size_t next_q; /* when to look ahead again                         */
     uint64_t next_e;
     uint8_t inherit;  /* flags the referents of the current node inherit  */
@@ -231,8 +232,9 @@ static void ask(hc_walk *w, const void *base, size_t from, size_t to, size_t siz
 }
 
 /* Pass 1 bookkeeping, every AHEAD_Q nodes or AHEAD_E visits: reserve the edge array as the
- * visits grow (pass 2 writes exactly nvisits edges), and have the next stretch of every
- * column faulted in by the helper thread while this one expands nodes. */
+ * visits grow (pass 2 writes exactly nvisits edges; number_nodes has it faulted in), and have
+ * the next stretch of every queue and node column faulted in by the helper thread while this
+ * one expands nodes. */
 static void look_ahead(hc_walk *w)
 {
     hc_graph *g = w->g;
@@ -260,11 +262,6 @@ static void look_ahead(hc_walk *w)
             ask(w, g->size, w->pf_q, q, sizeof *g->size);
             ask(w, g->offsets, w->pf_q, q, sizeof *g->offsets);
             w->pf_q = q;
-        }
-        uint64_t e = MIN(w->ecap, w->nvisits + 2 * AHEAD_E);
-        if (e > w->pf_e) {
-            ask(w, g->edges, (size_t)w->pf_e, (size_t)e, sizeof *g->edges);
-            w->pf_e = e;
         }
     }
     w->next_q = w->nq + AHEAD_Q;
@@ -624,6 +621,10 @@ static gboolean number_nodes(hc_walk *w)
     w->qtype = NULL;
     w->qsize = NULL;
     w->qcnt = NULL;
+    /* The edge array is faulted in only now, when the queue's columns are gone: asked for
+     * during pass 1, it would be resident alongside them (8 B/object at the peak on W1). */
+    if (!w->nodes_only)
+        ask(w, g->edges, 0, (size_t)MIN(w->nvisits, w->ecap), sizeof *g->edges);
     hc_addrset_members(&w->set, w->qaddr);
     if (nvirt)
         memcpy(w->qaddr + nreal, vaddr, nvirt * sizeof *vaddr);
