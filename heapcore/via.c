@@ -44,6 +44,21 @@ static int cmp_ovf(const void *a, const void *b)
     return x->j != y->j ? (x->j < y->j ? -1 : 1) : (x->lid < y->lid ? -1 : x->lid > y->lid);
 }
 
+/* Member j has label lid from the referrer being read. */
+static void via_add(via_run *v, uint32_t j, uint32_t lid)
+{
+    uint64_t at = v->off[j] + v->fill[j];
+    if (v->fill[j] && v->slots[at - 1] == lid)
+        return;
+    if (at >= v->off[j + 1]) {
+        ovf o = {j, lid};
+        g_array_append_val(v->over, o);
+        return;
+    }
+    v->slots[at] = lid;
+    v->fill[j]++;
+}
+
 static void via_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg)
 {
     via_run *v = edata;
@@ -60,19 +75,42 @@ static void via_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg
     }
     if (!hit)
         return;
-    uint32_t j = hit->j, lid = lab_intern(&v->labs, kind, arg);
-    if (lid == NIL)
-        return;
-    uint64_t at = v->off[j] + v->fill[j];
-    if (v->fill[j] && v->slots[at - 1] == lid)
-        return;
-    if (at >= v->off[j + 1]) {
-        ovf o = {j, lid};
-        g_array_append_val(v->over, o);
-        return;
-    }
-    v->slots[at] = lid;
-    v->fill[j]++;
+    uint32_t lid = lab_intern(&v->labs, kind, arg);
+    if (lid != NIL)
+        via_add(v, hit->j, lid);
+}
+
+/* Per type: the label of its instances' one edge (to the type) if the labeller names it
+ * without reading them (hc_labeller.type_only) and the walk recorded no other edge for them
+ * (a leaf type); else NIL.  Interned when first used (TYPE_UNSEEN until then). */
+#define TYPE_UNSEEN (NIL - 1)
+typedef struct type_labels {
+    uint32_t *lid;
+    uint32_t *kind;
+    uintptr_t *arg;
+} type_labels;
+
+static gboolean type_labels_init(type_labels *T, const hc_graph *g, const hc_labeller *lab)
+{
+    uint32_t nt = g->ntypes ? g->ntypes : 1;
+    T->lid = g_try_new(uint32_t, nt);
+    T->kind = g_try_new(uint32_t, nt);
+    T->arg = g_try_new(uintptr_t, nt);
+    if (!T->lid || !T->kind || !T->arg)
+        return FALSE;
+    for (uint32_t t = 0; t < g->ntypes; t++)
+        T->lid[t] = lab->type_only && (g->types[t].flags & HC_TYPE_LEAF) &&
+                            lab->type_only(lab->ctx, g->types[t].key, &T->kind[t], &T->arg[t])
+                        ? TYPE_UNSEEN
+                        : NIL;
+    return TRUE;
+}
+
+static void type_labels_free(type_labels *T)
+{
+    g_free(T->lid);
+    g_free(T->kind);
+    g_free(T->arg);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -294,6 +332,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, uint
     GPtrArray *names = NULL;
     hc_kinds *out = NULL;
     via_families F = {0};
+    type_labels T = {0};
     gboolean ok = lab_init(&v.labs);
     v.over = g_array_new(FALSE, FALSE, sizeof(ovf));
 #define MEMBER(id) ((bits[(id) >> 6] >> (63 & (id))) & 1)
@@ -328,14 +367,24 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, uint
             v.off[j + 1] += v.off[j];
         ok = (v.slots = hc_try_malloc_mapped((v.off[ns] ? v.off[ns] : 1) * sizeof *v.slots)) != NULL;
     }
-    /* every live referrer of a member (matched in the fresh walk), once, in id order */
+    /* every live referrer of a member (matched in the fresh walk), once, in id order; those
+     * of the labeller's type_only types without reading them */
     uint64_t *alive = ok ? hc_graph_alive_in(g, live) : NULL;
-    ok = ok && alive;
+    ok = ok && alive && type_labels_init(&T, g, lab);
     for (uint32_t r = 0; ok && r < n; r++) {
         if (!HC_BIT(alive, r))
             continue;
         uint32_t ne;
         const uint32_t *e = hc_graph_edges(g, r, &ne);
+        uint32_t t = g->type[r];
+        if (T.lid[t] != NIL) {
+            if (ne == 0 || !MEMBER(e[0]))
+                continue;
+            if (T.lid[t] == TYPE_UNSEEN && (T.lid[t] = lab_intern(&v.labs, T.kind[t], T.arg[t])) == NIL)
+                continue; /* out of memory: v.labs.fail says so below */
+            via_add(&v, pos[e[0]], T.lid[t]);
+            continue;
+        }
         if (ne > v.tcap) {
             tgt *t = g_try_renew(tgt, v.t, ne);
             if (!t) {
@@ -463,6 +512,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, uint
     hc_free(pos);
     lab_free(&v.labs);
     families_free(&F);
+    type_labels_free(&T);
 #ifdef __GLIBC__
     malloc_trim(0); /* the label texts were many small strings: give their pages back */
 #endif

@@ -309,6 +309,7 @@ static const hc_test_api test_api = {
     .type_is_leaf = hc_py_type_is_leaf,
     .threads_prepare = hc_py_threads_prepare,
     .type_is_threadsafe = hc_py_type_is_threadsafe,
+    .labels_type_only = hc_py_labels_type_only,
 };
 
 static PyMethodDef module_methods[] = {

@@ -15,7 +15,7 @@
 struct _GString;
 
 #define HC_TEST_API_CAPSULE "heapcore._engine._test_api"
-#define HC_TEST_API_VERSION 1
+#define HC_TEST_API_VERSION 2
 
 typedef struct hc_test_api {
     unsigned version; /* HC_TEST_API_VERSION */
@@ -33,6 +33,8 @@ typedef struct hc_test_api {
     int (*type_is_leaf)(PyTypeObject *tp);
     void (*threads_prepare)(void);
     int (*type_is_threadsafe)(PyTypeObject *tp);
+    /* pyadapter.h: whether byvia labels tp's instances without reading them, and how */
+    int (*labels_type_only)(PyTypeObject *tp, unsigned *kind, uintptr_t *arg);
 } hc_test_api;
 
 #endif

@@ -193,6 +193,11 @@ void hc_py_threads_prepare(void);
  * once (under several labels).  Reads only; creates nothing. */
 void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data);
 
+/* Whether hc_py_labels reports every instance of tp as referring to its type, under the label
+ * (*kind, *arg), and to nothing else under any label (hc_labeller.type_only): the leaf types
+ * without object members (str, int, float, bytes, ...). */
+int hc_py_labels_type_only(PyTypeObject *tp, unsigned *kind, uintptr_t *arg);
+
 /* Append the text of a label (".a", "[3]", "['key']", ".f_locals['x']", "?") to out.  The
  * argument's object, if any, must still be alive. */
 struct _GString;

@@ -189,6 +189,17 @@ static void members(named *nm, PyObject *o, PyTypeObject *tp)
     }
 }
 
+/* Whether members() names a field of tp's instances (an object member of tp or a base). */
+static int has_object_members(PyTypeObject *tp)
+{
+    long guard = 0;
+    for (PyTypeObject *t = tp; t != NULL && guard < 1000; t = t->tp_base, guard++)
+        for (PyMemberDef *m = t->tp_members; m != NULL && m->name != NULL; m++)
+            if (m->type == T_OBJ || m->type == T_OBJ_EX)
+                return 1;
+    return 0;
+}
+
 /* ---- particular types -------------------------------------------------------------------- */
 
 static void function_fields(named *nm, PyFunctionObject *f)
@@ -241,6 +252,20 @@ static int complete(PyTypeObject *tp)
 {
     return tp == &PyList_Type || tp == &PyTuple_Type || tp == &PyDict_Type || tp == &PySet_Type ||
            tp == &PyFrozenSet_Type || tp == &PyCell_Type;
+}
+
+int hc_py_labels_type_only(PyTypeObject *tp, unsigned *kind, uintptr_t *arg)
+{
+    /* What hc_py_labels reports for an instance of a leaf type (not gc, no dict, not a
+     * container, type, module, function, frame, generator, method, exception or traceback,
+     * none of hc_py_ext_labels' C types, which are all gc): members() if tp has object members
+     * (excluded here), then ".__class__", then the rest (report_rest: no traverse, and
+     * hc_py_extra_labels' ".__class__" again). */
+    if (!hc_py_type_is_leaf(tp) || has_object_members(tp))
+        return 0;
+    *kind = HC_PY_LBL_FIELD;
+    *arg = (uintptr_t) "__class__";
+    return 1;
 }
 
 void hc_py_labels(uintptr_t addr, hc_py_label_cb cb, void *data)

@@ -556,6 +556,16 @@ static void lab_labels(void *ctx, uintptr_t addr, hc_label_emit emit, void *edat
     hc_py_labels(addr, (hc_py_label_cb)emit, edata);
 }
 
+static gboolean lab_type_only(void *ctx, uintptr_t type_key, uint32_t *kind, uintptr_t *arg)
+{
+    (void)ctx;
+    unsigned k;
+    if (type_key <= HC_PY_VTAG_MASK || !hc_py_labels_type_only((PyTypeObject *)type_key, &k, arg))
+        return FALSE;
+    *kind = k;
+    return TRUE;
+}
+
 static void lab_text(void *ctx, uint32_t kind, uintptr_t arg, GString *out)
 {
     (void)ctx;
@@ -592,6 +602,7 @@ void hc_py_labeller(hc_labeller *out)
 {
     out->keep_root = lab_keep_root;
     out->labels = lab_labels;
+    out->type_only = lab_type_only;
     out->text = lab_text;
     out->roots = lab_roots_fn;
     out->ctx = NULL;

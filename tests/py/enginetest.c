@@ -100,6 +100,26 @@ static PyObject *labels(PyObject *m, PyObject *obj)
     return out;
 }
 
+/* type_only_label(tp) -> the label byvia gives tp's instances' edge to tp without reading
+ * them, or None if it reads them. */
+static PyObject *type_only_label(PyObject *m, PyObject *tp)
+{
+    (void)m;
+    if (!PyType_Check(tp)) {
+        PyErr_SetString(PyExc_TypeError, "type_only_label() wants a type");
+        return NULL;
+    }
+    unsigned kind;
+    uintptr_t arg;
+    if (!api->labels_type_only((PyTypeObject *)tp, &kind, &arg))
+        Py_RETURN_NONE;
+    GString *s = g_string_new(NULL);
+    api->label_text(kind, arg, s);
+    PyObject *out = PyUnicode_FromString(s->str);
+    g_string_free(s, TRUE);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"alloc_fail_at", alloc_fail_at, METH_O,
      "alloc_fail_at(n) -> engine allocations since the last call; fail the nth from now (0: never)"},
@@ -107,6 +127,8 @@ static PyMethodDef methods[] = {
     {"referents", referents, METH_O, "referents(obj) -> addresses the walk records as obj's edges"},
     {"labels", labels, METH_O,
      "labels(obj) -> [(address, label)]: obj's referents with the labels byvia and paths use"},
+    {"type_only_label", type_only_label, METH_O,
+     "type_only_label(tp) -> the label byvia gives tp's instances without reading them, or None"},
     {"is_leaf_type", is_leaf_type, METH_O,
      "is_leaf_type(tp) -> whether the walk skips tp's instances in its second pass"},
     {"is_threadsafe_type", is_threadsafe_type, METH_O,

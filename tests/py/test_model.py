@@ -38,6 +38,31 @@ class LeafTypes(unittest.TestCase):
             self.assertIn(tp, checked)
         self.assertGreater(sum(checked.values()), 1000)
 
+    def test_type_only_labels_are_what_reading_gives(self):
+        # byvia labels the edge from an instance of a type_only type to its type without
+        # reading the instance (hc_labeller.type_only): reading it must give that label, for
+        # that referent only.
+        class SlotlessInt(int):
+            __slots__ = ()
+
+        checked = {}
+        for o in sample_objects() + [SlotlessInt(7), SlotlessInt(10**40)]:
+            tp = type(o)
+            want = _enginetest.type_only_label(tp)
+            if want is None:
+                continue
+            self.assertTrue(_enginetest.is_leaf_type(tp), tp)
+            self.assertEqual(set(_enginetest.labels(o)), {(id(tp), want)}, "%s instance" % tp.__name__)
+            checked[tp] = checked.get(tp, 0) + 1
+        for tp in (int, float, str, bytes, complex):
+            self.assertEqual(_enginetest.type_only_label(tp), ".__class__", tp)
+            self.assertIn(tp, checked)
+        self.assertGreater(sum(checked.values()), 1000)
+        # read: a range names start, stop and step; containers, instances with attributes
+        for tp in (range, list, dict, tuple, SlotlessInt.__mro__[1].__class__, type(sys)):
+            if tp is not int:
+                self.assertIsNone(_enginetest.type_only_label(tp), tp)
+
     def test_types_with_referents_are_not_leaves(self):
         class WithDict:
             pass

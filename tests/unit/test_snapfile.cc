@@ -117,7 +117,7 @@ void capture(hc_graph *g, uint32_t index_kind = 2, bool reverse = false, bool ho
     uint64_t *alive = hc_graph_alive_in(g, nullptr);
     for (uint32_t i = 0; i < hc_graph_n(g); i += 3)
         alive[i >> 6] &= ~((uint64_t)1 << (i & 63));
-    hc_labeller lab = {glab_labels, glab_text, nullptr, nullptr, &gl, {index_kind, 0, 0}};
+    hc_labeller lab = {glab_labels, glab_text, nullptr, nullptr, &gl, {index_kind, 0, 0}, nullptr};
     hc_value_model vm = {gval_has, gval_value, &gl};
     GError *err = nullptr;
     hc_edge_labels *L = hc_via_capture(g, alive, &lab, &err);

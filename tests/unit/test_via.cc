@@ -95,7 +95,7 @@ TEST(Via, KindsAreTheLabelSetsOfLiveReferrers)
         g_autoptr(hc_idset) s = hc_idset_new_copy(g, ids.data(), ids.size(), &err);
         ASSERT_NE(s, nullptr);
         Lab lab{&h, {}, {}, trial % 2 == 1};
-        hc_labeller L = {labels, text, roots, nullptr, &lab, {2, 0, 0}};
+        hc_labeller L = {labels, text, roots, nullptr, &lab, {2, 0, 0}, nullptr};
         g_autoptr(hc_kinds) k = hc_via_kinds(s, live, &L, families, &err);
         ASSERT_NE(k, nullptr) << err->message;
         if (dead >= 0) {
@@ -174,7 +174,7 @@ TEST(Via, PathLabelsStopWhereNothingIsProven)
     uint32_t path[4] = {hc_graph_lookup(g, SynthHeap::addr(0)), hc_graph_lookup(g, SynthHeap::addr(1)),
                         hc_graph_lookup(g, SynthHeap::addr(2)), hc_graph_lookup(g, SynthHeap::addr(3))};
     Lab lab{&h, {}, {0}};
-    hc_labeller L = {labels, text, roots, nullptr, &lab, {}};
+    hc_labeller L = {labels, text, roots, nullptr, &lab, {}, nullptr};
     size_t nr;
     uintptr_t *rs = hc_via_roots(&L, &nr);
     ASSERT_EQ(nr, 1u);
@@ -270,7 +270,7 @@ TEST(Via, ManyIndicesGroupIntoTheirFamily)
         GError *err = nullptr;
         g_autoptr(hc_idset) s = hc_idset_new_copy(g, ids.data(), ids.size(), &err);
         Lab lab{&h, {}, {}};
-        hc_labeller L = {labels, text, roots, nullptr, &lab, {2, 0, 0}};
+        hc_labeller L = {labels, text, roots, nullptr, &lab, {2, 0, 0}, nullptr};
         for (uint32_t families : {HC_VIA_FAMILIES_AUTO, 0u, 1u, 2u}) {
             g_autoptr(hc_kinds) k = hc_via_kinds(s, live, &L, families, &err);
             ASSERT_NE(k, nullptr);
@@ -286,7 +286,7 @@ TEST(Via, ManyIndicesGroupIntoTheirFamily)
             EXPECT_EQ(std::string(name->str), want) << items << " items, families " << families;
             g_string_free(name, TRUE);
         }
-        hc_labeller plain = {labels, text, roots, nullptr, &lab, {1, 0, 0}}; // kind 0: ".f0", no "[0]"
+        hc_labeller plain = {labels, text, roots, nullptr, &lab, {1, 0, 0}, nullptr}; // kind 0: ".f0", no "[0]"
         g_autoptr(hc_kinds) k = hc_via_kinds(s, live, &plain, 1, &err);
         GString *name = g_string_new(NULL);
         hc_kinds_name(k, hc_kinds_of(k, ids[1]), name);
