@@ -20,13 +20,16 @@ struct hc_edge_labels {
     uint32_t *edge; /* [edges of g] text numbers; NULL until decoded */
     uint8_t *enc;   /* stored form (a file's EDGELABELS section), until decoded */
     size_t enc_len;
-    gboolean legacy; /* enc is a version-1 file's: numbers from 2 up move past the families' */
+    gboolean legacy;  /* enc is a version-1 file's: numbers from 2 up move past the families' */
+    uint64_t *tindex; /* [ntext] (f + 1) << 32 | i for a text that reads P "i]", family f's
+                         index i; else 0 (find_index_texts; NULL until ready, or no memory) */
 };
 
 void hc_edge_labels_free(hc_edge_labels *L)
 {
     if (!L)
         return;
+    hc_free(L->tindex);
     if (L->arena) {
         hc_free(L->arena);
         hc_free(L->text);
@@ -105,10 +108,50 @@ hc_edge_labels *hc_edge_labels_new_encoded(char **texts, char *arena, uint32_t n
     return L;
 }
 
+/* Which texts read as an index of a family, P "i]": a capture keeps the indices of a node that
+ * do not count up or down in edge order (cap_resolve_indices) as texts.  The stored labeller
+ * reports them as indices, as the live labeller did, so that byvia groups them with their
+ * family.  Without memory for the table they stay texts (each its own label). */
+static void find_index_texts(hc_edge_labels *L)
+{
+    if (L->tindex || L->ntext <= HC_LABEL_RESERVED)
+        return;
+    uint64_t *t = hc_try_calloc(L->ntext, sizeof *t);
+    if (!t)
+        return;
+    const char *prefix[HC_INDEX_FAMILIES];
+    size_t plen[HC_INDEX_FAMILIES];
+    for (uint32_t f = 0; f < HC_INDEX_FAMILIES; f++) { /* the stored text is P "]" */
+        prefix[f] = L->text[HC_LABEL_FWD(f)];
+        plen[f] = strlen(prefix[f]);
+        plen[f] = plen[f] && prefix[f][plen[f] - 1] == ']' ? plen[f] - 1 : 0;
+    }
+    for (uint32_t k = HC_LABEL_RESERVED; k < L->ntext; k++) {
+        const char *s = L->text[k];
+        for (uint32_t f = 0; f < HC_INDEX_FAMILIES; f++) {
+            if (!plen[f] || strncmp(s, prefix[f], plen[f]) != 0)
+                continue;
+            const char *d = s + plen[f];
+            uint64_t i = 0;
+            size_t nd = 0;
+            for (; d[nd] >= '0' && d[nd] <= '9' && nd < 10; nd++)
+                i = i * 10 + (uint64_t)(d[nd] - '0');
+            /* as hc_edge_labels_index_text writes it: digits without a leading zero, "]" */
+            if (nd && (nd == 1 || d[0] != '0') && i < UINT32_MAX && d[nd] == ']' && d[nd + 1] == '\0') {
+                t[k] = (uint64_t)(f + 1) << 32 | i;
+                break;
+            }
+        }
+    }
+    L->tindex = t;
+}
+
 gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **error)
 {
-    if (L->edge)
+    if (L->edge) {
+        find_index_texts(L);
         return TRUE;
+    }
     uint64_t ne = hc_graph_edge_at(g, g->n);
     uint32_t *edge = hc_try_malloc_mapped((ne ? ne : 1) * sizeof *edge);
     if (!edge) {
@@ -150,6 +193,7 @@ gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **err
     L->edge = edge;
     g_clear_pointer(&L->enc, hc_free);
     L->enc_len = 0;
+    find_index_texts(L);
     return TRUE;
 }
 
@@ -573,8 +617,11 @@ static void stored_labels(void *ctx, uintptr_t addr, hc_label_emit emit, void *e
     hc_index_cursor_init(&ic, lab, cnt);
     for (uint32_t k = 0; k < cnt; k++) {
         uint32_t f = 0, i = hc_index_next(&ic, lab[k], &f);
+        uint64_t ti = st->L->tindex && lab[k] < st->L->ntext ? st->L->tindex[lab[k]] : 0;
         if (i != UINT32_MAX)
             emit(edata, g->addr[e[k]], STORED_INDEX + f, i);
+        else if (ti)
+            emit(edata, g->addr[e[k]], STORED_INDEX + (uint32_t)(ti >> 32) - 1, (uint32_t)ti);
         else
             emit(edata, g->addr[e[k]], STORED_TEXT, lab[k]);
     }

@@ -284,7 +284,7 @@ def load(path):
 
 def load_ipython_extension(ipython):
     """``%load_ext heapcore``: the %heap and %heapdiff line magics (heapcore._display)."""
-    _display.load(ipython)
+    _display.load(ipython, hpy)
 
 
 hide(globals(), hpy, _Doc)

@@ -12,6 +12,7 @@ import re
 
 from . import _format, _results, _stats, _paths, _sets
 from ._classifiers import header as _kind_header
+from . import _internal
 from ._internal import hide
 
 STYLE = ("<style>.heapcore-table td.n{text-align:right;font-variant-numeric:tabular-nums}"
@@ -65,7 +66,7 @@ def _page(nrows, start):
 def set_rows(x, start=0):
     """The text table's rows of heap set x from `start` (one page), as cells: index, count,
     %, size, %, cumulative, % [, retained, %], kind; and the rows left after the page."""
-    rows = x._partition()
+    rows = _internal.rows(x)
     reached = x._reached()
     stop, left = _page(len(rows), start)
     cumul = sum(r[3] for r in rows[:start])
@@ -210,15 +211,15 @@ class _Session:
 
     __slots__ = ("h", "mark")
 
-    def __init__(self):
-        from . import hpy
+    def __init__(self, hpy):
         self.h = hpy()
         self.mark = self.h.heap()
 
 
-def load(ip):
-    """%load_ext heapcore: register %heap and %heapdiff in IPython shell ip."""
-    session = _Session()
+def load(ip, hpy):
+    """%load_ext heapcore: register %heap and %heapdiff in IPython shell ip, with sessions
+    of hpy (heapcore.hpy, passed in: this module is imported by heapcore's __init__)."""
+    session = _Session(hpy)
 
     def heap(line):
         """%heap [classifier]: the heap now as a partition table (by class or dict of class,

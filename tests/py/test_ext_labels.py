@@ -153,6 +153,7 @@ async def sleeper():
 class Asyncio(unittest.TestCase):
     def test_future_and_task(self):
         seen = {}
+        self.addCleanup(drop_globals, "FUT", "TASK")
 
         async def main():
             global FUT, TASK
@@ -181,6 +182,9 @@ class Asyncio(unittest.TestCase):
 
     def test_task_subclass_name_and_callbacks(self):
         seen = {}
+        # the cancelled task's traceback holds the frames of the test run that cancelled it
+        # (the runner's result among them): left behind, later tests' heaps would show it
+        self.addCleanup(drop_globals, "TASK2")
 
         class MyTask(asyncio.Task):
             pass
@@ -201,6 +205,11 @@ class Asyncio(unittest.TestCase):
         self.assertIn("<task name>", seen["name"])
         self.assertIn("._coro", seen["coro"])
         self.assertIn("<future callback0>", seen["cb0"])
+
+
+def drop_globals(*names):
+    for name in names:
+        globals().pop(name, None)
 
 
 class Impostors(unittest.TestCase):

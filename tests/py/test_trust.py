@@ -823,8 +823,12 @@ class IdentityAcrossChurn(unittest.TestCase):
         def count_c(x):
             rows = {row[1]: row[2] for row in _internal.engine_set(x).partition(_engine.BY_CLODO)}
             return rows.get("__main__.C", 0)
-        survivors = [C() for _ in range(200)]   # live on
-        old = [C() for _ in range(1000)]        # die
+        # 200 live on, 1000 die; interleaved, so that no pool or arena of the allocator is left
+        # empty by the deaths (an emptied arena goes back to the system, and its addresses
+        # with it: in some environments no address was reused at all)
+        survivors, old = [], []
+        for i in range(1200):
+            (survivors if i % 6 == 0 else old).append(C())
         old_ids = {id(o) for o in old}
         old_set = h.heap()
         assert _internal.snapshot(old_set).tracked
