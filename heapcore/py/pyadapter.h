@@ -171,6 +171,10 @@ PyObject *hc_py_instance_dict(PyObject *o, PyTypeObject *tp);
  * skips these objects in its second pass.  Kept next to hc_py_extra_refs, which it mirrors. */
 int hc_py_type_is_leaf(PyTypeObject *tp);
 
+/* 1 if instances of tp or of a base have object members (T_OBJECT / T_OBJECT_EX): a non-gc
+ * type's are reported by hc_py_extra_refs, so such a type is no leaf. */
+int hc_py_type_has_object_members(PyTypeObject *tp);
+
 /* 1 if hc_py_extra_refs and tp_traverse may run for instances of tp on a thread without a
  * thread state, while the GIL holder (the walk) changes nothing: tp is one of a few core
  * static types whose traverse reads only the object (list, tuple, dict, set, function, ...),

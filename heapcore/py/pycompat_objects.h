@@ -317,6 +317,21 @@ static inline int hc_py_member_is_relative(const PyMemberDef *m)
 #endif
 }
 
+/* Whether member m is an object field: T_OBJECT / _Py_T_OBJECT (6) or T_OBJECT_EX /
+ * Py_T_OBJECT_EX (16), the same numbers in every version. */
+#define HC_PY_MEMBER_IS_OBJECT(m) ((m)->type == 6 || (m)->type == 16)
+
+/* The object field of instances of t that member m declares (T_OBJECT / T_OBJECT_EX at an
+ * absolute offset inside t's basic size), or NULL if m declares none. */
+static inline PyObject **hc_py_member_slot(PyObject *o, PyTypeObject *t, const PyMemberDef *m)
+{
+    if (!HC_PY_MEMBER_IS_OBJECT(m) || m->offset <= 0 || hc_py_member_is_relative(m))
+        return NULL;
+    if ((size_t)m->offset + sizeof(PyObject *) > (size_t)t->tp_basicsize)
+        return NULL;
+    return (PyObject **)((char *)o + m->offset);
+}
+
 /* A function's __type_params__ (3.12+ func_typeparams), borrowed, or NULL (before 3.12). */
 static inline PyObject *hc_py_function_type_params(PyFunctionObject *f)
 {

@@ -131,6 +131,22 @@ static inline int hc_py_type_has_managed_dict(PyTypeObject *tp)
 
 /* The origin of coroutine o (the tuple sys.set_coroutine_origin_tracking_depth records), or
  * NULL.  3.11+: cr_origin_or_finalizer; 3.10: cr_origin. */
+/* A long range iterator's objects (Objects/rangeobject.c's longrangeiterobject: not gc, no
+ * members, every field after the header an object): index, start, step, len in 3.10–3.11
+ * (basic size 48); start, step, len in 3.12+ (40). */
+static inline void hc_py_longrangeiter_refs(PyObject *o, hc_py_ref_cb cb, void *data)
+{
+#if HC_PY312
+    static const char *const names[] = {"start", "step", "len"};
+#else
+    static const char *const names[] = {"index", "start", "step", "len"};
+#endif
+    PyObject **field = (PyObject **)((char *)o + sizeof(PyObject));
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (sizeof(PyObject) + (i + 1) * sizeof(PyObject *) <= (size_t)Py_TYPE(o)->tp_basicsize)
+            refl(cb, data, field[i], HC_PY_LBL_FIELD, (uintptr_t)names[i]);
+}
+
 static inline PyObject *hc_py_coro_origin(PyObject *o)
 {
 #if HC_PY311

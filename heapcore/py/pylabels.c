@@ -21,9 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define T_OBJ 6     /* T_OBJECT / _Py_T_OBJECT in every version */
-#define T_OBJ_EX 16 /* T_OBJECT_EX / Py_T_OBJECT_EX */
-
 /* What has been named so far for one object, to report the rest as "?". */
 typedef struct named {
     hc_py_label_cb cb;
@@ -178,26 +175,11 @@ static void members(named *nm, PyObject *o, PyTypeObject *tp)
         if (m == NULL)
             continue;
         for (; m->name != NULL; m++) {
-            if ((m->type != T_OBJ && m->type != T_OBJ_EX) || m->offset <= 0)
-                continue;
-            if (hc_py_member_is_relative(m))
-                continue;
-            if ((size_t)m->offset + sizeof(PyObject *) > (size_t)t->tp_basicsize)
-                continue;
-            field(nm, *(PyObject **)((char *)o + m->offset), m->name);
+            PyObject **slot = hc_py_member_slot(o, t, m);
+            if (slot != NULL)
+                field(nm, *slot, m->name);
         }
     }
-}
-
-/* Whether members() names a field of tp's instances (an object member of tp or a base). */
-static int has_object_members(PyTypeObject *tp)
-{
-    long guard = 0;
-    for (PyTypeObject *t = tp; t != NULL && guard < 1000; t = t->tp_base, guard++)
-        for (PyMemberDef *m = t->tp_members; m != NULL && m->name != NULL; m++)
-            if (m->type == T_OBJ || m->type == T_OBJ_EX)
-                return 1;
-    return 0;
 }
 
 /* ---- particular types -------------------------------------------------------------------- */
@@ -258,10 +240,10 @@ int hc_py_labels_type_only(PyTypeObject *tp, unsigned *kind, uintptr_t *arg)
 {
     /* What hc_py_labels reports for an instance of a leaf type (not gc, no dict, not a
      * container, type, module, function, frame, generator, method, exception or traceback,
-     * none of hc_py_ext_labels' C types, which are all gc): members() if tp has object members
-     * (excluded here), then ".__class__", then the rest (report_rest: no traverse, and
+     * none of hc_py_ext_labels' C types, which are all gc, and without object members, which
+     * members() would name): ".__class__", then the rest (report_rest: no traverse, and
      * hc_py_extra_labels' ".__class__" again). */
-    if (!hc_py_type_is_leaf(tp) || has_object_members(tp))
+    if (!hc_py_type_is_leaf(tp) || hc_py_type_has_object_members(tp))
         return 0;
     *kind = HC_PY_LBL_FIELD;
     *arg = (uintptr_t) "__class__";

@@ -1,12 +1,14 @@
 /* heapcore/py/pyrefs.c — the referents that tp_traverse does not report: the keys of all-str
  * dict key tables (3.10's private layout included), a heap type's shared keys, code objects'
  * fields, a type's dict, subclasses and names, instance dicts, a coroutine's origin and a
- * running generator's locals, and the type of objects whose traverse skips it.
+ * running generator's locals, the object members of non-gc instances (a range's start, stop
+ * and step), a long range iterator's fields, and the type of objects whose traverse skips it.
  *
  * Reads only; must be safe on any live object.  Hot: the walk calls hc_py_extra_refs for
  * every object it records.  See thesis-notes/roots.md. */
 
 #include "pycompat_frames.h"
+#include "pycompat_objects.h"
 #include "pycompat_refs.h"
 #include "pycompat_state.h"
 
@@ -76,6 +78,29 @@ static void instance_dict_refs(PyObject *o, PyTypeObject *tp, int is_gc, hc_py_r
     cb(data, (uintptr_t)d, HC_PY_REF_DICT_OF);
 }
 
+int hc_py_type_has_object_members(PyTypeObject *tp)
+{
+    long guard = 0;
+    for (PyTypeObject *t = tp; t != NULL && guard < 1000; t = t->tp_base, guard++)
+        for (PyMemberDef *m = t->tp_members; m != NULL && m->name != NULL; m++)
+            if (HC_PY_MEMBER_IS_OBJECT(m))
+                return 1;
+    return 0;
+}
+
+/* The objects in the members of a non-gc instance (a range's start, stop and step): no
+ * traverse reports them.  (A gc type's traverse visits its members.) */
+static void member_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data)
+{
+    long guard = 0;
+    for (PyTypeObject *t = tp; t != NULL && guard < 1000; t = t->tp_base, guard++)
+        for (PyMemberDef *m = t->tp_members; m != NULL && m->name != NULL; m++) {
+            PyObject **slot = hc_py_member_slot(o, t, m);
+            if (slot != NULL)
+                refl(cb, data, *slot, HC_PY_LBL_FIELD, (uintptr_t)m->name);
+        }
+}
+
 void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data)
 {
     int is_gc;
@@ -98,11 +123,15 @@ void hc_py_extra_refs(PyObject *o, PyTypeObject *tp, hc_py_ref_cb cb, void *data
 
     if (tp == &PyCoro_Type)
         refl(cb, data, hc_py_coro_origin(o), HC_PY_LBL_FIELD, (uintptr_t) "cr_origin");
+    if (tp == &PyLongRangeIter_Type)
+        hc_py_longrangeiter_refs(o, cb, data);
     if (tp == &PyGen_Type || tp == &PyCoro_Type || tp == &PyAsyncGen_Type)
         hc_py_gen_running_locals(o, cb, data);
 
     if (!PyType_FastSubclass(tp, Py_TPFLAGS_TYPE_SUBCLASS))
         instance_dict_refs(o, tp, is_gc, cb, data);
+    if (!is_gc && tp->tp_members != NULL)
+        member_refs(o, tp, cb, data);
 
     /* the type: heap types' traverse visits it (3.9+ rule), nothing else does */
     if (!is_gc || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))

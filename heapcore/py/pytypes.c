@@ -108,11 +108,12 @@ int hc_py_type_is_threadsafe(PyTypeObject *tp)
 
 int hc_py_type_is_leaf(PyTypeObject *tp)
 {
-    if (PyType_IS_GC(tp) || tp == &PyCode_Type || tp == &PyCoro_Type || tp == &PyGen_Type || tp == &PyAsyncGen_Type)
+    if (PyType_IS_GC(tp) || tp == &PyCode_Type || tp == &PyCoro_Type || tp == &PyGen_Type || tp == &PyAsyncGen_Type ||
+        tp == &PyLongRangeIter_Type)
         return 0;
     if (PyType_FastSubclass(tp, Py_TPFLAGS_TYPE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS))
         return 0;
-    if (hc_py_type_has_managed_dict(tp))
+    if (hc_py_type_has_managed_dict(tp) || hc_py_type_has_object_members(tp))
         return 0;
     return tp->tp_dictoffset == 0;
 }

@@ -4,7 +4,7 @@ import gc
 import sys
 import unittest
 
-from heapcore import _engine
+from heapcore import _engine, hpy
 
 import _enginetest
 
@@ -88,6 +88,41 @@ class LeafTypes(unittest.TestCase):
         self.assertEqual(_enginetest.referents(5), [id(int)])
         with self.assertRaises(TypeError):
             _enginetest.is_leaf_type(5)
+
+
+class MembersOfNonGcTypes(unittest.TestCase):
+    # A type without gc has no traverse: the objects its members hold (a range's start, stop
+    # and step) were no edge and, held by nothing else, in no snapshot.
+    def test_objects_only_a_range_holds_are_found(self):
+        big = 10**40 + 12345
+        r = range(big, big + 10, 10**30 + 7)
+        del big
+        self.assertFalse(_enginetest.is_leaf_type(range))
+        self.assertIsNone(_enginetest.type_only_label(range))
+        want = [id(r.start), id(r.stop), id(r.step)]
+        self.assertLessEqual(set(want), set(_enginetest.referents(r)))
+        snap = _engine.snapshot()
+        edges = snap.node(snap.lookup(r))["edges"]
+        for o in (r.start, r.stop, r.step):
+            self.assertIsNotNone(snap.lookup(o), o)
+            self.assertIn(snap.lookup(o), edges)
+        self.assertLessEqual({(want[0], ".start"), (want[1], ".stop"), (want[2], ".step")},
+                             set(_enginetest.labels(r)))
+        h = hpy()
+        self.assertIn(".start", str(h.iso(r.start).byvia))
+
+    def test_objects_only_a_long_range_iterator_holds_are_found(self):
+        # longrange_iterator: not gc, no members, every field an object (version-dependent)
+        it = iter(range(10**40, 10**40 + 10**35, 10**31 + 3))
+        next(it)
+        self.assertFalse(_enginetest.is_leaf_type(type(it)))
+        held = [a for a, label in _enginetest.labels(it) if label in (".start", ".step", ".len")]
+        self.assertEqual(len(held), 3, _enginetest.labels(it))
+        snap = _engine.snapshot()
+        edges = snap.node(snap.lookup(it))["edges"]
+        for a in held:  # the length, for one, is an int nothing else holds
+            self.assertIsNotNone(snap.find(a), hex(a))
+            self.assertIn(snap.find(a)[0], edges)
 
 
 def variety():
