@@ -37,6 +37,7 @@ struct hc_walk {
     hc_graph *g;
     int pass;            /* 1: discovery, 2: edges                          */
     gboolean nodes_only; /* HC_WALK_NODES_ONLY: no edge array, no pass 2    */
+    gboolean no_sizes;   /* HC_WALK_NO_SIZES: pass 1 measures nothing        */
     hc_addrset set;      /* 8-aligned addresses found                        */
     GHashTable *virt;    /* tagged address -> 0 (pass 1) / id + 1 (pass 2)   */
     /* pass 1 */
@@ -419,7 +420,7 @@ static void discover_node(hc_walk *w, size_t q, gboolean force)
     w->inherit = w->qflags[q] & (HC_NODE_HIDDEN | HC_NODE_UNREACH);
     uint64_t size = 0, v0 = w->nvisits;
     uint32_t nflags = 0;
-    m->expand(m->ctx, w, addr, key, w->g->types[t].data, &size, &nflags);
+    m->expand(m->ctx, w, addr, key, w->g->types[t].data, w->no_sizes ? NULL : &size, &nflags);
     w->qflags[q] |= (uint8_t)nflags;
     uint64_t nv = w->nvisits - v0; /* this node's edges in pass 2 */
     if (nv < 255) {
@@ -854,6 +855,7 @@ hc_graph *hc_walk_run_with(const hc_model *model, uint32_t expected, uint32_t op
     w.model = model;
     w.pass = 1;
     w.nodes_only = (options & HC_WALK_NODES_ONLY) != 0;
+    w.no_sizes = w.nodes_only && (options & HC_WALK_NO_SIZES) != 0;
 
     hc_addrset_init(&w.set);
     w.virt = g_hash_table_new(g_direct_hash, g_direct_equal);

@@ -33,7 +33,7 @@ int hc_py_live_members(hc_graph *g, const uint32_t *ids, uint32_t n, const hc_py
 {
     if (!require_live(g, interpreter))
         return -1;
-    hc_graph *now = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, err);
+    hc_graph *now = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY | HC_WALK_NO_SIZES, err);
     if (!now)
         return -1;
     int rc = hc_py_resolve(g, ids, n, now, hc_py_born_usable(born) ? born : NULL, objs, which, nout);
@@ -65,7 +65,7 @@ gboolean hc_py_graph_labeller_init(hc_py_graph_labeller *gl, hc_graph *g, hc_py_
         gl->lab = &gl->stored.lab;
         gl->live = g;
     } else if (use == HC_PY_LABELS_BYVIA) { /* a fresh walk proves which referrers are alive */
-        if (!(gl->walk = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, err)))
+        if (!(gl->walk = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY | HC_WALK_NO_SIZES, err)))
             return FALSE;
         gl->live = gl->walk;
     }
@@ -89,7 +89,7 @@ gboolean hc_py_graph_labeller_prove(hc_py_graph_labeller *gl, hc_graph *g, const
     if (gl->roots && bsearch(&addr, gl->roots, gl->nroots, sizeof *gl->roots, cmp_addr))
         return TRUE;
     if (gl->lab != &gl->stored.lab) { /* the live objects will be read: is this one alive? */
-        if (!gl->walk && !(gl->walk = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, err)))
+        if (!gl->walk && !(gl->walk = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY | HC_WALK_NO_SIZES, err)))
             return FALSE;
         uint32_t now = hc_graph_lookup(gl->walk, addr);
         uintptr_t type = hc_graph_type_key(g, hc_graph_type(g, id));

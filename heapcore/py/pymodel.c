@@ -203,7 +203,7 @@ static void py_expand(void *vctx, hc_walk *w, uintptr_t addr, uintptr_t key, uin
         return;
     }
     if (!size) {
-        /* the walk's first pass: referents only */
+        /* the second pass, or a walk that measures nothing: referents only */
     } else if (data) {
         *size = hc_py_size(o, tp, &ctx->infos[data - 1]);
     } else {

@@ -103,7 +103,7 @@ gboolean hc_py_file_details_for(hc_graph *g, const hc_py_born *born, gboolean ke
     d->values = hc_graph_attached(g, HC_ATTACH_VALUES);
     gboolean live_again = !hc_graph_is_loaded(g) && (!d->labels || !d->values || (keep && !hc_values_kept(d->values)));
     if (live_again) {
-        hc_graph *live = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, err);
+        hc_graph *live = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY | HC_WALK_NO_SIZES, err);
         if (!live)
             return FALSE;
         gboolean ok = capture_details(g, live, born, keep, &d->own_labels, &d->own_values, err);
@@ -229,7 +229,7 @@ hc_graph *hc_py_snapshot_of_interpreter(long long id, gboolean keep, GError **er
     }
     if (!not_finalizing() || !not_in_sizeof())
         return NULL;
-    hc_graph *main_g = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY, err);
+    hc_graph *main_g = hc_py_walk(NULL, 0, NULL, 0, HC_WALK_NODES_ONLY | HC_WALK_NO_SIZES, err);
     if (!main_g)
         return NULL;
     /* Looked up after the main walk (which lets other threads run while its helpers work:

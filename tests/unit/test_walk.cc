@@ -359,6 +359,27 @@ TEST(Walk, NodesOnlyWalkHasTheFullWalksNodesAndNoEdges)
             hc_graph_edges(g, id, &ne);
             ASSERT_EQ(ne, 0u);
         }
+        // HC_WALK_NO_SIZES (the walks that only prove objects alive): the same, but nothing
+        // measured: expand never gets a size to fill, every size is 0.
+        h.discovers = 0;
+        g_autoptr(hc_graph) bare = hc_walk_run_with(&m, 0, HC_WALK_NODES_ONLY | HC_WALK_NO_SIZES, nullptr);
+        ASSERT_NE(bare, nullptr);
+        ASSERT_TRUE(hc_graph_validate(bare, nullptr));
+        EXPECT_EQ(h.discovers.load(), 0) << "a node was measured";
+        ASSERT_EQ(hc_graph_n(bare), hc_graph_n(full)) << n;
+        EXPECT_EQ(hc_graph_nedges(bare), 0u);
+        for (uint32_t id = 0; id < hc_graph_n(bare); id++) {
+            ASSERT_EQ(hc_graph_addr(bare, id), hc_graph_addr(full, id));
+            ASSERT_EQ(hc_graph_type_key(bare, hc_graph_type(bare, id)),
+                      hc_graph_type_key(full, hc_graph_type(full, id)));
+            ASSERT_EQ(hc_graph_size(bare, id), 0u);
+            ASSERT_EQ(hc_graph_flags(bare, id), hc_graph_flags(full, id));
+        }
+        // without HC_WALK_NODES_ONLY the option means nothing: a full walk measures
+        g_autoptr(hc_graph) measured = hc_walk_run_with(&m, 0, HC_WALK_NO_SIZES, nullptr);
+        ASSERT_NE(measured, nullptr);
+        for (uint32_t id = 0; id < hc_graph_n(measured); id++)
+            ASSERT_EQ(hc_graph_size(measured, id), hc_graph_size(full, id));
     }
 }
 
