@@ -372,6 +372,9 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, uint
     uint64_t *alive = ok ? hc_graph_alive_in(g, live) : NULL;
     ok = ok && alive && type_labels_init(&T, g, lab);
     for (uint32_t r = 0; ok && r < n; r++) {
+        /* the labeller will read the referrers it is called for: ask for them ahead */
+        if (r + 16 < n && T.lid[g->type[r + 16]] == NIL)
+            __builtin_prefetch((const void *)(g->addr[r + 16] & ~(uintptr_t)7));
         if (!HC_BIT(alive, r))
             continue;
         uint32_t ne;
