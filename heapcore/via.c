@@ -429,6 +429,12 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, uint
         /* a member's key: its label ranks, then one word: 1 if labels were dropped */
         hc_u32key *k = g_malloc(sizeof *k + (HC_VIA_MAX_LABELS + 1) * sizeof(uint32_t));
         uint32_t buf_cap = 64, *buf = g_new(uint32_t, buf_cap);
+        /* the kind of each one-label set, by the label's rank (most members have one label:
+         * they skip the hash table) */
+        uint32_t *single = g_try_new(uint32_t, ntexts ? ntexts : 1);
+        ok = single != NULL;
+        if (ok)
+            memset(single, 0xff, (ntexts ? ntexts : 1) * sizeof *single);
         guint oi = 0;
         for (uint32_t j = 0; ok && j < ns; j++) {
             uint32_t f = v.fill[j], extra = 0;
@@ -450,6 +456,17 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, uint
             for (uint32_t i = 0; i < f; i++)
                 if (d == 0 || buf[d - 1] != buf[i])
                     buf[d++] = buf[i];
+            uint32_t kind = d == 1 ? single[buf[0]] : NIL;
+            if (kind != NIL) {
+                per[ids[j]] = kind;
+                if (F.fam) {
+                    for (uint32_t i = 0; ok && i < v.fill[j]; i++)
+                        ok = families_note(&F, kind, v.slots[v.off[j] + i]);
+                    for (guint i = oi0; ok && i < oi; i++)
+                        ok = families_note(&F, kind, g_array_index(v.over, ovf, i).lid);
+                }
+                continue;
+            }
             uint32_t keep = d > HC_VIA_MAX_LABELS ? HC_VIA_MAX_LABELS : d;
             memcpy(k->v, buf, keep * sizeof *buf);
             k->v[keep] = d > keep;
@@ -471,6 +488,8 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, uint
                     g_ptr_array_add(names, set_name(hit, texts));
             }
             per[ids[j]] = hit->kind;
+            if (d == 1)
+                single[buf[0]] = hit->kind;
             if (F.fam) { /* the grouped labels among this member's, to count per kind */
                 for (uint32_t i = 0; ok && i < v.fill[j]; i++)
                     ok = families_note(&F, hit->kind, v.slots[v.off[j] + i]);
@@ -480,6 +499,7 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, uint
         }
         g_free(k);
         g_free(buf);
+        g_free(single);
         if (names->len == 0)
             g_ptr_array_add(names, g_strdup(HC_PYNAME_NOTHING));
         if (ok)
