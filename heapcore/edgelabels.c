@@ -20,16 +20,13 @@ struct hc_edge_labels {
     uint32_t *edge; /* [edges of g] text numbers; NULL until decoded */
     uint8_t *enc;   /* stored form (a file's EDGELABELS section), until decoded */
     size_t enc_len;
-    gboolean legacy;  /* enc is a version-1 file's: numbers from 2 up move past the families' */
-    uint64_t *tindex; /* [ntext] (f + 1) << 32 | i for a text that reads P "i]", family f's
-                         index i; else 0 (find_index_texts; NULL until ready, or no memory) */
+    gboolean legacy; /* enc is a version-1 file's: numbers from 2 up move past the families' */
 };
 
 void hc_edge_labels_free(hc_edge_labels *L)
 {
     if (!L)
         return;
-    hc_free(L->tindex);
     if (L->arena) {
         hc_free(L->arena);
         hc_free(L->text);
@@ -108,50 +105,10 @@ hc_edge_labels *hc_edge_labels_new_encoded(char **texts, char *arena, uint32_t n
     return L;
 }
 
-/* Which texts read as an index of a family, P "i]": a capture keeps the indices of a node that
- * do not count up or down in edge order (cap_resolve_indices) as texts.  The stored labeller
- * reports them as indices, as the live labeller did, so that byvia groups them with their
- * family.  Without memory for the table they stay texts (each its own label). */
-static void find_index_texts(hc_edge_labels *L)
-{
-    if (L->tindex || L->ntext <= HC_LABEL_RESERVED)
-        return;
-    uint64_t *t = hc_try_calloc(L->ntext, sizeof *t);
-    if (!t)
-        return;
-    const char *prefix[HC_INDEX_FAMILIES];
-    size_t plen[HC_INDEX_FAMILIES];
-    for (uint32_t f = 0; f < HC_INDEX_FAMILIES; f++) { /* the stored text is P "]" */
-        prefix[f] = L->text[HC_LABEL_FWD(f)];
-        plen[f] = strlen(prefix[f]);
-        plen[f] = plen[f] && prefix[f][plen[f] - 1] == ']' ? plen[f] - 1 : 0;
-    }
-    for (uint32_t k = HC_LABEL_RESERVED; k < L->ntext; k++) {
-        const char *s = L->text[k];
-        for (uint32_t f = 0; f < HC_INDEX_FAMILIES; f++) {
-            if (!plen[f] || strncmp(s, prefix[f], plen[f]) != 0)
-                continue;
-            const char *d = s + plen[f];
-            uint64_t i = 0;
-            size_t nd = 0;
-            for (; d[nd] >= '0' && d[nd] <= '9' && nd < 10; nd++)
-                i = i * 10 + (uint64_t)(d[nd] - '0');
-            /* as hc_edge_labels_index_text writes it: digits without a leading zero, "]" */
-            if (nd && (nd == 1 || d[0] != '0') && i < UINT32_MAX && d[nd] == ']' && d[nd + 1] == '\0') {
-                t[k] = (uint64_t)(f + 1) << 32 | i;
-                break;
-            }
-        }
-    }
-    L->tindex = t;
-}
-
 gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **error)
 {
-    if (L->edge) {
-        find_index_texts(L);
+    if (L->edge)
         return TRUE;
-    }
     uint64_t ne = hc_graph_edge_at(g, g->n);
     uint32_t *edge = hc_try_malloc_mapped((ne ? ne : 1) * sizeof *edge);
     if (!edge) {
@@ -193,7 +150,6 @@ gboolean hc_edge_labels_ready(hc_edge_labels *L, const hc_graph *g, GError **err
     L->edge = edge;
     g_clear_pointer(&L->enc, hc_free);
     L->enc_len = 0;
-    find_index_texts(L);
     return TRUE;
 }
 
@@ -255,9 +211,11 @@ static void cap_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg
     cap_run *c = edata;
     uint32_t fam = cap_family(c, kind, arg);
     if (fam == 0 && arg < c->cnt) {
-        /* an element index: item i is edge i, or edge cnt-1-i (CPython visits a list's items
-         * last first); no lookup (a 100-million-item list needs no table of its edges) */
-        uint32_t p = (uint32_t)arg, q = c->cnt - 1 - p;
+        /* an element index: item i is edge i, or edge n-1-i (CPython visits a list's items
+         * last first), n the edges before the one to the type, which hc_py_extra_refs
+         * reports last; no lookup (a 100-million-item list needs no table of its edges) */
+        uint32_t n = c->cnt && c->e[c->cnt - 1] == c->tnode ? c->cnt - 1 : c->cnt;
+        uint32_t p = (uint32_t)arg, q = p < n ? n - 1 - p : p;
         if ((c->out[p] == NIL && c->g->addr[c->e[p]] == target) ||
             (c->out[p = q] == NIL && c->g->addr[c->e[q]] == target)) {
             c->out[p] = CAP_INDEX | (uint32_t)arg;
@@ -298,14 +256,59 @@ static void cap_emit(void *edata, uintptr_t target, uint32_t kind, uintptr_t arg
     c->out[c->t[i].j] = lid < CAP_INDEX ? lid : NIL;
 }
 
+#define IS_FAM(v, f) ((v) != NIL && ((v) & (CAP_FINAL | CAP_INDEX)) == CAP_INDEX && (((v) >> CAP_FSHIFT) & 3) == (f))
+
+/* Family f's `total` index slots of a node read neither up nor down in edge order.  Edges to
+ * one referent are interchangeable, and so are their labels: if the indices are 0 .. total-1
+ * and some exchange among same-referent edges makes them read down (or up), make it.  The
+ * positional matching of cap_emit can name a list's edges crosswise when one object is both
+ * its first and its last item ([a, b, c, a]: edges a c b a get 0 2 1 3), and the indices would
+ * then be stored as texts of their own (which a file cannot tell from a dict's int keys, so
+ * byvia could no longer group them).  TRUE, with *rev set, if it did. */
+static gboolean cap_reorder_indices(cap_run *c, uint32_t *out, uint32_t cnt, uint32_t f, uint32_t total, gboolean *rev)
+{
+    uintptr_t *at = g_try_new0(uintptr_t, total); /* referent of the edge holding index i */
+    if (!at)
+        return FALSE; /* out of memory: the indices stay as they are (texts) */
+    gboolean ok = TRUE;
+    for (uint32_t k = 0; k < cnt && ok; k++)
+        if (IS_FAM(out[k], f)) {
+            uint32_t i = out[k] & CAP_IMAX;
+            ok = i < total && !at[i];
+            if (ok)
+                at[i] = c->g->addr[c->e[k]];
+        }
+    for (int down = 1; ok && down >= 0; down--) {
+        uint32_t m = 0;
+        gboolean fits = TRUE;
+        for (uint32_t k = 0; k < cnt && fits; k++)
+            if (IS_FAM(out[k], f)) {
+                fits = at[down ? total - 1 - m : m] == c->g->addr[c->e[k]];
+                m++;
+            }
+        if (!fits)
+            continue;
+        m = 0;
+        for (uint32_t k = 0; k < cnt; k++)
+            if (IS_FAM(out[k], f)) {
+                out[k] = (out[k] & ~CAP_IMAX) | (down ? total - 1 - m : m);
+                m++;
+            }
+        *rev = down;
+        g_free(at);
+        return TRUE;
+    }
+    g_free(at);
+    return FALSE;
+}
+
 /* The node's index slots, per family: if they read P "0]", P "1]", ... in edge order, or in
  * reverse edge order (CPython visits a list's items last first), each is one reserved number
- * (HC_LABEL_FWD(f), _REV(f): a file keeps one small number each); otherwise those that
- * count up in edge order are HC_LABEL_FWD(f) and the others raw labels with a text of their
- * own. */
+ * (HC_LABEL_FWD(f), _REV(f): a file keeps one small number each), also after exchanging the
+ * labels of edges to one referent (cap_reorder_indices); otherwise those that count up in edge
+ * order are HC_LABEL_FWD(f) and the others raw labels with a text of their own. */
 static void cap_resolve_indices(cap_run *c, uint32_t *out, uint32_t cnt)
 {
-#define IS_FAM(v, f) ((v) != NIL && ((v) & (CAP_FINAL | CAP_INDEX)) == CAP_INDEX && (((v) >> CAP_FSHIFT) & 3) == (f))
     for (uint32_t f = 0; f < HC_INDEX_FAMILIES; f++) {
         uint32_t total = 0, m = 0;
         for (uint32_t k = 0; k < cnt; k++)
@@ -320,6 +323,8 @@ static void cap_resolve_indices(cap_run *c, uint32_t *out, uint32_t cnt)
                 rev = rev && i == total - 1 - m;
                 m++;
             }
+        if (!fwd && !rev && cap_reorder_indices(c, out, cnt, f, total, &rev))
+            fwd = !rev;
         m = 0;
         for (uint32_t k = 0; k < cnt; k++) {
             uint32_t v = out[k];
@@ -336,8 +341,8 @@ static void cap_resolve_indices(cap_run *c, uint32_t *out, uint32_t cnt)
         }
     }
     c->indexed = FALSE;
-#undef IS_FAM
 }
+#undef IS_FAM
 
 /* The distinct texts of a capture: one arena of NUL-terminated texts, a group per text, and
  * an open-addressing table of group numbers (about 40 bytes per text besides the text: a
@@ -617,11 +622,8 @@ static void stored_labels(void *ctx, uintptr_t addr, hc_label_emit emit, void *e
     hc_index_cursor_init(&ic, lab, cnt);
     for (uint32_t k = 0; k < cnt; k++) {
         uint32_t f = 0, i = hc_index_next(&ic, lab[k], &f);
-        uint64_t ti = st->L->tindex && lab[k] < st->L->ntext ? st->L->tindex[lab[k]] : 0;
         if (i != UINT32_MAX)
             emit(edata, g->addr[e[k]], STORED_INDEX + f, i);
-        else if (ti)
-            emit(edata, g->addr[e[k]], STORED_INDEX + (uint32_t)(ti >> 32) - 1, (uint32_t)ti);
         else
             emit(edata, g->addr[e[k]], STORED_TEXT, lab[k]);
     }

@@ -1,6 +1,8 @@
 """byvia, h.Via, edge labels and x.sp, on heaps built so the right answer is known."""
 import gc
+import os
 import sys
+import tempfile
 import threading
 import unittest
 import weakref
@@ -133,6 +135,31 @@ class ByVia(unittest.TestCase):
         self.assertEqual((x - h.Via("[3]")).count, 49)
         with self.assertRaises(ValueError):
             h.Via("[*]", "[3]")
+
+    def test_a_list_with_repeated_items_keeps_its_index_family_in_a_file(self):
+        # A list holding objects several times: the capture named its edges to one object
+        # crosswise (item 0's label on item 40's edge) and then stored the indices as texts
+        # of their own, so a loaded file's byvia showed exact "'[5]'" rows (which a file
+        # cannot tell from a dict's int keys) where the live one groups '[*]'.
+        import heapcore
+
+        class Repeated:
+            pass
+
+        pool = [Repeated() for _ in range(8)]
+        lst = [pool[(i * 5) % 8] for i in range(40)] + [pool[0]]
+        del pool
+        live = rows(h.iso(*set(lst)).byvia)
+        self.assertEqual(set(live), {"'[*]' (41 indices)"}, live)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "repeated.hcsnap")
+            h.heap().dump(path)
+            y = heapcore.load(path)
+        by = y.byclodo
+        [i] = [k for k, r in enumerate(_internal.rows(by)) if r[1].endswith(".Repeated")]
+        loaded = rows(by[i].byvia)
+        self.assertEqual(loaded, {"'[*]' (41 indices)": 8}, loaded)
+        self.assertIs(lst[0], lst[40])
 
     def test_few_indices_stay_exact_unless_asked(self):
         lst = [bytearray(1) for _ in range(10)]  # HC_VIA_FAMILY_EXACT_MAX: not many
