@@ -7,7 +7,6 @@ prompt (``_repr_pretty_``: one page, then ``_.more`` for the next); and the ``%h
 Everything here reads what the text tables read (the same rows, the same page): the HTML
 of a table is its text's rows, laid out.
 """
-import html
 import re
 
 from . import _format, _results, _stats, _paths, _sets
@@ -21,8 +20,13 @@ STYLE = ("<style>.heapcore-table td.n{text-align:right;font-variant-numeric:tabu
          ".heapcore-note{font-family:monospace;white-space:pre-wrap}</style>")
 
 
+_ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;", ord("'"): "&#x27;"}
+
+
 def _esc(text):
-    return html.escape(str(text), quote=True)
+    """html.escape(text, quote=True), without importing html: heapcore's __init__ imports
+    this module, and html brings html.entities (its 2,000-entry dicts, in every user's heap)."""
+    return str(text).translate(_ESCAPES)
 
 
 def _num(v):

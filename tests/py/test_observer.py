@@ -1,6 +1,7 @@
 """The observer must not disturb the observed: no references held by snapshots, no freed
 objects handed back, no lasting allocations, no materialised instance dicts."""
 import gc
+import subprocess
 import sys
 import unittest
 import weakref
@@ -74,6 +75,16 @@ class Observer(unittest.TestCase):
         after = gc.get_referents(o)
         self.assertEqual(len(before), len(after))
         self.assertFalse(any(type(r) is dict for r in after), "heap() created a __dict__")
+
+    def test_importing_heapcore_brings_no_html_module(self):
+        # heapcore's __init__ imports _display; the html package it once imported brought
+        # html.entities into every user's heap (dicts keyed by the ints 0..0x2666, which
+        # byvia showed as '[199]' rows)
+        code = "import sys, heapcore; print(sorted(m for m in sys.modules if m.split('.')[0] == 'html'))"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        self.assertEqual(out.stdout.strip(), "[]")
+        from heapcore import _display
+        self.assertEqual(_display._esc("<a href=\"x\">&'</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&#x27;&lt;/a&gt;")
 
     def test_own_objects_never_appear(self):
         h = hpy()
