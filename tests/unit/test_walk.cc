@@ -558,3 +558,34 @@ TEST(Walk, LeafTypesGetTheirTypeEdgeWithoutASecondExpansion)
     EXPECT_EQ(hc_graph_nedges(g), 5u);
     EXPECT_EQ(hc_graph_lost_edges(g), 0u);
 }
+
+// hc_graph_lookup through its index (graphs past 2^16 nodes sample every 64th address):
+// every node's address gives its id, and no other address gives one, real or virtual, on
+// graphs just below, at and past the size that makes the index.
+TEST(Walk, LookupFindsEveryNodeAndNothingElse)
+{
+    for (uint32_t n : {1000u, 65535u, 65536u, 200001u}) {
+        SynthHeap::tag_every = n % 2 ? 7 : 0;
+        SynthHeap h;
+        for (uint32_t i = 0; i < n; i++)
+            h.add();
+        for (uint32_t i = 0; i < n; i += 3)
+            h.roots.push_back(i); // two of every three objects are in no graph
+        g_autoptr(hc_graph) g = h.walk();
+        ASSERT_NE(g, nullptr);
+        uint32_t gn = hc_graph_n(g);
+        for (uint32_t id = 0; id < gn; id++) {
+            uintptr_t a = hc_graph_addr(g, id);
+            ASSERT_EQ(hc_graph_lookup(g, a), id) << n << " " << id;
+            ASSERT_EQ(hc_graph_lookup(g, a + 8), HC_NONE);
+        }
+        for (uint32_t i = 0; i < n; i++) { // against the synthetic heap: found iff a root
+            uint32_t id = hc_graph_lookup(g, SynthHeap::addr(i));
+            ASSERT_EQ(id != HC_NONE, i % 3 == 0) << n << " " << i;
+        }
+        SynthHeap::tag_every = 0;
+        EXPECT_EQ(hc_graph_lookup(g, 8), HC_NONE);
+        EXPECT_EQ(hc_graph_lookup(g, ~(uintptr_t)15), HC_NONE);
+        EXPECT_EQ(hc_graph_lookup(g, 0), HC_NONE);
+    }
+}
