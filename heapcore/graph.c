@@ -27,7 +27,6 @@ void hc_graph_unref(hc_graph *g)
     if (!g || !g_atomic_int_dec_and_test(&g->refcount))
         return;
     hc_free(g->addr);
-    hc_free(g->sample);
     hc_free(g->type);
     hc_free(g->size);
     hc_free(g->flags);
@@ -360,51 +359,10 @@ static void part_of(const hc_graph *g, uintptr_t addr, uint32_t *lo, uint32_t *h
     *hi = virt ? g->n : g->nreal;
 }
 
-/* hc_graph_lookup's index: every HC_LOOKUP_STRIDE-th real address, 1/8 byte per node, which
- * stays in the cache.  A binary search of the address column itself costs ~22 dependent
- * misses on a 4.6 M-node graph (it was a fifth of x.dump's time: labels are proven with a
- * lookup each); through the index, the misses are within one stride.  Made on the first
- * lookup of a graph past HC_LOOKUP_MIN nodes, once (a subinterpreter walk looks up from two
- * threads); the addresses never change after the walk. */
-#define HC_LOOKUP_STRIDE 64u
-#define HC_LOOKUP_MIN (1u << 16)
-
-static const uintptr_t *lookup_index(const hc_graph *g)
-{
-    hc_graph *m = (hc_graph *)g; /* the index is a cache: lookups stay const for callers */
-    if (g_once_init_enter(&m->sample_once)) {
-        uintptr_t *s = NULL;
-        if (g->nreal >= HC_LOOKUP_MIN && g->addr) {
-            uint32_t k = (g->nreal + HC_LOOKUP_STRIDE - 1) / HC_LOOKUP_STRIDE;
-            s = hc_try_malloc((size_t)k * sizeof *s);
-            for (uint32_t j = 0; s && j < k; j++)
-                s[j] = g->addr[(size_t)j * HC_LOOKUP_STRIDE];
-        }
-        m->sample = s;
-        g_once_init_leave(&m->sample_once, 1);
-    }
-    return m->sample;
-}
-
 uint32_t hc_graph_lookup(const hc_graph *g, uintptr_t addr)
 {
     uint32_t lo, hi;
     part_of(g, addr, &lo, &hi);
-    const uintptr_t *s = lo == 0 && hi ? lookup_index(g) : NULL;
-    if (s) { /* the last sample <= addr bounds its stride */
-        uint32_t a = 0, b = (hi + HC_LOOKUP_STRIDE - 1) / HC_LOOKUP_STRIDE;
-        while (a < b) {
-            uint32_t mid = a + (b - a) / 2;
-            if (s[mid] <= addr)
-                a = mid + 1;
-            else
-                b = mid;
-        }
-        if (a == 0)
-            return HC_NONE; /* below the first address */
-        lo = (a - 1) * HC_LOOKUP_STRIDE;
-        hi = MIN(hi, lo + HC_LOOKUP_STRIDE);
-    }
     uint32_t i = lower_bound(g, lo, hi, addr);
     return i < hi && g->addr[i] == addr ? i : HC_NONE;
 }

@@ -52,9 +52,6 @@ struct hc_graph {
     uint64_t prefaulted;            /* see hc_graph_prefaulted                                  */
     double walk_s[HC_WALK_PHASES];  /* see hc_graph_walk_times                          */
     gboolean loaded;                /* read from a file: no live objects behind the addresses   */
-    uintptr_t *sample;              /* every HC_LOOKUP_STRIDE-th real address (hc_graph_lookup's
-                                       index; made on first use, NULL if small or no memory)    */
-    gsize sample_once;              /* g_once_init_* guard of sample                            */
     void *attached[HC_ATTACH_LAST]; /* see hc_graph_attach                  */
     GDestroyNotify attached_free[HC_ATTACH_LAST];
 };
