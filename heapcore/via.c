@@ -379,13 +379,13 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, uint
             continue;
         uint32_t ne;
         const uint32_t *e = hc_graph_edges(g, r, &ne);
-        uint32_t t = g->type[r];
-        if (T.lid[t] != NIL) {
+        uint32_t ty = g->type[r];
+        if (T.lid[ty] != NIL) {
             if (ne == 0 || !MEMBER(e[0]))
                 continue;
-            if (T.lid[t] == TYPE_UNSEEN && (T.lid[t] = lab_intern(&v.labs, T.kind[t], T.arg[t])) == NIL)
+            if (T.lid[ty] == TYPE_UNSEEN && (T.lid[ty] = lab_intern(&v.labs, T.kind[ty], T.arg[ty])) == NIL)
                 continue; /* out of memory: v.labs.fail says so below */
-            via_add(&v, pos[e[0]], T.lid[t]);
+            via_add(&v, pos[e[0]], T.lid[ty]);
             continue;
         }
         if (ne > v.tcap) {
@@ -457,44 +457,37 @@ hc_kinds *hc_via_kinds(hc_idset *s, hc_graph *live, const hc_labeller *lab, uint
                 if (d == 0 || buf[d - 1] != buf[i])
                     buf[d++] = buf[i];
             uint32_t kind = d == 1 ? single[buf[0]] : NIL;
-            if (kind != NIL) {
-                per[ids[j]] = kind;
-                if (F.fam) {
-                    for (uint32_t i = 0; ok && i < v.fill[j]; i++)
-                        ok = families_note(&F, kind, v.slots[v.off[j] + i]);
-                    for (guint i = oi0; ok && i < oi; i++)
-                        ok = families_note(&F, kind, g_array_index(v.over, ovf, i).lid);
+            if (kind == NIL) {
+                uint32_t keep = d > HC_VIA_MAX_LABELS ? HC_VIA_MAX_LABELS : d;
+                memcpy(k->v, buf, keep * sizeof *buf);
+                k->v[keep] = d > keep;
+                k->len = keep + 1;
+                if (d == 0) { /* no label: say why, as a set of its own */
+                    k->v[0] = v.off[j + 1] == v.off[j] ? 0 : 1;
+                    k->v[1] = 2;
+                    k->len = 2;
                 }
-                continue;
+                hc_u32key *hit = g_hash_table_lookup(sets, k);
+                if (!hit) {
+                    hit = g_memdup2(k, sizeof *k + k->len * sizeof(uint32_t));
+                    hit->kind = names->len;
+                    g_hash_table_add(sets, hit);
+                    if (d == 0)
+                        g_ptr_array_add(
+                            names, g_strdup(k->v[0] == 0 ? "<no referrers>" : "<referrers freed since the snapshot>"));
+                    else
+                        g_ptr_array_add(names, set_name(hit, texts));
+                }
+                kind = hit->kind;
+                if (d == 1)
+                    single[buf[0]] = kind;
             }
-            uint32_t keep = d > HC_VIA_MAX_LABELS ? HC_VIA_MAX_LABELS : d;
-            memcpy(k->v, buf, keep * sizeof *buf);
-            k->v[keep] = d > keep;
-            k->len = keep + 1;
-            if (d == 0) { /* no label: say why, as a set of its own */
-                k->v[0] = v.off[j + 1] == v.off[j] ? 0 : 1;
-                k->v[1] = 2;
-                k->len = 2;
-            }
-            hc_u32key *hit = g_hash_table_lookup(sets, k);
-            if (!hit) {
-                hit = g_memdup2(k, sizeof *k + k->len * sizeof(uint32_t));
-                hit->kind = names->len;
-                g_hash_table_add(sets, hit);
-                if (d == 0)
-                    g_ptr_array_add(names,
-                                    g_strdup(k->v[0] == 0 ? "<no referrers>" : "<referrers freed since the snapshot>"));
-                else
-                    g_ptr_array_add(names, set_name(hit, texts));
-            }
-            per[ids[j]] = hit->kind;
-            if (d == 1)
-                single[buf[0]] = hit->kind;
+            per[ids[j]] = kind;
             if (F.fam) { /* the grouped labels among this member's, to count per kind */
                 for (uint32_t i = 0; ok && i < v.fill[j]; i++)
-                    ok = families_note(&F, hit->kind, v.slots[v.off[j] + i]);
+                    ok = families_note(&F, kind, v.slots[v.off[j] + i]);
                 for (guint i = oi0; ok && i < oi; i++)
-                    ok = families_note(&F, hit->kind, g_array_index(v.over, ovf, i).lid);
+                    ok = families_note(&F, kind, g_array_index(v.over, ovf, i).lid);
             }
         }
         g_free(k);

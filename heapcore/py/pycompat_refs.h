@@ -129,8 +129,6 @@ static inline int hc_py_type_has_managed_dict(PyTypeObject *tp)
 #endif
 }
 
-/* The origin of coroutine o (the tuple sys.set_coroutine_origin_tracking_depth records), or
- * NULL.  3.11+: cr_origin_or_finalizer; 3.10: cr_origin. */
 /* A long range iterator's objects (Objects/rangeobject.c's longrangeiterobject: not gc, no
  * members, every field after the header an object): index, start, step, len in 3.10–3.11
  * (basic size 48); start, step, len in 3.12+ (40). */
@@ -147,6 +145,8 @@ static inline void hc_py_longrangeiter_refs(PyObject *o, hc_py_ref_cb cb, void *
             refl(cb, data, field[i], HC_PY_LBL_FIELD, (uintptr_t)names[i]);
 }
 
+/* The origin of coroutine o (the tuple sys.set_coroutine_origin_tracking_depth records), or
+ * NULL.  3.11+: cr_origin_or_finalizer; 3.10: cr_origin. */
 static inline PyObject *hc_py_coro_origin(PyObject *o)
 {
 #if HC_PY311

@@ -241,9 +241,9 @@ int hc_py_labels_type_only(PyTypeObject *tp, unsigned *kind, uintptr_t *arg)
     /* What hc_py_labels reports for an instance of a leaf type (not gc, no dict, not a
      * container, type, module, function, frame, generator, method, exception or traceback,
      * none of hc_py_ext_labels' C types, which are all gc, and without object members, which
-     * members() would name): ".__class__", then the rest (report_rest: no traverse, and
-     * hc_py_extra_labels' ".__class__" again). */
-    if (!hc_py_type_is_leaf(tp) || hc_py_type_has_object_members(tp))
+     * members() would name: hc_py_type_is_leaf says so): ".__class__", then the rest
+     * (report_rest: no traverse, and hc_py_extra_labels' ".__class__" again). */
+    if (!hc_py_type_is_leaf(tp))
         return 0;
     *kind = HC_PY_LBL_FIELD;
     *arg = (uintptr_t) "__class__";
