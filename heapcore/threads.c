@@ -1,7 +1,9 @@
 /* heapcore/threads.c — see threads.h. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "threads.h"
 #include "heapcore/helpers.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 
@@ -20,6 +22,16 @@ gboolean hc_helpers_allowed(void)
 gboolean hc_parallel_wanted(size_t n)
 {
     return n >= HC_PARALLEL_MIN && hc_helpers_allowed() && !getenv("HEAPCORE_NO_PARALLEL");
+}
+
+gboolean hc_two_cpus(void)
+{
+#ifdef CPU_COUNT
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        return CPU_COUNT(&set) >= 2;
+#endif
+    return TRUE; /* unknown: as if there were */
 }
 
 typedef struct pair_job {

@@ -16,6 +16,10 @@
  * environment does not set HEAPCORE_NO_PARALLEL (for measurements). */
 gboolean hc_parallel_wanted(size_t n);
 
+/* Whether this thread may run on at least two CPUs (its affinity mask): a helper that waits
+ * awake for work only steals time from the walk when both share one CPU (taskset -c 0). */
+gboolean hc_two_cpus(void);
+
 /* fn(b) on a helper thread while fn(a) runs here; returns when both are done.  If no thread
  * can start, runs fn(b) here after fn(a). */
 void hc_run_pair(void (*fn)(void *), void *a, void *b);

@@ -35,7 +35,7 @@ void hc_graph_sort_owners(hc_graph *g); /* graph.c */
 struct hc_walk {
     const hc_model *model;
     hc_graph *g;
-    int pass;            /* 1: discovery, 2: edges                          */
+    int pass;            /* 1: discovery, 2: edges, 3: discovery on the helper */
     gboolean nodes_only; /* HC_WALK_NODES_ONLY: no edge array, no pass 2    */
     gboolean no_sizes;   /* HC_WALK_NO_SIZES: pass 1 measures nothing        */
     hc_addrset set;      /* 8-aligned addresses found                        */
@@ -86,7 +86,47 @@ struct hc_walk {
     uint64_t *own;    /* ownership pairs (dict id << 32 | owner id)       */
     size_t nown, ocap;
     GError *error; /* sticky: first failure                            */
+    /* pass 1 on two threads (see "pass 1 on two threads" below) */
+    struct par1 *par; /* the helper's state; NULL: one thread             */
+    gboolean par_tried;
 };
+
+/* One block of the queue, out on the helper thread while this one goes on with the rest. */
+typedef struct par_type {
+    uintptr_t key; /* 0: empty                                          */
+    uintptr_t data;
+    uint32_t t, flags;
+} par_type;
+
+typedef struct par_lists {
+    uintptr_t *found; /* (address, flags): not in the set when the helper
+                         looked, for the walk's thread to discover           */
+    size_t nfound, foundcap;
+    size_t *left; /* block entries left to the walk's thread          */
+    size_t nleft, leftcap;
+} par_lists;
+
+typedef struct par1 {
+    GThread *thread;
+    GMutex lock;
+    GCond cond;
+    gint state;      /* PAR_IDLE, PAR_OUT, PAR_DONE, PAR_QUIT           */
+    gboolean out;    /* the walk's thread: a block is out (OUT or DONE)  */
+    size_t lo, hi;   /* the block: queue entries                         */
+    hc_walk h;       /* the helper's walk: pass 3, a view of the set     */
+    par_type *types; /* the types the helper may expand, by key          */
+    uint32_t tmask, ntypes_seen, ntypes_in;
+    par_lists mine;            /* the helper's, for the block out                  */
+    par_lists back;            /* the block taken back, for this thread            */
+    uint64_t blocks, expanded; /* handed out; entries expanded by the helper    */
+} par1;
+
+#define PAR_MIN ((size_t)1 << 17) /* nodes found before the discovery helper starts */
+
+static void par_start(hc_walk *w);
+static void par_poll(hc_walk *w);
+static void par_wait(hc_walk *w);
+static void par_discover(hc_walk *w, uintptr_t addr);
 
 static void fail_nomem(hc_walk *w, const char *what)
 {
@@ -246,6 +286,8 @@ static void look_ahead(hc_walk *w)
             return;
         w->ecap = cap;
     }
+    if (!w->par && !w->par_tried && w->nq >= PAR_MIN && w->pass == 1)
+        par_start(w);
     if (!w->pf && !w->pf_tried && w->nq >= PREFAULT_MIN) {
         w->pf_tried = TRUE;
         w->pf = getenv("HEAPCORE_NO_PREFAULT") ? NULL : hc_prefault_new();
@@ -284,8 +326,11 @@ static gboolean discover(hc_walk *w, uintptr_t addr, uint8_t flags)
     }
     if (!fresh)
         return FALSE;
-    if (w->nq == w->qcap && !queue_reserve(w, w->nq + 1))
-        return FALSE;
+    if (w->nq == w->qcap) {
+        par_wait(w); /* the columns may move: not under the helper */
+        if (!queue_reserve(w, w->nq + 1))
+            return FALSE;
+    }
     w->qaddr[w->nq] = addr;
     w->qflags[w->nq] = flags;
     w->qtype[w->nq] = HC_NONE;
@@ -326,6 +371,11 @@ void hc_walk_visit(hc_walk *w, uintptr_t addr)
         discover(w, addr, w->inherit);
         return;
     }
+    if (w->pass == 3) {
+        w->nvisits += !(w->inherit & HC_NODE_HIDDEN);
+        par_discover(w, addr);
+        return;
+    }
     uint32_t id = id_of(w, addr);
     if (G_UNLIKELY(id == HC_NONE)) {
         w->lost++;
@@ -338,6 +388,10 @@ void hc_walk_visit_dict(hc_walk *w, uintptr_t addr)
 {
     if (w->pass == 1) {
         discover(w, addr, w->inherit);
+        return;
+    }
+    if (w->pass == 3) {
+        par_discover(w, addr);
         return;
     }
     uint32_t d = id_of(w, addr);
@@ -394,6 +448,8 @@ static inline gboolean is_hidden(hc_walk *w, uintptr_t addr, uintptr_t key, uint
            ((tflags & HC_TYPE_SOMEHIDDEN) && m->is_hidden && m->is_hidden(m->ctx, addr, key));
 }
 
+static inline void note_node(hc_walk *w, size_t q, uintptr_t addr, uint64_t nv, uint64_t size);
+
 /* Find the referents of queue entry q.  `force` expands a hidden-typed node whose expansion
  * was deferred. */
 static void discover_node(hc_walk *w, size_t q, gboolean force)
@@ -422,7 +478,12 @@ static void discover_node(hc_walk *w, size_t q, gboolean force)
     uint32_t nflags = 0;
     m->expand(m->ctx, w, addr, key, w->g->types[t].data, w->no_sizes ? NULL : &size, &nflags);
     w->qflags[q] |= (uint8_t)nflags;
-    uint64_t nv = w->nvisits - v0; /* this node's edges in pass 2 */
+    note_node(w, q, addr, w->nvisits - v0, size);
+}
+
+/* Record queue entry q's counts: nv referents (its edges in pass 2) and its size. */
+static inline void note_node(hc_walk *w, size_t q, uintptr_t addr, uint64_t nv, uint64_t size)
+{
     if (nv < 255) {
         w->qcnt[q] = (uint8_t)nv;
     } else if (grow(w, (void **)&w->bigcnt, &w->bigcntcap, w->nbigcnt + 2, sizeof *w->bigcnt, "the edge counts")) {
@@ -450,18 +511,373 @@ static void add_type_nodes(hc_walk *w)
     }
 }
 
+/* ---- pass 1 on two threads ---------------------------------------------------------------- */
+
+/* A big drain shares the queue with a helper thread.  When at least two blocks of PAR_BLOCK
+ * entries are pending, the next block goes to the helper and this thread jumps past it.  The
+ * helper expands the entries of the types it may (par_expandable: the model says expanding
+ * them only reads memory, and neither hiding nor virtual nodes are involved) and leaves the
+ * others to this thread.  Nothing moves under it: the queue's columns grow only while it is
+ * not working (a thread that must grow them first waits for the block), and it writes only
+ * its block's entries.  It never writes the address set: it reads it (relaxed loads, through
+ * a view of the chunks copied at the hand-over) and lists each referent not in it, for this
+ * thread to discover (which checks again: the two may find the same object).  Its type
+ * table is a copy refreshed at each hand-over.  When a block is done, this thread takes its
+ * counts back (visits, big sizes and counts), swaps its lists for an empty pair, hands out
+ * the next block, then goes through the lists: the helper never waits for that.  One block
+ * is out at a time.  Why this shape, and the figures: thesis-notes/performance.md. */
+
+#define PAR_BLOCK ((size_t)4096) /* queue entries per block                          */
+
+#define PAR_SPIN 20000 /* polls of the state before sleeping (~0.1 ms)   */
+
+enum { PAR_IDLE, PAR_OUT, PAR_DONE, PAR_QUIT };
+
+static inline void hc_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static inline gboolean par_expandable(uint32_t tflags)
+{
+    return (tflags & (HC_TYPE_LEAF | HC_TYPE_THREADSAFE)) &&
+           !(tflags & (HC_TYPE_HIDDEN | HC_TYPE_SOMEHIDDEN | HC_TYPE_VIRTUAL));
+}
+
+static inline const par_type *par_type_of(const par1 *p, uintptr_t key)
+{
+    if (!key || !p->types)
+        return NULL;
+    for (uint32_t i = type_hash(key, p->tmask);; i = (i + 1) & p->tmask) {
+        const par_type *e = &p->types[i];
+        if (e->key == key)
+            return e;
+        if (!e->key)
+            return NULL;
+    }
+}
+
+static void par_type_put(par_type *types, uint32_t mask, const par_type *e)
+{
+    uint32_t i = type_hash(e->key, mask);
+    while (types[i].key)
+        i = (i + 1) & mask;
+    types[i] = *e;
+}
+
+/* The helper's copies, before a hand-over: the types added since the last one, the chunks. */
+static gboolean par_refresh(hc_walk *w, par1 *p)
+{
+    hc_graph *g = w->g;
+    if (p->ntypes_seen < g->ntypes) {
+        uint32_t need = p->ntypes_in + (g->ntypes - p->ntypes_seen);
+        if (!p->types || (size_t)need * 2 > (size_t)p->tmask + 1) {
+            uint32_t cap = 64;
+            while ((size_t)cap < (size_t)need * 2)
+                cap *= 2;
+            par_type *nt = hc_try_calloc(cap, sizeof *nt);
+            if (!nt)
+                return FALSE;
+            for (uint32_t i = 0; p->types && i <= p->tmask; i++)
+                if (p->types[i].key)
+                    par_type_put(nt, cap - 1, &p->types[i]);
+            hc_free(p->types);
+            p->types = nt;
+            p->tmask = cap - 1;
+        }
+        for (uint32_t t = p->ntypes_seen; t < g->ntypes; t++) {
+            const hc_type *ty = &g->types[t];
+            if (!ty->key || !par_expandable(ty->flags))
+                continue;
+            par_type e = {.key = ty->key, .data = ty->data, .t = t, .flags = ty->flags};
+            par_type_put(p->types, p->tmask, &e);
+            p->ntypes_in++;
+        }
+        p->ntypes_seen = g->ntypes;
+    }
+    hc_addrset *v = &p->h.set;
+    if (v->nchunks != w->set.nchunks) {
+        if (v->chunkcap < w->set.nchunks) {
+            hc_addrset_chunk **c = hc_try_reallocarray(v->chunks, w->set.chunkcap, sizeof *c);
+            if (!c)
+                return FALSE;
+            v->chunks = c;
+            v->chunkcap = w->set.chunkcap;
+        }
+        memcpy(v->chunks, w->set.chunks, w->set.nchunks * sizeof *v->chunks);
+        v->nchunks = w->set.nchunks;
+        memset(v->cache, 0, sizeof v->cache);
+    }
+    return TRUE;
+}
+
+static void par_set_state(par1 *p, gint state)
+{
+    g_mutex_lock(&p->lock);
+    g_atomic_int_set(&p->state, state);
+    g_cond_broadcast(&p->cond);
+    g_mutex_unlock(&p->lock);
+}
+
+/* Hand out the next block of the queue (this thread jumps past it), if at least two are pending. */
+static void par_hand_out(hc_walk *w, par1 *p)
+{
+    if (w->nq - w->next < 2 * PAR_BLOCK)
+        return;
+    /* Room for this thread's appends while the block is out, so that it rarely waits. */
+    size_t room = 8 * PAR_BLOCK + p->back.nfound / 2;
+    if (w->qcap - w->nq < room && !queue_reserve(w, w->nq + room))
+        return;
+    if (!par_refresh(w, p)) {
+        fail_nomem(w, "the discovery helper's tables");
+        return;
+    }
+    hc_walk *h = &p->h;
+    h->qaddr = w->qaddr;
+    h->qflags = w->qflags;
+    h->qtype = w->qtype;
+    h->qsize = w->qsize;
+    h->qcnt = w->qcnt;
+    p->lo = w->next;
+    p->hi = w->next = p->lo + PAR_BLOCK;
+    p->out = TRUE;
+    p->blocks++;
+    par_set_state(p, PAR_OUT);
+}
+
+/* Wait until the helper is not working on a block (its results may still be to take back). */
+static void par_wait(hc_walk *w)
+{
+    par1 *p = w->par;
+    if (!p)
+        return;
+    if (g_atomic_int_get(&p->state) == PAR_OUT) {
+        g_mutex_lock(&p->lock);
+        while (g_atomic_int_get(&p->state) == PAR_OUT)
+            g_cond_wait(&p->cond, &p->lock);
+        g_mutex_unlock(&p->lock);
+    }
+}
+
+/* Append n (address, flags) pairs to list *l (capacity *cap, in pairs' elements). */
+static gboolean par_push(hc_walk *h, uintptr_t **l, size_t *n, size_t *cap, uintptr_t addr, uint8_t flags)
+{
+    if (!grow(h, (void **)l, cap, *n + 2, sizeof **l, "the discovery helper's lists"))
+        return FALSE;
+    (*l)[(*n)++] = addr;
+    (*l)[(*n)++] = flags;
+    return TRUE;
+}
+
+/* Take a finished block back: its counts now, and its lists (swapped with this thread's
+ * pair, empty: the helper can start on the next block before they are gone through). */
+static void par_collect(hc_walk *w, par1 *p)
+{
+    hc_walk *h = &p->h;
+    p->out = FALSE;
+    g_atomic_int_set(&p->state, PAR_IDLE);
+    if (h->error) {
+        if (!w->error)
+            w->error = h->error;
+        else
+            g_error_free(h->error);
+        h->error = NULL;
+    }
+    w->nvisits += h->nvisits;
+    h->nvisits = 0;
+    if (h->nbigcnt &&
+        grow(w, (void **)&w->bigcnt, &w->bigcntcap, w->nbigcnt + h->nbigcnt, sizeof *w->bigcnt, "the edge counts")) {
+        memcpy(w->bigcnt + w->nbigcnt, h->bigcnt, h->nbigcnt * sizeof *h->bigcnt);
+        w->nbigcnt += h->nbigcnt;
+    }
+    h->nbigcnt = 0;
+    if (h->nbigs && grow(w, (void **)&w->bigs, &w->bigcap, w->nbigs + h->nbigs, sizeof *w->bigs, "the large sizes")) {
+        memcpy(w->bigs + w->nbigs, h->bigs, h->nbigs * sizeof *h->bigs);
+        w->nbigs += h->nbigs;
+    }
+    h->nbigs = 0;
+    par_lists t = p->mine;
+    p->mine = p->back;
+    p->back = t;
+}
+
+/* Go through a block's lists: discover what the helper found (it does not add to the set:
+ * this thread checks again), expand the entries it left. */
+static void par_go_through(hc_walk *w, par1 *p)
+{
+    par_lists *b = &p->back;
+    for (size_t k = 0; k < b->nfound && !w->error; k += 2)
+        discover(w, b->found[k], (uint8_t)b->found[k + 1]);
+    b->nfound = 0;
+    for (size_t k = 0; k < b->nleft && !w->error; k++)
+        discover_node(w, b->left[k], FALSE);
+    b->nleft = 0;
+}
+
+/* The drain's check, every 64 entries: take back a block done, hand out the next, then go
+ * through the block taken back. */
+static void par_poll(hc_walk *w)
+{
+    par1 *p = w->par;
+    if (p->out) {
+        if (g_atomic_int_get(&p->state) != PAR_DONE)
+            return;
+        par_collect(w, p);
+    }
+    if (!w->error)
+        par_hand_out(w, p);
+    par_go_through(w, p);
+}
+
+/* On the helper: a referent of the entry being expanded. */
+static void par_discover(hc_walk *h, uintptr_t addr)
+{
+    par1 *p = h->par;
+    if (hc_addr_is_tagged(addr) || !hc_addrset_view_contains(&h->set, addr))
+        par_push(h, &p->mine.found, &p->mine.nfound, &p->mine.foundcap, addr, h->inherit);
+}
+
+/* On the helper: expand queue entry q, as discover_node does, or leave it. */
+static void par_node(hc_walk *h, par1 *p, size_t q)
+{
+    const hc_model *m = h->model;
+    uintptr_t addr = h->qaddr[q];
+    const par_type *pt = hc_addr_is_tagged(addr) ? NULL : par_type_of(p, m->type_of(m->ctx, addr));
+    if (!pt) {
+        par_lists *l = &p->mine;
+        if (grow(h, (void **)&l->left, &l->leftcap, l->nleft + 1, sizeof *l->left, "the discovery helper's lists"))
+            l->left[l->nleft++] = q;
+        return;
+    }
+    h->qtype[q] = pt->t;
+    if (pt->flags & HC_TYPE_SIZECALL)
+        h->qflags[q] |= HC_NODE_SIZECALL;
+    h->inherit = h->qflags[q] & (HC_NODE_HIDDEN | HC_NODE_UNREACH);
+    uint64_t size = 0, v0 = h->nvisits;
+    uint32_t nflags = 0;
+    m->expand(m->ctx, h, addr, pt->key, pt->data, h->no_sizes ? NULL : &size, &nflags);
+    h->qflags[q] |= (uint8_t)nflags;
+    note_node(h, q, addr, h->nvisits - v0, size);
+    p->expanded++;
+}
+
+static gpointer par_main(gpointer data)
+{
+    par1 *p = data;
+    hc_walk *h = &p->h;
+    hc_thread_quiet();
+    for (;;) {
+        /* The next block usually comes within microseconds: wait awake a little first (a
+         * wake-up from the condition costs tens of microseconds on a virtual machine). */
+        gint st;
+        for (int spin = 0; spin < PAR_SPIN && ((st = g_atomic_int_get(&p->state)) == PAR_IDLE || st == PAR_DONE);
+             spin++)
+            hc_cpu_relax();
+        g_mutex_lock(&p->lock);
+        while ((st = g_atomic_int_get(&p->state)) == PAR_IDLE || st == PAR_DONE)
+            g_cond_wait(&p->cond, &p->lock);
+        g_mutex_unlock(&p->lock);
+        if (st == PAR_QUIT)
+            break;
+        for (size_t q = p->lo; q < p->hi && !h->error; q++) {
+            if (q + 8 < p->hi)
+                __builtin_prefetch((const void *)(h->qaddr[q + 8] & ~(uintptr_t)7));
+            par_node(h, p, q);
+        }
+        par_set_state(p, PAR_DONE);
+    }
+    return NULL;
+}
+
+/* Start the helper (once per walk, when the walk is big enough). */
+static void par_start(hc_walk *w)
+{
+    w->par_tried = TRUE;
+    if (!hc_parallel_wanted(w->nq) || getenv("HEAPCORE_NO_PARALLEL_DISCOVERY") || !hc_two_cpus())
+        return;
+    par1 *p = hc_try_calloc(1, sizeof *p);
+    if (!p)
+        return;
+    g_mutex_init(&p->lock);
+    g_cond_init(&p->cond);
+    hc_walk *h = &p->h;
+    h->model = w->model;
+    h->pass = 3;
+    h->nodes_only = w->nodes_only;
+    h->no_sizes = w->no_sizes;
+    h->par = p;
+    hc_addrset_init(&h->set);
+    p->thread = g_thread_try_new("heapcore-disc", par_main, p, NULL);
+    if (!p->thread) {
+        g_mutex_clear(&p->lock);
+        g_cond_clear(&p->cond);
+        hc_free(p);
+        return;
+    }
+    w->par = p;
+}
+
+/* Stop the helper: at the end of pass 1, or of a walk that failed. */
+static void par_stop(hc_walk *w)
+{
+    par1 *p = w->par;
+    if (!p)
+        return;
+    par_wait(w);
+    if (p->out && !w->error) { /* (the drains take every block back: not reached) */
+        par_collect(w, p);
+        par_go_through(w, p);
+    }
+    par_set_state(p, PAR_QUIT);
+    g_thread_join(p->thread);
+    w->par = NULL;
+    hc_walk *h = &p->h;
+    if (h->error)
+        g_error_free(h->error);
+    hc_free(h->set.chunks); /* the view's list; the chunks are the walk's */
+    hc_free(h->bigcnt);
+    hc_free(h->bigs);
+    hc_free(p->types);
+    hc_free(p->mine.found);
+    hc_free(p->mine.left);
+    hc_free(p->back.found);
+    hc_free(p->back.left);
+    g_mutex_clear(&p->lock);
+    g_cond_clear(&p->cond);
+    hc_free(p);
+}
+
 /* Expand every pending queue entry, then any type objects that became known. */
 static void drain(hc_walk *w)
 {
     while (!w->error) {
-        while (w->next < w->nq && !w->error) {
-            size_t q = w->next++;
+        while (!w->error) {
+            size_t q = w->next;
+            if (q == w->nq) {
+                if (!w->par || !w->par->out)
+                    break;
+                par_wait(w); /* nothing left here: the helper's block is all there is */
+                par_poll(w);
+                continue;
+            }
+            if (w->par && (q & 63) == 0) {
+                par_poll(w); /* takes back a block done, hands out the next */
+                if ((q = w->next) == w->nq)
+                    continue;
+            }
+            w->next = q + 1;
             if (q + 8 < w->nq)
                 __builtin_prefetch((const void *)(w->qaddr[q + 8] & ~(uintptr_t)7));
             discover_node(w, q, FALSE);
             if (G_UNLIKELY(w->nq >= w->next_q || w->nvisits >= w->next_e))
                 look_ahead(w);
         }
+        if (w->error)
+            return;
         size_t before = w->nq;
         add_type_nodes(w);
         if (w->nq == before)
@@ -816,7 +1232,8 @@ static void close_gaps(hc_graph *g)
 
 static void walk_free(hc_walk *w)
 {
-    hc_prefault_free(w->pf); /* first: it may be faulting in the arrays freed below */
+    par_stop(w); /* first: they may be using the arrays freed below */
+    hc_prefault_free(w->pf);
     w->pf = NULL;
     hc_addrset_clear(&w->set);
     if (w->virt)
@@ -886,6 +1303,7 @@ hc_graph *hc_walk_run_with(const hc_model *model, uint32_t expected, uint32_t op
     t[0] = g_get_monotonic_time();
     if (!w.error)
         complement(&w); /* phase 4 */
+    par_stop(&w);
     t[1] = g_get_monotonic_time();
 
     if (!w.error && number_nodes(&w)) {

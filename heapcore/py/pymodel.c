@@ -17,8 +17,10 @@ typedef struct py_ctx {
     size_t nroots;
     PyObject *const *extra;
     size_t nextra;
-    hc_py_size_info *infos; /* one per type seen, indexed by (type data - 1) */
-    size_t ninfos, infocap;
+    /* One size info per type seen, in blocks that never move: a type's data is its info's
+     * address, which a walk's helper thread reads while this thread adds types. */
+    hc_py_size_info **infoblocks;
+    size_t ninfos, nblocks;
     const hc_graph *exclude; /* hc_py_walk_sub: the main interpreter's objects */
     int in_complement;       /* the walk has moved on to the gc objects no root reaches */
 } py_ctx;
@@ -73,6 +75,8 @@ static uintptr_t py_type_of(void *ctx, uintptr_t addr)
     return (uintptr_t)Py_TYPE((PyObject *)addr);
 }
 
+#define INFO_BLOCK 256
+
 static uint32_t py_type_init(void *vctx, uintptr_t key, uintptr_t *data)
 {
     py_ctx *ctx = vctx;
@@ -95,19 +99,21 @@ static uint32_t py_type_init(void *vctx, uintptr_t key, uintptr_t *data)
         flags |= HC_TYPE_DICTLIKE;
     if (PyType_IsSubtype(tp, &PyModule_Type))
         flags |= HC_TYPE_MODULE;
-    if (ctx->ninfos == ctx->infocap) {
-        size_t c = ctx->infocap ? ctx->infocap * 2 : 256;
-        hc_py_size_info *p = hc_try_reallocarray(ctx->infos, c, sizeof *p);
+    if (ctx->ninfos == ctx->nblocks * INFO_BLOCK) {
+        hc_py_size_info **p = hc_try_reallocarray(ctx->infoblocks, ctx->nblocks + 1, sizeof *p);
         if (!p)
             return flags; /* sizes of this type are computed without the cached info */
-        ctx->infos = p;
-        ctx->infocap = c;
+        ctx->infoblocks = p;
+        if (!(p[ctx->nblocks] = hc_try_malloc(INFO_BLOCK * sizeof **p)))
+            return flags;
+        ctx->nblocks++;
     }
-    hc_py_size_info *info = &ctx->infos[ctx->ninfos++];
+    hc_py_size_info *info = &ctx->infoblocks[ctx->ninfos / INFO_BLOCK][ctx->ninfos % INFO_BLOCK];
+    ctx->ninfos++;
     hc_py_size_info_init(tp, info);
     if (info->needs_call)
         flags |= HC_TYPE_SIZECALL;
-    *data = ctx->ninfos; /* 1-based index: the array may move while it grows */
+    *data = (uintptr_t)info;
     return flags;
 }
 
@@ -205,7 +211,7 @@ static void py_expand(void *vctx, hc_walk *w, uintptr_t addr, uintptr_t key, uin
     if (!size) {
         /* the second pass, or a walk that measures nothing: referents only */
     } else if (data) {
-        *size = hc_py_size(o, tp, &ctx->infos[data - 1]);
+        *size = hc_py_size(o, tp, (const hc_py_size_info *)data);
     } else {
         hc_py_size_info info;
         hc_py_size_info_init(tp, &info);
@@ -381,7 +387,9 @@ static hc_graph *walk_ctx(py_ctx *c, uint32_t options, GError **error)
         .is_hidden = py_is_hidden,
     };
     hc_graph *g = hc_walk_run_with(&model, 1u << 16, options, error);
-    hc_free(c->infos);
+    for (size_t b = 0; b < c->nblocks; b++)
+        hc_free(c->infoblocks[b]);
+    hc_free(c->infoblocks);
     if (!g)
         return NULL;
     uint32_t ntypes = hc_graph_ntypes(g);

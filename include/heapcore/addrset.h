@@ -94,7 +94,7 @@ static inline int hc_addrset_add(hc_addrset *s, uintptr_t addr)
     uint32_t bit = HC_ADDRSET_BIT(addr);
     uint64_t m = (uint64_t)1 << (bit & 63);
     uint64_t *w = &slot->bits[bit >> 6];
-    uint64_t v = *w;
+    uint64_t v = __atomic_load_n(w, __ATOMIC_RELAXED);
     if (v & m)
         return 0;
     if (G_UNLIKELY(s->frozen))
@@ -103,7 +103,9 @@ static inline int hc_addrset_add(hc_addrset *s, uintptr_t addr)
         uint32_t page = bit >> 6 >> 9;
         slot->chunk->pages[page >> 6] |= (uint64_t)1 << (page & 63);
     }
-    *w = v | m;
+    /* Relaxed atomic loads and stores are plain moves: they let another thread read the
+     * words while this one adds (hc_addrset_view_contains); only the adding thread writes. */
+    __atomic_store_n(w, v | m, __ATOMIC_RELAXED);
     s->count++;
     return 1;
 }
@@ -143,6 +145,17 @@ static inline gboolean hc_addrset_contains(hc_addrset *s, uintptr_t addr)
     uint32_t bit;
     const hc_addrset_slot *slot = hc_addrset_find(s, addr, &bit);
     return slot && ((slot->bits[bit >> 6] >> (bit & 63)) & 1);
+}
+
+/* hc_addrset_contains for a thread other than the one adding (the walk's parallel discovery),
+ * through a view: an hc_addrset whose `chunks` is a copy of the owner's list, made while the
+ * owner was not adding, and `direct` NULL.  FALSE for an address in a chunk made since.  A
+ * member added meanwhile may read as absent (the owner checks again). */
+static inline gboolean hc_addrset_view_contains(hc_addrset *view, uintptr_t addr)
+{
+    uint32_t bit;
+    const hc_addrset_slot *slot = hc_addrset_find(view, addr, &bit);
+    return slot && ((__atomic_load_n(&slot->bits[bit >> 6], __ATOMIC_RELAXED) >> (bit & 63)) & 1);
 }
 
 /* Compute the ranks; no member can be added afterwards.  Returns the member count, or

@@ -48,10 +48,11 @@ enum {
     HC_TYPE_DICTLIKE = 1u << 4,   /* dict or a subclass: may be some object's __dict__         */
     HC_TYPE_NOOBJ = 1u << 5,      /* the type key is not an object's address (no type node)    */
     HC_TYPE_LEAF = 1u << 6,       /* instances refer to nothing but their type (when the type
-                                   has a node): the walk's second pass need not expand them  */
-    HC_TYPE_THREADSAFE = 1u << 7, /* the second pass may expand its instances on a helper
-                                   thread, beside the walk's own: the model's expand (size ==
-                                   NULL) then only reads memory and calls hc_walk_visit*    */
+                                   has a node): the walk's second pass need not expand them;
+                                   the first may expand them on a helper thread (as below)  */
+    HC_TYPE_THREADSAFE = 1u << 7, /* either pass may expand its instances on a helper thread,
+                                   beside the walk's own: the model's expand (with or without
+                                   a size) then only reads memory and calls hc_walk_visit*  */
     HC_TYPE_MODULE = 1u << 8,     /* a module type: its nodes carry names (hc_graph_node_name) */
     HC_TYPE_SOMEHIDDEN = 1u << 9, /* some instances are the observer's own (the walk asks the
                                    model's is_hidden for each): hidden as HC_TYPE_HIDDEN's  */

@@ -57,7 +57,10 @@ typedef struct hc_model {
  * address set (about 1 bit per 8 bytes of heap).  Every array is allocated during pass 1 as
  * the counts grow, and a walk past 2^18 nodes starts a helper thread that faults in the next
  * stretch of each array while the walk runs (prefault.h); set HEAPCORE_NO_PREFAULT in the
- * environment to measure without it.  The helper only maps pages: it reads no object. */
+ * environment to measure without it.  The helper only maps pages: it reads no object.  Past
+ * 2^17 nodes, pass 1 also shares its queue with a second helper, which expands the nodes of
+ * HC_TYPE_LEAF and HC_TYPE_THREADSAFE types (HEAPCORE_NO_PARALLEL_DISCOVERY, or
+ * HEAPCORE_NO_PARALLEL for every helper, keeps it on one thread). */
 hc_graph *hc_walk_run(const hc_model *model, uint32_t expected, GError **error);
 
 /* hc_walk_run's options. */

@@ -31,6 +31,8 @@ struct SynthHeap {
     std::atomic<int> expands{0};    // second-pass expansions (referents only)
     std::atomic<int> helper_expands{0};  // second-pass expansions on another thread
     std::atomic<int> unsafe_helper{0};   // ... of a type not marked HC_TYPE_THREADSAFE
+    std::atomic<int> helper_discovers{0};  // first-pass expansions on another thread
+    std::atomic<int> unsafe_discovers{0};  // ... of a type not LEAF or THREADSAFE, or HIDDEN
     std::thread::id main_thread = std::this_thread::get_id();
     bool types_are_objects = false;  // type keys are object addresses (a test sets it)
 
@@ -68,6 +70,13 @@ struct SynthHeap {
             if (size) {
                 h->discovers++;
                 *size = o.size;
+                if (std::this_thread::get_id() != h->main_thread) {
+                    h->helper_discovers++;
+                    auto it = h->type_flags.find(o.type);
+                    uint32_t f = it == h->type_flags.end() ? 0 : it->second;
+                    if (!(f & (HC_TYPE_LEAF | HC_TYPE_THREADSAFE)) || (f & HC_TYPE_HIDDEN) || (a & 1))
+                        h->unsafe_discovers++;
+                }
             } else {
                 h->expands++;
                 if (std::this_thread::get_id() != h->main_thread) {

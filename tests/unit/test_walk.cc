@@ -319,6 +319,75 @@ TEST(Walk, BigWalkWithItsHelperThreadsIsExact)
     }
 }
 
+// Pass 1 on two threads (the discovery helper) builds the same graph as on one: every node's
+// address, type, size, flags, edges and owner, with hidden types (the helper must leave them),
+// tagged addresses (it must hand them back), types of neither kind, counts past the one-byte
+// column, dicts and the complement.  And only LEAF and THREADSAFE, non-hidden types are
+// expanded off the walk's thread.
+TEST(Walk, DiscoveryOnTwoThreadsBuildsTheGraphOfOne)
+{
+    struct TagEvery {
+        explicit TagEvery(uint32_t k) { SynthHeap::tag_every = k; }
+        ~TagEvery() { SynthHeap::tag_every = 0; }
+    } tags(97);
+    std::mt19937 rng(23);
+    SynthHeap h;
+    const uint32_t n = 600000;
+    h.objs.resize(n);
+    h.type_flags[1] = HC_TYPE_THREADSAFE;
+    h.type_flags[2] = HC_TYPE_THREADSAFE | HC_TYPE_HIDDEN;
+    h.type_flags[3] = HC_TYPE_LEAF;
+    h.type_flags[4] = HC_TYPE_THREADSAFE;
+    for (uint32_t i = 0; i < n; i++) {
+        SynthHeap::Obj &o = h.objs[i];
+        uint32_t r = rng() % 100;
+        o.type = r < 10 ? 0 : r < 12 ? 2 : r < 40 ? 3 : r < 70 ? 1 : 4;
+        o.size = 16 + rng() % 300;
+        if (o.type != 3)
+            for (uint32_t k = rng() % 5; k; k--)
+                o.refs.push_back(rng() % n);
+        if (i % 997 == 0 && o.type != 3)
+            o.refs.resize(400, (i + 7) % n);
+        if (i % 13 == 5 && o.type != 3) {
+            o.dict_of = (int)((i + 3) % n);
+            o.refs.push_back((uint32_t)o.dict_of);
+        }
+        if (i % 211 == 0)
+            h.roots.push_back(i);
+        if (i % 5 == 1)
+            h.gc.push_back(i);
+    }
+    g_autoptr(hc_graph) two = h.walk();
+    ASSERT_NE(two, nullptr);
+    int helper = h.helper_discovers.load();
+    g_setenv("HEAPCORE_NO_PARALLEL_DISCOVERY", "1", TRUE);
+    g_autoptr(hc_graph) one = h.walk();
+    g_unsetenv("HEAPCORE_NO_PARALLEL_DISCOVERY");
+    ASSERT_NE(one, nullptr);
+    EXPECT_EQ(h.helper_discovers.load(), helper) << "the helper ran with HEAPCORE_NO_PARALLEL_DISCOVERY";
+    ASSERT_TRUE(hc_graph_validate(two, nullptr));
+    ASSERT_EQ(hc_graph_n(two), hc_graph_n(one));
+    ASSERT_EQ(hc_graph_nedges(two), hc_graph_nedges(one));
+    uint32_t hidden = 0, tagged = 0;
+    for (uint32_t id = 0; id < hc_graph_n(one); id++) {
+        ASSERT_EQ(hc_graph_addr(two, id), hc_graph_addr(one, id)) << id;
+        ASSERT_EQ(hc_graph_type_key(two, hc_graph_type(two, id)), hc_graph_type_key(one, hc_graph_type(one, id))) << id;
+        ASSERT_EQ(hc_graph_size(two, id), hc_graph_size(one, id)) << id;
+        ASSERT_EQ(hc_graph_flags(two, id), hc_graph_flags(one, id)) << id;
+        ASSERT_EQ(hc_graph_owner(two, id), hc_graph_owner(one, id)) << id;
+        ASSERT_EQ(edges_of(two, id), edges_of(one, id)) << id;
+        hidden += (hc_graph_flags(one, id) & HC_NODE_HIDDEN) != 0;
+        tagged += hc_graph_addr(one, id) & 1;
+    }
+    EXPECT_GT(hidden, 1000u);
+    EXPECT_GT(tagged, 1000u);
+    EXPECT_EQ(hc_graph_lost_edges(two), 0u);
+    EXPECT_EQ(h.unsafe_discovers.load(), 0);
+    if (getenv("HEAPCORE_NO_PARALLEL") == nullptr) {
+        EXPECT_GT(helper, 50000) << "the discovery helper did not run";
+    }
+}
+
 // HC_WALK_NODES_ONLY (how byvia and resolve learn what is alive): the same nodes, types,
 // sizes, flags and roots as the full walk, no edges, and no node expanded a second time; on
 // small graphs and on one big enough for the prefault helper.
