@@ -100,12 +100,17 @@ static uint32_t py_type_init(void *vctx, uintptr_t key, uintptr_t *data)
     if (PyType_IsSubtype(tp, &PyModule_Type))
         flags |= HC_TYPE_MODULE;
     if (ctx->ninfos == ctx->nblocks * INFO_BLOCK) {
+        /* Out of memory: this type's sizes are computed without a cached info, by
+         * hc_py_size_info_init on each instance, which 3.12+ cannot run without a thread
+         * state (static types' dicts are per interpreter): so no helper thread may expand
+         * its instances, and it is expanded in both passes like any other type. */
+        const uint32_t no_info = flags & ~(uint32_t)(HC_TYPE_LEAF | HC_TYPE_THREADSAFE);
         hc_py_size_info **p = hc_try_reallocarray(ctx->infoblocks, ctx->nblocks + 1, sizeof *p);
         if (!p)
-            return flags; /* sizes of this type are computed without the cached info */
+            return no_info;
         ctx->infoblocks = p;
         if (!(p[ctx->nblocks] = hc_try_malloc(INFO_BLOCK * sizeof **p)))
-            return flags;
+            return no_info;
         ctx->nblocks++;
     }
     hc_py_size_info *info = &ctx->infoblocks[ctx->ninfos / INFO_BLOCK][ctx->ninfos % INFO_BLOCK];

@@ -187,7 +187,51 @@ def main():
     print(json.dumps(report))
 
 
+class Many:
+    pass
+
+
+def main_big():
+    """Every allocation of heap() failing in turn on a heap big enough for the discovery
+    helper thread (past 2^17 objects), where 300 classes are first met late in the walk, while
+    the helper runs: a type whose size info cannot be allocated must not reach the helper
+    (3.12+ cannot compute its info without a thread state: a fatal error, not a MemoryError)."""
+    import json
+    items = [Many() for _ in range(160000)]
+    late = [type("Late%d" % k, (), {}) for k in range(300)]
+    for _ in range(24):
+        items.extend(cls() for cls in late)
+    h = hpy()
+    h.heap()
+    calls = _calls(h.heap)
+    errors, problems = 0, []
+    for n in range(1, calls + 2):
+        _enginetest.alloc_fail_at(n)
+        try:
+            x = h.heap()
+        except MemoryError:
+            errors += 1
+            continue
+        finally:
+            _enginetest.alloc_fail_at(0)
+        if (x & h.Type(Many)).count != 160000 or (x & h.Type(late[-1])).count != 24:
+            problems.append("heap() at %d: wrong result" % n)
+    print(json.dumps({"calls": calls, "errors": errors, "problems": problems, "held": len(items)}))
+
+
 class AllocationFailure(unittest.TestCase):
+    def test_every_allocation_failing_in_turn_on_a_heap_the_helper_walks(self):
+        import json
+        import subprocess
+        p = subprocess.run([sys.executable, "-S", __file__, "--big"], capture_output=True, text=True,
+                           cwd=os.path.dirname(os.path.abspath(__file__)))
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        r = json.loads(p.stdout.strip().splitlines()[-1])
+        self.assertEqual(r["problems"], [])
+        self.assertGreater(r["calls"], 0)
+        self.assertGreater(r["errors"], 0)
+        self.assertEqual(r["held"], 160000 + 300 * 24)
+
     def test_every_allocation_failing_in_turn(self):
         import json
         import subprocess
@@ -240,5 +284,7 @@ class AllocationFailure(unittest.TestCase):
 if __name__ == "__main__":
     if sys.argv[1:] == ["--sweep"]:
         main()
+    elif sys.argv[1:] == ["--big"]:
+        main_big()
     else:
         unittest.main()
