@@ -63,6 +63,36 @@ TEST(IdSet, AlgebraMatchesStdSet)
     }
 }
 
+// An intersection where one side is far smaller takes another path (galloping through the
+// big side): the same members as std::set_intersection, for small sets at the ends, in the
+// middle, empty, one member, and both orders.
+TEST(IdSet, IntersectionOfASmallAndABigSetMatchesStdSet)
+{
+    const uint32_t n = 20000;
+    g_autoptr(hc_graph) g = line_graph(n);
+    std::mt19937 rng(9);
+    for (int trial = 0; trial < 300; trial++) {
+        std::set<uint32_t> A, B;
+        uint32_t nb = 2000 + rng() % 15000, na = trial % 7 == 0 ? 0 : 1 + rng() % 60;
+        uint32_t lo = rng() % n, span = 1 + rng() % n;
+        while (B.size() < nb)
+            B.insert(rng() % n);
+        while (A.size() < na)
+            A.insert(trial % 3 == 0 ? *std::next(B.begin(), rng() % B.size()) : (lo + rng() % span) % n);
+        if (trial % 5 == 0)
+            A.insert(n - 1), A.insert(0);
+        g_autoptr(hc_idset) a = make(g, A);
+        g_autoptr(hc_idset) b = make(g, B);
+        std::set<uint32_t> in;
+        std::set_intersection(A.begin(), A.end(), B.begin(), B.end(), std::inserter(in, in.end()));
+        g_autoptr(hc_idset) ab = hc_idset_op(a, b, HC_SET_AND, nullptr);
+        g_autoptr(hc_idset) ba = hc_idset_op(b, a, HC_SET_AND, nullptr);
+        ASSERT_EQ(members(ab), in) << trial;
+        ASSERT_EQ(members(ba), in) << trial;
+        ASSERT_TRUE(std::is_sorted(hc_idset_ids(ab), hc_idset_ids(ab) + hc_idset_count(ab)));
+    }
+}
+
 TEST(IdSet, CopySortsDeduplicatesAndRejectsBadIds)
 {
     g_autoptr(hc_graph) g = line_graph(10);
