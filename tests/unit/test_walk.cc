@@ -319,6 +319,48 @@ TEST(Walk, BigWalkWithItsHelperThreadsIsExact)
     }
 }
 
+// Dict ownership on a walk with many owners, dicts scattered away from them (the pairs come
+// out of pass 2 unsorted: the radix sort) and dicts claimed by several objects: each dict's
+// owner is the smallest id among those that report it, as a brute force finds.
+TEST(Walk, EveryDictGetsItsSmallestOwnerAmongMany)
+{
+    for (uint32_t n : {3000u, 300000u}) {
+        std::mt19937 rng(n);
+        SynthHeap h;
+        h.objs.resize(n);
+        h.type_flags[1] = HC_TYPE_THREADSAFE;
+        for (uint32_t i = 0; i < n; i++) {
+            h.objs[i].type = rng() % 2;
+            if (i % 3 == 0) {
+                h.objs[i].dict_of = (int)(rng() % n); /* far from its owner, maybe shared */
+                h.objs[i].refs.push_back((uint32_t)h.objs[i].dict_of);
+            }
+            if (i % 50 == 0)
+                h.roots.push_back(i);
+            h.gc.push_back(i);
+        }
+        g_autoptr(hc_graph) g = h.walk();
+        ASSERT_NE(g, nullptr);
+        std::map<uint32_t, uint32_t> want, claims; // dict id -> smallest owner id, owners
+        for (uint32_t k = 0; k < n; k++) {
+            if (h.objs[k].dict_of < 0)
+                continue;
+            uint32_t d = id_of(g, (uint32_t)h.objs[k].dict_of), o = id_of(g, k);
+            auto it = want.find(d);
+            if (it == want.end() || o < it->second)
+                want[d] = o;
+            claims[d]++;
+        }
+        ASSERT_GT(want.size(), n / 5);
+        EXPECT_GT(std::count_if(claims.begin(), claims.end(), [](const auto &c) { return c.second > 1; }), n / 100)
+            << "too few shared dicts to test the rule";
+        for (uint32_t id = 0; id < hc_graph_n(g); id++) {
+            auto it = want.find(id);
+            ASSERT_EQ(hc_graph_owner(g, id), it == want.end() ? HC_NONE : it->second) << n << " " << id;
+        }
+    }
+}
+
 // Pass 1 on two threads (the discovery helper) builds the same graph as on one: every node's
 // address, type, size, flags, edges and owner, with hidden types (the helper must leave them),
 // tagged addresses (it must hand them back), types of neither kind, counts past the one-byte
