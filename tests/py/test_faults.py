@@ -205,6 +205,8 @@ def main_big():
     h.heap()
     calls = _calls(h.heap)
     errors, problems = 0, []
+    gc.collect()
+    live0 = _enginetest.alloc_live()
     for n in range(1, calls + 2):
         _enginetest.alloc_fail_at(n)
         try:
@@ -216,7 +218,10 @@ def main_big():
             _enginetest.alloc_fail_at(0)
         if (x & h.Type(Many)).count != 160000 or (x & h.Type(late[-1])).count != 24:
             problems.append("heap() at %d: wrong result" % n)
-    print(json.dumps({"calls": calls, "errors": errors, "problems": problems, "held": len(items)}))
+    x = None
+    gc.collect()
+    print(json.dumps({"calls": calls, "errors": errors, "problems": problems, "held": len(items),
+                      "leaked": _enginetest.alloc_live() - live0}))
 
 
 class AllocationFailure(unittest.TestCase):
@@ -231,6 +236,7 @@ class AllocationFailure(unittest.TestCase):
         self.assertGreater(r["calls"], 0)
         self.assertGreater(r["errors"], 0)
         self.assertEqual(r["held"], 160000 + 300 * 24)
+        self.assertEqual(r["leaked"], 0, "engine blocks leaked")
 
     def test_every_allocation_failing_in_turn(self):
         import json
