@@ -91,7 +91,7 @@ struct hc_walk {
     gboolean par_tried;
 };
 
-/* One block of the queue, out on the helper thread while this one goes on with the rest. */
+/* Pass 1 on two threads (see there): a type the helper may expand, in its copy of the table. */
 typedef struct par_type {
     uintptr_t key; /* 0: empty                                          */
     uintptr_t data;
@@ -106,6 +106,7 @@ typedef struct par_lists {
     size_t nleft, leftcap;
 } par_lists;
 
+/* The helper's state: one block of the queue is out on it while this thread goes on. */
 typedef struct par1 {
     GThread *thread;
     GMutex lock;
@@ -116,9 +117,8 @@ typedef struct par1 {
     hc_walk h;       /* the helper's walk: pass 3, a view of the set     */
     par_type *types; /* the types the helper may expand, by key          */
     uint32_t tmask, ntypes_seen, ntypes_in;
-    par_lists mine;            /* the helper's, for the block out                  */
-    par_lists back;            /* the block taken back, for this thread            */
-    uint64_t blocks, expanded; /* handed out; entries expanded by the helper    */
+    par_lists mine; /* the helper's, for the block out                  */
+    par_lists back; /* the block taken back, for this thread            */
 } par1;
 
 #define PAR_MIN ((size_t)1 << 17) /* nodes found before the discovery helper starts */
@@ -169,6 +169,29 @@ static gboolean grow(hc_walk *w, void **p, size_t *cap, size_t need, size_t size
     *p = q;
     *cap = c;
     return TRUE;
+}
+
+/* Append src[0..nsrc) (elements of `size` bytes) to *dst (count *n, capacity *cap): how a
+ * helper thread's lists are merged into the walk's. */
+static void append(hc_walk *w, void **dst, size_t *n, size_t *cap, const void *src, size_t nsrc, size_t size,
+                   const char *what)
+{
+    if (nsrc && grow(w, dst, cap, *n + nsrc, size, what)) {
+        memcpy((char *)*dst + *n * size, src, nsrc * size);
+        *n += nsrc;
+    }
+}
+
+/* Take a helper thread's error (*from): the walk keeps its first one. */
+static void take_error(hc_walk *w, GError **from)
+{
+    if (!*from)
+        return;
+    if (!w->error)
+        w->error = *from;
+    else
+        g_error_free(*from);
+    *from = NULL;
 }
 
 /* ---- the type table ----------------------------------------------------------------------- */
@@ -519,8 +542,8 @@ static void add_type_nodes(hc_walk *w)
  * them only reads memory, and neither hiding nor virtual nodes are involved) and leaves the
  * others to this thread.  Nothing moves under it: the queue's columns grow only while it is
  * not working (a thread that must grow them first waits for the block), and it writes only
- * its block's entries.  It never writes the address set: it reads it (relaxed loads, through
- * a view of the chunks copied at the hand-over) and lists each referent not in it, for this
+ * its block's entries.  It never writes the address set: it reads it (hc_addrset_contains'
+ * relaxed loads, through a view of the chunks copied at the hand-over) and lists each referent not in it, for this
  * thread to discover (which checks again: the two may find the same object).  Its type
  * table is a copy refreshed at each hand-over.  When a block is done, this thread takes its
  * counts back (visits, big sizes and counts), swaps its lists for an empty pair, hands out
@@ -529,7 +552,7 @@ static void add_type_nodes(hc_walk *w)
 
 #define PAR_BLOCK ((size_t)4096) /* queue entries per block                          */
 
-#define PAR_SPIN 20000 /* polls of the state before sleeping (~0.1 ms)   */
+#define PAR_SPIN 20000 /* polls of the state (a pause each) before sleeping */
 
 enum { PAR_IDLE, PAR_OUT, PAR_DONE, PAR_QUIT };
 
@@ -645,7 +668,6 @@ static void par_hand_out(hc_walk *w, par1 *p)
     p->lo = w->next;
     p->hi = w->next = p->lo + PAR_BLOCK;
     p->out = TRUE;
-    p->blocks++;
     par_set_state(p, PAR_OUT);
 }
 
@@ -680,25 +702,13 @@ static void par_collect(hc_walk *w, par1 *p)
     hc_walk *h = &p->h;
     p->out = FALSE;
     g_atomic_int_set(&p->state, PAR_IDLE);
-    if (h->error) {
-        if (!w->error)
-            w->error = h->error;
-        else
-            g_error_free(h->error);
-        h->error = NULL;
-    }
+    take_error(w, &h->error);
     w->nvisits += h->nvisits;
     h->nvisits = 0;
-    if (h->nbigcnt &&
-        grow(w, (void **)&w->bigcnt, &w->bigcntcap, w->nbigcnt + h->nbigcnt, sizeof *w->bigcnt, "the edge counts")) {
-        memcpy(w->bigcnt + w->nbigcnt, h->bigcnt, h->nbigcnt * sizeof *h->bigcnt);
-        w->nbigcnt += h->nbigcnt;
-    }
+    append(w, (void **)&w->bigcnt, &w->nbigcnt, &w->bigcntcap, h->bigcnt, h->nbigcnt, sizeof *w->bigcnt,
+           "the edge counts");
     h->nbigcnt = 0;
-    if (h->nbigs && grow(w, (void **)&w->bigs, &w->bigcap, w->nbigs + h->nbigs, sizeof *w->bigs, "the large sizes")) {
-        memcpy(w->bigs + w->nbigs, h->bigs, h->nbigs * sizeof *h->bigs);
-        w->nbigs += h->nbigs;
-    }
+    append(w, (void **)&w->bigs, &w->nbigs, &w->bigcap, h->bigs, h->nbigs, sizeof *w->bigs, "the large sizes");
     h->nbigs = 0;
     par_lists t = p->mine;
     p->mine = p->back;
@@ -737,7 +747,7 @@ static void par_poll(hc_walk *w)
 static void par_discover(hc_walk *h, uintptr_t addr)
 {
     par1 *p = h->par;
-    if (hc_addr_is_tagged(addr) || !hc_addrset_view_contains(&h->set, addr))
+    if (hc_addr_is_tagged(addr) || !hc_addrset_contains(&h->set, addr))
         par_push(h, &p->mine.found, &p->mine.nfound, &p->mine.foundcap, addr, h->inherit);
 }
 
@@ -762,7 +772,6 @@ static void par_node(hc_walk *h, par1 *p, size_t q)
     m->expand(m->ctx, h, addr, pt->key, pt->data, h->no_sizes ? NULL : &size, &nflags);
     h->qflags[q] |= (uint8_t)nflags;
     note_node(h, q, addr, h->nvisits - v0, size);
-    p->expanded++;
 }
 
 static gpointer par_main(gpointer data)
@@ -827,16 +836,12 @@ static void par_stop(hc_walk *w)
     par1 *p = w->par;
     if (!p)
         return;
-    par_wait(w);
-    if (p->out && !w->error) { /* (the drains take every block back: not reached) */
-        par_collect(w, p);
-        par_go_through(w, p);
-    }
+    par_wait(w); /* a drain takes every block back before it returns, unless it failed */
     par_set_state(p, PAR_QUIT);
     g_thread_join(p->thread);
     w->par = NULL;
     hc_walk *h = &p->h;
-    if (h->error)
+    if (h->error) /* a failed walk keeps its own first error */
         g_error_free(h->error);
     hc_free(h->set.chunks); /* the view's list; the chunks are the walk's */
     hc_free(h->bigcnt);
@@ -1192,16 +1197,9 @@ static void record_all(hc_walk *w)
     }
     w->lost += h->lost;
     w->gaps |= h->gaps;
-    if (h->error) {
-        if (!w->error)
-            w->error = h->error;
-        else
-            g_error_free(h->error);
-    } else if (h->nown && !w->error &&
-               grow(w, (void **)&w->own, &w->ocap, w->nown + h->nown, sizeof *w->own, "the ownership pairs")) {
-        memcpy(w->own + w->nown, h->own, h->nown * sizeof *h->own);
-        w->nown += h->nown;
-    }
+    take_error(w, &h->error);
+    if (!w->error)
+        append(w, (void **)&w->own, &w->nown, &w->ocap, h->own, h->nown, sizeof *w->own, "the ownership pairs");
     hc_free(h->own);
     hc_free(p.by_helper);
 }

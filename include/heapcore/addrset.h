@@ -104,7 +104,7 @@ static inline int hc_addrset_add(hc_addrset *s, uintptr_t addr)
         slot->chunk->pages[page >> 6] |= (uint64_t)1 << (page & 63);
     }
     /* Relaxed atomic loads and stores are plain moves: they let another thread read the
-     * words while this one adds (hc_addrset_view_contains); only the adding thread writes. */
+     * words while this one adds (hc_addrset_contains through a view); only the adding thread writes. */
     __atomic_store_n(w, v | m, __ATOMIC_RELAXED);
     s->count++;
     return 1;
@@ -140,21 +140,15 @@ static inline const hc_addrset_slot *hc_addrset_find(hc_addrset *s, uintptr_t ad
     return hc_addrset_slot_of(s, addr, FALSE);
 }
 
+/* Also for a thread other than the one adding (the walk's parallel discovery), through a
+ * view: an hc_addrset whose `chunks` is a copy of the owner's list, made while the owner was
+ * not adding, and `direct` NULL.  Through a view it is FALSE for an address in a chunk made
+ * since, and a member added meanwhile may read as absent (the owner checks again).  The load
+ * is relaxed atomic, a plain move. */
 static inline gboolean hc_addrset_contains(hc_addrset *s, uintptr_t addr)
 {
     uint32_t bit;
     const hc_addrset_slot *slot = hc_addrset_find(s, addr, &bit);
-    return slot && ((slot->bits[bit >> 6] >> (bit & 63)) & 1);
-}
-
-/* hc_addrset_contains for a thread other than the one adding (the walk's parallel discovery),
- * through a view: an hc_addrset whose `chunks` is a copy of the owner's list, made while the
- * owner was not adding, and `direct` NULL.  FALSE for an address in a chunk made since.  A
- * member added meanwhile may read as absent (the owner checks again). */
-static inline gboolean hc_addrset_view_contains(hc_addrset *view, uintptr_t addr)
-{
-    uint32_t bit;
-    const hc_addrset_slot *slot = hc_addrset_find(view, addr, &bit);
     return slot && ((__atomic_load_n(&slot->bits[bit >> 6], __ATOMIC_RELAXED) >> (bit & 63)) & 1);
 }
 
