@@ -99,18 +99,11 @@ def _calls(fn):
     return _enginetest.alloc_fail_at(0)
 
 
-def sweep(steps, with_heap=True):
-    """Fail each engine allocation of heap() (with_heap) and of each step in turn.  Returns
-    ({step: [calls, MemoryErrors]}, [problems])."""
-    h = hpy()
-    seen, problems = {}, []
-    if not with_heap:
-        steps_only(h, steps, seen, problems)
-        return seen, problems
-    # heap() itself: the walk, its roots, sizes and numbering.
-    ref = str((h.heap() & h.Type(Holder)).bytype)
+def heap_sweep(h, result, want):
+    """Fail each engine allocation of h.heap() in turn: (calls, MemoryErrors, problems), a
+    problem being a heap() that succeeded with result(x) != want."""
     calls = _calls(h.heap)
-    errors = 0
+    errors, problems = 0, []
     for n in range(1, calls + 2):
         _enginetest.alloc_fail_at(n)
         try:
@@ -120,8 +113,24 @@ def sweep(steps, with_heap=True):
             continue
         finally:
             _enginetest.alloc_fail_at(0)
-        if str((x & h.Type(Holder)).bytype) != ref:
+        if result(x) != want:
             problems.append("heap() at %d: wrong result" % n)
+    return calls, errors, problems
+
+
+def sweep(steps, with_heap=True):
+    """Fail each engine allocation of heap() (with_heap) and of each step in turn.  Returns
+    ({step: [calls, MemoryErrors]}, [problems])."""
+    h = hpy()
+    seen, problems = {}, []
+    if not with_heap:
+        steps_only(h, steps, seen, problems)
+        return seen, problems
+    # heap() itself: the walk, its roots, sizes and numbering.
+    def holders(x):
+        return str((x & h.Type(Holder)).bytype)
+    calls, errors, wrong = heap_sweep(h, holders, holders(h.heap()))
+    problems += wrong
     seen["heap"] = [calls, errors]
     steps_only(h, steps, seen, problems)
     return seen, problems
@@ -203,22 +212,10 @@ def main_big():
         items.extend(cls() for cls in late)
     h = hpy()
     h.heap()
-    calls = _calls(h.heap)
-    errors, problems = 0, []
     gc.collect()
     live0 = _enginetest.alloc_live()
-    for n in range(1, calls + 2):
-        _enginetest.alloc_fail_at(n)
-        try:
-            x = h.heap()
-        except MemoryError:
-            errors += 1
-            continue
-        finally:
-            _enginetest.alloc_fail_at(0)
-        if (x & h.Type(Many)).count != 160000 or (x & h.Type(late[-1])).count != 24:
-            problems.append("heap() at %d: wrong result" % n)
-    x = None
+    calls, errors, problems = heap_sweep(
+        h, lambda x: ((x & h.Type(Many)).count, (x & h.Type(late[-1])).count), (160000, 24))
     gc.collect()
     print(json.dumps({"calls": calls, "errors": errors, "problems": problems, "held": len(items),
                       "leaked": _enginetest.alloc_live() - live0}))

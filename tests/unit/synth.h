@@ -116,6 +116,13 @@ struct SynthHeap {
     }
 };
 
+// Makes every k-th object of the synthetic heaps built in its scope a virtual node (a tagged
+// address), for as long as it lives: SynthHeap::tag_every is shared by all of them.
+struct TagEvery {
+    explicit TagEvery(uint32_t k) { SynthHeap::tag_every = k; }
+    ~TagEvery() { SynthHeap::tag_every = 0; }
+};
+
 // Node id of synthetic object k in graph g (HC_NONE if not found).
 inline uint32_t id_of(hc_graph *g, uint32_t k) {
     return hc_graph_lookup(g, SynthHeap::addr(k));

@@ -213,10 +213,7 @@ TEST(Via, PathLabelsStopWhereNothingIsProven)
 // just now must merge the parts separately (a frame below a large object was "freed").
 TEST(Via, AliveMatchesVirtualNodesBelowRealOnes)
 {
-    struct TagEvery {
-        explicit TagEvery(uint32_t k) { SynthHeap::tag_every = k; }
-        ~TagEvery() { SynthHeap::tag_every = 0; }
-    } tag(3);
+    TagEvery tag(3);
     std::mt19937 rng(11);
     for (int trial = 0; trial < 50; trial++) {
         SynthHeap h;

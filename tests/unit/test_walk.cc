@@ -368,10 +368,7 @@ TEST(Walk, EveryDictGetsItsSmallestOwnerAmongMany)
 // expanded off the walk's thread.
 TEST(Walk, DiscoveryOnTwoThreadsBuildsTheGraphOfOne)
 {
-    struct TagEvery {
-        explicit TagEvery(uint32_t k) { SynthHeap::tag_every = k; }
-        ~TagEvery() { SynthHeap::tag_every = 0; }
-    } tags(97);
+    TagEvery tags(97);
     std::mt19937 rng(23);
     SynthHeap h;
     const uint32_t n = 600000;
